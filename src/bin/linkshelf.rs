@@ -1,0 +1,77 @@
+//! `linkshelf check <config>` and `linkshelf bake <config> --dist <dir>`.
+
+use clap::{Parser, Subcommand};
+use linkshelf::domain::{bake, config};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "linkshelf", about = "Check a storefront config and bake it into a built site.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a config and print every problem with its location.
+    Check { config: PathBuf },
+    /// Validate a config and write it into a site built by Trunk.
+    Bake {
+        config: PathBuf,
+        /// The built site (Trunk's staging or dist folder).
+        #[arg(long)]
+        dist: PathBuf,
+    },
+}
+
+/// The build time; `SOURCE_DATE_EPOCH` (seconds) makes builds reproducible.
+fn now_millis() -> i64 {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()) {
+        return secs.saturating_mul(1000);
+    }
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config } => match config::load(&config, now_millis()) {
+            Ok((store, _)) => {
+                println!(
+                    "{} is valid: {} products in {} collections, {} codes, {} pop-ups.",
+                    config.display(),
+                    store.products.len(),
+                    store.collections.len(),
+                    store.codes.len(),
+                    store.popups.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprint!("{}: {}", config.display(), bake::BakeError::Config(errors));
+                ExitCode::FAILURE
+            }
+        },
+        Command::Bake { config, dist } => match bake::bake(&config, &dist, now_millis()) {
+            Ok((_, report)) => {
+                println!(
+                    "baked {} into {}: {} pages, {} images, {} calendar files",
+                    config.display(),
+                    dist.display(),
+                    report.pages,
+                    report.images,
+                    report.calendars
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprint!("{}: {error}", config.display());
+                if !matches!(error, bake::BakeError::Config(_)) {
+                    eprintln!();
+                }
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

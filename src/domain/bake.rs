@@ -1,0 +1,199 @@
+//! Turns a validated storefront into files of the built site.
+//!
+//! Trunk builds the page shell (`index.html` with the hashed JS, WASM and CSS); this
+//! step, run as Trunk's `post_build` hook, puts the creator's data *into* that page so
+//! the app renders with no network round trip, and writes what else the site needs:
+//! images, one `.ics` file per pop-up, and a copy of the page at `p/<id>/index.html`
+//! for every product so a shared product link opens directly on any static host
+//! (GitHub Pages, Netlify, Cloudflare Pages) without rewrite rules.
+
+use crate::domain::calendar;
+use crate::domain::config::{self, Assets, ConfigError};
+use crate::domain::model::Storefront;
+use crate::domain::theme;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The id of the `<script type="application/json">` element holding the data.
+pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
+/// Where the page shell wants the data and the theme.
+pub const DATA_MARKER: &str = "<!-- linkshelf:data -->";
+pub const HEAD_MARKER: &str = "<!-- linkshelf:head -->";
+
+#[derive(Debug)]
+pub enum BakeError {
+    /// The config has problems; every one is listed.
+    Config(Vec<ConfigError>),
+    /// The page shell lacks a marker (the index.html was edited).
+    MissingMarker(&'static str),
+    Io { path: PathBuf, error: std::io::Error },
+}
+
+impl fmt::Display for BakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BakeError::Config(errors) => {
+                let plural = if errors.len() == 1 { "" } else { "s" };
+                writeln!(f, "the config has {} problem{plural}:", errors.len())?;
+                for e in errors {
+                    writeln!(f, "  {e}")?;
+                }
+                Ok(())
+            }
+            BakeError::MissingMarker(marker) => {
+                write!(f, "index.html must contain {marker} where the storefront goes")
+            }
+            BakeError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BakeError + '_ {
+    move |error| BakeError::Io { path: path.to_path_buf(), error }
+}
+
+/// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element or
+/// open a comment, and the line separators that old parsers choke on are escaped.
+/// These escapes are all valid JSON, so `JSON.parse` reads the original text.
+pub fn embed_json(store: &Storefront) -> String {
+    let json = serde_json::to_string(store).unwrap_or_default();
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Fills the page shell: title, description, theme colours and the data.
+pub fn fill_page(shell: &str, store: &Storefront) -> Result<String, BakeError> {
+    if !shell.contains(DATA_MARKER) {
+        return Err(BakeError::MissingMarker(DATA_MARKER));
+    }
+    if !shell.contains(HEAD_MARKER) {
+        return Err(BakeError::MissingMarker(HEAD_MARKER));
+    }
+    let creator = &store.creator;
+    let title = format!("{} ({}) · Shop", creator.name, creator.handle);
+    let head = format!(
+        "<title>{}</title>\n<meta name=\"description\" content=\"{}\">\n<style>{}</style>",
+        html_escape(&title),
+        html_escape(&creator.bio),
+        theme::css_variables(&store.theme)
+    );
+    let data = format!(
+        "<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">{}</script>",
+        embed_json(store)
+    );
+    Ok(shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1))
+}
+
+/// What a bake wrote, for the command's summary line.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub pages: usize,
+    pub images: usize,
+    pub calendars: usize,
+}
+
+/// Validates `config_path` and writes the storefront into the built site at `dist`.
+pub fn bake(config_path: &Path, dist: &Path, now: i64) -> Result<(Storefront, Report), BakeError> {
+    let (store, assets) = config::load(config_path, now).map_err(BakeError::Config)?;
+    let report = write_site(&store, &assets, config_path.parent().unwrap_or(Path::new(".")), dist, now)?;
+    Ok((store, report))
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), BakeError> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    fs::write(path, contents).map_err(io(path))
+}
+
+fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Path, now: i64) -> Result<Report, BakeError> {
+    let index = dist.join("index.html");
+    let shell = fs::read_to_string(&index).map_err(io(&index))?;
+    // A second bake of the same dist (trunk serve rebuilds) starts from the shell.
+    let shell_copy = dist.join(".shell.html");
+    let shell = if shell.contains(DATA_MARKER) {
+        write(&shell_copy, &shell)?;
+        shell
+    } else {
+        fs::read_to_string(&shell_copy).map_err(io(&shell_copy))?
+    };
+    let page = fill_page(&shell, store)?;
+    write(&index, &page)?;
+    let mut report = Report { pages: 1, ..Report::default() };
+    for product in &store.products {
+        write(&dist.join("p").join(&product.id).join("index.html"), &page)?;
+        report.pages += 1;
+    }
+    for image in &assets.images {
+        let (from, to) = (config_dir.join(image), dist.join(image));
+        if let Some(dir) = to.parent() {
+            fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        fs::copy(&from, &to).map_err(io(&from))?;
+        report.images += 1;
+    }
+    for popup in &store.popups {
+        write(&dist.join(&popup.ics_path), &calendar::ics(popup, &store.creator, now))?;
+        report.calendars += 1;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::config::{self, Options};
+
+    fn demo() -> Storefront {
+        config::load(Path::new("demo/storefront.json"), 0).map(|(s, _)| s).expect("demo config")
+    }
+
+    #[test]
+    fn embedded_json_cannot_close_the_script_and_still_parses() {
+        let mut store = demo();
+        store.creator.bio = "</script><!-- & \u{2028} <b>".to_owned();
+        let embedded = embed_json(&store);
+        assert!(!embedded.contains('<') && !embedded.contains('>') && !embedded.contains('&'));
+        let back: Storefront = serde_json::from_str(&embedded).expect("round trip");
+        assert_eq!(back, store);
+    }
+
+    #[test]
+    fn fills_the_shell_and_escapes_the_head() {
+        let mut store = demo();
+        store.creator.name = "Juno <3 & co".to_owned();
+        let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>");
+        let page = fill_page(&shell, &store).expect("filled");
+        assert!(page.contains("<title>Juno &lt;3 &amp; co (@junomakes) · Shop</title>"));
+        assert!(page.contains(&format!("<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">")));
+        assert!(page.contains("--accent:#c2613b"));
+        assert!(matches!(fill_page("<head></head>", &store), Err(BakeError::MissingMarker(_))));
+    }
+
+    #[test]
+    fn bakes_a_site_folder_and_can_bake_it_again() {
+        let dist = std::env::temp_dir().join(format!("linkshelf-bake-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        write(&dist.join("index.html"), &format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>")).expect("shell");
+        for _ in 0..2 {
+            let (store, report) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
+            assert_eq!(report.pages, 1 + store.products.len());
+            assert_eq!(report.calendars, store.popups.len());
+            let product_page = fs::read_to_string(dist.join("p/speckled-mug/index.html")).expect("product page");
+            assert!(product_page.contains(DATA_ELEMENT_ID));
+            assert!(dist.join("media/avatar.svg").is_file());
+            let ics = fs::read_to_string(dist.join("calendar/glaze-live.ics")).expect("ics");
+            assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
+        }
+        let _ = fs::remove_dir_all(&dist);
+        let _ = Options { base_dir: None, now: 0 };
+    }
+}

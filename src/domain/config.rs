@@ -1,0 +1,769 @@
+//! The creator's config file: reading it, and checking every rule before a build.
+//!
+//! The file is JSON (`storefront.json`) with a JSON Schema beside it
+//! (`storefront.schema.json`) so editors autocomplete and underline mistakes as the
+//! creator types. Values a creator writes by hand are strings here (`"32.00 EUR"`,
+//! `"2026-12-05T11:00"`, URLs): that keeps a typo from stopping the parser, so
+//! [`validate`] can report *every* problem at once, each with its field path.
+
+use crate::domain::calendar;
+use crate::domain::model::{
+    Badge, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Product,
+    SocialKind, SocialLink, Storefront, UtcMillis,
+};
+use crate::domain::money::{Money, MoneyParseError};
+use crate::domain::theme::{self, Rgb};
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::Timestamp;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+// ---------------------------------------------------------------------------
+// The file as written.
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    pub creator: RawCreator,
+    #[serde(default)]
+    pub theme: RawTheme,
+    #[serde(default)]
+    pub codes: Vec<RawCode>,
+    #[serde(default)]
+    pub products: Vec<RawProduct>,
+    #[serde(default)]
+    pub collections: Vec<RawCollection>,
+    #[serde(default)]
+    pub popups: Vec<RawPopup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCreator {
+    pub id: String,
+    pub name: String,
+    pub handle: String,
+    #[serde(default)]
+    pub bio: String,
+    pub avatar: RawImage,
+    #[serde(default)]
+    pub disclosure: String,
+    /// The creator's home zone: the default for codes, streams and pop-ups.
+    pub time_zone: String,
+    #[serde(default)]
+    pub links: Vec<RawSocialLink>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImage {
+    pub src: String,
+    #[serde(default)]
+    pub alt: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSocialLink {
+    pub kind: SocialKind,
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTheme {
+    pub accent: String,
+}
+
+impl Default for RawTheme {
+    fn default() -> Self {
+        RawTheme { accent: "#b4532a".to_owned() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCode {
+    pub id: String,
+    pub code: String,
+    pub brand: String,
+    pub offer: RawOffer,
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawOffer {
+    PercentOff {
+        percent: i64,
+        #[serde(default)]
+        min_subtotal: Option<String>,
+    },
+    AmountOff {
+        amount: String,
+        #[serde(default)]
+        min_subtotal: Option<String>,
+    },
+    FreeShipping {
+        #[serde(default)]
+        min_subtotal: Option<String>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduct {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub price: String,
+    #[serde(default)]
+    pub compare_at: Option<String>,
+    pub images: Vec<RawImage>,
+    #[serde(default)]
+    pub badges: Vec<Badge>,
+    #[serde(default)]
+    pub disclosure: Option<Disclosure>,
+    pub checkout_url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCollection {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub products: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopup {
+    pub id: String,
+    pub title: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    /// The venue's zone; defaults to the creator's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub venue: Option<RawVenue>,
+    #[serde(default)]
+    pub stream: Option<RawStream>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVenue {
+    pub name: String,
+    pub address: String,
+    #[serde(default)]
+    pub map_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStream {
+    pub platform: String,
+    pub url: String,
+}
+
+// ---------------------------------------------------------------------------
+// Errors.
+// ---------------------------------------------------------------------------
+
+/// One problem in the config, at one place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigError {
+    /// Where, as a field path: `collections[1].products[3]`. Empty for the whole file.
+    pub path: String,
+    pub kind: ConfigErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigErrorKind {
+    /// The file could not be read at all.
+    Unreadable(String),
+    /// Not valid JSON, or a field of the wrong type or name.
+    Syntax { line: usize, column: usize, message: String },
+    Shape(String),
+    Empty,
+    BadId(String),
+    DuplicateId { id: String, first: String },
+    UnknownProduct(String),
+    Money { value: String, problem: MoneyParseError },
+    UnknownCurrency(String),
+    CurrencyMismatch { expected: String, found: String },
+    CompareAtNotHigher,
+    PercentOutOfRange(i64),
+    UnknownTimeZone(String),
+    BadTime { value: String },
+    NonexistentLocalTime { value: String, zone: String },
+    AmbiguousLocalTime { value: String, zone: String },
+    EndBeforeStart,
+    BadUrl { value: String },
+    UrlScheme { value: String },
+    MissingAlt,
+    BadImagePath { value: String },
+    MissingImage { value: String },
+    BadColor(String),
+    NoPlace,
+    TwoPlaces,
+}
+
+impl fmt::Display for ConfigErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ConfigErrorKind::*;
+        match self {
+            Unreadable(why) => write!(f, "cannot read the file: {why}"),
+            Syntax { line, column, message } => write!(f, "line {line}, column {column}: {message}"),
+            Shape(message) => write!(f, "{message}"),
+            Empty => write!(f, "must not be empty"),
+            BadId(id) => write!(
+                f,
+                "\"{id}\" is not a valid id: use lowercase letters, digits and dashes (it appears in links)"
+            ),
+            DuplicateId { id, first } => write!(f, "duplicate id \"{id}\" (first used at {first})"),
+            UnknownProduct(id) => write!(f, "unknown product \"{id}\""),
+            Money { value, problem } => write!(f, "\"{value}\": {problem}"),
+            UnknownCurrency(code) => write!(f, "unknown currency \"{code}\" (not an ISO 4217 code)"),
+            CurrencyMismatch { expected, found } => {
+                write!(f, "currency {found} does not match the price's currency {expected}")
+            }
+            CompareAtNotHigher => write!(f, "the compare-at price must be higher than the price"),
+            PercentOutOfRange(p) => write!(f, "a percentage must be between 1 and 100, not {p}"),
+            UnknownTimeZone(zone) => write!(
+                f,
+                "unknown time zone \"{zone}\": use an IANA name such as \"Europe/Berlin\" or \"America/New_York\""
+            ),
+            BadTime { value } => write!(
+                f,
+                "\"{value}\" is not a date and time: write \"2026-12-05T11:00\" (local time in the time zone) or add an offset like \"2026-12-05T11:00+01:00\""
+            ),
+            NonexistentLocalTime { value, zone } => write!(
+                f,
+                "\"{value}\" does not exist in {zone} (the clocks skip it for daylight saving time)"
+            ),
+            AmbiguousLocalTime { value, zone } => write!(
+                f,
+                "\"{value}\" happens twice in {zone} (the clocks go back); add the offset you mean, like \"{value}+01:00\""
+            ),
+            EndBeforeStart => write!(f, "ends before it starts"),
+            BadUrl { value } => write!(f, "\"{value}\" is not a valid URL"),
+            UrlScheme { value } => write!(f, "\"{value}\" must start with https:// or http://"),
+            MissingAlt => write!(f, "describe the image in \"alt\" for shoppers who use screen readers"),
+            BadImagePath { value } => write!(
+                f,
+                "\"{value}\" must be an http(s) URL or a path inside the config's folder (no \"..\")"
+            ),
+            MissingImage { value } => write!(f, "image file \"{value}\" not found next to the config"),
+            BadColor(value) => write!(f, "\"{value}\" is not a colour: write it as \"#rrggbb\""),
+            NoPlace => write!(f, "give either a \"venue\" (in person) or a \"stream\" (live)"),
+            TwoPlaces => write!(f, "give a \"venue\" or a \"stream\", not both"),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{}: {}", self.path, self.kind)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+// ---------------------------------------------------------------------------
+
+/// Parses the JSON text. Syntax and type errors stop parsing (JSON gives no reliable
+/// way past them), so this returns the first one with its line, column and path.
+pub fn parse(text: &str) -> Result<RawConfig, ConfigError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        // The path ends in `?` where the parser could not name the field.
+        let path = path.trim_end_matches('?').trim_end_matches('.');
+        let path = if path == "." { String::new() } else { path.to_owned() };
+        ConfigError {
+            path,
+            kind: ConfigErrorKind::Syntax {
+                line: inner.line(),
+                column: inner.column(),
+                message: strip_position(&inner.to_string()),
+            },
+        }
+    })
+}
+
+/// serde_json appends " at line L column C"; we print the position ourselves.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// What the site needs besides the validated data: image files to copy into it.
+#[derive(Debug, Default)]
+pub struct Assets {
+    /// Paths relative to the config's folder, as they will appear in the site.
+    pub images: Vec<String>,
+}
+
+/// Where images referenced by relative paths are looked up; `None` skips the check
+/// that the files exist (used by unit tests of unrelated rules).
+pub struct Options<'a> {
+    pub base_dir: Option<&'a Path>,
+    /// The build time, stamped into calendar files.
+    pub now: UtcMillis,
+}
+
+/// Checks every rule and resolves the config into the storefront the page renders.
+/// Returns every error found, in file order.
+pub fn validate(raw: &RawConfig, options: &Options<'_>) -> Result<(Storefront, Assets), Vec<ConfigError>> {
+    let mut v = Validator { errors: Vec::new(), assets: Assets::default(), options };
+    let store = v.storefront(raw);
+    if v.errors.is_empty() {
+        Ok((store, v.assets))
+    } else {
+        Err(v.errors)
+    }
+}
+
+struct Validator<'a> {
+    errors: Vec<ConfigError>,
+    assets: Assets,
+    options: &'a Options<'a>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, path: impl Into<String>, kind: ConfigErrorKind) {
+        self.errors.push(ConfigError { path: path.into(), kind });
+    }
+
+    fn required(&mut self, path: String, value: &str) -> String {
+        let value = value.trim();
+        if value.is_empty() {
+            self.error(path, ConfigErrorKind::Empty);
+        }
+        value.to_owned()
+    }
+
+    /// Ids appear in URLs (`/p/<id>/`) and event data, so they are kept simple.
+    fn id(&mut self, path: String, id: &str, seen: &mut HashMap<String, String>) {
+        let valid = !id.is_empty()
+            && id.len() <= 64
+            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !id.starts_with('-');
+        if !valid {
+            self.error(path.clone(), ConfigErrorKind::BadId(id.to_owned()));
+        }
+        if let Some(first) = seen.get(id) {
+            let first = first.clone();
+            self.error(path, ConfigErrorKind::DuplicateId { id: id.to_owned(), first });
+        } else {
+            seen.insert(id.to_owned(), path);
+        }
+    }
+
+    fn url(&mut self, path: String, value: &str) -> String {
+        match url::Url::parse(value.trim()) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+                parsed.to_string()
+            }
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
+                self.error(path, ConfigErrorKind::BadUrl { value: value.to_owned() });
+                String::new()
+            }
+            Ok(_) => {
+                self.error(path, ConfigErrorKind::UrlScheme { value: value.to_owned() });
+                String::new()
+            }
+            Err(_) => {
+                self.error(path, ConfigErrorKind::BadUrl { value: value.to_owned() });
+                String::new()
+            }
+        }
+    }
+
+    fn social_url(&mut self, path: String, link: &RawSocialLink) -> String {
+        // An email link is the one place a non-web scheme is allowed.
+        if link.kind == SocialKind::Email {
+            let address = link.url.trim().trim_start_matches("mailto:");
+            let plausible = address.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty() && host.contains('.') && !address.contains(char::is_whitespace)
+            });
+            if !plausible {
+                self.error(path, ConfigErrorKind::BadUrl { value: link.url.clone() });
+            }
+            return format!("mailto:{address}");
+        }
+        self.url(path, &link.url)
+    }
+
+    fn image(&mut self, path: String, raw: &RawImage) -> Image {
+        if raw.alt.trim().is_empty() {
+            self.error(format!("{path}.alt"), ConfigErrorKind::MissingAlt);
+        }
+        let src = raw.src.trim();
+        let src_path = format!("{path}.src");
+        let src = if src.contains("://") || src.contains(':') {
+            self.url(src_path, src)
+        } else if src.is_empty() || src.starts_with('/') || src.split('/').any(|part| part == "..") {
+            self.error(src_path, ConfigErrorKind::BadImagePath { value: src.to_owned() });
+            String::new()
+        } else {
+            if let Some(base) = self.options.base_dir {
+                if !base.join(src).is_file() {
+                    self.error(src_path, ConfigErrorKind::MissingImage { value: src.to_owned() });
+                }
+            }
+            if !self.assets.images.iter().any(|s| s == src) {
+                self.assets.images.push(src.to_owned());
+            }
+            src.to_owned()
+        };
+        Image { src, alt: raw.alt.trim().to_owned() }
+    }
+
+    fn money(&mut self, path: String, value: &str) -> Option<Money> {
+        match Money::parse(value) {
+            Ok(money) => {
+                if iso_currency::Currency::from_code(money.currency.code()).is_none() {
+                    self.error(path, ConfigErrorKind::UnknownCurrency(money.currency.code().to_owned()));
+                    return None;
+                }
+                Some(money)
+            }
+            Err(problem) => {
+                self.error(path, ConfigErrorKind::Money { value: value.to_owned(), problem });
+                None
+            }
+        }
+    }
+
+    fn zone(&mut self, path: String, name: &str) -> Option<TimeZone> {
+        match jiff::tz::db().get(name) {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.error(path, ConfigErrorKind::UnknownTimeZone(name.to_owned()));
+                None
+            }
+        }
+    }
+
+    fn instant(&mut self, path: String, value: &str, zone: Option<&(String, TimeZone)>) -> Option<UtcMillis> {
+        // A local time in a zone that is itself invalid: that zone's error says it all.
+        if zone.is_none() && value.trim().parse::<DateTime>().is_ok() && value.trim().parse::<Timestamp>().is_err() {
+            return None;
+        }
+        instant(value, zone).map_err(|kind| self.error(path, kind)).ok()
+    }
+
+    fn storefront(&mut self, raw: &RawConfig) -> Storefront {
+        let creator_zone = self
+            .zone("creator.time_zone".into(), raw.creator.time_zone.trim())
+            .map(|tz| (raw.creator.time_zone.trim().to_owned(), tz));
+        let creator = self.creator(&raw.creator);
+        let accent = match Rgb::parse(raw.theme.accent.trim()) {
+            Some(rgb) => rgb,
+            None => {
+                self.error("theme.accent", ConfigErrorKind::BadColor(raw.theme.accent.clone()));
+                Rgb(0, 0, 0)
+            }
+        };
+        let codes = self.codes(&raw.codes, creator_zone.as_ref());
+        let products = self.products(&raw.products);
+        let collections = self.collections(&raw.collections, &products);
+        let popups = self.popups(&raw.popups, creator_zone.as_ref(), &creator);
+        Storefront {
+            baked_at: self.options.now,
+            creator,
+            theme: theme::derive(accent),
+            codes,
+            products,
+            collections,
+            popups,
+        }
+    }
+
+    fn creator(&mut self, raw: &RawCreator) -> Creator {
+        let mut seen = HashMap::new();
+        self.id("creator.id".into(), &raw.id, &mut seen);
+        let links = raw
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, link)| SocialLink { kind: link.kind, url: self.social_url(format!("creator.links[{i}].url"), link) })
+            .collect();
+        Creator {
+            id: raw.id.clone(),
+            name: self.required("creator.name".into(), &raw.name),
+            handle: raw.handle.trim().to_owned(),
+            bio: raw.bio.trim().to_owned(),
+            avatar: self.image("creator.avatar".into(), &raw.avatar),
+            disclosure: raw.disclosure.trim().to_owned(),
+            links,
+        }
+    }
+
+    fn codes(&mut self, raw: &[RawCode], creator_zone: Option<&(String, TimeZone)>) -> Vec<Code> {
+        let mut seen = HashMap::new();
+        raw.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let at = format!("codes[{i}]");
+                self.id(format!("{at}.id"), &c.id, &mut seen);
+                let code = self.required(format!("{at}.code"), &c.code);
+                let zone = match &c.time_zone {
+                    Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.clone(), tz)),
+                    None => creator_zone.cloned(),
+                };
+                let starts_at = c.starts_at.as_ref().and_then(|s| self.instant(format!("{at}.starts_at"), s, zone.as_ref()));
+                let ends_at = c.ends_at.as_ref().and_then(|s| self.instant(format!("{at}.ends_at"), s, zone.as_ref()));
+                if let (Some(start), Some(end)) = (starts_at, ends_at) {
+                    if end <= start {
+                        self.error(format!("{at}.ends_at"), ConfigErrorKind::EndBeforeStart);
+                    }
+                }
+                let offer = self.offer(&format!("{at}.offer"), &c.offer);
+                Code {
+                    id: c.id.clone(),
+                    code,
+                    brand: self.required(format!("{at}.brand"), &c.brand),
+                    offer,
+                    starts_at,
+                    ends_at,
+                }
+            })
+            .collect()
+    }
+
+    fn offer(&mut self, at: &str, raw: &RawOffer) -> Offer {
+        let min = |v: &mut Self, m: &Option<String>| {
+            m.as_ref().and_then(|s| v.money(format!("{at}.min_subtotal"), s))
+        };
+        match raw {
+            RawOffer::PercentOff { percent, min_subtotal } => {
+                if !(1..=100).contains(percent) {
+                    self.error(format!("{at}.percent"), ConfigErrorKind::PercentOutOfRange(*percent));
+                }
+                Offer::PercentOff { percent: (*percent).clamp(0, 100) as u8, min_subtotal: min(self, min_subtotal) }
+            }
+            RawOffer::AmountOff { amount, min_subtotal } => {
+                let amount = self.money(format!("{at}.amount"), amount);
+                let min_subtotal = min(self, min_subtotal);
+                if let (Some(a), Some(m)) = (&amount, &min_subtotal) {
+                    if a.currency != m.currency {
+                        self.error(
+                            format!("{at}.min_subtotal"),
+                            ConfigErrorKind::CurrencyMismatch {
+                                expected: a.currency.code().to_owned(),
+                                found: m.currency.code().to_owned(),
+                            },
+                        );
+                    }
+                }
+                Offer::AmountOff { amount: amount.unwrap_or_else(|| Money::new(0, "EUR")), min_subtotal }
+            }
+            RawOffer::FreeShipping { min_subtotal } => Offer::FreeShipping { min_subtotal: min(self, min_subtotal) },
+        }
+    }
+
+    fn products(&mut self, raw: &[RawProduct]) -> Vec<Product> {
+        let mut seen = HashMap::new();
+        raw.iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let at = format!("products[{i}]");
+                self.id(format!("{at}.id"), &p.id, &mut seen);
+                let price = self.money(format!("{at}.price"), &p.price);
+                let compare_at = p.compare_at.as_ref().and_then(|s| self.money(format!("{at}.compare_at"), s));
+                if let (Some(price), Some(compare)) = (&price, &compare_at) {
+                    if price.currency != compare.currency {
+                        self.error(
+                            format!("{at}.compare_at"),
+                            ConfigErrorKind::CurrencyMismatch {
+                                expected: price.currency.code().to_owned(),
+                                found: compare.currency.code().to_owned(),
+                            },
+                        );
+                    } else if compare.minor <= price.minor {
+                        self.error(format!("{at}.compare_at"), ConfigErrorKind::CompareAtNotHigher);
+                    }
+                }
+                if p.images.is_empty() {
+                    self.error(format!("{at}.images"), ConfigErrorKind::Empty);
+                }
+                let images = p.images.iter().enumerate().map(|(j, img)| self.image(format!("{at}.images[{j}]"), img)).collect();
+                Product {
+                    id: p.id.clone(),
+                    title: self.required(format!("{at}.title"), &p.title),
+                    description: p.description.trim().to_owned(),
+                    price: price.unwrap_or_else(|| Money::new(0, "EUR")),
+                    compare_at,
+                    images,
+                    badges: p.badges.clone(),
+                    disclosure: p.disclosure,
+                    checkout_url: self.url(format!("{at}.checkout_url"), &p.checkout_url),
+                }
+            })
+            .collect()
+    }
+
+    fn collections(&mut self, raw: &[RawCollection], products: &[Product]) -> Vec<Collection> {
+        let mut seen = HashMap::new();
+        raw.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let at = format!("collections[{i}]");
+                self.id(format!("{at}.id"), &c.id, &mut seen);
+                if c.products.is_empty() {
+                    self.error(format!("{at}.products"), ConfigErrorKind::Empty);
+                }
+                let mut listed = HashMap::new();
+                for (j, id) in c.products.iter().enumerate() {
+                    let path = format!("{at}.products[{j}]");
+                    if !products.iter().any(|p| &p.id == id) {
+                        self.error(path, ConfigErrorKind::UnknownProduct(id.clone()));
+                    } else if let Some(first) = listed.get(id) {
+                        let first: String = Clone::clone(first);
+                        self.error(path, ConfigErrorKind::DuplicateId { id: id.clone(), first });
+                    } else {
+                        listed.insert(id.clone(), path);
+                    }
+                }
+                Collection {
+                    id: c.id.clone(),
+                    title: self.required(format!("{at}.title"), &c.title),
+                    description: c.description.as_ref().map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+                    products: c.products.clone(),
+                }
+            })
+            .collect()
+    }
+
+    fn popups(&mut self, raw: &[RawPopup], creator_zone: Option<&(String, TimeZone)>, creator: &Creator) -> Vec<Popup> {
+        let mut seen = HashMap::new();
+        raw.iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let at = format!("popups[{i}]");
+                self.id(format!("{at}.id"), &p.id, &mut seen);
+                let zone = match &p.time_zone {
+                    Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.clone(), tz)),
+                    None => creator_zone.cloned(),
+                };
+                let starts_at = self.instant(format!("{at}.starts_at"), &p.starts_at, zone.as_ref());
+                let ends_at = self.instant(format!("{at}.ends_at"), &p.ends_at, zone.as_ref());
+                if let (Some(start), Some(end)) = (starts_at, ends_at) {
+                    if end <= start {
+                        self.error(format!("{at}.ends_at"), ConfigErrorKind::EndBeforeStart);
+                    }
+                }
+                let place = match (&p.venue, &p.stream) {
+                    (Some(venue), None) => Place::Venue {
+                        name: self.required(format!("{at}.venue.name"), &venue.name),
+                        address: self.required(format!("{at}.venue.address"), &venue.address),
+                        map_url: venue.map_url.as_ref().map(|u| self.url(format!("{at}.venue.map_url"), u)),
+                    },
+                    (None, Some(stream)) => Place::Stream {
+                        platform: self.required(format!("{at}.stream.platform"), &stream.platform),
+                        url: self.url(format!("{at}.stream.url"), &stream.url),
+                    },
+                    (None, None) => {
+                        self.error(at.clone(), ConfigErrorKind::NoPlace);
+                        Place::Stream { platform: String::new(), url: String::new() }
+                    }
+                    (Some(_), Some(_)) => {
+                        self.error(at.clone(), ConfigErrorKind::TwoPlaces);
+                        Place::Stream { platform: String::new(), url: String::new() }
+                    }
+                };
+                let (zone_name, tz) = zone.unwrap_or_else(|| ("UTC".to_owned(), TimeZone::UTC));
+                let (start, end) = (starts_at.unwrap_or(0), ends_at.unwrap_or(0));
+                let mut popup = Popup {
+                    id: p.id.clone(),
+                    title: self.required(format!("{at}.title"), &p.title),
+                    starts_at: start,
+                    ends_at: end,
+                    when_label: when_label(start, end, &tz),
+                    time_zone: zone_name,
+                    place,
+                    ics_path: format!("calendar/{}.ics", p.id),
+                    google_calendar_url: String::new(),
+                };
+                popup.google_calendar_url = calendar::google_calendar_url(&popup, creator);
+                popup
+            })
+            .collect()
+    }
+}
+
+/// Reads a config time: an RFC 3339 instant with an offset (`2026-12-05T11:00+01:00`,
+/// `…Z`), or a local wall-clock time (`2026-12-05T11:00`) in `zone`. Local times
+/// that the clocks skip or repeat around a daylight-saving change are rejected rather
+/// than guessed, with a message that says how to disambiguate.
+pub fn instant(value: &str, zone: Option<&(String, TimeZone)>) -> Result<UtcMillis, ConfigErrorKind> {
+    let value = value.trim();
+    if let Ok(ts) = value.parse::<Timestamp>() {
+        return Ok(ts.as_millisecond());
+    }
+    let bad = || ConfigErrorKind::BadTime { value: value.to_owned() };
+    let local: DateTime = value.parse().map_err(|_| bad())?;
+    // Without a valid zone the error is already reported on the zone field.
+    let Some((name, tz)) = zone else { return Err(ConfigErrorKind::UnknownTimeZone(String::new())) };
+    let ambiguous = tz.to_ambiguous_timestamp(local);
+    match ambiguous.offset() {
+        AmbiguousOffset::Unambiguous { .. } => {
+            ambiguous.unambiguous().map(|ts| ts.as_millisecond()).map_err(|_| bad())
+        }
+        AmbiguousOffset::Gap { .. } => {
+            Err(ConfigErrorKind::NonexistentLocalTime { value: value.to_owned(), zone: name.clone() })
+        }
+        AmbiguousOffset::Fold { .. } => {
+            Err(ConfigErrorKind::AmbiguousLocalTime { value: value.to_owned(), zone: name.clone() })
+        }
+    }
+}
+
+/// "Sat 5 Dec, 11:00–18:00 CET", or with both dates when it spans midnight.
+pub fn when_label(starts_at: UtcMillis, ends_at: UtcMillis, tz: &TimeZone) -> String {
+    let (Ok(start), Ok(end)) = (Timestamp::from_millisecond(starts_at), Timestamp::from_millisecond(ends_at)) else {
+        return String::new();
+    };
+    let (start, end) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
+    let zone = end.strftime("%Z").to_string();
+    if start.date() == end.date() {
+        format!("{}–{} {zone}", start.strftime("%a %-d %b, %H:%M"), end.strftime("%H:%M"))
+    } else {
+        format!("{} – {} {zone}", start.strftime("%a %-d %b, %H:%M"), end.strftime("%a %-d %b, %H:%M"))
+    }
+}
+
+/// Reads and checks a config file: the errors, or the storefront and its assets.
+pub fn load(path: &Path, now: UtcMillis) -> Result<(Storefront, Assets), Vec<ConfigError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![ConfigError { path: String::new(), kind: ConfigErrorKind::Unreadable(e.to_string()) }]
+    })?;
+    let raw = parse(&text).map_err(|e| vec![e])?;
+    let base_dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    validate(&raw, &Options { base_dir: Some(&base_dir), now })
+}

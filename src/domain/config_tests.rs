@@ -1,0 +1,284 @@
+//! Every config rule, one failing config at a time, plus the demo config.
+
+use super::config::{self, ConfigError, Options};
+use iso_currency::IntoEnumIterator;
+use super::model::Place;
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn minimal() -> Value {
+    json!({
+        "creator": {
+            "id": "ana", "name": "Ana", "handle": "@ana", "time_zone": "Europe/Berlin",
+            "avatar": {"src": "https://cdn.example.com/ana.png", "alt": "Ana"},
+            "links": [{"kind": "tiktok", "url": "https://www.tiktok.com/@ana"}]
+        },
+        "codes": [{"id": "ana10", "code": "ANA10", "brand": "Brand", "offer": {"kind": "percent_off", "percent": 10}}],
+        "products": [
+            {"id": "mug", "title": "Mug", "price": "12.00 EUR", "checkout_url": "https://shop.example.com/mug",
+             "images": [{"src": "https://cdn.example.com/mug.png", "alt": "A mug"}]},
+            {"id": "tote", "title": "Tote", "price": "1200 JPY", "checkout_url": "https://shop.example.com/tote",
+             "images": [{"src": "https://cdn.example.com/tote.png", "alt": "A tote"}]}
+        ],
+        "collections": [{"id": "all", "title": "All", "products": ["mug", "tote"]}],
+        "popups": [{"id": "live", "title": "Live", "starts_at": "2026-12-05T11:00", "ends_at": "2026-12-05T12:00",
+                    "stream": {"platform": "TikTok", "url": "https://www.tiktok.com/@ana/live"}}]
+    })
+}
+
+fn check(config: Value) -> Result<super::model::Storefront, Vec<ConfigError>> {
+    let raw = config::parse(&config.to_string()).map_err(|e| vec![e])?;
+    config::validate(&raw, &Options { base_dir: None, now: 0 }).map(|(store, _)| store)
+}
+
+fn errors(config: Value) -> Vec<String> {
+    match check(config) {
+        Ok(_) => vec![],
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn with(mut config: Value, pointer: &str, value: Value) -> Value {
+    *config.pointer_mut(pointer).unwrap_or_else(|| panic!("no {pointer} in test config")) = value;
+    config
+}
+
+fn assert_error(config: Value, expected: &str) {
+    let found = errors(config);
+    assert!(found.iter().any(|e| e == expected), "expected {expected:?}, got {found:#?}");
+}
+
+#[test]
+fn the_minimal_config_is_valid() {
+    let store = check(minimal()).expect("valid");
+    assert_eq!(store.products.len(), 2);
+    assert_eq!(store.popups[0].starts_at, 1_796_464_800_000); // 11:00 CET = 10:00Z
+}
+
+#[test]
+fn unknown_product_reference() {
+    let config = with(minimal(), "/collections/0/products/1", json!("tote-xl"));
+    assert_error(config, "collections[0].products[1]: unknown product \"tote-xl\"");
+}
+
+#[test]
+fn duplicate_ids() {
+    let config = with(minimal(), "/products/1/id", json!("mug"));
+    assert_error(config, "products[1].id: duplicate id \"mug\" (first used at products[0].id)");
+    let config = with(minimal(), "/collections/0/products", json!(["mug", "mug"]));
+    assert_error(config, "collections[0].products[1]: duplicate id \"mug\" (first used at collections[0].products[0])");
+}
+
+#[test]
+fn ids_must_be_url_safe() {
+    let config = with(minimal(), "/products/0/id", json!("Mug XL"));
+    assert!(errors(config).iter().any(|e| e.starts_with("products[0].id: \"Mug XL\" is not a valid id")));
+}
+
+#[test]
+fn negative_and_malformed_prices() {
+    assert_error(with(minimal(), "/products/0/price", json!("-3.00 EUR")), "products[0].price: \"-3.00 EUR\": a price cannot be negative");
+    let found = errors(with(minimal(), "/products/0/price", json!("12,50 EUR")));
+    assert!(found[0].starts_with("products[0].price: \"12,50 EUR\": the amount must be digits"), "{found:?}");
+    assert_error(
+        with(minimal(), "/products/1/price", json!("12.5 JPY")),
+        "products[1].price: \"12.5 JPY\": this currency has no decimals; write a whole number",
+    );
+    // A number instead of a string is a type error with its path.
+    let found = errors(with(minimal(), "/products/0/price", json!(12)));
+    assert!(found[0].starts_with("products[0].price: line 1, column"), "{found:?}");
+}
+
+#[test]
+fn unknown_currency() {
+    assert_error(with(minimal(), "/products/0/price", json!("12.00 XYZ")), "products[0].price: unknown currency \"XYZ\" (not an ISO 4217 code)");
+}
+
+#[test]
+fn compare_at_rules() {
+    let mut config = minimal();
+    config["products"][0]["compare_at"] = json!("10.00 EUR");
+    assert_error(config.clone(), "products[0].compare_at: the compare-at price must be higher than the price");
+    assert_error(
+        with(config, "/products/0/compare_at", json!("20.00 USD")),
+        "products[0].compare_at: currency USD does not match the price's currency EUR",
+    );
+}
+
+#[test]
+fn end_before_start() {
+    let config = with(minimal(), "/popups/0/ends_at", json!("2026-12-05T10:00"));
+    assert_error(config, "popups[0].ends_at: ends before it starts");
+    let mut config = minimal();
+    config["codes"][0]["starts_at"] = json!("2026-12-01T00:00");
+    config["codes"][0]["ends_at"] = json!("2026-11-01T00:00");
+    assert_error(config, "codes[0].ends_at: ends before it starts");
+}
+
+#[test]
+fn unknown_time_zones() {
+    let found = errors(with(minimal(), "/creator/time_zone", json!("Europe/Atlantis")));
+    assert!(found[0].starts_with("creator.time_zone: unknown time zone \"Europe/Atlantis\""), "{found:?}");
+    let mut config = minimal();
+    config["popups"][0]["time_zone"] = json!("CEST+2");
+    assert!(errors(config).iter().any(|e| e.starts_with("popups[0].time_zone: unknown time zone \"CEST+2\"")));
+}
+
+#[test]
+fn malformed_times() {
+    let found = errors(with(minimal(), "/popups/0/starts_at", json!("5 Dec 2026 11am")));
+    assert!(found[0].starts_with("popups[0].starts_at: \"5 Dec 2026 11am\" is not a date and time"), "{found:?}");
+}
+
+#[test]
+fn local_times_skipped_or_repeated_by_dst_are_rejected() {
+    let mut config = minimal();
+    config["popups"][0]["starts_at"] = json!("2026-03-29T02:30");
+    config["popups"][0]["ends_at"] = json!("2026-03-29T05:00");
+    assert_error(config, "popups[0].starts_at: \"2026-03-29T02:30\" does not exist in Europe/Berlin (the clocks skip it for daylight saving time)");
+    let mut config = minimal();
+    config["popups"][0]["starts_at"] = json!("2026-10-25T02:30");
+    config["popups"][0]["ends_at"] = json!("2026-10-25T05:00");
+    assert!(errors(config).iter().any(|e| e.starts_with("popups[0].starts_at: \"2026-10-25T02:30\" happens twice in Europe/Berlin")));
+    // With an explicit offset the same wall time is accepted.
+    let mut config = minimal();
+    config["popups"][0]["starts_at"] = json!("2026-10-25T02:30+01:00");
+    config["popups"][0]["ends_at"] = json!("2026-10-25T05:00");
+    assert!(check(config).is_ok());
+}
+
+#[test]
+fn an_event_spanning_a_dst_change_has_its_real_duration() {
+    // Clocks go forward at 02:00 on 29 March 2026 in Berlin: 01:00 to 04:00 local is 2 hours.
+    let mut config = minimal();
+    config["popups"][0]["starts_at"] = json!("2026-03-29T01:00");
+    config["popups"][0]["ends_at"] = json!("2026-03-29T04:00");
+    let store = check(config).expect("valid");
+    let popup = &store.popups[0];
+    assert_eq!(popup.ends_at - popup.starts_at, 2 * 3_600_000);
+    assert_eq!(popup.when_label, "Sun 29 Mar, 01:00–04:00 CEST");
+    // And back in autumn, 01:00 to 04:00 local is 4 hours.
+    let mut config = minimal();
+    config["popups"][0]["starts_at"] = json!("2026-10-25T01:00");
+    config["popups"][0]["ends_at"] = json!("2026-10-25T04:00");
+    let store = check(config).expect("valid");
+    assert_eq!(store.popups[0].ends_at - store.popups[0].starts_at, 4 * 3_600_000);
+}
+
+#[test]
+fn urls_must_be_http_or_https() {
+    assert_error(
+        with(minimal(), "/products/0/checkout_url", json!("javascript:alert(1)")),
+        "products[0].checkout_url: \"javascript:alert(1)\" must start with https:// or http://",
+    );
+    assert_error(
+        with(minimal(), "/creator/links/0/url", json!("data:text/html,hi")),
+        "creator.links[0].url: \"data:text/html,hi\" must start with https:// or http://",
+    );
+    assert_error(with(minimal(), "/products/0/checkout_url", json!("shop.example.com/mug")), "products[0].checkout_url: \"shop.example.com/mug\" is not a valid URL");
+    let mut config = minimal();
+    config["popups"][0]["stream"]["url"] = json!(" JavaScript:alert(1)");
+    assert!(errors(config).iter().any(|e| e.starts_with("popups[0].stream.url:") && e.ends_with("must start with https:// or http://")));
+}
+
+#[test]
+fn missing_alt_text() {
+    assert_error(with(minimal(), "/products/1/images/0/alt", json!("  ")), "products[1].images[0].alt: describe the image in \"alt\" for shoppers who use screen readers");
+    let mut config = minimal();
+    config["creator"]["avatar"] = json!({"src": "https://cdn.example.com/a.png"});
+    assert_error(config, "creator.avatar.alt: describe the image in \"alt\" for shoppers who use screen readers");
+}
+
+#[test]
+fn image_paths_stay_inside_the_config_folder_and_exist() {
+    assert!(errors(with(minimal(), "/products/0/images/0/src", json!("../secret.png")))[0].starts_with("products[0].images[0].src: \"../secret.png\" must be"));
+    let raw = config::parse(&with(minimal(), "/products/0/images/0/src", json!("media/nope.svg")).to_string()).expect("parses");
+    let errors = config::validate(&raw, &Options { base_dir: Some(Path::new("demo")), now: 0 }).err().unwrap_or_default();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].to_string(), "products[0].images[0].src: image file \"media/nope.svg\" not found next to the config");
+}
+
+#[test]
+fn popups_need_exactly_one_place() {
+    let mut config = minimal();
+    config["popups"][0]["venue"] = json!({"name": "Hall", "address": "Main St 1"});
+    assert_error(config, "popups[0]: give a \"venue\" or a \"stream\", not both");
+    let mut config = minimal();
+    config["popups"][0].as_object_mut().map(|o| o.remove("stream"));
+    assert_error(config, "popups[0]: give either a \"venue\" (in person) or a \"stream\" (live)");
+}
+
+#[test]
+fn offers_are_checked() {
+    assert_error(with(minimal(), "/codes/0/offer/percent", json!(150)), "codes[0].offer.percent: a percentage must be between 1 and 100, not 150");
+    let config = with(minimal(), "/codes/0/offer", json!({"kind": "amount_off", "amount": "5.00 EUR", "min_subtotal": "40 USD"}));
+    assert_error(config, "codes[0].offer.min_subtotal: currency USD does not match the price's currency EUR");
+    let found = errors(with(minimal(), "/codes/0/offer", json!({"kind": "bogo"})));
+    assert!(found[0].starts_with("codes[0].offer.kind: line 1") && found[0].contains("unknown variant `bogo`"), "{found:?}");
+}
+
+#[test]
+fn bad_accent_colour() {
+    let mut config = minimal();
+    config["theme"] = json!({"accent": "orange"});
+    assert_error(config, "theme.accent: \"orange\" is not a colour: write it as \"#rrggbb\"");
+}
+
+#[test]
+fn unknown_fields_are_named() {
+    let mut config = minimal();
+    config["products"][0]["prise"] = json!("1 EUR");
+    let found = errors(config);
+    assert!(found[0].starts_with("products[0].prise: line 1") && found[0].contains("unknown field `prise`"), "{found:?}");
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    let err = config::parse("{\n  \"creator\": {,\n}").err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.starts_with("creator: line 2, column"), "{err}");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let mut config = minimal();
+    config["products"][0]["price"] = json!("-1 EUR");
+    config["products"][1]["checkout_url"] = json!("javascript:void(0)");
+    config["collections"][0]["products"][0] = json!("nope");
+    config["creator"]["time_zone"] = json!("Mars/Olympus");
+    assert_eq!(errors(config).len(), 4);
+}
+
+#[test]
+fn email_links_become_mailto() {
+    let mut config = minimal();
+    config["creator"]["links"] = json!([{"kind": "email", "url": "hi@ana.example"}, {"kind": "email", "url": "nope"}]);
+    let found = errors(config.clone());
+    assert_eq!(found, vec!["creator.links[1].url: \"nope\" is not a valid URL"]);
+    config["creator"]["links"].as_array_mut().map(|a| a.pop());
+    let store = check(config).expect("valid");
+    assert_eq!(store.creator.links[0].url, "mailto:hi@ana.example");
+}
+
+#[test]
+fn the_demo_config_is_valid_and_complete() {
+    let (store, assets) = config::load(Path::new("demo/storefront.json"), 0).expect("demo config is valid");
+    assert_eq!(store.products.len(), 20);
+    assert_eq!(store.collections.len(), 3);
+    assert_eq!(store.codes.len(), 3);
+    assert_eq!(store.popups.len(), 4);
+    assert!(store.popups.iter().any(|p| matches!(p.place, Place::Stream { .. })));
+    assert!(assets.images.iter().all(|i| Path::new("demo").join(i).is_file()));
+}
+
+#[test]
+fn iso_exponents_agree_with_the_full_table() {
+    for currency in iso_currency::Currency::iter() {
+        let ours = super::money::Currency(currency.code().to_owned()).exponent();
+        let theirs = currency.exponent().unwrap_or(0) as u32;
+        // Funds and metals without a minor unit (XAU, XDR…) have no exponent in ISO;
+        // prices are never set in them, and 0 or 2 are both harmless there.
+        if currency.exponent().is_some() {
+            assert_eq!(ours, theirs, "{}", currency.code());
+        }
+    }
+}

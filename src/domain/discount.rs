@@ -1,0 +1,152 @@
+//! Discount codes: when a code shows, and how its offer is worded.
+
+use crate::domain::model::{Code, Offer, UtcMillis};
+use crate::domain::money::Money;
+use std::fmt;
+
+/// Where a code stands at a given instant. Only `Active` codes are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeStatus {
+    NotStarted,
+    Active,
+    Ended,
+}
+
+/// A code is active from `starts_at` (inclusive) until `ends_at` (exclusive).
+pub fn status(code: &Code, now: UtcMillis) -> CodeStatus {
+    if code.starts_at.is_some_and(|start| now < start) {
+        CodeStatus::NotStarted
+    } else if code.ends_at.is_some_and(|end| now >= end) {
+        CodeStatus::Ended
+    } else {
+        CodeStatus::Active
+    }
+}
+
+/// What the offer gives, in words a shopper scans: "15% off everything",
+/// "€5 off orders over €40", "Free shipping". `money` formats amounts (the browser
+/// passes its locale-aware formatter; native code passes the fallback).
+pub fn describe(offer: &Offer, money: impl Fn(&Money) -> String) -> String {
+    let (head, min) = match offer {
+        Offer::PercentOff { percent, min_subtotal } => (format!("{percent}% off"), min_subtotal),
+        Offer::AmountOff { amount, min_subtotal } => (format!("{} off", money(amount)), min_subtotal),
+        Offer::FreeShipping { min_subtotal } => ("Free shipping".to_owned(), min_subtotal),
+    };
+    match (offer, min) {
+        (Offer::FreeShipping { .. }, Some(min)) => format!("{head} on orders over {}", money(min)),
+        (Offer::FreeShipping { .. }, None) => head,
+        (_, Some(min)) => format!("{head} orders over {}", money(min)),
+        (_, None) => format!("{head} everything"),
+    }
+}
+
+/// How long until a code ends, for "ends in 2 days". Past two weeks the exact date
+/// says more than a count, so `ends_in` returns `None` and the page shows the date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndsIn {
+    Minutes(u64),
+    Hours(u64),
+    Days(u64),
+}
+
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+pub fn ends_in(now: UtcMillis, ends_at: UtcMillis) -> Option<EndsIn> {
+    let left = ends_at - now;
+    if left <= 0 || left >= 14 * DAY {
+        None
+    } else if left < HOUR {
+        // Round minutes up: "ends in 1 minute" until it has ended, never "0 minutes".
+        Some(EndsIn::Minutes(((left + MINUTE - 1) / MINUTE) as u64))
+    } else if left < 2 * DAY {
+        Some(EndsIn::Hours((left / HOUR) as u64))
+    } else {
+        Some(EndsIn::Days((left / DAY) as u64))
+    }
+}
+
+impl fmt::Display for EndsIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, unit) = match *self {
+            EndsIn::Minutes(n) => (n, "minute"),
+            EndsIn::Hours(n) => (n, "hour"),
+            EndsIn::Days(n) => (n, "day"),
+        };
+        let plural = if n == 1 { "" } else { "s" };
+        write!(f, "ends in {n} {unit}{plural}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(starts_at: Option<i64>, ends_at: Option<i64>) -> Code {
+        Code {
+            id: "c".into(),
+            code: "C".into(),
+            brand: "B".into(),
+            offer: Offer::FreeShipping { min_subtotal: None },
+            starts_at,
+            ends_at,
+        }
+    }
+
+    #[test]
+    fn status_boundaries_are_start_inclusive_end_exclusive() {
+        let c = code(Some(1000), Some(2000));
+        assert_eq!(status(&c, 999), CodeStatus::NotStarted);
+        assert_eq!(status(&c, 1000), CodeStatus::Active);
+        assert_eq!(status(&c, 1999), CodeStatus::Active);
+        assert_eq!(status(&c, 2000), CodeStatus::Ended);
+        assert_eq!(status(&code(None, None), i64::MIN), CodeStatus::Active);
+        assert_eq!(status(&code(None, Some(5)), 5), CodeStatus::Ended);
+        assert_eq!(status(&code(Some(5), None), i64::MAX), CodeStatus::Active);
+    }
+
+    #[test]
+    fn describes_each_offer() {
+        let fmt = |m: &Money| m.fallback_display();
+        let eur = |minor| Some(Money::new(minor, "EUR"));
+        assert_eq!(describe(&Offer::PercentOff { percent: 15, min_subtotal: None }, fmt), "15% off everything");
+        assert_eq!(
+            describe(&Offer::PercentOff { percent: 10, min_subtotal: eur(5000) }, fmt),
+            "10% off orders over €50"
+        );
+        assert_eq!(
+            describe(&Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }, fmt),
+            "€5 off orders over €40"
+        );
+        assert_eq!(
+            describe(&Offer::AmountOff { amount: Money::new(1000, "JPY"), min_subtotal: None }, fmt),
+            "¥1,000 off everything"
+        );
+        assert_eq!(describe(&Offer::FreeShipping { min_subtotal: None }, fmt), "Free shipping");
+        assert_eq!(
+            describe(&Offer::FreeShipping { min_subtotal: eur(2550) }, fmt),
+            "Free shipping on orders over €25.50"
+        );
+    }
+
+    #[test]
+    fn ends_in_picks_a_readable_unit() {
+        assert_eq!(ends_in(0, 0), None);
+        assert_eq!(ends_in(10, 0), None);
+        assert_eq!(ends_in(0, 1), Some(EndsIn::Minutes(1)));
+        assert_eq!(ends_in(0, 59 * MINUTE + 1), Some(EndsIn::Minutes(60)));
+        assert_eq!(ends_in(0, HOUR), Some(EndsIn::Hours(1)));
+        assert_eq!(ends_in(0, 2 * DAY - 1), Some(EndsIn::Hours(47)));
+        assert_eq!(ends_in(0, 2 * DAY), Some(EndsIn::Days(2)));
+        assert_eq!(ends_in(0, 14 * DAY - 1), Some(EndsIn::Days(13)));
+        assert_eq!(ends_in(0, 14 * DAY), None);
+    }
+
+    #[test]
+    fn ends_in_reads_naturally() {
+        assert_eq!(EndsIn::Days(2).to_string(), "ends in 2 days");
+        assert_eq!(EndsIn::Hours(1).to_string(), "ends in 1 hour");
+        assert_eq!(EndsIn::Minutes(5).to_string(), "ends in 5 minutes");
+    }
+}

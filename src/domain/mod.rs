@@ -1,0 +1,18 @@
+//! Plain Rust rules with no browser calls, tested natively with `cargo test`.
+
+pub mod discount;
+pub mod model;
+pub mod money;
+pub mod schedule;
+pub mod theme;
+
+// Build-time only: these need the time zone database and the ISO currency table,
+// which stay out of the WASM bundle.
+#[cfg(feature = "cli")]
+pub mod bake;
+#[cfg(feature = "cli")]
+pub mod calendar;
+#[cfg(feature = "cli")]
+pub mod config;
+#[cfg(all(test, feature = "cli"))]
+mod config_tests;

@@ -1,0 +1,217 @@
+//! The validated storefront: what the build hands to the page.
+//!
+//! The human-edited config (`config` module) is checked and resolved natively at build
+//! time into these types, serialised into the built page, and decoded by the WASM app.
+//! Everything here is already valid: ids resolve, URLs are http(s), times are UTC
+//! instants in milliseconds since the Unix epoch, money is integer minor units.
+//! Native prerendering (a later step) renders from exactly the same values.
+
+use crate::domain::money::Money;
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch, UTC. The same unit as JavaScript's `Date.now()`.
+pub type UtcMillis = i64;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Storefront {
+    /// When this page was built; the clock the page starts from before it reads the
+    /// browser's own.
+    pub baked_at: UtcMillis,
+    pub creator: Creator,
+    pub theme: Theme,
+    pub codes: Vec<Code>,
+    pub products: Vec<Product>,
+    pub collections: Vec<Collection>,
+    pub popups: Vec<Popup>,
+}
+
+impl Storefront {
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.id == id)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Creator {
+    pub id: String,
+    pub name: String,
+    pub handle: String,
+    pub bio: String,
+    pub avatar: Image,
+    /// Shown under the bio without scrolling or hovering, e.g. "I earn a commission
+    /// on some of these links."
+    pub disclosure: String,
+    pub links: Vec<SocialLink>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    /// A path inside the built site (`media/mug.svg`) or an absolute http(s) URL.
+    pub src: String,
+    pub alt: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SocialKind {
+    Tiktok,
+    Instagram,
+    Youtube,
+    Twitch,
+    Pinterest,
+    X,
+    Threads,
+    Website,
+    Email,
+}
+
+impl SocialKind {
+    /// The name a screen reader reads and a tooltip shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            SocialKind::Tiktok => "TikTok",
+            SocialKind::Instagram => "Instagram",
+            SocialKind::Youtube => "YouTube",
+            SocialKind::Twitch => "Twitch",
+            SocialKind::Pinterest => "Pinterest",
+            SocialKind::X => "X",
+            SocialKind::Threads => "Threads",
+            SocialKind::Website => "Website",
+            SocialKind::Email => "Email",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SocialLink {
+    pub kind: SocialKind,
+    pub url: String,
+}
+
+/// Colours derived from the creator's accent so every pairing meets WCAG AA.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Theme {
+    /// The creator's accent, used for filled buttons.
+    pub accent: String,
+    /// Text on an accent-filled surface (black or white, whichever contrasts more).
+    pub on_accent: String,
+    /// The accent adjusted to read as text on the light background.
+    pub accent_text_light: String,
+    /// The accent adjusted to read as text on the dark background.
+    pub accent_text_dark: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    pub id: String,
+    /// What the shopper types at checkout, e.g. `JUNO15`.
+    pub code: String,
+    /// Whose code it is, e.g. the brand "Fable Studio".
+    pub brand: String,
+    pub offer: Offer,
+    pub starts_at: Option<UtcMillis>,
+    pub ends_at: Option<UtcMillis>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Offer {
+    PercentOff { percent: u8, min_subtotal: Option<Money> },
+    AmountOff { amount: Money, min_subtotal: Option<Money> },
+    FreeShipping { min_subtotal: Option<Money> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Badge {
+    New,
+    Limited,
+    SoldOut,
+}
+
+impl Badge {
+    pub fn label(self) -> &'static str {
+        match self {
+            Badge::New => "New",
+            Badge::Limited => "Limited",
+            Badge::SoldOut => "Sold out",
+        }
+    }
+}
+
+/// How the creator is connected to a product: the disclosure a shopper is owed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// The creator earns a commission on a sale through this link.
+    Affiliate,
+    /// The brand gave the product to the creator.
+    Gifted,
+    /// The brand paid for this placement.
+    Paid,
+}
+
+impl Disclosure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Disclosure::Affiliate => "Affiliate link",
+            Disclosure::Gifted => "Gifted",
+            Disclosure::Paid => "Paid partnership",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub price: Money,
+    pub compare_at: Option<Money>,
+    pub images: Vec<Image>,
+    pub badges: Vec<Badge>,
+    pub disclosure: Option<Disclosure>,
+    pub checkout_url: String,
+}
+
+impl Product {
+    pub fn is_sold_out(&self) -> bool {
+        self.badges.contains(&Badge::SoldOut)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Collection {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// Product ids in the creator's order; every one resolves.
+    pub products: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Place {
+    /// An in-person pop-up.
+    Venue { name: String, address: String, map_url: Option<String> },
+    /// A live stream.
+    Stream { platform: String, url: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Popup {
+    pub id: String,
+    pub title: String,
+    pub starts_at: UtcMillis,
+    pub ends_at: UtcMillis,
+    /// The venue's IANA zone (for a stream: the creator's), e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    /// When it happens in the venue's zone, rendered at build time
+    /// ("Sat 5 Dec, 11:00–18:00 CET"); the page refines it with the shopper's locale.
+    pub when_label: String,
+    pub place: Place,
+    /// Path of the prebuilt `.ics` file inside the site.
+    pub ics_path: String,
+    /// A Google Calendar "add event" link.
+    pub google_calendar_url: String,
+}

@@ -1,0 +1,71 @@
+//! Pop-ups and live streams over time: which show, in what order, and which is live.
+
+use crate::domain::model::{Popup, UtcMillis};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PopupStatus {
+    Upcoming,
+    /// Between start (inclusive) and end (exclusive).
+    LiveNow,
+    Past,
+}
+
+pub fn status(popup: &Popup, now: UtcMillis) -> PopupStatus {
+    if now < popup.starts_at {
+        PopupStatus::Upcoming
+    } else if now < popup.ends_at {
+        PopupStatus::LiveNow
+    } else {
+        PopupStatus::Past
+    }
+}
+
+/// The pop-ups a shopper should see at `now`: live ones first, then upcoming ones
+/// soonest first; past ones are left out. Ties keep the config's order.
+pub fn visible(popups: &[Popup], now: UtcMillis) -> Vec<(&Popup, PopupStatus)> {
+    let mut shown: Vec<_> = popups
+        .iter()
+        .map(|p| (p, status(p, now)))
+        .filter(|(_, s)| *s != PopupStatus::Past)
+        .collect();
+    shown.sort_by_key(|(p, s)| (*s != PopupStatus::LiveNow, p.starts_at));
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::Place;
+
+    fn popup(id: &str, starts_at: i64, ends_at: i64) -> Popup {
+        Popup {
+            id: id.into(),
+            title: id.into(),
+            starts_at,
+            ends_at,
+            time_zone: "UTC".into(),
+            when_label: String::new(),
+            place: Place::Stream { platform: "TikTok".into(), url: "https://example.com".into() },
+            ics_path: String::new(),
+            google_calendar_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn status_boundaries() {
+        let p = popup("a", 100, 200);
+        assert_eq!(status(&p, 99), PopupStatus::Upcoming);
+        assert_eq!(status(&p, 100), PopupStatus::LiveNow);
+        assert_eq!(status(&p, 199), PopupStatus::LiveNow);
+        assert_eq!(status(&p, 200), PopupStatus::Past);
+    }
+
+    #[test]
+    fn live_first_then_soonest_and_past_hidden() {
+        let popups = vec![popup("later", 500, 600), popup("past", 0, 50), popup("soon", 300, 400), popup("live", 90, 150)];
+        let ids: Vec<_> = visible(&popups, 100).iter().map(|(p, _)| p.id.as_str()).collect();
+        assert_eq!(ids, ["live", "soon", "later"]);
+        let ids: Vec<_> = visible(&popups, 1000).iter().map(|(p, _)| p.id.as_str()).collect();
+        assert!(ids.is_empty());
+    }
+}
