@@ -9,14 +9,12 @@
 
 use crate::domain::calendar;
 use crate::domain::config::{self, Assets, ConfigError};
-use crate::domain::model::Storefront;
+use crate::domain::model::{Storefront, DATA_ELEMENT_ID};
 use crate::domain::theme;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The id of the `<script type="application/json">` element holding the data.
-pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
 /// Where the page shell wants the data and the theme.
 pub const DATA_MARKER: &str = "<!-- linkshelf:data -->";
 pub const HEAD_MARKER: &str = "<!-- linkshelf:head -->";
@@ -117,14 +115,6 @@ fn write(path: &Path, contents: &str) -> Result<(), BakeError> {
 fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Path, now: i64) -> Result<Report, BakeError> {
     let index = dist.join("index.html");
     let shell = fs::read_to_string(&index).map_err(io(&index))?;
-    // A second bake of the same dist (trunk serve rebuilds) starts from the shell.
-    let shell_copy = dist.join(".shell.html");
-    let shell = if shell.contains(DATA_MARKER) {
-        write(&shell_copy, &shell)?;
-        shell
-    } else {
-        fs::read_to_string(&shell_copy).map_err(io(&shell_copy))?
-    };
     let page = fill_page(&shell, store)?;
     write(&index, &page)?;
     let mut report = Report { pages: 1, ..Report::default() };
@@ -150,7 +140,7 @@ fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::config::{self, Options};
+    use crate::domain::config;
 
     fn demo() -> Storefront {
         config::load(Path::new("demo/storefront.json"), 0).map(|(s, _)| s).expect("demo config")
@@ -174,16 +164,17 @@ mod tests {
         let page = fill_page(&shell, &store).expect("filled");
         assert!(page.contains("<title>Juno &lt;3 &amp; co (@junomakes) · Shop</title>"));
         assert!(page.contains(&format!("<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">")));
-        assert!(page.contains("--accent:#c2613b"));
+        assert!(page.contains("--accent:#a9502c"));
         assert!(matches!(fill_page("<head></head>", &store), Err(BakeError::MissingMarker(_))));
     }
 
     #[test]
-    fn bakes_a_site_folder_and_can_bake_it_again() {
+    fn bakes_a_site_folder() {
         let dist = std::env::temp_dir().join(format!("linkshelf-bake-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dist);
-        write(&dist.join("index.html"), &format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>")).expect("shell");
-        for _ in 0..2 {
+        let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>");
+        write(&dist.join("index.html"), &shell).expect("shell");
+        {
             let (store, report) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
             assert_eq!(report.pages, 1 + store.products.len());
             assert_eq!(report.calendars, store.popups.len());
@@ -193,7 +184,9 @@ mod tests {
             let ics = fs::read_to_string(dist.join("calendar/glaze-live.ics")).expect("ics");
             assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
         }
+        // A page that was already baked has no markers left: a clear error, not a
+        // second copy of the data.
+        assert!(matches!(bake(Path::new("demo/storefront.json"), &dist, 0), Err(BakeError::MissingMarker(_))));
         let _ = fs::remove_dir_all(&dist);
-        let _ = Options { base_dir: None, now: 0 };
     }
 }

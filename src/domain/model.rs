@@ -215,3 +215,19 @@ pub struct Popup {
     /// A Google Calendar "add event" link.
     pub google_calendar_url: String,
 }
+
+/// The id of the `<script type="application/json">` element that carries the
+/// storefront inside the built page.
+pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
+
+impl Image {
+    /// The address to load: site paths become root-relative so product pages at
+    /// `/p/<id>/` find them too.
+    pub fn url(&self) -> String {
+        if self.src.starts_with("http://") || self.src.starts_with("https://") {
+            self.src.clone()
+        } else {
+            format!("/{}", self.src)
+        }
+    }
+}

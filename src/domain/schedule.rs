@@ -2,7 +2,7 @@
 
 use crate::domain::model::{Popup, UtcMillis};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PopupStatus {
     Upcoming,
     /// Between start (inclusive) and end (exclusive).

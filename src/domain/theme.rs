@@ -93,7 +93,7 @@ pub fn derive(accent: Rgb) -> Theme {
 /// first paint already has the creator's colours.
 pub fn css_variables(theme: &Theme) -> String {
     format!(
-        ":root{{--accent:{};--on-accent:{};--accent-text:{};--accent-text-dark:{}}}",
+        ":root{{--accent:{};--on-accent:{};--accent-text-light:{};--accent-text-dark:{}}}",
         theme.accent, theme.on_accent, theme.accent_text_light, theme.accent_text_dark
     )
 }

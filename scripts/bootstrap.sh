@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what building and testing Linkshelf needs, and skips what is already there.
+# Sourced by scripts/demo.sh and scripts/test.sh; `--with-browser` also installs
+# Chromium (Debian's package, when run as root) for the end-to-end tests.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
+
+# Rust: the nightly channel named in rust-toolchain.toml, with the wasm target.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "Installing the nightly Rust toolchain"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! rustup target list --installed --toolchain nightly | grep -q '^wasm32-unknown-unknown$'; then
+  say "Adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown --toolchain nightly
+fi
+
+# Tools built from crates.io, outside the project so they use the default toolchain.
+if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+  say "Installing trunk 0.21 (several minutes, once)"
+  (cd /tmp && CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install trunk --version '~0.21' --locked)
+fi
+wbg="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")"
+if ! grep -q "wasm_bindgen = \"$wbg\"" "$root/Trunk.toml"; then
+  echo "Trunk.toml's [tools] wasm_bindgen must be \"$wbg\", the version in Cargo.lock." >&2
+  exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
+  say "Installing wasm-bindgen-cli $wbg (a few minutes, once)"
+  (cd /tmp && cargo install wasm-bindgen-cli --version "$wbg" --force)
+fi
+
+# Node packages: wasm-opt (binaryen), Playwright and axe-core.
+if [ ! -f "$root/end2end/node_modules/.package-lock.json" ] ||
+   [ "$root/end2end/package-lock.json" -nt "$root/end2end/node_modules/.package-lock.json" ]; then
+  say "Installing Node packages"
+  (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+if [ "${1:-}" = "--with-browser" ] && ! have chromium; then
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    say "Installing Chromium from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The end-to-end tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'." >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Trunk hooks. `check`: build the native `linkshelf` command (which also writes the
+# components' CSS) and stop the build if the config has any problem, listing every
+# one. `bake`: put the validated storefront, images and calendar files into the site.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+config="${LINKSHELF_CONFIG:-demo/storefront.json}"
+case "$1" in
+  check)
+    cargo build --quiet --features cli --bin linkshelf
+    target/debug/linkshelf check "$config"
+    ;;
+  bake)
+    cp target/linkshelf-components.css "$TRUNK_STAGING_DIR/linkshelf-components.css"
+    target/debug/linkshelf bake "$config" --dist "$TRUNK_STAGING_DIR"
+    ;;
+  *) echo "usage: trunk-hook.sh check|bake" >&2; exit 2 ;;
+esac

@@ -1,0 +1,204 @@
+//! The few browser APIs the app uses, behind plain functions.
+//!
+//! Components call these only from effects and event handlers, never while rendering,
+//! so the same components render natively (tests now, prerendering later). Native
+//! builds get the non-browser answers: no locale yet, no clipboard.
+
+use crate::domain::model::Storefront;
+use crate::domain::money::Money;
+use std::fmt;
+
+/// Why the storefront data embedded in the page could not be used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataError {
+    /// The page has no `<script id="linkshelf-data">`: it was not built by
+    /// `linkshelf bake`, or the element was removed.
+    Missing,
+    /// The element is there but does not hold a storefront.
+    Unreadable(String),
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Missing => write!(f, "the page has no storefront data"),
+            DataError::Unreadable(why) => write!(f, "the storefront data could not be read: {why}"),
+        }
+    }
+}
+
+/// The shopper's own locale and time zone, known once the page runs in a browser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShopperLocale {
+    pub locale: String,
+    pub time_zone: String,
+}
+
+/// How a date-time is written: with the weekday and date, or only the clock time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateStyle {
+    DateAndTime,
+    TimeOnly,
+    /// Only the calendar day, for telling whether two instants share one.
+    Day,
+}
+
+#[cfg(feature = "csr")]
+mod browser {
+    use super::*;
+    use js_sys::{Array, Function, Object, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    pub fn read_embedded_data() -> Result<Storefront, DataError> {
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(crate::ui::DATA_ELEMENT_ID))
+            .ok_or(DataError::Missing)?;
+        let text = element.text_content().unwrap_or_default();
+        let value = js_sys::JSON::parse(&text)
+            .map_err(|e| DataError::Unreadable(e.as_string().unwrap_or_else(|| "not JSON".to_owned())))?;
+        serde_wasm_bindgen::from_value(value).map_err(|e| DataError::Unreadable(e.to_string()))
+    }
+
+    pub fn now() -> i64 {
+        js_sys::Date::now() as i64
+    }
+
+    fn options(pairs: &[(&str, &str)]) -> Object {
+        let object = Object::new();
+        for (key, value) in pairs {
+            let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+        }
+        object
+    }
+
+    fn locales(locale: &str) -> Array {
+        Array::of1(&JsValue::from_str(locale))
+    }
+
+    pub fn shopper_locale() -> Option<ShopperLocale> {
+        let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
+        let resolved = format.resolved_options();
+        let get = |key: &str| Reflect::get(&resolved, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
+        Some(ShopperLocale { locale: get("locale")?, time_zone: get("timeZone")? })
+    }
+
+    /// `Intl.NumberFormat` given the exact decimal string, so no float rounding.
+    pub fn format_money(money: &Money, locale: &str) -> Option<String> {
+        let exponent = money.currency.exponent().to_string();
+        let opts = options(&[
+            ("style", "currency"),
+            ("currency", money.currency.code()),
+            ("minimumFractionDigits", if money.minor % 10_i64.pow(money.currency.exponent()) == 0 { "0" } else { &exponent }),
+            ("maximumFractionDigits", &exponent),
+        ]);
+        let format = js_sys::Intl::NumberFormat::new(&locales(locale), &opts);
+        let function: Function = format.format();
+        function
+            .call1(&JsValue::UNDEFINED, &JsValue::from_str(&money.decimal_string()))
+            .ok()
+            .and_then(|v| v.as_string())
+    }
+
+    pub fn format_datetime(at: i64, time_zone: &str, locale: &str, style: DateStyle, zone_name: bool) -> Option<String> {
+        let mut pairs = vec![("timeZone", time_zone)];
+        match style {
+            DateStyle::Day => pairs.extend([("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]),
+            DateStyle::TimeOnly => pairs.extend([("hour", "numeric"), ("minute", "2-digit")]),
+            DateStyle::DateAndTime => pairs.extend([
+                ("weekday", "short"),
+                ("day", "numeric"),
+                ("month", "short"),
+                ("hour", "numeric"),
+                ("minute", "2-digit"),
+            ]),
+        }
+        if zone_name {
+            pairs.push(("timeZoneName", "short"));
+        }
+        let format = js_sys::Intl::DateTimeFormat::new(&locales(locale), &options(&pairs));
+        let function: Function = format.format();
+        let date = js_sys::Date::new(&JsValue::from_f64(at as f64));
+        function.call1(&JsValue::UNDEFINED, &date).ok().and_then(|v| v.as_string())
+    }
+
+    /// Copies with the Clipboard API; where an in-app browser denies it, falls back to
+    /// a selected off-screen textarea and `execCommand("copy")`.
+    pub async fn copy_text(text: String) -> bool {
+        let Some(window) = web_sys::window() else { return false };
+        let clipboard = window.navigator().clipboard();
+        // Some in-app browsers lack `navigator.clipboard` entirely.
+        let has_clipboard = Reflect::get(&window.navigator(), &JsValue::from_str("clipboard"))
+            .map(|v| !v.is_undefined())
+            .unwrap_or(false);
+        if has_clipboard {
+            let promise = clipboard.write_text(&text);
+            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                return true;
+            }
+        }
+        copy_with_selection(&text)
+    }
+
+    fn copy_with_selection(text: &str) -> bool {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
+        let Some(body) = document.body() else { return false };
+        let Ok(element) = document.create_element("textarea") else { return false };
+        let Ok(area) = element.dyn_into::<web_sys::HtmlTextAreaElement>() else { return false };
+        area.set_value(text);
+        let _ = area.set_attribute("readonly", "");
+        let _ = area.set_attribute("style", "position:fixed;top:0;left:-9999px;opacity:0");
+        if body.append_child(&area).is_err() {
+            return false;
+        }
+        area.select();
+        let copied = document
+            .dyn_ref::<web_sys::HtmlDocument>()
+            .and_then(|d| d.exec_command("copy").ok())
+            .unwrap_or(false);
+        area.remove();
+        copied
+    }
+
+    /// Tells tests and the boot screen that the app has mounted.
+    pub fn mark_ready() {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(boot) = document.get_element_by_id("boot") {
+                boot.remove();
+            }
+            if let Some(root) = document.document_element() {
+                let _ = root.set_attribute("data-ready", "true");
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "csr"))]
+mod native {
+    use super::*;
+
+    pub fn read_embedded_data() -> Result<Storefront, DataError> {
+        Err(DataError::Missing)
+    }
+    pub fn now() -> i64 {
+        0
+    }
+    pub fn shopper_locale() -> Option<ShopperLocale> {
+        None
+    }
+    pub fn format_money(_: &Money, _: &str) -> Option<String> {
+        None
+    }
+    pub fn format_datetime(_: i64, _: &str, _: &str, _: DateStyle, _: bool) -> Option<String> {
+        None
+    }
+    pub async fn copy_text(_: String) -> bool {
+        false
+    }
+    pub fn mark_ready() {}
+}
+
+#[cfg(feature = "csr")]
+pub use browser::*;
+#[cfg(not(feature = "csr"))]
+pub use native::*;

@@ -1,0 +1,40 @@
+//! The creator's header: avatar, name, handle, bio, disclosure and social links.
+
+use crate::ui::icons::SocialIcon;
+use crate::ui::Shop;
+use leptos::prelude::*;
+use stylers_macro::style_sheet;
+
+#[component]
+pub fn Profile() -> impl IntoView {
+    let class = style_sheet!("style/components/profile.css");
+    let shop = expect_context::<Shop>();
+    let creator = &shop.0.creator;
+    let links = creator
+        .links
+        .iter()
+        .map(|link| {
+            let label = format!("{} on {}", creator.name, link.kind.label());
+            view! { class = class,
+                <li>
+                    <a class="social" href=link.url.clone() aria-label=label.clone() title=label rel="me noopener">
+                        <SocialIcon kind=link.kind/>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    let disclosure = (!creator.disclosure.is_empty()).then(|| {
+        view! { class = class, <p class="disclosure">{creator.disclosure.clone()}</p> }
+    });
+    view! { class = class,
+        <header class="profile">
+            <img class="avatar" src=creator.avatar.url() alt=creator.avatar.alt.clone() width="96" height="96"/>
+            <h1 class="name">{creator.name.clone()}</h1>
+            <p class="handle">{creator.handle.clone()}</p>
+            <p class="bio">{creator.bio.clone()}</p>
+            {disclosure}
+            <ul class="socials" aria-label="Social links">{links}</ul>
+        </header>
+    }
+}

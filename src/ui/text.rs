@@ -1,0 +1,30 @@
+//! Turning money and instants into text for the current shopper.
+//!
+//! Before the shopper's locale is known (and natively) these give the deterministic
+//! fallbacks from `domain`; in the browser they use the platform's `Intl`, which
+//! knows every locale's separators, symbols and clock conventions.
+
+use crate::domain::money::Money;
+use crate::ui::platform::{self, DateStyle, ShopperLocale};
+
+pub fn money(amount: &Money, shopper: Option<&ShopperLocale>) -> String {
+    shopper
+        .and_then(|s| platform::format_money(amount, &s.locale))
+        .unwrap_or_else(|| amount.fallback_display())
+}
+
+/// "Sat 5 Dec, 11:00 – 18:00 CET" in `time_zone`, or `None` before the locale is known.
+pub fn time_range(starts_at: i64, ends_at: i64, time_zone: &str, shopper: &ShopperLocale) -> Option<String> {
+    let locale = &shopper.locale;
+    let start = platform::format_datetime(starts_at, time_zone, locale, DateStyle::DateAndTime, false)?;
+    let day = |at| platform::format_datetime(at, time_zone, locale, DateStyle::Day, false);
+    let same_day = day(starts_at).is_some_and(|d| Some(d) == day(ends_at));
+    let style = if same_day { DateStyle::TimeOnly } else { DateStyle::DateAndTime };
+    let end = platform::format_datetime(ends_at, time_zone, locale, style, true)?;
+    Some(format!("{start} – {end}"))
+}
+
+/// One instant with date and zone, for "ends Thu 24 Dec, 23:59 CET".
+pub fn instant(at: i64, shopper: &ShopperLocale) -> Option<String> {
+    platform::format_datetime(at, &shopper.time_zone, &shopper.locale, DateStyle::DateAndTime, true)
+}
