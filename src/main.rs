@@ -1,6 +1,8 @@
 //! The browser entry point: read the storefront baked into the page and mount it.
 
 fn main() {
-    let data = linkshelf::ui::platform::read_embedded_data();
-    leptos::mount::mount_to_body(move || leptos::view! { <linkshelf::ui::App data=data/> });
+    use linkshelf::ui::{platform, App};
+    let data = platform::read_embedded_data();
+    let path = platform::current_path();
+    leptos::mount::mount_to_body(move || leptos::view! { <App data=data path=path/> });
 }

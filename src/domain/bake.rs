@@ -8,6 +8,7 @@
 //! (GitHub Pages, Netlify, Cloudflare Pages) without rewrite rules.
 
 use crate::domain::calendar;
+use crate::domain::embed;
 use crate::domain::config::{self, Assets, ConfigError};
 use crate::domain::model::{Storefront, DATA_ELEMENT_ID};
 use crate::domain::theme;
@@ -51,17 +52,15 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BakeError + '_ {
     move |error| BakeError::Io { path: path.to_path_buf(), error }
 }
 
-/// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element or
-/// open a comment, and the line separators that old parsers choke on are escaped.
-/// These escapes are all valid JSON, so `JSON.parse` reads the original text.
-pub fn embed_json(store: &Storefront) -> String {
-    let json = serde_json::to_string(store).unwrap_or_default();
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+/// The storefront as base64 text for the page. Base64's alphabet has no `<`, `>` or
+/// `&`, so nothing a creator writes can end the `<script>` element early.
+pub fn embed_text(store: &Storefront) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(embed::encode(store))
 }
+
+/// The MIME type of the data element: not JavaScript, so browsers never run it.
+pub const DATA_TYPE: &str = "application/x-linkshelf";
 
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -83,10 +82,7 @@ pub fn fill_page(shell: &str, store: &Storefront) -> Result<String, BakeError> {
         html_escape(&creator.bio),
         theme::css_variables(&store.theme)
     );
-    let data = format!(
-        "<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">{}</script>",
-        embed_json(store)
-    );
+    let data = format!("<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">{}</script>", embed_text(store));
     Ok(shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1))
 }
 
@@ -147,13 +143,14 @@ mod tests {
     }
 
     #[test]
-    fn embedded_json_cannot_close_the_script_and_still_parses() {
+    fn embedded_text_cannot_close_the_script_and_decodes() {
+        use base64::Engine;
         let mut store = demo();
         store.creator.bio = "</script><!-- & \u{2028} <b>".to_owned();
-        let embedded = embed_json(&store);
+        let embedded = embed_text(&store);
         assert!(!embedded.contains('<') && !embedded.contains('>') && !embedded.contains('&'));
-        let back: Storefront = serde_json::from_str(&embedded).expect("round trip");
-        assert_eq!(back, store);
+        let bytes = base64::engine::general_purpose::STANDARD.decode(embedded).expect("base64");
+        assert_eq!(embed::decode(&bytes), Ok(store));
     }
 
     #[test]
@@ -163,7 +160,7 @@ mod tests {
         let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>");
         let page = fill_page(&shell, &store).expect("filled");
         assert!(page.contains("<title>Juno &lt;3 &amp; co (@junomakes) · Shop</title>"));
-        assert!(page.contains(&format!("<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">")));
+        assert!(page.contains(&format!("<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">")));
         assert!(page.contains("--accent:#a9502c"));
         assert!(matches!(fill_page("<head></head>", &store), Err(BakeError::MissingMarker(_))));
     }

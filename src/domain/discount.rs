@@ -40,7 +40,7 @@ pub fn describe(offer: &Offer, money: impl Fn(&Money) -> String) -> String {
     }
 }
 
-/// How long until a code ends, for "ends in 2 days". Past two weeks the exact date
+/// How long until a code ends, for "Ends in 2 days". Past two weeks the exact date
 /// says more than a count, so `ends_in` returns `None` and the page shows the date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndsIn {
@@ -75,7 +75,7 @@ impl fmt::Display for EndsIn {
             EndsIn::Days(n) => (n, "day"),
         };
         let plural = if n == 1 { "" } else { "s" };
-        write!(f, "ends in {n} {unit}{plural}")
+        write!(f, "Ends in {n} {unit}{plural}")
     }
 }
 
@@ -145,8 +145,8 @@ mod tests {
 
     #[test]
     fn ends_in_reads_naturally() {
-        assert_eq!(EndsIn::Days(2).to_string(), "ends in 2 days");
-        assert_eq!(EndsIn::Hours(1).to_string(), "ends in 1 hour");
-        assert_eq!(EndsIn::Minutes(5).to_string(), "ends in 5 minutes");
+        assert_eq!(EndsIn::Days(2).to_string(), "Ends in 2 days");
+        assert_eq!(EndsIn::Hours(1).to_string(), "Ends in 1 hour");
+        assert_eq!(EndsIn::Minutes(5).to_string(), "Ends in 5 minutes");
     }
 }

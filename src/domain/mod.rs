@@ -1,6 +1,7 @@
 //! Plain Rust rules with no browser calls, tested natively with `cargo test`.
 
 pub mod discount;
+pub mod embed;
 pub mod model;
 pub mod money;
 pub mod schedule;

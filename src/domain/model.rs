@@ -1,7 +1,8 @@
 //! The validated storefront: what the build hands to the page.
 //!
 //! The human-edited config (`config` module) is checked and resolved natively at build
-//! time into these types, serialised into the built page, and decoded by the WASM app.
+//! time into these types, encoded into the built page (see `embed`), and decoded by the
+//! WASM app.
 //! Everything here is already valid: ids resolve, URLs are http(s), times are UTC
 //! instants in milliseconds since the Unix epoch, money is integer minor units.
 //! Native prerendering (a later step) renders from exactly the same values.
@@ -114,7 +115,7 @@ pub struct Code {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Offer {
     PercentOff { percent: u8, min_subtotal: Option<Money> },
     AmountOff { amount: Money, min_subtotal: Option<Money> },
@@ -190,7 +191,7 @@ pub struct Collection {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Place {
     /// An in-person pop-up.
     Venue { name: String, address: String, map_url: Option<String> },
@@ -216,8 +217,7 @@ pub struct Popup {
     pub google_calendar_url: String,
 }
 
-/// The id of the `<script type="application/json">` element that carries the
-/// storefront inside the built page.
+/// The id of the `<script>` element that carries the storefront inside the built page.
 pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
 
 impl Image {

@@ -56,8 +56,8 @@ fn CodeCard(code: Code) -> impl IntoView {
         let relative = discount::ends_in(clock.0.get(), end).map(|e| e.to_string());
         let exact = shopper.0.get().and_then(|s| text::instant(end, &s));
         match (relative, exact) {
-            (Some(r), Some(e)) => Some(format!("{}{} · {e}", r[..1].to_uppercase(), &r[1..])),
-            (Some(r), None) => Some(format!("{}{}", r[..1].to_uppercase(), &r[1..])),
+            (Some(r), Some(e)) => Some(format!("{r} · {e}")),
+            (Some(r), None) => Some(r),
             (None, Some(e)) => Some(format!("Ends {e}")),
             (None, None) => None,
         }

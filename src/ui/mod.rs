@@ -5,6 +5,7 @@ mod collections;
 mod icons;
 mod product_page;
 mod profile;
+pub mod route;
 mod schedule;
 mod text;
 pub mod platform;
@@ -13,9 +14,8 @@ pub use crate::domain::model::DATA_ELEMENT_ID;
 
 use crate::domain::model::{Storefront, UtcMillis};
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 use platform::{DataError, ShopperLocale};
+use route::Route;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,34 +33,53 @@ pub struct Clock(pub RwSignal<UtcMillis>);
 #[derive(Clone, Copy)]
 pub struct Shopper(pub RwSignal<Option<ShopperLocale>>);
 
+/// The whole app. `path` is the URL path it opens on; `data` is the storefront
+/// decoded from the page (or why it could not be).
 #[component]
-pub fn App(data: Result<Storefront, DataError>) -> impl IntoView {
+pub fn App(data: Result<Storefront, DataError>, path: String) -> impl IntoView {
     Effect::new(move |_| platform::mark_ready());
     match data {
-        Ok(store) => view! { <Storefront store=store/> }.into_any(),
+        Ok(store) => view! { <Storefront store=store path=path/> }.into_any(),
         Err(error) => view! { <ErrorState error=error/> }.into_any(),
     }
 }
 
 #[component]
-fn Storefront(store: Storefront) -> impl IntoView {
+fn Storefront(store: Storefront, path: String) -> impl IntoView {
+    let route = RwSignal::new(Route::from_path(&path));
+    let title = format!("{} ({}) · Shop", store.creator.name, store.creator.handle);
     let clock = Clock(RwSignal::new(store.baked_at));
     let shopper = Shopper(RwSignal::new(None));
-    provide_context(Shop(Arc::new(store)));
+    let store = Arc::new(store);
+    provide_context(Shop(store.clone()));
     provide_context(clock);
     provide_context(shopper);
     Effect::new(move |_| {
         shopper.0.set(platform::shopper_locale());
         clock.0.set(platform::now());
         set_interval(move || clock.0.set(platform::now()), Duration::from_secs(30));
+        platform::listen_navigation(
+            |path| Route::from_path(path) != Route::NotFound,
+            move |path| route.set(Route::from_path(&path)),
+        );
     });
-    view! {
-        <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=Home/>
-                <Route path=path!("/p/:id") view=product_page::ProductPage/>
-            </Routes>
-        </Router>
+    // The tab title follows the page; focus moves to the new heading after a change.
+    Effect::new(move |previous: Option<Route>| {
+        let current = route.get();
+        let page_title = match &current {
+            Route::Product(id) => store.product(id).map(|p| format!("{} · {}", p.title, store.creator.name)),
+            _ => None,
+        };
+        platform::set_title(page_title.as_deref().unwrap_or(&title));
+        if previous.is_some_and(|p| p != current) {
+            platform::focus_heading();
+        }
+        current
+    });
+    move || match route.get() {
+        Route::Home => view! { <Home/> }.into_any(),
+        Route::Product(id) => view! { <product_page::ProductPage id=id/> }.into_any(),
+        Route::NotFound => view! { <NotFound/> }.into_any(),
     }
 }
 

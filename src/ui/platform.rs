@@ -50,14 +50,18 @@ mod browser {
     use wasm_bindgen::{JsCast, JsValue};
 
     pub fn read_embedded_data() -> Result<Storefront, DataError> {
-        let element = web_sys::window()
-            .and_then(|w| w.document())
+        let window = web_sys::window().ok_or(DataError::Missing)?;
+        let element = window
+            .document()
             .and_then(|d| d.get_element_by_id(crate::ui::DATA_ELEMENT_ID))
             .ok_or(DataError::Missing)?;
         let text = element.text_content().unwrap_or_default();
-        let value = js_sys::JSON::parse(&text)
-            .map_err(|e| DataError::Unreadable(e.as_string().unwrap_or_else(|| "not JSON".to_owned())))?;
-        serde_wasm_bindgen::from_value(value).map_err(|e| DataError::Unreadable(e.to_string()))
+        // `atob` yields one char per byte (0–255).
+        let binary = window
+            .atob(text.trim())
+            .map_err(|_| DataError::Unreadable("not base64".to_owned()))?;
+        let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
+        crate::domain::embed::decode(&bytes).map_err(|e| DataError::Unreadable(e.to_string()))
     }
 
     pub fn now() -> i64 {
@@ -160,6 +164,84 @@ mod browser {
         copied
     }
 
+    pub fn current_path() -> String {
+        web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
+    }
+
+    /// Client-side navigation: same-origin clicks on links to a storefront page
+    /// (`is_page(path)`) update the history and call `on_change` instead of loading a
+    /// new document; back and forward call it too. Links that open elsewhere (other
+    /// origins, `target`, `download`, modifier keys, files like `.ics`) are left to the
+    /// browser untouched.
+    pub fn listen_navigation(is_page: impl Fn(&str) -> bool + 'static, on_change: impl Fn(String) + 'static) {
+        use wasm_bindgen::closure::Closure;
+        let Some(window) = web_sys::window() else { return };
+        let on_change = std::rc::Rc::new(on_change);
+        let on_pop = {
+            let on_change = on_change.clone();
+            Closure::<dyn Fn()>::new(move || on_change(current_path()))
+        };
+        let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+        on_pop.forget();
+        let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |event: web_sys::MouseEvent| {
+            if event.default_prevented()
+                || event.button() != 0
+                || event.meta_key()
+                || event.ctrl_key()
+                || event.shift_key()
+                || event.alt_key()
+            {
+                return;
+            }
+            let Some(anchor) = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("a[href]").ok().flatten())
+            else {
+                return;
+            };
+            if anchor.has_attribute("download") || anchor.get_attribute("target").is_some_and(|t| t != "_self") {
+                return;
+            }
+            let Some(window) = web_sys::window() else { return };
+            let location = window.location();
+            let (Ok(origin), Some(href)) = (location.origin(), anchor.get_attribute("href")) else { return };
+            let Ok(url) = web_sys::Url::new_with_base(&href, &location.href().unwrap_or_default()) else { return };
+            if url.origin() != origin || !is_page(&url.pathname()) {
+                return;
+            }
+            event.prevent_default();
+            if let Ok(history) = window.history() {
+                let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+            }
+            window.scroll_to_with_x_and_y(0.0, 0.0);
+            on_change(url.pathname());
+        });
+        if let Some(document) = window.document() {
+            let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        }
+        on_click.forget();
+    }
+
+    pub fn set_title(title: &str) {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(title);
+        }
+    }
+
+    /// After a client-side page change, puts keyboard and screen-reader focus on the
+    /// new page's heading, as a full page load would.
+    pub fn focus_heading() {
+        let heading = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector("main h1").ok().flatten())
+            .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(heading) = heading {
+            let _ = heading.set_attribute("tabindex", "-1");
+            let _ = heading.focus();
+        }
+    }
+
     /// Tells tests and the boot screen that the app has mounted.
     pub fn mark_ready() {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -196,6 +278,12 @@ mod native {
         false
     }
     pub fn mark_ready() {}
+    pub fn current_path() -> String {
+        "/".to_owned()
+    }
+    pub fn listen_navigation(_: impl Fn(&str) -> bool + 'static, _: impl Fn(String) + 'static) {}
+    pub fn set_title(_: &str) {}
+    pub fn focus_heading() {}
 }
 
 #[cfg(feature = "csr")]

@@ -4,16 +4,13 @@ use crate::ui::collections::{collections_of, shop_rel, Badges, Price};
 use crate::ui::icons::{Glyph, Icon};
 use crate::ui::Shop;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use stylers_macro::style_sheet;
 
 #[component]
-pub fn ProductPage() -> impl IntoView {
+pub fn ProductPage(id: String) -> impl IntoView {
     let class = style_sheet!("style/components/product_page.css");
     let shop = expect_context::<Shop>();
-    let params = use_params_map();
-    move || {
-        let id = params.read().get("id").unwrap_or_default();
+    {
         let store = shop.0.clone();
         let Some(product) = store.product(&id).cloned() else {
             return view! { class = class,

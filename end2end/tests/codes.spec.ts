@@ -1,0 +1,95 @@
+// Discount codes: which show when, how their end is worded, and one-tap copy.
+import { test, expect, open } from './fixtures';
+import type { Page } from '@playwright/test';
+
+const codesSection = (page: Page) => page.locator('section[aria-labelledby="codes-title"]');
+const cards = (page: Page) => codesSection(page).locator('li.code-card');
+
+test.describe('which codes are shown', () => {
+  test('during the Black Friday window only JUNO15 is shown', async ({ page }) => {
+    await open(page, '/', '2026-11-27T18:30:00Z', { clock: 'fixed' });
+    await expect(codesSection(page).getByRole('heading', { level: 2 })).toHaveText('Discount codes');
+    await expect(cards(page)).toHaveCount(1);
+    const card = cards(page).first();
+    await expect(card.locator('span.code')).toHaveText('JUNO15');
+    await expect(card.locator('p.offer')).toHaveText('15% off everything');
+    await expect(card.locator('p.brand')).toHaveText('with Fable Studio');
+  });
+
+  test('in mid-October only JUNO5 is shown', async ({ page }) => {
+    await open(page, '/', '2026-10-15T12:00:00Z', { clock: 'fixed' });
+    await expect(cards(page)).toHaveCount(1);
+    const card = cards(page).first();
+    await expect(card.locator('span.code')).toHaveText('JUNO5');
+    await expect(card.locator('p.offer')).toHaveText('€5 off orders over €40');
+    await expect(card.locator('p.brand')).toHaveText('with Linenhaus');
+  });
+
+  test('in January only JUNOSHIPS is shown', async ({ page }) => {
+    await open(page, '/', '2027-01-10T12:00:00Z', { clock: 'fixed' });
+    await expect(cards(page)).toHaveCount(1);
+    const card = cards(page).first();
+    await expect(card.locator('span.code')).toHaveText('JUNOSHIPS');
+    await expect(card.locator('p.offer')).toHaveText('Free shipping');
+    await expect(card.locator('p.brand')).toHaveText('with Nordform');
+  });
+
+  test('two days before it ends, JUNO15 says "Ends in 2 days"', async ({ page }) => {
+    await open(page, '/', '2026-12-22T20:00:00Z', { clock: 'fixed' });
+    await expect(cards(page)).toHaveCount(1);
+    await expect(cards(page).first().locator('span.code')).toHaveText('JUNO15');
+    await expect(cards(page).first().locator('p.ends')).toHaveText(/^Ends in 2 days/);
+  });
+});
+
+test.describe('copying a code', () => {
+  test('copies JUNO15 with the Clipboard API and announces it', async ({ page, context }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await open(page, '/', '2026-11-27T18:30:00Z');
+    // Stop the clock so the 2.5 s "Copied" timeout only runs when the test says so.
+    await page.clock.pauseAt(new Date('2026-11-27T18:31:00Z'));
+    const button = page.getByRole('button', { name: 'Copy code JUNO15' });
+    const status = cards(page).first().getByRole('status');
+    await expect(button).toHaveText('Copy');
+    await expect(status).toHaveText('');
+    await button.click();
+    await expect(button).toHaveText('Copied');
+    await expect(status).toContainText('Copied JUNO15 to the clipboard');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('JUNO15');
+    // After a moment the button offers to copy again and the announcement clears.
+    await page.clock.runFor(3000);
+    await expect(button).toHaveText('Copy');
+    await expect(status).toHaveText('');
+  });
+
+  test('falls back to a selection copy when the in-app browser denies the Clipboard API', async ({ page }) => {
+    await page.addInitScript(() => {
+      const w = window as unknown as { __copied?: string; __writeTextCalls?: number };
+      w.__writeTextCalls = 0;
+      const clipboard = navigator.clipboard;
+      const deny = () => {
+        w.__writeTextCalls!++;
+        return Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
+      };
+      if (clipboard) {
+        Object.defineProperty(clipboard, 'writeText', { configurable: true, value: deny });
+      }
+      document.addEventListener('copy', () => {
+        let text = document.getSelection()?.toString() ?? '';
+        const active = document.activeElement;
+        if (!text && (active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement)) {
+          text = active.value.substring(active.selectionStart ?? 0, active.selectionEnd ?? 0);
+        }
+        w.__copied = text;
+      });
+    });
+    await open(page, '/', '2026-11-27T18:30:00Z');
+    await page.clock.pauseAt(new Date('2026-11-27T18:31:00Z'));
+    const button = page.getByRole('button', { name: 'Copy code JUNO15' });
+    await button.click();
+    await expect(button).toHaveText('Copied');
+    await expect(cards(page).first().getByRole('status')).toContainText('Copied JUNO15 to the clipboard');
+    expect(await page.evaluate(() => (window as any).__writeTextCalls), 'writeText was tried first').toBe(1);
+    expect(await page.evaluate(() => (window as any).__copied)).toBe('JUNO15');
+  });
+});

@@ -1,0 +1,81 @@
+// When the storefront data embedded in the page is missing or broken, the shopper
+// gets a friendly error with a way to reload, never a blank page or a panic.
+import { test, expect, waitForApp } from './fixtures';
+import type { Page } from '@playwright/test';
+
+const DATA_ELEMENT = /<script type="application\/json" id="linkshelf-data">[\s\S]*?<\/script>/;
+
+/** Serves the real page with its storefront data element rewritten by `edit`. */
+async function breakTheData(page: Page, edit: (element: string) => string) {
+  let rewritten = 0;
+  await page.route('**/*', async (route) => {
+    if (route.request().resourceType() !== 'document') return route.fallback();
+    const response = await route.fetch();
+    const html = await response.text();
+    if (!DATA_ELEMENT.test(html)) throw new Error('the page has no linkshelf-data element to break');
+    rewritten++;
+    await route.fulfill({ response, body: html.replace(DATA_ELEMENT, edit) });
+  });
+  return () => rewritten;
+}
+
+const cases: Array<{ name: string; edit: (element: string) => string; detail: RegExp }> = [
+  {
+    name: 'the data element is missing',
+    edit: () => '',
+    detail: /no storefront data/,
+  },
+  {
+    name: 'the data is not JSON',
+    edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>{not json</script>'),
+    detail: /could not be read/,
+  },
+  {
+    name: 'the data is JSON of the wrong shape',
+    edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>{"hello":1}</script>'),
+    detail: /could not be read/,
+  },
+];
+
+test.describe('error state', () => {
+  // The app may log why it failed; what it must not do is throw or panic.
+  test.use({ allowConsoleErrors: true });
+
+  for (const { name, edit, detail } of cases) {
+    test(`shows "This shop couldn't load" when ${name}`, async ({ page, pageErrors, problems }) => {
+      const rewrites = await breakTheData(page, edit);
+      // No fake clock here on purpose: Playwright's fake timers report an exception
+      // thrown in a timer callback as a console error instead of a `pageerror`, which
+      // would hide a panic from the check below. The error state does not depend on time.
+      await page.goto('/');
+      await waitForApp(page);
+      expect(rewrites(), 'the document was rewritten').toBe(1);
+
+      await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
+      const alert = page.getByRole('alert');
+      await expect(alert.getByRole('heading', { level: 1 })).toHaveText("This shop couldn't load");
+      await expect(alert.getByRole('link', { name: 'Reload' })).toBeVisible();
+      await expect(alert).toContainText(detail);
+      await expect(page.locator('#boot')).toHaveCount(0);
+      await expect(page.locator('header.profile')).toHaveCount(0);
+      expect(pageErrors.map((e) => e.stack || e.message), 'uncaught errors / panics').toEqual([]);
+      // Console errors are allowed, but not a Rust panic message.
+      const panics = problems.filter((p) => /panicked at|RuntimeError|unreachable/i.test(p.text));
+      expect(panics, 'panic messages in the console').toEqual([]);
+    });
+  }
+
+  test('the Reload link loads the page again', async ({ page, pageErrors }) => {
+    const rewrites = await breakTheData(page, () => '');
+    await page.goto('/');
+    await waitForApp(page);
+    const reloaded = page.waitForRequest((r) => r.resourceType() === 'document');
+    await page.getByRole('link', { name: 'Reload' }).click();
+    const request = await reloaded;
+    expect(new URL(request.url()).pathname).toBe('/');
+    await waitForApp(page);
+    expect(rewrites()).toBe(2);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText("This shop couldn't load");
+    expect(pageErrors).toEqual([]);
+  });
+});
