@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Validate a config and print every problem with its location.
     Check { config: PathBuf },
+    /// Print the config's JSON Schema (the repository keeps it in storefront.schema.json).
+    Schema,
     /// Validate a config and write it into a site built by Trunk.
     Bake {
         config: PathBuf,
@@ -53,6 +55,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Schema => {
+            print!("{}", config::json_schema());
+            ExitCode::SUCCESS
+        }
         Command::Bake { config, dist } => match bake::bake(&config, &dist, now_millis()) {
             Ok((_, report)) => {
                 println!(

@@ -16,6 +16,7 @@ use crate::domain::theme::{self, Rgb};
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -25,9 +26,13 @@ use std::path::{Path, PathBuf};
 // The file as written.
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+/// A Linkshelf storefront: one creator's profile, codes, products, collections and
+/// pop-ups. Check it with `linkshelf check storefront.json`.
+#[schemars(title = "Linkshelf storefront")]
 pub struct RawConfig {
+    /// The schema this file follows, for editors.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
     pub creator: RawCreator,
@@ -43,41 +48,50 @@ pub struct RawConfig {
     pub popups: Vec<RawPopup>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCreator {
+    /// A short id for the creator, used in calendar UIDs and event data.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
     pub id: String,
     pub name: String,
+    /// The handle shoppers know, e.g. "@junomakes".
     pub handle: String,
     #[serde(default)]
     pub bio: String,
     pub avatar: RawImage,
+    /// Shown under the bio, e.g. "Some links earn me a commission."
     #[serde(default)]
     pub disclosure: String,
-    /// The creator's home zone: the default for codes, streams and pop-ups.
+    /// The creator's IANA time zone ("Europe/Berlin"): the default for codes and pop-ups.
     pub time_zone: String,
     #[serde(default)]
     pub links: Vec<RawSocialLink>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawImage {
+    /// A path next to this file ("media/mug.jpg") or an https:// URL.
     pub src: String,
+    /// What the image shows, for screen readers. Required.
     #[serde(default)]
     pub alt: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSocialLink {
     pub kind: SocialKind,
+    /// An https:// link (for "email": the address).
     pub url: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTheme {
+    /// The brand colour as "#rrggbb". Text colours are derived from it to meet WCAG AA.
+    #[schemars(regex(pattern = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"))]
     pub accent: String,
 }
 
@@ -87,22 +101,28 @@ impl Default for RawTheme {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCode {
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
     pub id: String,
+    /// What the shopper types at checkout, e.g. "JUNO15".
     pub code: String,
+    /// Whose code it is, e.g. "Fable Studio".
     pub brand: String,
     pub offer: RawOffer,
+    /// When it starts: "2026-12-05T11:00" (in time_zone) or with an offset.
     #[serde(default)]
     pub starts_at: Option<String>,
+    /// When it ends (exclusive), same forms as starts_at.
     #[serde(default)]
     pub ends_at: Option<String>,
+    /// IANA zone for local times; defaults to creator.time_zone.
     #[serde(default)]
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawOffer {
     PercentOff {
@@ -121,51 +141,64 @@ pub enum RawOffer {
     },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProduct {
+    /// Appears in the product's link, /p/<id>/.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
     pub id: String,
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// Amount and ISO 4217 currency, e.g. "32.00 EUR", "3800 JPY", "1.250 KWD".
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)? [A-Z]{3}$"))]
     pub price: String,
+    /// The higher "was" price, same currency.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)? [A-Z]{3}$"))]
     pub compare_at: Option<String>,
     pub images: Vec<RawImage>,
     #[serde(default)]
     pub badges: Vec<Badge>,
     #[serde(default)]
     pub disclosure: Option<Disclosure>,
+    /// Where "Buy" goes: an https:// link to the product in its shop.
     pub checkout_url: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCollection {
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
     pub id: String,
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// Product ids, in the order shown.
     pub products: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPopup {
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$"))]
     pub id: String,
     pub title: String,
+    /// Local time at the venue, "2026-12-05T11:00", or with an offset.
     pub starts_at: String,
     pub ends_at: String,
     /// The venue's zone; defaults to the creator's.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// An in-person pop-up (give this or stream).
     #[serde(default)]
     pub venue: Option<RawVenue>,
+    /// A live stream (give this or venue).
     #[serde(default)]
     pub stream: Option<RawStream>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVenue {
     pub name: String,
@@ -174,7 +207,7 @@ pub struct RawVenue {
     pub map_url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStream {
     pub platform: String,
@@ -756,6 +789,12 @@ pub fn when_label(starts_at: UtcMillis, ends_at: UtcMillis, tz: &TimeZone) -> St
     } else {
         format!("{} – {} {zone}", start.strftime("%a %-d %b, %H:%M"), end.strftime("%a %-d %b, %H:%M"))
     }
+}
+
+/// The JSON Schema of the config file, as written to `storefront.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawConfig);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 /// Reads and checks a config file: the errors, or the storefront and its assets.

@@ -282,3 +282,12 @@ fn iso_exponents_agree_with_the_full_table() {
         }
     }
 }
+
+#[test]
+fn the_committed_schema_is_current() {
+    let committed = std::fs::read_to_string("storefront.schema.json").unwrap_or_default();
+    assert!(
+        committed == config::json_schema(),
+        "storefront.schema.json is stale: run `cargo run --features cli --bin linkshelf -- schema > storefront.schema.json`"
+    );
+}

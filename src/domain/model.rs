@@ -54,6 +54,7 @@ pub struct Image {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub enum SocialKind {
     Tiktok,
     Instagram,
@@ -124,6 +125,7 @@ pub enum Offer {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub enum Badge {
     New,
     Limited,
@@ -143,6 +145,7 @@ impl Badge {
 /// How the creator is connected to a product: the disclosure a shopper is owed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub enum Disclosure {
     /// The creator earns a commission on a sale through this link.
     Affiliate,

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is missing, then run every test: native unit
+# and integration tests, the release build of the demo site, the end-to-end suite in
+# Chromium against that build on a local static server, and the bundle-size report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh --with-browser
+
+say "Native tests (domain rules, config checks, CLI, native rendering)"
+cargo test --features cli,ssr
+
+say "Release build of the demo storefront"
+trunk build --release
+
+say "End-to-end tests in Chromium"
+port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+# A plain static file server with no rewrite rules, as GitHub Pages serves: real files
+# only, a redirect from /p/x to /p/x/, and 404 for anything else.
+end2end/node_modules/.bin/http-server dist -a 127.0.0.1 -p "$port" -s -c-1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+node -e 'const go = (n) => fetch(process.argv[1]).then(() => process.exit(0), () => n ? setTimeout(go, 100, n - 1) : process.exit(1)); go(100)' "http://127.0.0.1:$port/"
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+kill "$server_pid" 2>/dev/null || true
+
+say "Bundle size (budget: first load ≤ 150 KB brotli)"
+node end2end/tools/bench.mjs --sizes dist

@@ -1,0 +1,52 @@
+//! The components render natively (no browser), from the same data the page gets:
+//! the ground prerendering will stand on.
+
+use leptos::prelude::*;
+use linkshelf::domain::config;
+use linkshelf::ui::App;
+use std::path::Path;
+
+/// 2026-11-27T18:30:00Z: the demo's live stream is on, JUNO15 is the active code.
+const DURING_THE_LIVE: i64 = 1_795_804_200_000;
+
+fn render(path: &str) -> String {
+    let (store, _) = config::load(Path::new("demo/storefront.json"), DURING_THE_LIVE).expect("demo config");
+    let owner = Owner::new();
+    owner.with(|| {
+        let path = path.to_owned();
+        view! { <App data=Ok(store) path=path/> }.to_html()
+    })
+}
+
+#[test]
+fn home_renders_the_whole_storefront() {
+    let html = render("/");
+    assert!(html.contains("Juno Park"));
+    assert!(html.contains("Some links earn me a commission"));
+    assert!(html.contains("15% off everything"));
+    assert!(!html.contains("JUNO5<"), "an expired code must not render");
+    assert!(html.contains("Live now"));
+    assert!(html.contains("Fri 27 Nov, 19:00–20:30 CET"), "venue time from the build");
+    assert_eq!(html.matches("class=\"product-card").count(), 20);
+    assert!(html.contains("href=\"/p/speckled-mug/\""));
+    assert!(html.contains("€32"));
+}
+
+#[test]
+fn product_page_renders_by_path() {
+    let html = render("/p/canvas-tote/");
+    assert!(html.contains("Heavy canvas market tote"));
+    assert!(html.contains("Buy from the shop"));
+    assert!(html.contains("/media/canvas-tote-2.svg"));
+    let missing = render("/p/nope/");
+    assert!(missing.contains("This product isn't here"));
+}
+
+#[test]
+fn broken_data_renders_the_error_state() {
+    let owner = Owner::new();
+    let html = owner.with(|| {
+        view! { <App data=Err(linkshelf::ui::platform::DataError::Missing) path="/".to_owned()/> }.to_html()
+    });
+    assert!(html.contains("This shop couldn't load"));
+}
