@@ -92,7 +92,7 @@ fn Home() -> impl IntoView {
             <schedule::Schedule/>
             <collections::Collections/>
             <footer class="site-footer">
-                <p>"Made with " <a href="https://github.com/linkshelf/linkshelf">"Linkshelf"</a></p>
+                <p>"Made with Linkshelf"</p>
             </footer>
         </main>
     }
