@@ -380,6 +380,12 @@ pub fn validate(raw: &RawConfig, options: &Options<'_>) -> Result<(Storefront, A
     }
 }
 
+struct Window {
+    starts_at: Option<UtcMillis>,
+    ends_at: Option<UtcMillis>,
+    zone: Option<(String, TimeZone)>,
+}
+
 struct Validator<'a> {
     errors: Vec<ConfigError>,
     assets: Assets,
@@ -510,6 +516,30 @@ impl Validator<'_> {
         instant(value, zone).map_err(|kind| self.error(path, kind)).ok()
     }
 
+    /// The time window shared by codes and pop-ups: its zone (own or the creator's),
+    /// both ends as instants, and the rule that it ends after it starts.
+    fn window(
+        &mut self,
+        at: &str,
+        starts_at: Option<&str>,
+        ends_at: Option<&str>,
+        time_zone: Option<&str>,
+        creator_zone: Option<&(String, TimeZone)>,
+    ) -> Window {
+        let zone = match time_zone {
+            Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.to_owned(), tz)),
+            None => creator_zone.cloned(),
+        };
+        let starts_at = starts_at.and_then(|s| self.instant(format!("{at}.starts_at"), s, zone.as_ref()));
+        let ends_at = ends_at.and_then(|s| self.instant(format!("{at}.ends_at"), s, zone.as_ref()));
+        if let (Some(start), Some(end)) = (starts_at, ends_at) {
+            if end <= start {
+                self.error(format!("{at}.ends_at"), ConfigErrorKind::EndBeforeStart);
+            }
+        }
+        Window { starts_at, ends_at, zone }
+    }
+
     fn storefront(&mut self, raw: &RawConfig) -> Storefront {
         let creator_zone = self
             .zone("creator.time_zone".into(), raw.creator.time_zone.trim())
@@ -565,17 +595,8 @@ impl Validator<'_> {
                 let at = format!("codes[{i}]");
                 self.id(format!("{at}.id"), &c.id, &mut seen);
                 let code = self.required(format!("{at}.code"), &c.code);
-                let zone = match &c.time_zone {
-                    Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.clone(), tz)),
-                    None => creator_zone.cloned(),
-                };
-                let starts_at = c.starts_at.as_ref().and_then(|s| self.instant(format!("{at}.starts_at"), s, zone.as_ref()));
-                let ends_at = c.ends_at.as_ref().and_then(|s| self.instant(format!("{at}.ends_at"), s, zone.as_ref()));
-                if let (Some(start), Some(end)) = (starts_at, ends_at) {
-                    if end <= start {
-                        self.error(format!("{at}.ends_at"), ConfigErrorKind::EndBeforeStart);
-                    }
-                }
+                let window = self.window(&at, c.starts_at.as_deref(), c.ends_at.as_deref(), c.time_zone.as_deref(), creator_zone);
+                let (starts_at, ends_at) = (window.starts_at, window.ends_at);
                 let offer = self.offer(&format!("{at}.offer"), &c.offer);
                 Code {
                     id: c.id.clone(),
@@ -700,17 +721,8 @@ impl Validator<'_> {
             .map(|(i, p)| {
                 let at = format!("popups[{i}]");
                 self.id(format!("{at}.id"), &p.id, &mut seen);
-                let zone = match &p.time_zone {
-                    Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.clone(), tz)),
-                    None => creator_zone.cloned(),
-                };
-                let starts_at = self.instant(format!("{at}.starts_at"), &p.starts_at, zone.as_ref());
-                let ends_at = self.instant(format!("{at}.ends_at"), &p.ends_at, zone.as_ref());
-                if let (Some(start), Some(end)) = (starts_at, ends_at) {
-                    if end <= start {
-                        self.error(format!("{at}.ends_at"), ConfigErrorKind::EndBeforeStart);
-                    }
-                }
+                let window = self.window(&at, Some(&p.starts_at), Some(&p.ends_at), p.time_zone.as_deref(), creator_zone);
+                let (starts_at, ends_at, zone) = (window.starts_at, window.ends_at, window.zone);
                 let place = match (&p.venue, &p.stream) {
                     (Some(venue), None) => Place::Venue {
                         name: self.required(format!("{at}.venue.name"), &venue.name),
