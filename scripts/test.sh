@@ -9,6 +9,18 @@ source scripts/bootstrap.sh --with-browser
 say "Native tests (domain rules, config checks, CLI, native rendering)"
 cargo test --features cli,ssr
 
+say "A broken config stops the build and lists every problem"
+if LINKSHELF_CONFIG=tests/fixtures/broken-storefront.json trunk build --dist target/broken-dist >target/broken-build.log 2>&1; then
+  echo "The build accepted tests/fixtures/broken-storefront.json" >&2
+  exit 1
+fi
+for expected in 'the config has 5 problems' 'creator.time_zone: unknown time zone' 'creator.avatar.alt:' \
+  'products[0].price: "-12.00 EUR": a price cannot be negative' 'products[0].checkout_url: "javascript:alert(1)"' \
+  'collections[0].products[1]: unknown product "tote-xl"'; do
+  grep -qF "$expected" target/broken-build.log || { echo "missing from the build's errors: $expected" >&2; cat target/broken-build.log >&2; exit 1; }
+done
+echo "ok: the build failed and named all 5 problems"
+
 say "Release build of the demo storefront"
 trunk build --release
 

@@ -72,7 +72,7 @@ fn bake_fills_a_built_page() {
     std::fs::write(dist.join("index.html"), shell).expect("shell");
     let (ok, stdout, stderr) = linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("21 pages, 23 images, 4 calendar files"), "{stdout}");
+    assert!(stdout.contains("22 pages, 23 images, 4 calendar files"), "{stdout}");
     assert!(Path::new(&dist.join("p/linen-shirt/index.html")).is_file());
     assert!(Path::new(&dist.join("calendar/berlin-winter-market.ics")).is_file());
 }

@@ -1,6 +1,6 @@
 // Automated WCAG 2.1 A/AA checks with axe, in light and dark mode.
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, open, waitForApp } from './fixtures';
+import { test, expect, open, waitForApp, DATA_ELEMENT } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -48,10 +48,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await page.route('**/*', async (route) => {
         if (route.request().resourceType() !== 'document') return route.fallback();
         const response = await route.fetch();
-        const html = (await response.text()).replace(
-          /<script type="application\/json" id="linkshelf-data">[\s\S]*?<\/script>/,
-          '',
-        );
+        const html = (await response.text()).replace(DATA_ELEMENT, '');
         await route.fulfill({ response, body: html });
       });
       await page.goto('/');

@@ -1,9 +1,7 @@
 // When the storefront data embedded in the page is missing or broken, the shopper
 // gets a friendly error with a way to reload, never a blank page or a panic.
-import { test, expect, waitForApp } from './fixtures';
+import { test, expect, waitForApp, DATA_ELEMENT } from './fixtures';
 import type { Page } from '@playwright/test';
-
-const DATA_ELEMENT = /<script type="application\/json" id="linkshelf-data">[\s\S]*?<\/script>/;
 
 /** Serves the real page with its storefront data element rewritten by `edit`. */
 async function breakTheData(page: Page, edit: (element: string) => string) {
@@ -12,28 +10,31 @@ async function breakTheData(page: Page, edit: (element: string) => string) {
     if (route.request().resourceType() !== 'document') return route.fallback();
     const response = await route.fetch();
     const html = await response.text();
-    if (!DATA_ELEMENT.test(html)) throw new Error('the page has no linkshelf-data element to break');
+    // Without the element there is nothing to break: serve the page as is, and the
+    // test's `rewrites()` check says so plainly.
+    if (!DATA_ELEMENT.test(html)) return route.fulfill({ response, body: html });
     rewritten++;
     await route.fulfill({ response, body: html.replace(DATA_ELEMENT, edit) });
   });
   return () => rewritten;
 }
 
-const cases: Array<{ name: string; edit: (element: string) => string; detail: RegExp }> = [
+const cases: Array<{ name: string; edit: (element: string) => string }> = [
   {
     name: 'the data element is missing',
     edit: () => '',
-    detail: /no storefront data/,
   },
   {
     name: 'the data is not JSON',
     edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>{not json</script>'),
-    detail: /could not be read/,
+  },
+  {
+    name: 'the data is valid base64 of damaged bytes',
+    edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>AQID/w==</script>'),
   },
   {
     name: 'the data is JSON of the wrong shape',
     edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>{"hello":1}</script>'),
-    detail: /could not be read/,
   },
 ];
 
@@ -41,7 +42,7 @@ test.describe('error state', () => {
   // The app may log why it failed; what it must not do is throw or panic.
   test.use({ allowConsoleErrors: true });
 
-  for (const { name, edit, detail } of cases) {
+  for (const { name, edit } of cases) {
     test(`shows "This shop couldn't load" when ${name}`, async ({ page, pageErrors, problems }) => {
       const rewrites = await breakTheData(page, edit);
       // No fake clock here on purpose: Playwright's fake timers report an exception
@@ -49,13 +50,12 @@ test.describe('error state', () => {
       // would hide a panic from the check below. The error state does not depend on time.
       await page.goto('/');
       await waitForApp(page);
-      expect(rewrites(), 'the document was rewritten').toBe(1);
+      expect(rewrites(), 'the document had a linkshelf-data element to rewrite').toBe(1);
 
       await expect(page.locator('html')).toHaveAttribute('data-ready', 'true');
       const alert = page.getByRole('alert');
       await expect(alert.getByRole('heading', { level: 1 })).toHaveText("This shop couldn't load");
       await expect(alert.getByRole('link', { name: 'Reload' })).toBeVisible();
-      await expect(alert).toContainText(detail);
       await expect(page.locator('#boot')).toHaveCount(0);
       await expect(page.locator('header.profile')).toHaveCount(0);
       expect(pageErrors.map((e) => e.stack || e.message), 'uncaught errors / panics').toEqual([]);
@@ -74,7 +74,7 @@ test.describe('error state', () => {
     const request = await reloaded;
     expect(new URL(request.url()).pathname).toBe('/');
     await waitForApp(page);
-    expect(rewrites()).toBe(2);
+    expect(rewrites(), 'both loads had a linkshelf-data element to rewrite').toBe(2);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText("This shop couldn't load");
     expect(pageErrors).toEqual([]);
   });

@@ -114,6 +114,12 @@ export async function waitForApp(page: Page) {
   );
 }
 
+/**
+ * The storefront data baked into every page, `<script type="…" id="linkshelf-data">…</script>`,
+ * matched by its id whatever its type, so a change of encoding keeps the error tests honest.
+ */
+export const DATA_ELEMENT = /<script\b[^>]*\bid="linkshelf-data"[^>]*>[\s\S]*?<\/script>/;
+
 /** Turns non-breaking and narrow no-break spaces into plain spaces. */
 export function normaliseSpaces(text: string | null | undefined): string {
   return (text ?? '').replace(/[\u00a0\u202f]/g, ' ');

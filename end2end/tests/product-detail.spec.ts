@@ -1,5 +1,5 @@
 // A product's own page: reached from its card, by a shared deep link, and going back.
-import { test, expect, open } from './fixtures';
+import { test, expect, open, waitForApp } from './fixtures';
 
 const NOW = '2026-11-20T12:00:00Z';
 
@@ -56,9 +56,23 @@ test.describe('product paths that do not exist', () => {
   // Chromium logs the 404 of the document itself; that one is the point of this test.
   test.use({ allowConsoleErrors: [/Failed to load resource: the server responded with a status of 404/] });
 
-  test('an unknown product path gets the static host\'s 404', async ({ page }) => {
+  // Static hosts answer a missing path with 404.html, which the build writes as the
+  // app: the status stays 404 and the shopper still gets a way back to the shop.
+  test('an unknown product path gets a 404 that explains and links home', async ({ page }) => {
     const response = await page.goto('/p/no-such-thing/');
     expect(response, 'navigation response').not.toBeNull();
     expect(response!.status()).toBe(404);
+    await waitForApp(page);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText("This product isn't here");
+    await page.getByRole('link', { name: 'See the whole shop' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Juno Park');
+    expect(new URL(page.url()).pathname).toBe('/');
+  });
+
+  test('any other missing path gets the page-not-found state', async ({ page }) => {
+    const response = await page.goto('/no/such/page');
+    expect(response!.status()).toBe(404);
+    await waitForApp(page);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText("This page isn't here");
   });
 });

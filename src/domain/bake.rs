@@ -113,7 +113,10 @@ fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Pat
     let shell = fs::read_to_string(&index).map_err(io(&index))?;
     let page = fill_page(&shell, store)?;
     write(&index, &page)?;
-    let mut report = Report { pages: 1, ..Report::default() };
+    // GitHub Pages, Netlify and Cloudflare Pages serve 404.html for missing paths;
+    // as the app it tells a shopper with an old link what happened and links home.
+    write(&dist.join("404.html"), &page)?;
+    let mut report = Report { pages: 2, ..Report::default() };
     for product in &store.products {
         write(&dist.join("p").join(&product.id).join("index.html"), &page)?;
         report.pages += 1;
@@ -173,7 +176,8 @@ mod tests {
         write(&dist.join("index.html"), &shell).expect("shell");
         {
             let (store, report) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
-            assert_eq!(report.pages, 1 + store.products.len());
+            assert_eq!(report.pages, 2 + store.products.len());
+            assert!(dist.join("404.html").is_file());
             assert_eq!(report.calendars, store.popups.len());
             let product_page = fs::read_to_string(dist.join("p/speckled-mug/index.html")).expect("product page");
             assert!(product_page.contains(DATA_ELEMENT_ID));

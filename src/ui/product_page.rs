@@ -51,7 +51,8 @@ pub fn ProductPage(id: String) -> impl IntoView {
                 <nav class="detail-nav" aria-label="Back">
                     <a class="back" href="/"><Icon glyph=Glyph::Back/> {store.creator.name.clone()} "'s shop"</a>
                 </nav>
-                <ul class="gallery" aria-label="Photos">{images}</ul>
+                // Focusable so keyboard users can scroll the photos sideways.
+                <ul class="gallery" aria-label="Photos" tabindex="0">{images}</ul>
                 <div class="info">
                     <h1 class="detail-title">{product.title.clone()}</h1>
                     <Price product=product.clone()/>
