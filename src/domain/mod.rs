@@ -1,7 +1,10 @@
 //! Plain Rust rules with no browser calls, tested natively with `cargo test`.
 
+pub mod attribution;
+pub mod delivery;
 pub mod discount;
 pub mod embed;
+pub mod events;
 pub mod model;
 pub mod money;
 pub mod schedule;

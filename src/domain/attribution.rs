@@ -1,0 +1,196 @@
+//! Where a visit came from: read once from the landing URL, kept for the visit, and
+//! attached to every event.
+//!
+//! Links in bios and ads carry whatever a platform or a prankster puts in them, so
+//! reading is defensive: values are trimmed, stripped of control characters and cut to
+//! a fixed length (on a character boundary), repeated keys keep their first value, and
+//! only the first [`MAX_PAIRS`] pairs of a query are looked at. Nothing here can panic
+//! on any input.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest value kept, in characters. Campaign names and click ids fit easily.
+pub const MAX_VALUE_CHARS: usize = 200;
+/// Pairs of a query string looked at; the rest are ignored.
+pub const MAX_PAIRS: usize = 64;
+
+/// The click ids platforms append to outbound links, by the name they use.
+pub const CLICK_ID_KEYS: [&str; 7] = ["ttclid", "fbclid", "gclid", "msclkid", "twclid", "epik", "sccid"];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub utm_term: Option<String>,
+    /// The creator's own `?ref=` tag (a clip id, a pop-up QR code …).
+    #[serde(rename = "ref")]
+    pub ref_tag: Option<String>,
+    /// `(name, value)` of each platform click id present, in [`CLICK_ID_KEYS`] order.
+    pub click_ids: Vec<(String, String)>,
+    /// The referring site's host only (never its path, which can be personal).
+    pub referrer_host: Option<String>,
+}
+
+impl Attribution {
+    /// Whether the landing URL itself said where the visit came from.
+    pub fn is_tagged(&self) -> bool {
+        self.utm_source.is_some()
+            || self.utm_medium.is_some()
+            || self.utm_campaign.is_some()
+            || self.ref_tag.is_some()
+            || !self.click_ids.is_empty()
+    }
+}
+
+/// Removes control characters, trims, and cuts to [`MAX_VALUE_CHARS`]; `None` if
+/// nothing is left.
+pub fn clean(value: &str) -> Option<String> {
+    let cleaned: String = value.chars().filter(|c| !c.is_control()).take(MAX_VALUE_CHARS * 2).collect();
+    let trimmed: String = cleaned.trim().chars().take(MAX_VALUE_CHARS).collect();
+    let trimmed = trimmed.trim_end().to_owned();
+    (!trimmed.is_empty()).then_some(trimmed)
+}
+
+/// Reads attribution from a landing URL's query string (with or without the `?`)
+/// and the page's referrer URL (empty when there is none).
+pub fn from_landing(query: &str, referrer: &str) -> Attribution {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut found = Attribution { referrer_host: referrer_host(referrer), ..Attribution::default() };
+    let mut click_ids: Vec<(String, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()).take(MAX_PAIRS) {
+        let key = key.trim().to_ascii_lowercase();
+        let Some(value) = clean(&value) else { continue };
+        let slot = match key.as_str() {
+            "utm_source" => &mut found.utm_source,
+            "utm_medium" => &mut found.utm_medium,
+            "utm_campaign" => &mut found.utm_campaign,
+            "utm_content" => &mut found.utm_content,
+            "utm_term" => &mut found.utm_term,
+            "ref" => &mut found.ref_tag,
+            other => {
+                if CLICK_ID_KEYS.contains(&other) && !click_ids.iter().any(|(k, _)| k == other) {
+                    click_ids.push((other.to_owned(), value));
+                }
+                continue;
+            }
+        };
+        // Repeated keys: the first value wins.
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+    click_ids.sort_by_key(|(k, _)| CLICK_ID_KEYS.iter().position(|c| c == k));
+    found.click_ids = click_ids;
+    found
+}
+
+/// The host of a referrer URL, lowercased; `None` for empty or unreadable values.
+pub fn referrer_host(referrer: &str) -> Option<String> {
+    let rest = referrer.trim().split_once("://").map(|(scheme, rest)| (scheme, rest))?;
+    if !matches!(rest.0.to_ascii_lowercase().as_str(), "http" | "https") {
+        return None;
+    }
+    let authority = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
+    // Drop any user info and the port.
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    valid.then_some(host)
+}
+
+/// The attribution to keep when a visit lands again (a reload, another tagged
+/// link): a tagged landing replaces what was kept; an untagged one keeps it.
+pub fn merge(kept: Option<Attribution>, landing: Attribution) -> Attribution {
+    match kept {
+        Some(kept) if !landing.is_tagged() => kept,
+        _ => landing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_utm_ref_and_click_ids() {
+        let a = from_landing(
+            "?utm_source=tiktok&utm_medium=clip&utm_campaign=winter%20drop&utm_content=vid-42&utm_term=mug&ref=bio&ttclid=E.C.P.abc&gclid=xyz",
+            "https://www.tiktok.com/@junomakes/video/1?lang=en",
+        );
+        assert_eq!(a.utm_source.as_deref(), Some("tiktok"));
+        assert_eq!(a.utm_medium.as_deref(), Some("clip"));
+        assert_eq!(a.utm_campaign.as_deref(), Some("winter drop"));
+        assert_eq!(a.utm_content.as_deref(), Some("vid-42"));
+        assert_eq!(a.utm_term.as_deref(), Some("mug"));
+        assert_eq!(a.ref_tag.as_deref(), Some("bio"));
+        assert_eq!(a.click_ids, vec![("ttclid".into(), "E.C.P.abc".into()), ("gclid".into(), "xyz".into())]);
+        assert_eq!(a.referrer_host.as_deref(), Some("www.tiktok.com"));
+        assert!(a.is_tagged());
+    }
+
+    #[test]
+    fn hostile_values_are_cut_cleaned_or_dropped() {
+        let huge = "x".repeat(10 * 1024);
+        let a = from_landing(&format!("utm_source={huge}&utm_medium=%00%01%1F&utm_campaign=a%0Ab%0Dc%09d"), "");
+        assert_eq!(a.utm_source.as_ref().map(|s| s.chars().count()), Some(MAX_VALUE_CHARS));
+        assert_eq!(a.utm_medium, None, "only control characters: dropped");
+        assert_eq!(a.utm_campaign.as_deref(), Some("abcd"));
+        // Broken %-escapes are kept as text, never a crash.
+        let a = from_landing("utm_source=%E0%A4%A&utm_medium=%zz%&ref=100%", "");
+        assert_eq!(a.utm_medium.as_deref(), Some("%zz%"));
+        assert_eq!(a.ref_tag.as_deref(), Some("100%"));
+        assert!(a.utm_source.is_some());
+        // Multibyte text is cut on a character boundary.
+        let emoji = "🎉".repeat(500);
+        let a = from_landing(&format!("utm_content={emoji}"), "");
+        assert_eq!(a.utm_content.map(|s| s.chars().count()), Some(MAX_VALUE_CHARS));
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_first_value_and_case_does_not_matter() {
+        let a = from_landing("utm_source=first&UTM_SOURCE=second&utm_source=third&fbclid=1&fbclid=2", "");
+        assert_eq!(a.utm_source.as_deref(), Some("first"));
+        assert_eq!(a.click_ids, vec![("fbclid".into(), "1".into())]);
+    }
+
+    #[test]
+    fn only_the_first_pairs_are_read() {
+        let noise: Vec<String> = (0..MAX_PAIRS).map(|i| format!("k{i}=v")).collect();
+        let a = from_landing(&format!("{}&utm_source=late", noise.join("&")), "");
+        assert_eq!(a.utm_source, None);
+        assert!(!a.is_tagged());
+    }
+
+    #[test]
+    fn empty_and_untagged_landings() {
+        assert_eq!(from_landing("", ""), Attribution::default());
+        assert_eq!(from_landing("?", ""), Attribution::default());
+        assert_eq!(from_landing("&&=&utm_source=", ""), Attribution::default());
+        assert!(!from_landing("color=red", "https://example.com/").is_tagged());
+    }
+
+    #[test]
+    fn referrer_keeps_only_a_valid_host() {
+        assert_eq!(referrer_host("https://l.instagram.com/?u=secret"), Some("l.instagram.com".into()));
+        assert_eq!(referrer_host("HTTPS://User:pw@Example.COM:8443/path"), Some("example.com".into()));
+        assert_eq!(referrer_host(""), None);
+        assert_eq!(referrer_host("android-app://com.zhiliaoapp.musically/"), None);
+        assert_eq!(referrer_host("https://exa mple.com/"), None);
+        assert_eq!(referrer_host("not a url"), None);
+        assert_eq!(referrer_host(&format!("https://{}.com/", "a".repeat(300))), None);
+    }
+
+    #[test]
+    fn a_tagged_landing_replaces_what_was_kept() {
+        let tiktok = from_landing("utm_source=tiktok", "");
+        let insta = from_landing("utm_source=instagram", "");
+        let reload = from_landing("", "https://junopark.example/");
+        assert_eq!(merge(Some(tiktok.clone()), reload.clone()), tiktok);
+        assert_eq!(merge(Some(tiktok), insta.clone()), insta);
+        assert_eq!(merge(None, reload.clone()), reload);
+    }
+}

@@ -1,0 +1,293 @@
+//! The tracking event envelope: one shape for every event, named as GA4 names them.
+//!
+//! Serialised with `miniserde` (JSON with a fraction of serde_json's code size, which
+//! matters in the WASM bundle). Times are milliseconds since the Unix epoch, UTC, as
+//! `Date.now()` gives them; a backend corrects a wrong device clock with
+//! `received_at − (sent_at − occurred_at)`. Nothing personal is ever put in an event:
+//! no IP, no user agent string, no stored visitor id in strict privacy mode.
+
+use crate::domain::model::UtcMillis;
+use miniserde::{Deserialize, Serialize};
+
+/// Bumped when the envelope changes shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventName {
+    #[serde(rename = "page_view")]
+    PageView,
+    #[serde(rename = "view_item_list")]
+    ViewItemList,
+    #[serde(rename = "select_item")]
+    SelectItem,
+    #[serde(rename = "view_promotion")]
+    ViewPromotion,
+    #[serde(rename = "select_promotion")]
+    SelectPromotion,
+    #[serde(rename = "begin_checkout")]
+    BeginCheckout,
+    #[serde(rename = "add_to_calendar")]
+    AddToCalendar,
+    #[serde(rename = "select_event")]
+    SelectEvent,
+    #[serde(rename = "outbound_click")]
+    OutboundClick,
+    #[serde(rename = "purchase")]
+    Purchase,
+}
+
+impl EventName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::PageView => "page_view",
+            EventName::ViewItemList => "view_item_list",
+            EventName::SelectItem => "select_item",
+            EventName::ViewPromotion => "view_promotion",
+            EventName::SelectPromotion => "select_promotion",
+            EventName::BeginCheckout => "begin_checkout",
+            EventName::AddToCalendar => "add_to_calendar",
+            EventName::SelectEvent => "select_event",
+            EventName::OutboundClick => "outbound_click",
+            EventName::Purchase => "purchase",
+        }
+    }
+
+    /// Events sent at once rather than after the debounce: the shopper is about to
+    /// leave the page.
+    pub fn is_urgent(self) -> bool {
+        matches!(self, EventName::SelectItem | EventName::BeginCheckout | EventName::OutboundClick)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClickId {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventAttribution {
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub utm_term: Option<String>,
+    #[serde(rename = "ref")]
+    pub ref_tag: Option<String>,
+    pub click_ids: Vec<ClickId>,
+    pub referrer_host: Option<String>,
+}
+
+impl From<&crate::domain::attribution::Attribution> for EventAttribution {
+    fn from(a: &crate::domain::attribution::Attribution) -> Self {
+        EventAttribution {
+            utm_source: a.utm_source.clone(),
+            utm_medium: a.utm_medium.clone(),
+            utm_campaign: a.utm_campaign.clone(),
+            utm_content: a.utm_content.clone(),
+            utm_term: a.utm_term.clone(),
+            ref_tag: a.ref_tag.clone(),
+            click_ids: a.click_ids.iter().map(|(n, v)| ClickId { name: n.clone(), value: v.clone() }).collect(),
+            referrer_host: a.referrer_host.clone(),
+        }
+    }
+}
+
+/// Which in-app browser the page runs in, if any: they block downloads and sometimes
+/// the clipboard, and their beacons are the least reliable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InAppBrowser {
+    #[serde(rename = "instagram")]
+    Instagram,
+    #[serde(rename = "tiktok")]
+    Tiktok,
+    #[serde(rename = "facebook")]
+    Facebook,
+    #[serde(rename = "none")]
+    None,
+}
+
+impl InAppBrowser {
+    /// Detects from the user agent (which is read for this and never sent).
+    pub fn detect(user_agent: &str) -> InAppBrowser {
+        if user_agent.contains("Instagram") {
+            InAppBrowser::Instagram
+        } else if user_agent.contains("musical_ly") || user_agent.contains("BytedanceWebview") || user_agent.contains("TikTok") {
+            InAppBrowser::Tiktok
+        } else if user_agent.contains("FBAN") || user_agent.contains("FBAV") {
+            InAppBrowser::Facebook
+        } else {
+            InAppBrowser::None
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    pub path: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub in_app_browser: InAppBrowser,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub item_id: String,
+    pub item_name: String,
+    /// Minor units of the ecommerce currency.
+    pub price: i64,
+    pub quantity: u32,
+    pub index: u32,
+    pub item_list_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ecommerce {
+    /// ISO 4217; always present when `value` is.
+    pub currency: String,
+    /// Minor units.
+    pub value: i64,
+    pub coupon: Option<String>,
+    pub transaction_id: Option<String>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    /// Fresh for every click; also written into the outgoing URL so the order can be
+    /// joined back to this click.
+    pub click_id: String,
+    pub destination_host: String,
+}
+
+/// Details that only some events have (a promotion's code, a pop-up's id).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subject {
+    pub promotion_id: Option<String>,
+    pub popup_id: Option<String>,
+    pub item_list_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub v: u32,
+    /// UUIDv7: made once, reused on every retry, so backends can dedup.
+    pub event_id: String,
+    pub name: EventName,
+    pub occurred_at: UtcMillis,
+    /// Set on each delivery attempt.
+    pub sent_at: Option<UtcMillis>,
+    /// Random per page load (not stored), to group one visit's events.
+    pub page_load_id: String,
+    /// Order within the page load, from 0.
+    pub seq: u32,
+    pub creator_id: String,
+    pub attribution: EventAttribution,
+    pub context: Context,
+    pub subject: Subject,
+    pub ecommerce: Option<Ecommerce>,
+    pub outbound: Option<Outbound>,
+}
+
+impl Envelope {
+    pub fn to_json(&self) -> String {
+        miniserde::json::to_string(self)
+    }
+
+    pub fn from_json(text: &str) -> Option<Envelope> {
+        miniserde::json::from_str(text).ok()
+    }
+}
+
+/// A UUIDv7 (RFC 9562) from a millisecond timestamp and 10 random bytes. The caller
+/// supplies the randomness (the browser's `crypto.getRandomValues`), which keeps a
+/// random-number crate out of the bundle and makes this testable.
+pub fn uuid_v7(millis: UtcMillis, random: &[u8; 10]) -> String {
+    uuid::Builder::from_unix_timestamp_millis(millis.max(0) as u64, random).into_uuid().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn sample() -> Envelope {
+        Envelope {
+            v: SCHEMA_VERSION,
+            event_id: uuid_v7(1_795_804_200_000, &[7; 10]),
+            name: EventName::BeginCheckout,
+            occurred_at: 1_795_804_200_000,
+            sent_at: None,
+            page_load_id: "pl-1".into(),
+            seq: 3,
+            creator_id: "juno-park".into(),
+            attribution: EventAttribution {
+                utm_source: Some("tiktok".into()),
+                click_ids: vec![ClickId { name: "ttclid".into(), value: "abc".into() }],
+                ..<EventAttribution as Default>::default()
+            },
+            context: Context {
+                path: "/p/speckled-mug/".into(),
+                locale: "en-GB".into(),
+                time_zone: "Europe/London".into(),
+                in_app_browser: InAppBrowser::Tiktok,
+            },
+            subject: <Subject as Default>::default(),
+            ecommerce: Some(Ecommerce {
+                currency: "EUR".into(),
+                value: 3200,
+                coupon: Some("JUNO15".into()),
+                transaction_id: None,
+                items: vec![Item {
+                    item_id: "speckled-mug".into(),
+                    item_name: "Speckled \"stoneware\" mug ☕".into(),
+                    price: 3200,
+                    quantity: 1,
+                    index: 0,
+                    item_list_id: Some("kitchen".into()),
+                }],
+            }),
+            outbound: Some(Outbound { click_id: "c-1".into(), destination_host: "fable-studio.example".into() }),
+        }
+    }
+
+    #[test]
+    fn serialises_with_ga4_names_and_round_trips() {
+        let event = sample();
+        let json = event.to_json();
+        assert!(json.contains(r#""name":"begin_checkout""#), "{json}");
+        assert!(json.contains(r#""ref":null"#), "{json}");
+        assert!(json.contains(r#""in_app_browser":"tiktok""#), "{json}");
+        assert!(json.contains(r#"Speckled \"stoneware\" mug ☕"#), "{json}");
+        assert_eq!(Envelope::from_json(&json), Some(event));
+        assert_eq!(Envelope::from_json("{not json"), None);
+    }
+
+    #[test]
+    fn uuid_v7_is_time_ordered_and_versioned() {
+        let a = uuid_v7(1_000, &[0; 10]);
+        let b = uuid_v7(2_000, &[0; 10]);
+        assert!(a < b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "7", "{a}");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        assert_ne!(uuid_v7(1_000, &[1; 10]), uuid_v7(1_000, &[2; 10]));
+    }
+
+    #[test]
+    fn detects_in_app_browsers() {
+        let ig = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0";
+        let tt = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 trill_310 BytedanceWebview/d8a21c6";
+        let fb = "Mozilla/5.0 (iPhone) Mobile/15E148 [FBAN/FBIOS;FBAV/440.0]";
+        assert_eq!(InAppBrowser::detect(ig), InAppBrowser::Instagram);
+        assert_eq!(InAppBrowser::detect(tt), InAppBrowser::Tiktok);
+        assert_eq!(InAppBrowser::detect(fb), InAppBrowser::Facebook);
+        assert_eq!(InAppBrowser::detect("Mozilla/5.0 Chrome/156"), InAppBrowser::None);
+    }
+
+    #[test]
+    fn urgent_events_are_the_ones_before_leaving() {
+        assert!(EventName::BeginCheckout.is_urgent());
+        assert!(EventName::SelectItem.is_urgent());
+        assert!(!EventName::PageView.is_urgent());
+    }
+}
