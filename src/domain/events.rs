@@ -207,10 +207,11 @@ pub fn uuid_v7(millis: UtcMillis, random: &[u8; 10]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub fn sample() -> Envelope {
+    /// A realistic `begin_checkout`, shared by the adapters' tests.
+    pub(crate) fn sample() -> Envelope {
         Envelope {
             v: SCHEMA_VERSION,
             event_id: uuid_v7(1_795_804_200_000, &[7; 10]),

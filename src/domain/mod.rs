@@ -8,6 +8,7 @@ pub mod events;
 pub mod model;
 pub mod money;
 pub mod schedule;
+pub mod sinks;
 pub mod theme;
 
 // Build-time only: these need the time zone database and the ISO currency table,
