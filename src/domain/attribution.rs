@@ -58,7 +58,9 @@ pub fn clean(value: &str) -> Option<String> {
 pub fn from_landing(query: &str, referrer: &str) -> Attribution {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut found = Attribution { referrer_host: referrer_host(referrer), ..Attribution::default() };
-    let mut click_ids: Vec<(String, String)> = Vec::new();
+    // One slot per known click id, so they come out in `CLICK_ID_KEYS` order without
+    // a sort (sorting code is surprisingly large in WASM).
+    let mut click_ids: [Option<String>; CLICK_ID_KEYS.len()] = Default::default();
     for (key, value) in form_urlencoded::parse(query.as_bytes()).take(MAX_PAIRS) {
         let key = key.trim().to_ascii_lowercase();
         let Some(value) = clean(&value) else { continue };
@@ -70,8 +72,8 @@ pub fn from_landing(query: &str, referrer: &str) -> Attribution {
             "utm_term" => &mut found.utm_term,
             "ref" => &mut found.ref_tag,
             other => {
-                if CLICK_ID_KEYS.contains(&other) && !click_ids.iter().any(|(k, _)| k == other) {
-                    click_ids.push((other.to_owned(), value));
+                if let Some(i) = CLICK_ID_KEYS.iter().position(|k| *k == other) {
+                    click_ids[i].get_or_insert(value);
                 }
                 continue;
             }
@@ -81,8 +83,11 @@ pub fn from_landing(query: &str, referrer: &str) -> Attribution {
             *slot = Some(value);
         }
     }
-    click_ids.sort_by_key(|(k, _)| CLICK_ID_KEYS.iter().position(|c| c == k));
-    found.click_ids = click_ids;
+    found.click_ids = CLICK_ID_KEYS
+        .iter()
+        .zip(click_ids)
+        .filter_map(|(key, value)| Some(((*key).to_owned(), value?)))
+        .collect();
     found
 }
 

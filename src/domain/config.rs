@@ -8,9 +8,10 @@
 
 use crate::domain::calendar;
 use crate::domain::model::{
-    Badge, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Product,
-    SocialKind, SocialLink, Storefront, UtcMillis,
+    Badge, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product,
+    SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
 };
+use crate::domain::sinks::Sink;
 use crate::domain::money::{Money, MoneyParseError};
 use crate::domain::theme::{self, Rgb};
 use jiff::civil::DateTime;
@@ -46,6 +47,52 @@ pub struct RawConfig {
     pub collections: Vec<RawCollection>,
     #[serde(default)]
     pub popups: Vec<RawPopup>,
+    #[serde(default)]
+    pub tracking: RawTracking,
+}
+
+/// Where click and purchase events go. Without sinks nothing is sent.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTracking {
+    /// "strict" (default: nothing stored on the shopper's device) or "standard"
+    /// (a localStorage outbox so no event is lost across reloads and offline spells).
+    #[serde(default)]
+    pub privacy: Privacy,
+    #[serde(default)]
+    pub sinks: Vec<RawSink>,
+}
+
+/// One backend. Every event goes to every sink.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawSink {
+    /// Linkshelf's own collector: a JSON array of events per request.
+    Collector { endpoint: String },
+    /// Plausible's Events API. `domain` is the site as registered in Plausible.
+    Plausible {
+        #[serde(default = "default_plausible_endpoint")]
+        endpoint: String,
+        domain: String,
+    },
+    /// Umami's /api/send, with the website id (a UUID) from Umami's settings.
+    Umami { endpoint: String, website_id: String },
+    /// PostHog's /batch/ with the project's public API key (phc_…).
+    Posthog {
+        #[serde(default = "default_posthog_endpoint")]
+        endpoint: String,
+        api_key: String,
+    },
+    /// Any URL that accepts {"source":"linkshelf","events":[…]} as text/plain.
+    Webhook { endpoint: String },
+}
+
+fn default_plausible_endpoint() -> String {
+    "https://plausible.io/api/event".to_owned()
+}
+
+fn default_posthog_endpoint() -> String {
+    "https://us.i.posthog.com/batch/".to_owned()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -241,6 +288,10 @@ pub enum ConfigErrorKind {
     UnknownCurrency(String),
     CurrencyMismatch { expected: String, found: String },
     CompareAtNotHigher,
+    /// A secret PostHog key where the public project key belongs.
+    SecretKey,
+    NotUuid(String),
+    BadDomain(String),
     PercentOutOfRange(i64),
     UnknownTimeZone(String),
     BadTime { value: String },
@@ -277,6 +328,12 @@ impl fmt::Display for ConfigErrorKind {
                 write!(f, "currency {found} does not match the price's currency {expected}")
             }
             CompareAtNotHigher => write!(f, "the compare-at price must be higher than the price"),
+            SecretKey => write!(
+                f,
+                "use the project's public API key (it starts with \"phc_\"); this page is public, so a personal or secret key would leak"
+            ),
+            NotUuid(value) => write!(f, "\"{value}\" is not a website id (a UUID like 4fb7fa4c-5b46-438d-94b3-3a8fb9bc2e8b)"),
+            BadDomain(value) => write!(f, "\"{value}\" is not a domain: write it as in Plausible, like \"shop.example.com\""),
             PercentOutOfRange(p) => write!(f, "a percentage must be between 1 and 100, not {p}"),
             UnknownTimeZone(zone) => write!(
                 f,
@@ -556,6 +613,7 @@ impl Validator<'_> {
         let products = self.products(&raw.products);
         let collections = self.collections(&raw.collections, &products);
         let popups = self.popups(&raw.popups, creator_zone.as_ref(), &creator);
+        let tracking = self.tracking(&raw.tracking);
         Storefront {
             baked_at: self.options.now,
             creator,
@@ -564,7 +622,47 @@ impl Validator<'_> {
             products,
             collections,
             popups,
+            tracking,
         }
+    }
+
+    fn tracking(&mut self, raw: &RawTracking) -> Tracking {
+        let sinks = raw
+            .sinks
+            .iter()
+            .enumerate()
+            .map(|(i, sink)| {
+                let at = format!("tracking.sinks[{i}]");
+                match sink {
+                    RawSink::Collector { endpoint } => Sink::Collector { endpoint: self.url(format!("{at}.endpoint"), endpoint) },
+                    RawSink::Webhook { endpoint } => Sink::Webhook { endpoint: self.url(format!("{at}.endpoint"), endpoint) },
+                    RawSink::Plausible { endpoint, domain } => {
+                        let domain = domain.trim();
+                        let valid = !domain.is_empty()
+                            && !domain.contains("://")
+                            && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+                        if !valid {
+                            self.error(format!("{at}.domain"), ConfigErrorKind::BadDomain(domain.to_owned()));
+                        }
+                        Sink::Plausible { endpoint: self.url(format!("{at}.endpoint"), endpoint), domain: domain.to_owned() }
+                    }
+                    RawSink::Umami { endpoint, website_id } => {
+                        let id = website_id.trim().to_ascii_lowercase();
+                        if uuid::Uuid::try_parse(&id).is_err() {
+                            self.error(format!("{at}.website_id"), ConfigErrorKind::NotUuid(website_id.clone()));
+                        }
+                        Sink::Umami { endpoint: self.url(format!("{at}.endpoint"), endpoint), website_id: id }
+                    }
+                    RawSink::Posthog { endpoint, api_key } => {
+                        if !api_key.trim().starts_with("phc_") {
+                            self.error(format!("{at}.api_key"), ConfigErrorKind::SecretKey);
+                        }
+                        Sink::PostHog { endpoint: self.url(format!("{at}.endpoint"), endpoint), api_key: api_key.trim().to_owned() }
+                    }
+                }
+            })
+            .collect();
+        Tracking { privacy: raw.privacy, sinks }
     }
 
     fn creator(&mut self, raw: &RawCreator) -> Creator {

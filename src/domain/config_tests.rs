@@ -291,3 +291,36 @@ fn the_committed_schema_is_current() {
         "storefront.schema.json is stale: run `cargo run --features cli --bin linkshelf -- schema > storefront.schema.json`"
     );
 }
+
+#[test]
+fn tracking_sinks_are_checked() {
+    let mut config = minimal();
+    config["tracking"] = json!({
+        "privacy": "standard",
+        "sinks": [
+            {"kind": "collector", "endpoint": "http://127.0.0.1:8787/v1/events"},
+            {"kind": "plausible", "domain": "https://shop.example"},
+            {"kind": "umami", "endpoint": "https://umami.example/api/send", "website_id": "not-a-uuid"},
+            {"kind": "posthog", "api_key": "phx_secret"},
+            {"kind": "webhook", "endpoint": "ftp://hooks.example"}
+        ]
+    });
+    let found = errors(config);
+    assert!(found.iter().any(|e| e.starts_with("tracking.sinks[1].domain: \"https://shop.example\" is not a domain")), "{found:#?}");
+    assert!(found.iter().any(|e| e.starts_with("tracking.sinks[2].website_id: \"not-a-uuid\" is not a website id")), "{found:#?}");
+    assert!(found.iter().any(|e| e.starts_with("tracking.sinks[3].api_key: use the project's public API key")), "{found:#?}");
+    assert!(found.iter().any(|e| e == "tracking.sinks[4].endpoint: \"ftp://hooks.example\" must start with https:// or http://"), "{found:#?}");
+    assert_eq!(found.len(), 4, "{found:#?}");
+}
+
+#[test]
+fn tracking_defaults_to_strict_with_no_sinks() {
+    let store = check(minimal()).expect("valid");
+    assert_eq!(store.tracking, super::model::Tracking::default());
+    assert_eq!(store.tracking.privacy, super::model::Privacy::Strict);
+    let mut config = minimal();
+    config["tracking"] = json!({"sinks": [{"kind": "plausible", "domain": "shop.example"}, {"kind": "posthog", "api_key": "phc_abc"}]});
+    let store = check(config).expect("valid");
+    assert_eq!(store.tracking.sinks[0].endpoint(), "https://plausible.io/api/event");
+    assert_eq!(store.tracking.sinks[1].endpoint(), "https://us.i.posthog.com/batch/");
+}

@@ -9,7 +9,7 @@ use crate::domain::model::Storefront;
 use std::fmt;
 
 /// Bumped whenever the model changes shape, so a mismatch reads as such.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum DecodeError {

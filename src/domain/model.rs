@@ -24,12 +24,34 @@ pub struct Storefront {
     pub products: Vec<Product>,
     pub collections: Vec<Collection>,
     pub popups: Vec<Popup>,
+    pub tracking: Tracking,
 }
 
 impl Storefront {
     pub fn product(&self, id: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
     }
+}
+
+/// How much the page may keep on the shopper's device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+pub enum Privacy {
+    /// Nothing on the device: events queue in memory only, attribution lasts one page.
+    #[default]
+    Strict,
+    /// An outbox in localStorage (so events survive reloads and going offline) and
+    /// the visit's attribution in sessionStorage. Still no cookies, no visitor id.
+    Standard,
+}
+
+/// Where events go and how privately. Global Privacy Control and Do Not Track force
+/// `Strict` in the browser whatever is configured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tracking {
+    pub privacy: Privacy,
+    pub sinks: Vec<crate::domain::sinks::Sink>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

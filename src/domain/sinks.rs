@@ -7,13 +7,17 @@
 //! `uuid` = `event_id` for dedup; a generic webhook gets `{"source","events"}`.
 //! Bodies go out as `text/plain` strings, so browsers send them without a CORS
 //! preflight (which could not finish while a page unloads).
+//!
+//! JSON is written with a small ordered writer ([`JsonObject`]) rather than a value
+//! tree: in the WASM bundle that saved the sorted-map and sort code miniserde's
+//! `Value` pulls in.
 
 use crate::domain::events::{EventName, Envelope};
 use crate::domain::money::Money;
-use miniserde::json::{self, Array, Number, Object, Value};
+use miniserde::json;
 
 /// Where events go, as configured by the creator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Sink {
     /// Linkshelf's own collector: `POST {endpoint}` with a JSON array.
     Collector { endpoint: String },
@@ -49,6 +53,12 @@ impl Sink {
         }
     }
 
+    /// Whether the backend drops repeats of an `event_id`, so resending an event whose
+    /// delivery is uncertain is safe. Plausible and Umami count every request.
+    pub fn deduplicates(&self) -> bool {
+        matches!(self, Sink::Collector { .. } | Sink::PostHog { .. } | Sink::Webhook { .. })
+    }
+
     /// Events per request.
     pub fn max_batch(&self) -> usize {
         match self {
@@ -57,31 +67,79 @@ impl Sink {
         }
     }
 
-    /// The request body for these events (at most [`Sink::max_batch`]), as seen from
-    /// a page at `origin` (`https://shop.example`).
-    pub fn body(&self, events: &[Envelope], origin: &str) -> String {
+    /// What this sink queues for one event: the envelope itself (collector, webhook),
+    /// one batch entry (PostHog), or the whole request (Plausible, Umami). Built once
+    /// when the event happens, so sending needs no parsing.
+    pub fn item(&self, event: &Envelope, origin: &str) -> String {
         match self {
-            Sink::Collector { .. } => {
-                let list: Vec<String> = events.iter().map(Envelope::to_json).collect();
-                format!("[{}]", list.join(","))
+            Sink::Collector { .. } | Sink::Webhook { .. } => event.to_json(),
+            Sink::Plausible { domain, .. } => plausible(event, domain, origin),
+            Sink::Umami { website_id, .. } => umami(event, website_id, origin),
+            Sink::PostHog { .. } => posthog_item(event, origin),
+        }
+    }
+
+    /// The request body for queued items (at most [`Sink::max_batch`]), stamped
+    /// with this attempt's `sent_at`.
+    pub fn body(&self, items: &[&str], sent_at: i64) -> String {
+        let stamped = || items.iter().map(|i| with_sent_at(i, sent_at)).collect::<Vec<_>>().join(",");
+        match self {
+            Sink::Collector { .. } => format!("[{}]", stamped()),
+            Sink::Webhook { .. } => format!("{{\"source\":\"linkshelf\",\"events\":[{}]}}", stamped()),
+            Sink::PostHog { api_key, .. } => {
+                let mut body = JsonObject::new();
+                body.string("api_key", api_key);
+                body.string("sent_at", &iso8601(sent_at));
+                body.raw("batch", &format!("[{}]", items.join(",")));
+                body.finish()
             }
-            Sink::Webhook { .. } => {
-                let list: Vec<String> = events.iter().map(Envelope::to_json).collect();
-                format!("{{\"source\":\"linkshelf\",\"events\":[{}]}}", list.join(","))
-            }
-            Sink::Plausible { domain, .. } => events.first().map(|e| plausible(e, domain, origin)).unwrap_or_default(),
-            Sink::Umami { website_id, .. } => events.first().map(|e| umami(e, website_id, origin)).unwrap_or_default(),
-            Sink::PostHog { api_key, .. } => posthog(events, api_key, origin),
+            Sink::Plausible { .. } | Sink::Umami { .. } => items.first().map(|i| (*i).to_owned()).unwrap_or_default(),
         }
     }
 }
 
-fn string(s: &str) -> Value {
-    Value::String(s.to_owned())
+/// Fills in an envelope's `sent_at`. The envelope serialises `"sent_at":null` as a
+/// top-level field before any text a creator or shopper wrote, and quotes inside
+/// strings are escaped, so the first match is always the field itself.
+pub fn with_sent_at(envelope_json: &str, sent_at: i64) -> String {
+    envelope_json.replacen("\"sent_at\":null", &format!("\"sent_at\":{sent_at}"), 1)
 }
 
-fn object(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Object>())
+/// A JSON object written in insertion order. Cheaper in WASM than building a
+/// `miniserde::json::Value` tree (a sorted map per object); strings are escaped by
+/// miniserde.
+pub struct JsonObject(String);
+
+impl JsonObject {
+    pub fn new() -> Self {
+        JsonObject(String::from("{"))
+    }
+
+    pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push_str(&json::to_string(key));
+        self.0.push(':');
+        self.0.push_str(json);
+        self
+    }
+
+    pub fn string(&mut self, key: &str, value: &str) -> &mut Self {
+        self.raw(key, &json::to_string(value))
+    }
+
+    pub fn finish(&mut self) -> String {
+        let mut out = std::mem::take(&mut self.0);
+        out.push('}');
+        out
+    }
+}
+
+impl Default for JsonObject {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Cuts a string to at most `max` bytes on a character boundary.
@@ -154,86 +212,84 @@ pub fn flat_props(event: &Envelope) -> Vec<(String, String)> {
     for c in &a.click_ids {
         props.push((c.name.clone(), c.value.clone()));
     }
-    props.push(("in_app_browser".into(), json::to_string(&event.context.in_app_browser).trim_matches('"').to_owned()));
+    props.push(("in_app_browser".into(), event.context.in_app_browser.as_str().to_owned()));
     props.push(("page_load_id".into(), event.page_load_id.clone()));
     props
+}
+
+fn props_object(props: impl IntoIterator<Item = (String, String)>) -> String {
+    let mut object = JsonObject::new();
+    for (k, v) in props {
+        object.string(&k, &v);
+    }
+    object.finish()
 }
 
 /// Plausible ignores client timestamps and deduplicates nothing; revenue goes only on
 /// purchases, in major units as an exact decimal string.
 pub fn plausible(event: &Envelope, domain: &str, origin: &str) -> String {
-    let props: Object = flat_props(event)
-        .into_iter()
-        .take(PLAUSIBLE_MAX_PROPS)
-        .map(|(k, v)| {
-            (cut(&k, PLAUSIBLE_MAX_KEY_BYTES).to_owned(), Value::String(cut(&v, PLAUSIBLE_MAX_VALUE_BYTES).to_owned()))
-        })
-        .collect();
-    let referrer = event.attribution.referrer_host.as_ref().map_or(Value::Null, |h| string(&format!("https://{h}/")));
-    let mut pairs = vec![
-        ("name", string(cut(event.name.as_str(), PLAUSIBLE_MAX_NAME_BYTES))),
-        ("url", string(cut(&page_url(event, origin), PLAUSIBLE_MAX_URL_BYTES))),
-        ("domain", string(domain)),
-        ("referrer", referrer),
-        ("props", Value::Object(props)),
-        // Passive events (a list scrolled into view) must not count as engagement.
-        ("interactive", Value::Bool(!matches!(event.name, EventName::ViewItemList | EventName::ViewPromotion))),
-    ];
+    let props = flat_props(event).into_iter().take(PLAUSIBLE_MAX_PROPS).map(|(k, v)| {
+        (cut(&k, PLAUSIBLE_MAX_KEY_BYTES).to_owned(), cut(&v, PLAUSIBLE_MAX_VALUE_BYTES).to_owned())
+    });
+    let mut body = JsonObject::new();
+    body.string("name", cut(event.name.as_str(), PLAUSIBLE_MAX_NAME_BYTES))
+        .string("url", cut(&page_url(event, origin), PLAUSIBLE_MAX_URL_BYTES))
+        .string("domain", domain);
+    match &event.attribution.referrer_host {
+        Some(host) => body.string("referrer", &format!("https://{host}/")),
+        None => body.raw("referrer", "null"),
+    };
+    body.raw("props", &props_object(props));
+    // Passive events (a list scrolled into view) must not count as engagement.
+    let interactive = !matches!(event.name, EventName::ViewItemList | EventName::ViewPromotion);
+    body.raw("interactive", if interactive { "true" } else { "false" });
     if let (EventName::Purchase, Some(e)) = (event.name, &event.ecommerce) {
-        let amount = Money::new(e.value, &e.currency).decimal_string();
-        pairs.push(("revenue", object(vec![("amount", string(&amount)), ("currency", string(&e.currency))])));
+        let mut revenue = JsonObject::new();
+        revenue.string("amount", &Money::new(e.value, &e.currency).decimal_string()).string("currency", &e.currency);
+        body.raw("revenue", &revenue.finish());
     }
-    json::to_string(&object(pairs))
+    body.finish()
 }
 
 pub fn umami(event: &Envelope, website_id: &str, origin: &str) -> String {
     let host = origin.split("://").nth(1).unwrap_or(origin);
     let url = page_url(event, origin);
-    let path_and_query = url.strip_prefix(origin).unwrap_or(&url).to_owned();
-    let data: Object = flat_props(event).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let path_and_query = url.strip_prefix(origin).unwrap_or(&url);
     let referrer = event.attribution.referrer_host.as_ref().map_or(String::new(), |h| format!("https://{h}/"));
     let name: String = event.name.as_str().chars().take(UMAMI_MAX_NAME_CHARS).collect();
-    json::to_string(&object(vec![
-        ("type", string("event")),
-        (
-            "payload",
-            object(vec![
-                ("website", string(website_id)),
-                ("hostname", string(host)),
-                ("url", Value::String(path_and_query)),
-                ("referrer", Value::String(referrer)),
-                ("language", string(&event.context.locale)),
-                ("name", Value::String(name)),
-                ("data", Value::Object(data)),
-                ("timestamp", Value::Number(Number::I64(event.occurred_at / 1000))),
-            ]),
-        ),
-    ]))
+    let mut payload = JsonObject::new();
+    payload
+        .string("website", website_id)
+        .string("hostname", host)
+        .string("url", path_and_query)
+        .string("referrer", &referrer)
+        .string("language", &event.context.locale)
+        .string("name", &name)
+        .raw("data", &props_object(flat_props(event)))
+        .raw("timestamp", &(event.occurred_at / 1000).to_string());
+    let mut body = JsonObject::new();
+    body.string("type", "event").raw("payload", &payload.finish());
+    body.finish()
 }
 
-/// PostHog: anonymous events (`$process_person_profile: false`), deduplicated by
-/// `uuid`, the visit's page-load id as `distinct_id` (no stored visitor id).
-pub fn posthog(events: &[Envelope], api_key: &str, origin: &str) -> String {
-    let batch: Array = events
-        .iter()
-        .map(|event| {
-            let mut properties: Object =
-                flat_props(event).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-            properties.insert("$process_person_profile".into(), Value::Bool(false));
-            properties.insert("$current_url".into(), Value::String(page_url(event, origin)));
-            if let Some(host) = &event.attribution.referrer_host {
-                properties.insert("$referring_domain".into(), string(host));
-            }
-            object(vec![
-                ("event", string(event.name.as_str())),
-                ("distinct_id", string(&event.page_load_id)),
-                ("uuid", string(&event.event_id)),
-                ("timestamp", Value::String(iso8601(event.occurred_at))),
-                ("properties", Value::Object(properties)),
-            ])
-        })
-        .collect();
-    json::to_string(&object(vec![("api_key", string(api_key)), ("batch", Value::Array(batch))]))
+/// One PostHog batch entry: anonymous (`$process_person_profile: false`),
+/// deduplicated by `uuid`, the page-load id as `distinct_id` (no stored visitor id).
+pub fn posthog_item(event: &Envelope, origin: &str) -> String {
+    let mut properties = JsonObject::new();
+    for (k, v) in flat_props(event) {
+        properties.string(&k, &v);
+    }
+    properties.raw("$process_person_profile", "false").string("$current_url", &page_url(event, origin));
+    if let Some(host) = &event.attribution.referrer_host {
+        properties.string("$referring_domain", host);
+    }
+    let mut item = JsonObject::new();
+    item.string("event", event.name.as_str())
+        .string("distinct_id", &event.page_load_id)
+        .string("uuid", &event.event_id)
+        .string("timestamp", &iso8601(event.occurred_at))
+        .raw("properties", &properties.finish());
+    item.finish()
 }
 
 /// `2026-11-27T18:30:00.000Z` from Unix milliseconds, without a date library in the

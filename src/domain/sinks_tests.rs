@@ -38,22 +38,41 @@ fn purchase() -> Envelope {
     event
 }
 
+fn send(sink: &Sink, events: &[Envelope], sent_at: i64) -> String {
+    let items: Vec<String> = events.iter().map(|e| sink.item(e, ORIGIN)).collect();
+    let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+    sink.body(&refs, sent_at)
+}
+
 #[test]
-fn collector_gets_a_json_array_of_envelopes() {
-    let events = vec![sample(), sample()];
-    let body = Sink::Collector { endpoint: "https://c.example/v1/events".into() }.body(&events, ORIGIN);
-    match parse(&body) {
-        Value::Array(a) => assert_eq!(a.len(), 2),
-        _ => panic!("not an array"),
-    }
-    assert_eq!(Envelope::from_json(&body[1..body.find("},{").map_or(body.len() - 1, |i| i + 1)]), Some(sample()));
+fn collector_gets_a_json_array_of_envelopes_stamped_with_sent_at() {
+    let sink = Sink::Collector { endpoint: "https://c.example/v1/events".into() };
+    let body = send(&sink, &[sample(), purchase()], 1_795_804_201_000);
+    let Value::Array(list) = parse(&body) else { panic!("not an array") };
+    assert_eq!(list.len(), 2);
+    assert_eq!(json::to_string(get(&list[0], &["sent_at"])), "1795804201000");
+    let mut expected = sample();
+    expected.sent_at = Some(1_795_804_201_000);
+    assert_eq!(Envelope::from_json(&json::to_string(&list[0])), Some(expected));
+}
+
+#[test]
+fn sent_at_is_stamped_on_the_field_not_on_text_that_looks_like_it() {
+    let mut event = sample();
+    event.context.path = r#"/p/"sent_at":null/"#.into();
+    let stamped = with_sent_at(&event.to_json(), 42);
+    let back = Envelope::from_json(&stamped).expect("still JSON");
+    assert_eq!(back.sent_at, Some(42));
+    assert_eq!(back.context.path, r#"/p/"sent_at":null/"#);
 }
 
 #[test]
 fn webhook_wraps_events() {
-    let body = Sink::Webhook { endpoint: "https://hook.example".into() }.body(&[sample()], ORIGIN);
+    let body = send(&Sink::Webhook { endpoint: "https://hook.example".into() }, &[sample()], 1);
     let value = parse(&body);
     assert_eq!(text(get(&value, &["source"])), "linkshelf");
+    let Value::Array(events) = get(&value, &["events"]) else { panic!("events") };
+    assert_eq!(events.len(), 1);
 }
 
 #[test]
@@ -67,6 +86,7 @@ fn plausible_payload_follows_the_events_api() {
     assert_eq!(text(get(&v, &["props", "coupon"])), "JUNO15");
     assert_eq!(text(get(&v, &["props", "value"])), "32.00");
     assert_eq!(text(get(&v, &["props", "ttclid"])), "abc");
+    assert_eq!(text(get(&v, &["props", "in_app_browser"])), "tiktok");
     assert!(matches!(get(&v, &["interactive"]), Value::Bool(true)));
     // Revenue only on purchases, in major units, exact.
     assert!(!body.contains("\"revenue\""));
@@ -79,6 +99,9 @@ fn plausible_payload_follows_the_events_api() {
         e.value = 1250;
     }
     assert_eq!(text(get(&parse(&plausible(&kwd, "d", ORIGIN)), &["revenue", "amount"])), "1.250");
+    // One event per request: the queued item is the whole body.
+    let sink = Sink::Plausible { endpoint: "https://plausible.io/api/event".into(), domain: "junopark.example".into() };
+    assert_eq!(send(&sink, &[sample()], 5), body);
 }
 
 #[test]
@@ -126,9 +149,10 @@ fn umami_payload_follows_api_send() {
 
 #[test]
 fn posthog_batch_is_anonymous_and_deduplicated_by_uuid() {
-    let events = vec![sample(), purchase()];
-    let v = parse(&posthog(&events, "phc_public", ORIGIN));
+    let sink = Sink::PostHog { endpoint: "https://us.i.posthog.com/batch/".into(), api_key: "phc_public".into() };
+    let v = parse(&send(&sink, &[sample(), purchase()], 1_795_804_201_000));
     assert_eq!(text(get(&v, &["api_key"])), "phc_public");
+    assert_eq!(text(get(&v, &["sent_at"])), "2026-11-27T18:30:01.000Z");
     let Value::Array(batch) = get(&v, &["batch"]) else { panic!("batch") };
     assert_eq!(batch.len(), 2);
     let first = &batch[0];
@@ -141,10 +165,24 @@ fn posthog_batch_is_anonymous_and_deduplicated_by_uuid() {
 }
 
 #[test]
-fn batch_sizes_per_sink() {
-    assert_eq!(Sink::Plausible { endpoint: String::new(), domain: String::new() }.max_batch(), 1);
+fn batch_sizes_and_dedup_per_sink() {
+    let plausible = Sink::Plausible { endpoint: String::new(), domain: String::new() };
+    assert_eq!(plausible.max_batch(), 1);
+    assert!(!plausible.deduplicates());
     assert_eq!(Sink::Umami { endpoint: String::new(), website_id: String::new() }.max_batch(), 1);
-    assert_eq!(Sink::Collector { endpoint: String::new() }.max_batch(), COLLECTOR_MAX_EVENTS);
+    let collector = Sink::Collector { endpoint: String::new() };
+    assert_eq!(collector.max_batch(), COLLECTOR_MAX_EVENTS);
+    assert!(collector.deduplicates());
+}
+
+#[test]
+fn json_object_escapes_and_keeps_order() {
+    let mut o = JsonObject::new();
+    o.string("b", "quote \" and \\ and\nnewline ☕").raw("a", "1");
+    let written = o.finish();
+    assert!(written.starts_with(r#"{"b":"#), "{written}");
+    assert_eq!(text(get(&parse(&written), &["b"])), "quote \" and \\ and\nnewline ☕");
+    assert_eq!(JsonObject::new().finish(), "{}");
 }
 
 #[test]

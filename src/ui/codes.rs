@@ -3,7 +3,8 @@
 use crate::domain::discount::{self, CodeStatus};
 use crate::domain::model::Code;
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::{platform, text, Clock, Shop, Shopper};
+use crate::domain::events::{EventName, Subject};
+use crate::ui::{platform, text, tracking, Clock, Shop, Shopper};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -63,7 +64,19 @@ fn CodeCard(code: Code) -> impl IntoView {
         }
     };
     let value = code.code.clone();
+    let code_id = code.id.clone();
+    // `view_promotion` once the card is seen.
+    let card = NodeRef::<leptos::html::Li>::new();
+    let seen_id = code.id.clone();
+    Effect::new(move |_| {
+        if let Some(element) = card.get() {
+            let id = seen_id.clone();
+            platform::observe_once(&element, move || tracking::promotion_viewed(&id));
+        }
+    });
     let copy = move |_| {
+        let subject = Subject { promotion_id: Some(code_id.clone()), ..Default::default() };
+        tracking::track(EventName::SelectPromotion, tracking::EventSpec { subject, ..Default::default() });
         let value = value.clone();
         spawn_local(async move {
             let copied = platform::copy_text(value).await;
@@ -81,7 +94,7 @@ fn CodeCard(code: Code) -> impl IntoView {
     };
     let label = format!("Copy code {}", code.code);
     view! { class = class,
-        <li class="code-card">
+        <li class="code-card" node_ref=card>
             <p class="offer">{offer_text}</p>
             <p class="brand">"with " {code.brand.clone()}</p>
             <div class="code-row">

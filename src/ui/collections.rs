@@ -1,7 +1,7 @@
 //! Curated collections and the product cards inside them.
 
 use crate::domain::model::{Product, Storefront};
-use crate::ui::{text, Shop, Shopper};
+use crate::ui::{platform, text, tracking, Shop, Shopper};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 
@@ -19,19 +19,30 @@ pub fn Collections() -> impl IntoView {
         .iter()
         .map(|collection| {
             let title_id = format!("collection-{}", collection.id);
+            // `view_item_list` once the collection scrolls into view.
+            let section = NodeRef::<leptos::html::Section>::new();
+            let list_id = collection.id.clone();
+            Effect::new(move |_| {
+                if let Some(element) = section.get() {
+                    let id = list_id.clone();
+                    platform::observe_once(&element, move || tracking::list_viewed(&id));
+                }
+            });
             let labelled_by = title_id.clone();
             let cards = collection
                 .products
                 .iter()
                 .filter_map(|id| store.product(id))
-                .map(|product| {
+                .enumerate()
+                .map(|(position, product)| {
                     let lazy = index >= EAGER_IMAGES;
                     index += 1;
-                    view! { class = class, <ProductCard product=product.clone() lazy=lazy/> }
+                    let list = collection.id.clone();
+                    view! { class = class, <ProductCard product=product.clone() lazy=lazy list_id=list index=position as u32/> }
                 })
                 .collect_view();
             view! { class = class,
-                <section class="collection" aria-labelledby=labelled_by>
+                <section class="collection" aria-labelledby=labelled_by node_ref=section>
                     <h2 id=title_id class="section-title">{collection.title.clone()}</h2>
                     {collection.description.clone().map(|d| view! { class = class, <p class="collection-description">{d}</p> })}
                     <ul class="product-grid">{cards}</ul>
@@ -52,14 +63,16 @@ pub fn product_href(product: &Product) -> String {
 }
 
 #[component]
-pub fn ProductCard(product: Product, lazy: bool) -> impl IntoView {
+pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) -> impl IntoView {
     let class = style_sheet!("style/components/collections.css");
     let image = product.images.first().cloned();
     let href = product_href(&product);
     let buy_label = format!("Buy {}", product.title);
+    let (selected, selected_list) = (product.clone(), list_id.clone());
+    let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,
         <li class="product-card">
-            <a class="product-link" href=href>
+            <a class="product-link" href=href on:click=open>
                 {image.map(|img| view! { class = class,
                     <img class="product-image" src=img.url() alt=img.alt width="600" height="600"
                         loading=if lazy { "lazy" } else { "eager" } decoding="async"/>
@@ -68,7 +81,7 @@ pub fn ProductCard(product: Product, lazy: bool) -> impl IntoView {
             </a>
             <Badges product=product.clone()/>
             <Price product=product.clone()/>
-            <BuyButton product=product label=buy_label/>
+            <BuyButton product=product label=buy_label list_id=Some(list_id) index=index/>
         </li>
     }
 }
@@ -102,14 +115,18 @@ pub fn Price(product: Product) -> impl IntoView {
     }
 }
 
+/// A real `<a href>` to the shop: the tap is tracked on the way out, never delayed.
 #[component]
-pub fn BuyButton(product: Product, label: String) -> impl IntoView {
+pub fn BuyButton(product: Product, label: String, list_id: Option<String>, index: u32) -> impl IntoView {
     let class = style_sheet!("style/components/badges.css");
     if product.is_sold_out() {
         view! { class = class, <span class="buy sold-out">"Sold out"</span> }.into_any()
     } else {
+        let href = product.checkout_url.clone();
+        let rel = shop_rel(&product);
+        let buy = move |ev: leptos::ev::MouseEvent| tracking::begin_checkout(&ev, &product, list_id.as_deref(), index);
         view! { class = class,
-            <a class="buy" href=product.checkout_url.clone() rel=shop_rel(&product) aria-label=label>"Buy"</a>
+            <a class="buy" href=href rel=rel aria-label=label on:click=buy>"Buy"</a>
         }
         .into_any()
     }

@@ -6,12 +6,14 @@ mod icons;
 mod product_page;
 mod profile;
 pub mod route;
+pub mod tracking;
 mod schedule;
 mod text;
 pub mod platform;
 
 pub use crate::domain::model::DATA_ELEMENT_ID;
 
+use crate::domain::events::EventName;
 use crate::domain::model::{Storefront, UtcMillis};
 use leptos::prelude::*;
 use platform::{DataError, ShopperLocale};
@@ -63,9 +65,18 @@ fn Storefront(store: Storefront, path: String) -> impl IntoView {
             move |path| route.set(Route::from_path(&path)),
         );
     });
-    // The tab title follows the page; focus moves to the new heading after a change.
+    // The tab title follows the page; focus moves to the new heading after a change;
+    // each page shown is a `page_view`.
+    let tracked_store = store.clone();
     Effect::new(move |previous: Option<Route>| {
         let current = route.get();
+        if previous.is_none() {
+            tracking::start(&tracked_store, &current.path());
+        }
+        if previous.as_ref() != Some(&current) {
+            tracking::set_path(&current.path());
+            tracking::track(EventName::PageView, tracking::EventSpec::default());
+        }
         let page_title = match &current {
             Route::Product(id) => store.product(id).map(|p| format!("{} · {}", p.title, store.creator.name)),
             _ => None,

@@ -34,6 +34,15 @@ pub struct ShopperLocale {
     pub time_zone: String,
 }
 
+/// Which Web Storage area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageKind {
+    /// Survives reloads and new visits: the outbox.
+    Local,
+    /// Lasts for the tab: the visit's attribution.
+    Session,
+}
+
 /// How a date-time is written: with the weekday and date, or only the clock time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DateStyle {
@@ -242,6 +251,178 @@ mod browser {
         }
     }
 
+
+    // --- Tracking: randomness, storage, privacy signals, delivery, lifecycle ---
+
+    pub fn random_bytes<const N: usize>() -> [u8; N] {
+        let mut bytes = [0u8; N];
+        let filled = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+        if !filled {
+            for b in bytes.iter_mut() {
+                *b = (js_sys::Math::random() * 256.0) as u8;
+            }
+        }
+        bytes
+    }
+
+    pub fn random_unit() -> f64 {
+        js_sys::Math::random()
+    }
+
+    fn storage(kind: StorageKind) -> Option<web_sys::Storage> {
+        let window = web_sys::window()?;
+        // Reading the property itself throws a SecurityError where storage is blocked.
+        match kind {
+            StorageKind::Local => window.local_storage().ok().flatten(),
+            StorageKind::Session => window.session_storage().ok().flatten(),
+        }
+    }
+
+    pub fn storage_get(kind: StorageKind, key: &str) -> Option<String> {
+        storage(kind)?.get_item(key).ok().flatten()
+    }
+
+    /// False when storage is blocked or full; the caller keeps the data in memory.
+    pub fn storage_set(kind: StorageKind, key: &str, value: &str) -> bool {
+        storage(kind).is_some_and(|s| s.set_item(key, value).is_ok())
+    }
+
+    pub fn storage_remove(kind: StorageKind, key: &str) {
+        if let Some(s) = storage(kind) {
+            let _ = s.remove_item(key);
+        }
+    }
+
+    /// Global Privacy Control or Do Not Track is on.
+    pub fn privacy_signal() -> bool {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return false };
+        let gpc = Reflect::get(&navigator, &JsValue::from_str("globalPrivacyControl"))
+            .map(|v| v.is_truthy())
+            .unwrap_or(false);
+        let dnt = Reflect::get(&navigator, &JsValue::from_str("doNotTrack"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .is_some_and(|v| v == "1" || v == "yes");
+        gpc || dnt
+    }
+
+    pub fn user_agent() -> String {
+        web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default()
+    }
+
+    /// The landing URL's query string and the document's referrer.
+    pub fn landing() -> (String, String) {
+        let window = web_sys::window();
+        let search = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let referrer = window.and_then(|w| w.document()).map(|d| d.referrer()).unwrap_or_default();
+        (search, referrer)
+    }
+
+    pub fn origin() -> String {
+        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    }
+
+    /// POSTs a text/plain body (no CORS preflight). `keepalive` lets the request
+    /// outlive the page; it is aborted after `timeout_ms`. Returns the status and any
+    /// Retry-After, or `None` for a network error (offline, blocked, timed out).
+    pub async fn post(url: &str, body: &str, keepalive: bool, timeout_ms: u32) -> Option<(u16, Option<String>)> {
+        let window = web_sys::window()?;
+        let controller = web_sys::AbortController::new().ok();
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+        // web-sys has no setter for `keepalive`; it is a plain RequestInit member.
+        let _ = Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::from_bool(keepalive));
+        init.set_credentials(web_sys::RequestCredentials::Omit);
+        if let Some(c) = &controller {
+            init.set_signal(Some(&c.signal()));
+        }
+        let headers = web_sys::Headers::new().ok()?;
+        let _ = headers.set("Content-Type", "text/plain;charset=UTF-8");
+        init.set_headers(&headers);
+        let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
+        let timer = controller.map(|c| {
+            leptos::prelude::set_timeout_with_handle(move || c.abort(), std::time::Duration::from_millis(timeout_ms.into()))
+        });
+        let result = wasm_bindgen_futures::JsFuture::from(window.fetch_with_request(&request)).await;
+        if let Some(Ok(handle)) = timer {
+            handle.clear();
+        }
+        let response: web_sys::Response = result.ok()?.dyn_into().ok()?;
+        let retry_after = response.headers().get("Retry-After").ok().flatten();
+        Some((response.status(), retry_after))
+    }
+
+    /// Hands a body to the browser to send after the page is gone. `false` when the
+    /// browser refused it (over its 64 KiB budget, or no beacon support).
+    pub fn send_beacon(url: &str, body: &str) -> bool {
+        web_sys::window().is_some_and(|w| w.navigator().send_beacon_with_opt_str(url, Some(body)).unwrap_or(false))
+    }
+
+    /// Calls `on_leave` when the page is hidden or being unloaded (iOS never fires
+    /// `unload`), and `on_online` when the network comes back.
+    pub fn on_lifecycle(on_leave: impl Fn() + 'static, on_online: impl Fn() + 'static) {
+        use wasm_bindgen::closure::Closure;
+        let Some(window) = web_sys::window() else { return };
+        let on_leave = std::rc::Rc::new(on_leave);
+        let hidden = {
+            let on_leave = on_leave.clone();
+            Closure::<dyn Fn()>::new(move || {
+                let is_hidden = web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
+                if is_hidden {
+                    on_leave();
+                }
+            })
+        };
+        let pagehide = Closure::<dyn Fn()>::new(move || on_leave());
+        let online = Closure::<dyn Fn()>::new(on_online);
+        if let Some(document) = window.document() {
+            let _ = document.add_event_listener_with_callback("visibilitychange", hidden.as_ref().unchecked_ref());
+        }
+        let _ = window.add_event_listener_with_callback("pagehide", pagehide.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        hidden.forget();
+        pagehide.forget();
+        online.forget();
+    }
+
+    /// Calls `on_visible` once, the first time `element` is at least half in view.
+    pub fn observe_once(element: &web_sys::Element, on_visible: impl FnOnce() + 'static) {
+        use wasm_bindgen::closure::Closure;
+        let callback = std::cell::RefCell::new(Some(on_visible));
+        let closure = Closure::<dyn FnMut(Array, web_sys::IntersectionObserver)>::new(
+            move |entries: Array, observer: web_sys::IntersectionObserver| {
+                let visible = entries.iter().any(|e| {
+                    e.dyn_into::<web_sys::IntersectionObserverEntry>().is_ok_and(|e| e.is_intersecting())
+                });
+                if visible {
+                    if let Some(f) = callback.borrow_mut().take() {
+                        f();
+                    }
+                    observer.disconnect();
+                }
+            },
+        );
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_threshold(&JsValue::from_f64(0.5));
+        if let Ok(observer) = web_sys::IntersectionObserver::new_with_options(closure.as_ref().unchecked_ref(), &init) {
+            observer.observe(element);
+        }
+        closure.forget();
+    }
+
+    /// Points the link being clicked at `href` before the browser follows it (the
+    /// browser reads `href` after click handlers run), without stopping the click.
+    pub fn retarget_link(event: &web_sys::MouseEvent, href: &str) {
+        if let Some(anchor) = event.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+            anchor.set_href(href);
+        }
+    }
+
     /// Tells tests and the boot screen that the app has mounted.
     pub fn mark_ready() {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -277,6 +458,40 @@ mod native {
     pub async fn copy_text(_: String) -> bool {
         false
     }
+    pub fn random_bytes<const N: usize>() -> [u8; N] {
+        [0; N]
+    }
+    pub fn random_unit() -> f64 {
+        0.0
+    }
+    pub fn storage_get(_: StorageKind, _: &str) -> Option<String> {
+        None
+    }
+    pub fn storage_set(_: StorageKind, _: &str, _: &str) -> bool {
+        false
+    }
+    pub fn storage_remove(_: StorageKind, _: &str) {}
+    pub fn privacy_signal() -> bool {
+        false
+    }
+    pub fn user_agent() -> String {
+        String::new()
+    }
+    pub fn landing() -> (String, String) {
+        (String::new(), String::new())
+    }
+    pub fn origin() -> String {
+        String::new()
+    }
+    pub async fn post(_: &str, _: &str, _: bool, _: u32) -> Option<(u16, Option<String>)> {
+        None
+    }
+    pub fn send_beacon(_: &str, _: &str) -> bool {
+        false
+    }
+    pub fn on_lifecycle(_: impl Fn() + 'static, _: impl Fn() + 'static) {}
+    pub fn retarget_link(_: &leptos::ev::MouseEvent, _: &str) {}
+    pub fn observe_once(_: &leptos::web_sys::Element, _: impl FnOnce() + 'static) {}
     pub fn mark_ready() {}
     pub fn current_path() -> String {
         "/".to_owned()

@@ -2,7 +2,7 @@
 
 use crate::ui::collections::{collections_of, shop_rel, Badges, Price};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::Shop;
+use crate::ui::{tracking, Shop};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 
@@ -39,8 +39,10 @@ pub fn ProductPage(id: String) -> impl IntoView {
         let buy = if product.is_sold_out() {
             view! { class = class, <p class="sold-out-note">"Sold out for now."</p> }.into_any()
         } else {
+            let bought = product.clone();
+            let buy = move |ev: leptos::ev::MouseEvent| tracking::begin_checkout(&ev, &bought, None, 0);
             view! { class = class,
-                <a class="button primary buy-wide" href=product.checkout_url.clone() rel=shop_rel(&product)>
+                <a class="button primary buy-wide" href=product.checkout_url.clone() rel=shop_rel(&product) on:click=buy>
                     <Icon glyph=Glyph::Bag/> "Buy from the shop"
                 </a>
             }

@@ -1,7 +1,8 @@
 //! The creator's header: avatar, name, handle, bio, disclosure and social links.
 
 use crate::ui::icons::SocialIcon;
-use crate::ui::Shop;
+use crate::domain::events::EventName;
+use crate::ui::{tracking, Shop};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 
@@ -15,9 +16,11 @@ pub fn Profile() -> impl IntoView {
         .iter()
         .map(|link| {
             let label = format!("{} on {}", creator.name, link.kind.label());
+            let url = link.url.clone();
+            let leave = move |_| tracking::leave(EventName::OutboundClick, &url, Default::default());
             view! { class = class,
                 <li>
-                    <a class="social" href=link.url.clone() aria-label=label.clone() title=label rel="me noopener">
+                    <a class="social" href=link.url.clone() aria-label=label.clone() title=label rel="me noopener" on:click=leave>
                         <SocialIcon kind=link.kind/>
                     </a>
                 </li>

@@ -3,7 +3,8 @@
 use crate::domain::model::{Place, Popup};
 use crate::domain::schedule::{self, PopupStatus};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::{text, Clock, Shop, Shopper};
+use crate::domain::events::{EventName, Subject};
+use crate::ui::{text, tracking, Clock, Shop, Shopper};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 
@@ -34,6 +35,20 @@ pub fn Schedule() -> impl IntoView {
     }
 }
 
+/// A click handler that reports `name` for this pop-up on the way out.
+fn tracked(name: EventName, popup_id: &str, url: &str) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    let (popup_id, url) = (popup_id.to_owned(), url.to_owned());
+    move |_| {
+        let subject = Subject { popup_id: Some(popup_id.clone()), ..Default::default() };
+        match name {
+            EventName::AddToCalendar => {
+                tracking::track(name, tracking::EventSpec { subject, ..Default::default() })
+            }
+            _ => tracking::leave(name, &url, subject),
+        }
+    }
+}
+
 #[component]
 fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     let class = style_sheet!("style/components/schedule.css");
@@ -60,11 +75,11 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
         Place::Venue { name, address, map_url } => {
             let map = map_url.clone().map(|url| {
                 view! { class = class,
-                    <a class="place-link" href=url target="_blank" rel="noopener">"Map" <span class="sr-only">" for " {name.clone()}</span></a>
+                    <a class="place-link" href=url.clone() target="_blank" rel="noopener" on:click=tracked(EventName::SelectEvent, &popup.id, &url)>"Map" <span class="sr-only">" for " {name.clone()}</span></a>
                 }
             });
             let action = live.then(|| map_url.clone()).flatten().map(|url| {
-                view! { class = class, <a class="button primary" href=url target="_blank" rel="noopener"><Icon glyph=Glyph::Pin/> "Get directions"</a> }
+                view! { class = class, <a class="button primary" href=url.clone() target="_blank" rel="noopener" on:click=tracked(EventName::SelectEvent, &popup.id, &url)><Icon glyph=Glyph::Pin/> "Get directions"</a> }
             });
             (
                 "Pop-up".to_owned(),
@@ -78,12 +93,12 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
         Place::Stream { platform, url } => {
             let link_text = if live { format!("Watch now on {platform}") } else { format!("On {platform}") };
             let action = live.then(|| {
-                view! { class = class, <a class="button primary" href=url.clone() target="_blank" rel="noopener"><Icon glyph=Glyph::Live/> {link_text.clone()}</a> }
+                view! { class = class, <a class="button primary" href=url.clone() target="_blank" rel="noopener" on:click=tracked(EventName::SelectEvent, &popup.id, url)><Icon glyph=Glyph::Live/> {link_text.clone()}</a> }
             });
             (
                 "Live stream".to_owned(),
                 view! { class = class,
-                    <p class="place"><Icon glyph=Glyph::Live/> <a class="place-link" href=url.clone() target="_blank" rel="noopener">{format!("{platform}")}</a></p>
+                    <p class="place"><Icon glyph=Glyph::Live/> <a class="place-link" href=url.clone() target="_blank" rel="noopener" on:click=tracked(EventName::SelectEvent, &popup.id, url)>{format!("{platform}")}</a></p>
                 }
                 .into_any(),
                 action.map(IntoAny::into_any),
@@ -105,8 +120,10 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             {action}
             <p class="calendar">
                 <Icon glyph=Glyph::Calendar/>
-                <a href=format!("/{}", popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label>"Add to calendar"</a>
-                <a href=popup.google_calendar_url.clone() target="_blank" rel="noopener" aria-label=google_label>"Google Calendar"</a>
+                <a href=format!("/{}", popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label
+                    on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.ics_path)>"Add to calendar"</a>
+                <a href=popup.google_calendar_url.clone() target="_blank" rel="noopener" aria-label=google_label
+                    on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.google_calendar_url)>"Google Calendar"</a>
             </p>
         </li>
     }

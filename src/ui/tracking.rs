@@ -1,0 +1,515 @@
+//! The browser half of event delivery: builds envelopes, keeps the outboxes, and sends
+//! them by the rules in `domain::delivery`.
+//!
+//! Components call [`track`] from event handlers and effects; it only queues and never
+//! blocks, waits or cancels anything, so a tap on a Buy link navigates at once even
+//! when a backend hangs or an ad blocker eats the request. One outbox per sink: in
+//! `standard` privacy it is mirrored to localStorage (bounded), so events survive
+//! reloads, offline spells and closed tabs, and are replayed at the next start-up; in
+//! `strict` privacy (or with Global Privacy Control / Do Not Track) nothing touches
+//! device storage. Backends deduplicate by `event_id`, which stays the same on every
+//! retry, so "at least once" delivery lands as "exactly once".
+
+use crate::domain::attribution::{self, Attribution};
+use crate::domain::delivery::{self, Outbox, Outcome, Queued, KEEPALIVE_MAX_BYTES, OUTBOX_LIMITS};
+use crate::domain::events::{
+    uuid_v7, Context, Ecommerce, Envelope, EventAttribution, EventName, InAppBrowser, Outbound, Subject,
+    SCHEMA_VERSION,
+};
+use crate::domain::checkout;
+use crate::domain::events::Item;
+use crate::domain::model::{Privacy, Product, Storefront};
+use crate::domain::sinks::Sink;
+use crate::ui::platform::{self, StorageKind};
+use std::cell::RefCell;
+use std::time::Duration;
+
+/// Wait after a non-urgent event before sending, so a burst goes as one batch.
+const DEBOUNCE_MS: u64 = 1_000;
+/// Send at once when this many events are waiting.
+const BATCH_TRIGGER: usize = 10;
+/// A request that has not answered by then is treated as a network error.
+const REQUEST_TIMEOUT_MS: u32 = 10_000;
+/// After a beacon, keep an event this long before sending it again (for sinks that
+/// deduplicate): a beacon can be accepted and never sent.
+const BEACON_CONFIRM_MS: i64 = 30_000;
+/// How long one tab's claim on the shared outbox lasts without renewal.
+const LEASE_MS: i64 = 15_000;
+
+const ATTRIBUTION_KEY: &str = "linkshelf:attribution";
+const LEASE_KEY: &str = "linkshelf:lease";
+
+/// What a component reports; the tracker adds everything else.
+#[derive(Clone, Debug, Default)]
+pub struct EventSpec {
+    pub subject: Subject,
+    pub ecommerce: Option<Ecommerce>,
+    pub outbound: Option<Outbound>,
+}
+
+struct SinkState {
+    sink: Sink,
+    outbox: Outbox,
+    storage_key: String,
+    in_flight: bool,
+    /// Lowered after a 413 so the next batches fit.
+    batch_limit: usize,
+}
+
+struct Tracker {
+    creator_id: String,
+    persist: bool,
+    page_load_id: String,
+    tab_id: String,
+    seq: u32,
+    attribution: EventAttribution,
+    context: Context,
+    sinks: Vec<SinkState>,
+    /// Events made by this page load: always ours to send, lease or not. (Vecs, not
+    /// sets: they stay small, and a set's hashing code costs bundle bytes.)
+    own: Vec<String>,
+    seen_lists: Vec<String>,
+    seen_promotions: Vec<String>,
+    flush_scheduled: bool,
+    dropped: u32,
+}
+
+thread_local! {
+    static TRACKER: RefCell<Option<Tracker>> = const { RefCell::new(None) };
+}
+
+fn with<R>(f: impl FnOnce(&mut Tracker) -> R) -> Option<R> {
+    TRACKER.with(|t| t.try_borrow_mut().ok().and_then(|mut t| t.as_mut().map(f)))
+}
+
+fn new_id() -> String {
+    uuid_v7(platform::now(), &platform::random_bytes::<10>())
+}
+
+/// A fresh id for one outbound click, written into the URL and its event.
+pub fn click_id() -> String {
+    new_id()
+}
+
+/// Starts tracking for this page load. Does nothing without sinks.
+pub fn start(store: &Storefront, path: &str) {
+    if store.tracking.sinks.is_empty() {
+        return;
+    }
+    // Device storage only when the creator chose it and the shopper has not objected.
+    let persist = store.tracking.privacy == Privacy::Standard && !platform::privacy_signal();
+    let (search, referrer) = platform::landing();
+    let landing = attribution::from_landing(&search, &referrer);
+    let attribution: Attribution = if persist {
+        let kept = platform::storage_get(StorageKind::Session, ATTRIBUTION_KEY).and_then(|s| decode_attribution(&s));
+        let merged = attribution::merge(kept, landing);
+        platform::storage_set(StorageKind::Session, ATTRIBUTION_KEY, &encode_attribution(&merged));
+        merged
+    } else {
+        landing
+    };
+    let locale = platform::shopper_locale();
+    let sinks = store
+        .tracking
+        .sinks
+        .iter()
+        .map(|sink| {
+            let storage_key = format!("linkshelf:outbox:{}", sink.endpoint());
+            let outbox = if persist {
+                platform::storage_get(StorageKind::Local, &storage_key).map(|s| decode_outbox(&s)).unwrap_or_default()
+            } else {
+                Outbox::default()
+            };
+            SinkState { batch_limit: sink.max_batch(), sink: sink.clone(), outbox, storage_key, in_flight: false }
+        })
+        .collect();
+    let tracker = Tracker {
+        creator_id: store.creator.id.clone(),
+        persist,
+        page_load_id: new_id(),
+        tab_id: new_id(),
+        seq: 0,
+        attribution: EventAttribution::from(&attribution),
+        context: Context {
+            path: path.to_owned(),
+            locale: locale.as_ref().map(|l| l.locale.clone()).unwrap_or_default(),
+            time_zone: locale.map(|l| l.time_zone).unwrap_or_default(),
+            in_app_browser: InAppBrowser::detect(&platform::user_agent()),
+        },
+        sinks,
+        own: Vec::new(),
+        seen_lists: Vec::new(),
+        seen_promotions: Vec::new(),
+        flush_scheduled: false,
+        dropped: 0,
+    };
+    TRACKER.with(|t| *t.borrow_mut() = Some(tracker));
+    platform::on_lifecycle(send_beacons, flush);
+    // Replay what earlier visits left behind.
+    schedule_flush(0);
+}
+
+/// Records that the shopper is now on `path` (client-side navigation).
+pub fn set_path(path: &str) {
+    with(|t| t.context.path = path.to_owned());
+}
+
+/// Queues one event. Never blocks; urgent events start sending at once.
+pub fn track(name: EventName, spec: EventSpec) {
+    let urgent = name.is_urgent();
+    let waiting = with(|t| {
+        let envelope = Envelope {
+            v: SCHEMA_VERSION,
+            event_id: new_id(),
+            name,
+            occurred_at: platform::now(),
+            sent_at: None,
+            page_load_id: t.page_load_id.clone(),
+            seq: t.seq,
+            creator_id: t.creator_id.clone(),
+            attribution: t.attribution.clone(),
+            context: t.context.clone(),
+            subject: spec.subject,
+            ecommerce: spec.ecommerce,
+            outbound: spec.outbound,
+        };
+        t.seq += 1;
+        t.own.push(envelope.event_id.clone());
+        let now = envelope.occurred_at;
+        let persist = t.persist;
+        let origin = platform::origin();
+        let mut waiting = 0;
+        for s in &mut t.sinks {
+            let queued = Queued {
+                event_id: envelope.event_id.clone(),
+                name,
+                json: s.sink.item(&envelope, &origin),
+                queued_at: now,
+                attempts: 0,
+                not_before: now,
+            };
+            let evicted = s.outbox.push(queued, now, OUTBOX_LIMITS);
+            t.dropped += evicted.for_space as u32 + evicted.expired as u32;
+            if persist {
+                save(s);
+            }
+            waiting = waiting.max(s.outbox.events.len());
+        }
+        waiting
+    });
+    match waiting {
+        Some(n) if urgent || n >= BATCH_TRIGGER => flush(),
+        Some(_) => schedule_flush(DEBOUNCE_MS),
+        None => {}
+    }
+}
+
+fn first_time(seen: &mut Vec<String>, id: &str) -> bool {
+    let new = !seen.iter().any(|s| s == id);
+    if new {
+        seen.push(id.to_owned());
+    }
+    new
+}
+
+/// `view_item_list` once per collection per page load.
+pub fn list_viewed(list_id: &str) {
+    if with(|t| first_time(&mut t.seen_lists, list_id)) == Some(true) {
+        let subject = Subject { item_list_id: Some(list_id.to_owned()), ..Default::default() };
+        track(EventName::ViewItemList, EventSpec { subject, ..Default::default() });
+    }
+}
+
+/// `view_promotion` once per code per page load.
+pub fn promotion_viewed(code_id: &str) {
+    if with(|t| first_time(&mut t.seen_promotions, code_id)) == Some(true) {
+        let subject = Subject { promotion_id: Some(code_id.to_owned()), ..Default::default() };
+        track(EventName::ViewPromotion, EventSpec { subject, ..Default::default() });
+    }
+}
+
+/// The ecommerce part for one product.
+pub fn item(product: &Product, list_id: Option<&str>, index: u32) -> Ecommerce {
+    Ecommerce {
+        currency: product.price.currency.code().to_owned(),
+        value: product.price.minor,
+        coupon: None,
+        transaction_id: None,
+        items: vec![Item {
+            item_id: product.id.clone(),
+            item_name: product.title.clone(),
+            price: product.price.minor,
+            quantity: 1,
+            index,
+            item_list_id: list_id.map(str::to_owned),
+        }],
+    }
+}
+
+/// `select_item`: a product card was opened.
+pub fn select_item(product: &Product, list_id: Option<&str>, index: u32) {
+    let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
+    track(EventName::SelectItem, EventSpec { subject, ecommerce: Some(item(product, list_id, index)), outbound: None });
+}
+
+/// `begin_checkout` on a Buy tap: a fresh click id goes into the link the browser is
+/// about to follow and into the event. The click is never stopped or delayed.
+pub fn begin_checkout(event: &leptos::ev::MouseEvent, product: &Product, list_id: Option<&str>, index: u32) {
+    let click_id = click_id();
+    platform::retarget_link(event, &checkout::with_click_id(&product.checkout_url, &click_id));
+    let outbound = Outbound { click_id, destination_host: checkout::host(&product.checkout_url) };
+    let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
+    track(EventName::BeginCheckout, EventSpec { subject, ecommerce: Some(item(product, list_id, index)), outbound: Some(outbound) });
+}
+
+/// A tap on a link that leaves the shop (social profiles, streams, maps).
+pub fn leave(name: EventName, url: &str, subject: Subject) {
+    let outbound = Outbound { click_id: click_id(), destination_host: checkout::host(url) };
+    track(name, EventSpec { subject, ecommerce: None, outbound: Some(outbound) });
+}
+
+fn schedule_flush(after_ms: u64) {
+    let already = with(|t| std::mem::replace(&mut t.flush_scheduled, true));
+    if already == Some(false) {
+        leptos::prelude::set_timeout(
+            || {
+                with(|t| t.flush_scheduled = false);
+                flush();
+            },
+            Duration::from_millis(after_ms),
+        );
+    }
+}
+
+/// Whether this tab may send events other tabs queued. One tab at a time replays the
+/// shared outbox; without storage every tab only has its own events anyway.
+fn holds_lease(t: &Tracker, now: i64) -> bool {
+    if !t.persist {
+        return true;
+    }
+    let current = platform::storage_get(StorageKind::Local, LEASE_KEY);
+    let free = current.as_deref().and_then(|v| v.split_once(' ')).is_none_or(|(tab, until)| {
+        tab == t.tab_id || until.parse::<i64>().map_or(true, |until| until < now)
+    });
+    if free {
+        platform::storage_set(StorageKind::Local, LEASE_KEY, &format!("{} {}", t.tab_id, now + LEASE_MS));
+    }
+    free
+}
+
+/// Picks the next batch for each idle sink and sends it.
+pub fn flush() {
+    let now = platform::now();
+    let batches = with(|t| {
+        let lease = holds_lease(t, now);
+        let own = t.own.clone();
+        let mut batches = Vec::new();
+        for (i, s) in t.sinks.iter_mut().enumerate() {
+            if s.in_flight {
+                continue;
+            }
+            let ready: Vec<Queued> = s
+                .outbox
+                .ready(now, s.batch_limit, KEEPALIVE_MAX_BYTES)
+                .into_iter()
+                .filter(|q| lease || own.contains(&q.event_id))
+                .cloned()
+                .collect();
+            if !ready.is_empty() {
+                s.in_flight = true;
+                batches.push((i, s.sink.clone(), ready));
+            }
+        }
+        batches
+    })
+    .unwrap_or_default();
+    for (index, sink, batch) in batches {
+        leptos::task::spawn_local(send(index, sink, batch));
+    }
+}
+
+fn body(sink: &Sink, batch: &[Queued], now: i64) -> String {
+    let items: Vec<&str> = batch.iter().map(|q| q.json.as_str()).collect();
+    sink.body(&items, now)
+}
+
+async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
+    let now = platform::now();
+    let body = body(&sink, &batch, now);
+    let answer = platform::post(sink.endpoint(), &body, body.len() < KEEPALIVE_MAX_BYTES, REQUEST_TIMEOUT_MS).await;
+    let outcome = match &answer {
+        Some((status, retry_after)) => delivery::classify(Some(*status), retry_after.as_deref()),
+        None => delivery::classify(None, None),
+    };
+    let ids: Vec<String> = batch.iter().map(|q| q.event_id.clone()).collect();
+    let retry_in = with(|t| {
+        let persist = t.persist;
+        let Some(s) = t.sinks.get_mut(index) else { return None };
+        s.in_flight = false;
+        let retry_in = match outcome {
+            Outcome::Delivered => {
+                s.outbox.remove(&ids);
+                s.batch_limit = s.sink.max_batch();
+                Some(0)
+            }
+            Outcome::Drop => {
+                s.outbox.remove(&ids);
+                t.dropped += ids.len() as u32;
+                Some(0)
+            }
+            Outcome::Split if ids.len() > 1 => {
+                s.batch_limit = (ids.len() / 2).max(1);
+                Some(0)
+            }
+            Outcome::Split => {
+                s.outbox.remove(&ids);
+                t.dropped += 1;
+                Some(0)
+            }
+            Outcome::Retry { after_ms } => {
+                let attempts = batch.iter().map(|q| q.attempts).max().unwrap_or(0);
+                let wait = after_ms.unwrap_or_else(|| delivery::backoff_ms(attempts, platform::random_unit()));
+                s.outbox.defer(&ids, platform::now(), wait);
+                Some(wait.max(250))
+            }
+        };
+        if persist {
+            save(s);
+        }
+        // Nothing more to do when this sink's outbox is empty.
+        retry_in.filter(|_| !s.outbox.events.is_empty())
+    })
+    .flatten();
+    match retry_in {
+        Some(0) => flush(),
+        Some(wait) => schedule_flush(wait),
+        None => {}
+    }
+}
+
+/// The page is going away: hand whatever waits to `sendBeacon`. A beacon can be
+/// accepted and never sent, so for sinks that deduplicate the events stay in the
+/// outbox (sent again later if the page lives on, or by the next visit).
+fn send_beacons() {
+    let now = platform::now();
+    with(|t| {
+        let persist = t.persist;
+        for s in &mut t.sinks {
+            let ready: Vec<Queued> = s.outbox.ready(now, s.batch_limit, KEEPALIVE_MAX_BYTES).into_iter().cloned().collect();
+            if ready.is_empty() {
+                continue;
+            }
+            if platform::send_beacon(s.sink.endpoint(), &body(&s.sink, &ready, now)) {
+                let ids: Vec<String> = ready.iter().map(|q| q.event_id.clone()).collect();
+                if s.sink.deduplicates() && persist {
+                    s.outbox.defer(&ids, now, BEACON_CONFIRM_MS as u64);
+                } else {
+                    s.outbox.remove(&ids);
+                }
+                if persist {
+                    save(s);
+                }
+            }
+        }
+    });
+}
+
+fn save(s: &SinkState) {
+    if s.outbox.events.is_empty() {
+        platform::storage_remove(StorageKind::Local, &s.storage_key);
+    } else {
+        // A full or blocked storage leaves the events in memory: still sent this visit.
+        platform::storage_set(StorageKind::Local, &s.storage_key, &encode_outbox(&s.outbox));
+    }
+}
+
+// --- Storage formats ---
+//
+// Plain text rather than JSON, so the bundle needs no JSON parser: one queued event
+// per line, fields separated by tabs, the queued item (JSON, which escapes tabs and
+// newlines) last; the attribution as the query string it was read from.
+
+fn encode_outbox(outbox: &Outbox) -> String {
+    outbox
+        .events
+        .iter()
+        .map(|q| format!("{}\t{}\t{}\t{}\t{}\t{}", q.event_id, q.name.as_str(), q.queued_at, q.attempts, q.not_before, q.json))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Damaged lines are skipped rather than crashing the page.
+fn decode_outbox(text: &str) -> Outbox {
+    let events = text
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.splitn(6, '\t');
+            Some(Queued {
+                event_id: f.next()?.to_owned(),
+                name: EventName::parse(f.next()?)?,
+                queued_at: f.next()?.parse().ok()?,
+                attempts: f.next()?.parse().ok()?,
+                not_before: f.next()?.parse().ok()?,
+                json: f.next()?.to_owned(),
+            })
+        })
+        .collect();
+    Outbox { events }
+}
+
+fn encode_attribution(a: &Attribution) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in [
+        ("utm_source", &a.utm_source),
+        ("utm_medium", &a.utm_medium),
+        ("utm_campaign", &a.utm_campaign),
+        ("utm_content", &a.utm_content),
+        ("utm_term", &a.utm_term),
+        ("ref", &a.ref_tag),
+    ] {
+        if let Some(v) = value {
+            query.append_pair(key, v);
+        }
+    }
+    for (name, value) in &a.click_ids {
+        query.append_pair(name, value);
+    }
+    let referrer = a.referrer_host.as_ref().map(|h| format!("https://{h}/")).unwrap_or_default();
+    format!("{}\n{referrer}", query.finish())
+}
+
+fn decode_attribution(text: &str) -> Option<Attribution> {
+    let (query, referrer) = text.split_once('\n')?;
+    Some(attribution::from_landing(query, referrer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_outbox_round_trips_and_skips_damage() {
+        let outbox = Outbox {
+            events: vec![Queued {
+                event_id: "e1".into(),
+                name: EventName::SelectPromotion,
+                json: r#"{"a":"tab\tand\nnewline"}"#.into(),
+                queued_at: 5,
+                attempts: 2,
+                not_before: 9,
+            }],
+        };
+        let text = encode_outbox(&outbox);
+        assert_eq!(decode_outbox(&text), outbox);
+        let damaged = format!("{text}\ngarbage\ne2\tnot_a_name\t1\t0\t1\t{{}}");
+        assert_eq!(decode_outbox(&damaged), outbox);
+        assert_eq!(decode_outbox(""), Outbox::default());
+    }
+
+    #[test]
+    fn stored_attribution_round_trips() {
+        let a = attribution::from_landing("utm_source=tik tok&ref=bio&ttclid=x&gclid=y", "https://www.tiktok.com/x");
+        assert_eq!(decode_attribution(&encode_attribution(&a)), Some(a));
+        assert_eq!(decode_attribution("no newline"), None);
+    }
+}
