@@ -14,7 +14,6 @@
 
 use crate::domain::events::{EventName, Envelope};
 use crate::domain::money::Money;
-use miniserde::json;
 
 /// Where events go, as configured by the creator.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -105,9 +104,36 @@ pub fn with_sent_at(envelope_json: &str, sent_at: i64) -> String {
     envelope_json.replacen("\"sent_at\":null", &format!("\"sent_at\":{sent_at}"), 1)
 }
 
+/// A JSON string literal (RFC 8259 §7): quotes, backslashes and control characters
+/// escaped, everything else as UTF-8. Written here because miniserde's generic
+/// serializer cost 5 KB of WASM for this one job; tests check it against miniserde.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A JSON object written in insertion order. Cheaper in WASM than building a
-/// `miniserde::json::Value` tree (a sorted map per object); strings are escaped by
-/// miniserde.
+/// `miniserde::json::Value` tree (a sorted map per object).
 pub struct JsonObject(String);
 
 impl JsonObject {
@@ -119,14 +145,14 @@ impl JsonObject {
         if self.0.len() > 1 {
             self.0.push(',');
         }
-        self.0.push_str(&json::to_string(key));
+        self.0.push_str(&quote(key));
         self.0.push(':');
         self.0.push_str(json);
         self
     }
 
     pub fn string(&mut self, key: &str, value: &str) -> &mut Self {
-        self.raw(key, &json::to_string(value))
+        self.raw(key, &quote(value))
     }
 
     pub fn finish(&mut self) -> String {

@@ -200,3 +200,13 @@ fn iso8601_matches_jiff() {
         assert_eq!(iso8601(ms), expected, "{ms}");
     }
 }
+
+#[test]
+fn quote_matches_miniserde_for_every_kind_of_character() {
+    let nasty: String = (0u32..0x80).filter_map(char::from_u32).collect::<String>() + "é☕🎉\u{2028}\u{7f}";
+    for text in ["", "plain", "quote \" backslash \\ slash /", nasty.as_str()] {
+        assert_eq!(quote(text), json::to_string(text), "{text:?}");
+        let back: String = json::from_str(&quote(text)).expect("valid JSON string");
+        assert_eq!(back, text);
+    }
+}
