@@ -2,13 +2,42 @@ import { defineConfig } from '@playwright/test';
 
 const CI = !!process.env.CI;
 
+// The event sink (tools/event-sink.mjs) stands in for the analytics backend. The demo
+// storefront sends its events to http://127.0.0.1:8787/v1/events, so every test run
+// needs it, the storefront tests included. Workers inherit SINK_URL from here.
+const SINK_URL = (process.env.SINK_URL || `http://127.0.0.1:${process.env.SINK_PORT || 8787}`).replace(/\/+$/, '');
+process.env.SINK_URL = SINK_URL;
+const SINK_PORT = new URL(SINK_URL).port || '80';
+
+/** A phone, as the creators' shoppers mostly are (shared by both projects). */
+const phone = {
+  browserName: 'chromium' as const,
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+};
+
 export default defineConfig({
   testDir: 'tests',
   forbidOnly: CI,
   retries: CI ? 1 : 0,
   workers: 2,
+  fullyParallel: false,
   reporter: 'list',
-  // No webServer: the test script serves the built site and passes BASE_URL.
+  // No webServer for the site: the test script serves the built site and passes BASE_URL.
+  // The event sink is started here, before any test, and stopped after the run.
+  webServer: {
+    name: 'event-sink',
+    command: 'node tools/event-sink.mjs',
+    env: { SINK_PORT },
+    url: `${SINK_URL}/__events`,
+    // scripts/test.sh starts the sink itself (and stops it by PID); reuse it.
+    reuseExistingServer: true,
+    stdout: 'pipe',
+    timeout: 15_000,
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 3_000 },
+  },
   use: {
     baseURL: process.env.BASE_URL || 'http://127.0.0.1:8791',
     locale: 'en-GB',
@@ -28,14 +57,21 @@ export default defineConfig({
   },
   projects: [
     {
-      name: 'mobile-chromium',
-      use: {
-        browserName: 'chromium',
-        viewport: { width: 390, height: 844 },
-        isMobile: true,
-        hasTouch: true,
-        deviceScaleFactor: 2,
-      },
+      // Everything a shopper sees. These pages send events to the sink too (it just
+      // records them); the tracking tests reset it before they look.
+      name: 'storefront',
+      testIgnore: 'tracking/**',
+      use: phone,
+    },
+    {
+      // Event delivery, against the one shared sink: after the storefront tests (so no
+      // other page is sending), one test at a time (each spec file also runs serially).
+      name: 'tracking',
+      testMatch: 'tracking/**/*.spec.ts',
+      dependencies: ['storefront'],
+      fullyParallel: false,
+      workers: 1,
+      use: phone,
     },
   ],
 });

@@ -8,6 +8,8 @@ trunk build --release
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 end2end/node_modules/.bin/http-server dist -a 127.0.0.1 -p "$port" -s -c-1 &
 server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true' EXIT
-node -e 'const go = (n) => fetch(process.argv[1]).then(() => process.exit(0), () => n ? setTimeout(go, 100, n - 1) : process.exit(1)); go(100)' "http://127.0.0.1:$port/"
-cd end2end && node tools/bench.mjs --sizes ../dist --page "http://127.0.0.1:$port/"
+node end2end/tools/event-sink.mjs >/dev/null &
+sink_pid=$!
+trap 'kill "$server_pid" "$sink_pid" 2>/dev/null || true' EXIT
+wait_for_url "http://127.0.0.1:$port/"
+cd end2end && node tools/bench.mjs --sizes ../dist --page "http://127.0.0.1:$port/" --tracking "http://127.0.0.1:$port/"

@@ -6,6 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# Waits (up to 10 s) until a local server answers at URL.
+wait_for_url() {
+  node -e 'const go = (n) => fetch(process.argv[1]).then(() => process.exit(0), () => n ? setTimeout(go, 100, n - 1) : process.exit(1)); go(100)' "$1"
+}
 export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
 
 # Rust: the nightly channel named in rust-toolchain.toml, with the wasm target.

@@ -30,10 +30,15 @@ port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", 
 # only, a redirect from /p/x to /p/x/, and 404 for anything else.
 end2end/node_modules/.bin/http-server dist -a 127.0.0.1 -p "$port" -s -c-1 &
 server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true' EXIT
-node -e 'const go = (n) => fetch(process.argv[1]).then(() => process.exit(0), () => n ? setTimeout(go, 100, n - 1) : process.exit(1)); go(100)' "http://127.0.0.1:$port/"
-(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
-kill "$server_pid" 2>/dev/null || true
+# The demo config sends its events to a collector at 127.0.0.1:8787; a recording
+# test endpoint stands there (it can be told to fail, hang or go down).
+node end2end/tools/event-sink.mjs &
+sink_pid=$!
+trap 'kill "$server_pid" "$sink_pid" 2>/dev/null || true' EXIT
+wait_for_url "http://127.0.0.1:$port/"
+wait_for_url "http://127.0.0.1:8787/__events"
+(cd end2end && BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test)
+kill "$server_pid" "$sink_pid" 2>/dev/null || true
 
 say "Bundle size (budget: first load ≤ 150 KB brotli)"
 node end2end/tools/bench.mjs --sizes dist

@@ -1,6 +1,7 @@
 // Linkshelf benchmark: bundle bytes and page metrics. Reports; never times a test.
 //   node tools/bench.mjs --sizes ../dist            bytes raw/gzip/brotli + budget check
 //   node tools/bench.mjs --page http://127.0.0.1:N/ page metrics on a throttled phone
+//   node tools/bench.mjs --tracking http://127.0.0.1:N/  main-thread time per 100 events
 // The byte budget is deterministic, so --sizes exits non-zero when it is exceeded.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,10 +81,56 @@ async function page(url) {
   return 0;
 }
 
+/** Main-thread time (CDP TaskDuration) for 100 taps that each make one event, minus
+ * the same taps' cost without tracking work (a tap on an untracked element). */
+async function tracking(url) {
+  const { chromium } = await import('@playwright/test');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+           '--disable-sync', '--no-first-run', '--disable-quic',
+           '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
+  });
+  const results = [];
+  for (let run = 0; run < 5; run++) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const tab = await context.newPage();
+    const cdp = await context.newCDPSession(tab);
+    await cdp.send('Performance.enable');
+    await tab.goto(url);
+    await tab.waitForSelector('html[data-ready]');
+    await tab.waitForTimeout(1500);
+    const taskTime = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    const measure = async (selector) => {
+      const before = await taskTime();
+      // Each outbound social link makes one `outbound_click`; its default (leaving the
+      // page) is cancelled by this page-side listener, after the app's own handler.
+      await tab.evaluate((sel) => {
+        const target = document.querySelector(sel);
+        const stop = (e) => e.preventDefault();
+        target.addEventListener('click', stop);
+        for (let i = 0; i < 100; i++) target.click();
+        target.removeEventListener('click', stop);
+      }, selector);
+      await tab.waitForTimeout(2500); // let the batches go out
+      return (await taskTime()) - before;
+    };
+    const tracked = await measure('a.social');
+    const untracked = await measure('p.handle');
+    results.push(tracked - untracked);
+    await context.close();
+  }
+  await browser.close();
+  results.sort((a, b) => a - b);
+  console.log(`tracking: main-thread time per 100 events (median of 5): ${results[2].toFixed(1)} ms`);
+  return 0;
+}
+
 let status = 0;
 for (let i = 0; i < args.length; i += 2) {
   if (args[i] === '--sizes') status |= sizes(args[i + 1]);
   else if (args[i] === '--page') status |= await page(args[i + 1]);
+  else if (args[i] === '--tracking') status |= await tracking(args[i + 1]);
   else { console.error(`unknown option ${args[i]}`); status = 2; }
 }
 process.exit(status);

@@ -77,7 +77,16 @@ pub struct Limits {
     pub max_age_ms: i64,
 }
 
-pub const OUTBOX_LIMITS: Limits = Limits { max_events: 200, max_bytes: 48 * 1024, max_age_ms: 7 * 24 * 3600 * 1000 };
+const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// What is kept in localStorage per sink: enough for a long offline spell (an event is
+/// about 1 KB), well inside the 5 MB a browser gives an origin, and nothing older than
+/// Safari's own 7-day storage limit.
+pub const STORED_LIMITS: Limits = Limits { max_events: 500, max_bytes: 512 * 1024, max_age_ms: WEEK_MS };
+
+/// What a page keeps in memory per sink, so a burst of taps while the backend is down
+/// loses nothing, yet a page left open for days cannot grow without bound.
+pub const MEMORY_LIMITS: Limits = Limits { max_events: 5_000, max_bytes: 4 * 1024 * 1024, max_age_ms: WEEK_MS };
 
 /// The queue of undelivered events. Bounded so it can live in localStorage; when
 /// full, the oldest events that are not purchases go first, because a purchase is the
@@ -152,6 +161,18 @@ impl Outbox {
         ready.into_iter().take(fits).collect()
     }
 
+    /// The earliest time a waiting event may be sent, among those not in `busy`.
+    pub fn next_due(&self, busy: &[String]) -> Option<UtcMillis> {
+        self.events.iter().filter(|e| !busy.contains(&e.event_id)).map(|e| e.not_before).min()
+    }
+
+    /// A copy within `limits`, for storage that holds less than memory.
+    pub fn bounded(&self, now: UtcMillis, limits: Limits) -> Outbox {
+        let mut copy = self.clone();
+        copy.enforce(now, limits);
+        copy
+    }
+
     /// Records a failed attempt: the next try waits for `wait_ms`.
     pub fn defer(&mut self, ids: &[String], now: UtcMillis, wait_ms: u64) {
         for e in self.events.iter_mut().filter(|e| ids.contains(&e.event_id)) {
@@ -185,8 +206,14 @@ pub fn halves<T: Clone>(batch: &[T]) -> Option<(Vec<T>, Vec<T>)> {
 }
 
 /// `sendBeacon` and `fetch(…, {keepalive})` share a 64 KiB in-flight budget per
-/// page; staying under 60 KiB per request leaves room for a second sink.
+/// page, so no request may be larger than this (beacons and batches are cut to fit).
 pub const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
+
+/// Requests up to this size use `keepalive` (so they survive a tap that leaves the
+/// page): the urgent events, sent alone or in twos. Bigger batches (a replay, a burst)
+/// go without it, so several sinks never exhaust the shared budget; if the page closes
+/// under them, the outbox still has their events.
+pub const KEEPALIVE_FETCH_MAX_BYTES: usize = 16 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -266,7 +293,7 @@ mod tests {
 
     #[test]
     fn ready_batches_respect_waits_and_size() {
-        let limits = OUTBOX_LIMITS;
+        let limits = STORED_LIMITS;
         let mut outbox = Outbox::default();
         for i in 0..10 {
             outbox.push(queued(&format!("e{i}"), EventName::PageView, i, 100), i, limits);
@@ -280,6 +307,31 @@ mod tests {
         assert!(outbox.ready(5_010, 50, 100_000).iter().any(|e| e.event_id == "e0"));
         outbox.remove(&["e1".into(), "e2".into()]);
         assert_eq!(outbox.events.len(), 8);
+    }
+
+    #[test]
+    fn next_due_and_bounded_copies() {
+        let mut outbox = Outbox::default();
+        for i in 0..5 {
+            outbox.push(queued(&format!("e{i}"), EventName::PageView, 100 + i, 10), 100, MEMORY_LIMITS);
+        }
+        outbox.defer(&["e0".into()], 100, 50);
+        assert_eq!(outbox.next_due(&[]), Some(101));
+        assert_eq!(outbox.next_due(&["e1".into(), "e2".into(), "e3".into(), "e4".into()]), Some(150));
+        assert_eq!(Outbox::default().next_due(&[]), None);
+        let small = Limits { max_events: 2, max_bytes: 1_000, max_age_ms: 1_000 };
+        let copy = outbox.bounded(105, small);
+        assert_eq!(copy.events.len(), 2);
+        assert_eq!(outbox.events.len(), 5, "the original keeps everything");
+    }
+
+    #[test]
+    fn stored_limits_hold_a_long_offline_spell() {
+        let mut outbox = Outbox::default();
+        for i in 0..300 {
+            let evicted = outbox.push(queued(&format!("e{i}"), EventName::SelectPromotion, i, 1_000), i, STORED_LIMITS);
+            assert_eq!(evicted.for_space, 0, "event {i} evicted");
+        }
     }
 
     #[test]

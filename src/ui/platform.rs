@@ -352,7 +352,14 @@ mod browser {
         }
         let response: web_sys::Response = result.ok()?.dyn_into().ok()?;
         let retry_after = response.headers().get("Retry-After").ok().flatten();
-        Some((response.status(), retry_after))
+        let status = response.status();
+        // Read the (small) answer to the end: until then Chrome counts a keepalive
+        // request's body against the page's 64 KiB keepalive budget, and later
+        // keepalive requests fail with "Failed to fetch".
+        if let Ok(text) = response.text() {
+            let _ = wasm_bindgen_futures::JsFuture::from(text).await;
+        }
+        Some((status, retry_after))
     }
 
     /// Hands a body to the browser to send after the page is gone. `false` when the

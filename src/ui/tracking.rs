@@ -11,7 +11,9 @@
 //! retry, so "at least once" delivery lands as "exactly once".
 
 use crate::domain::attribution::{self, Attribution};
-use crate::domain::delivery::{self, Outbox, Outcome, Queued, KEEPALIVE_MAX_BYTES, OUTBOX_LIMITS};
+use crate::domain::delivery::{
+    self, Outbox, Outcome, Queued, KEEPALIVE_FETCH_MAX_BYTES, KEEPALIVE_MAX_BYTES, MEMORY_LIMITS, STORED_LIMITS,
+};
 use crate::domain::events::{
     uuid_v7, Context, Ecommerce, Envelope, EventAttribution, EventName, InAppBrowser, Outbound, Subject,
     SCHEMA_VERSION,
@@ -33,6 +35,8 @@ const REQUEST_TIMEOUT_MS: u32 = 10_000;
 /// After a beacon, keep an event this long before sending it again (for sinks that
 /// deduplicate): a beacon can be accepted and never sent.
 const BEACON_CONFIRM_MS: i64 = 30_000;
+/// Longest an outbox change waits before it is written to storage.
+const SAVE_EVERY_MS: u64 = 250;
 /// How long one tab's claim on the shared outbox lasts without renewal.
 const LEASE_MS: i64 = 15_000;
 
@@ -51,7 +55,9 @@ struct SinkState {
     sink: Sink,
     outbox: Outbox,
     storage_key: String,
-    in_flight: bool,
+    /// Events in the request under way (a keepalive fetch survives the page, so a
+    /// beacon must not send them again).
+    in_flight: Vec<String>,
     /// Lowered after a 413 so the next batches fit.
     batch_limit: usize,
 }
@@ -70,7 +76,11 @@ struct Tracker {
     own: Vec<String>,
     seen_lists: Vec<String>,
     seen_promotions: Vec<String>,
-    flush_scheduled: bool,
+    /// When the pending timer fires, if one is set.
+    wake_at: Option<i64>,
+    /// Outboxes changed since they were last written to storage.
+    dirty: bool,
+    save_pending: bool,
     dropped: u32,
 }
 
@@ -115,12 +125,18 @@ pub fn start(store: &Storefront, path: &str) {
         .iter()
         .map(|sink| {
             let storage_key = format!("linkshelf:outbox:{}", sink.endpoint());
-            let outbox = if persist {
+            let mut outbox = if persist {
                 platform::storage_get(StorageKind::Local, &storage_key).map(|s| decode_outbox(&s)).unwrap_or_default()
             } else {
                 Outbox::default()
             };
-            SinkState { batch_limit: sink.max_batch(), sink: sink.clone(), outbox, storage_key, in_flight: false }
+            // The page that queued these is gone: whatever it was waiting for (a
+            // backoff, a beacon's confirmation) no longer applies.
+            let now = platform::now();
+            for event in &mut outbox.events {
+                event.not_before = event.not_before.min(now);
+            }
+            SinkState { batch_limit: sink.max_batch(), sink: sink.clone(), outbox, storage_key, in_flight: Vec::new() }
         })
         .collect();
     let tracker = Tracker {
@@ -140,7 +156,9 @@ pub fn start(store: &Storefront, path: &str) {
         own: Vec::new(),
         seen_lists: Vec::new(),
         seen_promotions: Vec::new(),
-        flush_scheduled: false,
+        wake_at: None,
+        dirty: false,
+        save_pending: false,
         dropped: 0,
     };
     TRACKER.with(|t| *t.borrow_mut() = Some(tracker));
@@ -188,15 +206,14 @@ pub fn track(name: EventName, spec: EventSpec) {
                 attempts: 0,
                 not_before: now,
             };
-            let evicted = s.outbox.push(queued, now, OUTBOX_LIMITS);
+            let evicted = s.outbox.push(queued, now, MEMORY_LIMITS);
             t.dropped += evicted.for_space as u32 + evicted.expired as u32;
-            if persist {
-                save(s);
-            }
             waiting = waiting.max(s.outbox.events.len());
         }
+        t.dirty = persist;
         waiting
     });
+    schedule_save();
     match waiting {
         Some(n) if urgent || n >= BATCH_TRIGGER => flush(),
         Some(_) => schedule_flush(DEBOUNCE_MS),
@@ -268,12 +285,24 @@ pub fn leave(name: EventName, url: &str, subject: Subject) {
     track(name, EventSpec { subject, ecommerce: None, outbound: Some(outbound) });
 }
 
+/// Makes sure a flush happens within `after_ms` (an earlier pending timer covers it).
 fn schedule_flush(after_ms: u64) {
-    let already = with(|t| std::mem::replace(&mut t.flush_scheduled, true));
-    if already == Some(false) {
+    let due = platform::now() + after_ms as i64;
+    let needed = with(|t| {
+        let needed = t.wake_at.is_none_or(|at| due < at);
+        if needed {
+            t.wake_at = Some(due);
+        }
+        needed
+    });
+    if needed == Some(true) {
         leptos::prelude::set_timeout(
-            || {
-                with(|t| t.flush_scheduled = false);
+            move || {
+                with(|t| {
+                    if t.wake_at == Some(due) {
+                        t.wake_at = None;
+                    }
+                });
                 flush();
             },
             Duration::from_millis(after_ms),
@@ -305,7 +334,7 @@ pub fn flush() {
         let own = t.own.clone();
         let mut batches = Vec::new();
         for (i, s) in t.sinks.iter_mut().enumerate() {
-            if s.in_flight {
+            if !s.in_flight.is_empty() {
                 continue;
             }
             let ready: Vec<Queued> = s
@@ -316,7 +345,7 @@ pub fn flush() {
                 .cloned()
                 .collect();
             if !ready.is_empty() {
-                s.in_flight = true;
+                s.in_flight = ready.iter().map(|q| q.event_id.clone()).collect();
                 batches.push((i, s.sink.clone(), ready));
             }
         }
@@ -325,6 +354,16 @@ pub fn flush() {
     .unwrap_or_default();
     for (index, sink, batch) in batches {
         leptos::task::spawn_local(send(index, sink, batch));
+    }
+    // Wake again for what must wait: a backoff, a beacon's confirmation, or another
+    // tab's lease running out.
+    let next = with(|t| {
+        let lease_wait = (!holds_lease(t, now)).then_some(now + LEASE_MS);
+        t.sinks.iter().filter_map(|s| s.outbox.next_due(&s.in_flight)).chain(lease_wait).filter(|at| *at > now).min()
+    })
+    .flatten();
+    if let Some(at) = next {
+        schedule_flush((at - now) as u64);
     }
 }
 
@@ -336,7 +375,7 @@ fn body(sink: &Sink, batch: &[Queued], now: i64) -> String {
 async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
     let now = platform::now();
     let body = body(&sink, &batch, now);
-    let answer = platform::post(sink.endpoint(), &body, body.len() < KEEPALIVE_MAX_BYTES, REQUEST_TIMEOUT_MS).await;
+    let answer = platform::post(sink.endpoint(), &body, body.len() <= KEEPALIVE_FETCH_MAX_BYTES, REQUEST_TIMEOUT_MS).await;
     let outcome = match &answer {
         Some((status, retry_after)) => delivery::classify(Some(*status), retry_after.as_deref()),
         None => delivery::classify(None, None),
@@ -345,7 +384,7 @@ async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
     let retry_in = with(|t| {
         let persist = t.persist;
         let Some(s) = t.sinks.get_mut(index) else { return None };
-        s.in_flight = false;
+        s.in_flight.clear();
         let retry_in = match outcome {
             Outcome::Delivered => {
                 s.outbox.remove(&ids);
@@ -373,13 +412,13 @@ async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
                 Some(wait.max(250))
             }
         };
-        if persist {
-            save(s);
-        }
+        let more = !s.outbox.events.is_empty();
+        t.dirty = persist;
         // Nothing more to do when this sink's outbox is empty.
-        retry_in.filter(|_| !s.outbox.events.is_empty())
+        retry_in.filter(|_| more)
     })
     .flatten();
+    schedule_save();
     match retry_in {
         Some(0) => flush(),
         Some(wait) => schedule_flush(wait),
@@ -394,8 +433,18 @@ fn send_beacons() {
     let now = platform::now();
     with(|t| {
         let persist = t.persist;
+        // Let another tab (or the next page load) replay the outbox straight away.
+        if persist && platform::storage_get(StorageKind::Local, LEASE_KEY).is_some_and(|v| v.starts_with(&t.tab_id)) {
+            platform::storage_remove(StorageKind::Local, LEASE_KEY);
+        }
         for s in &mut t.sinks {
-            let ready: Vec<Queued> = s.outbox.ready(now, s.batch_limit, KEEPALIVE_MAX_BYTES).into_iter().cloned().collect();
+            let ready: Vec<Queued> = s
+                .outbox
+                .ready(now, s.batch_limit, KEEPALIVE_MAX_BYTES)
+                .into_iter()
+                .filter(|q| !s.in_flight.contains(&q.event_id))
+                .cloned()
+                .collect();
             if ready.is_empty() {
                 continue;
             }
@@ -406,20 +455,43 @@ fn send_beacons() {
                 } else {
                     s.outbox.remove(&ids);
                 }
-                if persist {
-                    save(s);
-                }
             }
         }
+        // The page may be gone in a moment: write now, not on a timer.
+        if persist {
+            t.sinks.iter().for_each(save);
+            t.dirty = false;
+        }
     });
+}
+
+/// Writes changed outboxes to storage at most every [`SAVE_EVERY_MS`], so a burst of
+/// taps costs one write, not one per tap (leaving the page writes at once).
+fn schedule_save() {
+    let start = with(|t| t.dirty && !std::mem::replace(&mut t.save_pending, true)).unwrap_or(false);
+    if start {
+        leptos::prelude::set_timeout(
+            || {
+                with(|t| {
+                    t.save_pending = false;
+                    if std::mem::replace(&mut t.dirty, false) {
+                        t.sinks.iter().for_each(save);
+                    }
+                });
+            },
+            Duration::from_millis(SAVE_EVERY_MS),
+        );
+    }
 }
 
 fn save(s: &SinkState) {
     if s.outbox.events.is_empty() {
         platform::storage_remove(StorageKind::Local, &s.storage_key);
     } else {
-        // A full or blocked storage leaves the events in memory: still sent this visit.
-        platform::storage_set(StorageKind::Local, &s.storage_key, &encode_outbox(&s.outbox));
+        // Storage holds less than memory; a full or blocked storage leaves the events
+        // in memory, still sent during this visit.
+        let stored = s.outbox.bounded(platform::now(), STORED_LIMITS);
+        platform::storage_set(StorageKind::Local, &s.storage_key, &encode_outbox(&stored));
     }
 }
 

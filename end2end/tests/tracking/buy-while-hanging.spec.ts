@@ -1,0 +1,37 @@
+// A Buy tap is never held up by tracking: the shop opens at once even when the backend
+// hangs, and the begin_checkout still gets out of the page (beacon / keepalive).
+import { test, expect } from '../fixtures';
+import { COLLECTOR_NETWORK_LOGS, named, openTracked, resetSink, setRules, sinkState, stubShop } from './sink';
+
+test.describe.configure({ mode: 'serial' });
+// A request the app gives up on may be logged by the browser; nothing else may be.
+test.use({ allowConsoleErrors: COLLECTOR_NETWORK_LOGS });
+
+test('Buy while the endpoint hangs for 30 s: navigation happens at once and begin_checkout still arrives', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(120_000);
+  await stubShop(context);
+  await resetSink();
+  await setRules({ fail_rate: 1, mode: 'hang', hang_ms: 30_000 });
+  await openTracked(page, '/');
+
+  const buy = page.getByRole('link', { name: 'Buy Speckled stoneware mug', exact: true });
+  await expect(buy).toBeVisible();
+  // A functional bound (the tap must not wait for the backend), not a benchmark.
+  await Promise.all([page.waitForURL(/fable-studio\.example/, { timeout: 5_000 }), buy.click()]);
+  expect(new URL(page.url()).pathname).toBe('/products/speckled-mug');
+  await expect(page).toHaveTitle('shop');
+
+  await setRules({});
+  // Recorded on receipt, even by a request the sink is still holding open.
+  await expect
+    .poll(
+      async () =>
+        named(await sinkState(), 'begin_checkout').filter((event) => event.ecommerce?.items?.[0]?.item_id === 'speckled-mug')
+          .length,
+      { message: 'begin_checkout for speckled-mug at the sink', timeout: 60_000 },
+    )
+    .toBeGreaterThan(0);
+});
