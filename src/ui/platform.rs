@@ -339,17 +339,14 @@ mod browser {
         if let Some(c) = &controller {
             init.set_signal(Some(&c.signal()));
         }
-        let headers = web_sys::Headers::new().ok()?;
-        let _ = headers.set("Content-Type", "text/plain;charset=UTF-8");
-        init.set_headers(&headers);
+        // A string body is sent as text/plain;charset=UTF-8 by default: a CORS
+        // "simple" request, no preflight.
         let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
-        let timer = controller.map(|c| {
-            leptos::prelude::set_timeout_with_handle(move || c.abort(), std::time::Duration::from_millis(timeout_ms.into()))
-        });
-        let result = wasm_bindgen_futures::JsFuture::from(window.fetch_with_request(&request)).await;
-        if let Some(Ok(handle)) = timer {
-            handle.clear();
+        if let Some(c) = controller {
+            // Aborting a request that has already finished does nothing.
+            leptos::prelude::set_timeout(move || c.abort(), std::time::Duration::from_millis(timeout_ms.into()));
         }
+        let result = wasm_bindgen_futures::JsFuture::from(window.fetch_with_request(&request)).await;
         let response: web_sys::Response = result.ok()?.dyn_into().ok()?;
         let retry_after = response.headers().get("Retry-After").ok().flatten();
         let status = response.status();
@@ -397,7 +394,7 @@ mod browser {
         online.forget();
     }
 
-    /// Calls `on_visible` once, the first time `element` is at least half in view.
+    /// Calls `on_visible` once, the first time any of `element` is in view.
     pub fn observe_once(element: &web_sys::Element, on_visible: impl FnOnce() + 'static) {
         use wasm_bindgen::closure::Closure;
         let callback = std::cell::RefCell::new(Some(on_visible));
@@ -414,9 +411,7 @@ mod browser {
                 }
             },
         );
-        let init = web_sys::IntersectionObserverInit::new();
-        init.set_threshold(&JsValue::from_f64(0.5));
-        if let Ok(observer) = web_sys::IntersectionObserver::new_with_options(closure.as_ref().unchecked_ref(), &init) {
+        if let Ok(observer) = web_sys::IntersectionObserver::new(closure.as_ref().unchecked_ref()) {
             observer.observe(element);
         }
         closure.forget();

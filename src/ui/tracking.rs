@@ -81,7 +81,6 @@ struct Tracker {
     /// Outboxes changed since they were last written to storage.
     dirty: bool,
     save_pending: bool,
-    dropped: u32,
 }
 
 thread_local! {
@@ -159,7 +158,6 @@ pub fn start(store: &Storefront, path: &str) {
         wake_at: None,
         dirty: false,
         save_pending: false,
-        dropped: 0,
     };
     TRACKER.with(|t| *t.borrow_mut() = Some(tracker));
     platform::on_lifecycle(send_beacons, flush);
@@ -206,8 +204,7 @@ pub fn track(name: EventName, spec: EventSpec) {
                 attempts: 0,
                 not_before: now,
             };
-            let evicted = s.outbox.push(queued, now, MEMORY_LIMITS);
-            t.dropped += evicted.for_space as u32 + evicted.expired as u32;
+            s.outbox.push(queued, now, MEMORY_LIMITS);
             waiting = waiting.max(s.outbox.events.len());
         }
         t.dirty = persist;
@@ -393,7 +390,6 @@ async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
             }
             Outcome::Drop => {
                 s.outbox.remove(&ids);
-                t.dropped += ids.len() as u32;
                 Some(0)
             }
             Outcome::Split if ids.len() > 1 => {
@@ -402,7 +398,6 @@ async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
             }
             Outcome::Split => {
                 s.outbox.remove(&ids);
-                t.dropped += 1;
                 Some(0)
             }
             Outcome::Retry { after_ms } => {
