@@ -44,14 +44,19 @@ function sizes(dist) {
   return over ? 1 : 0;
 }
 
-async function page(url) {
+/** Debian's Chromium, kept off the network (it would try to reach Google otherwise). */
+async function launch() {
   const { chromium } = await import('@playwright/test');
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
            '--disable-sync', '--no-first-run', '--disable-quic',
            '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
   });
+}
+
+async function page(url) {
+  const browser = await launch();
   const runs = [];
   for (let i = 0; i < 5; i++) {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
@@ -84,13 +89,7 @@ async function page(url) {
 /** Main-thread time (CDP TaskDuration) for 100 taps that each make one event, minus
  * the same taps' cost without tracking work (a tap on an untracked element). */
 async function tracking(url) {
-  const { chromium } = await import('@playwright/test');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-           '--disable-sync', '--no-first-run', '--disable-quic',
-           '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-  });
+  const browser = await launch();
   const results = [];
   for (let run = 0; run < 5; run++) {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -7,7 +7,8 @@
 //! only the first [`MAX_PAIRS`] pairs of a query are looked at. Nothing here can panic
 //! on any input.
 
-use serde::{Deserialize, Serialize};
+use crate::domain::sinks::JsonObject;
+use miniserde::{Deserialize, Serialize};
 
 /// Longest value kept, in characters. Campaign names and click ids fit easily.
 pub const MAX_VALUE_CHARS: usize = 200;
@@ -17,6 +18,14 @@ pub const MAX_PAIRS: usize = 64;
 /// The click ids platforms append to outbound links, by the name they use.
 pub const CLICK_ID_KEYS: [&str; 7] = ["ttclid", "fbclid", "gclid", "msclkid", "twclid", "epik", "sccid"];
 
+/// A platform's click id, e.g. `ttclid` = `E.C.P…`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClickId {
+    pub name: String,
+    pub value: String,
+}
+
+/// Where the visit came from; every event carries it as its `attribution`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     pub utm_source: Option<String>,
@@ -27,13 +36,60 @@ pub struct Attribution {
     /// The creator's own `?ref=` tag (a clip id, a pop-up QR code …).
     #[serde(rename = "ref")]
     pub ref_tag: Option<String>,
-    /// `(name, value)` of each platform click id present, in [`CLICK_ID_KEYS`] order.
-    pub click_ids: Vec<(String, String)>,
+    /// Each platform click id present, in [`CLICK_ID_KEYS`] order.
+    pub click_ids: Vec<ClickId>,
     /// The referring site's host only (never its path, which can be personal).
     pub referrer_host: Option<String>,
 }
 
 impl Attribution {
+    /// The campaign tags as query pairs (`utm_*` and `ref`), for URLs and storage.
+    pub fn campaign_pairs(&self) -> [(&'static str, &Option<String>); 6] {
+        [
+            ("utm_source", &self.utm_source),
+            ("utm_medium", &self.utm_medium),
+            ("utm_campaign", &self.utm_campaign),
+            ("utm_content", &self.utm_content),
+            ("utm_term", &self.utm_term),
+            ("ref", &self.ref_tag),
+        ]
+    }
+
+    /// The landing query this attribution was read from (tags and click ids), so it
+    /// can be kept as text and read back with [`from_landing`].
+    pub fn to_query(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in self.campaign_pairs() {
+            if let Some(value) = value {
+                query.append_pair(key, value);
+            }
+        }
+        for c in &self.click_ids {
+            query.append_pair(&c.name, &c.value);
+        }
+        query.finish()
+    }
+
+    /// As JSON, fields in declaration order (see `events::Envelope::to_json`).
+    pub fn to_json(&self) -> String {
+        let mut o = JsonObject::new();
+        for (key, value) in self.campaign_pairs() {
+            o.optional(key, value);
+        }
+        let ids: Vec<String> = self
+            .click_ids
+            .iter()
+            .map(|c| {
+                let mut o = JsonObject::new();
+                o.string("name", &c.name).string("value", &c.value);
+                o.finish()
+            })
+            .collect();
+        o.raw("click_ids", &format!("[{}]", ids.join(",")));
+        o.optional("referrer_host", &self.referrer_host);
+        o.finish()
+    }
+
     /// Whether the landing URL itself said where the visit came from.
     pub fn is_tagged(&self) -> bool {
         self.utm_source.is_some()
@@ -57,7 +113,7 @@ pub fn clean(value: &str) -> Option<String> {
 /// and the page's referrer URL (empty when there is none).
 pub fn from_landing(query: &str, referrer: &str) -> Attribution {
     let query = query.strip_prefix('?').unwrap_or(query);
-    let mut found = Attribution { referrer_host: referrer_host(referrer), ..Attribution::default() };
+    let mut found = Attribution { referrer_host: referrer_host(referrer), ..<Attribution as Default>::default() };
     // One slot per known click id, so they come out in `CLICK_ID_KEYS` order without
     // a sort (sorting code is surprisingly large in WASM).
     let mut click_ids: [Option<String>; CLICK_ID_KEYS.len()] = Default::default();
@@ -86,7 +142,7 @@ pub fn from_landing(query: &str, referrer: &str) -> Attribution {
     found.click_ids = CLICK_ID_KEYS
         .iter()
         .zip(click_ids)
-        .filter_map(|(key, value)| Some(((*key).to_owned(), value?)))
+        .filter_map(|(key, value)| Some(ClickId { name: (*key).to_owned(), value: value? }))
         .collect();
     found
 }
@@ -120,6 +176,24 @@ pub fn merge(kept: Option<Attribution>, landing: Attribution) -> Attribution {
 mod tests {
     use super::*;
 
+    fn click(name: &str, value: &str) -> ClickId {
+        ClickId { name: name.into(), value: value.into() }
+    }
+
+    #[test]
+    fn keeps_as_a_query_and_reads_back() {
+        let a = from_landing("utm_source=tik tok&ref=bio&ttclid=x&gclid=y&utm_term=%F0%9F%8E%89", "");
+        assert_eq!(from_landing(&a.to_query(), ""), a);
+        assert_eq!(<Attribution as Default>::default().to_query(), "");
+    }
+
+    #[test]
+    fn json_matches_the_derive() {
+        let a = from_landing("utm_source=tiktok&ref=bio&ttclid=x", "https://www.tiktok.com/");
+        assert_eq!(a.to_json(), miniserde::json::to_string(&a));
+        assert_eq!(<Attribution as Default>::default().to_json(), miniserde::json::to_string(&<Attribution as Default>::default()));
+    }
+
     #[test]
     fn reads_utm_ref_and_click_ids() {
         let a = from_landing(
@@ -132,7 +206,7 @@ mod tests {
         assert_eq!(a.utm_content.as_deref(), Some("vid-42"));
         assert_eq!(a.utm_term.as_deref(), Some("mug"));
         assert_eq!(a.ref_tag.as_deref(), Some("bio"));
-        assert_eq!(a.click_ids, vec![("ttclid".into(), "E.C.P.abc".into()), ("gclid".into(), "xyz".into())]);
+        assert_eq!(a.click_ids, vec![click("ttclid", "E.C.P.abc"), click("gclid", "xyz")]);
         assert_eq!(a.referrer_host.as_deref(), Some("www.tiktok.com"));
         assert!(a.is_tagged());
     }
@@ -159,7 +233,7 @@ mod tests {
     fn repeated_keys_keep_the_first_value_and_case_does_not_matter() {
         let a = from_landing("utm_source=first&UTM_SOURCE=second&utm_source=third&fbclid=1&fbclid=2", "");
         assert_eq!(a.utm_source.as_deref(), Some("first"));
-        assert_eq!(a.click_ids, vec![("fbclid".into(), "1".into())]);
+        assert_eq!(a.click_ids, vec![click("fbclid", "1")]);
     }
 
     #[test]
@@ -172,9 +246,9 @@ mod tests {
 
     #[test]
     fn empty_and_untagged_landings() {
-        assert_eq!(from_landing("", ""), Attribution::default());
-        assert_eq!(from_landing("?", ""), Attribution::default());
-        assert_eq!(from_landing("&&=&utm_source=", ""), Attribution::default());
+        assert_eq!(from_landing("", ""), <Attribution as Default>::default());
+        assert_eq!(from_landing("?", ""), <Attribution as Default>::default());
+        assert_eq!(from_landing("&&=&utm_source=", ""), <Attribution as Default>::default());
         assert!(!from_landing("color=red", "https://example.com/").is_tagged());
     }
 

@@ -7,6 +7,7 @@
 //! no IP, no user agent string, no stored visitor id in strict privacy mode.
 
 use crate::domain::model::UtcMillis;
+use crate::domain::attribution::Attribution;
 use crate::domain::sinks::JsonObject;
 use miniserde::{Deserialize, Serialize};
 
@@ -78,32 +79,6 @@ impl EventName {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ClickId {
-    pub name: String,
-    pub value: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct EventAttribution {
-    pub utm_source: Option<String>,
-    pub utm_medium: Option<String>,
-    pub utm_campaign: Option<String>,
-    pub utm_content: Option<String>,
-    pub utm_term: Option<String>,
-    #[serde(rename = "ref")]
-    pub ref_tag: Option<String>,
-    pub click_ids: Vec<ClickId>,
-    pub referrer_host: Option<String>,
-}
-
-fn optional(o: &mut JsonObject, key: &str, value: &Option<String>) {
-    match value {
-        Some(v) => o.string(key, v),
-        None => o.raw(key, "null"),
-    };
-}
-
 impl Context {
     fn to_json(&self) -> String {
         let mut o = JsonObject::new();
@@ -118,9 +93,9 @@ impl Context {
 impl Subject {
     fn to_json(&self) -> String {
         let mut o = JsonObject::new();
-        optional(&mut o, "promotion_id", &self.promotion_id);
-        optional(&mut o, "popup_id", &self.popup_id);
-        optional(&mut o, "item_list_id", &self.item_list_id);
+        o.optional("promotion_id", &self.promotion_id);
+        o.optional("popup_id", &self.popup_id);
+        o.optional("item_list_id", &self.item_list_id);
         o.finish()
     }
 }
@@ -137,14 +112,14 @@ impl Ecommerce {
                     .raw("price", &i.price.to_string())
                     .raw("quantity", &i.quantity.to_string())
                     .raw("index", &i.index.to_string());
-                optional(&mut o, "item_list_id", &i.item_list_id);
+                o.optional("item_list_id", &i.item_list_id);
                 o.finish()
             })
             .collect();
         let mut o = JsonObject::new();
         o.string("currency", &self.currency).raw("value", &self.value.to_string());
-        optional(&mut o, "coupon", &self.coupon);
-        optional(&mut o, "transaction_id", &self.transaction_id);
+        o.optional("coupon", &self.coupon);
+        o.optional("transaction_id", &self.transaction_id);
         o.raw("items", &format!("[{}]", items.join(",")));
         o.finish()
     }
@@ -155,49 +130,6 @@ impl Outbound {
         let mut o = JsonObject::new();
         o.string("click_id", &self.click_id).string("destination_host", &self.destination_host);
         o.finish()
-    }
-}
-
-impl EventAttribution {
-    pub fn to_json(&self) -> String {
-        let mut o = JsonObject::new();
-        optional(&mut o, "utm_source", &self.utm_source);
-        optional(&mut o, "utm_medium", &self.utm_medium);
-        optional(&mut o, "utm_campaign", &self.utm_campaign);
-        optional(&mut o, "utm_content", &self.utm_content);
-        optional(&mut o, "utm_term", &self.utm_term);
-        optional(&mut o, "ref", &self.ref_tag);
-        let ids: Vec<String> = self
-            .click_ids
-            .iter()
-            .map(|c| {
-                let mut o = JsonObject::new();
-                o.string("name", &c.name).string("value", &c.value);
-                o.finish()
-            })
-            .collect();
-        o.raw("click_ids", &format!("[{}]", ids.join(",")));
-        optional(&mut o, "referrer_host", &self.referrer_host);
-        o.finish()
-    }
-
-    pub fn from_json(text: &str) -> Option<EventAttribution> {
-        miniserde::json::from_str(text).ok()
-    }
-}
-
-impl From<&crate::domain::attribution::Attribution> for EventAttribution {
-    fn from(a: &crate::domain::attribution::Attribution) -> Self {
-        EventAttribution {
-            utm_source: a.utm_source.clone(),
-            utm_medium: a.utm_medium.clone(),
-            utm_campaign: a.utm_campaign.clone(),
-            utm_content: a.utm_content.clone(),
-            utm_term: a.utm_term.clone(),
-            ref_tag: a.ref_tag.clone(),
-            click_ids: a.click_ids.iter().map(|(n, v)| ClickId { name: n.clone(), value: v.clone() }).collect(),
-            referrer_host: a.referrer_host.clone(),
-        }
     }
 }
 
@@ -299,7 +231,7 @@ pub struct Envelope {
     /// Order within the page load, from 0.
     pub seq: u32,
     pub creator_id: String,
-    pub attribution: EventAttribution,
+    pub attribution: Attribution,
     pub context: Context,
     pub subject: Subject,
     pub ecommerce: Option<Ecommerce>,
@@ -344,6 +276,7 @@ pub fn uuid_v7(millis: UtcMillis, random: &[u8; 10]) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::attribution::ClickId;
 
     /// A realistic `begin_checkout`, shared by the adapters' tests.
     pub(crate) fn sample() -> Envelope {
@@ -356,10 +289,10 @@ pub(crate) mod tests {
             page_load_id: "pl-1".into(),
             seq: 3,
             creator_id: "juno-park".into(),
-            attribution: EventAttribution {
+            attribution: Attribution {
                 utm_source: Some("tiktok".into()),
                 click_ids: vec![ClickId { name: "ttclid".into(), value: "abc".into() }],
-                ..<EventAttribution as Default>::default()
+                ..<Attribution as Default>::default()
             },
             context: Context {
                 path: "/p/speckled-mug/".into(),

@@ -155,6 +155,14 @@ impl JsonObject {
         self.raw(key, &quote(value))
     }
 
+    /// A string, or `null` when absent.
+    pub fn optional(&mut self, key: &str, value: &Option<String>) -> &mut Self {
+        match value {
+            Some(v) => self.string(key, v),
+            None => self.raw(key, "null"),
+        }
+    }
+
     pub fn finish(&mut self) -> String {
         let mut out = std::mem::take(&mut self.0);
         out.push('}');
@@ -183,16 +191,8 @@ pub fn cut(text: &str, max: usize) -> &str {
 /// The page URL with the visit's UTM tags, so analytics tools that read campaigns
 /// from the URL (Plausible, Umami) attribute the event too.
 fn page_url(event: &Envelope, origin: &str) -> String {
-    let a = &event.attribution;
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [
-        ("utm_source", &a.utm_source),
-        ("utm_medium", &a.utm_medium),
-        ("utm_campaign", &a.utm_campaign),
-        ("utm_content", &a.utm_content),
-        ("utm_term", &a.utm_term),
-        ("ref", &a.ref_tag),
-    ] {
+    for (key, value) in event.attribution.campaign_pairs() {
         if let Some(value) = value {
             query.append_pair(key, value);
         }
@@ -212,12 +212,9 @@ pub fn flat_props(event: &Envelope) -> Vec<(String, String)> {
             props.push((key.to_owned(), v.clone()));
         }
     };
-    add("utm_source", &a.utm_source);
-    add("utm_medium", &a.utm_medium);
-    add("utm_campaign", &a.utm_campaign);
-    add("utm_content", &a.utm_content);
-    add("utm_term", &a.utm_term);
-    add("ref", &a.ref_tag);
+    for (key, value) in a.campaign_pairs() {
+        add(key, value);
+    }
     add("promotion_id", &event.subject.promotion_id);
     add("popup_id", &event.subject.popup_id);
     add("item_list_id", &event.subject.item_list_id);

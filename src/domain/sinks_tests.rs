@@ -110,7 +110,7 @@ fn plausible_limits_are_enforced() {
     event.attribution.utm_campaign = Some("é".repeat(3000));
     event.context.path = format!("/{}", "p".repeat(5000));
     for i in 0..40 {
-        event.attribution.click_ids.push(crate::domain::events::ClickId { name: format!("k{i}"), value: "v".into() });
+        event.attribution.click_ids.push(crate::domain::attribution::ClickId { name: format!("k{i}"), value: "v".into() });
     }
     let v = parse(&plausible(&event, "d", ORIGIN));
     match get(&v, &["props"]) {

@@ -15,7 +15,7 @@ use crate::domain::delivery::{
     self, Outbox, Outcome, Queued, KEEPALIVE_FETCH_MAX_BYTES, KEEPALIVE_MAX_BYTES, MEMORY_LIMITS, STORED_LIMITS,
 };
 use crate::domain::events::{
-    uuid_v7, Context, Ecommerce, Envelope, EventAttribution, EventName, InAppBrowser, Outbound, Subject,
+    uuid_v7, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject,
     SCHEMA_VERSION,
 };
 use crate::domain::checkout;
@@ -68,7 +68,7 @@ struct Tracker {
     page_load_id: String,
     tab_id: String,
     seq: u32,
-    attribution: EventAttribution,
+    attribution: Attribution,
     context: Context,
     sinks: Vec<SinkState>,
     /// Events made by this page load: always ours to send, lease or not. (Vecs, not
@@ -144,7 +144,7 @@ pub fn start(store: &Storefront, path: &str) {
         page_load_id: new_id(),
         tab_id: new_id(),
         seq: 0,
-        attribution: EventAttribution::from(&attribution),
+        attribution,
         context: Context {
             path: path.to_owned(),
             locale: locale.as_ref().map(|l| l.locale.clone()).unwrap_or_default(),
@@ -525,24 +525,8 @@ fn decode_outbox(text: &str) -> Outbox {
 }
 
 fn encode_attribution(a: &Attribution) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [
-        ("utm_source", &a.utm_source),
-        ("utm_medium", &a.utm_medium),
-        ("utm_campaign", &a.utm_campaign),
-        ("utm_content", &a.utm_content),
-        ("utm_term", &a.utm_term),
-        ("ref", &a.ref_tag),
-    ] {
-        if let Some(v) = value {
-            query.append_pair(key, v);
-        }
-    }
-    for (name, value) in &a.click_ids {
-        query.append_pair(name, value);
-    }
     let referrer = a.referrer_host.as_ref().map(|h| format!("https://{h}/")).unwrap_or_default();
-    format!("{}\n{referrer}", query.finish())
+    format!("{}\n{referrer}", a.to_query())
 }
 
 fn decode_attribution(text: &str) -> Option<Attribution> {
