@@ -8,6 +8,7 @@ pub mod embed;
 pub mod events;
 pub mod model;
 pub mod money;
+pub mod pricing;
 pub mod schedule;
 pub mod sinks;
 pub mod theme;
