@@ -24,7 +24,7 @@ pub fn Codes() -> impl IntoView {
             view! { class = class,
                 <section class="codes" aria-labelledby="codes-title">
                     <h2 id="codes-title" class="section-title">"Discount codes"</h2>
-                    <ul class="code-list">
+                    <ul class="card-list code-list">
                         <For each=move || active.get() key=|c| c.id.clone() let:code>
                             <CodeCard code=code/>
                         </For>

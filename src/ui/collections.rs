@@ -45,7 +45,7 @@ pub fn Collections() -> impl IntoView {
                 <section class="collection" aria-labelledby=labelled_by node_ref=section>
                     <h2 id=title_id class="section-title">{collection.title.clone()}</h2>
                     {collection.description.clone().map(|d| view! { class = class, <p class="collection-description">{d}</p> })}
-                    <ul class="product-grid">{cards}</ul>
+                    <ul class="card-list product-grid">{cards}</ul>
                 </section>
             }
         })

@@ -24,7 +24,7 @@ pub fn Schedule() -> impl IntoView {
             view! { class = class,
                 <section class="schedule" aria-labelledby="schedule-title">
                     <h2 id="schedule-title" class="section-title">"Pop-ups & lives"</h2>
-                    <ul class="popup-list">
+                    <ul class="card-list popup-list">
                         <For each=move || visible.get() key=|(p, s)| (p.id.clone(), *s) let:item>
                             <PopupCard popup=item.0 status=item.1/>
                         </For>
