@@ -15,7 +15,7 @@ if LINKSHELF_CONFIG=tests/fixtures/broken-storefront.json trunk build --dist tar
   exit 1
 fi
 for expected in 'the config has 5 problems' 'creator.time_zone: unknown time zone' 'creator.avatar.alt:' \
-  'products[0].price: "-12.00 EUR": a price cannot be negative' 'products[0].checkout_url: "javascript:alert(1)"' \
+  'products[0].price: "-12.00 EUR": a price cannot be negative' 'products[0].checkout.url: "javascript:alert(1)"' \
   'collections[0].products[1]: unknown product "tote-xl"'; do
   grep -qF "$expected" target/broken-build.log || { echo "missing from the build's errors: $expected" >&2; cat target/broken-build.log >&2; exit 1; }
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trunk hooks. `check`: build the native `linkshelf` command (which also writes the
 # components' CSS) and stop the build if the config has any problem, listing every
-# one. `bake`: put the validated storefront, images and calendar files into the site.
+# one. `bake`: minify the JS glue and CSS (Trunk's minifier can't parse the glue),
+# then put the validated storefront, images and calendar files into the site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config="${LINKSHELF_CONFIG:-demo/storefront.json}"
@@ -12,6 +13,7 @@ case "$1" in
     ;;
   bake)
     cp target/linkshelf-components.css "$TRUNK_STAGING_DIR/linkshelf-components.css"
+    node end2end/tools/minify-assets.mjs "$TRUNK_STAGING_DIR"
     target/debug/linkshelf bake "$config" --dist "$TRUNK_STAGING_DIR"
     ;;
   *) echo "usage: trunk-hook.sh check|bake" >&2; exit 2 ;;

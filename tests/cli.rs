@@ -31,7 +31,7 @@ fn check_lists_every_problem_and_fails() {
     let demo = std::fs::read_to_string("demo/storefront.json").expect("demo");
     let broken = demo
         .replacen("\"price\": \"32.00 EUR\"", "\"price\": \"-32.00 EUR\"", 1)
-        .replacen("\"https://fable-studio.example/products/pour-over-set\"", "\"javascript:alert(1)\"", 1)
+        .replacen("\"https://linenhaus.example/products/linen-napkins\"", "\"javascript:alert(1)\"", 1)
         .replacen("\"time_zone\": \"Europe/London\"", "\"time_zone\": \"Europe/Londn\"", 1);
     // Point the first collection at a product that does not exist.
     let at = broken.find("\"collections\"").expect("collections");
@@ -47,7 +47,7 @@ fn check_lists_every_problem_and_fails() {
     assert!(!ok, "a broken config must fail");
     assert!(stderr.contains("the config has 4 problems:"), "{stderr}");
     assert!(stderr.contains("products[0].price: \"-32.00 EUR\": a price cannot be negative"), "{stderr}");
-    assert!(stderr.contains("products[1].checkout_url: \"javascript:alert(1)\" must start with https:// or http://"), "{stderr}");
+    assert!(stderr.contains("products[2].checkout.url: \"javascript:alert(1)\" must start with https:// or http://"), "{stderr}");
     assert!(stderr.contains("popups[2].time_zone: unknown time zone \"Europe/Londn\""), "{stderr}");
     assert!(stderr.contains("collections[0].products[0]: unknown product \"tote-xl\""), "{stderr}");
 }
@@ -72,7 +72,7 @@ fn bake_fills_a_built_page() {
     std::fs::write(dist.join("index.html"), shell).expect("shell");
     let (ok, stdout, stderr) = linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("22 pages, 23 images, 4 calendar files"), "{stdout}");
+    assert!(stdout.contains("24 pages, 23 images, 4 calendar files"), "{stdout}");
     assert!(Path::new(&dist.join("p/linen-shirt/index.html")).is_file());
     assert!(Path::new(&dist.join("calendar/berlin-winter-market.ics")).is_file());
 }

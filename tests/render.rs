@@ -23,7 +23,7 @@ fn home_renders_the_whole_storefront() {
     let html = render("/");
     assert!(html.contains("Juno Park"));
     assert!(html.contains("Some links earn me a commission"));
-    assert!(html.contains("15% off everything"));
+    assert!(html.contains("15% off selected items"));
     assert!(!html.contains("JUNO5<"), "an expired code must not render");
     assert!(html.contains("Live now"));
     assert!(html.contains("Fri 27 Nov, 19:00–20:30 CET"), "venue time from the build");
@@ -36,7 +36,11 @@ fn home_renders_the_whole_storefront() {
 fn product_page_renders_by_path() {
     let html = render("/p/canvas-tote/");
     assert!(html.contains("Heavy canvas market tote"));
-    assert!(html.contains("Buy from the shop"));
+    assert!(html.contains("Add to cart"), "a Shopify product joins the cart");
+    let stripe = render("/p/desk-lamp/");
+    assert!(stripe.contains("Buy at buy.stripe.com"), "a payment link is bought straight away");
+    assert!(render("/cart/").contains("Your cart is empty"));
+    assert!(render("/thanks/").contains("Thank you!"));
     assert!(html.contains("/media/canvas-tote-2.svg"));
     let missing = render("/p/nope/");
     assert!(missing.contains("This product isn't here"));

@@ -44,6 +44,24 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expectNoViolations(page);
     });
 
+    test('the cart bar, the notice and the cart page have no WCAG 2.1 A/AA violations', async ({ page }) => {
+      // JUNO5 has ended by then: the cart shows it with the reason it does not apply.
+      await open(page, '/?code=JUNO5', NOW, { clock: 'fixed' });
+      await page.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+      await expect(page.locator('p.notice')).toHaveText('Added Speckled stoneware mug to your cart');
+      await expectNoViolations(page);
+      await page.getByRole('link', { name: /View cart/ }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');
+      await expect(page.locator('.applied .reason')).toHaveText('This code has ended.');
+      await expectNoViolations(page);
+    });
+
+    test('the thank-you page has no WCAG 2.1 A/AA violations', async ({ page }) => {
+      await open(page, '/thanks/?order=1001', NOW, { clock: 'fixed' });
+      await expect(page.locator('.order-id')).toHaveText('1001');
+      await expectNoViolations(page);
+    });
+
     test('the error state has no WCAG 2.1 A/AA violations', async ({ page }) => {
       await page.route('**/*', async (route) => {
         if (route.request().resourceType() !== 'document') return route.fallback();

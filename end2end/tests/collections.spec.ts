@@ -6,7 +6,8 @@ import type { Page } from '@playwright/test';
 
 const NOW = '2026-11-20T12:00:00Z';
 
-type DemoProduct = { id: string; title: string; checkout_url: string; badges?: string[] };
+type DemoCheckout = { kind: string; url?: string; shop?: string; variant?: string };
+type DemoProduct = { id: string; title: string; checkout: DemoCheckout; badges?: string[]; available_at?: string };
 const demo = JSON.parse(
   readFileSync(join(__dirname, '..', '..', 'demo', 'storefront.json'), 'utf8'),
 ) as { products: DemoProduct[]; collections: Array<{ title: string; products: string[] }> };
@@ -95,20 +96,26 @@ test.describe('collections on the home page', () => {
       const soldOut = card(page, title);
       await expect(soldOut).toHaveCount(1);
       await expect(soldOut.locator('.buy.sold-out')).toHaveText('Sold out');
-      await expect(soldOut.locator('a.buy')).toHaveCount(0);
+      await expect(soldOut.locator('a.buy:visible')).toHaveCount(0);
       await expect(page.getByRole('link', { name: `Buy ${title}` })).toHaveCount(0);
     }
   });
 
-  test('Buy links are plain links to each product\'s checkout page', async ({ page }) => {
-    const mugBuy = page.getByRole('link', { name: 'Buy Speckled stoneware mug', exact: true });
-    await expect(mugBuy).toHaveAttribute('href', 'https://fable-studio.example/products/speckled-mug');
+  test('one-product checkouts are plain Buy links; Shopify products get Add buttons', async ({ page }) => {
+    const napkinsBuy = page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true });
+    await expect(napkinsBuy).toHaveAttribute('href', 'https://linenhaus.example/products/linen-napkins');
 
-    const sellable = demo.collections
+    const listed = demo.collections
       .flatMap((c) => c.products)
       .map((id) => byId.get(id)!)
-      .filter((p) => !(p.badges ?? []).includes('sold_out'));
-    const links = page.locator('section.collection a.buy');
+      .filter((p) => !(p.badges ?? []).includes('sold_out') && !(p.available_at && Date.parse(p.available_at) > Date.parse(NOW)));
+    const sellable = listed.filter((p) => p.checkout.kind !== 'shopify');
+    const addable = listed.filter((p) => p.checkout.kind === 'shopify');
+    await expect(page.locator('section.collection button.buy:visible')).toHaveText(addable.map(() => 'Add'));
+    for (const p of addable) {
+      await expect(page.getByRole('button', { name: `Add ${p.title} to cart`, exact: true })).toHaveCount(1);
+    }
+    const links = page.locator('section.collection a.buy:visible');
     await expect(links).toHaveCount(sellable.length);
     const found = await links.evaluateAll((anchors) =>
       anchors.map((a) => ({
@@ -120,18 +127,18 @@ test.describe('collections on the home page', () => {
       })),
     );
     expect(found).toEqual(
-      sellable.map((p) => ({ tag: 'A', label: `Buy ${p.title}`, href: p.checkout_url, onclick: null, role: null })),
+      sellable.map((p) => ({ tag: 'A', label: `Buy ${p.title}`, href: p.checkout.url, onclick: null, role: null })),
     );
   });
 
   test('tapping Buy navigates the browser to the shop (no in-app interception)', async ({ page }) => {
     // The outside network is unreachable, so stand in for the shop's page.
-    await page.route('https://fable-studio.example/**', (route) =>
+    await page.route('https://linenhaus.example/**', (route) =>
       route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Checkout</title><h1>Checkout</h1>' }),
     );
-    await page.getByRole('link', { name: 'Buy Speckled stoneware mug', exact: true }).click();
+    await page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true }).click();
     // The shop URL carries the tap's click id, so the order can be joined to the click.
-    await expect(page).toHaveURL(/^https:\/\/fable-studio\.example\/products\/speckled-mug\?click_id=[0-9a-f-]{36}$/);
+    await expect(page).toHaveURL(/^https:\/\/linenhaus\.example\/products\/linen-napkins\?click_id=[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Checkout');
   });
 });

@@ -29,8 +29,8 @@ const cases: Array<{ name: string; edit: (element: string) => string }> = [
     edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>{not json</script>'),
   },
   {
-    name: 'the data is valid base64 of damaged bytes',
-    edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>AQID/w==</script>'),
+    name: 'the data is well-formed text of damaged bytes',
+    edit: (element) => element.replace(/>[\s\S]*<\/script>$/, '>%03%FF%FF%FF</script>'),
   },
   {
     name: 'the data is JSON of the wrong shape',

@@ -52,11 +52,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BakeError + '_ {
     move |error| BakeError::Io { path: path.to_path_buf(), error }
 }
 
-/// The storefront as base64 text for the page. Base64's alphabet has no `<`, `>` or
-/// `&`, so nothing a creator writes can end the `<script>` element early.
+/// The storefront as text for the page (see `embed::to_text`: no `<`, `>` or `&`, so
+/// nothing a creator writes can end the `<script>` element early).
 pub fn embed_text(store: &Storefront) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(embed::encode(store))
+    embed::to_text(&embed::encode(store))
 }
 
 /// The MIME type of the data element: not JavaScript, so browsers never run it.
@@ -116,7 +115,10 @@ fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Pat
     // GitHub Pages, Netlify and Cloudflare Pages serve 404.html for missing paths;
     // as the app it tells a shopper with an old link what happened and links home.
     write(&dist.join("404.html"), &page)?;
-    let mut report = Report { pages: 2, ..Report::default() };
+    // The cart, and the return page a creator gives the shop as its success URL.
+    write(&dist.join("cart/index.html"), &page)?;
+    write(&dist.join("thanks/index.html"), &page)?;
+    let mut report = Report { pages: 4, ..Report::default() };
     for product in &store.products {
         write(&dist.join("p").join(&product.id).join("index.html"), &page)?;
         report.pages += 1;
@@ -147,13 +149,11 @@ mod tests {
 
     #[test]
     fn embedded_text_cannot_close_the_script_and_decodes() {
-        use base64::Engine;
         let mut store = demo();
         store.creator.bio = "</script><!-- & \u{2028} <b>".to_owned();
         let embedded = embed_text(&store);
         assert!(!embedded.contains('<') && !embedded.contains('>') && !embedded.contains('&'));
-        let bytes = base64::engine::general_purpose::STANDARD.decode(embedded).expect("base64");
-        assert_eq!(embed::decode(&bytes), Ok(store));
+        assert_eq!(embed::decode(&embed::from_text(&embedded)), Ok(store));
     }
 
     #[test]
@@ -176,8 +176,9 @@ mod tests {
         write(&dist.join("index.html"), &shell).expect("shell");
         {
             let (store, report) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
-            assert_eq!(report.pages, 2 + store.products.len());
+            assert_eq!(report.pages, 4 + store.products.len());
             assert!(dist.join("404.html").is_file());
+            assert!(dist.join("cart/index.html").is_file() && dist.join("thanks/index.html").is_file());
             assert_eq!(report.calendars, store.popups.len());
             let product_page = fs::read_to_string(dist.join("p/speckled-mug/index.html")).expect("product page");
             assert!(product_page.contains(DATA_ELEMENT_ID));

@@ -7,9 +7,10 @@
 //! [`validate`] can report *every* problem at once, each with its field path.
 
 use crate::domain::calendar;
+use crate::domain::checkout;
 use crate::domain::model::{
-    Badge, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product,
-    SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
+    Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product,
+    Scope, SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
 };
 use crate::domain::sinks::Sink;
 use crate::domain::money::{Money, MoneyParseError};
@@ -49,6 +50,17 @@ pub struct RawConfig {
     pub popups: Vec<RawPopup>,
     #[serde(default)]
     pub tracking: RawTracking,
+    /// The default Shopify shop for products whose checkout is "shopify" without a
+    /// "shop" of their own.
+    #[serde(default)]
+    pub shopify: Option<RawShopify>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawShopify {
+    /// The shop's domain, e.g. "fable-studio.myshopify.com" or "shop.fable.example".
+    pub shop: String,
 }
 
 /// Where click and purchase events go. Without sinks nothing is sent.
@@ -167,6 +179,20 @@ pub struct RawCode {
     /// IANA zone for local times; defaults to creator.time_zone.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Limits the code to these products and collections; without it, everything.
+    #[serde(default)]
+    pub applies_to: Option<RawScope>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScope {
+    /// Product ids.
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// Collection ids: every product in them.
+    #[serde(default)]
+    pub collections: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -209,8 +235,39 @@ pub struct RawProduct {
     pub badges: Vec<Badge>,
     #[serde(default)]
     pub disclosure: Option<Disclosure>,
-    /// Where "Buy" goes: an https:// link to the product in its shop.
-    pub checkout_url: String,
+    /// Where the product is bought; see "Checkout" in the README.
+    pub checkout: RawCheckout,
+    /// For a drop: when it goes on sale ("2026-12-05T18:00" in time_zone, or with an
+    /// offset). Until then it shows a countdown and can't be bought.
+    #[serde(default)]
+    pub available_at: Option<String>,
+    /// IANA zone for available_at; defaults to creator.time_zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// How a product is bought.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawCheckout {
+    /// A Shopify variant. Products of one shop share a cart and check out together
+    /// through a cart permalink carrying the code and the click id.
+    Shopify {
+        /// The shop's domain; defaults to the top-level "shopify.shop".
+        #[serde(default)]
+        shop: Option<String>,
+        /// The numeric variant id (Admin → Products → the variant; it is in the URL).
+        variant: String,
+    },
+    /// A Stripe Payment Link (https://buy.stripe.com/…). Codes it may receive must be
+    /// letters and digits only: Stripe silently drops any other code.
+    Stripe { url: String },
+    /// A Lemon Squeezy checkout link (https://<store>.lemonsqueezy.com/checkout/buy/<variant>).
+    LemonSqueezy { url: String },
+    /// A Gumroad product link (https://<user>.gumroad.com/l/<permalink>).
+    Gumroad { url: String },
+    /// Any other shop page: the click id and campaign tags are appended.
+    Link { url: String },
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -306,6 +363,13 @@ pub enum ConfigErrorKind {
     BadColor(String),
     NoPlace,
     TwoPlaces,
+    BadShop(String),
+    NoShop,
+    BadVariant(String),
+    NotCheckoutLink { provider: &'static str, expected: &'static str },
+    UnknownCollection(String),
+    /// A code that can reach a Stripe product but that Stripe would silently drop.
+    StripeDropsCode { code: String, product: String },
 }
 
 impl fmt::Display for ConfigErrorKind {
@@ -363,6 +427,21 @@ impl fmt::Display for ConfigErrorKind {
             BadColor(value) => write!(f, "\"{value}\" is not a colour: write it as \"#rrggbb\""),
             NoPlace => write!(f, "give either a \"venue\" (in person) or a \"stream\" (live)"),
             TwoPlaces => write!(f, "give a \"venue\" or a \"stream\", not both"),
+            BadShop(value) => write!(
+                f,
+                "\"{value}\" is not a shop domain: write it like \"fable-studio.myshopify.com\", without https:// or a path"
+            ),
+            NoShop => write!(f, "say which Shopify shop: add \"shop\" here, or a top-level \"shopify\": {{\"shop\": …}}"),
+            BadVariant(value) => write!(
+                f,
+                "\"{value}\" is not a Shopify variant id: it is a number, like \"44012345678901\""
+            ),
+            NotCheckoutLink { provider, expected } => write!(f, "this is not a {provider} checkout link (expected {expected})"),
+            UnknownCollection(id) => write!(f, "unknown collection \"{id}\""),
+            StripeDropsCode { code, product } => write!(
+                f,
+                "Stripe would silently drop the code \"{code}\" for product \"{product}\": Stripe promotion codes are letters and digits only (at most 200); rename the code or limit it with applies_to"
+            ),
         }
     }
 }
@@ -573,6 +652,14 @@ impl Validator<'_> {
         instant(value, zone).map_err(|kind| self.error(path, kind)).ok()
     }
 
+    /// An item's own zone (`<at>.time_zone`), else the creator's.
+    fn own_zone(&mut self, at: &str, time_zone: Option<&str>, creator_zone: Option<&(String, TimeZone)>) -> Option<(String, TimeZone)> {
+        match time_zone {
+            Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.to_owned(), tz)),
+            None => creator_zone.cloned(),
+        }
+    }
+
     /// The time window shared by codes and pop-ups: its zone (own or the creator's),
     /// both ends as instants, and the rule that it ends after it starts.
     fn window(
@@ -583,10 +670,7 @@ impl Validator<'_> {
         time_zone: Option<&str>,
         creator_zone: Option<&(String, TimeZone)>,
     ) -> Window {
-        let zone = match time_zone {
-            Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.to_owned(), tz)),
-            None => creator_zone.cloned(),
-        };
+        let zone = self.own_zone(at, time_zone, creator_zone);
         let starts_at = starts_at.and_then(|s| self.instant(format!("{at}.starts_at"), s, zone.as_ref()));
         let ends_at = ends_at.and_then(|s| self.instant(format!("{at}.ends_at"), s, zone.as_ref()));
         if let (Some(start), Some(end)) = (starts_at, ends_at) {
@@ -610,8 +694,9 @@ impl Validator<'_> {
             }
         };
         let codes = self.codes(&raw.codes, creator_zone.as_ref());
-        let products = self.products(&raw.products);
+        let products = self.products(&raw.products, raw.shopify.as_ref(), creator_zone.as_ref());
         let collections = self.collections(&raw.collections, &products);
+        self.check_code_reach(&raw.codes, &codes, &products, &collections);
         let popups = self.popups(&raw.popups, creator_zone.as_ref(), &creator);
         let tracking = self.tracking(&raw.tracking);
         Storefront {
@@ -696,6 +781,11 @@ impl Validator<'_> {
                 let window = self.window(&at, c.starts_at.as_deref(), c.ends_at.as_deref(), c.time_zone.as_deref(), creator_zone);
                 let (starts_at, ends_at) = (window.starts_at, window.ends_at);
                 let offer = self.offer(&format!("{at}.offer"), &c.offer);
+                let scope = c
+                    .applies_to
+                    .as_ref()
+                    .map(|s| Scope { products: s.products.clone(), collections: s.collections.clone() })
+                    .unwrap_or_default();
                 Code {
                     id: c.id.clone(),
                     code,
@@ -703,6 +793,7 @@ impl Validator<'_> {
                     offer,
                     starts_at,
                     ends_at,
+                    scope,
                 }
             })
             .collect()
@@ -739,7 +830,7 @@ impl Validator<'_> {
         }
     }
 
-    fn products(&mut self, raw: &[RawProduct]) -> Vec<Product> {
+    fn products(&mut self, raw: &[RawProduct], default_shop: Option<&RawShopify>, creator_zone: Option<&(String, TimeZone)>) -> Vec<Product> {
         let mut seen = HashMap::new();
         raw.iter()
             .enumerate()
@@ -774,10 +865,92 @@ impl Validator<'_> {
                     images,
                     badges: p.badges.clone(),
                     disclosure: p.disclosure,
-                    checkout_url: self.url(format!("{at}.checkout_url"), &p.checkout_url),
+                    checkout: self.checkout(&format!("{at}.checkout"), &p.checkout, default_shop),
+                    available_at: p.available_at.as_deref().and_then(|when| {
+                        let zone = self.own_zone(&at, p.time_zone.as_deref(), creator_zone);
+                        self.instant(format!("{at}.available_at"), when, zone.as_ref())
+                    }),
                 }
             })
             .collect()
+    }
+
+    fn checkout(&mut self, at: &str, raw: &RawCheckout, default_shop: Option<&RawShopify>) -> Checkout {
+        let link = |v: &mut Self, url: &str, provider: &'static str, marker: &'static str, expected: &'static str| {
+            let url = v.url(format!("{at}.url"), url);
+            if !url.is_empty() && !url.contains(marker) {
+                v.error(format!("{at}.url"), ConfigErrorKind::NotCheckoutLink { provider, expected });
+            }
+            url
+        };
+        match raw {
+            RawCheckout::Shopify { shop, variant } => {
+                let shop = match (shop, default_shop) {
+                    (Some(shop), _) => self.shop_domain(format!("{at}.shop"), shop),
+                    (None, Some(default)) => self.shop_domain("shopify.shop".into(), &default.shop),
+                    (None, None) => {
+                        self.error(format!("{at}.shop"), ConfigErrorKind::NoShop);
+                        String::new()
+                    }
+                };
+                let variant = variant.trim();
+                if variant.is_empty() || variant.len() > 20 || !variant.bytes().all(|b| b.is_ascii_digit()) {
+                    self.error(format!("{at}.variant"), ConfigErrorKind::BadVariant(variant.to_owned()));
+                }
+                Checkout::Shopify { shop, variant: variant.to_owned() }
+            }
+            RawCheckout::Stripe { url } => Checkout::Stripe { url: self.url(format!("{at}.url"), url) },
+            RawCheckout::LemonSqueezy { url } => Checkout::LemonSqueezy {
+                url: link(self, url, "Lemon Squeezy", "/checkout/buy/", "https://<store>.lemonsqueezy.com/checkout/buy/<variant>"),
+            },
+            RawCheckout::Gumroad { url } => {
+                Checkout::Gumroad { url: link(self, url, "Gumroad", "/l/", "https://<user>.gumroad.com/l/<permalink>") }
+            }
+            RawCheckout::Link { url } => Checkout::Link { url: self.url(format!("{at}.url"), url) },
+        }
+    }
+
+    /// A shop's bare domain; the same error is reported once per place it is used.
+    fn shop_domain(&mut self, path: String, value: &str) -> String {
+        let shop = value.trim().to_ascii_lowercase();
+        let valid = shop.contains('.')
+            && !shop.starts_with(['.', '-'])
+            && !shop.ends_with(['.', '-'])
+            && shop.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !valid && !self.errors.iter().any(|e| e.path == path) {
+            self.error(path, ConfigErrorKind::BadShop(value.to_owned()));
+        }
+        shop
+    }
+
+    /// Code scopes name real products and collections, and a code that can reach a
+    /// Stripe product is one Stripe keeps.
+    fn check_code_reach(&mut self, raw: &[RawCode], codes: &[Code], products: &[Product], collections: &[Collection]) {
+        for (i, (raw, code)) in raw.iter().zip(codes).enumerate() {
+            if let Some(scope) = &raw.applies_to {
+                for (j, id) in scope.products.iter().enumerate() {
+                    if !products.iter().any(|p| &p.id == id) {
+                        self.error(format!("codes[{i}].applies_to.products[{j}]"), ConfigErrorKind::UnknownProduct(id.clone()));
+                    }
+                }
+                for (j, id) in scope.collections.iter().enumerate() {
+                    if !collections.iter().any(|c| &c.id == id) {
+                        self.error(format!("codes[{i}].applies_to.collections[{j}]"), ConfigErrorKind::UnknownCollection(id.clone()));
+                    }
+                }
+            }
+            let stripe = products
+                .iter()
+                .find(|p| matches!(p.checkout, Checkout::Stripe { .. }) && code.scope.covers(&p.id, collections));
+            if let Some(product) = stripe {
+                if !checkout::stripe_accepts_code(&code.code) {
+                    self.error(
+                        format!("codes[{i}].code"),
+                        ConfigErrorKind::StripeDropsCode { code: code.code.clone(), product: product.id.clone() },
+                    );
+                }
+            }
+        }
     }
 
     fn collections(&mut self, raw: &[RawCollection], products: &[Product]) -> Vec<Collection> {

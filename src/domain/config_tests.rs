@@ -15,9 +15,9 @@ fn minimal() -> Value {
         },
         "codes": [{"id": "ana10", "code": "ANA10", "brand": "Brand", "offer": {"kind": "percent_off", "percent": 10}}],
         "products": [
-            {"id": "mug", "title": "Mug", "price": "12.00 EUR", "checkout_url": "https://shop.example.com/mug",
+            {"id": "mug", "title": "Mug", "price": "12.00 EUR", "checkout": {"kind": "link", "url": "https://shop.example.com/mug"},
              "images": [{"src": "https://cdn.example.com/mug.png", "alt": "A mug"}]},
-            {"id": "tote", "title": "Tote", "price": "1200 JPY", "checkout_url": "https://shop.example.com/tote",
+            {"id": "tote", "title": "Tote", "price": "1200 JPY", "checkout": {"kind": "link", "url": "https://shop.example.com/tote"},
              "images": [{"src": "https://cdn.example.com/tote.png", "alt": "A tote"}]}
         ],
         "collections": [{"id": "all", "title": "All", "products": ["mug", "tote"]}],
@@ -168,14 +168,14 @@ fn an_event_spanning_a_dst_change_has_its_real_duration() {
 #[test]
 fn urls_must_be_http_or_https() {
     assert_error(
-        with(minimal(), "/products/0/checkout_url", json!("javascript:alert(1)")),
-        "products[0].checkout_url: \"javascript:alert(1)\" must start with https:// or http://",
+        with(minimal(), "/products/0/checkout/url", json!("javascript:alert(1)")),
+        "products[0].checkout.url: \"javascript:alert(1)\" must start with https:// or http://",
     );
     assert_error(
         with(minimal(), "/creator/links/0/url", json!("data:text/html,hi")),
         "creator.links[0].url: \"data:text/html,hi\" must start with https:// or http://",
     );
-    assert_error(with(minimal(), "/products/0/checkout_url", json!("shop.example.com/mug")), "products[0].checkout_url: \"shop.example.com/mug\" is not a valid URL");
+    assert_error(with(minimal(), "/products/0/checkout/url", json!("shop.example.com/mug")), "products[0].checkout.url: \"shop.example.com/mug\" is not a valid URL");
     let mut config = minimal();
     config["popups"][0]["stream"]["url"] = json!(" JavaScript:alert(1)");
     assert!(errors(config).iter().any(|e| e.starts_with("popups[0].stream.url:") && e.ends_with("must start with https:// or http://")));
@@ -242,7 +242,7 @@ fn syntax_errors_give_line_and_column() {
 fn every_problem_is_reported_at_once() {
     let mut config = minimal();
     config["products"][0]["price"] = json!("-1 EUR");
-    config["products"][1]["checkout_url"] = json!("javascript:void(0)");
+    config["products"][1]["checkout"]["url"] = json!("javascript:void(0)");
     config["collections"][0]["products"][0] = json!("nope");
     config["creator"]["time_zone"] = json!("Mars/Olympus");
     assert_eq!(errors(config).len(), 4);
@@ -323,4 +323,88 @@ fn tracking_defaults_to_strict_with_no_sinks() {
     let store = check(config).expect("valid");
     assert_eq!(store.tracking.sinks[0].endpoint(), "https://plausible.io/api/event");
     assert_eq!(store.tracking.sinks[1].endpoint(), "https://us.i.posthog.com/batch/");
+}
+
+#[test]
+fn checkouts_by_provider() {
+    let mut config = minimal();
+    config["shopify"] = json!({"shop": "Fable-Studio.myshopify.com"});
+    config["products"][0]["checkout"] = json!({"kind": "shopify", "variant": "44012345678901"});
+    config["products"][1]["checkout"] = json!({"kind": "gumroad", "url": "https://ana.gumroad.com/l/zine"});
+    let store = check(config.clone()).expect("valid");
+    assert_eq!(
+        store.products[0].checkout,
+        super::model::Checkout::Shopify { shop: "fable-studio.myshopify.com".into(), variant: "44012345678901".into() }
+    );
+    config["shopify"] = json!({"shop": "https://fable.example/shop"});
+    config["products"][0]["checkout"] = json!({"kind": "shopify", "variant": "44-01"});
+    config["products"][1]["checkout"] = json!({"kind": "lemon_squeezy", "url": "https://ana.lemonsqueezy.com/buy/1"});
+    assert_eq!(
+        errors(config.clone()),
+        vec![
+            "shopify.shop: \"https://fable.example/shop\" is not a shop domain: write it like \"fable-studio.myshopify.com\", without https:// or a path",
+            "products[0].checkout.variant: \"44-01\" is not a Shopify variant id: it is a number, like \"44012345678901\"",
+            "products[1].checkout.url: this is not a Lemon Squeezy checkout link (expected https://<store>.lemonsqueezy.com/checkout/buy/<variant>)",
+        ]
+    );
+    config.as_object_mut().map(|o| o.remove("shopify"));
+    config["products"][0]["checkout"] = json!({"kind": "shopify", "variant": "1"});
+    config["products"][1]["checkout"] = json!({"kind": "gumroad", "url": "https://ana.example/zine"});
+    assert_eq!(
+        errors(config),
+        vec![
+            "products[0].checkout.shop: say which Shopify shop: add \"shop\" here, or a top-level \"shopify\": {\"shop\": …}",
+            "products[1].checkout.url: this is not a Gumroad checkout link (expected https://<user>.gumroad.com/l/<permalink>)",
+        ]
+    );
+}
+
+#[test]
+fn codes_stripe_would_drop_are_refused_where_they_reach_stripe() {
+    let mut config = minimal();
+    config["products"][1]["checkout"] = json!({"kind": "stripe", "url": "https://buy.stripe.com/test_8wM"});
+    config["codes"][0]["code"] = json!("ANA-10");
+    assert_eq!(
+        errors(config.clone()),
+        vec!["codes[0].code: Stripe would silently drop the code \"ANA-10\" for product \"tote\": Stripe promotion codes are letters and digits only (at most 200); rename the code or limit it with applies_to"]
+    );
+    // Limited to the Shopify mug, the code never reaches Stripe: fine.
+    config["codes"][0]["applies_to"] = json!({"products": ["mug"]});
+    assert_eq!(errors(config.clone()), Vec::<String>::new());
+    // A collection that holds the Stripe product reaches it again.
+    config["codes"][0]["applies_to"] = json!({"collections": ["all"]});
+    assert_eq!(errors(config.clone()).len(), 1);
+    config["codes"][0]["code"] = json!("ANA10");
+    assert_eq!(errors(config), Vec::<String>::new());
+}
+
+#[test]
+fn code_scopes_name_real_products_and_collections() {
+    let mut config = minimal();
+    config["codes"][0]["applies_to"] = json!({"products": ["mug", "cup"], "collections": ["kitchen"]});
+    assert_eq!(
+        errors(config.clone()),
+        vec![
+            "codes[0].applies_to.products[1]: unknown product \"cup\"",
+            "codes[0].applies_to.collections[0]: unknown collection \"kitchen\"",
+        ]
+    );
+    config["codes"][0]["applies_to"] = json!({"products": ["mug"], "collections": ["all"]});
+    let store = check(config).expect("valid");
+    assert_eq!(store.codes[0].scope.products, vec!["mug".to_owned()]);
+    assert_eq!(store.codes[0].scope.collections, vec!["all".to_owned()]);
+}
+
+#[test]
+fn drops_have_a_release_time_in_their_zone() {
+    let mut config = minimal();
+    config["products"][0]["available_at"] = json!("2026-12-05T18:00");
+    let store = check(config.clone()).expect("valid");
+    // 18:00 in Berlin (CET, UTC+1) is 17:00 UTC.
+    assert_eq!(store.products[0].available_at, Some(1_796_490_000_000));
+    config["products"][0]["time_zone"] = json!("Asia/Tokyo");
+    let store = check(config.clone()).expect("valid");
+    assert_eq!(store.products[0].available_at, Some(1_796_490_000_000 - 8 * 3_600_000));
+    config["products"][0]["available_at"] = json!("soon");
+    assert_eq!(errors(config).len(), 1);
 }

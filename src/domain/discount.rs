@@ -23,19 +23,23 @@ pub fn status(code: &Code, now: UtcMillis) -> CodeStatus {
     }
 }
 
-/// What the offer gives, in words a shopper scans: "15% off everything",
-/// "€5 off orders over €40", "Free shipping". `money` formats amounts (the browser
-/// passes its locale-aware formatter; native code passes the fallback).
-pub fn describe(offer: &Offer, money: impl Fn(&Money) -> String) -> String {
-    let (head, min) = match offer {
+/// What a code gives, in words a shopper scans: "15% off everything", "€5 off orders
+/// over €40", "15% off selected items", "Free shipping". `money` formats amounts
+/// (the browser passes its locale-aware formatter; native code passes the fallback).
+pub fn describe(code: &Code, money: impl Fn(&Money) -> String) -> String {
+    let scoped = !code.scope.products.is_empty() || !code.scope.collections.is_empty();
+    let (head, min) = match &code.offer {
         Offer::PercentOff { percent, min_subtotal } => (format!("{percent}% off"), min_subtotal),
         Offer::AmountOff { amount, min_subtotal } => (format!("{} off", money(amount)), min_subtotal),
         Offer::FreeShipping { min_subtotal } => ("Free shipping".to_owned(), min_subtotal),
     };
-    match (offer, min) {
-        (Offer::FreeShipping { .. }, Some(min)) => format!("{head} on orders over {}", money(min)),
+    let what = if scoped { "selected items" } else { "orders" };
+    match (&code.offer, min) {
+        (Offer::FreeShipping { .. }, Some(min)) => format!("{head} on {what} over {}", money(min)),
+        (Offer::FreeShipping { .. }, None) if scoped => format!("{head} on selected items"),
         (Offer::FreeShipping { .. }, None) => head,
-        (_, Some(min)) => format!("{head} orders over {}", money(min)),
+        (_, Some(min)) => format!("{head} {what} over {}", money(min)),
+        (_, None) if scoped => format!("{head} selected items"),
         (_, None) => format!("{head} everything"),
     }
 }
@@ -91,6 +95,7 @@ mod tests {
             offer: Offer::FreeShipping { min_subtotal: None },
             starts_at,
             ends_at,
+            scope: Default::default(),
         }
     }
 
@@ -110,24 +115,36 @@ mod tests {
     fn describes_each_offer() {
         let fmt = |m: &Money| m.fallback_display();
         let eur = |minor| Some(Money::new(minor, "EUR"));
-        assert_eq!(describe(&Offer::PercentOff { percent: 15, min_subtotal: None }, fmt), "15% off everything");
+        let with = |offer: Offer| Code { offer, ..code(None, None) };
+        assert_eq!(describe(&with(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt), "15% off everything");
         assert_eq!(
-            describe(&Offer::PercentOff { percent: 10, min_subtotal: eur(5000) }, fmt),
+            describe(&with(Offer::PercentOff { percent: 10, min_subtotal: eur(5000) }), fmt),
             "10% off orders over €50"
         );
         assert_eq!(
-            describe(&Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }, fmt),
+            describe(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
             "€5 off orders over €40"
         );
         assert_eq!(
-            describe(&Offer::AmountOff { amount: Money::new(1000, "JPY"), min_subtotal: None }, fmt),
+            describe(&with(Offer::AmountOff { amount: Money::new(1000, "JPY"), min_subtotal: None }), fmt),
             "¥1,000 off everything"
         );
-        assert_eq!(describe(&Offer::FreeShipping { min_subtotal: None }, fmt), "Free shipping");
+        assert_eq!(describe(&with(Offer::FreeShipping { min_subtotal: None }), fmt), "Free shipping");
         assert_eq!(
-            describe(&Offer::FreeShipping { min_subtotal: eur(2550) }, fmt),
+            describe(&with(Offer::FreeShipping { min_subtotal: eur(2550) }), fmt),
             "Free shipping on orders over €25.50"
         );
+        let scoped = |offer: Offer| Code {
+            offer,
+            scope: crate::domain::model::Scope { products: vec!["mug".into()], collections: vec![] },
+            ..code(None, None)
+        };
+        assert_eq!(describe(&scoped(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt), "15% off selected items");
+        assert_eq!(
+            describe(&scoped(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
+            "€5 off selected items over €40"
+        );
+        assert_eq!(describe(&scoped(Offer::FreeShipping { min_subtotal: None }), fmt), "Free shipping on selected items");
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub enum EventName {
     ViewPromotion,
     #[serde(rename = "select_promotion")]
     SelectPromotion,
+    #[serde(rename = "add_to_cart")]
+    AddToCart,
+    #[serde(rename = "remove_from_cart")]
+    RemoveFromCart,
     #[serde(rename = "begin_checkout")]
     BeginCheckout,
     #[serde(rename = "add_to_calendar")]
@@ -46,6 +50,8 @@ impl EventName {
             EventName::SelectItem => "select_item",
             EventName::ViewPromotion => "view_promotion",
             EventName::SelectPromotion => "select_promotion",
+            EventName::AddToCart => "add_to_cart",
+            EventName::RemoveFromCart => "remove_from_cart",
             EventName::BeginCheckout => "begin_checkout",
             EventName::AddToCalendar => "add_to_calendar",
             EventName::SelectEvent => "select_event",
@@ -62,6 +68,8 @@ impl EventName {
             EventName::SelectItem,
             EventName::ViewPromotion,
             EventName::SelectPromotion,
+            EventName::AddToCart,
+            EventName::RemoveFromCart,
             EventName::BeginCheckout,
             EventName::AddToCalendar,
             EventName::SelectEvent,
@@ -75,7 +83,7 @@ impl EventName {
     /// Events sent at once rather than after the debounce: the shopper is about to
     /// leave the page.
     pub fn is_urgent(self) -> bool {
-        matches!(self, EventName::SelectItem | EventName::BeginCheckout | EventName::OutboundClick)
+        matches!(self, EventName::SelectItem | EventName::BeginCheckout | EventName::OutboundClick | EventName::Purchase)
     }
 }
 
@@ -266,6 +274,79 @@ impl Envelope {
     }
 }
 
+/// The last checkout handoff, kept on the device (standard privacy only) so the
+/// shop's return page can report the purchase with the same click id, items and
+/// campaign. Stored as tab-separated lines rather than JSON: reading JSON back would
+/// add a deserializer to the WASM bundle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckoutRecord {
+    pub occurred_at: UtcMillis,
+    pub attribution: Attribution,
+    pub ecommerce: Ecommerce,
+    pub outbound: Outbound,
+}
+
+/// Tabs and line breaks would split a stored field.
+fn field(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+impl CheckoutRecord {
+    pub fn encode(&self) -> String {
+        let e = &self.ecommerce;
+        let mut out = format!(
+            "1\t{}\t{}\t{}\t{}\t{}\t{}\n{}",
+            self.occurred_at,
+            field(&self.outbound.click_id),
+            field(&self.outbound.destination_host),
+            field(&e.currency),
+            e.value,
+            field(e.coupon.as_deref().unwrap_or_default()),
+            self.attribution.to_stored(),
+        );
+        for i in &e.items {
+            out.push_str(&format!("\n{}\t{}\t{}\t{}", field(&i.item_id), i.price, i.quantity, field(&i.item_name)));
+        }
+        out
+    }
+
+    /// `None` for anything damaged or from another format.
+    pub fn decode(text: &str) -> Option<CheckoutRecord> {
+        let mut lines = text.split('\n');
+        let mut head = lines.next()?.split('\t');
+        if head.next()? != "1" {
+            return None;
+        }
+        let occurred_at = head.next()?.parse().ok()?;
+        let click_id = head.next()?.to_owned();
+        let destination_host = head.next()?.to_owned();
+        let currency = head.next()?.to_owned();
+        let value = head.next()?.parse().ok()?;
+        let coupon = head.next().filter(|c| !c.is_empty()).map(str::to_owned);
+        let attribution = Attribution::from_stored(lines.next()?, lines.next()?);
+        let items = lines
+            .enumerate()
+            .map(|(index, line)| {
+                let mut f = line.splitn(4, '\t');
+                Some(Item {
+                    item_id: f.next()?.to_owned(),
+                    price: f.next()?.parse().ok()?,
+                    quantity: f.next()?.parse().ok()?,
+                    item_name: f.next()?.to_owned(),
+                    index: index as u32,
+                    item_list_id: None,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(CheckoutRecord {
+            occurred_at,
+            attribution,
+            ecommerce: Ecommerce { currency, value, coupon, transaction_id: None, items },
+            outbound: Outbound { click_id, destination_host },
+        })
+    }
+}
+
 /// A UUIDv7 (RFC 9562) from a millisecond timestamp and 10 random bytes. The caller
 /// supplies the randomness (the browser's `crypto.getRandomValues`), which keeps a
 /// random-number crate out of the bundle and makes this testable.
@@ -362,7 +443,14 @@ pub(crate) mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in [EventName::PageView, EventName::Purchase, EventName::SelectEvent, EventName::AddToCalendar] {
+        for name in [
+            EventName::PageView,
+            EventName::Purchase,
+            EventName::SelectEvent,
+            EventName::AddToCalendar,
+            EventName::AddToCart,
+            EventName::RemoveFromCart,
+        ] {
             assert_eq!(EventName::parse(name.as_str()), Some(name));
             assert_eq!(miniserde::json::to_string(&name), format!("\"{}\"", name.as_str()));
         }
@@ -373,9 +461,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn checkout_records_round_trip_and_refuse_damage() {
+        let sample = sample();
+        let record = CheckoutRecord {
+            occurred_at: sample.occurred_at,
+            attribution: Attribution { referrer_host: Some("www.tiktok.com".into()), ..sample.attribution.clone() },
+            ecommerce: Ecommerce { coupon: Some("A\tB".into()), ..sample.ecommerce.clone().expect("ecommerce") },
+            outbound: Outbound { click_id: "c1".into(), destination_host: "fable.example".into() },
+        };
+        let text = record.encode();
+        let back = CheckoutRecord::decode(&text).expect("decodes");
+        assert_eq!(back.ecommerce.coupon.as_deref(), Some("A B"), "a tab cannot split a field");
+        // The list an item was picked from is the begin_checkout's business, not kept.
+        let mut expected = record.clone();
+        expected.ecommerce.coupon = Some("A B".into());
+        expected.ecommerce.items.iter_mut().for_each(|i| i.item_list_id = None);
+        assert_eq!(back, expected);
+        assert_eq!(CheckoutRecord::decode(""), None);
+        assert_eq!(CheckoutRecord::decode(&text.replacen('1', "2", 1)), None);
+        assert_eq!(CheckoutRecord::decode(&format!("{text}\nbroken")), None);
+        assert_eq!(CheckoutRecord::decode(&text[..text.len() / 3]), None);
+    }
+
+    #[test]
     fn urgent_events_are_the_ones_before_leaving() {
         assert!(EventName::BeginCheckout.is_urgent());
         assert!(EventName::SelectItem.is_urgent());
+        assert!(EventName::Purchase.is_urgent(), "the return page may be closed at once");
         assert!(!EventName::PageView.is_urgent());
+        assert!(!EventName::AddToCart.is_urgent());
     }
 }

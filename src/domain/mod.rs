@@ -1,6 +1,7 @@
 //! Plain Rust rules with no browser calls, tested natively with `cargo test`.
 
 pub mod attribution;
+pub mod cart;
 pub mod checkout;
 pub mod delivery;
 pub mod discount;

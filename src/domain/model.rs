@@ -135,6 +135,27 @@ pub struct Code {
     pub offer: Offer,
     pub starts_at: Option<UtcMillis>,
     pub ends_at: Option<UtcMillis>,
+    /// Which products the code covers; the default (both lists empty) is everything.
+    pub scope: Scope,
+}
+
+/// Which cart lines a code counts: the products named, plus every product of the
+/// collections named. Empty lists on both sides mean the whole cart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    pub products: Vec<String>,
+    pub collections: Vec<String>,
+}
+
+impl Scope {
+    pub fn covers(&self, product_id: &str, collections: &[Collection]) -> bool {
+        (self.products.is_empty() && self.collections.is_empty())
+            || self.products.iter().any(|p| p == product_id)
+            || collections
+                .iter()
+                .filter(|c| self.collections.contains(&c.id))
+                .any(|c| c.products.iter().any(|p| p == product_id))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -197,12 +218,74 @@ pub struct Product {
     pub images: Vec<Image>,
     pub badges: Vec<Badge>,
     pub disclosure: Option<Disclosure>,
-    pub checkout_url: String,
+    pub checkout: Checkout,
+    /// A drop: the product shows before this instant but can't be bought until it.
+    pub available_at: Option<UtcMillis>,
 }
 
 impl Product {
     pub fn is_sold_out(&self) -> bool {
         self.badges.contains(&Badge::SoldOut)
+    }
+
+    /// A drop whose release time has not come.
+    pub fn is_upcoming(&self, now: UtcMillis) -> bool {
+        self.available_at.is_some_and(|at| now < at)
+    }
+}
+
+/// Where a product is bought, which decides how its checkout link is built and
+/// whether it can share a cart (see `domain::checkout` for the links).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checkout {
+    /// A variant in a Shopify shop (`shop` is its domain). Products of one shop share
+    /// a cart, which checks out as one cart permalink.
+    Shopify { shop: String, variant: String },
+    /// A Stripe Payment Link (one product per link).
+    Stripe { url: String },
+    /// A Lemon Squeezy checkout link (`…/checkout/buy/<variant>`).
+    LemonSqueezy { url: String },
+    /// A Gumroad product link (`…/l/<permalink>`).
+    Gumroad { url: String },
+    /// Any other shop page.
+    Link { url: String },
+}
+
+impl Checkout {
+    /// The shop whose cart this product can join; `None` for one-product links,
+    /// which are bought straight away.
+    pub fn cart_shop(&self) -> Option<&str> {
+        match self {
+            Checkout::Shopify { shop, .. } => Some(shop),
+            _ => None,
+        }
+    }
+
+    /// The host the shopper is sent to.
+    pub fn host(&self) -> String {
+        match self {
+            Checkout::Shopify { shop, .. } => shop.clone(),
+            Checkout::Stripe { url } | Checkout::LemonSqueezy { url } | Checkout::Gumroad { url } | Checkout::Link { url } => {
+                crate::domain::attribution::referrer_host(url).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The link without anything of the shopper's: what a Buy link shows before the
+    /// tap adds the click id, code and campaign.
+    pub fn base_url(&self) -> String {
+        match self {
+            Checkout::Shopify { shop, variant } => format!("https://{shop}/cart/{variant}:1"),
+            Checkout::Stripe { url } | Checkout::LemonSqueezy { url } | Checkout::Gumroad { url } | Checkout::Link { url } => {
+                url.clone()
+            }
+        }
+    }
+
+    /// Whether the shop takes a discount code through the link.
+    pub fn takes_code(&self) -> bool {
+        !matches!(self, Checkout::Link { .. })
     }
 }
 

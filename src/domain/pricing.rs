@@ -15,6 +15,8 @@
 
 use crate::domain::discount::{self, CodeStatus};
 use crate::domain::model::{Code, Collection, Offer, UtcMillis};
+#[cfg(test)]
+use crate::domain::model::Scope;
 use crate::domain::money::Money;
 use std::fmt;
 
@@ -29,24 +31,6 @@ pub struct Line {
 impl Line {
     fn total(&self) -> i64 {
         self.unit_price.minor.saturating_mul(i64::from(self.quantity))
-    }
-}
-
-/// Which lines a code counts. Empty lists on both sides mean the whole cart.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Scope {
-    pub products: Vec<String>,
-    pub collections: Vec<String>,
-}
-
-impl Scope {
-    fn covers(&self, product_id: &str, collections: &[Collection]) -> bool {
-        (self.products.is_empty() && self.collections.is_empty())
-            || self.products.iter().any(|p| p == product_id)
-            || collections
-                .iter()
-                .filter(|c| self.collections.contains(&c.id))
-                .any(|c| c.products.iter().any(|p| p == product_id))
     }
 }
 
@@ -92,17 +76,20 @@ impl fmt::Display for NotApplied {
     }
 }
 
-/// `value × percent / 100`, rounded half away from zero.
+/// `value × percent / 100`, rounded half away from zero. In i64 (i128 division
+/// would add its runtime helpers to the WASM bundle); only amounts beyond 92
+/// quadrillion minor units saturate.
 pub fn percent_of(value: i64, percent: u8) -> i64 {
-    let scaled = i128::from(value) * i128::from(percent);
-    let rounded = if scaled >= 0 { (scaled + 50) / 100 } else { (scaled - 50) / 100 };
-    rounded as i64
+    if percent >= 100 {
+        return value;
+    }
+    let scaled = value.saturating_mul(i64::from(percent));
+    if scaled >= 0 { scaled.saturating_add(50) / 100 } else { scaled.saturating_sub(50) / 100 }
 }
 
 /// Applies `code` to `lines` at `now`.
 pub fn apply(
     code: &Code,
-    scope: &Scope,
     lines: &[Line],
     collections: &[Collection],
     now: UtcMillis,
@@ -120,7 +107,7 @@ pub fn apply(
     let subtotal: i64 = lines.iter().map(Line::total).fold(0, i64::saturating_add);
     let eligible: i64 = lines
         .iter()
-        .filter(|l| scope.covers(&l.product_id, collections))
+        .filter(|l| code.scope.covers(&l.product_id, collections))
         .map(Line::total)
         .fold(0, i64::saturating_add);
     if eligible == 0 {
@@ -159,7 +146,11 @@ mod tests {
     use super::*;
 
     fn code(offer: Offer, starts_at: Option<i64>, ends_at: Option<i64>) -> Code {
-        Code { id: "c".into(), code: "C".into(), brand: "B".into(), offer, starts_at, ends_at }
+        Code { id: "c".into(), code: "C".into(), brand: "B".into(), offer, starts_at, ends_at, scope: Scope::default() }
+    }
+
+    fn scoped(offer: Offer, scope: &Scope) -> Code {
+        Code { scope: scope.clone(), ..code(offer, None, None) }
     }
 
     fn line(id: &str, minor: i64, currency: &str, quantity: u32) -> Line {
@@ -184,17 +175,17 @@ mod tests {
         assert_eq!(percent_of(i64::MAX, 100), i64::MAX);
         // Three lines of €0.03 at 50 %: per line would round to 3 × 2 = 6; once is 5.
         let lines = vec![line("a", 3, "EUR", 1), line("b", 3, "EUR", 1), line("c", 3, "EUR", 1)];
-        let applied = apply(&code(percent(50), None, None), &Scope::default(), &lines, &[], 0).expect("applies");
+        let applied = apply(&code(percent(50), None, None), &lines, &[], 0).expect("applies");
         assert_eq!(applied.discount, Money::new(5, "EUR"));
         assert_eq!(applied.total, Money::new(4, "EUR"));
     }
 
     #[test]
     fn zero_decimal_currencies_round_to_whole_yen() {
-        let applied = apply(&code(percent(15), None, None), &Scope::default(), &[line("w", 3800, "JPY", 1)], &[], 0)
+        let applied = apply(&code(percent(15), None, None), &[line("w", 3800, "JPY", 1)], &[], 0)
             .expect("applies");
         assert_eq!(applied.discount, Money::new(570, "JPY"));
-        let applied = apply(&code(percent(15), None, None), &Scope::default(), &[line("w", 99, "JPY", 1)], &[], 0)
+        let applied = apply(&code(percent(15), None, None), &[line("w", 99, "JPY", 1)], &[], 0)
             .expect("applies");
         assert_eq!(applied.discount, Money::new(15, "JPY")); // 14.85 → 15
     }
@@ -202,12 +193,12 @@ mod tests {
     #[test]
     fn fixed_amounts_never_exceed_what_they_cover() {
         let off = Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: None };
-        let applied = apply(&code(off.clone(), None, None), &Scope::default(), &[line("m", 300, "EUR", 1)], &[], 0)
+        let applied = apply(&code(off.clone(), None, None), &[line("m", 300, "EUR", 1)], &[], 0)
             .expect("applies");
         assert_eq!((applied.discount.minor, applied.total.minor), (300, 0));
         let usd = Offer::AmountOff { amount: Money::new(500, "USD"), min_subtotal: None };
         assert_eq!(
-            apply(&code(usd, None, None), &Scope::default(), &[line("m", 3000, "EUR", 1)], &[], 0),
+            apply(&code(usd, None, None), &[line("m", 3000, "EUR", 1)], &[], 0),
             Err(NotApplied::CurrencyMismatch)
         );
     }
@@ -217,7 +208,7 @@ mod tests {
         let off = Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: Some(Money::new(4000, "EUR")) };
         let scope = Scope { products: vec![], collections: vec!["kitchen".into()] };
         let lines = vec![line("mug", 3200, "EUR", 1), line("tote", 3900, "EUR", 1)];
-        let result = apply(&code(off.clone(), None, None), &scope, &lines, &collections(), 0);
+        let result = apply(&scoped(off.clone(), &scope), &lines, &collections(), 0);
         assert_eq!(
             result,
             Err(NotApplied::BelowMinimum { minimum: Money::new(4000, "EUR"), missing: Money::new(800, "EUR") })
@@ -227,7 +218,7 @@ mod tests {
             "This code needs €40 of eligible items: add €8 more."
         );
         let lines = vec![line("mug", 3200, "EUR", 2), line("tote", 3900, "EUR", 1)];
-        let applied = apply(&code(off, None, None), &scope, &lines, &collections(), 0).expect("applies");
+        let applied = apply(&scoped(off, &scope), &lines, &collections(), 0).expect("applies");
         assert_eq!((applied.subtotal.minor, applied.discount.minor, applied.total.minor), (10300, 500, 9800));
     }
 
@@ -235,33 +226,33 @@ mod tests {
     fn scope_by_product_or_collection() {
         let lines = vec![line("mug", 1000, "EUR", 1), line("tote", 2000, "EUR", 1)];
         let by_product = Scope { products: vec!["tote".into()], collections: vec![] };
-        let applied = apply(&code(percent(10), None, None), &by_product, &lines, &collections(), 0).expect("applies");
+        let applied = apply(&scoped(percent(10), &by_product), &lines, &collections(), 0).expect("applies");
         assert_eq!(applied.discount.minor, 200);
         let by_collection = Scope { products: vec![], collections: vec!["kitchen".into()] };
-        let applied = apply(&code(percent(10), None, None), &by_collection, &lines, &collections(), 0).expect("applies");
+        let applied = apply(&scoped(percent(10), &by_collection), &lines, &collections(), 0).expect("applies");
         assert_eq!(applied.discount.minor, 100);
         let nothing = Scope { products: vec!["lamp".into()], collections: vec![] };
-        assert_eq!(apply(&code(percent(10), None, None), &nothing, &lines, &collections(), 0), Err(NotApplied::NothingInScope));
+        assert_eq!(apply(&scoped(percent(10), &nothing), &lines, &collections(), 0), Err(NotApplied::NothingInScope));
     }
 
     #[test]
     fn start_and_end_boundaries() {
         let c = code(percent(10), Some(100), Some(200));
         let lines = [line("m", 1000, "EUR", 1)];
-        assert_eq!(apply(&c, &Scope::default(), &lines, &[], 99), Err(NotApplied::NotStarted));
-        assert!(apply(&c, &Scope::default(), &lines, &[], 100).is_ok());
-        assert!(apply(&c, &Scope::default(), &lines, &[], 199).is_ok());
-        assert_eq!(apply(&c, &Scope::default(), &lines, &[], 200), Err(NotApplied::Ended));
+        assert_eq!(apply(&c, &lines, &[], 99), Err(NotApplied::NotStarted));
+        assert!(apply(&c, &lines, &[], 100).is_ok());
+        assert!(apply(&c, &lines, &[], 199).is_ok());
+        assert_eq!(apply(&c, &lines, &[], 200), Err(NotApplied::Ended));
     }
 
     #[test]
     fn free_shipping_and_mixed_or_empty_carts() {
         let free = Offer::FreeShipping { min_subtotal: None };
-        let applied = apply(&code(free, None, None), &Scope::default(), &[line("m", 1000, "EUR", 2)], &[], 0).expect("applies");
+        let applied = apply(&code(free, None, None), &[line("m", 1000, "EUR", 2)], &[], 0).expect("applies");
         assert!(applied.free_shipping);
         assert_eq!((applied.discount.minor, applied.total.minor), (0, 2000));
-        assert_eq!(apply(&code(percent(10), None, None), &Scope::default(), &[], &[], 0), Err(NotApplied::EmptyCart));
+        assert_eq!(apply(&code(percent(10), None, None), &[], &[], 0), Err(NotApplied::EmptyCart));
         let mixed = [line("m", 1000, "EUR", 1), line("w", 3800, "JPY", 1)];
-        assert_eq!(apply(&code(percent(10), None, None), &Scope::default(), &mixed, &[], 0), Err(NotApplied::CurrencyMismatch));
+        assert_eq!(apply(&code(percent(10), None, None), &mixed, &[], 0), Err(NotApplied::CurrencyMismatch));
     }
 }

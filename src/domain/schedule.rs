@@ -28,7 +28,10 @@ pub fn visible(popups: &[Popup], now: UtcMillis) -> Vec<(&Popup, PopupStatus)> {
         .map(|p| (p, status(p, now)))
         .filter(|(_, s)| *s != PopupStatus::Past)
         .collect();
-    shown.sort_by_key(|(p, s)| (*s != PopupStatus::LiveNow, p.starts_at));
+    // Unstable sort (smaller in the bundle); the id breaks ties so the order is still fixed.
+    shown.sort_unstable_by(|(a, sa), (b, sb)| {
+        (*sa != PopupStatus::LiveNow, a.starts_at, &a.id).cmp(&(*sb != PopupStatus::LiveNow, b.starts_at, &b.id))
+    });
     shown
 }
 

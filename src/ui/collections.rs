@@ -1,6 +1,7 @@
 //! Curated collections and the product cards inside them.
 
 use crate::domain::model::{Product, Storefront};
+use crate::ui::cart::{cart_control, code_saving};
 use crate::ui::{platform, text, tracking, Shop, Shopper};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
@@ -10,7 +11,7 @@ const EAGER_IMAGES: usize = 2;
 
 #[component]
 pub fn Collections() -> impl IntoView {
-    let class = style_sheet!("style/components/collections.css");
+    let class = collections_css();
     let shop = expect_context::<Shop>();
     let store = shop.0.clone();
     let mut index = 0;
@@ -44,7 +45,7 @@ pub fn Collections() -> impl IntoView {
             view! { class = class,
                 <section class="collection" aria-labelledby=labelled_by node_ref=section>
                     <h2 id=title_id class="section-title">{collection.title.clone()}</h2>
-                    {collection.description.clone().map(|d| view! { class = class, <p class="collection-description">{d}</p> })}
+                    <p class="collection-description" hidden=collection.description.is_none()>{collection.description.clone()}</p>
                     <ul class="card-list product-grid">{cards}</ul>
                 </section>
             }
@@ -64,10 +65,9 @@ pub fn product_href(product: &Product) -> String {
 
 #[component]
 pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) -> impl IntoView {
-    let class = style_sheet!("style/components/collections.css");
+    let class = collections_css();
     let image = product.images.first().cloned();
     let href = product_href(&product);
-    let buy_label = format!("Buy {}", product.title);
     let (selected, selected_list) = (product.clone(), list_id.clone());
     let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,
@@ -81,54 +81,47 @@ pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) ->
             </a>
             <Badges product=product.clone()/>
             <Price product=product.clone()/>
-            <BuyButton product=product label=buy_label list_id=Some(list_id) index=index/>
+            {code_saving(product.clone())}
+            {cart_control(product, Some(list_id), index, false)}
         </li>
     }
+    // Type-erased: the home page repeats this card, and a concrete type would be
+    // inlined into the page's own (large) build and update code.
+    .into_any()
 }
 
 #[component]
 pub fn Badges(product: Product) -> impl IntoView {
-    let class = style_sheet!("style/components/badges.css");
+    let class = badges_css();
     let badges = product.badges.iter().map(|b| {
         let kind = format!("badge badge-{}", b.label().to_lowercase().replace(' ', "-"));
         view! { class = class, <li class=kind>{b.label()}</li> }
     });
-    let disclosure = product.disclosure.map(|d| view! { class = class, <li class="badge badge-disclosure">{d.label()}</li> });
-    (!product.badges.is_empty() || product.disclosure.is_some()).then(|| {
-        view! { class = class, <ul class="badges" aria-label="Labels">{badges.collect_view()}{disclosure}</ul> }
-    })
+    let disclosure = product.disclosure.map(|d| d.label());
+    let empty = product.badges.is_empty() && disclosure.is_none();
+    view! { class = class,
+        <ul class="badges" aria-label="Labels" hidden=empty>
+            {badges.collect_view()}
+            <li class="badge badge-disclosure" hidden=disclosure.is_none()>{disclosure}</li>
+        </ul>
+    }
 }
 
 #[component]
 pub fn Price(product: Product) -> impl IntoView {
-    let class = style_sheet!("style/components/badges.css");
+    let class = badges_css();
     let shopper = expect_context::<Shopper>();
-    let price = product.price.clone();
-    let compare_at = product.compare_at.clone();
-    view! { class = class,
-        <p class="price">
-            <span class="now">{move || text::money(&price, shopper.0.get().as_ref())}</span>
-            {compare_at.map(|was| view! { class = class,
-                <s class="was"><span class="sr-only">"was "</span>{move || text::money(&was, shopper.0.get().as_ref())}</s>
-            })}
-        </p>
-    }
-}
-
-/// A real `<a href>` to the shop: the tap is tracked on the way out, never delayed.
-#[component]
-pub fn BuyButton(product: Product, label: String, list_id: Option<String>, index: u32) -> impl IntoView {
-    let class = style_sheet!("style/components/badges.css");
-    if product.is_sold_out() {
-        view! { class = class, <span class="buy sold-out">"Sold out"</span> }.into_any()
-    } else {
-        let href = product.checkout_url.clone();
-        let rel = shop_rel(&product);
-        let buy = move |ev: leptos::ev::MouseEvent| tracking::begin_checkout(&ev, &product, list_id.as_deref(), index);
+    let no_was = product.compare_at.is_none();
+    let amounts = move || {
+        let locale = shopper.0.get();
+        let was = product.compare_at.as_ref().map(|was| text::money(was, locale.as_ref()));
         view! { class = class,
-            <a class="buy" href=href rel=rel aria-label=label on:click=buy>"Buy"</a>
+            <span class="now">{text::money(&product.price, locale.as_ref())}</span>
+            <s class="was" hidden=no_was><span class="sr-only">"was "</span>{was}</s>
         }
-        .into_any()
+    };
+    view! { class = class,
+        <p class="price">{amounts}</p>
     }
 }
 
@@ -140,4 +133,16 @@ pub fn collections_of<'a>(store: &'a Storefront, product_id: &str) -> Vec<&'a st
         .filter(|c| c.products.iter().any(|p| p == product_id))
         .map(|c| c.title.as_str())
         .collect()
+}
+
+/// The class scoping `style/components/collections.css`: one `style_sheet!` call per sheet,
+/// since every call adds the whole sheet to the built CSS.
+fn collections_css() -> &'static str {
+    style_sheet!("style/components/collections.css")
+}
+
+/// The class scoping `style/components/badges.css`: one `style_sheet!` call per sheet,
+/// since every call adds the whole sheet to the built CSS.
+fn badges_css() -> &'static str {
+    style_sheet!("style/components/badges.css")
 }

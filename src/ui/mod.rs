@@ -1,5 +1,6 @@
 //! The Leptos components: thin views over the `domain` rules.
 
+mod cart;
 mod codes;
 mod collections;
 mod icons;
@@ -56,6 +57,7 @@ fn Storefront(store: Storefront, path: String) -> impl IntoView {
     provide_context(Shop(store.clone()));
     provide_context(clock);
     provide_context(shopper);
+    cart::provide(store.clone());
     Effect::new(move |_| {
         shopper.0.set(platform::shopper_locale());
         clock.0.set(platform::now());
@@ -79,6 +81,8 @@ fn Storefront(store: Storefront, path: String) -> impl IntoView {
         }
         let page_title = match &current {
             Route::Product(id) => store.product(id).map(|p| format!("{} · {}", p.title, store.creator.name)),
+            Route::Cart => Some(format!("Your cart · {}", store.creator.name)),
+            Route::Thanks => Some(format!("Thank you · {}", store.creator.name)),
             _ => None,
         };
         platform::set_title(page_title.as_deref().unwrap_or(&title));
@@ -87,10 +91,15 @@ fn Storefront(store: Storefront, path: String) -> impl IntoView {
         }
         current
     });
-    move || match route.get() {
-        Route::Home => view! { <Home/> }.into_any(),
-        Route::Product(id) => view! { <product_page::ProductPage id=id/> }.into_any(),
-        Route::NotFound => view! { <NotFound/> }.into_any(),
+    view! {
+        {move || match route.get() {
+            Route::Home => view! { <Home/> }.into_any(),
+            Route::Product(id) => view! { <product_page::ProductPage id=id/> }.into_any(),
+            Route::Cart => cart::cart_page().into_any(),
+            Route::Thanks => cart::thanks_page().into_any(),
+            Route::NotFound => view! { <NotFound/> }.into_any(),
+        }}
+        {cart::cart_bar(route)}
     }
 }
 

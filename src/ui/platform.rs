@@ -65,11 +65,7 @@ mod browser {
             .and_then(|d| d.get_element_by_id(crate::ui::DATA_ELEMENT_ID))
             .ok_or(DataError::Missing)?;
         let text = element.text_content().unwrap_or_default();
-        // `atob` yields one char per byte (0–255).
-        let binary = window
-            .atob(text.trim())
-            .map_err(|_| DataError::Unreadable("not base64".to_owned()))?;
-        let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
+        let bytes = crate::domain::embed::from_text(&text);
         crate::domain::embed::decode(&bytes).map_err(|e| DataError::Unreadable(e.to_string()))
     }
 

@@ -1,8 +1,9 @@
 //! One product on its own shareable page, `/p/<id>/`.
 
-use crate::ui::collections::{collections_of, shop_rel, Badges, Price};
+use crate::ui::cart::{cart_control, code_saving};
+use crate::ui::collections::{collections_of, Badges, Price};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::{tracking, Shop};
+use crate::ui::Shop;
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 
@@ -36,18 +37,6 @@ pub fn ProductPage(id: String) -> impl IntoView {
             })
             .collect_view();
         let part_of = collections_of(&store, &product.id).join(", ");
-        let buy = if product.is_sold_out() {
-            view! { class = class, <p class="sold-out-note">"Sold out for now."</p> }.into_any()
-        } else {
-            let bought = product.clone();
-            let buy = move |ev: leptos::ev::MouseEvent| tracking::begin_checkout(&ev, &bought, None, 0);
-            view! { class = class,
-                <a class="button primary buy-wide" href=product.checkout_url.clone() rel=shop_rel(&product) on:click=buy>
-                    <Icon glyph=Glyph::Bag/> "Buy from the shop"
-                </a>
-            }
-            .into_any()
-        };
         view! { class = class,
             <main class="page detail" id="main">
                 <nav class="detail-nav" aria-label="Back">
@@ -58,8 +47,9 @@ pub fn ProductPage(id: String) -> impl IntoView {
                 <div class="info">
                     <h1 class="detail-title">{product.title.clone()}</h1>
                     <Price product=product.clone()/>
+                    {code_saving(product.clone())}
                     <Badges product=product.clone()/>
-                    {buy}
+                    {cart_control(product.clone(), None, 0, true)}
                     <p class="description">{product.description.clone()}</p>
                     {(!part_of.is_empty()).then(|| view! { class = class, <p class="part-of">"In " {part_of}</p> })}
                 </div>

@@ -27,16 +27,13 @@ pub fn Profile() -> impl IntoView {
             }
         })
         .collect_view();
-    let disclosure = (!creator.disclosure.is_empty()).then(|| {
-        view! { class = class, <p class="disclosure">{creator.disclosure.clone()}</p> }
-    });
     view! { class = class,
         <header class="profile">
             <img class="avatar" src=creator.avatar.url() alt=creator.avatar.alt.clone() width="96" height="96"/>
             <h1 class="name">{creator.name.clone()}</h1>
             <p class="handle">{creator.handle.clone()}</p>
             <p class="bio">{creator.bio.clone()}</p>
-            {disclosure}
+            <p class="disclosure" hidden=creator.disclosure.is_empty()>{creator.disclosure.clone()}</p>
             <ul class="socials" aria-label="Social links">{links}</ul>
         </header>
     }

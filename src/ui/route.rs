@@ -1,4 +1,4 @@
-//! The storefront's two pages and the paths that reach them.
+//! The storefront's pages and the paths that reach them.
 //!
 //! Written here instead of using `leptos_router`: with two routes, the router cost
 //! about 18 KB brotli of WASM (measured), more than 10 % of the page budget. The
@@ -10,6 +10,10 @@ pub enum Route {
     Home,
     /// `/p/<id>/`: one product.
     Product(String),
+    /// `/cart/`: the cart and its checkout link.
+    Cart,
+    /// `/thanks/`: where a shop sends the shopper after paying.
+    Thanks,
     NotFound,
 }
 
@@ -22,6 +26,8 @@ impl Route {
         match segments.as_slice() {
             [] => Route::Home,
             ["p", id] => Route::Product((*id).to_owned()),
+            ["cart"] => Route::Cart,
+            ["thanks"] => Route::Thanks,
             _ => Route::NotFound,
         }
     }
@@ -31,6 +37,8 @@ impl Route {
         match self {
             Route::Home | Route::NotFound => "/".to_owned(),
             Route::Product(id) => format!("/p/{id}/"),
+            Route::Cart => "/cart/".to_owned(),
+            Route::Thanks => "/thanks/".to_owned(),
         }
     }
 }
@@ -50,11 +58,13 @@ mod tests {
         assert_eq!(Route::from_path("/p/"), Route::NotFound);
         assert_eq!(Route::from_path("/p/mug/extra"), Route::NotFound);
         assert_eq!(Route::from_path("/calendar/x.ics"), Route::NotFound);
+        assert_eq!(Route::from_path("/cart"), Route::Cart);
+        assert_eq!(Route::from_path("/thanks/index.html"), Route::Thanks);
     }
 
     #[test]
     fn paths_round_trip() {
-        for route in [Route::Home, Route::Product("tote".into())] {
+        for route in [Route::Home, Route::Product("tote".into()), Route::Cart, Route::Thanks] {
             assert_eq!(Route::from_path(&route.path()), route);
         }
     }

@@ -15,7 +15,7 @@ use crate::domain::delivery::{
     self, Outbox, Outcome, Queued, KEEPALIVE_FETCH_MAX_BYTES, KEEPALIVE_MAX_BYTES, MEMORY_LIMITS, STORED_LIMITS,
 };
 use crate::domain::events::{
-    uuid_v7, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject,
+    uuid_v7, CheckoutRecord, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject,
     SCHEMA_VERSION,
 };
 use crate::domain::checkout;
@@ -42,6 +42,14 @@ const LEASE_MS: i64 = 15_000;
 
 const ATTRIBUTION_KEY: &str = "linkshelf:attribution";
 const LEASE_KEY: &str = "linkshelf:lease";
+/// The last checkout handoff (its `begin_checkout` envelope), for the return page.
+const CHECKOUT_KEY: &str = "linkshelf:checkout";
+/// Order ids whose `purchase` this device already sent, newest last.
+const PURCHASES_KEY: &str = "linkshelf:purchases";
+const PURCHASES_KEPT: usize = 20;
+/// A handoff older than this is not joined to a return (the shopper came back
+/// another way).
+const CHECKOUT_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// What a component reports; the tracker adds everything else.
 #[derive(Clone, Debug, Default)]
@@ -49,6 +57,9 @@ pub struct EventSpec {
     pub subject: Subject,
     pub ecommerce: Option<Ecommerce>,
     pub outbound: Option<Outbound>,
+    /// The campaign to report instead of this visit's (a purchase reports the
+    /// visit that led to the checkout).
+    pub attribution: Option<Attribution>,
 }
 
 struct SinkState {
@@ -100,13 +111,27 @@ pub fn click_id() -> String {
     new_id()
 }
 
+/// Whether this visit may keep anything on the device (outbox, cart, the last
+/// checkout): only when the creator chose `standard` privacy and the shopper has not
+/// objected (Global Privacy Control, Do Not Track).
+pub fn may_store(store: &Storefront) -> bool {
+    store.tracking.privacy == Privacy::Standard && !platform::privacy_signal()
+}
+
+/// The campaign this visit came from, for checkout links (also without sinks).
+pub fn current_attribution() -> Attribution {
+    with(|t| t.attribution.clone()).unwrap_or_else(|| {
+        let (search, referrer) = platform::landing();
+        attribution::from_landing(&search, &referrer)
+    })
+}
+
 /// Starts tracking for this page load. Does nothing without sinks.
 pub fn start(store: &Storefront, path: &str) {
     if store.tracking.sinks.is_empty() {
         return;
     }
-    // Device storage only when the creator chose it and the shopper has not objected.
-    let persist = store.tracking.privacy == Privacy::Standard && !platform::privacy_signal();
+    let persist = may_store(store);
     let (search, referrer) = platform::landing();
     let landing = attribution::from_landing(&search, &referrer);
     let attribution: Attribution = if persist {
@@ -172,8 +197,13 @@ pub fn set_path(path: &str) {
 
 /// Queues one event. Never blocks; urgent events start sending at once.
 pub fn track(name: EventName, spec: EventSpec) {
+    track_event(name, spec);
+}
+
+/// [`track`], returning the event as queued (`None` when tracking is off).
+fn track_event(name: EventName, spec: EventSpec) -> Option<Envelope> {
     let urgent = name.is_urgent();
-    let waiting = with(|t| {
+    let queued = with(|t| {
         let envelope = Envelope {
             v: SCHEMA_VERSION,
             event_id: new_id(),
@@ -183,7 +213,7 @@ pub fn track(name: EventName, spec: EventSpec) {
             page_load_id: t.page_load_id.clone(),
             seq: t.seq,
             creator_id: t.creator_id.clone(),
-            attribution: t.attribution.clone(),
+            attribution: spec.attribution.unwrap_or_else(|| t.attribution.clone()),
             context: t.context.clone(),
             subject: spec.subject,
             ecommerce: spec.ecommerce,
@@ -208,14 +238,15 @@ pub fn track(name: EventName, spec: EventSpec) {
             waiting = waiting.max(s.outbox.events.len());
         }
         t.dirty = persist;
-        waiting
+        (waiting, envelope)
     });
     schedule_save();
-    match waiting {
-        Some(n) if urgent || n >= BATCH_TRIGGER => flush(),
+    match &queued {
+        Some((n, _)) if urgent || *n >= BATCH_TRIGGER => flush(),
         Some(_) => schedule_flush(DEBOUNCE_MS),
         None => {}
     }
+    queued.map(|(_, envelope)| envelope)
 }
 
 fn first_time(seen: &mut Vec<String>, id: &str) -> bool {
@@ -263,23 +294,88 @@ pub fn item(product: &Product, list_id: Option<&str>, index: u32) -> Ecommerce {
 /// `select_item`: a product card was opened.
 pub fn select_item(product: &Product, list_id: Option<&str>, index: u32) {
     let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
-    track(EventName::SelectItem, EventSpec { subject, ecommerce: Some(item(product, list_id, index)), outbound: None });
+    track(EventName::SelectItem, EventSpec { subject, ecommerce: Some(item(product, list_id, index)), ..Default::default() });
 }
 
-/// `begin_checkout` on a Buy tap: a fresh click id goes into the link the browser is
-/// about to follow and into the event. The click is never stopped or delayed.
-pub fn begin_checkout(event: &leptos::ev::MouseEvent, product: &Product, list_id: Option<&str>, index: u32) {
+/// `add_to_cart` (`change` > 0) or `remove_from_cart`, for `change` of `product`.
+pub fn cart_changed(product: &Product, change: i32) {
+    let name = if change > 0 { EventName::AddToCart } else { EventName::RemoveFromCart };
+    let mut ecommerce = item(product, None, 0);
+    let quantity = change.unsigned_abs();
+    ecommerce.value = product.price.minor.saturating_mul(i64::from(quantity));
+    if let Some(line) = ecommerce.items.first_mut() {
+        line.quantity = quantity;
+    }
+    track(name, EventSpec { ecommerce: Some(ecommerce), ..Default::default() });
+}
+
+/// `begin_checkout` on a checkout tap: a fresh click id goes into the link the
+/// browser is about to follow (`link` builds it from the click id) and into the
+/// event. The click is never stopped or delayed. Under `standard` privacy the event
+/// is also kept as "the last checkout", so the shop's return page can report the
+/// purchase with the same click id and campaign.
+pub fn begin_checkout(event: &leptos::ev::MouseEvent, link: &dyn Fn(&str, &Attribution) -> String, host: String, ecommerce: Ecommerce, list_id: Option<&str>) {
     let click_id = click_id();
-    platform::retarget_link(event, &checkout::with_click_id(&product.checkout_url, &click_id));
-    let outbound = Outbound { click_id, destination_host: checkout::host(&product.checkout_url) };
+    platform::retarget_link(event, &link(&click_id, &current_attribution()));
+    let outbound = Outbound { click_id, destination_host: host };
     let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
-    track(EventName::BeginCheckout, EventSpec { subject, ecommerce: Some(item(product, list_id, index)), outbound: Some(outbound) });
+    let spec = EventSpec { subject, ecommerce: Some(ecommerce), outbound: Some(outbound), attribution: None };
+    if let Some(envelope) = track_event(EventName::BeginCheckout, spec) {
+        if let (Some(true), Some(ecommerce), Some(outbound)) = (with(|t| t.persist), envelope.ecommerce, envelope.outbound) {
+            let record = CheckoutRecord { occurred_at: envelope.occurred_at, attribution: envelope.attribution, ecommerce, outbound };
+            platform::storage_set(StorageKind::Local, CHECKOUT_KEY, &record.encode());
+        }
+    }
+}
+
+/// What the return page did about an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PurchaseOutcome {
+    /// `purchase` queued, joined to this device's last checkout.
+    Sent,
+    /// This device already reported this order (a reload, or back).
+    AlreadySent,
+    /// No checkout on this device to join it to (strict privacy, another browser, or
+    /// tracking off): nothing is sent; the shop's webhook reports the order.
+    NotJoined,
+}
+
+/// Reports `order_id` as a `purchase`, at most once per device. The browser can't
+/// prove a purchase, so these are unverified by nature; the collector verifies
+/// orders from the shops' webhooks.
+pub fn purchase(order_id: &str) -> PurchaseOutcome {
+    if with(|t| t.persist) != Some(true) {
+        return PurchaseOutcome::NotJoined;
+    }
+    let sent = platform::storage_get(StorageKind::Local, PURCHASES_KEY).unwrap_or_default();
+    if sent.lines().any(|id| id == order_id) {
+        return PurchaseOutcome::AlreadySent;
+    }
+    let checkout = platform::storage_get(StorageKind::Local, CHECKOUT_KEY)
+        .and_then(|text| CheckoutRecord::decode(&text))
+        .filter(|r| platform::now() - r.occurred_at < CHECKOUT_TTL_MS);
+    let Some(checkout) = checkout else { return PurchaseOutcome::NotJoined };
+    let ecommerce = Ecommerce { transaction_id: Some(order_id.to_owned()), ..checkout.ecommerce };
+    let spec = EventSpec {
+        ecommerce: Some(ecommerce),
+        outbound: Some(checkout.outbound),
+        attribution: Some(checkout.attribution),
+        ..Default::default()
+    };
+    track(EventName::Purchase, spec);
+    // Newline-separated (order ids from the URL never hold one: see `checkout::order_id`).
+    let mut ids: Vec<&str> = sent.lines().collect();
+    ids.push(order_id);
+    let keep = ids.len().saturating_sub(PURCHASES_KEPT);
+    platform::storage_set(StorageKind::Local, PURCHASES_KEY, &ids[keep..].join("\n"));
+    platform::storage_remove(StorageKind::Local, CHECKOUT_KEY);
+    PurchaseOutcome::Sent
 }
 
 /// A tap on a link that leaves the shop (social profiles, streams, maps).
 pub fn leave(name: EventName, url: &str, subject: Subject) {
     let outbound = Outbound { click_id: click_id(), destination_host: checkout::host(url) };
-    track(name, EventSpec { subject, ecommerce: None, outbound: Some(outbound) });
+    track(name, EventSpec { subject, outbound: Some(outbound), ..Default::default() });
 }
 
 /// Makes sure a flush happens within `after_ms` (an earlier pending timer covers it).
@@ -525,13 +621,12 @@ fn decode_outbox(text: &str) -> Outbox {
 }
 
 fn encode_attribution(a: &Attribution) -> String {
-    let referrer = a.referrer_host.as_ref().map(|h| format!("https://{h}/")).unwrap_or_default();
-    format!("{}\n{referrer}", a.to_query())
+    a.to_stored()
 }
 
 fn decode_attribution(text: &str) -> Option<Attribution> {
     let (query, referrer) = text.split_once('\n')?;
-    Some(attribution::from_landing(query, referrer))
+    Some(Attribution::from_stored(query, referrer))
 }
 
 #[cfg(test)]

@@ -12,16 +12,16 @@ test('Buy while the endpoint hangs for 30 s: navigation happens at once and begi
   context,
 }) => {
   test.setTimeout(120_000);
-  await stubShop(context);
+  await stubShop(context, 'linenhaus.example');
   await resetSink();
   await setRules({ fail_rate: 1, mode: 'hang', hang_ms: 30_000 });
   await openTracked(page, '/');
 
-  const buy = page.getByRole('link', { name: 'Buy Speckled stoneware mug', exact: true });
+  const buy = page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true });
   await expect(buy).toBeVisible();
   // A functional bound (the tap must not wait for the backend), not a benchmark.
-  await Promise.all([page.waitForURL(/fable-studio\.example/, { timeout: 5_000 }), buy.click()]);
-  expect(new URL(page.url()).pathname).toBe('/products/speckled-mug');
+  await Promise.all([page.waitForURL(/linenhaus\.example/, { timeout: 5_000 }), buy.click()]);
+  expect(new URL(page.url()).pathname).toBe('/products/linen-napkins');
   await expect(page).toHaveTitle('shop');
 
   await setRules({});
@@ -29,9 +29,9 @@ test('Buy while the endpoint hangs for 30 s: navigation happens at once and begi
   await expect
     .poll(
       async () =>
-        named(await sinkState(), 'begin_checkout').filter((event) => event.ecommerce?.items?.[0]?.item_id === 'speckled-mug')
+        named(await sinkState(), 'begin_checkout').filter((event) => event.ecommerce?.items?.[0]?.item_id === 'linen-napkins')
           .length,
-      { message: 'begin_checkout for speckled-mug at the sink', timeout: 60_000 },
+      { message: 'begin_checkout for linen-napkins at the sink', timeout: 60_000 },
     )
     .toBeGreaterThan(0);
 });

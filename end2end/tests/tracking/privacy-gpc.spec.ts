@@ -19,19 +19,28 @@ test('GPC on: nothing is written to localStorage, sessionStorage or cookies', as
     true,
   );
 
-  // Copy a code, open a product, buy it, come back.
+  // Copy a code, open a product, put it in the cart, check out, come back.
   const copy = page.getByRole('button', { name: COPY_JUNO15 });
   await copy.click();
   await expect(copy).toHaveText('Copied');
   await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
   const detail = page.locator('main.detail');
   await expect(detail.getByRole('heading', { level: 1 })).toHaveText('Speckled stoneware mug');
-  await Promise.all([page.waitForURL(/fable-studio\.example/), detail.getByRole('link', { name: /^Buy\b/ }).click()]);
+  await detail.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+  await page.getByRole('link', { name: /View cart/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');
+  await Promise.all([
+    page.waitForURL(/fable-studio\.example/),
+    page.getByRole('link', { name: 'Check out at fable-studio.example' }).click(),
+  ]);
   await expect(page).toHaveTitle('shop');
   await page.goBack();
-  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/p\/speckled-mug\/$/);
+  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/cart\/$/);
   await page.locator('html[data-ready]').waitFor({ state: 'attached' });
-  await expect(detail.getByRole('heading', { level: 1 })).toHaveText('Speckled stoneware mug');
+  // Memory only: a reload starts with an empty cart.
+  await page.reload();
+  await page.locator('html[data-ready]').waitFor({ state: 'attached' });
+  await expect(page.getByText('Your cart is empty.')).toBeVisible();
 
   // Nothing on the device, on the storefront's origin.
   expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);

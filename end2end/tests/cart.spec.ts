@@ -1,0 +1,94 @@
+// The cart's rules as a shopper meets them: what can join, why not, the code field,
+// the drop countdown, and the limits.
+import { test, expect, open } from './fixtures';
+import type { Page } from '@playwright/test';
+
+const NOW = '2026-11-20T12:00:00Z';
+
+const notice = (page: Page) => page.locator('p.notice');
+const add = (page: Page, title: string) => page.getByRole('button', { name: `Add ${title} to cart` }).click();
+
+test.describe('the cart', () => {
+  test.beforeEach(async ({ page }) => {
+    await open(page, '/', NOW, { clock: 'fixed' });
+  });
+
+  test('products of another shop or currency cannot join, with the reason', async ({ page }) => {
+    await add(page, 'Speckled stoneware mug');
+    await expect(notice(page)).toHaveText('Added Speckled stoneware mug to your cart');
+    await add(page, 'Heavy canvas market tote');
+    await expect(notice(page)).toHaveText(
+      'Your cart checks out at fable-studio.example, and this comes from another shop. Check out first, or empty your cart.',
+    );
+    await expect(page.getByRole('link', { name: /View cart/ })).toContainText('1 item');
+    // Emptied, the cart takes the other shop; then a USD product of that shop can't join a EUR cart.
+    await page.getByRole('group', { name: 'Speckled stoneware mug in your cart' }).getByRole('button', { name: 'One fewer' }).click();
+    await expect(notice(page)).toHaveText('Removed Speckled stoneware mug from your cart');
+    await expect(page.getByRole('link', { name: /View cart/ })).toHaveCount(0);
+    await add(page, 'Heavy canvas market tote');
+    await add(page, 'Printed silk scarf');
+    await expect(notice(page)).toHaveText(
+      'Your cart is in EUR, and this is priced in another currency. Check out first, or empty your cart.',
+    );
+  });
+
+  test('sold-out products and drops cannot be added; a drop counts down', async ({ page }) => {
+    await expect(page.getByRole('button', { name: 'Add Everyday glazed bowl to cart' })).toHaveCount(0);
+    const cubes = page.locator('li.product-card').filter({ hasText: 'Packing cubes (set of 3)' });
+    await expect(cubes.locator('.buy.upcoming')).toHaveText('Drops in 101 days');
+    await expect(cubes.getByRole('button')).toHaveCount(0);
+  });
+
+  test('quantity stops at 10 and says so', async ({ page }) => {
+    await add(page, 'Insulated travel mug');
+    const more = page.getByRole('group', { name: 'Insulated travel mug in your cart' }).getByRole('button', { name: 'One more' });
+    for (let i = 0; i < 9; i++) await more.click();
+    await expect(page.getByRole('group', { name: 'Insulated travel mug in your cart' }).locator('output')).toHaveText('10');
+    // aria-disabled (not disabled): it stays focusable and a tap says why it does nothing.
+    await expect(more).toHaveAttribute('aria-disabled', 'true');
+    await more.click({ force: true });
+    await expect(notice(page)).toHaveText("That's as many as one order can take (10).");
+    await expect(page.getByRole('group', { name: 'Insulated travel mug in your cart' }).locator('output')).toHaveText('10');
+  });
+
+  test('typed codes: unknown, not applying and why, then one that applies', async ({ page }) => {
+    await add(page, 'Speckled stoneware mug');
+    await page.goto('/cart/');
+    await page.locator('html[data-ready]').waitFor({ state: 'attached' });
+    const field = page.getByRole('textbox', { name: 'Discount code' });
+    await field.fill('NOPE');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('alert')).toHaveText('"NOPE" isn\'t one of this shop\'s codes. Check the spelling?');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+
+    await field.fill(' juno5 ');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const applied = page.locator('.applied');
+    await expect(applied).toContainText('JUNO5');
+    await expect(applied.locator('.reason')).toHaveText('This code has ended.');
+    await expect(page.locator('dl.totals')).toContainText('Total€32');
+
+    await field.fill('JUNO15');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(applied.locator('.reason')).toBeHidden();
+    await expect(page.locator('dl.totals')).toContainText('Discount−€4.80');
+    await expect(page.locator('dl.totals')).toContainText('Total€27.20');
+    await expect(page.getByRole('link', { name: 'Check out at fable-studio.example' })).toHaveAttribute(
+      'href',
+      /^https:\/\/fable-studio\.example\/cart\/44012345678901:1\?discount=JUNO15&ref=juno-park&attributes%5Bclick_id%5D=$/,
+    );
+    await page.getByRole('button', { name: 'Remove code JUNO15' }).click();
+    await expect(page.locator('dl.totals')).toContainText('Total€32');
+  });
+
+  test('a payment-link product is bought straight away, with the applied code', async ({ page }) => {
+    // The Paperday notebook sells on Gumroad: the code goes into the link's path.
+    await page.route('https://paperday.gumroad.com/**', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Gumroad</title>' }),
+    );
+    await open(page, '/?code=JUNO15', NOW, { clock: 'fixed' });
+    await page.getByRole('link', { name: 'Buy Dot-grid notebook A5', exact: true }).click();
+    // JUNO15 is Fable Studio's: it does not cover the notebook, so no code travels.
+    await expect(page).toHaveURL(/^https:\/\/paperday\.gumroad\.com\/l\/dot-grid\?click_id=[0-9a-f-]{36}$/);
+  });
+});

@@ -1,0 +1,491 @@
+//! The shopper's cart: what may join it, its totals with the applied code, how it is
+//! kept on the device, and the checkout link it becomes.
+//!
+//! Rules:
+//! - a cart is one checkout: only products of one Shopify shop share it, all in one
+//!   currency (a cart permalink is one shop's checkout, and money never mixes);
+//!   one-product links (Stripe, Lemon Squeezy, Gumroad, other shops) are bought
+//!   straight away instead;
+//! - sold-out products and drops before their release can't be added;
+//! - a line holds at most [`MAX_QUANTITY`]; the shop's own stock rules apply at checkout;
+//! - the applied code is kept even when it does not apply yet (the shopper may add
+//!   the missing items), and the reason is shown.
+
+use crate::domain::checkout::{self, Handoff};
+use crate::domain::model::{Checkout, Code, Product, Storefront, UtcMillis};
+use crate::domain::money::Money;
+use crate::domain::pricing::{self, Applied, Line, NotApplied};
+use std::fmt;
+
+/// Most of one product a cart line holds.
+pub const MAX_QUANTITY: u32 = 10;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cart {
+    pub lines: Vec<CartLine>,
+    /// The id of the applied code (not its text), if any.
+    pub code: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CartLine {
+    pub product_id: String,
+    pub quantity: u32,
+}
+
+/// Why a product can't join the cart, in words a shopper understands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CannotAdd {
+    SoldOut,
+    /// A drop: on sale from this instant.
+    NotYet(UtcMillis),
+    /// Bought straight from its own checkout link.
+    BuyDirect,
+    /// The cart already holds another shop's products.
+    OtherShop { cart_shop: String },
+    /// The cart is in another currency.
+    OtherCurrency { cart_currency: String },
+    AtLimit,
+    Unknown,
+}
+
+impl fmt::Display for CannotAdd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CannotAdd::SoldOut => write!(f, "This one is sold out."),
+            CannotAdd::NotYet(_) => write!(f, "This drop isn't on sale yet."),
+            CannotAdd::BuyDirect => write!(f, "This one is bought straight from its shop."),
+            CannotAdd::OtherShop { cart_shop } => write!(
+                f,
+                "Your cart checks out at {cart_shop}, and this comes from another shop. Check out first, or empty your cart."
+            ),
+            CannotAdd::OtherCurrency { cart_currency } => write!(
+                f,
+                "Your cart is in {cart_currency}, and this is priced in another currency. Check out first, or empty your cart."
+            ),
+            CannotAdd::AtLimit => write!(f, "That's as many as one order can take ({MAX_QUANTITY})."),
+            CannotAdd::Unknown => write!(f, "This product is no longer in the shop."),
+        }
+    }
+}
+
+/// Where the cart's money stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Totals {
+    pub subtotal: Money,
+    /// The code's effect, or why it does not apply; `None` without a code.
+    pub code: Option<Result<Applied, NotApplied>>,
+    pub total: Money,
+}
+
+impl Cart {
+    pub fn quantity(&self, product_id: &str) -> u32 {
+        self.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity)
+    }
+
+    pub fn item_count(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn products<'a>(&'a self, store: &'a Storefront) -> impl Iterator<Item = (&'a Product, u32)> + 'a {
+        self.lines.iter().filter_map(move |l| store.product(&l.product_id).map(|p| (p, l.quantity)))
+    }
+
+    /// The shop the cart checks out at.
+    pub fn shop<'a>(&self, store: &'a Storefront) -> Option<&'a str> {
+        self.lines.first().and_then(|l| store.product(&l.product_id)).and_then(|p| p.checkout.cart_shop())
+    }
+
+    /// Whether one more of `product` may join the cart at `now`.
+    pub fn can_add(&self, store: &Storefront, product: &Product, now: UtcMillis) -> Result<(), CannotAdd> {
+        if product.is_sold_out() {
+            return Err(CannotAdd::SoldOut);
+        }
+        if let Some(at) = product.available_at.filter(|_| product.is_upcoming(now)) {
+            return Err(CannotAdd::NotYet(at));
+        }
+        let Some(shop) = product.checkout.cart_shop() else { return Err(CannotAdd::BuyDirect) };
+        if let Some((first, _)) = self.products(store).next() {
+            let cart_shop = first.checkout.cart_shop().unwrap_or_default();
+            if cart_shop != shop {
+                return Err(CannotAdd::OtherShop { cart_shop: cart_shop.to_owned() });
+            }
+            if first.price.currency != product.price.currency {
+                return Err(CannotAdd::OtherCurrency { cart_currency: first.price.currency.code().to_owned() });
+            }
+        }
+        if self.quantity(&product.id) >= MAX_QUANTITY {
+            return Err(CannotAdd::AtLimit);
+        }
+        Ok(())
+    }
+
+    /// Adds one of a product; returns the line's new quantity.
+    pub fn add(&mut self, store: &Storefront, product_id: &str, now: UtcMillis) -> Result<u32, CannotAdd> {
+        let product = store.product(product_id).ok_or(CannotAdd::Unknown)?;
+        self.can_add(store, product, now)?;
+        match self.lines.iter_mut().find(|l| l.product_id == product_id) {
+            Some(line) => {
+                line.quantity += 1;
+                Ok(line.quantity)
+            }
+            None => {
+                self.lines.push(CartLine { product_id: product_id.to_owned(), quantity: 1 });
+                Ok(1)
+            }
+        }
+    }
+
+    /// Sets a line's quantity (capped at [`MAX_QUANTITY`]); zero removes the line.
+    pub fn set_quantity(&mut self, product_id: &str, quantity: u32) {
+        if quantity == 0 {
+            self.lines.retain(|l| l.product_id != product_id);
+        } else if let Some(line) = self.lines.iter_mut().find(|l| l.product_id == product_id) {
+            line.quantity = quantity.min(MAX_QUANTITY);
+        }
+    }
+
+    /// The applied code, if it still exists in the shop.
+    pub fn applied_code<'a>(&self, store: &'a Storefront) -> Option<&'a Code> {
+        self.code.as_ref().and_then(|id| store.codes.iter().find(|c| &c.id == id))
+    }
+
+    /// Subtotal, the code's effect and the total; `None` for an empty cart.
+    pub fn totals(&self, store: &Storefront, now: UtcMillis) -> Option<Totals> {
+        let lines: Vec<Line> = self
+            .products(store)
+            .map(|(p, quantity)| Line { product_id: p.id.clone(), unit_price: p.price.clone(), quantity })
+            .collect();
+        let first = lines.first()?;
+        let subtotal = Money {
+            minor: lines.iter().map(|l| l.unit_price.minor.saturating_mul(i64::from(l.quantity))).fold(0, i64::saturating_add),
+            currency: first.unit_price.currency.clone(),
+        };
+        let code = self.applied_code(store).map(|c| pricing::apply(c, &lines, &store.collections, now));
+        let total = match &code {
+            Some(Ok(applied)) => applied.total.clone(),
+            _ => subtotal.clone(),
+        };
+        Some(Totals { subtotal, code, total })
+    }
+
+    /// The Shopify cart permalink for the whole cart, with the code only when it
+    /// applies (a shop would refuse it anyway, after the shopper was told it works).
+    pub fn checkout_link(&self, store: &Storefront, click_id: &str, attribution: &crate::domain::attribution::Attribution, now: UtcMillis) -> Option<String> {
+        let shop = self.shop(store)?;
+        let lines: Vec<(&str, u32)> = self
+            .products(store)
+            .filter_map(|(p, q)| match &p.checkout {
+                Checkout::Shopify { variant, .. } => Some((variant.as_str(), q)),
+                _ => None,
+            })
+            .collect();
+        let applies = matches!(self.totals(store, now).and_then(|t| t.code), Some(Ok(_)));
+        let code = self.applied_code(store).filter(|_| applies).map(|c| c.code.as_str());
+        let handoff = Handoff { click_id, code, attribution, creator_id: &store.creator.id };
+        Some(checkout::shopify_cart(shop, &lines, &handoff))
+    }
+
+    /// The cart as kept in storage: `1;<code id>;<product>:<qty>,…` (ids never hold
+    /// `;`, `:` or `,`).
+    pub fn encode(&self) -> String {
+        let lines: Vec<String> = self.lines.iter().map(|l| format!("{}:{}", l.product_id, l.quantity)).collect();
+        format!("1;{};{}", self.code.as_deref().unwrap_or_default(), lines.join(","))
+    }
+
+    /// Reads [`Cart::encode`]'s text against the current shop: lines for products
+    /// that left the shop, or that can no longer share this cart, are dropped, and
+    /// anything unreadable is an empty cart (never an error for the shopper).
+    pub fn decode(text: &str, store: &Storefront) -> Cart {
+        let mut parts = text.splitn(3, ';');
+        if parts.next() != Some("1") {
+            return Cart::default();
+        }
+        let code = parts.next().filter(|c| store.codes.iter().any(|k| k.id == *c)).map(str::to_owned);
+        let mut cart = Cart { lines: Vec::new(), code };
+        for pair in parts.next().unwrap_or_default().split(',') {
+            let Some((id, quantity)) = pair.split_once(':') else { continue };
+            let Ok(quantity) = quantity.parse::<u32>() else { continue };
+            let Some(product) = store.product(id) else { continue };
+            // Checked with the shop rules only: a line already in the cart stays even
+            // if it sold out since (the cart shows it as such).
+            let joins = product.checkout.cart_shop().is_some()
+                && cart.shop(store).is_none_or(|shop| Some(shop) == product.checkout.cart_shop())
+                && cart.products(store).next().is_none_or(|(first, _)| first.price.currency == product.price.currency);
+            if joins && quantity > 0 && cart.quantity(id) == 0 {
+                cart.lines.push(CartLine { product_id: id.to_owned(), quantity: quantity.min(MAX_QUANTITY) });
+            }
+        }
+        cart
+    }
+}
+
+/// Why a typed code was not taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeEntryError {
+    Blank,
+    Unknown(String),
+}
+
+impl fmt::Display for CodeEntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodeEntryError::Blank => write!(f, "Type or paste a code first."),
+            CodeEntryError::Unknown(code) => write!(f, "\"{code}\" isn't one of this shop's codes. Check the spelling?"),
+        }
+    }
+}
+
+/// Finds the code a shopper typed or a link carried: surrounding spaces and the case
+/// of A–Z don't matter (shops treat codes case-insensitively; full Unicode case
+/// folding would cost its tables in the WASM bundle, and codes are ASCII in practice).
+pub fn find_code<'a>(store: &'a Storefront, typed: &str) -> Result<&'a Code, CodeEntryError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err(CodeEntryError::Blank);
+    }
+    store
+        .codes
+        .iter()
+        .find(|c| c.code.eq_ignore_ascii_case(typed))
+        .ok_or_else(|| CodeEntryError::Unknown(typed.chars().take(40).collect()))
+}
+
+/// The code a link carried (`?code=JUNO15`), if any.
+pub fn landing_code(search: &str) -> Option<String> {
+    form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+        .find(|(key, value)| key == "code" && !value.trim().is_empty())
+        .map(|(_, value)| value.into_owned())
+}
+
+/// "Drops in 3 days", "Drops in 5 h 20 min", "Drops in 12 min" until `at`.
+pub fn drops_in(now: UtcMillis, at: UtcMillis) -> String {
+    const MINUTE: i64 = 60_000;
+    // Rounded up: "1 min" until it drops, never "0 min".
+    let minutes = ((at - now).max(0) + MINUTE - 1) / MINUTE;
+    let (days, hours, mins) = (minutes / (24 * 60), minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("Drops in {mins} min"),
+        (0, h) => format!("Drops in {h} h {mins} min"),
+        (1, _) => "Drops in 1 day".to_owned(),
+        (d, _) => format!("Drops in {d} days"),
+    }
+}
+
+/// What the applied code takes off one of `product`, for its card. Only when that
+/// does not depend on the rest of the cart: a percentage, or a fixed amount without
+/// a minimum, active at `now`, covering the product, in its currency.
+pub fn card_saving(code: &Code, product: &Product, store: &Storefront, now: UtcMillis) -> Option<Money> {
+    let line = Line { product_id: product.id.clone(), unit_price: product.price.clone(), quantity: 1 };
+    let minimum = match &code.offer {
+        crate::domain::model::Offer::PercentOff { min_subtotal, .. } | crate::domain::model::Offer::AmountOff { min_subtotal, .. } => min_subtotal,
+        crate::domain::model::Offer::FreeShipping { .. } => return None,
+    };
+    if minimum.is_some() {
+        return None;
+    }
+    pricing::apply(code, &[line], &store.collections, now).ok().map(|a| a.discount).filter(|d| d.minor > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::attribution::Attribution;
+    use crate::domain::model::{Badge, Collection, Offer, Scope};
+
+    fn product(id: &str, price: Money, checkout: Checkout) -> Product {
+        Product {
+            id: id.into(),
+            title: id.into(),
+            description: String::new(),
+            price,
+            compare_at: None,
+            images: vec![],
+            badges: vec![],
+            disclosure: None,
+            checkout,
+            available_at: None,
+        }
+    }
+
+    fn shopify(shop: &str, variant: &str) -> Checkout {
+        Checkout::Shopify { shop: shop.into(), variant: variant.into() }
+    }
+
+    fn store() -> Storefront {
+        use crate::domain::model::{Creator, Image, Theme, Tracking};
+        let mut s = Storefront {
+            baked_at: 0,
+            creator: Creator {
+                id: "juno-park".into(),
+                name: "Juno".into(),
+                handle: "@juno".into(),
+                bio: String::new(),
+                avatar: Image { src: "a.svg".into(), alt: "Juno".into() },
+                disclosure: String::new(),
+                links: vec![],
+            },
+            theme: Theme { accent: String::new(), on_accent: String::new(), accent_text_light: String::new(), accent_text_dark: String::new() },
+            codes: vec![],
+            products: vec![],
+            collections: vec![],
+            popups: vec![],
+            tracking: Tracking::default(),
+        };
+        s.products = vec![
+            product("mug", Money::new(3200, "EUR"), shopify("fable.example", "111")),
+            product("bowl", Money::new(2400, "EUR"), shopify("fable.example", "222")),
+            product("lamp", Money::new(8900, "EUR"), shopify("lumen.example", "333")),
+            product("yen", Money::new(3800, "JPY"), shopify("fable.example", "444")),
+            product("zine", Money::new(1200, "EUR"), Checkout::Gumroad { url: "https://j.gumroad.com/l/zine".into() }),
+            Product { badges: vec![Badge::SoldOut], ..product("gone", Money::new(100, "EUR"), shopify("fable.example", "555")) },
+            Product { available_at: Some(1_000), ..product("drop", Money::new(5000, "EUR"), shopify("fable.example", "666")) },
+        ];
+        s.collections = vec![Collection { id: "kitchen".into(), title: "Kitchen".into(), description: None, products: vec!["mug".into()] }];
+        s.codes = vec![
+            Code {
+                id: "juno15".into(),
+                code: "JUNO15".into(),
+                brand: "Fable".into(),
+                offer: Offer::PercentOff { percent: 15, min_subtotal: None },
+                starts_at: None,
+                ends_at: None,
+                scope: Scope { products: vec![], collections: vec!["kitchen".into()] },
+            },
+            Code {
+                id: "five".into(),
+                code: "Five Off".into(),
+                brand: "Fable".into(),
+                offer: Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: Some(Money::new(4000, "EUR")) },
+                starts_at: None,
+                ends_at: None,
+                scope: Scope::default(),
+            },
+        ];
+        s
+    }
+
+    #[test]
+    fn one_shop_one_currency_per_cart() {
+        let s = store();
+        let mut cart = Cart::default();
+        assert_eq!(cart.add(&s, "mug", 0), Ok(1));
+        assert_eq!(cart.add(&s, "mug", 0), Ok(2));
+        assert_eq!(cart.add(&s, "bowl", 0), Ok(1));
+        assert_eq!(cart.add(&s, "lamp", 0), Err(CannotAdd::OtherShop { cart_shop: "fable.example".into() }));
+        assert_eq!(cart.add(&s, "yen", 0), Err(CannotAdd::OtherCurrency { cart_currency: "EUR".into() }));
+        assert_eq!(cart.add(&s, "zine", 0), Err(CannotAdd::BuyDirect));
+        assert_eq!(cart.add(&s, "nope", 0), Err(CannotAdd::Unknown));
+        assert_eq!(cart.item_count(), 3);
+        assert!(CannotAdd::OtherShop { cart_shop: "fable.example".into() }.to_string().contains("checks out at fable.example"));
+        // An emptied cart takes any shop again.
+        cart.set_quantity("mug", 0);
+        cart.set_quantity("bowl", 0);
+        assert!(cart.is_empty());
+        assert_eq!(cart.add(&s, "lamp", 0), Ok(1));
+    }
+
+    #[test]
+    fn sold_out_drops_and_limits() {
+        let s = store();
+        let mut cart = Cart::default();
+        assert_eq!(cart.add(&s, "gone", 0), Err(CannotAdd::SoldOut));
+        assert_eq!(cart.add(&s, "drop", 999), Err(CannotAdd::NotYet(1_000)));
+        assert_eq!(cart.add(&s, "drop", 1_000), Ok(1));
+        for _ in 1..MAX_QUANTITY {
+            assert!(cart.add(&s, "drop", 1_000).is_ok());
+        }
+        assert_eq!(cart.add(&s, "drop", 1_000), Err(CannotAdd::AtLimit));
+        cart.set_quantity("drop", 99);
+        assert_eq!(cart.quantity("drop"), MAX_QUANTITY);
+    }
+
+    #[test]
+    fn totals_with_a_scoped_code_and_a_minimum() {
+        let s = store();
+        let mut cart = Cart { code: Some("juno15".into()), ..Cart::default() };
+        assert_eq!(cart.totals(&s, 0), None);
+        cart.add(&s, "mug", 0).ok();
+        cart.add(&s, "bowl", 0).ok();
+        let t = cart.totals(&s, 0).expect("totals");
+        // 15 % of the kitchen mug only: €4.80 off €56.00.
+        assert_eq!((t.subtotal.minor, t.total.minor), (5600, 5120));
+        cart.code = Some("five".into());
+        let t = cart.totals(&s, 0).expect("totals");
+        assert_eq!(t.total.minor, 5100);
+        cart.set_quantity("mug", 0);
+        let t = cart.totals(&s, 0).expect("totals");
+        assert!(matches!(t.code, Some(Err(NotApplied::BelowMinimum { .. }))));
+        assert_eq!(t.total.minor, 2400);
+    }
+
+    #[test]
+    fn checkout_link_carries_the_code_only_when_it_applies() {
+        let s = store();
+        let a = Attribution { utm_source: Some("tiktok".into()), ..Attribution::default() };
+        let mut cart = Cart { code: Some("juno15".into()), ..Cart::default() };
+        assert_eq!(cart.checkout_link(&s, "c1", &a, 0), None);
+        cart.add(&s, "bowl", 0).ok();
+        assert_eq!(
+            cart.checkout_link(&s, "c1", &a, 0).as_deref(),
+            Some("https://fable.example/cart/222:1?ref=juno-park&attributes%5Bclick_id%5D=c1&utm_source=tiktok")
+        );
+        cart.add(&s, "mug", 0).ok();
+        cart.add(&s, "mug", 0).ok();
+        assert_eq!(
+            cart.checkout_link(&s, "c1", &a, 0).as_deref(),
+            Some("https://fable.example/cart/222:1,111:2?discount=JUNO15&ref=juno-park&attributes%5Bclick_id%5D=c1&utm_source=tiktok")
+        );
+    }
+
+    #[test]
+    fn storage_round_trip_and_hostile_text() {
+        let s = store();
+        let mut cart = Cart { code: Some("five".into()), ..Cart::default() };
+        cart.add(&s, "mug", 0).ok();
+        cart.add(&s, "bowl", 0).ok();
+        cart.add(&s, "bowl", 0).ok();
+        assert_eq!(cart.encode(), "1;five;mug:1,bowl:2");
+        assert_eq!(Cart::decode(&cart.encode(), &s), cart);
+        assert_eq!(Cart::decode("", &s), Cart::default());
+        assert_eq!(Cart::decode("2;five;mug:1", &s), Cart::default());
+        // Unknown codes and products, other shops, junk and huge numbers are dropped or capped.
+        let read = Cart::decode("1;gone-code;mug:x,nope:1,mug:999,lamp:1,bowl:0,zine:1,mug:3,,:", &s);
+        assert_eq!(read, Cart { code: None, lines: vec![CartLine { product_id: "mug".into(), quantity: MAX_QUANTITY }] });
+    }
+
+    #[test]
+    fn landing_codes_and_drop_countdowns() {
+        assert_eq!(landing_code("?utm_source=tiktok&code=JUNO15").as_deref(), Some("JUNO15"));
+        assert_eq!(landing_code("?code=A%26B+1").as_deref(), Some("A&B 1"));
+        assert_eq!(landing_code("?code=&x=1"), None);
+        assert_eq!(landing_code(""), None);
+        const MIN: i64 = 60_000;
+        assert_eq!(drops_in(0, 1), "Drops in 1 min");
+        assert_eq!(drops_in(0, 59 * MIN), "Drops in 59 min");
+        assert_eq!(drops_in(0, 5 * 60 * MIN + 20 * MIN), "Drops in 5 h 20 min");
+        assert_eq!(drops_in(0, 24 * 60 * MIN), "Drops in 1 day");
+        assert_eq!(drops_in(0, 3 * 24 * 60 * MIN + 1), "Drops in 3 days");
+    }
+
+    #[test]
+    fn typed_codes_and_card_savings() {
+        let s = store();
+        assert_eq!(find_code(&s, "  juno15 ").map(|c| c.id.as_str()), Ok("juno15"));
+        assert_eq!(find_code(&s, "five off").map(|c| c.id.as_str()), Ok("five"));
+        assert_eq!(find_code(&s, " "), Err(CodeEntryError::Blank));
+        assert_eq!(find_code(&s, "JUNO16").map(|c| c.id.clone()), Err(CodeEntryError::Unknown("JUNO16".into())));
+        let juno = &s.codes[0];
+        let mug = s.product("mug").expect("mug");
+        let bowl = s.product("bowl").expect("bowl");
+        assert_eq!(card_saving(juno, mug, &s, 0), Some(Money::new(480, "EUR")));
+        assert_eq!(card_saving(juno, bowl, &s, 0), None, "out of scope");
+        assert_eq!(card_saving(&s.codes[1], mug, &s, 0), None, "depends on the cart's minimum");
+        let ended = Code { ends_at: Some(0), ..juno.clone() };
+        assert_eq!(card_saving(&ended, mug, &s, 0), None);
+    }
+}

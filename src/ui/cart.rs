@@ -1,0 +1,500 @@
+//! The cart in the page: add/quantity controls on products, the bar that leads to
+//! the cart, the cart page with its code field and checkout link, and the return
+//! page that reports the purchase. The rules are in `domain::cart`.
+
+use crate::domain::cart::{self, Cart};
+use crate::domain::checkout::{self, Handoff};
+use crate::domain::discount;
+use crate::domain::events::{Ecommerce, Item};
+use crate::domain::model::{Product, Storefront};
+use crate::ui::collections::{product_href, shop_rel};
+use crate::ui::icons::{Glyph, Icon};
+use crate::ui::platform::{self, StorageKind};
+use crate::ui::tracking::{self, PurchaseOutcome};
+use crate::ui::{text, Clock, Shop, Shopper};
+use leptos::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+use stylers_macro::style_sheet;
+
+const CART_KEY: &str = "linkshelf:cart";
+/// How long a notice ("Added …") stays on screen.
+const NOTICE_MS: u64 = 5_000;
+
+/// The class that scopes `style/components/cart.css` (one `style_sheet!` call: each
+/// call adds the whole sheet to the built CSS again).
+fn css() -> &'static str {
+    style_sheet!("style/components/cart.css")
+}
+
+/// The cart and the last thing said about it, shared by every component.
+#[derive(Clone, Copy)]
+pub struct CartState {
+    /// Change it with [`CartState::update`], which also saves it.
+    cart: RwSignal<Cart>,
+    /// Whether the cart may be kept in localStorage (standard privacy).
+    keep: RwSignal<bool>,
+    /// Shown above the cart bar and announced politely, for a few seconds.
+    notice: RwSignal<String>,
+}
+
+impl CartState {
+    /// Changes the cart and, when allowed, saves it for the next visit. `None` only
+    /// if the page is being torn down.
+    fn update<R>(&self, change: impl FnOnce(&mut Cart) -> R) -> Option<R> {
+        let result = self.cart.try_update(change);
+        if self.keep.get_untracked() {
+            platform::storage_set(StorageKind::Local, CART_KEY, &self.cart.with_untracked(Cart::encode));
+        }
+        result
+    }
+
+    pub fn tell(&self, message: String) {
+        let notice = self.notice;
+        notice.set(message.clone());
+        // Cleared unless a newer notice replaced it.
+        set_timeout(
+            move || {
+                if notice.with_untracked(|n| *n == message) {
+                    notice.set(String::new());
+                }
+            },
+            Duration::from_millis(NOTICE_MS),
+        );
+    }
+}
+
+/// Creates the cart for this page. In the browser it is read back from storage
+/// (standard privacy only) and a `?code=` in the landing URL is applied.
+pub fn provide(store: Arc<Storefront>) -> CartState {
+    let state = CartState { cart: RwSignal::new(Cart::default()), keep: RwSignal::new(false), notice: RwSignal::new(String::new()) };
+    provide_context(state);
+    Effect::new(move |_| {
+        let keep = tracking::may_store(&store);
+        let mut cart = if keep {
+            platform::storage_get(StorageKind::Local, CART_KEY).map(|text| Cart::decode(&text, &store)).unwrap_or_default()
+        } else {
+            Cart::default()
+        };
+        if let Some(typed) = cart::landing_code(&platform::landing().0) {
+            match cart::find_code(&store, &typed) {
+                Ok(code) => {
+                    cart.code = Some(code.id.clone());
+                    state.tell(format!("Code {} applied", code.code));
+                }
+                Err(why) => state.tell(why.to_string()),
+            }
+        }
+        state.keep.set(keep);
+        state.update(|c| *c = cart);
+    });
+    state
+}
+
+/// The code to send with `product` to its shop: the applied one, when it is active
+/// and covers the product.
+fn code_for<'a>(store: &'a Storefront, cart: &Cart, product: &Product, now: i64) -> Option<&'a crate::domain::model::Code> {
+    cart.applied_code(store).filter(|c| {
+        product.checkout.takes_code()
+            && discount::status(c, now) == discount::CodeStatus::Active
+            && c.scope.covers(&product.id, &store.collections)
+    })
+}
+
+/// What a product card or page offers: add to the cart (then a quantity stepper), a
+/// Buy link for one-product checkouts, or why it can't be bought now ("Sold out", a
+/// drop's countdown). One closure draws it from a snapshot; the parts that do not
+/// apply are hidden, so an update changes the DOM in place (focus stays) and the
+/// bundle carries one view type instead of one per state.
+///
+/// Plain functions rather than `#[component]`s here: each component adds a props
+/// builder to the bundle, and these are only called from Rust.
+pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide: bool) -> impl IntoView {
+    let class = css();
+    let (shop, clock, state) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<CartState>());
+    let product = Arc::new(product);
+    let direct = product.checkout.cart_shop().is_none();
+    let sold_out = product.is_sold_out();
+    let host = product.checkout.host();
+    let (buy_label, buy_text) = if wide {
+        (format!("Buy at {host}"), format!("Buy at {host}"))
+    } else {
+        (format!("Buy {}", product.title), "Buy".to_owned())
+    };
+    let add_label = format!("Add {} to cart", product.title);
+    let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
+    let bought = product.clone();
+    let buy = move |ev: leptos::ev::MouseEvent| {
+        let store = &shop.0;
+        let now = clock.0.get_untracked();
+        let code = state.cart.with_untracked(|c| code_for(store, c, &bought, now).cloned());
+        let mut ecommerce = tracking::item(&bought, list_id.as_deref(), index);
+        if let Some(code) = &code {
+            ecommerce.value -= cart::card_saving(code, &bought, store, now).map_or(0, |m| m.minor);
+            ecommerce.coupon = Some(code.code.clone());
+        }
+        let checkout = bought.checkout.clone();
+        let creator_id = store.creator.id.clone();
+        let link = move |click_id: &str, attribution: &crate::domain::attribution::Attribution| {
+            let handoff = Handoff { click_id, code: code.as_ref().map(|c| c.code.as_str()), attribution, creator_id: &creator_id };
+            checkout::product_link(&checkout, &handoff)
+        };
+        tracking::begin_checkout(&ev, &link, host.clone(), ecommerce, list_id.as_deref());
+    };
+    let added = product.clone();
+    let add = move |_| change(&added, 1);
+    move || {
+        let now = clock.0.get();
+        let quantity = state.cart.with(|c| c.quantity(&product.id));
+        let countdown = product.available_at.filter(|&at| now < at).map(|at| cart::drops_in(now, at));
+        let waiting = sold_out || countdown.is_some();
+        let (no_countdown, no_link, no_add) = (sold_out || countdown.is_none(), waiting || !direct, waiting || direct || quantity > 0);
+        view! { class = class,
+            <div class="control">
+                <span class="buy sold-out" hidden=!sold_out>"Sold out"</span>
+                <span class="buy upcoming" hidden=no_countdown>{countdown}</span>
+                <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
+                    hidden=no_link>
+                    {wide.then(|| view! { <Icon glyph=Glyph::Bag/> })}
+                    {buy_text.clone()}
+                </a>
+                <button type="button" class="buy" class:wide=wide aria-label=add_label.clone() on:click=add.clone()
+                    hidden=no_add>
+                    {wide.then(|| view! { <Icon glyph=Glyph::Bag/> })}
+                    {if wide { "Add to cart" } else { "Add" }}
+                </button>
+                {stepper(product.clone(), quantity, waiting || direct || quantity == 0)}
+            </div>
+        }
+    }
+}
+
+/// Adds (`delta` = 1) or removes (`delta` = -1) one of `product`, with the event and
+/// a notice.
+fn change(product: &Product, delta: i32) {
+    let (shop, clock, state) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<CartState>());
+    let now = clock.0.get_untracked();
+    let before = state.cart.with_untracked(|c| c.quantity(&product.id));
+    let result = if delta > 0 {
+        state.update(|c| c.add(&shop.0, &product.id, now).map(|_| ())).unwrap_or(Ok(()))
+    } else {
+        state.update(|c| c.set_quantity(&product.id, before.saturating_sub(1)));
+        Ok(())
+    };
+    match result {
+        Ok(()) => {
+            tracking::cart_changed(product, delta);
+            let after = state.cart.with_untracked(|c| c.quantity(&product.id));
+            state.tell(match (before, after) {
+                (0, _) => format!("Added {} to your cart", product.title),
+                (_, 0) => format!("Removed {} from your cart", product.title),
+                _ => format!("{} in your cart: {after}", product.title),
+            });
+        }
+        Err(why) => state.tell(why.to_string()),
+    }
+}
+
+/// − n + for one product, drawn from plain values: callers re-run it inside a
+/// reactive closure, and the DOM is updated in place (focus stays where it was).
+/// `+` at the limit stays focusable (aria-disabled) so a tap can say why nothing
+/// happens.
+fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView {
+    let class = css();
+    let group = format!("{} in your cart", product.title);
+    let fewer = product.clone();
+    view! { class = class,
+        <div class="stepper" role="group" aria-label=group hidden=hidden>
+            <button type="button" aria-label="One fewer" on:click=move |_| change(&fewer, -1)>"−"</button>
+            <output aria-live="polite">{quantity}</output>
+            <button type="button" aria-label="One more" aria-disabled=(quantity >= cart::MAX_QUANTITY).then_some("true")
+                on:click=move |_| change(&product, 1)>"+"</button>
+        </div>
+    }
+}
+
+/// The price after the applied code, on cards and pages of products it covers
+/// (empty, and hidden by CSS, otherwise).
+pub fn code_saving(product: Product) -> impl IntoView {
+    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
+    let state = expect_context::<CartState>();
+    let saving = move || {
+        let store = &shop.0;
+        let now = clock.0.get();
+        let code = state.cart.with(|c| code_for(store, c, &product, now).cloned())?;
+        let saving = cart::card_saving(&code, &product, store, now)?;
+        let after = crate::domain::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
+        Some(format!("{} with {}", text::money(&after, shopper.0.get().as_ref()), code.code))
+    };
+    let class = css();
+    view! { class = class, <p class="with-code">{saving}</p> }
+}
+
+/// The notice line and, while the cart holds something, the bar that opens it.
+pub fn cart_bar(route: RwSignal<crate::ui::route::Route>) -> impl IntoView {
+    let class = css();
+    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
+    let state = expect_context::<CartState>();
+    let bar = move || {
+        let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&shop.0, clock.0.get())));
+        let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
+        let total = totals.map(|t| text::money(&t.total, shopper.0.get().as_ref()));
+        let hide = count == 0 || matches!(route.get(), crate::ui::route::Route::Cart | crate::ui::route::Route::Thanks);
+        view! { class = class,
+            <a class="cart-bar" href="/cart/" hidden=hide>
+                <Icon glyph=Glyph::Bag/>
+                <span class="cart-bar-label">"View cart"</span>
+                <span class="cart-bar-count">{items}</span>
+                <span class="cart-bar-total">{total}</span>
+            </a>
+        }
+    };
+    view! { class = class,
+        <div class="cart-dock">
+            <p class="notice" role="status" aria-live="polite">{move || state.notice.get()}</p>
+            {bar}
+        </div>
+    }
+}
+
+/// `/cart/`: lines, code, totals and the checkout link. Each part is one closure
+/// over a snapshot of the cart; a change re-runs it and the DOM is updated in place.
+pub fn cart_page() -> impl IntoView {
+    let class = css();
+    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
+    let state = expect_context::<CartState>();
+    let store = shop.0.clone();
+    let lines = move || {
+        let locale = shopper.0.get();
+        state.cart.with(|c| {
+            c.lines
+                .iter()
+                .filter_map(|l| store.product(&l.product_id).map(|p| line_view(p.clone(), l.quantity, locale.as_ref())))
+                .collect_view()
+        })
+    };
+    let store = shop.0.clone();
+    let go = {
+        let store = store.clone();
+        move |ev: leptos::ev::MouseEvent| {
+            let now = clock.0.get_untracked();
+            let cart = state.cart.get_untracked();
+            let Some(totals) = cart.totals(&store, now) else { return };
+            let ecommerce = cart_ecommerce(&store, &cart, &totals);
+            let host = cart.shop(&store).unwrap_or_default().to_owned();
+            let link_store = store.clone();
+            let link = move |click_id: &str, attribution: &crate::domain::attribution::Attribution| {
+                cart.checkout_link(&link_store, click_id, attribution, now).unwrap_or_default()
+            };
+            tracking::begin_checkout(&ev, &link, host, ecommerce, None);
+        }
+    };
+    let summary = move || {
+        let now = clock.0.get();
+        let locale = shopper.0.get();
+        let money = |m: &crate::domain::money::Money| text::money(m, locale.as_ref());
+        let (totals, href, host) = state.cart.with(|c| {
+            let attribution = crate::domain::attribution::Attribution::default();
+            (c.totals(&store, now), c.checkout_link(&store, "", &attribution, now), c.shop(&store).unwrap_or_default().to_owned())
+        });
+        let (subtotal, discount, free, total) = match &totals {
+            Some(t) => {
+                let (discount, free) = match &t.code {
+                    Some(Ok(a)) => ((a.discount.minor > 0).then(|| format!("−{}", money(&a.discount))), a.free_shipping),
+                    _ => (None, false),
+                };
+                (money(&t.subtotal), discount, free, money(&t.total))
+            }
+            None => Default::default(),
+        };
+        let no_discount = discount.is_none();
+        view! { class = class,
+            <dl class="totals">
+                <div class="row"><dt>"Subtotal"</dt><dd>{subtotal}</dd></div>
+                <div class="row" hidden=no_discount><dt>"Discount"</dt><dd>{discount}</dd></div>
+                <div class="row" hidden=!free><dt>"Shipping"</dt><dd>"Free"</dd></div>
+                <div class="row total"><dt>"Total"</dt><dd>{total}</dd></div>
+            </dl>
+            <a class="button primary checkout" href=href rel="noopener" on:click=go.clone()>
+                <Icon glyph=Glyph::Bag/> "Check out at " {host}
+            </a>
+        }
+    };
+    let empty = move || state.cart.with(Cart::is_empty);
+    view! { class = class,
+        <main class="page cart-page" id="main">
+            <nav class="detail-nav" aria-label="Back">
+                <a class="back" href="/"><Icon glyph=Glyph::Back/> "Keep shopping"</a>
+            </nav>
+            <h1>"Your cart"</h1>
+            <div class="empty" hidden=move || !empty()>
+                <p>"Your cart is empty."</p>
+                <a class="button" href="/">"Browse the shop"</a>
+            </div>
+            <div hidden=empty>
+                <ul class="lines">{lines}</ul>
+                {code_field()}
+                {summary}
+                <p class="fine-print">"You pay on the shop's own checkout, where shipping and taxes are added."</p>
+            </div>
+        </main>
+    }
+}
+
+/// The `begin_checkout` ecommerce part for a whole cart: its lines, the total after
+/// the code, and the code when it applies.
+fn cart_ecommerce(store: &Storefront, cart: &Cart, totals: &cart::Totals) -> Ecommerce {
+    let items = cart
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let p = store.product(&line.product_id)?;
+            Some(Item {
+                item_id: p.id.clone(),
+                item_name: p.title.clone(),
+                price: p.price.minor,
+                quantity: line.quantity,
+                index: i as u32,
+                item_list_id: None,
+            })
+        })
+        .collect();
+    let coupon = match &totals.code {
+        Some(Ok(_)) => cart.applied_code(store).map(|c| c.code.clone()),
+        _ => None,
+    };
+    Ecommerce {
+        currency: totals.total.currency.code().to_owned(),
+        value: totals.total.minor,
+        coupon,
+        transaction_id: None,
+        items,
+    }
+}
+
+fn line_view(product: Product, quantity: u32, locale: Option<&crate::ui::platform::ShopperLocale>) -> impl IntoView {
+    let class = css();
+    let state = expect_context::<CartState>();
+    let image = product.images.first().map(|i| i.url()).unwrap_or_default();
+    let total = crate::domain::money::Money { minor: product.price.minor * i64::from(quantity), currency: product.price.currency.clone() };
+    let line_total = text::money(&total, locale);
+    let product = Arc::new(product);
+    let removed = product.clone();
+    let remove = move |_| {
+        state.update(|c| c.set_quantity(&removed.id, 0));
+        tracking::cart_changed(&removed, -(quantity as i32));
+        state.tell(format!("Removed {} from your cart", removed.title));
+    };
+    let remove_label = format!("Remove {} from your cart", product.title);
+    view! { class = class,
+        <li class="line">
+            <img class="thumb" src=image alt="" width="72" height="72"/>
+            <div class="line-info">
+                <a class="line-title" href=product_href(&product)>{product.title.clone()}</a>
+                <span class="line-total">{line_total}</span>
+                <div class="line-actions">
+                    {stepper(product, quantity, false)}
+                    <button type="button" class="remove" aria-label=remove_label on:click=remove>"Remove"</button>
+                </div>
+            </div>
+        </li>
+    }
+}
+
+/// The applied code, why it does not apply (if so), and a field to type another.
+fn code_field() -> impl IntoView {
+    let class = css();
+    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
+    let state = expect_context::<CartState>();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let error = RwSignal::new(String::new());
+    let store = shop.0.clone();
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+        match cart::find_code(&store, &typed) {
+            Ok(code) => {
+                error.set(String::new());
+                state.update(|c| c.code = Some(code.id.clone()));
+                state.tell(format!("Code {} applied", code.code));
+                if let Some(i) = input.get_untracked() {
+                    i.set_value("");
+                }
+            }
+            Err(why) => error.set(why.to_string()),
+        }
+    };
+    let store = shop.0.clone();
+    let remove = move |_| {
+        state.update(|c| c.code = None);
+        state.tell("Code removed".to_owned());
+    };
+    let applied = move || {
+        let (code, outcome) = state.cart.with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.0.get()).and_then(|t| t.code)));
+        let reason = match outcome {
+            Some(Err(why)) => why.to_string(),
+            _ => String::new(),
+        };
+        let offer = code.as_ref().map(|c| discount::describe(c, |m| text::money(m, shopper.0.get().as_ref())));
+        let text = code.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+        let (none, applying) = (code.is_none(), reason.is_empty());
+        let label = format!("Remove code {text}");
+        view! { class = class,
+            <div class="applied" hidden=none class:not-applying=!applying>
+                <p><span class="code" translate="no">{text.clone()}</span> " " {offer}</p>
+                <p class="reason">{reason}</p>
+                <button type="button" class="remove" on:click=remove aria-label=label>"Remove"</button>
+            </div>
+        }
+    };
+    view! { class = class,
+        <section class="code-field" aria-labelledby="code-title">
+            <h2 id="code-title" class="small-title">"Discount code"</h2>
+            {applied}
+            <form class="code-form" on:submit=apply>
+                <label class="sr-only" for="code-input">"Discount code"</label>
+                <input id="code-input" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false"
+                    placeholder="Enter a code" node_ref=input
+                    aria-describedby="code-error" aria-invalid=move || (!error.read().is_empty()).then_some("true")/>
+                <button type="submit" class="button">"Apply"</button>
+            </form>
+            <p id="code-error" class="error" role="alert">{move || error.get()}</p>
+        </section>
+    }
+}
+
+/// `/thanks/`: the shop's success URL. Reads the order id, reports the purchase once,
+/// and thanks the shopper.
+pub fn thanks_page() -> impl IntoView {
+    let shop = expect_context::<Shop>();
+    let state = expect_context::<CartState>();
+    let order = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Ok(id) = checkout::order_id(&platform::landing().0) {
+            if tracking::purchase(&id) == PurchaseOutcome::Sent {
+                state.update(|c| *c = Cart::default());
+            }
+            order.set(id);
+        }
+    });
+    let class = css();
+    let detail = move || {
+        let id = order.get();
+        let known = !id.is_empty();
+        view! { class = class,
+            <p hidden=known>"The shop will email you the confirmation and shipping updates."</p>
+            <p hidden=!known>
+                "Your order " <strong class="order-id">{id}</strong>
+                " is with the shop. They'll email you the confirmation and shipping updates."
+            </p>
+        }
+    };
+    view! { class = class,
+        <main class="page state thanks" id="main">
+            <h1>"Thank you!"</h1>
+            {detail}
+            <a class="button" href="/">"Back to " {shop.0.creator.name.clone()} "'s shop"</a>
+        </main>
+    }
+}
