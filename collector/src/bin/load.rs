@@ -1,0 +1,2 @@
+//! Load generator for the collector's benchmark (filled in by the benchmark commit).
+fn main() {}

@@ -1,0 +1,102 @@
+//! `linkshelf-collector`: see `--help` and the README's "Collector" section.
+
+use anyhow::Context;
+use clap::Parser;
+use linkshelf_collector::config::{Config, LogFormat};
+use linkshelf_collector::server::{router, AppState};
+use linkshelf_collector::store;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    init_logs(config.log_format);
+    if let Err(e) = config.check() {
+        eprintln!("linkshelf-collector: {e}");
+        return std::process::ExitCode::from(2);
+    }
+    match run(config) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linkshelf-collector: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LINKSHELF_COLLECTOR_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+}
+
+fn run(config: Config) -> anyhow::Result<()> {
+    let conn = store::open(&config.db, config.durability)?;
+    let (writer, writer_thread) = store::start(conn);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (is another collector running?)", config.listen))?;
+        let address = listener.local_addr()?;
+        let state = AppState::new(writer, config.clone());
+        if let Some(limiter) = state.limiter() {
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    limiter.retain_recent();
+                }
+            });
+        }
+        // Tests and scripts read this line to learn the port.
+        println!("linkshelf-collector listening on http://{address}");
+        tracing::info!(%address, db = %config.db.display(), durability = ?config.durability, "listening");
+        axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown())
+            .await
+            .context("the server failed")?;
+        anyhow::Ok(())
+    })?;
+    // Every request has been answered and every handle to the writer dropped: the
+    // writer finishes what it was sent and stops.
+    drop(runtime);
+    writer_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the database writer panicked"))?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (systemd, kill) or Ctrl-C: stop accepting, finish what is in
+/// flight, then exit.
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM; stop with Ctrl-C");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing requests in flight");
+}
