@@ -82,6 +82,14 @@ impl Collector {
         }
     }
 
+    /// A collector on a fresh database with only `args` (none of the test defaults).
+    pub fn start_on_fresh(args: &[&str]) -> (tempfile::TempDir, Collector) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let c = Collector::start_on(&dir.path().join("events.sqlite"), &args);
+        (dir, c)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
