@@ -48,6 +48,7 @@ fn run(config: Config) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (is another collector running?)", config.listen))?;
         let address = listener.local_addr()?;
+        let stop = shutdown()?;
         let state = AppState::new(writer, config.clone());
         if let Some(limiter) = state.limiter() {
             tokio::spawn(async move {
@@ -61,7 +62,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         println!("linkshelf-collector listening on http://{address}");
         tracing::info!(%address, db = %config.db.display(), durability = ?config.durability, "listening");
         axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown())
+            .with_graceful_shutdown(stop)
             .await
             .context("the server failed")?;
         anyhow::Ok(())
@@ -77,26 +78,20 @@ fn run(config: Config) -> anyhow::Result<()> {
 }
 
 /// Resolves on SIGTERM (systemd, kill) or Ctrl-C: stop accepting, finish what is in
-/// flight, then exit.
-async fn shutdown() {
-    let interrupt = tokio::signal::ctrl_c();
+/// flight, then exit. The handlers are installed before the collector says it is
+/// listening, so a SIGTERM right after start is never the default (abrupt) kind.
+fn shutdown() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM; stop with Ctrl-C");
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
-            _ = interrupt => {}
+            _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down: finishing requests in flight");
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }

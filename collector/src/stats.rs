@@ -400,29 +400,6 @@ pub fn load(
     window_ms: i64,
     default_creator: Option<&str>,
 ) -> rusqlite::Result<Stats> {
-    let mut statement = conn.prepare(
-        "SELECT name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id, click_id, items, path
-         FROM events
-         WHERE event_time >= ?1 AND event_time < ?2 AND (?3 IS NULL OR creator_id = ?3)
-           AND name IN ('page_view', 'select_item', 'begin_checkout', 'purchase')",
-    )?;
-    let events: Vec<EventRow> = statement
-        .query_map(params![query.from, query.to, query.creator], |r| {
-            Ok(EventRow {
-                name: r.get(0)?,
-                creator_id: r.get(1)?,
-                coupon: r.get(2)?,
-                utm_source: r.get(3)?,
-                utm_medium: r.get(4)?,
-                currency: r.get(5)?,
-                value: r.get(6)?,
-                transaction_id: r.get(7)?,
-                click_id: r.get(8)?,
-                items: items(r.get::<_, Option<String>>(9)?),
-                path: r.get(10)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
     let mut orders = orders_in(conn, query.from, query.to)?;
     for o in &mut orders {
         o.click = resolve(conn, o, window_ms)?;
@@ -445,7 +422,35 @@ pub fn load(
             confirmed.click_ids.insert(c);
         }
     }
-    Ok(aggregate(query, events, orders, &confirmed))
+    let mut statement = conn.prepare(
+        "SELECT name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id, click_id, items, path
+         FROM events
+         WHERE event_time >= ?1 AND event_time < ?2 AND (?3 IS NULL OR creator_id = ?3)
+           AND name IN ('page_view', 'select_item', 'begin_checkout', 'purchase')",
+    )?;
+    let rows = statement.query_map(params![query.from, query.to, query.creator], |r| {
+        Ok(EventRow {
+            name: r.get(0)?,
+            creator_id: r.get(1)?,
+            coupon: r.get(2)?,
+            utm_source: r.get(3)?,
+            utm_medium: r.get(4)?,
+            currency: r.get(5)?,
+            value: r.get(6)?,
+            transaction_id: r.get(7)?,
+            click_id: r.get(8)?,
+            items: items(r.get::<_, Option<String>>(9)?),
+            path: r.get(10)?,
+        })
+    })?;
+    // Streamed: a million events are added up without being held in memory.
+    let mut failed = None;
+    let events = rows.map_while(|row| row.map_err(|e| failed = Some(e)).ok());
+    let stats = aggregate(query, events, orders, &confirmed);
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(stats),
+    }
 }
 
 fn items(json: Option<String>) -> Vec<StoredItem> {
