@@ -389,15 +389,10 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
         event.items =
             (!stored.is_empty()).then(|| serde_json::to_string(&stored).unwrap_or_default());
     }
-    if name == "purchase" {
-        if event.transaction_id.is_none() {
-            return Err(Invalid::Rule("a purchase needs ecommerce.transaction_id"));
-        }
-        if event.value.is_none() {
-            return Err(Invalid::Rule(
-                "a purchase needs ecommerce.value and ecommerce.currency",
-            ));
-        }
+    // A thank-you page may not know the amount; the sale still counts (GA4's rule too:
+    // only the transaction id is required). Its revenue counts when value is there.
+    if name == "purchase" && event.transaction_id.is_none() {
+        return Err(Invalid::Rule("a purchase needs ecommerce.transaction_id"));
     }
     Ok(event)
 }

@@ -170,7 +170,7 @@ fn field_sizes_are_bounded() {
 }
 
 #[test]
-fn a_purchase_needs_a_transaction_id_and_a_value() {
+fn a_purchase_needs_a_transaction_id() {
     let purchase = |tx: serde_json::Value| {
         with(|v| {
             v["name"] = "purchase".into();
@@ -188,6 +188,13 @@ fn a_purchase_needs_a_transaction_id_and_a_value() {
     let ok = parse(&purchase("cs_test_1".into()), NOW).expect("valid purchase");
     assert_eq!(ok.transaction_id.as_deref(), Some("cs_test_1"));
     assert_eq!(ok.click_id.as_deref(), Some("c-1"));
+    // Without an amount it still counts as a sale, with no revenue.
+    let no_value = with(|v| {
+        v["name"] = "purchase".into();
+        v["ecommerce"] = serde_json::json!({"transaction_id": "cs_2", "items": []});
+    });
+    let ok = parse(&no_value, NOW).expect("valid purchase without value");
+    assert_eq!((ok.value, ok.currency), (None, None));
 }
 
 #[test]

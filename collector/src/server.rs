@@ -267,22 +267,30 @@ async fn ingest(
         .into_response()
 }
 
-/// The address rate limiting and the daily hash are keyed by.
+/// The address rate limiting and the daily hash are keyed by. An IPv6 client is its
+/// /64: one household or phone gets a whole /64 and may rotate addresses inside it.
 fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> IpAddr {
+    let mut ip = peer.ip();
     if trust_forwarded_for {
         let forwarded = headers
             .get_all(HeaderName::from_static("x-forwarded-for"))
             .iter()
             .filter_map(|v| v.to_str().ok())
             .last();
-        if let Some(ip) = forwarded
+        if let Some(found) = forwarded
             .and_then(|v| v.rsplit(',').next())
             .and_then(|ip| ip.trim().parse().ok())
         {
-            return ip;
+            ip = found;
         }
     }
-    peer.ip()
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+        v4 => v4,
+    }
 }
 
 /// A random salt per UTC day, kept only in memory: today's events from one address
@@ -595,5 +603,11 @@ mod tests {
         let peer: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
         assert_eq!(client_ip(&h, peer, false), peer.ip());
         assert_eq!(client_ip(&h, peer, true).to_string(), "198.51.100.2");
+        let v6: SocketAddr = "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000"
+            .parse()
+            .expect("addr");
+        assert_eq!(client_ip(&h, v6, false).to_string(), "2001:db8:1:2::");
+        let mapped: SocketAddr = "[::ffff:203.0.113.9]:5000".parse().expect("addr");
+        assert_eq!(client_ip(&h, mapped, false).to_string(), "203.0.113.9");
     }
 }
