@@ -60,6 +60,14 @@ pub struct Config {
     )]
     pub shopify_webhook_secret: Option<String>,
 
+    /// Lemon Squeezy webhook signing secret. Without it the Lemon Squeezy webhook is off.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_LEMONSQUEEZY_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub lemonsqueezy_webhook_secret: Option<String>,
+
     /// Event requests per second allowed per client (IP address); 0 turns the limit off.
     #[arg(long, env = "LINKSHELF_COLLECTOR_RATE_LIMIT", default_value_t = 20)]
     pub rate_limit: u32,
@@ -125,8 +133,8 @@ pub enum ConfigError {
         "--stripe-webhook-secret should be the endpoint's signing secret, which starts with whsec_"
     )]
     StripeSecret,
-    #[error("--shopify-webhook-secret is empty")]
-    ShopifySecret,
+    #[error("--{0}-webhook-secret is empty")]
+    EmptySecret(&'static str),
     #[error("--rate-burst must be at least 1 when --rate-limit is on")]
     Burst,
     #[error("--attribution-window-hours must be from 1 to 8760")]
@@ -157,12 +165,15 @@ impl Config {
         {
             return Err(ConfigError::StripeSecret);
         }
-        if self
-            .shopify_webhook_secret
-            .as_deref()
-            .is_some_and(str::is_empty)
+        let secrets = [
+            ("shopify", &self.shopify_webhook_secret),
+            ("lemonsqueezy", &self.lemonsqueezy_webhook_secret),
+        ];
+        if let Some((name, _)) = secrets
+            .iter()
+            .find(|(_, s)| s.as_deref().is_some_and(str::is_empty))
         {
-            return Err(ConfigError::ShopifySecret);
+            return Err(ConfigError::EmptySecret(name));
         }
         if self.rate_limit > 0 && self.rate_burst == 0 {
             return Err(ConfigError::Burst);

@@ -26,6 +26,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
 
 /// Events per request (the storefront's `COLLECTOR_MAX_EVENTS`).
 pub const MAX_EVENTS: usize = 50;
@@ -33,6 +34,11 @@ pub const MAX_EVENTS: usize = 50;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Webhook bodies: a large Shopify order is still far below this.
 pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
+
+/// Longest an event or webhook request may take, reading its body included.
+pub const REQUEST_TIMEOUT_SECS: u64 = 10;
+/// Longest a stats request may take.
+pub const STATS_TIMEOUT_SECS: u64 = 120;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -80,21 +86,32 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([header::RETRY_AFTER])
         .allow_private_network(true)
         .max_age(Duration::from_secs(600));
+    // A client that trickles its body must not hold a request (or a clean shutdown)
+    // open: 408, which the storefront retries. Stats over many events take longer.
+    let timeout = |secs| {
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(secs))
+    };
     let events = Router::new()
         .route("/v1/events", post(ingest))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(timeout(REQUEST_TIMEOUT_SECS))
         .layer(cors);
     let webhooks = Router::new()
         .route("/v1/webhooks/stripe", post(stripe_webhook))
         .route("/v1/webhooks/shopify", post(shopify_webhook))
-        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES));
-    Router::new()
-        .merge(events)
-        .merge(webhooks)
+        .route("/v1/webhooks/lemonsqueezy", post(lemonsqueezy_webhook))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+        .layer(timeout(REQUEST_TIMEOUT_SECS));
+    let reads = Router::new()
         .route("/v1/stats", get(stats_json))
         .route("/v1/stats.csv", get(stats_csv))
         .route("/v1/report", get(report))
         .route("/healthz", get(healthz))
+        .layer(timeout(STATS_TIMEOUT_SECS));
+    Router::new()
+        .merge(events)
+        .merge(webhooks)
+        .merge(reads)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -324,48 +341,70 @@ impl DailySalt {
 
 // ---- Webhooks ----
 
-async fn stripe_webhook(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(secret) = &s.config.stripe_webhook_secret else {
-        return error(
+/// Answers 404 when a provider is not configured and 401 when its signature check
+/// fails (logging why, never the body); `Ok` with the secret otherwise.
+fn signed<'a>(
+    provider: &str,
+    secret: &'a Option<String>,
+    verify: impl FnOnce(&str) -> Result<(), webhook::SignatureError>,
+) -> Result<&'a str, Response> {
+    let Some(secret) = secret else {
+        let flag = format!("--{provider}-webhook-secret");
+        return Err(error(
             StatusCode::NOT_FOUND,
-            "the Stripe webhook is not configured (--stripe-webhook-secret)",
-        );
+            format!("the {provider} webhook is not configured ({flag})"),
+        ));
     };
-    let signature = headers
-        .get("stripe-signature")
-        .and_then(|v| v.to_str().ok());
-    if let Err(e) = webhook::verify_stripe(
-        signature,
-        &body,
-        secret,
-        now_ms() / 1000,
-        webhook::STRIPE_TOLERANCE_SECS,
-    ) {
-        tracing::warn!(provider = "stripe", reason = %e, "webhook refused");
-        return error(StatusCode::UNAUTHORIZED, e.to_string());
+    verify(secret).map(|()| secret.as_str()).map_err(|e| {
+        tracing::warn!(provider, reason = %e, "webhook refused");
+        error(StatusCode::UNAUTHORIZED, e.to_string())
+    })
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn stripe_webhook(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = now_ms();
+    let check = |secret: &str| {
+        let tolerance = webhook::STRIPE_TOLERANCE_SECS;
+        webhook::verify_stripe(
+            header(&headers, "stripe-signature"),
+            &body,
+            secret,
+            now / 1000,
+            tolerance,
+        )
+    };
+    if let Err(refused) = signed("stripe", &s.config.stripe_webhook_secret, check) {
+        return refused;
     }
-    record(&s, "stripe", webhook::stripe(&body, now_ms())).await
+    record(&s, "stripe", webhook::stripe(&body, now)).await
 }
 
 async fn shopify_webhook(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(secret) = &s.config.shopify_webhook_secret else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "the Shopify webhook is not configured (--shopify-webhook-secret)",
-        );
+    let check = |secret: &str| {
+        webhook::verify_shopify(header(&headers, "x-shopify-hmac-sha256"), &body, secret)
     };
-    let signature = headers
-        .get("x-shopify-hmac-sha256")
-        .and_then(|v| v.to_str().ok());
-    if let Err(e) = webhook::verify_shopify(signature, &body, secret) {
-        tracing::warn!(provider = "shopify", reason = %e, "webhook refused");
-        return error(StatusCode::UNAUTHORIZED, e.to_string());
+    if let Err(refused) = signed("shopify", &s.config.shopify_webhook_secret, check) {
+        return refused;
     }
-    let topic = headers
-        .get("x-shopify-topic")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let topic = header(&headers, "x-shopify-topic").unwrap_or("");
     record(&s, "shopify", webhook::shopify(topic, &body, now_ms())).await
+}
+
+async fn lemonsqueezy_webhook(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let check =
+        |secret: &str| webhook::verify_lemonsqueezy(header(&headers, "x-signature"), &body, secret);
+    if let Err(refused) = signed("lemonsqueezy", &s.config.lemonsqueezy_webhook_secret, check) {
+        return refused;
+    }
+    record(&s, "lemonsqueezy", webhook::lemonsqueezy(&body, now_ms())).await
 }
 
 async fn record(

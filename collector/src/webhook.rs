@@ -10,6 +10,8 @@
 //!   as-is); a timestamp outside the tolerance is refused (replay protection).
 //! - Shopify: `X-Shopify-Hmac-Sha256: <base64>` of HMAC-SHA256 of the raw body keyed
 //!   with the app's client secret.
+//! - Lemon Squeezy: `X-Signature: <hex>` of HMAC-SHA256 of the raw body keyed with the
+//!   webhook's signing secret.
 //!
 //! Comparison is constant-time (`hmac`'s `verify_slice`).
 
@@ -78,20 +80,37 @@ pub fn verify_stripe(
     Ok(())
 }
 
-/// Checks an `X-Shopify-Hmac-Sha256` header against the raw body.
+/// Checks an `X-Shopify-Hmac-Sha256` header (base64) against the raw body.
 pub fn verify_shopify(
     header: Option<&str>,
     body: &[u8],
     secret: &str,
 ) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
-    let sig = base64::engine::general_purpose::STANDARD
-        .decode(header.trim())
-        .map_err(|_| SignatureError::Malformed)?;
+    let sig = base64::engine::general_purpose::STANDARD.decode(header.trim());
+    verify_body(&sig.map_err(|_| SignatureError::Malformed)?, body, secret)
+}
+
+/// Checks a Lemon Squeezy `X-Signature` header (hex) against the raw body.
+pub fn verify_lemonsqueezy(
+    header: Option<&str>,
+    body: &[u8],
+    secret: &str,
+) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing)?;
+    verify_body(
+        &hex::decode(header.trim()).map_err(|_| SignatureError::Malformed)?,
+        body,
+        secret,
+    )
+}
+
+/// `sig` must be HMAC-SHA256 of the body alone, keyed with the secret.
+fn verify_body(sig: &[u8], body: &[u8], secret: &str) -> Result<(), SignatureError> {
     let mut mac =
         HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Mismatch)?;
     mac.update(body);
-    mac.verify_slice(&sig).map_err(|_| SignatureError::Mismatch)
+    mac.verify_slice(sig).map_err(|_| SignatureError::Mismatch)
 }
 
 /// A paid order from a shop, as stored. Money in minor units of `currency`.
@@ -389,6 +408,82 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
                 received_at,
             }))
         }
+        other => Ok(Delivery::Ignored(other.to_owned())),
+    }
+}
+
+// ---- Lemon Squeezy ----
+
+#[derive(Deserialize)]
+struct LemonEvent {
+    meta: LemonMeta,
+    data: LemonData,
+}
+
+#[derive(Deserialize)]
+struct LemonMeta {
+    event_name: String,
+    #[serde(default)]
+    custom_data: HashMap<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct LemonData {
+    id: String,
+    attributes: LemonOrder,
+}
+
+#[derive(Deserialize)]
+struct LemonOrder {
+    currency: String,
+    /// Minor units.
+    total: i64,
+    status: Option<String>,
+    #[serde(default)]
+    refunded_amount: i64,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+}
+
+/// Reads a Lemon Squeezy event: `order_created` when paid, `order_refunded`. The click
+/// id comes back as `meta.custom_data.click_id` (the checkout link's
+/// `checkout[custom][click_id]`).
+pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
+    let event: LemonEvent =
+        serde_json::from_slice(body).map_err(|e| PayloadError::Json(e.to_string()))?;
+    let custom = |k: &str| match event.meta.custom_data.get(k) {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let order = &event.data.attributes;
+    let time = |t: &Option<String>| t.as_deref().and_then(rfc3339_millis).unwrap_or(received_at);
+    match event.meta.event_name.as_str() {
+        "order_created" if order.status.as_deref() == Some("paid") => Ok(Delivery::Order(Order {
+            provider: "lemonsqueezy",
+            order_id: event.data.id.clone(),
+            creator_id: custom("creator_id"),
+            created_at: time(&order.created_at),
+            received_at,
+            currency: order.currency.to_ascii_uppercase(),
+            value: order.total,
+            click_id: custom("click_id"),
+            coupon: custom("coupon"),
+            utm_source: custom("utm_source"),
+            utm_medium: custom("utm_medium"),
+            utm_campaign: custom("utm_campaign"),
+            payment_ref: None,
+        })),
+        // Lemon Squeezy reports the running total refunded on the order.
+        "order_refunded" => Ok(Delivery::Refund(Refund {
+            provider: "lemonsqueezy",
+            refund_id: format!("order-{}", event.data.id),
+            order_ref: event.data.id.clone(),
+            currency: order.currency.to_ascii_uppercase(),
+            amount: order.refunded_amount,
+            created_at: time(&order.updated_at),
+            received_at,
+        })),
         other => Ok(Delivery::Ignored(other.to_owned())),
     }
 }

@@ -197,3 +197,46 @@ fn converts_major_units_exactly() {
     assert_eq!(major_to_minor("1.00", "XXY"), None);
     assert_eq!(major_to_minor("99999999999999999999", "EUR"), None);
 }
+
+#[test]
+fn lemonsqueezy_signature_and_order() {
+    // python3: hmac(b'ls_test_secret', body, sha256).hexdigest()
+    let body = br#"{"meta":{"event_name":"order_created"}}"#;
+    let sig = "9aa71c73244a8712e0d7aefcfcdf97ca865a2bf88808b3f7bc9f4e794ff267a8";
+    assert_eq!(
+        verify_lemonsqueezy(Some(sig), body, "ls_test_secret"),
+        Ok(())
+    );
+    assert_eq!(
+        verify_lemonsqueezy(Some(sig), body, "ls_other"),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        verify_lemonsqueezy(Some("xyz"), body, "ls_test_secret"),
+        Err(SignatureError::Malformed)
+    );
+    let order = br#"{"meta":{"event_name":"order_created","custom_data":{"click_id":"c-3"}},
+      "data":{"type":"orders","id":"42","attributes":{"currency":"USD","total":999,"status":"paid",
+        "refunded_amount":0,"created_at":"2026-11-20T09:00:00.000000Z"}}}"#;
+    let Ok(Delivery::Order(o)) = lemonsqueezy(order, 5) else {
+        panic!("not an order")
+    };
+    assert_eq!(
+        (
+            o.order_id.as_str(),
+            o.currency.as_str(),
+            o.value,
+            o.click_id.as_deref()
+        ),
+        ("42", "USD", 999, Some("c-3"))
+    );
+    assert_eq!(o.created_at, 1_795_165_200_000);
+    let refund = br#"{"meta":{"event_name":"order_refunded"},
+      "data":{"id":"42","attributes":{"currency":"USD","total":999,"status":"refunded","refunded_amount":500}}}"#;
+    let Ok(Delivery::Refund(r)) = lemonsqueezy(refund, 5) else {
+        panic!("not a refund")
+    };
+    assert_eq!((r.order_ref.as_str(), r.amount), ("42", 500));
+    let pending = br#"{"meta":{"event_name":"order_created"},"data":{"id":"43","attributes":{"currency":"USD","total":1,"status":"pending"}}}"#;
+    assert!(matches!(lemonsqueezy(pending, 5), Ok(Delivery::Ignored(_))));
+}

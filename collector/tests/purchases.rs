@@ -537,3 +537,49 @@ async fn stats_for_a_known_event_set() {
     assert_eq!(other["totals"]["page_views"], 0);
     assert_eq!(other["orders"], json!([]));
 }
+
+#[tokio::test]
+async fn lemonsqueezy_signatures_and_replays() {
+    let (_dir, c) = start(&[]);
+    let http = Client::default();
+    let body = json!({"meta": {"event_name": "order_created", "custom_data": {"click_id": "c-8"}},
+        "data": {"type": "orders", "id": "900", "attributes": {"currency": "USD", "total": 1299, "status": "paid",
+            "refunded_amount": 0, "created_at": jiff::Timestamp::from_millisecond(now_ms()).expect("now").to_string()}}})
+    .to_string();
+    let send = |sig: String| {
+        let (http, url, body) = (
+            http.clone(),
+            c.url("/v1/webhooks/lemonsqueezy"),
+            body.clone(),
+        );
+        async move {
+            http.send(
+                "POST",
+                &url,
+                &[("content-type", "application/json"), ("x-signature", &sig)],
+                body,
+            )
+            .await
+            .expect("post")
+        }
+    };
+    assert_eq!(
+        send(hex::encode(hmac("ls_wrong", &[body.as_bytes()])))
+            .await
+            .status,
+        401
+    );
+    assert_eq!(c.count("SELECT count(*) FROM orders"), 0);
+    let good = hex::encode(hmac(LEMONSQUEEZY_SECRET, &[body.as_bytes()]));
+    assert_eq!(send(good.clone()).await.json()["status"], "recorded");
+    assert_eq!(send(good).await.json()["status"], "duplicate");
+    let stats = http
+        .get(&c.url(&format!("/v1/stats?token={TOKEN}")), &[])
+        .await
+        .expect("stats")
+        .json();
+    assert_eq!(
+        stats["totals"]["revenue"],
+        json!([{"currency": "USD", "all": 1299, "verified": 1299, "unverified": 0, "refunded": 0}])
+    );
+}

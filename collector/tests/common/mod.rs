@@ -12,6 +12,7 @@ pub use linkshelf_collector::client::{Answer, Client};
 pub const TOKEN: &str = "test-read-token-0123456789";
 pub const STRIPE_SECRET: &str = "whsec_integration_secret";
 pub const SHOPIFY_SECRET: &str = "shpss_integration_secret";
+pub const LEMONSQUEEZY_SECRET: &str = "ls_integration_secret";
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
 
 pub struct Collector {
@@ -21,7 +22,7 @@ pub struct Collector {
     pub log: PathBuf,
 }
 
-/// The usual settings of the tests: token, both webhook secrets, the demo origin,
+/// The usual settings of the tests: token, the webhook secrets, the demo origin,
 /// no rate limit (tests send fast), `normal` durability (tmpfs-friendly; the crash
 /// test uses `full`).
 pub fn default_args() -> Vec<String> {
@@ -32,6 +33,8 @@ pub fn default_args() -> Vec<String> {
         STRIPE_SECRET,
         "--shopify-webhook-secret",
         SHOPIFY_SECRET,
+        "--lemonsqueezy-webhook-secret",
+        LEMONSQUEEZY_SECRET,
         "--allowed-origins",
         ORIGIN,
         "--rate-limit",
