@@ -38,7 +38,7 @@ fn init_logs(format: LogFormat) {
 
 fn run(config: Config) -> anyhow::Result<()> {
     let conn = store::open(&config.db, config.durability)?;
-    let (writer, writer_thread) = store::start(conn);
+    let (writer, writer_thread, writer_ended) = store::start(conn);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,7 +48,7 @@ fn run(config: Config) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (is another collector running?)", config.listen))?;
         let address = listener.local_addr()?;
-        let stop = shutdown()?;
+        let stop = shutdown(writer_ended)?;
         let state = AppState::new(writer, config.clone());
         if let Some(limiter) = state.limiter() {
             tokio::spawn(async move {
@@ -78,20 +78,25 @@ fn run(config: Config) -> anyhow::Result<()> {
 }
 
 /// Resolves on SIGTERM (systemd, kill) or Ctrl-C: stop accepting, finish what is in
-/// flight, then exit. The handlers are installed before the collector says it is
-/// listening, so a SIGTERM right after start is never the default (abrupt) kind.
-fn shutdown() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+/// flight, then exit. Also when the database writer ends early (it panicked): better to
+/// exit and be restarted than to answer every request with 503. The signal handlers are
+/// installed before the collector says it is listening, so a SIGTERM right after start
+/// is never the default (abrupt) kind.
+fn shutdown(
+    writer_ended: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("cannot listen for SIGTERM")?;
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
     Ok(async move {
         #[cfg(unix)]
+        let term = term.recv();
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => tracing::info!("shutting down: finishing requests in flight"),
+            _ = term => tracing::info!("shutting down: finishing requests in flight"),
+            _ = writer_ended => tracing::error!("the database writer stopped unexpectedly; shutting down"),
         }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down: finishing requests in flight");
     })
 }

@@ -293,7 +293,7 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
             .get_all(HeaderName::from_static("x-forwarded-for"))
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .last();
+            .next_back();
         if let Some(found) = forwarded
             .and_then(|v| v.rsplit(',').next())
             .and_then(|ip| ip.trim().parse().ok())
@@ -343,6 +343,8 @@ impl DailySalt {
 
 /// Answers 404 when a provider is not configured and 401 when its signature check
 /// fails (logging why, never the body); `Ok` with the secret otherwise.
+// The error is the answer itself, built once per refused request: not worth a Box.
+#[allow(clippy::result_large_err)]
 fn signed<'a>(
     provider: &str,
     secret: &'a Option<String>,

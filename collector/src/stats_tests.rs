@@ -298,3 +298,172 @@ fn html_escapes_everything_and_formats_money() {
     assert_eq!(format_money(5, "KWD"), "0.005 KWD");
     assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
 }
+
+mod join {
+    use super::*;
+    use crate::event::Event;
+    use crate::store::{self, Durability, Write};
+
+    const HOUR: i64 = 3_600_000;
+    const ORDER_AT: i64 = 1_795_804_200_000;
+
+    fn checkout(
+        id: &str,
+        creator: &str,
+        at: i64,
+        code: Option<&str>,
+        source: Option<&str>,
+        click: Option<&str>,
+    ) -> Event {
+        Event {
+            event_id: id.into(),
+            name: "begin_checkout",
+            creator_id: creator.into(),
+            event_time: at,
+            coupon: code.map(str::to_owned),
+            utm_source: source.map(str::to_owned),
+            utm_medium: source.map(|_| "clip".to_owned()),
+            click_id: click.map(str::to_owned),
+            ..Event::default()
+        }
+    }
+
+    fn db(events: Vec<Event>) -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = store::open(&dir.path().join("join.sqlite"), Durability::Normal).expect("open");
+        store::apply(
+            &conn,
+            &Write::Events {
+                events,
+                client: None,
+            },
+        )
+        .expect("insert");
+        (dir, conn)
+    }
+
+    fn order(
+        click: Option<&str>,
+        code: Option<&str>,
+        source: Option<&str>,
+        creator: Option<&str>,
+    ) -> OrderRow {
+        OrderRow {
+            created_at: ORDER_AT,
+            click_id: click.map(str::to_owned),
+            coupon: code.map(str::to_owned),
+            utm_source: source.map(str::to_owned),
+            creator_id: creator.map(str::to_owned),
+            ..OrderRow::default()
+        }
+    }
+
+    fn found(conn: &Connection, o: &OrderRow) -> Option<(&'static str, String)> {
+        resolve(conn, o, 168 * HOUR)
+            .expect("resolve")
+            .map(|c| (c.how, c.event_id))
+    }
+
+    #[test]
+    fn click_id_first_then_code_then_utm() {
+        let (_d, conn) = db(vec![
+            checkout(
+                "by-click",
+                "juno",
+                ORDER_AT - 200 * HOUR,
+                None,
+                None,
+                Some("c-1"),
+            ),
+            checkout(
+                "by-code-old",
+                "juno",
+                ORDER_AT - 5 * HOUR,
+                Some("JUNO15"),
+                Some("tiktok"),
+                None,
+            ),
+            checkout(
+                "by-code-new",
+                "juno",
+                ORDER_AT - HOUR,
+                Some("JUNO15"),
+                None,
+                None,
+            ),
+            checkout(
+                "by-utm",
+                "juno",
+                ORDER_AT - 2 * HOUR,
+                None,
+                Some("tiktok"),
+                None,
+            ),
+        ]);
+        // A click id matches whatever its age: the shop handed it back.
+        assert_eq!(
+            found(&conn, &order(Some("c-1"), Some("JUNO15"), None, None)),
+            Some(("click_id", "by-click".into()))
+        );
+        // An unknown click id falls back to the code: the latest checkout with it, any case.
+        assert_eq!(
+            found(&conn, &order(Some("c-404"), Some("juno15"), None, None)),
+            Some(("code", "by-code-new".into()))
+        );
+        assert_eq!(
+            found(&conn, &order(None, None, Some("tiktok"), None)),
+            Some(("utm", "by-utm".into()))
+        );
+        assert_eq!(found(&conn, &order(None, Some("OTHER"), None, None)), None);
+        assert_eq!(found(&conn, &order(None, None, None, None)), None);
+    }
+
+    #[test]
+    fn code_and_utm_only_within_the_window_and_for_the_creator() {
+        let (_d, conn) = db(vec![
+            checkout(
+                "too-old",
+                "juno",
+                ORDER_AT - 169 * HOUR,
+                Some("JUNO15"),
+                Some("tiktok"),
+                None,
+            ),
+            checkout(
+                "after",
+                "juno",
+                ORDER_AT + 10 * 60 * 1000,
+                Some("JUNO15"),
+                Some("tiktok"),
+                None,
+            ),
+            checkout(
+                "other-creator",
+                "mika",
+                ORDER_AT - HOUR,
+                Some("MIKA10"),
+                Some("live"),
+                None,
+            ),
+        ]);
+        assert_eq!(
+            found(&conn, &order(None, Some("JUNO15"), None, None)),
+            None,
+            "outside the window"
+        );
+        assert_eq!(
+            found(&conn, &order(None, None, Some("tiktok"), None)),
+            None,
+            "outside the window"
+        );
+        assert_eq!(
+            found(&conn, &order(None, Some("MIKA10"), None, Some("juno"))),
+            None,
+            "another creator's checkout"
+        );
+        assert_eq!(
+            found(&conn, &order(None, Some("MIKA10"), None, None)),
+            Some(("code", "other-creator".into()))
+        );
+    }
+}

@@ -173,14 +173,31 @@ pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// Starts the writer thread on an open connection. Join the handle after dropping
-/// every [`Writer`] to be sure everything sent was written.
-pub fn start(conn: Connection) -> (Writer, std::thread::JoinHandle<()>) {
+/// every [`Writer`] to be sure everything sent was written. The receiver resolves when
+/// the thread ends, normally or not: while requests are being served that means it
+/// died, and the collector should stop (and be restarted) rather than answer 503s.
+pub fn start(conn: Connection) -> (Writer, std::thread::JoinHandle<()>, oneshot::Receiver<()>) {
     let (tx, rx) = mpsc::channel(QUEUE);
+    let (ended, stopped) = oneshot::channel();
     let handle = std::thread::Builder::new()
         .name("sqlite-writer".into())
-        .spawn(move || run(conn, rx))
+        .spawn(move || {
+            let _ended = Ended(Some(ended));
+            run(conn, rx)
+        })
         .expect("the OS refused to start a thread at startup");
-    (Writer { tx }, handle)
+    (Writer { tx }, handle, stopped)
+}
+
+/// Says the writer ended when dropped, which also happens while a panic unwinds.
+struct Ended(Option<oneshot::Sender<()>>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
