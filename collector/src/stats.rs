@@ -671,62 +671,85 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A small page a creator can open on a phone: the funnel, revenue and breakdowns.
+/// A small page a creator can open on a phone: the key figures first as cards, then
+/// one table per breakdown with sales and revenue in the first columns (what shows
+/// before any sideways scrolling). Every piece of text is escaped.
 pub fn to_html(stats: &Stats) -> String {
     let pct = |r: Option<f64>| r.map_or("–".to_owned(), |r| format!("{:.1} %", r * 100.0));
     let money = |g: &Group| {
         if g.revenue.is_empty() {
             return "–".to_owned();
         }
-        g.revenue
-            .iter()
-            .map(|m| {
-                let mut s = escape(&format_money(m.all, &m.currency));
-                if m.unverified > 0 || m.refunded > 0 {
-                    s.push_str(&format!(
-                        " <small>(verified {}, unverified {}, refunded {})</small>",
-                        escape(&format_money(m.verified, &m.currency)),
-                        escape(&format_money(m.unverified, &m.currency)),
-                        escape(&format_money(m.refunded, &m.currency))
-                    ));
-                }
-                s
-            })
-            .collect::<Vec<_>>()
-            .join("<br>")
+        let line = |m: &Revenue| {
+            let mut s = escape(&format_money(m.all, &m.currency));
+            if m.unverified > 0 || m.refunded > 0 {
+                s.push_str(&format!(
+                    "<small>verified {} · unverified {} · refunded {}</small>",
+                    escape(&format_money(m.verified, &m.currency)),
+                    escape(&format_money(m.unverified, &m.currency)),
+                    escape(&format_money(m.refunded, &m.currency))
+                ));
+            }
+            s
+        };
+        g.revenue.iter().map(line).collect::<Vec<_>>().join("<br>")
     };
-    let row = |label: &str, g: &Group| {
-        let f = &g.funnel;
-        format!(
-            "<tr><th scope=row>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{} <small>({} verified)</small></td><td>{}</td><td>{}</td></tr>\n",
-            escape(label), f.page_views, f.product_selects, f.checkouts_started, f.purchases, f.purchases_verified,
-            pct(g.rates.view_to_purchase), money(g)
-        )
-    };
-    let head = "<tr><th></th><th>Views</th><th>Product taps</th><th>Checkouts</th><th>Sales</th><th>Conversion</th><th>Revenue</th></tr>\n";
-    let mut body = format!(
-        "<table><caption>All</caption>{head}{}</table>\n",
-        row("Total", &stats.totals)
-    );
+    let t = &stats.totals;
+    let f = &t.funnel;
+    let cards = [
+        (
+            "Sales",
+            format!(
+                "{}<small>{} verified</small>",
+                f.purchases, f.purchases_verified
+            ),
+        ),
+        ("Revenue", money(t)),
+        (
+            "Conversion",
+            format!(
+                "{}<small>views to sales</small>",
+                escape(&pct(t.rates.view_to_purchase))
+            ),
+        ),
+        ("Views", f.page_views.to_string()),
+        ("Product taps", f.product_selects.to_string()),
+        ("Checkouts", f.checkouts_started.to_string()),
+    ];
+    let mut body = String::from("<div class=cards>");
+    for (label, value) in cards {
+        body.push_str(&format!("<div><span>{label}</span><b>{value}</b></div>"));
+    }
+    body.push_str("</div>\n");
+    let head = "<tr><th></th><th>Sales</th><th>Revenue</th><th>Views</th><th>Taps</th><th>Checkouts</th><th>Conv.</th></tr>\n";
     let titles = [
-        ("creator", "Creator"),
-        ("code", "Code"),
-        ("utm_source", "Source"),
-        ("utm_medium", "Channel"),
-        ("product", "Product"),
+        ("creator", "creator"),
+        ("code", "code"),
+        ("utm_source", "source"),
+        ("utm_medium", "channel"),
+        ("product", "product"),
     ];
     for (dim, title) in titles {
         let Some(rows) = stats.by.get(dim).filter(|r| !r.is_empty()) else {
             continue;
         };
         body.push_str(&format!(
-            "<table><caption>By {}</caption>{head}",
-            escape(&title.to_lowercase())
+            "<h2>By {title}</h2><div class=scroll><table>{head}"
         ));
         for r in rows {
-            body.push_str(&row(&r.key, &r.group));
+            let (g, f) = (&r.group, &r.group.funnel);
+            body.push_str(&format!(
+                "<tr><th scope=row>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(&r.key),
+                f.purchases,
+                money(g),
+                f.page_views,
+                f.product_selects,
+                f.checkouts_started,
+                escape(&pct(g.rates.view_to_purchase))
+            ));
         }
-        body.push_str("</table>\n");
+        body.push_str("</table></div>\n");
     }
     let range = |t: i64| {
         jiff::Timestamp::from_millisecond(t).map_or_else(
@@ -734,14 +757,21 @@ pub fn to_html(stats: &Stats) -> String {
             |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         )
     };
+    let style = "body{font:15px/1.4 system-ui,sans-serif;margin:1rem;max-width:60rem;color:#222;background:#fff}\
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:1.4rem 0 .3rem}p{margin:0 0 1rem;color:#555}\
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem}\
+.cards div{border:1px solid #ddd;border-radius:.5rem;padding:.5rem .7rem}.cards span{display:block;color:#555;font-size:.85rem}\
+.cards b{font-size:1.3rem}small{display:block;font-size:.75rem;font-weight:normal;color:#555}\
+.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}\
+th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:right;vertical-align:top;white-space:nowrap}\
+th[scope=row]{text-align:left;white-space:normal;min-width:6.5rem;overflow-wrap:anywhere}\
+@media (prefers-color-scheme:dark){body{background:#111;color:#eee}p,small,.cards span{color:#aaa}.cards div,th,td{border-color:#333}}";
     format!(
-        "<!doctype html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
-<title>Linkshelf stats</title><style>body{{font:15px/1.4 system-ui,sans-serif;margin:1rem;color:#222;background:#fff}}\
-table{{border-collapse:collapse;margin:0 0 1.5rem;display:block;overflow-x:auto}}caption{{text-align:left;font-weight:600;padding:.3rem 0}}\
-th,td{{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right;vertical-align:top}}th[scope=row]{{text-align:left}}small{{color:#555}}\
-@media (prefers-color-scheme:dark){{body{{background:#111;color:#eee}}small{{color:#aaa}}th,td{{border-color:#333}}}}</style></head>\n\
-<body><h1>Stats{}</h1><p>{} to {}. Sales count every verified order (from the shop) and each thank-you-page purchase no \
-verified order confirms; revenue is never added across currencies.</p>\n{body}</body></html>\n",
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\
+<meta name=viewport content=\"width=device-width, initial-scale=1\"><title>Linkshelf stats</title>\
+<style>{style}</style></head>\n<body><h1>Stats{}</h1><p>{} to {}. Sales count every verified order \
+(from the shop) and each thank-you-page purchase no verified order confirms; revenue is never added \
+across currencies.</p>\n{body}</body></html>\n",
         stats.creator.as_deref().map_or(String::new(), |c| format!(" for {}", escape(c))),
         escape(&range(stats.from)),
         escape(&range(stats.to)),
