@@ -210,12 +210,9 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let outcome = write_group(&mut conn, &jobs);
-        for (i, job) in jobs.drain(..).enumerate() {
-            let answer = match &outcome {
-                Ok(results) => Ok(results[i].clone_written()),
-                Err(e) => Err(e.to_string()),
-            };
+        let writes: Vec<&Write> = jobs.iter().map(|job| &job.write).collect();
+        let answers = write_all(&mut conn, &writes);
+        for (job, answer) in jobs.drain(..).zip(answers) {
             // The requester may have gone away; what was committed stays committed.
             let _ = job.reply.send(answer);
         }
@@ -227,24 +224,34 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
     tracing::info!("writer stopped; every acknowledged write is committed");
 }
 
-impl Written {
-    fn clone_written(&self) -> Written {
-        match self {
-            Written::Events(s) => Written::Events(s.clone()),
-            Written::Recorded(b) => Written::Recorded(*b),
-        }
-    }
-}
-
-/// Writes a group in one transaction; all or nothing.
-fn write_group(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<Written>, rusqlite::Error> {
+fn write_group(conn: &mut Connection, writes: &[&Write]) -> Result<Vec<Written>, rusqlite::Error> {
     let tx = conn.transaction()?;
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        results.push(apply(&tx, &job.write)?);
+    let mut results = Vec::with_capacity(writes.len());
+    for write in writes {
+        results.push(apply(&tx, write)?);
     }
     tx.commit()?;
     Ok(results)
+}
+
+/// Writes a group in one transaction, one answer per write. If the group fails, each
+/// write is tried in its own transaction, so one bad write fails only its own request.
+pub fn write_all(conn: &mut Connection, writes: &[&Write]) -> Vec<Result<Written, String>> {
+    match write_group(conn, writes) {
+        Ok(results) => results.into_iter().map(Ok).collect(),
+        Err(e) if writes.len() > 1 => {
+            tracing::warn!(error = %e, writes = writes.len(), "group commit failed; writing one by one");
+            writes
+                .iter()
+                .map(|w| {
+                    write_group(conn, &[w])
+                        .map(|mut r| r.remove(0))
+                        .map_err(|e| e.to_string())
+                })
+                .collect()
+        }
+        Err(e) => vec![Err(e.to_string())],
+    }
 }
 
 /// Applies one write inside the open transaction.
@@ -397,6 +404,33 @@ mod tests {
             insert(&conn, vec![event("e", "page_view", Some("T1"))]),
             Written::Events(vec![Status::Accepted])
         );
+    }
+
+    #[test]
+    fn one_failing_write_fails_only_its_own_request() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = open(&dir.path().join("t.sqlite"), Durability::Normal).expect("open");
+        conn.execute_batch(
+            "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_id = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'poisoned'); END;",
+        )
+        .expect("trigger");
+        let batch = |id: &str| Write::Events {
+            events: vec![event(id, "page_view", None)],
+            client: None,
+        };
+        let (a, bad, b) = (batch("a"), batch("poison"), batch("b"));
+        let answers = write_all(&mut conn, &[&a, &bad, &b]);
+        assert_eq!(answers[0], Ok(Written::Events(vec![Status::Accepted])));
+        assert!(
+            answers[1].as_ref().is_err_and(|e| e.contains("poisoned")),
+            "{answers:?}"
+        );
+        assert_eq!(answers[2], Ok(Written::Events(vec![Status::Accepted])));
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(stored, 2);
     }
 
     #[test]
