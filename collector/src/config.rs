@@ -68,6 +68,31 @@ pub struct Config {
     )]
     pub lemonsqueezy_webhook_secret: Option<String>,
 
+    /// Forward every stored event to PostHog (e.g. https://eu.i.posthog.com), server-side.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_HOST",
+        requires = "forward_posthog_key"
+    )]
+    pub forward_posthog_host: Option<String>,
+
+    /// The PostHog project's public API key (phc_…), for --forward-posthog-host.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_KEY",
+        hide_env_values = true,
+        requires = "forward_posthog_host"
+    )]
+    pub forward_posthog_key: Option<String>,
+
+    /// Seconds between forwarding rounds when there is nothing waiting.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_FORWARD_INTERVAL_SECS",
+        default_value_t = 10
+    )]
+    pub forward_interval_secs: u64,
+
     /// Event requests per second allowed per client (IP address); 0 turns the limit off.
     #[arg(long, env = "LINKSHELF_COLLECTOR_RATE_LIMIT", default_value_t = 20)]
     pub rate_limit: u32,
@@ -137,6 +162,14 @@ pub enum ConfigError {
     EmptySecret(&'static str),
     #[error("--rate-burst must be at least 1 when --rate-limit is on")]
     Burst,
+    #[error("--forward-posthog-host must start with https:// (or http:// for a local relay)")]
+    ForwardHost,
+    #[error(
+        "--forward-posthog-key must be the project's public key (phc_…), never a personal API key"
+    )]
+    ForwardKey,
+    #[error("--forward-interval-secs must be from 1 to 3600")]
+    ForwardInterval,
     #[error("--attribution-window-hours must be from 1 to 8760")]
     Window,
     #[error("--db {0}: the folder does not exist")]
@@ -177,6 +210,23 @@ impl Config {
         }
         if self.rate_limit > 0 && self.rate_burst == 0 {
             return Err(ConfigError::Burst);
+        }
+        if self
+            .forward_posthog_host
+            .as_deref()
+            .is_some_and(|h| !h.starts_with("https://") && !h.starts_with("http://"))
+        {
+            return Err(ConfigError::ForwardHost);
+        }
+        if self
+            .forward_posthog_key
+            .as_deref()
+            .is_some_and(|k| !k.starts_with("phc_"))
+        {
+            return Err(ConfigError::ForwardKey);
+        }
+        if !(1..=3600).contains(&self.forward_interval_secs) {
+            return Err(ConfigError::ForwardInterval);
         }
         if !(1..=8760).contains(&self.attribution_window_hours) {
             return Err(ConfigError::Window);
@@ -243,6 +293,22 @@ mod tests {
             bad(&["--db", "/no/such/folder/x.sqlite"]),
             ConfigError::DbFolder(_)
         ));
+        let forward = |host: &str, key: &str| {
+            bad(&["--forward-posthog-host", host, "--forward-posthog-key", key])
+        };
+        assert_eq!(
+            forward("eu.i.posthog.com", "phc_x"),
+            ConfigError::ForwardHost
+        );
+        assert_eq!(
+            forward("https://eu.i.posthog.com", "phx_secret"),
+            ConfigError::ForwardKey
+        );
+        assert!(
+            Config::try_parse_from(["c", "--forward-posthog-host", "https://eu.i.posthog.com"])
+                .is_err(),
+            "a host needs a key"
+        );
         let ok = config(&[
             "--listen",
             "0.0.0.0:8787",

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod config;
 pub mod event;
+pub mod forward;
 pub mod load;
 pub mod server;
 pub mod stats;

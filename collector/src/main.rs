@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use linkshelf_collector::config::{Config, LogFormat};
+use linkshelf_collector::forward::{self, PostHog};
 use linkshelf_collector::server::{router, AppState};
 use linkshelf_collector::store;
 use std::net::SocketAddr;
@@ -58,6 +59,10 @@ fn run(config: Config) -> anyhow::Result<()> {
                 }
             });
         }
+        let forwarder = config.forward_posthog_host.clone().zip(config.forward_posthog_key.clone()).map(|(host, api_key)| {
+            let target = PostHog { host, api_key, interval: Duration::from_secs(config.forward_interval_secs) };
+            tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
+        });
         // Tests and scripts read this line to learn the port.
         println!("linkshelf-collector listening on http://{address}");
         tracing::info!(%address, db = %config.db.display(), durability = ?config.durability, "listening");
@@ -65,6 +70,12 @@ fn run(config: Config) -> anyhow::Result<()> {
             .with_graceful_shutdown(stop)
             .await
             .context("the server failed")?;
+        // The forwarder holds a handle to the writer; what it did not mark as sent goes
+        // next time (PostHog drops repeats).
+        if let Some(forwarder) = forwarder {
+            forwarder.abort();
+            let _ = forwarder.await;
+        }
         anyhow::Ok(())
     })?;
     // Every request has been answered and every handle to the writer dropped: the

@@ -53,6 +53,11 @@ pub enum Write {
     },
     Order(Order),
     Refund(Refund),
+    /// A forwarder delivered every event up to `last_id`.
+    Cursor {
+        target: &'static str,
+        last_id: i64,
+    },
 }
 
 /// What a write did.
@@ -129,6 +134,11 @@ CREATE TABLE IF NOT EXISTS orders (
   PRIMARY KEY (provider, order_id)
 );
 CREATE INDEX IF NOT EXISTS orders_by_payment ON orders (provider, payment_ref) WHERE payment_ref IS NOT NULL;
+-- How far each forwarder has sent (the last events.id it delivered).
+CREATE TABLE IF NOT EXISTS forward_cursor (
+  target TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS refunds (
   provider TEXT NOT NULL,
   refund_id TEXT NOT NULL,
@@ -321,6 +331,14 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                 o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.payment_ref
             ])?;
             Ok(Written::Recorded(changed == 1))
+        }
+        Write::Cursor { target, last_id } => {
+            conn.prepare_cached(
+                "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
+                 ON CONFLICT (target) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+            )?
+            .execute(params![target, last_id])?;
+            Ok(Written::Recorded(true))
         }
         Write::Refund(r) => {
             // Stripe reports a charge's refunds as a running total: keep the largest.
