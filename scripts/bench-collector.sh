@@ -4,11 +4,13 @@
 # events. Figures go in the README's Collector section. Never fails on wall-clock time.
 #   scripts/bench-collector.sh [seconds (default 20)] [concurrency (default 16)]
 #   DURABILITY=normal scripts/bench-collector.sh   # compare with synchronous=NORMAL
+#   MIX=visits scripts/bench-collector.sh          # typical visits instead of tagged product taps
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 concurrency="${2:-16}"
 durability="${DURABILITY:-full}"
+mix="${MIX:-tagged}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 say "Building the collector and its load generator (profile: collector)"
@@ -28,8 +30,8 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { echo "the collector did not start:" >&2; cat target/bench-collector.log >&2; exit 1; }
 
-say "Sending batches of 50 for ${seconds}s from $concurrency clients (durability: $durability)"
-result="$(target/collector/linkshelf-collector-load --url "$url" --seconds "$seconds" --concurrency "$concurrency" --batch 50)"
+say "Sending batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix)"
+result="$(target/collector/linkshelf-collector-load --url "$url" --seconds "$seconds" --concurrency "$concurrency" --batch 50 --mix "$mix")"
 echo "$result"
 
 # A clean stop checkpoints the WAL into the one file, so its size is the whole database.

@@ -17,6 +17,7 @@ pub struct Load {
     pub prefix: String,
     /// Keep the ids of acknowledged events (the crash test); off for benchmarks.
     pub keep_ids: bool,
+    pub mix: Mix,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +57,78 @@ pub fn envelope(id: &str, now_ms: i64, seq: usize) -> String {
     )
 }
 
+/// One event of a typical visit, for `--mix visits`: six events per page load (two
+/// page views, a list and a code seen, a product tapped, a checkout started), half the
+/// visits from a tagged TikTok link, half untagged, as the storefront sends them.
+pub fn visit_envelope(id: &str, now_ms: i64, i: usize, visit: &str) -> String {
+    let tagged = (i / 6).is_multiple_of(2);
+    let attribution = if tagged {
+        r#"{"utm_source":"tiktok","utm_medium":"clip","utm_campaign":null,"utm_content":null,"utm_term":null,"ref":"bio","click_ids":[{"name":"ttclid","value":"E.C.P.abc123"}],"referrer_host":"www.tiktok.com"}"#
+    } else {
+        r#"{"utm_source":null,"utm_medium":null,"utm_campaign":null,"utm_content":null,"utm_term":null,"ref":null,"click_ids":[],"referrer_host":null}"#
+    };
+    let item = r#"{"currency":"EUR","value":3200,"coupon":null,"transaction_id":null,"items":[{"item_id":"speckled-mug","item_name":"Speckled stoneware mug","price":3200,"quantity":1,"index":0,"item_list_id":"kitchen"}]}"#;
+    let (name, path, subject, ecommerce, outbound) = match i % 6 {
+        0 => (
+            "page_view",
+            "/",
+            r#"{"promotion_id":null,"popup_id":null,"item_list_id":null}"#,
+            "null",
+            "null".to_owned(),
+        ),
+        1 => (
+            "view_item_list",
+            "/",
+            r#"{"promotion_id":null,"popup_id":null,"item_list_id":"kitchen"}"#,
+            "null",
+            "null".to_owned(),
+        ),
+        2 => (
+            "view_promotion",
+            "/",
+            r#"{"promotion_id":"juno15","popup_id":null,"item_list_id":null}"#,
+            "null",
+            "null".to_owned(),
+        ),
+        3 => (
+            "select_item",
+            "/",
+            r#"{"promotion_id":null,"popup_id":null,"item_list_id":"kitchen"}"#,
+            item,
+            "null".to_owned(),
+        ),
+        4 => (
+            "page_view",
+            "/p/speckled-mug/",
+            r#"{"promotion_id":null,"popup_id":null,"item_list_id":null}"#,
+            "null",
+            "null".to_owned(),
+        ),
+        _ => (
+            "begin_checkout",
+            "/p/speckled-mug/",
+            r#"{"promotion_id":null,"popup_id":null,"item_list_id":null}"#,
+            item,
+            format!(r#"{{"click_id":"{id}","destination_host":"fable-studio.example"}}"#),
+        ),
+    };
+    format!(
+        r#"{{"v":1,"event_id":"{id}","name":"{name}","occurred_at":{o},"sent_at":{now_ms},"page_load_id":"{visit}","seq":{seq},"creator_id":"juno-park","attribution":{attribution},"context":{{"path":"{path}","locale":"en-GB","time_zone":"Europe/London","in_app_browser":"{iab}"}},"subject":{subject},"ecommerce":{ecommerce},"outbound":{outbound}}}"#,
+        o = now_ms - 1200,
+        seq = i % 6,
+        iab = if tagged { "tiktok" } else { "none" },
+    )
+}
+
+/// What the load sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    /// Every event a fully tagged `select_item` (the heaviest common event).
+    Tagged,
+    /// Typical visits: six events per page load, half of them tagged.
+    Visits,
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -82,7 +155,15 @@ pub async fn run(load: Load) -> Report {
                         "[{}]",
                         ids.iter()
                             .enumerate()
-                            .map(|(i, id)| envelope(id, now, i))
+                            .map(|(i, id)| match load.mix {
+                                Mix::Tagged => envelope(id, now, i),
+                                Mix::Visits => visit_envelope(
+                                    id,
+                                    now,
+                                    i,
+                                    &format!("{}-{w}-{n}-v{}", load.prefix, i / 6)
+                                ),
+                            })
                             .collect::<Vec<_>>()
                             .join(",")
                     );

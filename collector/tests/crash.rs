@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use linkshelf_collector::load::{run, Load, Report};
+use linkshelf_collector::load::{run, Load, Mix, Report};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ async fn acknowledged_events_survive(
         batch: 50,
         prefix: name.into(),
         keep_ids: true,
+        mix: Mix::Visits,
     };
     let running = tokio::spawn(run(load));
     tokio::time::sleep(Duration::from_millis(1200)).await;

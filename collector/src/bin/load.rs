@@ -4,7 +4,7 @@
 //! parse in scripts/bench-collector.sh).
 
 use clap::Parser;
-use linkshelf_collector::load::{run, Load};
+use linkshelf_collector::load::{run, Load, Mix};
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -19,6 +19,9 @@ struct Args {
     /// How long to send, in seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// What to send: fully tagged product taps, or typical visits.
+    #[arg(long, value_enum, default_value = "tagged")]
+    mix: Mix,
     /// Events per request (the storefront's maximum is 50).
     #[arg(long, default_value_t = 50)]
     batch: usize,
@@ -37,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         batch: args.batch.clamp(1, 50),
         prefix,
         keep_ids: false,
+        mix: args.mix,
     };
     let report = runtime.block_on(run(load));
     println!(
