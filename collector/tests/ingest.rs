@@ -316,3 +316,31 @@ async fn health_and_refused_settings() {
         "{err}"
     );
 }
+
+/// A client that sends half a body and stalls gets 408 (which the storefront retries)
+/// instead of holding the request, and a clean shutdown, open forever.
+#[test]
+fn a_trickling_body_times_out_with_408() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let (_dir, c) = start(&[]);
+    let address = c.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n[{{\"v\":1"
+    );
+    stream.write_all(head.as_bytes()).expect("write");
+    let started = Instant::now();
+    let mut answer = vec![0u8; 256];
+    let n = stream.read(&mut answer).expect("answered within 30 s");
+    let text = String::from_utf8_lossy(&answer[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "answered too early: {:?}",
+        started.elapsed()
+    );
+}
