@@ -9,6 +9,11 @@ source scripts/bootstrap.sh --with-browser
 say "Native tests (domain rules, config checks, CLI, native rendering)"
 cargo test --features cli,ssr
 
+say "Collector tests (ingest, webhooks, stats, kill -9 under load) over real HTTP and SQLite"
+# A debug build: it compiles in about a minute where the optimised one takes several,
+# and no collector test asserts on time.
+cargo test -p linkshelf-collector
+
 say "A broken config stops the build and lists every problem"
 if LINKSHELF_CONFIG=tests/fixtures/broken-storefront.json trunk build --dist target/broken-dist >target/broken-build.log 2>&1; then
   echo "The build accepted tests/fixtures/broken-storefront.json" >&2

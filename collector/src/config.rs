@@ -1,0 +1,323 @@
+//! Settings, from flags or environment variables (a flag wins), checked before the
+//! collector starts so a mistake is reported at once and in words an operator can act on.
+
+use crate::store::Durability;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "linkshelf-collector",
+    version,
+    about = "Linkshelf's event collector: ingest, verified purchases and stats on one SQLite file."
+)]
+pub struct Config {
+    /// Address to listen on. The demo storefront sends to 127.0.0.1:8787.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_LISTEN",
+        default_value = "127.0.0.1:8787"
+    )]
+    pub listen: SocketAddr,
+
+    /// The SQLite database file (created if missing; WAL mode adds -wal and -shm files beside it).
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_DB",
+        default_value = "linkshelf-events.sqlite"
+    )]
+    pub db: PathBuf,
+
+    /// Storefront origins allowed to send events, comma-separated (e.g. https://shop.example).
+    /// Browser requests from any other origin get 403; requests without an Origin header
+    /// (servers, curl) are accepted.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Token for the stats API and report (`Authorization: Bearer …` or `?token=`), at
+    /// least 16 characters. Without it the stats endpoints are off.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_READ_TOKEN", hide_env_values = true)]
+    pub read_token: Option<String>,
+
+    /// Stripe webhook endpoint secret (whsec_…). Without it the Stripe webhook is off.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_STRIPE_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secret: Option<String>,
+
+    /// Shopify webhook secret (the app's client secret). Without it the Shopify webhook is off.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_SHOPIFY_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub shopify_webhook_secret: Option<String>,
+
+    /// Lemon Squeezy webhook signing secret. Without it the Lemon Squeezy webhook is off.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_LEMONSQUEEZY_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub lemonsqueezy_webhook_secret: Option<String>,
+
+    /// Forward every stored event to PostHog (e.g. https://eu.i.posthog.com), server-side.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_HOST",
+        requires = "forward_posthog_key"
+    )]
+    pub forward_posthog_host: Option<String>,
+
+    /// The PostHog project's public API key (phc_…), for --forward-posthog-host.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_KEY",
+        hide_env_values = true,
+        requires = "forward_posthog_host"
+    )]
+    pub forward_posthog_key: Option<String>,
+
+    /// Seconds between forwarding rounds when there is nothing waiting.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_FORWARD_INTERVAL_SECS",
+        default_value_t = 10
+    )]
+    pub forward_interval_secs: u64,
+
+    /// Event requests per second allowed per client (IP address); 0 turns the limit off.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_RATE_LIMIT", default_value_t = 20)]
+    pub rate_limit: u32,
+
+    /// Requests a client may send in a burst above the rate.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_RATE_BURST", default_value_t = 60)]
+    pub rate_burst: u32,
+
+    /// Take the client address from the last X-Forwarded-For entry (only behind a
+    /// reverse proxy you run, which sets it).
+    #[arg(long, env = "LINKSHELF_COLLECTOR_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// How far back an order looks for the click that led to it, by code or UTM, in hours.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_ATTRIBUTION_WINDOW_HOURS",
+        default_value_t = 168
+    )]
+    pub attribution_window_hours: u32,
+
+    /// The creator a verified order counts for when neither the shop nor its click names one.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_DEFAULT_CREATOR")]
+    pub default_creator: Option<String>,
+
+    /// full: an acknowledged event survives a power cut; normal: survives a killed
+    /// process only, faster on slow disks.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_DURABILITY",
+        value_enum,
+        default_value = "full"
+    )]
+    pub durability: Durability,
+
+    /// Log format: text for a terminal, json for a log collector.
+    #[arg(
+        long,
+        env = "LINKSHELF_COLLECTOR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--allowed-origins: {0:?} is not an origin; write it as scheme://host[:port] with no path, e.g. https://shop.example")]
+    Origin(String),
+    #[error(
+        "--read-token must be at least 16 characters (anyone who guesses it reads your sales)"
+    )]
+    ShortToken,
+    #[error("--read-token is required when listening on {0}, which is not a loopback address: the stats would be open to anyone")]
+    OpenStats(SocketAddr),
+    #[error(
+        "--stripe-webhook-secret should be the endpoint's signing secret, which starts with whsec_"
+    )]
+    StripeSecret,
+    #[error("--{0}-webhook-secret is empty")]
+    EmptySecret(&'static str),
+    #[error("--rate-burst must be at least 1 when --rate-limit is on")]
+    Burst,
+    #[error("--forward-posthog-host must start with https:// (or http:// for a local relay)")]
+    ForwardHost,
+    #[error(
+        "--forward-posthog-key must be the project's public key (phc_…), never a personal API key"
+    )]
+    ForwardKey,
+    #[error("--forward-interval-secs must be from 1 to 3600")]
+    ForwardInterval,
+    #[error("--attribution-window-hours must be from 1 to 8760")]
+    Window,
+    #[error("--db {0}: the folder does not exist")]
+    DbFolder(PathBuf),
+}
+
+impl Config {
+    /// Every rule the settings must meet; the first broken one is reported.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        for origin in &self.allowed_origins {
+            if !is_origin(origin) {
+                return Err(ConfigError::Origin(origin.clone()));
+            }
+        }
+        match &self.read_token {
+            Some(t) if t.chars().count() < 16 => return Err(ConfigError::ShortToken),
+            None if !self.listen.ip().is_loopback() => {
+                return Err(ConfigError::OpenStats(self.listen))
+            }
+            _ => {}
+        }
+        if self
+            .stripe_webhook_secret
+            .as_deref()
+            .is_some_and(|s| !s.starts_with("whsec_"))
+        {
+            return Err(ConfigError::StripeSecret);
+        }
+        let secrets = [
+            ("shopify", &self.shopify_webhook_secret),
+            ("lemonsqueezy", &self.lemonsqueezy_webhook_secret),
+        ];
+        if let Some((name, _)) = secrets
+            .iter()
+            .find(|(_, s)| s.as_deref().is_some_and(str::is_empty))
+        {
+            return Err(ConfigError::EmptySecret(name));
+        }
+        if self.rate_limit > 0 && self.rate_burst == 0 {
+            return Err(ConfigError::Burst);
+        }
+        if self
+            .forward_posthog_host
+            .as_deref()
+            .is_some_and(|h| !h.starts_with("https://") && !h.starts_with("http://"))
+        {
+            return Err(ConfigError::ForwardHost);
+        }
+        if self
+            .forward_posthog_key
+            .as_deref()
+            .is_some_and(|k| !k.starts_with("phc_"))
+        {
+            return Err(ConfigError::ForwardKey);
+        }
+        if !(1..=3600).contains(&self.forward_interval_secs) {
+            return Err(ConfigError::ForwardInterval);
+        }
+        if !(1..=8760).contains(&self.attribution_window_hours) {
+            return Err(ConfigError::Window);
+        }
+        let folder = self.db.parent().filter(|p| !p.as_os_str().is_empty());
+        if folder.is_some_and(|f| !f.is_dir()) {
+            return Err(ConfigError::DbFolder(self.db.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://host[:port]`, as browsers send in the Origin header.
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        let mut all = vec!["linkshelf-collector"];
+        all.extend_from_slice(args);
+        Config::try_parse_from(all).expect("parses")
+    }
+
+    #[test]
+    fn defaults_are_valid_and_local() {
+        let c = config(&[]);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8787");
+        assert_eq!(c.check(), Ok(()));
+    }
+
+    #[test]
+    fn refuses_bad_settings_with_a_reason() {
+        let bad = |args: &[&str]| config(args).check().expect_err("refused");
+        assert_eq!(
+            bad(&["--allowed-origins", "https://a.example,https://b.example/"]),
+            ConfigError::Origin("https://b.example/".into())
+        );
+        assert_eq!(bad(&["--read-token", "short"]), ConfigError::ShortToken);
+        assert!(matches!(
+            bad(&["--listen", "0.0.0.0:8787"]),
+            ConfigError::OpenStats(_)
+        ));
+        assert_eq!(
+            bad(&["--stripe-webhook-secret", "sk_live_x"]),
+            ConfigError::StripeSecret
+        );
+        assert_eq!(bad(&["--rate-burst", "0"]), ConfigError::Burst);
+        assert_eq!(
+            bad(&["--attribution-window-hours", "0"]),
+            ConfigError::Window
+        );
+        assert!(matches!(
+            bad(&["--db", "/no/such/folder/x.sqlite"]),
+            ConfigError::DbFolder(_)
+        ));
+        let forward = |host: &str, key: &str| {
+            bad(&["--forward-posthog-host", host, "--forward-posthog-key", key])
+        };
+        assert_eq!(
+            forward("eu.i.posthog.com", "phc_x"),
+            ConfigError::ForwardHost
+        );
+        assert_eq!(
+            forward("https://eu.i.posthog.com", "phx_secret"),
+            ConfigError::ForwardKey
+        );
+        assert!(
+            Config::try_parse_from(["c", "--forward-posthog-host", "https://eu.i.posthog.com"])
+                .is_err(),
+            "a host needs a key"
+        );
+        let ok = config(&[
+            "--listen",
+            "0.0.0.0:8787",
+            "--read-token",
+            "0123456789abcdef",
+            "--allowed-origins",
+            "http://127.0.0.1:8080,https://shop.example",
+        ]);
+        assert_eq!(ok.check(), Ok(()));
+        assert_eq!(ok.allowed_origins.len(), 2);
+    }
+}

@@ -1,0 +1,207 @@
+use super::*;
+
+/// `Envelope::to_json` of the storefront's own test sample (`events::tests::sample`),
+/// with `sent_at` filled in as the delivery code does.
+const STOREFRONT: &str = include_str!("../tests/fixtures/storefront-envelope.json");
+const NOW: i64 = 1_795_804_260_000;
+
+fn with(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(STOREFRONT).expect("fixture is JSON");
+    edit(&mut v);
+    v.to_string()
+}
+
+fn reason(raw: &str) -> String {
+    match parse(raw, NOW) {
+        Ok(_) => panic!("accepted: {raw}"),
+        Err((_, e)) => e.to_string(),
+    }
+}
+
+#[test]
+fn reads_the_storefronts_envelope() {
+    let e = parse(STOREFRONT, NOW).expect("valid");
+    assert_eq!(e.name, "begin_checkout");
+    assert_eq!(e.creator_id, "juno-park");
+    assert_eq!(e.utm_source.as_deref(), Some("tiktok"));
+    assert_eq!(e.utm_medium, None);
+    assert_eq!(e.platform_click_ids.as_deref(), Some("ttclid=abc"));
+    assert_eq!(e.currency.as_deref(), Some("EUR"));
+    assert_eq!(e.value, Some(3200));
+    assert_eq!(e.coupon.as_deref(), Some("JUNO15"));
+    assert_eq!(e.click_id.as_deref(), Some("c-1"));
+    assert_eq!(
+        e.items.as_deref(),
+        Some(r#"[{"item_id":"speckled-mug","price":3200,"quantity":1}]"#)
+    );
+    assert_eq!(e.path.as_deref(), Some("/p/speckled-mug/"));
+    // Waited 1.5 s on the device: it happened 1.5 s before it arrived.
+    assert_eq!(e.event_time, NOW - 1500);
+}
+
+#[test]
+fn corrects_a_wrong_device_clock() {
+    // A phone an hour fast: occurred and sent are both an hour ahead.
+    let hour = 3_600_000;
+    assert_eq!(
+        event_time(NOW + hour - 2000, Some(NOW + hour), NOW),
+        Ok((NOW - 2000, Some(NOW + hour)))
+    );
+    // A phone a year behind, event queued offline for two days.
+    let year = 365 * 24 * hour;
+    assert_eq!(
+        event_time(NOW - year - 48 * hour, Some(NOW - year), NOW).map(|t| t.0),
+        Ok(NOW - 48 * hour)
+    );
+    // A small backwards step of the clock counts as no wait.
+    assert_eq!(event_time(NOW + 5000, Some(NOW), NOW).map(|t| t.0), Ok(NOW));
+    // Without sent_at the device time is used if plausible.
+    assert_eq!(
+        event_time(NOW - 1000, None, NOW).map(|t| t.0),
+        Ok(NOW - 1000)
+    );
+}
+
+#[test]
+fn refuses_times_that_cannot_be_corrected() {
+    assert!(event_time(NOW, Some(NOW - 2 * MAX_BACKWARD_STEP_MS), NOW).is_err());
+    assert!(event_time(NOW - MAX_AGE_MS - 1, Some(NOW), NOW).is_err());
+    assert!(event_time(-1, Some(NOW), NOW).is_err());
+    assert!(event_time(NOW, Some(1 << 60), NOW).is_err());
+    assert!(event_time(NOW + 10 * MAX_FUTURE_MS, None, NOW).is_err());
+    assert!(event_time(NOW - MAX_AGE_MS - 1, None, NOW).is_err());
+}
+
+#[test]
+fn refuses_unknown_versions_and_names() {
+    assert_eq!(
+        reason(&with(|v| v["v"] = 2.into())),
+        "schema version 2 is not supported (this collector reads v1)"
+    );
+    assert_eq!(
+        reason(&with(|v| v["name"] = "sign_up".into())),
+        r#"unknown event name "sign_up""#
+    );
+    // The cart's events are known.
+    assert!(parse(&with(|v| v["name"] = "add_to_cart".into()), NOW).is_ok());
+    assert!(parse(&with(|v| v["name"] = "remove_from_cart".into()), NOW).is_ok());
+}
+
+#[test]
+fn names_the_field_of_a_type_error_and_keeps_the_id() {
+    let raw = with(|v| v["ecommerce"]["value"] = "32.00".into());
+    let (id, e) = parse(&raw, NOW).expect_err("string value");
+    assert_eq!(id.as_deref(), Some("019b0e5b-1f40-7707-8707-070707070707"));
+    assert!(
+        e.to_string()
+            .starts_with("not an event object: ecommerce.value: invalid type"),
+        "{e}"
+    );
+    let (id, e) = parse("\"a string\"", NOW).expect_err("not an object");
+    assert_eq!(id, None);
+    assert!(e.to_string().contains("expected struct"), "{e}");
+    assert!(reason(&with(|v| v
+        .as_object_mut()
+        .map(|o| o.remove("event_id"))
+        .map(drop)
+        .unwrap_or(())))
+    .contains("missing field `event_id`"));
+}
+
+#[test]
+fn value_only_with_currency() {
+    assert_eq!(
+        reason(&with(
+            |v| v["ecommerce"]["currency"] = serde_json::Value::Null
+        )),
+        "ecommerce.value needs ecommerce.currency"
+    );
+    assert_eq!(
+        reason(&with(|v| v["ecommerce"]["currency"] = "EURO".into())),
+        "ecommerce.currency is longer than 3 characters"
+    );
+    assert_eq!(
+        reason(&with(|v| v["ecommerce"]["currency"] = "XYZ".into())),
+        r#"ecommerce.currency "XYZ" is not an ISO 4217 code"#
+    );
+    assert_eq!(
+        reason(&with(|v| v["ecommerce"]["value"] = (-1).into())),
+        "ecommerce.value is out of range"
+    );
+}
+
+#[test]
+fn field_sizes_are_bounded() {
+    assert_eq!(
+        reason(&with(|v| v["event_id"] = "x".repeat(65).into())),
+        "event_id is longer than 64 characters"
+    );
+    assert_eq!(
+        reason(&with(|v| v["event_id"] = "".into())),
+        "event_id is empty"
+    );
+    assert_eq!(
+        reason(&with(|v| v["creator_id"] = "juno park".into())),
+        "creator_id contains characters not allowed in an id"
+    );
+    assert_eq!(
+        reason(&with(
+            |v| v["attribution"]["utm_source"] = "x".repeat(201).into()
+        )),
+        "attribution.utm_source is longer than 200 characters"
+    );
+    // Characters, not bytes: 200 emoji are fine.
+    assert!(parse(
+        &with(|v| v["attribution"]["utm_source"] = "🎉".repeat(200).into()),
+        NOW
+    )
+    .is_ok());
+    assert_eq!(
+        reason(&with(|v| v["context"]["path"] = "/a\u{0}b".into())),
+        "text fields must not contain control characters"
+    );
+    let many: Vec<serde_json::Value> = (0..51)
+        .map(|i| serde_json::json!({"item_id": format!("p{i}"), "price": 1, "quantity": 1}))
+        .collect();
+    assert_eq!(
+        reason(&with(|v| v["ecommerce"]["items"] = many.into())),
+        "ecommerce.items has more than 50 entries"
+    );
+}
+
+#[test]
+fn a_purchase_needs_a_transaction_id() {
+    let purchase = |tx: serde_json::Value| {
+        with(|v| {
+            v["name"] = "purchase".into();
+            v["ecommerce"]["transaction_id"] = tx;
+        })
+    };
+    assert_eq!(
+        reason(&purchase(serde_json::Value::Null)),
+        "a purchase needs ecommerce.transaction_id"
+    );
+    assert_eq!(
+        reason(&purchase("".into())),
+        "a purchase needs ecommerce.transaction_id"
+    );
+    let ok = parse(&purchase("cs_test_1".into()), NOW).expect("valid purchase");
+    assert_eq!(ok.transaction_id.as_deref(), Some("cs_test_1"));
+    assert_eq!(ok.click_id.as_deref(), Some("c-1"));
+    // Without an amount it still counts as a sale, with no revenue.
+    let no_value = with(|v| {
+        v["name"] = "purchase".into();
+        v["ecommerce"] = serde_json::json!({"transaction_id": "cs_2", "items": []});
+    });
+    let ok = parse(&no_value, NOW).expect("valid purchase without value");
+    assert_eq!((ok.value, ok.currency), (None, None));
+}
+
+#[test]
+fn minimal_events_and_unknown_fields_are_fine() {
+    let raw = format!(
+        r#"{{"v":1,"event_id":"e1","name":"page_view","occurred_at":{NOW},"creator_id":"c","future_field":{{"x":1}}}}"#
+    );
+    let e = parse(&raw, NOW).expect("valid");
+    assert_eq!((e.name, e.event_time, e.items), ("page_view", NOW, None));
+}

@@ -1,0 +1,113 @@
+//! `linkshelf-collector`: see `--help` and the README's "Collector" section.
+
+use anyhow::Context;
+use clap::Parser;
+use linkshelf_collector::config::{Config, LogFormat};
+use linkshelf_collector::forward::{self, PostHog};
+use linkshelf_collector::server::{router, AppState};
+use linkshelf_collector::store;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    init_logs(config.log_format);
+    if let Err(e) = config.check() {
+        eprintln!("linkshelf-collector: {e}");
+        return std::process::ExitCode::from(2);
+    }
+    match run(config) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linkshelf-collector: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LINKSHELF_COLLECTOR_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+}
+
+fn run(config: Config) -> anyhow::Result<()> {
+    let conn = store::open(&config.db, config.durability)?;
+    let (writer, writer_thread, writer_ended) = store::start(conn);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (is another collector running?)", config.listen))?;
+        let address = listener.local_addr()?;
+        let stop = shutdown(writer_ended)?;
+        let state = AppState::new(writer, config.clone());
+        if let Some(limiter) = state.limiter() {
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    limiter.retain_recent();
+                }
+            });
+        }
+        let forwarder = config.forward_posthog_host.clone().zip(config.forward_posthog_key.clone()).map(|(host, api_key)| {
+            let target = PostHog { host, api_key, interval: Duration::from_secs(config.forward_interval_secs) };
+            tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
+        });
+        // Tests and scripts read this line to learn the port.
+        println!("linkshelf-collector listening on http://{address}");
+        tracing::info!(%address, db = %config.db.display(), durability = ?config.durability, "listening");
+        axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop)
+            .await
+            .context("the server failed")?;
+        // The forwarder holds a handle to the writer; what it did not mark as sent goes
+        // next time (PostHog drops repeats).
+        if let Some(forwarder) = forwarder {
+            forwarder.abort();
+            let _ = forwarder.await;
+        }
+        anyhow::Ok(())
+    })?;
+    // Every request has been answered and every handle to the writer dropped: the
+    // writer finishes what it was sent and stops.
+    drop(runtime);
+    writer_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the database writer panicked"))?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (systemd, kill) or Ctrl-C: stop accepting, finish what is in
+/// flight, then exit. Also when the database writer ends early (it panicked): better to
+/// exit and be restarted than to answer every request with 503. The signal handlers are
+/// installed before the collector says it is listening, so a SIGTERM right after start
+/// is never the default (abrupt) kind.
+fn shutdown(
+    writer_ended: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    Ok(async move {
+        #[cfg(unix)]
+        let term = term.recv();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("shutting down: finishing requests in flight"),
+            _ = term => tracing::info!("shutting down: finishing requests in flight"),
+            _ = writer_ended => tracing::error!("the database writer stopped unexpectedly; shutting down"),
+        }
+    })
+}

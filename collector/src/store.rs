@@ -1,0 +1,484 @@
+//! The SQLite file and its one writer.
+//!
+//! SQLite allows one writer at a time, and a commit costs an fsync. So every write goes
+//! through a channel to a single writer thread, which takes whatever requests are
+//! waiting (up to [`MAX_GROUP`]), writes them in one transaction, commits once, and only
+//! then answers each request ("group commit"): one fsync serves many requests, and no
+//! request hears "accepted" before its events are on disk. Readers (stats) use their
+//! own connections; WAL mode lets them read while the writer writes.
+
+use crate::event::{Event, Status};
+use crate::webhook::{Order, Refund};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use tokio::sync::{mpsc, oneshot};
+
+/// Requests written in one transaction at most.
+pub const MAX_GROUP: usize = 128;
+/// Requests waiting for the writer before senders wait too (back-pressure).
+const QUEUE: usize = 1024;
+
+/// How hard a commit waits for the disk (`PRAGMA synchronous`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// fsync the WAL on every commit: an acknowledged event survives a killed process
+    /// *and* a power cut. The default.
+    Full,
+    /// fsync only at checkpoints: survives a killed process (the WAL is in the OS page
+    /// cache), but a power cut can lose the last acknowledged commits.
+    Normal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database write failed: {0}")]
+    Write(String),
+    #[error("the writer has stopped (the collector is shutting down)")]
+    Stopped,
+}
+
+/// One thing to write.
+pub enum Write {
+    /// A batch's valid events; `client` is the day's salted hash of the sender.
+    Events {
+        events: Vec<Event>,
+        client: Option<String>,
+    },
+    Order(Order),
+    Refund(Refund),
+    /// A forwarder delivered every event up to `last_id`.
+    Cursor {
+        target: &'static str,
+        last_id: i64,
+    },
+}
+
+/// What a write did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    /// Per event, in order: accepted or duplicate.
+    Events(Vec<Status>),
+    /// `true` when new, `false` when a replay of something stored.
+    Recorded(bool),
+}
+
+struct Job {
+    write: Write,
+    reply: oneshot::Sender<Result<Written, String>>,
+}
+
+/// A handle for sending writes; cheap to clone. The writer stops when every handle
+/// is dropped, after writing what was sent.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Writes and waits for the commit.
+    pub async fn write(&self, write: Write) -> Result<Written, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job { write, reply })
+            .await
+            .map_err(|_| StoreError::Stopped)?;
+        match answer.await {
+            Ok(Ok(written)) => Ok(written),
+            Ok(Err(message)) => Err(StoreError::Write(message)),
+            Err(_) => Err(StoreError::Stopped),
+        }
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  creator_id TEXT NOT NULL,
+  event_time INTEGER NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  received_at INTEGER NOT NULL,
+  page_load_id TEXT, seq INTEGER, client TEXT,
+  utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_content TEXT, utm_term TEXT,
+  ref TEXT, referrer_host TEXT, platform_click_ids TEXT,
+  path TEXT, locale TEXT, time_zone TEXT, in_app_browser TEXT,
+  promotion_id TEXT, popup_id TEXT, item_list_id TEXT,
+  currency TEXT, value INTEGER, coupon TEXT, transaction_id TEXT, items TEXT,
+  click_id TEXT, destination_host TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (event_time);
+-- A reload of the shop's thank-you page must not count a sale twice.
+CREATE UNIQUE INDEX IF NOT EXISTS events_purchase_once ON events (creator_id, transaction_id) WHERE name = 'purchase';
+CREATE INDEX IF NOT EXISTS events_by_click ON events (click_id) WHERE click_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_checkout_by_code ON events (coupon COLLATE NOCASE, event_time) WHERE name = 'begin_checkout' AND coupon IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_checkout_by_source ON events (utm_source, event_time) WHERE name = 'begin_checkout' AND utm_source IS NOT NULL;
+CREATE TABLE IF NOT EXISTS orders (
+  provider TEXT NOT NULL,
+  order_id TEXT NOT NULL,
+  creator_id TEXT,
+  created_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  click_id TEXT, coupon TEXT, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT,
+  payment_ref TEXT,
+  PRIMARY KEY (provider, order_id)
+);
+CREATE INDEX IF NOT EXISTS orders_by_payment ON orders (provider, payment_ref) WHERE payment_ref IS NOT NULL;
+-- How far each forwarder has sent (the last events.id it delivered).
+CREATE TABLE IF NOT EXISTS forward_cursor (
+  target TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refunds (
+  provider TEXT NOT NULL,
+  refund_id TEXT NOT NULL,
+  order_ref TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, refund_id)
+);
+";
+
+/// Opens (creating if needed) the database for writing and checks its schema.
+pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
+}
+
+/// A read-only connection for stats.
+pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    Ok(conn)
+}
+
+/// Starts the writer thread on an open connection. Join the handle after dropping
+/// every [`Writer`] to be sure everything sent was written. The receiver resolves when
+/// the thread ends, normally or not: while requests are being served that means it
+/// died, and the collector should stop (and be restarted) rather than answer 503s.
+pub fn start(conn: Connection) -> (Writer, std::thread::JoinHandle<()>, oneshot::Receiver<()>) {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let (ended, stopped) = oneshot::channel();
+    let handle = std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            let _ended = Ended(Some(ended));
+            run(conn, rx)
+        })
+        .expect("the OS refused to start a thread at startup");
+    (Writer { tx }, handle, stopped)
+}
+
+/// Says the writer ended when dropped, which also happens while a panic unwinds.
+struct Ended(Option<oneshot::Sender<()>>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = rx.blocking_recv() {
+        jobs.push(first);
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let writes: Vec<&Write> = jobs.iter().map(|job| &job.write).collect();
+        let answers = write_all(&mut conn, &writes);
+        for (job, answer) in jobs.drain(..).zip(answers) {
+            // The requester may have gone away; what was committed stays committed.
+            let _ = job.reply.send(answer);
+        }
+    }
+    // Leave a tidy single file behind on a clean stop.
+    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+        tracing::warn!(error = %e, "checkpoint at shutdown failed (the WAL is replayed on next start)");
+    }
+    tracing::info!("writer stopped; every acknowledged write is committed");
+}
+
+fn write_group(conn: &mut Connection, writes: &[&Write]) -> Result<Vec<Written>, rusqlite::Error> {
+    let tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(writes.len());
+    for write in writes {
+        results.push(apply(&tx, write)?);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+/// Writes a group in one transaction, one answer per write. If the group fails, each
+/// write is tried in its own transaction, so one bad write fails only its own request.
+pub fn write_all(conn: &mut Connection, writes: &[&Write]) -> Vec<Result<Written, String>> {
+    match write_group(conn, writes) {
+        Ok(results) => results.into_iter().map(Ok).collect(),
+        Err(e) if writes.len() > 1 => {
+            tracing::warn!(error = %e, writes = writes.len(), "group commit failed; writing one by one");
+            writes
+                .iter()
+                .map(|w| {
+                    write_group(conn, &[w])
+                        .map(|mut r| r.remove(0))
+                        .map_err(|e| e.to_string())
+                })
+                .collect()
+        }
+        Err(e) => vec![Err(e.to_string())],
+    }
+}
+
+/// Applies one write inside the open transaction.
+pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Error> {
+    match write {
+        Write::Events { events, client } => {
+            let mut insert = conn.prepare_cached(
+                "INSERT OR IGNORE INTO events (event_id, name, creator_id, event_time, occurred_at, sent_at, received_at,
+                   page_load_id, seq, client, utm_source, utm_medium, utm_campaign, utm_content, utm_term, ref,
+                   referrer_host, platform_click_ids, path, locale, time_zone, in_app_browser, promotion_id, popup_id,
+                   item_list_id, currency, value, coupon, transaction_id, items, click_id, destination_host)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                   ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+            )?;
+            let mut statuses = Vec::with_capacity(events.len());
+            for e in events {
+                let changed = insert.execute(params![
+                    e.event_id,
+                    e.name,
+                    e.creator_id,
+                    e.event_time,
+                    e.occurred_at,
+                    e.sent_at,
+                    e.received_at,
+                    e.page_load_id,
+                    e.seq,
+                    client,
+                    e.utm_source,
+                    e.utm_medium,
+                    e.utm_campaign,
+                    e.utm_content,
+                    e.utm_term,
+                    e.ref_tag,
+                    e.referrer_host,
+                    e.platform_click_ids,
+                    e.path,
+                    e.locale,
+                    e.time_zone,
+                    e.in_app_browser,
+                    e.promotion_id,
+                    e.popup_id,
+                    e.item_list_id,
+                    e.currency,
+                    e.value,
+                    e.coupon,
+                    e.transaction_id,
+                    e.items,
+                    e.click_id,
+                    e.destination_host
+                ])?;
+                statuses.push(if changed == 1 {
+                    Status::Accepted
+                } else {
+                    Status::Duplicate
+                });
+            }
+            Ok(Written::Events(statuses))
+        }
+        Write::Order(o) => {
+            let changed = conn.prepare_cached(
+                "INSERT OR IGNORE INTO orders (provider, order_id, creator_id, created_at, received_at, currency, value,
+                   click_id, coupon, utm_source, utm_medium, utm_campaign, payment_ref)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                o.provider, o.order_id, o.creator_id, o.created_at, o.received_at, o.currency, o.value, o.click_id,
+                o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.payment_ref
+            ])?;
+            Ok(Written::Recorded(changed == 1))
+        }
+        Write::Cursor { target, last_id } => {
+            conn.prepare_cached(
+                "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
+                 ON CONFLICT (target) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+            )?
+            .execute(params![target, last_id])?;
+            Ok(Written::Recorded(true))
+        }
+        Write::Refund(r) => {
+            // Stripe reports a charge's refunds as a running total: keep the largest.
+            let before: Option<i64> = conn
+                .query_row(
+                    "SELECT amount FROM refunds WHERE provider = ?1 AND refund_id = ?2",
+                    params![r.provider, r.refund_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if before.is_some_and(|b| b >= r.amount) {
+                return Ok(Written::Recorded(false));
+            }
+            conn.prepare_cached(
+                "INSERT INTO refunds (provider, refund_id, order_ref, currency, amount, created_at, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (provider, refund_id) DO UPDATE SET amount = excluded.amount, created_at = excluded.created_at",
+            )?
+            .execute(params![r.provider, r.refund_id, r.order_ref, r.currency, r.amount, r.created_at, r.received_at])?;
+            Ok(Written::Recorded(true))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    fn event(id: &str, name: &'static str, tx: Option<&str>) -> Event {
+        Event {
+            event_id: id.into(),
+            name,
+            creator_id: "juno".into(),
+            transaction_id: tx.map(str::to_owned),
+            ..Event::default()
+        }
+    }
+
+    fn insert(conn: &Connection, events: Vec<Event>) -> Written {
+        apply(
+            conn,
+            &Write::Events {
+                events,
+                client: None,
+            },
+        )
+        .expect("insert")
+    }
+
+    #[test]
+    fn dedups_on_event_id_and_on_a_purchases_transaction() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(&dir.path().join("t.sqlite"), Durability::Normal).expect("open");
+        let got = insert(
+            &conn,
+            vec![
+                event("a", "page_view", None),
+                event("a", "page_view", None),
+                event("b", "purchase", Some("T1")),
+            ],
+        );
+        assert_eq!(
+            got,
+            Written::Events(vec![Status::Accepted, Status::Duplicate, Status::Accepted])
+        );
+        // A reload of /thanks: new event id, same transaction.
+        let got = insert(
+            &conn,
+            vec![
+                event("c", "purchase", Some("T1")),
+                event("d", "purchase", Some("T2")),
+            ],
+        );
+        assert_eq!(
+            got,
+            Written::Events(vec![Status::Duplicate, Status::Accepted])
+        );
+        // Other events may share a transaction id.
+        assert_eq!(
+            insert(&conn, vec![event("e", "page_view", Some("T1"))]),
+            Written::Events(vec![Status::Accepted])
+        );
+    }
+
+    #[test]
+    fn one_failing_write_fails_only_its_own_request() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = open(&dir.path().join("t.sqlite"), Durability::Normal).expect("open");
+        conn.execute_batch(
+            "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_id = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'poisoned'); END;",
+        )
+        .expect("trigger");
+        let batch = |id: &str| Write::Events {
+            events: vec![event(id, "page_view", None)],
+            client: None,
+        };
+        let (a, bad, b) = (batch("a"), batch("poison"), batch("b"));
+        let answers = write_all(&mut conn, &[&a, &bad, &b]);
+        assert_eq!(answers[0], Ok(Written::Events(vec![Status::Accepted])));
+        assert!(
+            answers[1].as_ref().is_err_and(|e| e.contains("poisoned")),
+            "{answers:?}"
+        );
+        assert_eq!(answers[2], Ok(Written::Events(vec![Status::Accepted])));
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(stored, 2);
+    }
+
+    #[test]
+    fn refunds_keep_the_running_total() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(&dir.path().join("t.sqlite"), Durability::Normal).expect("open");
+        let refund = |amount| Refund {
+            provider: "stripe",
+            refund_id: "ch_1".into(),
+            order_ref: "pi_1".into(),
+            currency: "EUR".into(),
+            amount,
+            created_at: 1,
+            received_at: 1,
+        };
+        assert_eq!(
+            apply(&conn, &Write::Refund(refund(500))).ok(),
+            Some(Written::Recorded(true))
+        );
+        assert_eq!(
+            apply(&conn, &Write::Refund(refund(500))).ok(),
+            Some(Written::Recorded(false))
+        );
+        assert_eq!(
+            apply(&conn, &Write::Refund(refund(800))).ok(),
+            Some(Written::Recorded(true))
+        );
+        let total: i64 = conn
+            .query_row("SELECT sum(amount) FROM refunds", [], |r| r.get(0))
+            .expect("sum");
+        assert_eq!(total, 800);
+    }
+}
