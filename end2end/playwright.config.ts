@@ -27,7 +27,8 @@ export default defineConfig({
   reporter: 'list',
   // No webServer for the site: the test script serves the built site and passes BASE_URL.
   // The event sink is started here, before any test, and stopped after the run.
-  webServer: {
+  // In the collector phase (scripts/test.sh) the real collector holds that port instead.
+  webServer: process.env.COLLECTOR_PHASE ? undefined : {
     name: 'event-sink',
     command: 'node tools/event-sink.mjs',
     env: { SINK_PORT },
@@ -60,7 +61,7 @@ export default defineConfig({
       // Everything a shopper sees. These pages send events to the sink too (it just
       // records them); the tracking tests reset it before they look.
       name: 'storefront',
-      testIgnore: 'tracking/**',
+      testIgnore: ['tracking/**', 'collector/**'],
       use: phone,
     },
     {
@@ -70,6 +71,14 @@ export default defineConfig({
       testMatch: 'tracking/**/*.spec.ts',
       dependencies: ['storefront'],
       fullyParallel: false,
+      workers: 1,
+      use: phone,
+    },
+    {
+      // The journey into the real collector (collector/): scripts/test.sh runs this
+      // project alone, with the collector on the event sink's port.
+      name: 'collector',
+      testMatch: 'collector/**/*.spec.ts',
       workers: 1,
       use: phone,
     },

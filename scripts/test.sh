@@ -39,11 +39,29 @@ server_pid=$!
 # test endpoint stands there (it can be told to fail, hang or go down).
 node end2end/tools/event-sink.mjs &
 sink_pid=$!
-trap 'kill "$server_pid" "$sink_pid" 2>/dev/null || true' EXIT
+collector_pid=""
+trap 'kill "$server_pid" "$sink_pid" $collector_pid 2>/dev/null || true' EXIT
 wait_for_url "http://127.0.0.1:$port/"
 wait_for_url "http://127.0.0.1:8787/__events"
-(cd end2end && BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test)
-kill "$server_pid" "$sink_pid" 2>/dev/null || true
+(cd end2end && BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test --project storefront --project tracking)
+kill "$sink_pid" 2>/dev/null || true
+wait "$sink_pid" 2>/dev/null || true
+
+say "End-to-end: the shopper's journey into the real collector"
+# The real collector takes the sink's port, with a fresh database; the same built site
+# now sends its events there.
+cargo build --quiet -p linkshelf-collector --bin linkshelf-collector
+rm -f target/e2e-collector.sqlite target/e2e-collector.sqlite-wal target/e2e-collector.sqlite-shm
+token="e2e-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+shopify_secret="shpss_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+target/debug/linkshelf-collector --listen 127.0.0.1:8787 --db target/e2e-collector.sqlite \
+  --allowed-origins "http://127.0.0.1:$port" --read-token "$token" --rate-limit 0 \
+  --shopify-webhook-secret "$shopify_secret" >target/e2e-collector.out 2>target/e2e-collector.log &
+collector_pid=$!
+wait_for_url "http://127.0.0.1:8787/healthz"
+(cd end2end && COLLECTOR_PHASE=1 COLLECTOR_TOKEN="$token" SHOPIFY_SECRET="$shopify_secret" \
+  BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test --project collector)
+kill "$server_pid" "$collector_pid" 2>/dev/null || true
 
 say "Bundle size (budget: first load ≤ 150 KB brotli)"
 node end2end/tools/bench.mjs --sizes dist
