@@ -45,14 +45,14 @@ for (const colorScheme of ['light', 'dark'] as const) {
     });
 
     test('the cart bar, the notice and the cart page have no WCAG 2.1 A/AA violations', async ({ page }) => {
-      // JUNO5 has ended by then: the cart shows it with the reason it does not apply.
-      await open(page, '/?code=JUNO5', NOW, { clock: 'fixed' });
+      // JUNOSHIPS has not started by then: the cart shows it with the reason it does not apply.
+      await open(page, '/?code=JUNOSHIPS', NOW, { clock: 'fixed' });
       await page.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
       await expect(page.locator('p.notice')).toHaveText('Added Speckled stoneware mug to your cart');
       await expectNoViolations(page);
       await page.getByRole('link', { name: /View cart/ }).click();
       await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');
-      await expect(page.locator('.applied .reason')).toHaveText('This code has ended.');
+      await expect(page.locator('.applied .reason')).toHaveText("This code isn't active yet.");
       await expectNoViolations(page);
     });
 

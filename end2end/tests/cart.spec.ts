@@ -61,11 +61,15 @@ test.describe('the cart', () => {
     await expect(page.getByRole('alert')).toHaveText('"NOPE" isn\'t one of this shop\'s codes. Check the spelling?');
     await expect(field).toHaveAttribute('aria-invalid', 'true');
 
+    // An ended code is refused; one that has not started is kept, with the reason.
     await field.fill(' juno5 ');
     await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('alert')).toHaveText('JUNO5 has ended.');
+    await field.fill('junoships');
+    await page.getByRole('button', { name: 'Apply' }).click();
     const applied = page.locator('.applied');
-    await expect(applied).toContainText('JUNO5');
-    await expect(applied.locator('.reason')).toHaveText('This code has ended.');
+    await expect(applied).toContainText('JUNOSHIPS');
+    await expect(applied.locator('.reason')).toHaveText("This code isn't active yet.");
     await expect(page.locator('dl.totals')).toContainText('Total€32');
 
     await field.fill('JUNO15');

@@ -1,5 +1,6 @@
 // Minifies the wasm-bindgen JS glue and the stylesheets in a Trunk staging folder,
-// then updates their Subresource Integrity hashes in index.html. Trunk's own
+// updates their Subresource Integrity hashes in index.html, and serves the three
+// stylesheets as one. Trunk's own
 // minifier cannot parse the glue (`export default`) and would strip the HTML
 // comments that mark where the storefront goes, so it stays off; esbuild does these
 // two file types well. Together they were about 2 KB brotli of the first load.
@@ -9,7 +10,7 @@
 // Files keep Trunk's names (hashed before minifying, so still different for every
 // different build). Plain Node 20 + esbuild from end2end/.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 
@@ -26,14 +27,34 @@ if (!assets.some((name) => name.endsWith('.js'))) {
   console.error(`no linkshelf-web*.js in ${dir}`);
   process.exit(1);
 }
+// leptos always links server_fn, whose wasm-streams dependency exports three stream
+// adapter classes; a client-rendered page never creates them. Un-exported, esbuild
+// drops them (and their finalizers) as unused code.
+const DEAD_EXPORTS = /^export class (IntoUnderlyingByteSource|IntoUnderlyingSink|IntoUnderlyingSource) /gm;
 for (const name of assets) {
   const file = join(dir, name);
   const source = readFileSync(file);
   const loader = name.endsWith('.css') ? 'css' : 'js';
-  const { code } = transformSync(source.toString('utf8'), { loader, minify: true, format: loader === 'js' ? 'esm' : undefined });
+  const text = loader === 'js' ? source.toString('utf8').replace(DEAD_EXPORTS, 'class $1 ') : source.toString('utf8');
+  const { code } = transformSync(text, { loader, minify: true, treeShaking: true, format: loader === 'js' ? 'esm' : undefined });
   writeFileSync(file, code);
   // Not every asset has an integrity attribute (the components' CSS is added by us).
   html = html.replaceAll(sri(source), sri(Buffer.from(code)));
   console.log(`minified ${name}: ${source.length} → ${Buffer.byteLength(code)} bytes`);
+}
+
+// One stylesheet instead of three (tokens, main, the components'): one request on a
+// slow network and one brotli dictionary for all three. Named by its content, so a
+// new deploy is never served a cached old one.
+const links = [...html.matchAll(/<link rel="stylesheet" href="\/([^"]+\.css)"[^>]*>\n?/g)];
+if (links.length > 1) {
+  const css = links.map(([, name]) => readFileSync(join(dir, name), 'utf8')).join('\n');
+  const combined = `linkshelf-${createHash('sha256').update(css).digest('hex').slice(0, 16)}.css`;
+  writeFileSync(join(dir, combined), css);
+  for (const [, name] of links) unlinkSync(join(dir, name));
+  const tag = `<link rel="stylesheet" href="/${combined}" integrity="${sri(Buffer.from(css))}">\n`;
+  html = html.replace(links[0][0], tag);
+  for (const [element] of links.slice(1)) html = html.replace(element, '');
+  console.log(`combined ${links.map(([, name]) => name).join(', ')} into ${combined}`);
 }
 writeFileSync(index, html);

@@ -229,6 +229,9 @@ impl Cart {
 pub enum CodeEntryError {
     Blank,
     Unknown(String),
+    /// Refused rather than kept: it will never apply again. (A code that has not
+    /// started, or needs more in the cart, is kept and says why it does not apply yet.)
+    Ended(String),
 }
 
 impl fmt::Display for CodeEntryError {
@@ -236,6 +239,7 @@ impl fmt::Display for CodeEntryError {
         match self {
             CodeEntryError::Blank => write!(f, "Type or paste a code first."),
             CodeEntryError::Unknown(code) => write!(f, "\"{code}\" isn't one of this shop's codes. Check the spelling?"),
+            CodeEntryError::Ended(code) => write!(f, "{code} has ended."),
         }
     }
 }
@@ -243,16 +247,20 @@ impl fmt::Display for CodeEntryError {
 /// Finds the code a shopper typed or a link carried: surrounding spaces and the case
 /// of A–Z don't matter (shops treat codes case-insensitively; full Unicode case
 /// folding would cost its tables in the WASM bundle, and codes are ASCII in practice).
-pub fn find_code<'a>(store: &'a Storefront, typed: &str) -> Result<&'a Code, CodeEntryError> {
+pub fn find_code<'a>(store: &'a Storefront, typed: &str, now: UtcMillis) -> Result<&'a Code, CodeEntryError> {
     let typed = typed.trim();
     if typed.is_empty() {
         return Err(CodeEntryError::Blank);
     }
-    store
+    let code = store
         .codes
         .iter()
         .find(|c| c.code.eq_ignore_ascii_case(typed))
-        .ok_or_else(|| CodeEntryError::Unknown(typed.chars().take(40).collect()))
+        .ok_or_else(|| CodeEntryError::Unknown(typed.chars().take(40).collect()))?;
+    if crate::domain::discount::status(code, now) == crate::domain::discount::CodeStatus::Ended {
+        return Err(CodeEntryError::Ended(code.code.clone()));
+    }
+    Ok(code)
 }
 
 /// The code a link carried (`?code=JUNO15`), if any.
@@ -475,10 +483,15 @@ mod tests {
     #[test]
     fn typed_codes_and_card_savings() {
         let s = store();
-        assert_eq!(find_code(&s, "  juno15 ").map(|c| c.id.as_str()), Ok("juno15"));
-        assert_eq!(find_code(&s, "five off").map(|c| c.id.as_str()), Ok("five"));
-        assert_eq!(find_code(&s, " "), Err(CodeEntryError::Blank));
-        assert_eq!(find_code(&s, "JUNO16").map(|c| c.id.clone()), Err(CodeEntryError::Unknown("JUNO16".into())));
+        assert_eq!(find_code(&s, "  juno15 ", 0).map(|c| c.id.as_str()), Ok("juno15"));
+        assert_eq!(find_code(&s, "five off", 0).map(|c| c.id.as_str()), Ok("five"));
+        assert_eq!(find_code(&s, " ", 0), Err(CodeEntryError::Blank));
+        assert_eq!(find_code(&s, "JUNO16", 0).map(|c| c.id.clone()), Err(CodeEntryError::Unknown("JUNO16".into())));
+        let mut ended = s.clone();
+        ended.codes[0].ends_at = Some(100);
+        assert_eq!(find_code(&ended, "juno15", 99).map(|c| c.id.as_str()), Ok("juno15"));
+        assert_eq!(find_code(&ended, "juno15", 100).map(|c| c.id.clone()), Err(CodeEntryError::Ended("JUNO15".into())));
+        assert_eq!(CodeEntryError::Ended("JUNO15".into()).to_string(), "JUNO15 has ended.");
         let juno = &s.codes[0];
         let mug = s.product("mug").expect("mug");
         let bowl = s.product("bowl").expect("bowl");

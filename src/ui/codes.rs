@@ -117,5 +117,7 @@ fn CodeCard(code: Code) -> impl IntoView {
 /// The class scoping `style/components/codes.css`: one `style_sheet!` call per sheet,
 /// since every call adds the whole sheet to the built CSS.
 fn css() -> &'static str {
-    style_sheet!("style/components/codes.css")
+    // A `let` in a top-level fn: the form stylers' build step finds and writes out.
+    let class = style_sheet!("style/components/codes.css");
+    class
 }

@@ -135,5 +135,7 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
 /// The class scoping `style/components/schedule.css`: one `style_sheet!` call per sheet,
 /// since every call adds the whole sheet to the built CSS.
 fn css() -> &'static str {
-    style_sheet!("style/components/schedule.css")
+    // A `let` in a top-level fn: the form stylers' build step finds and writes out.
+    let class = style_sheet!("style/components/schedule.css");
+    class
 }
