@@ -187,6 +187,14 @@ pub fn merge(kept: Option<Attribution>, landing: Attribution) -> Attribution {
 mod tests {
     use super::*;
 
+    #[test]
+    fn stored_attribution_round_trips() {
+        let a = from_landing("utm_source=tik tok&ref=bio&ttclid=x&gclid=y", "https://www.tiktok.com/x");
+        let stored = a.to_stored();
+        let (query, referrer) = stored.split_once('\n').expect("two lines");
+        assert_eq!(Attribution::from_stored(query, referrer), a);
+    }
+
     fn click(name: &str, value: &str) -> ClickId {
         ClickId { name: name.into(), value: value.into() }
     }

@@ -106,11 +106,6 @@ pub fn product_link(checkout: &Checkout, handoff: &Handoff) -> String {
     }
 }
 
-/// Appends `click_id=<id>` to `url`, replacing a `click_id` already there.
-pub fn with_click_id(url: &str, click_id: &str) -> String {
-    with_params(url, &[(CLICK_ID_PARAM, click_id)], &[])
-}
-
 /// The campaign tags that travel to shops (`ref` is ours and stays home).
 fn utm(attribution: &Attribution) -> Vec<(&'static str, &str)> {
     attribution
@@ -335,6 +330,10 @@ mod tests {
 
     #[test]
     fn appends_before_the_fragment_and_replaces_an_old_id() {
+        let with_click_id = |url: &str, click_id: &str| {
+            let none = Attribution::default();
+            product_link(&Checkout::Link { url: url.into() }, &Handoff { click_id, code: None, attribution: &none, creator_id: "c" })
+        };
         assert_eq!(with_click_id("https://s.example/p/mug", "abc"), "https://s.example/p/mug?click_id=abc");
         assert_eq!(with_click_id("https://s.example/p?x=1#top", "abc"), "https://s.example/p?x=1&click_id=abc#top");
         assert_eq!(with_click_id("https://s.example/p?click_id=old&x=1", "new"), "https://s.example/p?x=1&click_id=new");

@@ -267,7 +267,7 @@ impl Checkout {
         match self {
             Checkout::Shopify { shop, .. } => shop.clone(),
             Checkout::Stripe { url } | Checkout::LemonSqueezy { url } | Checkout::Gumroad { url } | Checkout::Link { url } => {
-                crate::domain::attribution::referrer_host(url).unwrap_or_default()
+                crate::domain::checkout::host(url)
             }
         }
     }

@@ -135,9 +135,10 @@ pub fn start(store: &Storefront, path: &str) {
     let (search, referrer) = platform::landing();
     let landing = attribution::from_landing(&search, &referrer);
     let attribution: Attribution = if persist {
-        let kept = platform::storage_get(StorageKind::Session, ATTRIBUTION_KEY).and_then(|s| decode_attribution(&s));
+        let kept = platform::storage_get(StorageKind::Session, ATTRIBUTION_KEY)
+            .and_then(|s| s.split_once('\n').map(|(query, referrer)| Attribution::from_stored(query, referrer)));
         let merged = attribution::merge(kept, landing);
-        platform::storage_set(StorageKind::Session, ATTRIBUTION_KEY, &encode_attribution(&merged));
+        platform::storage_set(StorageKind::Session, ATTRIBUTION_KEY, &merged.to_stored());
         merged
     } else {
         landing
@@ -620,15 +621,6 @@ fn decode_outbox(text: &str) -> Outbox {
     Outbox { events }
 }
 
-fn encode_attribution(a: &Attribution) -> String {
-    a.to_stored()
-}
-
-fn decode_attribution(text: &str) -> Option<Attribution> {
-    let (query, referrer) = text.split_once('\n')?;
-    Some(Attribution::from_stored(query, referrer))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,12 +642,5 @@ mod tests {
         let damaged = format!("{text}\ngarbage\ne2\tnot_a_name\t1\t0\t1\t{{}}");
         assert_eq!(decode_outbox(&damaged), outbox);
         assert_eq!(decode_outbox(""), Outbox::default());
-    }
-
-    #[test]
-    fn stored_attribution_round_trips() {
-        let a = attribution::from_landing("utm_source=tik tok&ref=bio&ttclid=x&gclid=y", "https://www.tiktok.com/x");
-        assert_eq!(decode_attribution(&encode_attribution(&a)), Some(a));
-        assert_eq!(decode_attribution("no newline"), None);
     }
 }
