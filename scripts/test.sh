@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh --with-browser
 
-say "Native tests (domain rules, config checks, CLI, native rendering)"
+say "Native tests (the core's rules, config checks, CLI, native rendering)"
+cargo test -p linkshelf-core
 cargo test --features cli,ssr
 
 say "Collector tests (ingest, webhooks, stats, kill -9 under load) over real HTTP and SQLite"

@@ -1,7 +1,8 @@
 //! The browser entry point: read the storefront baked into the page and mount it.
 
 fn main() {
-    use linkshelf::ui::{platform, App};
+    use linkshelf::runtime::platform;
+    use linkshelf::ui::App;
     let data = platform::read_embedded_data();
     let path = platform::current_path();
     leptos::mount::mount_to_body(move || leptos::view! { <App data=data path=path/> });

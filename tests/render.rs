@@ -2,7 +2,7 @@
 //! the ground prerendering will stand on.
 
 use leptos::prelude::*;
-use linkshelf::domain::config;
+use linkshelf::build::config;
 use linkshelf::ui::App;
 use std::path::Path;
 
@@ -50,7 +50,7 @@ fn product_page_renders_by_path() {
 fn broken_data_renders_the_error_state() {
     let owner = Owner::new();
     let html = owner.with(|| {
-        view! { <App data=Err(linkshelf::ui::platform::DataError::Missing) path="/".to_owned()/> }.to_html()
+        view! { <App data=Err(linkshelf::runtime::platform::DataError::Missing) path="/".to_owned()/> }.to_html()
     });
     assert!(html.contains("This shop couldn't load"));
 }

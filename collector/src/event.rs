@@ -1,4 +1,4 @@
-//! Reading and checking the storefront's event envelopes (`src/domain/events.rs` writes
+//! Reading and checking the storefront's event envelopes (`linkshelf_core::events` writes
 //! them with `Envelope::to_json`).
 //!
 //! Every event of a batch is judged on its own: a bad one is rejected with a reason and

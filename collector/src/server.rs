@@ -1,5 +1,5 @@
 //! The HTTP side: routes, CORS, limits, rate limiting and the answers the storefront's
-//! delivery policy (`src/domain/delivery.rs` `classify`) expects:
+//! delivery policy (`linkshelf_core::delivery::classify`) expects:
 //! 2xx done; 413 split the batch; 408/429/5xx retry (honouring Retry-After); any other
 //! 4xx drop. So a batch with some bad events is still 200 (with a per-event result),
 //! and only a body that is not a JSON array at all is 400.

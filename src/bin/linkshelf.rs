@@ -1,7 +1,7 @@
 //! `linkshelf check <config>` and `linkshelf bake <config> --dist <dir>`.
 
 use clap::{Parser, Subcommand};
-use linkshelf::domain::{bake, config};
+use linkshelf::build::{bake, config};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,20 +1,20 @@
 //! The cart in the page: add/quantity controls on products, the bar that leads to
 //! the cart, the cart page with its code field and checkout link, and the return
-//! page that reports the purchase. The rules are in `domain::cart`.
+//! page that reports the purchase. The rules are in `linkshelf_core::cart`.
 //!
 //! Styled by the global `style/cart.css` rather than a scoped `style_sheet!`: scoping
 //! adds a class to every element, which cost about 1 KB of the (full) bundle budget.
 //! Its class names are used by no other component.
 
-use crate::domain::cart::{self, Cart};
-use crate::domain::checkout::{self, Handoff};
-use crate::domain::discount;
-use crate::domain::events::{Ecommerce, Item};
-use crate::domain::model::{Product, Storefront};
+use linkshelf_core::cart::{self, Cart};
+use linkshelf_core::checkout::{self, Handoff};
+use linkshelf_core::discount;
+use linkshelf_core::events::{Ecommerce, Item};
+use linkshelf_core::model::{Product, Storefront};
 use crate::ui::collections::{product_href, shop_rel};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::platform::{self, StorageKind};
-use crate::ui::tracking::{self, PurchaseOutcome};
+use crate::runtime::platform::{self, StorageKind};
+use crate::runtime::tracking::{self, PurchaseOutcome};
 use crate::ui::{text, Clock, Shop, Shopper};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -90,7 +90,7 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
 
 /// The code to send with `product` to its shop: the applied one, when it is active
 /// and covers the product.
-fn code_for<'a>(store: &'a Storefront, cart: &Cart, product: &Product, now: i64) -> Option<&'a crate::domain::model::Code> {
+fn code_for<'a>(store: &'a Storefront, cart: &Cart, product: &Product, now: i64) -> Option<&'a linkshelf_core::model::Code> {
     cart.applied_code(store).filter(|c| {
         product.checkout.takes_code()
             && discount::status(c, now) == discount::CodeStatus::Active
@@ -131,7 +131,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
         }
         let checkout = bought.checkout.clone();
         let creator_id = store.creator.id.clone();
-        let link = move |click_id: &str, attribution: &crate::domain::attribution::Attribution| {
+        let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
             let handoff = Handoff { click_id, code: code.as_ref().map(|c| c.code.as_str()), attribution, creator_id: &creator_id };
             checkout::product_link(&checkout, &handoff)
         };
@@ -218,7 +218,7 @@ pub fn code_saving(product: Product) -> impl IntoView {
         let now = clock.0.get();
         let code = state.cart.with(|c| code_for(store, c, &product, now).cloned())?;
         let saving = cart::card_saving(&code, &product, store, now)?;
-        let after = crate::domain::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
+        let after = linkshelf_core::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
         Some(format!("{} with {}", text::money(&after, shopper.0.get().as_ref()), code.code))
     };
     view! { <p class="with-code">{saving}</p> }
@@ -275,7 +275,7 @@ pub fn cart_page() -> impl IntoView {
             let ecommerce = cart_ecommerce(&store, &cart, &totals);
             let host = cart.shop(&store).unwrap_or_default().to_owned();
             let link_store = store.clone();
-            let link = move |click_id: &str, attribution: &crate::domain::attribution::Attribution| {
+            let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
                 cart.checkout_link(&link_store, click_id, attribution, now).unwrap_or_default()
             };
             tracking::begin_checkout(&ev, &link, host, ecommerce, None);
@@ -284,9 +284,9 @@ pub fn cart_page() -> impl IntoView {
     let summary = move || {
         let now = clock.0.get();
         let locale = shopper.0.get();
-        let money = |m: &crate::domain::money::Money| text::money(m, locale.as_ref());
+        let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
         let (totals, href, host) = state.cart.with(|c| {
-            let attribution = crate::domain::attribution::Attribution::default();
+            let attribution = linkshelf_core::attribution::Attribution::default();
             (c.totals(&store, now), c.checkout_link(&store, "", &attribution, now), c.shop(&store).unwrap_or_default().to_owned())
         });
         let (subtotal, discount, free, total) = match &totals {
@@ -365,10 +365,10 @@ fn cart_ecommerce(store: &Storefront, cart: &Cart, totals: &cart::Totals) -> Eco
     }
 }
 
-fn line_view(product: Product, quantity: u32, locale: Option<&crate::ui::platform::ShopperLocale>) -> impl IntoView {
+fn line_view(product: Product, quantity: u32, locale: Option<&crate::runtime::platform::ShopperLocale>) -> impl IntoView {
     let state = expect_context::<CartState>();
     let image = product.images.first().map(|i| i.url()).unwrap_or_default();
-    let total = crate::domain::money::Money { minor: product.price.minor * i64::from(quantity), currency: product.price.currency.clone() };
+    let total = linkshelf_core::money::Money { minor: product.price.minor * i64::from(quantity), currency: product.price.currency.clone() };
     let line_total = text::money(&total, locale);
     let product = Arc::new(product);
     let removed = product.clone();

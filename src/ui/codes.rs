@@ -1,10 +1,11 @@
 //! Discount codes: what each gives, whose it is, when it ends, and one-tap copy.
 
-use crate::domain::discount::{self, CodeStatus};
-use crate::domain::model::Code;
+use linkshelf_core::discount::{self, CodeStatus};
+use linkshelf_core::model::Code;
 use crate::ui::icons::{Glyph, Icon};
-use crate::domain::events::{EventName, Subject};
-use crate::ui::{platform, text, tracking, Clock, Shop, Shopper};
+use linkshelf_core::events::{EventName, Subject};
+use crate::runtime::{platform, tracking};
+use crate::ui::{text, Clock, Shop, Shopper};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;

@@ -1,8 +1,9 @@
 //! Curated collections and the product cards inside them.
 
-use crate::domain::model::{Product, Storefront};
+use linkshelf_core::model::{Product, Storefront};
 use crate::ui::cart::{cart_control, code_saving};
-use crate::ui::{platform, text, tracking, Shop, Shopper};
+use crate::runtime::{platform, tracking};
+use crate::ui::{text, Shop, Shopper};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 

@@ -2,7 +2,7 @@
 //! no request and follows the theme's text colour. Every icon is decorative: the
 //! link or button around it carries the accessible name.
 
-use crate::domain::model::SocialKind;
+use linkshelf_core::model::SocialKind;
 use leptos::prelude::*;
 
 fn path_for(kind: SocialKind) -> &'static str {

@@ -1,4 +1,4 @@
-//! The Leptos components: thin views over the `domain` rules.
+//! The Leptos components: thin views over the rules in `linkshelf_core`.
 
 mod cart;
 mod codes;
@@ -7,17 +7,16 @@ mod icons;
 mod product_page;
 mod profile;
 pub mod route;
-pub mod tracking;
 mod schedule;
 mod text;
-pub mod platform;
 
-pub use crate::domain::model::DATA_ELEMENT_ID;
+pub use linkshelf_core::model::DATA_ELEMENT_ID;
 
-use crate::domain::events::EventName;
-use crate::domain::model::{Storefront, UtcMillis};
+use linkshelf_core::events::EventName;
+use linkshelf_core::model::{Storefront, UtcMillis};
 use leptos::prelude::*;
-use platform::{DataError, ShopperLocale};
+use crate::runtime::platform::{self, DataError, ShopperLocale};
+use crate::runtime::tracking;
 use route::Route;
 use std::sync::Arc;
 use std::time::Duration;

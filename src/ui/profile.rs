@@ -1,8 +1,9 @@
 //! The creator's header: avatar, name, handle, bio, disclosure and social links.
 
 use crate::ui::icons::SocialIcon;
-use crate::domain::events::EventName;
-use crate::ui::{tracking, Shop};
+use linkshelf_core::events::EventName;
+use crate::runtime::tracking;
+use crate::ui::Shop;
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 

@@ -1,10 +1,11 @@
 //! Pop-ups and live streams: what's live now, what's next, and add-to-calendar.
 
-use crate::domain::model::{Place, Popup};
-use crate::domain::schedule::{self, PopupStatus};
+use linkshelf_core::model::{Place, Popup};
+use linkshelf_core::schedule::{self, PopupStatus};
 use crate::ui::icons::{Glyph, Icon};
-use crate::domain::events::{EventName, Subject};
-use crate::ui::{text, tracking, Clock, Shop, Shopper};
+use linkshelf_core::events::{EventName, Subject};
+use crate::runtime::tracking;
+use crate::ui::{text, Clock, Shop, Shopper};
 use leptos::prelude::*;
 use stylers_macro::style_sheet;
 

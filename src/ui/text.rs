@@ -4,8 +4,8 @@
 //! fallbacks from `domain`; in the browser they use the platform's `Intl`, which
 //! knows every locale's separators, symbols and clock conventions.
 
-use crate::domain::money::Money;
-use crate::ui::platform::{self, DateStyle, ShopperLocale};
+use linkshelf_core::money::Money;
+use crate::runtime::platform::{self, DateStyle, ShopperLocale};
 
 pub fn money(amount: &Money, shopper: Option<&ShopperLocale>) -> String {
     shopper

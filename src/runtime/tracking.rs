@@ -1,5 +1,5 @@
 //! The browser half of event delivery: builds envelopes, keeps the outboxes, and sends
-//! them by the rules in `domain::delivery`.
+//! them by the rules in `linkshelf_core::delivery`.
 //!
 //! Components call [`track`] from event handlers and effects; it only queues and never
 //! blocks, waits or cancels anything, so a tap on a Buy link navigates at once even
@@ -10,19 +10,19 @@
 //! device storage. Backends deduplicate by `event_id`, which stays the same on every
 //! retry, so "at least once" delivery lands as "exactly once".
 
-use crate::domain::attribution::{self, Attribution};
-use crate::domain::delivery::{
+use linkshelf_core::attribution::{self, Attribution};
+use linkshelf_core::delivery::{
     self, Outbox, Outcome, Queued, KEEPALIVE_FETCH_MAX_BYTES, KEEPALIVE_MAX_BYTES, MEMORY_LIMITS, STORED_LIMITS,
 };
-use crate::domain::events::{
+use linkshelf_core::events::{
     uuid_v7, CheckoutRecord, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject,
     SCHEMA_VERSION,
 };
-use crate::domain::checkout;
-use crate::domain::events::Item;
-use crate::domain::model::{Privacy, Product, Storefront};
-use crate::domain::sinks::Sink;
-use crate::ui::platform::{self, StorageKind};
+use linkshelf_core::checkout;
+use linkshelf_core::events::Item;
+use linkshelf_core::model::{Privacy, Product, Storefront};
+use linkshelf_core::sinks::Sink;
+use crate::runtime::platform::{self, StorageKind};
 use std::cell::RefCell;
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Pop-ups and live streams over time: which show, in what order, and which is live.
 
-use crate::domain::model::{Popup, UtcMillis};
+use crate::model::{Popup, UtcMillis};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PopupStatus {
@@ -38,7 +38,7 @@ pub fn visible(popups: &[Popup], now: UtcMillis) -> Vec<(&Popup, PopupStatus)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::model::Place;
+    use crate::model::Place;
 
     fn popup(id: &str, starts_at: i64, ends_at: i64) -> Popup {
         Popup {

@@ -13,11 +13,11 @@
 //!   cart's currency;
 //! - free shipping takes nothing off the goods; it is reported for the checkout.
 
-use crate::domain::discount::{self, CodeStatus};
-use crate::domain::model::{Code, Collection, Offer, UtcMillis};
+use crate::discount::{self, CodeStatus};
+use crate::model::{Code, Collection, Offer, UtcMillis};
 #[cfg(test)]
-use crate::domain::model::Scope;
-use crate::domain::money::Money;
+use crate::model::Scope;
+use crate::money::Money;
 use std::fmt;
 
 /// One cart line.

@@ -7,7 +7,7 @@
 //! instants in milliseconds since the Unix epoch, money is integer minor units.
 //! Native prerendering (a later step) renders from exactly the same values.
 
-use crate::domain::money::Money;
+use crate::money::Money;
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch, UTC. The same unit as JavaScript's `Date.now()`.
@@ -36,7 +36,7 @@ impl Storefront {
 /// How much the page may keep on the shopper's device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Privacy {
     /// Nothing on the device: events queue in memory only, attribution lasts one page.
     #[default]
@@ -51,7 +51,7 @@ pub enum Privacy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tracking {
     pub privacy: Privacy,
-    pub sinks: Vec<crate::domain::sinks::Sink>,
+    pub sinks: Vec<crate::sinks::Sink>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub struct Image {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SocialKind {
     Tiktok,
     Instagram,
@@ -168,7 +168,7 @@ pub enum Offer {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Badge {
     New,
     Limited,
@@ -188,7 +188,7 @@ impl Badge {
 /// How the creator is connected to a product: the disclosure a shopper is owed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Disclosure {
     /// The creator earns a commission on a sale through this link.
     Affiliate,
@@ -235,7 +235,7 @@ impl Product {
 }
 
 /// Where a product is bought, which decides how its checkout link is built and
-/// whether it can share a cart (see `domain::checkout` for the links).
+/// whether it can share a cart (see `crate::checkout` for the links).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Checkout {
@@ -267,7 +267,7 @@ impl Checkout {
         match self {
             Checkout::Shopify { shop, .. } => shop.clone(),
             Checkout::Stripe { url } | Checkout::LemonSqueezy { url } | Checkout::Gumroad { url } | Checkout::Link { url } => {
-                crate::domain::checkout::host(url)
+                crate::checkout::host(url)
             }
         }
     }

@@ -1,8 +1,8 @@
 //! Each adapter's payload against its service's documented wire format and limits.
 
 use super::*;
-use crate::domain::events::tests::sample;
-use crate::domain::events::{Ecommerce, EventName};
+use crate::events::tests::sample;
+use crate::events::{Ecommerce, EventName};
 use miniserde::json::{self, Value};
 
 const ORIGIN: &str = "https://junopark.example";
@@ -110,7 +110,7 @@ fn plausible_limits_are_enforced() {
     event.attribution.utm_campaign = Some("é".repeat(3000));
     event.context.path = format!("/{}", "p".repeat(5000));
     for i in 0..40 {
-        event.attribution.click_ids.push(crate::domain::attribution::ClickId { name: format!("k{i}"), value: "v".into() });
+        event.attribution.click_ids.push(crate::attribution::ClickId { name: format!("k{i}"), value: "v".into() });
     }
     let v = parse(&plausible(&event, "d", ORIGIN));
     match get(&v, &["props"]) {

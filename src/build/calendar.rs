@@ -5,7 +5,7 @@
 //! creators who write emoji and paste multi-line descriptions. The subset a single
 //! published event needs is small and fully tested below.
 
-use crate::domain::model::{Creator, Place, Popup, UtcMillis};
+use linkshelf_core::model::{Creator, Place, Popup, UtcMillis};
 use jiff::Timestamp;
 
 /// RFC 5545 basic UTC form, `20261205T100000Z`.
@@ -133,7 +133,7 @@ pub fn google_calendar_url(popup: &Popup, creator: &Creator) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::model::Image;
+    use linkshelf_core::model::Image;
 
     fn creator() -> Creator {
         Creator {

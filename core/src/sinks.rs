@@ -12,8 +12,8 @@
 //! tree: in the WASM bundle that saved the sorted-map and sort code miniserde's
 //! `Value` pulls in.
 
-use crate::domain::events::{EventName, Envelope};
-use crate::domain::money::Money;
+use crate::events::{EventName, Envelope};
+use crate::money::Money;
 
 /// Where events go, as configured by the creator.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -6,9 +6,9 @@
 //! `received_at − (sent_at − occurred_at)`. Nothing personal is ever put in an event:
 //! no IP, no user agent string, no stored visitor id in strict privacy mode.
 
-use crate::domain::model::UtcMillis;
-use crate::domain::attribution::Attribution;
-use crate::domain::sinks::JsonObject;
+use crate::model::UtcMillis;
+use crate::attribution::Attribution;
+use crate::sinks::JsonObject;
 use miniserde::{Deserialize, Serialize};
 
 /// Bumped when the envelope changes shape.
@@ -357,7 +357,7 @@ pub fn uuid_v7(millis: UtcMillis, random: &[u8; 10]) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::domain::attribution::ClickId;
+    use crate::attribution::ClickId;
 
     /// A realistic `begin_checkout`, shared by the adapters' tests.
     pub(crate) fn sample() -> Envelope {

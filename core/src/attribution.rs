@@ -7,7 +7,7 @@
 //! only the first [`MAX_PAIRS`] pairs of a query are looked at. Nothing here can panic
 //! on any input.
 
-use crate::domain::sinks::JsonObject;
+use crate::sinks::JsonObject;
 use miniserde::{Deserialize, Serialize};
 
 /// Longest value kept, in characters. Campaign names and click ids fit easily.

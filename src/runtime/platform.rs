@@ -4,8 +4,8 @@
 //! so the same components render natively (tests now, prerendering later). Native
 //! builds get the non-browser answers: no locale yet, no clipboard.
 
-use crate::domain::model::Storefront;
-use crate::domain::money::Money;
+use linkshelf_core::model::Storefront;
+use linkshelf_core::money::Money;
 use std::fmt;
 
 /// Why the storefront data embedded in the page could not be used.
@@ -65,8 +65,8 @@ mod browser {
             .and_then(|d| d.get_element_by_id(crate::ui::DATA_ELEMENT_ID))
             .ok_or(DataError::Missing)?;
         let text = element.text_content().unwrap_or_default();
-        let bytes = crate::domain::embed::from_text(&text);
-        crate::domain::embed::decode(&bytes).map_err(|e| DataError::Unreadable(e.to_string()))
+        let bytes = linkshelf_core::embed::from_text(&text);
+        linkshelf_core::embed::decode(&bytes).map_err(|e| DataError::Unreadable(e.to_string()))
     }
 
     pub fn now() -> i64 {

@@ -7,11 +7,11 @@
 //! for every product so a shared product link opens directly on any static host
 //! (GitHub Pages, Netlify, Cloudflare Pages) without rewrite rules.
 
-use crate::domain::calendar;
-use crate::domain::embed;
-use crate::domain::config::{self, Assets, ConfigError};
-use crate::domain::model::{Storefront, DATA_ELEMENT_ID};
-use crate::domain::theme;
+use crate::build::calendar;
+use linkshelf_core::embed;
+use crate::build::config::{self, Assets, ConfigError};
+use linkshelf_core::model::{Storefront, DATA_ELEMENT_ID};
+use linkshelf_core::theme;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -141,7 +141,7 @@ fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::config;
+    use crate::build::config;
 
     fn demo() -> Storefront {
         config::load(Path::new("demo/storefront.json"), 0).map(|(s, _)| s).expect("demo config")
@@ -190,5 +190,24 @@ mod tests {
         // second copy of the data.
         assert!(matches!(bake(Path::new("demo/storefront.json"), &dist, 0), Err(BakeError::MissingMarker(_))));
         let _ = fs::remove_dir_all(&dist);
+    }
+
+    // The embedded text, read back, is exactly the storefront the check produced.
+    #[test]
+    fn round_trips_the_demo_storefront() {
+        let store = demo();
+        assert_eq!(embed::decode(&embed::encode(&store)), Ok(store.clone()));
+        let text = embed::to_text(&embed::encode(&store));
+        assert!(!text.contains(['<', '>', '&', '\r', '\0']), "nothing the HTML parser would change or end on");
+        assert_eq!(embed::decode(&embed::from_text(&format!("\n  {text}\n"))), Ok(store));
+    }
+
+    #[test]
+    fn every_truncation_of_the_demo_fails_cleanly() {
+        let bytes = embed::encode(&demo());
+        assert!(matches!(embed::decode(&bytes[..bytes.len() / 2]), Err(embed::DecodeError::Corrupt(_))));
+        for cut in 0..bytes.len() {
+            assert!(embed::decode(&bytes[..cut]).is_err());
+        }
     }
 }

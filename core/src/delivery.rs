@@ -6,8 +6,8 @@
 //! and beacon batch splitting, Snowplow's bounded persistent queue and its refusal to
 //! retry client errors.
 
-use crate::domain::events::EventName;
-use crate::domain::model::UtcMillis;
+use crate::events::EventName;
+use crate::model::UtcMillis;
 
 /// What to do with a batch after an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use super::config::{self, ConfigError, Options};
 use iso_currency::IntoEnumIterator;
-use super::model::Place;
+use linkshelf_core::model::Place;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -26,7 +26,7 @@ fn minimal() -> Value {
     })
 }
 
-fn check(config: Value) -> Result<super::model::Storefront, Vec<ConfigError>> {
+fn check(config: Value) -> Result<linkshelf_core::model::Storefront, Vec<ConfigError>> {
     let raw = config::parse(&config.to_string()).map_err(|e| vec![e])?;
     config::validate(&raw, &Options { base_dir: None, now: 0 }).map(|(store, _)| store)
 }
@@ -273,7 +273,7 @@ fn the_demo_config_is_valid_and_complete() {
 #[test]
 fn iso_exponents_agree_with_the_full_table() {
     for currency in iso_currency::Currency::iter() {
-        let ours = super::money::Currency(currency.code().to_owned()).exponent();
+        let ours = linkshelf_core::money::Currency(currency.code().to_owned()).exponent();
         let theirs = currency.exponent().unwrap_or(0) as u32;
         // Funds and metals without a minor unit (XAU, XDR…) have no exponent in ISO;
         // prices are never set in them, and 0 or 2 are both harmless there.
@@ -316,8 +316,8 @@ fn tracking_sinks_are_checked() {
 #[test]
 fn tracking_defaults_to_strict_with_no_sinks() {
     let store = check(minimal()).expect("valid");
-    assert_eq!(store.tracking, super::model::Tracking::default());
-    assert_eq!(store.tracking.privacy, super::model::Privacy::Strict);
+    assert_eq!(store.tracking, linkshelf_core::model::Tracking::default());
+    assert_eq!(store.tracking.privacy, linkshelf_core::model::Privacy::Strict);
     let mut config = minimal();
     config["tracking"] = json!({"sinks": [{"kind": "plausible", "domain": "shop.example"}, {"kind": "posthog", "api_key": "phc_abc"}]});
     let store = check(config).expect("valid");
@@ -334,7 +334,7 @@ fn checkouts_by_provider() {
     let store = check(config.clone()).expect("valid");
     assert_eq!(
         store.products[0].checkout,
-        super::model::Checkout::Shopify { shop: "fable-studio.myshopify.com".into(), variant: "44012345678901".into() }
+        linkshelf_core::model::Checkout::Shopify { shop: "fable-studio.myshopify.com".into(), variant: "44012345678901".into() }
     );
     config["shopify"] = json!({"shop": "https://fable.example/shop"});
     config["products"][0]["checkout"] = json!({"kind": "shopify", "variant": "44-01"});

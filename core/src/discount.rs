@@ -1,7 +1,7 @@
 //! Discount codes: when a code shows, and how its offer is worded.
 
-use crate::domain::model::{Code, Offer, UtcMillis};
-use crate::domain::money::Money;
+use crate::model::{Code, Offer, UtcMillis};
+use crate::money::Money;
 use std::fmt;
 
 /// Where a code stands at a given instant. Only `Active` codes are shown.
@@ -136,7 +136,7 @@ mod tests {
         );
         let scoped = |offer: Offer| Code {
             offer,
-            scope: crate::domain::model::Scope { products: vec!["mug".into()], collections: vec![] },
+            scope: crate::model::Scope { products: vec!["mug".into()], collections: vec![] },
             ..code(None, None)
         };
         assert_eq!(describe(&scoped(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt), "15% off selected items");

@@ -18,8 +18,8 @@
 //! brand put there wins over the shopper's landing tag (it is the brand's own
 //! tracking contract); our `click_id` always replaces an older one.
 
-use crate::domain::attribution::Attribution;
-use crate::domain::model::Checkout;
+use crate::attribution::Attribution;
+use crate::model::Checkout;
 
 /// The query parameter that carries a click id to a plain link or Gumroad.
 pub const CLICK_ID_PARAM: &str = "click_id";
@@ -173,7 +173,7 @@ fn append_path_segment(url: &str, segment: &str) -> String {
 
 /// The host of an absolute http(s) URL, for the `outbound` part of an event.
 pub fn host(url: &str) -> String {
-    crate::domain::attribution::referrer_host(url).unwrap_or_default()
+    crate::attribution::referrer_host(url).unwrap_or_default()
 }
 
 /// The query parameters a shop's success URL may carry the order in, in the order

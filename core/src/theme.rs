@@ -6,7 +6,7 @@
 //! just enough to reach WCAG AA (4.5:1) against every background they sit on, so the
 //! brand colour survives and stays readable.
 
-use crate::domain::model::Theme;
+use crate::model::Theme;
 
 /// Backgrounds accent-coloured text can sit on, per scheme. These must equal the
 /// `--bg` and `--surface` tokens in `style/tokens.css` (a test checks).

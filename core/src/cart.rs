@@ -11,10 +11,10 @@
 //! - the applied code is kept even when it does not apply yet (the shopper may add
 //!   the missing items), and the reason is shown.
 
-use crate::domain::checkout::{self, Handoff};
-use crate::domain::model::{Checkout, Code, Product, Storefront, UtcMillis};
-use crate::domain::money::Money;
-use crate::domain::pricing::{self, Applied, Line, NotApplied};
+use crate::checkout::{self, Handoff};
+use crate::model::{Checkout, Code, Product, Storefront, UtcMillis};
+use crate::money::Money;
+use crate::pricing::{self, Applied, Line, NotApplied};
 use std::fmt;
 
 /// Most of one product a cart line holds.
@@ -175,7 +175,7 @@ impl Cart {
 
     /// The Shopify cart permalink for the whole cart, with the code only when it
     /// applies (a shop would refuse it anyway, after the shopper was told it works).
-    pub fn checkout_link(&self, store: &Storefront, click_id: &str, attribution: &crate::domain::attribution::Attribution, now: UtcMillis) -> Option<String> {
+    pub fn checkout_link(&self, store: &Storefront, click_id: &str, attribution: &crate::attribution::Attribution, now: UtcMillis) -> Option<String> {
         let shop = self.shop(store)?;
         let lines: Vec<(&str, u32)> = self
             .products(store)
@@ -257,7 +257,7 @@ pub fn find_code<'a>(store: &'a Storefront, typed: &str, now: UtcMillis) -> Resu
         .iter()
         .find(|c| c.code.eq_ignore_ascii_case(typed))
         .ok_or_else(|| CodeEntryError::Unknown(typed.chars().take(40).collect()))?;
-    if crate::domain::discount::status(code, now) == crate::domain::discount::CodeStatus::Ended {
+    if crate::discount::status(code, now) == crate::discount::CodeStatus::Ended {
         return Err(CodeEntryError::Ended(code.code.clone()));
     }
     Ok(code)
@@ -290,8 +290,8 @@ pub fn drops_in(now: UtcMillis, at: UtcMillis) -> String {
 pub fn card_saving(code: &Code, product: &Product, store: &Storefront, now: UtcMillis) -> Option<Money> {
     let line = Line { product_id: product.id.clone(), unit_price: product.price.clone(), quantity: 1 };
     let minimum = match &code.offer {
-        crate::domain::model::Offer::PercentOff { min_subtotal, .. } | crate::domain::model::Offer::AmountOff { min_subtotal, .. } => min_subtotal,
-        crate::domain::model::Offer::FreeShipping { .. } => return None,
+        crate::model::Offer::PercentOff { min_subtotal, .. } | crate::model::Offer::AmountOff { min_subtotal, .. } => min_subtotal,
+        crate::model::Offer::FreeShipping { .. } => return None,
     };
     if minimum.is_some() {
         return None;
@@ -302,8 +302,8 @@ pub fn card_saving(code: &Code, product: &Product, store: &Storefront, now: UtcM
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::attribution::Attribution;
-    use crate::domain::model::{Badge, Collection, Offer, Scope};
+    use crate::attribution::Attribution;
+    use crate::model::{Badge, Collection, Offer, Scope};
 
     fn product(id: &str, price: Money, checkout: Checkout) -> Product {
         Product {
@@ -325,7 +325,7 @@ mod tests {
     }
 
     fn store() -> Storefront {
-        use crate::domain::model::{Creator, Image, Theme, Tracking};
+        use crate::model::{Creator, Image, Theme, Tracking};
         let mut s = Storefront {
             baked_at: 0,
             creator: Creator {

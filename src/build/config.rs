@@ -6,15 +6,15 @@
 //! `"2026-12-05T11:00"`, URLs): that keeps a typo from stopping the parser, so
 //! [`validate`] can report *every* problem at once, each with its field path.
 
-use crate::domain::calendar;
-use crate::domain::checkout;
-use crate::domain::model::{
+use crate::build::calendar;
+use linkshelf_core::checkout;
+use linkshelf_core::model::{
     Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product,
     Scope, SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
 };
-use crate::domain::sinks::Sink;
-use crate::domain::money::{Money, MoneyParseError};
-use crate::domain::theme::{self, Rgb};
+use linkshelf_core::sinks::Sink;
+use linkshelf_core::money::{Money, MoneyParseError};
+use linkshelf_core::theme::{self, Rgb};
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;

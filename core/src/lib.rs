@@ -1,0 +1,21 @@
+//! Linkshelf's rules in plain Rust, shared by the storefront (compiled to WASM) and the
+//! collector (native): no browser calls, no files, no Leptos, so every rule is tested
+//! natively with `cargo test -p linkshelf-core`.
+//!
+//! The contract between the page and the collector lives here: the event envelope and
+//! its names (`events`), the limits both sides enforce (`limits`), and the payloads each
+//! analytics backend receives (`sinks`).
+
+pub mod attribution;
+pub mod cart;
+pub mod checkout;
+pub mod delivery;
+pub mod discount;
+pub mod embed;
+pub mod events;
+pub mod model;
+pub mod money;
+pub mod pricing;
+pub mod schedule;
+pub mod sinks;
+pub mod theme;

@@ -1,0 +1,9 @@
+//! Build-time work: reading the creator's config and files, checking them into an
+//! always-valid model, and writing the site. Native only: these need the time zone
+//! database and the ISO currency table, which stay out of the WASM bundle.
+
+pub mod bake;
+pub mod calendar;
+pub mod config;
+#[cfg(test)]
+mod config_tests;
