@@ -47,7 +47,10 @@ fn check_lists_every_problem_and_fails() {
     assert!(!ok, "a broken config must fail");
     assert!(stderr.contains("the config has 4 problems:"), "{stderr}");
     assert!(stderr.contains("products[0].price: \"-32.00 EUR\": a price cannot be negative"), "{stderr}");
-    assert!(stderr.contains("products[2].checkout.url: \"javascript:alert(1)\" must start with https:// or http://"), "{stderr}");
+    assert!(
+        stderr.contains("products[2].checkout.url: \"javascript:alert(1)\" must start with https:// or http://"),
+        "{stderr}"
+    );
     assert!(stderr.contains("popups[2].time_zone: unknown time zone \"Europe/Londn\""), "{stderr}");
     assert!(stderr.contains("collections[0].products[0]: unknown product \"tote-xl\""), "{stderr}");
 }
@@ -70,7 +73,8 @@ fn bake_fills_a_built_page() {
     let dist = temp_dir("bake");
     let shell = "<html><head><!-- linkshelf:head --></head><body><!-- linkshelf:data --></body></html>";
     std::fs::write(dist.join("index.html"), shell).expect("shell");
-    let (ok, stdout, stderr) = linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
+    let (ok, stdout, stderr) =
+        linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("24 pages, 23 images, 4 calendar files"), "{stdout}");
     assert!(Path::new(&dist.join("p/linen-shirt/index.html")).is_file());

@@ -33,11 +33,7 @@ impl Answer {
 
 impl Default for Client {
     fn default() -> Self {
-        Client {
-            inner: Hyper::builder(TokioExecutor::new())
-                .pool_max_idle_per_host(64)
-                .build_http(),
-        }
+        Client { inner: Hyper::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build_http() }
     }
 }
 
@@ -50,24 +46,15 @@ impl Client {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> anyhow::Result<Answer> {
-        let mut request = Request::builder()
-            .method(Method::from_bytes(method.as_bytes())?)
-            .uri(url);
+        let mut request = Request::builder().method(Method::from_bytes(method.as_bytes())?).uri(url);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = self
-            .inner
-            .request(request.body(Full::new(body.into()))?)
-            .await?;
+        let response = self.inner.request(request.body(Full::new(body.into()))?).await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await?.to_bytes();
-        Ok(Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        })
+        Ok(Answer { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
     }
 
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> anyhow::Result<Answer> {
@@ -76,12 +63,6 @@ impl Client {
 
     /// POSTs as the storefront does: `text/plain`, so browsers skip the preflight.
     pub async fn post_text(&self, url: &str, body: impl Into<Bytes>) -> anyhow::Result<Answer> {
-        self.send(
-            "POST",
-            url,
-            &[("content-type", "text/plain;charset=UTF-8")],
-            body,
-        )
-        .await
+        self.send("POST", url, &[("content-type", "text/plain;charset=UTF-8")], body).await
     }
 }

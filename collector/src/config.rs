@@ -14,29 +14,17 @@ use std::path::PathBuf;
 )]
 pub struct Config {
     /// Address to listen on. The demo storefront sends to 127.0.0.1:8787.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_LISTEN",
-        default_value = "127.0.0.1:8787"
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_LISTEN", default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
 
     /// The SQLite database file (created if missing; WAL mode adds -wal and -shm files beside it).
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_DB",
-        default_value = "linkshelf-events.sqlite"
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_DB", default_value = "linkshelf-events.sqlite")]
     pub db: PathBuf,
 
     /// Storefront origins allowed to send events, comma-separated (e.g. https://shop.example).
     /// Browser requests from any other origin get 403; requests without an Origin header
     /// (servers, curl) are accepted.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_ALLOWED_ORIGINS",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
     /// Token for the stats API and report (`Authorization: Bearer …` or `?token=`), at
@@ -45,35 +33,19 @@ pub struct Config {
     pub read_token: Option<String>,
 
     /// Stripe webhook endpoint secret (whsec_…). Without it the Stripe webhook is off.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_STRIPE_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
     pub stripe_webhook_secret: Option<String>,
 
     /// Shopify webhook secret (the app's client secret). Without it the Shopify webhook is off.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_SHOPIFY_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_SHOPIFY_WEBHOOK_SECRET", hide_env_values = true)]
     pub shopify_webhook_secret: Option<String>,
 
     /// Lemon Squeezy webhook signing secret. Without it the Lemon Squeezy webhook is off.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_LEMONSQUEEZY_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_LEMONSQUEEZY_WEBHOOK_SECRET", hide_env_values = true)]
     pub lemonsqueezy_webhook_secret: Option<String>,
 
     /// Forward every stored event to PostHog (e.g. https://eu.i.posthog.com), server-side.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_HOST",
-        requires = "forward_posthog_key"
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_HOST", requires = "forward_posthog_key")]
     pub forward_posthog_host: Option<String>,
 
     /// The PostHog project's public API key (phc_…), for --forward-posthog-host.
@@ -86,11 +58,7 @@ pub struct Config {
     pub forward_posthog_key: Option<String>,
 
     /// Seconds between forwarding rounds when there is nothing waiting.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_FORWARD_INTERVAL_SECS",
-        default_value_t = 10
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_FORWARD_INTERVAL_SECS", default_value_t = 10)]
     pub forward_interval_secs: u64,
 
     /// Event requests per second allowed per client (IP address); 0 turns the limit off.
@@ -107,11 +75,7 @@ pub struct Config {
     pub trust_forwarded_for: bool,
 
     /// How far back an order looks for the click that led to it, by code or UTM, in hours.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_ATTRIBUTION_WINDOW_HOURS",
-        default_value_t = 168
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_ATTRIBUTION_WINDOW_HOURS", default_value_t = 168)]
     pub attribution_window_hours: u32,
 
     /// The creator a verified order counts for when neither the shop nor its click names one.
@@ -120,21 +84,11 @@ pub struct Config {
 
     /// full: an acknowledged event survives a power cut; normal: survives a killed
     /// process only, faster on slow disks.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_DURABILITY",
-        value_enum,
-        default_value = "full"
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_DURABILITY", value_enum, default_value = "full")]
     pub durability: Durability,
 
     /// Log format: text for a terminal, json for a log collector.
-    #[arg(
-        long,
-        env = "LINKSHELF_COLLECTOR_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
 }
 
@@ -148,15 +102,11 @@ pub enum LogFormat {
 pub enum ConfigError {
     #[error("--allowed-origins: {0:?} is not an origin; write it as scheme://host[:port] with no path, e.g. https://shop.example")]
     Origin(String),
-    #[error(
-        "--read-token must be at least 16 characters (anyone who guesses it reads your sales)"
-    )]
+    #[error("--read-token must be at least 16 characters (anyone who guesses it reads your sales)")]
     ShortToken,
     #[error("--read-token is required when listening on {0}, which is not a loopback address: the stats would be open to anyone")]
     OpenStats(SocketAddr),
-    #[error(
-        "--stripe-webhook-secret should be the endpoint's signing secret, which starts with whsec_"
-    )]
+    #[error("--stripe-webhook-secret should be the endpoint's signing secret, which starts with whsec_")]
     StripeSecret,
     #[error("--{0}-webhook-secret is empty")]
     EmptySecret(&'static str),
@@ -164,9 +114,7 @@ pub enum ConfigError {
     Burst,
     #[error("--forward-posthog-host must start with https:// (or http:// for a local relay)")]
     ForwardHost,
-    #[error(
-        "--forward-posthog-key must be the project's public key (phc_…), never a personal API key"
-    )]
+    #[error("--forward-posthog-key must be the project's public key (phc_…), never a personal API key")]
     ForwardKey,
     #[error("--forward-interval-secs must be from 1 to 3600")]
     ForwardInterval,
@@ -186,43 +134,24 @@ impl Config {
         }
         match &self.read_token {
             Some(t) if t.chars().count() < 16 => return Err(ConfigError::ShortToken),
-            None if !self.listen.ip().is_loopback() => {
-                return Err(ConfigError::OpenStats(self.listen))
-            }
+            None if !self.listen.ip().is_loopback() => return Err(ConfigError::OpenStats(self.listen)),
             _ => {}
         }
-        if self
-            .stripe_webhook_secret
-            .as_deref()
-            .is_some_and(|s| !s.starts_with("whsec_"))
-        {
+        if self.stripe_webhook_secret.as_deref().is_some_and(|s| !s.starts_with("whsec_")) {
             return Err(ConfigError::StripeSecret);
         }
-        let secrets = [
-            ("shopify", &self.shopify_webhook_secret),
-            ("lemonsqueezy", &self.lemonsqueezy_webhook_secret),
-        ];
-        if let Some((name, _)) = secrets
-            .iter()
-            .find(|(_, s)| s.as_deref().is_some_and(str::is_empty))
-        {
+        let secrets = [("shopify", &self.shopify_webhook_secret), ("lemonsqueezy", &self.lemonsqueezy_webhook_secret)];
+        if let Some((name, _)) = secrets.iter().find(|(_, s)| s.as_deref().is_some_and(str::is_empty)) {
             return Err(ConfigError::EmptySecret(name));
         }
         if self.rate_limit > 0 && self.rate_burst == 0 {
             return Err(ConfigError::Burst);
         }
-        if self
-            .forward_posthog_host
-            .as_deref()
-            .is_some_and(|h| !h.starts_with("https://") && !h.starts_with("http://"))
+        if self.forward_posthog_host.as_deref().is_some_and(|h| !h.starts_with("https://") && !h.starts_with("http://"))
         {
             return Err(ConfigError::ForwardHost);
         }
-        if self
-            .forward_posthog_key
-            .as_deref()
-            .is_some_and(|k| !k.starts_with("phc_"))
-        {
+        if self.forward_posthog_key.as_deref().is_some_and(|k| !k.starts_with("phc_")) {
             return Err(ConfigError::ForwardKey);
         }
         if !(1..=3600).contains(&self.forward_interval_secs) {
@@ -246,9 +175,7 @@ fn is_origin(text: &str) -> bool {
     };
     matches!(scheme, "http" | "https")
         && !rest.is_empty()
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
 #[cfg(test)]
@@ -276,37 +203,16 @@ mod tests {
             ConfigError::Origin("https://b.example/".into())
         );
         assert_eq!(bad(&["--read-token", "short"]), ConfigError::ShortToken);
-        assert!(matches!(
-            bad(&["--listen", "0.0.0.0:8787"]),
-            ConfigError::OpenStats(_)
-        ));
-        assert_eq!(
-            bad(&["--stripe-webhook-secret", "sk_live_x"]),
-            ConfigError::StripeSecret
-        );
+        assert!(matches!(bad(&["--listen", "0.0.0.0:8787"]), ConfigError::OpenStats(_)));
+        assert_eq!(bad(&["--stripe-webhook-secret", "sk_live_x"]), ConfigError::StripeSecret);
         assert_eq!(bad(&["--rate-burst", "0"]), ConfigError::Burst);
-        assert_eq!(
-            bad(&["--attribution-window-hours", "0"]),
-            ConfigError::Window
-        );
-        assert!(matches!(
-            bad(&["--db", "/no/such/folder/x.sqlite"]),
-            ConfigError::DbFolder(_)
-        ));
-        let forward = |host: &str, key: &str| {
-            bad(&["--forward-posthog-host", host, "--forward-posthog-key", key])
-        };
-        assert_eq!(
-            forward("eu.i.posthog.com", "phc_x"),
-            ConfigError::ForwardHost
-        );
-        assert_eq!(
-            forward("https://eu.i.posthog.com", "phx_secret"),
-            ConfigError::ForwardKey
-        );
+        assert_eq!(bad(&["--attribution-window-hours", "0"]), ConfigError::Window);
+        assert!(matches!(bad(&["--db", "/no/such/folder/x.sqlite"]), ConfigError::DbFolder(_)));
+        let forward = |host: &str, key: &str| bad(&["--forward-posthog-host", host, "--forward-posthog-key", key]);
+        assert_eq!(forward("eu.i.posthog.com", "phc_x"), ConfigError::ForwardHost);
+        assert_eq!(forward("https://eu.i.posthog.com", "phx_secret"), ConfigError::ForwardKey);
         assert!(
-            Config::try_parse_from(["c", "--forward-posthog-host", "https://eu.i.posthog.com"])
-                .is_err(),
+            Config::try_parse_from(["c", "--forward-posthog-host", "https://eu.i.posthog.com"]).is_err(),
             "a host needs a key"
         );
         let ok = config(&[

@@ -243,18 +243,10 @@ pub fn parse(raw: &str, received_at: i64) -> Result<Event, (Option<String>, Inva
             // Still name the event in the answer when its id is readable.
             let id = serde_json::from_str::<serde_json::Value>(raw)
                 .ok()
-                .and_then(|v| {
-                    v.get("event_id")
-                        .and_then(|id| id.as_str())
-                        .map(str::to_owned)
-                });
+                .and_then(|v| v.get("event_id").and_then(|id| id.as_str()).map(str::to_owned));
             let path = error.path().to_string();
             let message = error.into_inner().to_string();
-            let message = if path == "." {
-                message
-            } else {
-                format!("{path}: {message}")
-            };
+            let message = if path == "." { message } else { format!("{path}: {message}") };
             Err((id, Invalid::Malformed(message)))
         }
     }
@@ -264,11 +256,8 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
     if e.v != SCHEMA_VERSION {
         return Err(Invalid::Version(e.v));
     }
-    let name = KNOWN_NAMES
-        .iter()
-        .find(|n| **n == e.name)
-        .copied()
-        .ok_or_else(|| Invalid::UnknownName(cut(&e.name, 64)))?;
+    let name =
+        KNOWN_NAMES.iter().find(|n| **n == e.name).copied().ok_or_else(|| Invalid::UnknownName(cut(&e.name, 64)))?;
     let event_id = id("event_id", e.event_id)?;
     let creator_id = id("creator_id", e.creator_id)?;
     let page_load_id = e.page_load_id.map(|p| id("page_load_id", p)).transpose()?;
@@ -277,26 +266,13 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
     let a = e.attribution.unwrap_or_default();
     let click_ids = a.click_ids.unwrap_or_default();
     if click_ids.len() > MAX_PLATFORM_CLICK_IDS {
-        return Err(Invalid::TooMany {
-            field: "attribution.click_ids",
-            max: MAX_PLATFORM_CLICK_IDS,
-        });
+        return Err(Invalid::TooMany { field: "attribution.click_ids", max: MAX_PLATFORM_CLICK_IDS });
     }
     let mut platform = form_urlencoded::Serializer::new(String::new());
     for c in &click_ids {
         platform.append_pair(
-            &text(
-                "attribution.click_ids.name",
-                Some(c.name.clone()),
-                MAX_SHORT_CHARS,
-            )?
-            .unwrap_or_default(),
-            &text(
-                "attribution.click_ids.value",
-                Some(c.value.clone()),
-                MAX_TAG_CHARS,
-            )?
-            .unwrap_or_default(),
+            &text("attribution.click_ids.name", Some(c.name.clone()), MAX_SHORT_CHARS)?.unwrap_or_default(),
+            &text("attribution.click_ids.value", Some(c.value.clone()), MAX_TAG_CHARS)?.unwrap_or_default(),
         );
     }
     let platform = platform.finish();
@@ -332,11 +308,7 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
     };
     if let Some(o) = e.outbound {
         event.click_id = text("outbound.click_id", o.click_id, MAX_TAG_CHARS)?;
-        event.destination_host = text(
-            "outbound.destination_host",
-            o.destination_host,
-            MAX_HOST_CHARS,
-        )?;
+        event.destination_host = text("outbound.destination_host", o.destination_host, MAX_HOST_CHARS)?;
     }
     if let Some(ec) = e.ecommerce {
         let currency = text("ecommerce.currency", ec.currency, 3)?;
@@ -348,33 +320,21 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
                 return Err(Invalid::Currency(code.clone()));
             }
         }
-        if ec
-            .value
-            .is_some_and(|v| !(0..=MAX_AMOUNT_MINOR).contains(&v))
-        {
-            return Err(Invalid::Range {
-                field: "ecommerce.value",
-            });
+        if ec.value.is_some_and(|v| !(0..=MAX_AMOUNT_MINOR).contains(&v)) {
+            return Err(Invalid::Range { field: "ecommerce.value" });
         }
         let items = ec.items.unwrap_or_default();
         if items.len() > MAX_ITEMS {
-            return Err(Invalid::TooMany {
-                field: "ecommerce.items",
-                max: MAX_ITEMS,
-            });
+            return Err(Invalid::TooMany { field: "ecommerce.items", max: MAX_ITEMS });
         }
         let mut stored = Vec::with_capacity(items.len());
         for item in items {
             let price = item.price.unwrap_or(0);
             if !(0..=MAX_AMOUNT_MINOR).contains(&price) {
-                return Err(Invalid::Range {
-                    field: "ecommerce.items.price",
-                });
+                return Err(Invalid::Range { field: "ecommerce.items.price" });
             }
             if price > 0 && currency.is_none() {
-                return Err(Invalid::Rule(
-                    "ecommerce.items.price needs ecommerce.currency",
-                ));
+                return Err(Invalid::Rule("ecommerce.items.price needs ecommerce.currency"));
             }
             stored.push(StoredItem {
                 item_id: id("ecommerce.items.item_id", item.item_id)?,
@@ -386,8 +346,7 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
         event.value = ec.value;
         event.coupon = text("ecommerce.coupon", ec.coupon, MAX_TAG_CHARS)?;
         event.transaction_id = text("ecommerce.transaction_id", ec.transaction_id, MAX_TAG_CHARS)?;
-        event.items =
-            (!stored.is_empty()).then(|| serde_json::to_string(&stored).unwrap_or_default());
+        event.items = (!stored.is_empty()).then(|| serde_json::to_string(&stored).unwrap_or_default());
     }
     // A thank-you page may not know the amount; the sale still counts (GA4's rule too:
     // only the transaction id is required). Its revenue counts when value is there.
@@ -401,16 +360,10 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
 /// any amount, but it is wrong by the same amount at `occurred_at` and at `sent_at`,
 /// so their difference (how long the event waited) is right: subtract it from the
 /// moment the batch arrived. Returns that time and the `sent_at` used.
-pub fn event_time(
-    occurred_at: i64,
-    sent_at: Option<i64>,
-    received_at: i64,
-) -> Result<(i64, Option<i64>), Invalid> {
+pub fn event_time(occurred_at: i64, sent_at: Option<i64>, received_at: i64) -> Result<(i64, Option<i64>), Invalid> {
     const MAX_MS: i64 = 1 << 53; // what a JavaScript number holds exactly
     if !(0..MAX_MS).contains(&occurred_at) {
-        return Err(Invalid::Range {
-            field: "occurred_at",
-        });
+        return Err(Invalid::Range { field: "occurred_at" });
     }
     match sent_at {
         Some(sent) => {
@@ -422,15 +375,15 @@ pub fn event_time(
                 return Err(Invalid::Rule("sent_at is before occurred_at"));
             }
             if waited > MAX_AGE_MS {
-                return Err(Invalid::Rule(
-                    "the event waited more than 8 days to be sent",
-                ));
+                return Err(Invalid::Rule("the event waited more than 8 days to be sent"));
             }
             Ok((received_at - waited.max(0), Some(sent)))
         }
         None => {
             if occurred_at > received_at + MAX_FUTURE_MS || occurred_at < received_at - MAX_AGE_MS {
-                return Err(Invalid::Rule("occurred_at is far from the server's time and there is no sent_at to correct it"));
+                return Err(Invalid::Rule(
+                    "occurred_at is far from the server's time and there is no sent_at to correct it",
+                ));
             }
             Ok((occurred_at.min(received_at), None))
         }
@@ -443,10 +396,7 @@ fn id(field: &'static str, value: String) -> Result<String, Invalid> {
         return Err(Invalid::Empty { field });
     }
     if value.chars().count() > MAX_ID_CHARS {
-        return Err(Invalid::TooLong {
-            field,
-            max: MAX_ID_CHARS,
-        });
+        return Err(Invalid::TooLong { field, max: MAX_ID_CHARS });
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Invalid::BadId { field });
@@ -461,9 +411,7 @@ fn text(field: &'static str, value: Option<String>, max: usize) -> Result<Option
         return Err(Invalid::TooLong { field, max });
     }
     if value.chars().any(char::is_control) {
-        return Err(Invalid::Rule(
-            "text fields must not contain control characters",
-        ));
+        return Err(Invalid::Rule("text fields must not contain control characters"));
     }
     Ok((!value.is_empty()).then_some(value))
 }

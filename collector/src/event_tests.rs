@@ -30,10 +30,7 @@ fn reads_the_storefronts_envelope() {
     assert_eq!(e.value, Some(3200));
     assert_eq!(e.coupon.as_deref(), Some("JUNO15"));
     assert_eq!(e.click_id.as_deref(), Some("c-1"));
-    assert_eq!(
-        e.items.as_deref(),
-        Some(r#"[{"item_id":"speckled-mug","price":3200,"quantity":1}]"#)
-    );
+    assert_eq!(e.items.as_deref(), Some(r#"[{"item_id":"speckled-mug","price":3200,"quantity":1}]"#));
     assert_eq!(e.path.as_deref(), Some("/p/speckled-mug/"));
     // Waited 1.5 s on the device: it happened 1.5 s before it arrived.
     assert_eq!(e.event_time, NOW - 1500);
@@ -43,23 +40,14 @@ fn reads_the_storefronts_envelope() {
 fn corrects_a_wrong_device_clock() {
     // A phone an hour fast: occurred and sent are both an hour ahead.
     let hour = 3_600_000;
-    assert_eq!(
-        event_time(NOW + hour - 2000, Some(NOW + hour), NOW),
-        Ok((NOW - 2000, Some(NOW + hour)))
-    );
+    assert_eq!(event_time(NOW + hour - 2000, Some(NOW + hour), NOW), Ok((NOW - 2000, Some(NOW + hour))));
     // A phone a year behind, event queued offline for two days.
     let year = 365 * 24 * hour;
-    assert_eq!(
-        event_time(NOW - year - 48 * hour, Some(NOW - year), NOW).map(|t| t.0),
-        Ok(NOW - 48 * hour)
-    );
+    assert_eq!(event_time(NOW - year - 48 * hour, Some(NOW - year), NOW).map(|t| t.0), Ok(NOW - 48 * hour));
     // A small backwards step of the clock counts as no wait.
     assert_eq!(event_time(NOW + 5000, Some(NOW), NOW).map(|t| t.0), Ok(NOW));
     // Without sent_at the device time is used if plausible.
-    assert_eq!(
-        event_time(NOW - 1000, None, NOW).map(|t| t.0),
-        Ok(NOW - 1000)
-    );
+    assert_eq!(event_time(NOW - 1000, None, NOW).map(|t| t.0), Ok(NOW - 1000));
 }
 
 #[test]
@@ -74,14 +62,8 @@ fn refuses_times_that_cannot_be_corrected() {
 
 #[test]
 fn refuses_unknown_versions_and_names() {
-    assert_eq!(
-        reason(&with(|v| v["v"] = 2.into())),
-        "schema version 2 is not supported (this collector reads v1)"
-    );
-    assert_eq!(
-        reason(&with(|v| v["name"] = "sign_up".into())),
-        r#"unknown event name "sign_up""#
-    );
+    assert_eq!(reason(&with(|v| v["v"] = 2.into())), "schema version 2 is not supported (this collector reads v1)");
+    assert_eq!(reason(&with(|v| v["name"] = "sign_up".into())), r#"unknown event name "sign_up""#);
     // The cart's events are known.
     assert!(parse(&with(|v| v["name"] = "add_to_cart".into()), NOW).is_ok());
     assert!(parse(&with(|v| v["name"] = "remove_from_cart".into()), NOW).is_ok());
@@ -92,28 +74,18 @@ fn names_the_field_of_a_type_error_and_keeps_the_id() {
     let raw = with(|v| v["ecommerce"]["value"] = "32.00".into());
     let (id, e) = parse(&raw, NOW).expect_err("string value");
     assert_eq!(id.as_deref(), Some("019b0e5b-1f40-7707-8707-070707070707"));
-    assert!(
-        e.to_string()
-            .starts_with("not an event object: ecommerce.value: invalid type"),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with("not an event object: ecommerce.value: invalid type"), "{e}");
     let (id, e) = parse("\"a string\"", NOW).expect_err("not an object");
     assert_eq!(id, None);
     assert!(e.to_string().contains("expected struct"), "{e}");
-    assert!(reason(&with(|v| v
-        .as_object_mut()
-        .map(|o| o.remove("event_id"))
-        .map(drop)
-        .unwrap_or(())))
-    .contains("missing field `event_id`"));
+    assert!(reason(&with(|v| v.as_object_mut().map(|o| o.remove("event_id")).map(drop).unwrap_or(())))
+        .contains("missing field `event_id`"));
 }
 
 #[test]
 fn value_only_with_currency() {
     assert_eq!(
-        reason(&with(
-            |v| v["ecommerce"]["currency"] = serde_json::Value::Null
-        )),
+        reason(&with(|v| v["ecommerce"]["currency"] = serde_json::Value::Null)),
         "ecommerce.value needs ecommerce.currency"
     );
     assert_eq!(
@@ -124,49 +96,30 @@ fn value_only_with_currency() {
         reason(&with(|v| v["ecommerce"]["currency"] = "XYZ".into())),
         r#"ecommerce.currency "XYZ" is not an ISO 4217 code"#
     );
-    assert_eq!(
-        reason(&with(|v| v["ecommerce"]["value"] = (-1).into())),
-        "ecommerce.value is out of range"
-    );
+    assert_eq!(reason(&with(|v| v["ecommerce"]["value"] = (-1).into())), "ecommerce.value is out of range");
 }
 
 #[test]
 fn field_sizes_are_bounded() {
-    assert_eq!(
-        reason(&with(|v| v["event_id"] = "x".repeat(65).into())),
-        "event_id is longer than 64 characters"
-    );
-    assert_eq!(
-        reason(&with(|v| v["event_id"] = "".into())),
-        "event_id is empty"
-    );
+    assert_eq!(reason(&with(|v| v["event_id"] = "x".repeat(65).into())), "event_id is longer than 64 characters");
+    assert_eq!(reason(&with(|v| v["event_id"] = "".into())), "event_id is empty");
     assert_eq!(
         reason(&with(|v| v["creator_id"] = "juno park".into())),
         "creator_id contains characters not allowed in an id"
     );
     assert_eq!(
-        reason(&with(
-            |v| v["attribution"]["utm_source"] = "x".repeat(201).into()
-        )),
+        reason(&with(|v| v["attribution"]["utm_source"] = "x".repeat(201).into())),
         "attribution.utm_source is longer than 200 characters"
     );
     // Characters, not bytes: 200 emoji are fine.
-    assert!(parse(
-        &with(|v| v["attribution"]["utm_source"] = "🎉".repeat(200).into()),
-        NOW
-    )
-    .is_ok());
+    assert!(parse(&with(|v| v["attribution"]["utm_source"] = "🎉".repeat(200).into()), NOW).is_ok());
     assert_eq!(
         reason(&with(|v| v["context"]["path"] = "/a\u{0}b".into())),
         "text fields must not contain control characters"
     );
-    let many: Vec<serde_json::Value> = (0..51)
-        .map(|i| serde_json::json!({"item_id": format!("p{i}"), "price": 1, "quantity": 1}))
-        .collect();
-    assert_eq!(
-        reason(&with(|v| v["ecommerce"]["items"] = many.into())),
-        "ecommerce.items has more than 50 entries"
-    );
+    let many: Vec<serde_json::Value> =
+        (0..51).map(|i| serde_json::json!({"item_id": format!("p{i}"), "price": 1, "quantity": 1})).collect();
+    assert_eq!(reason(&with(|v| v["ecommerce"]["items"] = many.into())), "ecommerce.items has more than 50 entries");
 }
 
 #[test]
@@ -177,14 +130,8 @@ fn a_purchase_needs_a_transaction_id() {
             v["ecommerce"]["transaction_id"] = tx;
         })
     };
-    assert_eq!(
-        reason(&purchase(serde_json::Value::Null)),
-        "a purchase needs ecommerce.transaction_id"
-    );
-    assert_eq!(
-        reason(&purchase("".into())),
-        "a purchase needs ecommerce.transaction_id"
-    );
+    assert_eq!(reason(&purchase(serde_json::Value::Null)), "a purchase needs ecommerce.transaction_id");
+    assert_eq!(reason(&purchase("".into())), "a purchase needs ecommerce.transaction_id");
     let ok = parse(&purchase("cs_test_1".into()), NOW).expect("valid purchase");
     assert_eq!(ok.transaction_id.as_deref(), Some("cs_test_1"));
     assert_eq!(ok.click_id.as_deref(), Some("c-1"));

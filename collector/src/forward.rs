@@ -51,11 +51,8 @@ pub enum ForwardError {
 
 /// Forwards until the task is dropped (the collector aborts it at shutdown).
 pub async fn run(db: PathBuf, target: PostHog, writer: Writer) {
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_webpki_roots()
-        .https_or_http()
-        .enable_http1()
-        .build();
+    let connector =
+        hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
     let url = format!("{}/batch/", target.host.trim_end_matches('/'));
     let mut backoff = target.interval;
@@ -89,13 +86,12 @@ async fn round(
     writer: &Writer,
 ) -> Result<usize, ForwardError> {
     let db = db.to_owned();
-    let (rows, last_id) =
-        tokio::task::spawn_blocking(move || -> Result<(Vec<Value>, Option<i64>), ForwardError> {
-            let conn = store::open_reader(&db)?;
-            Ok(next_batch(&conn)?)
-        })
-        .await
-        .map_err(|e| ForwardError::Http(e.to_string()))??;
+    let (rows, last_id) = tokio::task::spawn_blocking(move || -> Result<(Vec<Value>, Option<i64>), ForwardError> {
+        let conn = store::open_reader(&db)?;
+        Ok(next_batch(&conn)?)
+    })
+    .await
+    .map_err(|e| ForwardError::Http(e.to_string()))??;
     let Some(last_id) = last_id else { return Ok(0) };
     let body = json!({ "api_key": target.api_key, "batch": rows }).to_string();
     let request = hyper::Request::post(url)
@@ -112,23 +108,14 @@ async fn round(
     if !(200..300).contains(&status) {
         return Err(ForwardError::Status(status));
     }
-    writer
-        .write(Write::Cursor {
-            target: TARGET,
-            last_id,
-        })
-        .await?;
+    writer.write(Write::Cursor { target: TARGET, last_id }).await?;
     Ok(rows.len())
 }
 
 /// The next events after the cursor as PostHog batch entries, and the last id among them.
 pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64>)> {
     let after: i64 = conn
-        .query_row(
-            "SELECT last_id FROM forward_cursor WHERE target = ?1",
-            params![TARGET],
-            |r| r.get(0),
-        )
+        .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", params![TARGET], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
     let mut statement = conn.prepare(
@@ -190,13 +177,15 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
 
 fn is_uuid(text: &str) -> bool {
     text.len() == 36
-        && text.bytes().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
+        && text.bytes().enumerate().all(
+            |(i, b)| {
+                if matches!(i, 8 | 13 | 18 | 23) {
+                    b == b'-'
+                } else {
+                    b.is_ascii_hexdigit()
+                }
+            },
+        )
 }
 
 #[cfg(test)]
@@ -221,14 +210,7 @@ mod tests {
             ..Event::default()
         };
         let uuid = "019b0e5b-1f40-7707-8707-070707070707";
-        apply(
-            &conn,
-            &Write::Events {
-                events: vec![event(uuid), event("not-a-uuid")],
-                client: None,
-            },
-        )
-        .expect("insert");
+        apply(&conn, &Write::Events { events: vec![event(uuid), event("not-a-uuid")], client: None }).expect("insert");
         let (rows, last) = next_batch(&conn).expect("batch");
         assert_eq!(last, Some(2));
         assert_eq!(rows[0]["uuid"], uuid);
@@ -238,29 +220,12 @@ mod tests {
         assert_eq!(rows[0]["properties"]["utm_source"], "tiktok");
         assert_eq!(rows[0]["properties"]["value_minor"], 3200);
         assert_eq!(rows[0]["properties"]["$process_person_profile"], false);
-        assert!(
-            rows[0]["properties"].get("coupon").is_none(),
-            "no nulls sent"
-        );
+        assert!(rows[0]["properties"].get("coupon").is_none(), "no nulls sent");
         assert!(rows[1].get("uuid").is_none());
-        apply(
-            &conn,
-            &Write::Cursor {
-                target: TARGET,
-                last_id: 2,
-            },
-        )
-        .expect("cursor");
+        apply(&conn, &Write::Cursor { target: TARGET, last_id: 2 }).expect("cursor");
         assert_eq!(next_batch(&conn).expect("batch"), (vec![], None));
         // The cursor never moves back.
-        apply(
-            &conn,
-            &Write::Cursor {
-                target: TARGET,
-                last_id: 1,
-            },
-        )
-        .expect("cursor");
+        apply(&conn, &Write::Cursor { target: TARGET, last_id: 1 }).expect("cursor");
         assert_eq!(next_batch(&conn).expect("batch").1, None);
     }
 

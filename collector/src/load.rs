@@ -130,9 +130,7 @@ pub enum Mix {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Runs the load and adds up what every client saw.
@@ -147,9 +145,7 @@ pub async fn run(load: Load) -> Report {
                 let mut report = Report::default();
                 let mut n = 0usize;
                 while Instant::now() < deadline {
-                    let ids: Vec<String> = (0..load.batch)
-                        .map(|i| format!("{}-{w}-{n}-{i}", load.prefix))
-                        .collect();
+                    let ids: Vec<String> = (0..load.batch).map(|i| format!("{}-{w}-{n}-{i}", load.prefix)).collect();
                     let now = now_ms();
                     let body = format!(
                         "[{}]",
@@ -157,12 +153,8 @@ pub async fn run(load: Load) -> Report {
                             .enumerate()
                             .map(|(i, id)| match load.mix {
                                 Mix::Tagged => envelope(id, now, i),
-                                Mix::Visits => visit_envelope(
-                                    id,
-                                    now,
-                                    i,
-                                    &format!("{}-{w}-{n}-v{}", load.prefix, i / 6)
-                                ),
+                                Mix::Visits =>
+                                    visit_envelope(id, now, i, &format!("{}-{w}-{n}-v{}", load.prefix, i / 6)),
                             })
                             .collect::<Vec<_>>()
                             .join(",")
@@ -170,10 +162,7 @@ pub async fn run(load: Load) -> Report {
                     n += 1;
                     let sent = Instant::now();
                     match client.post_text(&load.url, body).await {
-                        Ok(a)
-                            if a.status == 200
-                                && a.json()["accepted"].as_u64() == Some(load.batch as u64) =>
-                        {
+                        Ok(a) if a.status == 200 && a.json()["accepted"].as_u64() == Some(load.batch as u64) => {
                             report.latencies_us.push(sent.elapsed().as_micros() as u64);
                             report.batches += 1;
                             report.acknowledged += load.batch as u64;
@@ -202,8 +191,6 @@ pub async fn run(load: Load) -> Report {
             total.acknowledged_ids.extend(r.acknowledged_ids);
         }
     }
-    total.elapsed = started
-        .elapsed()
-        .min(load.duration.max(Duration::from_millis(1)));
+    total.elapsed = started.elapsed().min(load.duration.max(Duration::from_millis(1)));
     total
 }

@@ -26,11 +26,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LINKSHELF_COLLECTOR_LOG")
-        .unwrap_or_else(|_| "info".into());
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("LINKSHELF_COLLECTOR_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
@@ -40,10 +38,8 @@ fn init_logs(format: LogFormat) {
 fn run(config: Config) -> anyhow::Result<()> {
     let conn = store::open(&config.db, config.durability)?;
     let (writer, writer_thread, writer_ended) = store::start(conn);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -59,10 +55,11 @@ fn run(config: Config) -> anyhow::Result<()> {
                 }
             });
         }
-        let forwarder = config.forward_posthog_host.clone().zip(config.forward_posthog_key.clone()).map(|(host, api_key)| {
-            let target = PostHog { host, api_key, interval: Duration::from_secs(config.forward_interval_secs) };
-            tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
-        });
+        let forwarder =
+            config.forward_posthog_host.clone().zip(config.forward_posthog_key.clone()).map(|(host, api_key)| {
+                let target = PostHog { host, api_key, interval: Duration::from_secs(config.forward_interval_secs) };
+                tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
+            });
         // Tests and scripts read this line to learn the port.
         println!("linkshelf-collector listening on http://{address}");
         tracing::info!(%address, db = %config.db.display(), durability = ?config.durability, "listening");
@@ -81,9 +78,7 @@ fn run(config: Config) -> anyhow::Result<()> {
     // Every request has been answered and every handle to the writer dropped: the
     // writer finishes what it was sent and stops.
     drop(runtime);
-    writer_thread
-        .join()
-        .map_err(|_| anyhow::anyhow!("the database writer panicked"))?;
+    writer_thread.join().map_err(|_| anyhow::anyhow!("the database writer panicked"))?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
@@ -93,9 +88,7 @@ fn run(config: Config) -> anyhow::Result<()> {
 /// exit and be restarted than to answer every request with 503. The signal handlers are
 /// installed before the collector says it is listening, so a SIGTERM right after start
 /// is never the default (abrupt) kind.
-fn shutdown(
-    writer_ended: tokio::sync::oneshot::Receiver<()>,
-) -> anyhow::Result<impl std::future::Future<Output = ()>> {
+fn shutdown(writer_ended: tokio::sync::oneshot::Receiver<()>) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("cannot listen for SIGTERM")?;

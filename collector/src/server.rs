@@ -53,9 +53,7 @@ impl AppState {
     pub fn new(writer: Writer, config: Config) -> AppState {
         let limiter = NonZeroU32::new(config.rate_limit).map(|rate| {
             let burst = NonZeroU32::new(config.rate_burst).unwrap_or(rate);
-            Arc::new(RateLimiter::keyed(
-                Quota::per_second(rate).allow_burst(burst),
-            ))
+            Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))
         });
         AppState {
             writer,
@@ -75,11 +73,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(
-            state
-                .config
-                .allowed_origins
-                .iter()
-                .filter_map(|o| HeaderValue::from_str(o).ok()),
+            state.config.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
         ))
         .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE])
@@ -88,9 +82,7 @@ pub fn router(state: AppState) -> Router {
         .max_age(Duration::from_secs(600));
     // A client that trickles its body must not hold a request (or a clean shutdown)
     // open: 408, which the storefront retries. Stats over many events take longer.
-    let timeout = |secs| {
-        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(secs))
-    };
+    let timeout = |secs| TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(secs));
     let events = Router::new()
         .route("/v1/events", post(ingest))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -108,22 +100,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/report", get(report))
         .route("/healthz", get(healthz))
         .layer(timeout(STATS_TIMEOUT_SECS));
-    Router::new()
-        .merge(events)
-        .merge(webhooks)
-        .merge(reads)
-        .layer(middleware::from_fn(log_request))
-        .with_state(state)
+    Router::new().merge(events).merge(webhooks).merge(reads).layer(middleware::from_fn(log_request)).with_state(state)
 }
 
 /// One log line per request: method, path (never the query, which may hold the read
 /// token), status and time. Bodies are never logged.
 async fn log_request(request: Request, next: Next) -> Response {
-    let (method, path, started) = (
-        request.method().clone(),
-        request.uri().path().to_owned(),
-        Instant::now(),
-    );
+    let (method, path, started) = (request.method().clone(), request.uri().path().to_owned(), Instant::now());
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -136,31 +119,20 @@ async fn log_request(request: Request, next: Next) -> Response {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(serde_json::json!({ "error": message.into() })),
-    )
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(serde_json::json!({ "error": message.into() })))
         .into_response()
 }
 
 /// A failure the sender should retry soon: the storefront retries 503 with Retry-After.
 fn unavailable(e: StoreError) -> Response {
     tracing::error!(error = %e, "write failed");
-    let mut response = error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "could not store the request; try again",
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    let mut response = error(StatusCode::SERVICE_UNAVAILABLE, "could not store the request; try again");
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
     response
 }
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 // ---- Ingest ----
@@ -182,41 +154,25 @@ async fn ingest(
     if let Some(origin) = headers.get(header::ORIGIN) {
         let allowed = origin.to_str().is_ok_and(|o| s.origins.contains(o));
         if !allowed {
-            return error(
-                StatusCode::FORBIDDEN,
-                "this origin may not send events here (see --allowed-origins)",
-            );
+            return error(StatusCode::FORBIDDEN, "this origin may not send events here (see --allowed-origins)");
         }
     }
     let ip = client_ip(&headers, peer, s.config.trust_forwarded_for);
     if let Some(limiter) = &s.limiter {
         if let Err(not_until) = limiter.check_key(&ip) {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(limiter.clock()));
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many requests from this client; slow down",
-            );
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many requests from this client; slow down");
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
             return response;
         }
     }
     let batch: Vec<&RawValue> = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("the body must be a JSON array of events: {e}"),
-            )
-        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("the body must be a JSON array of events: {e}")),
     };
     if batch.len() > MAX_EVENTS {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("at most {MAX_EVENTS} events per request"),
-        );
+        return error(StatusCode::PAYLOAD_TOO_LARGE, format!("at most {MAX_EVENTS} events per request"));
     }
     let received_at = now_ms();
     let mut results = Vec::with_capacity(batch.len());
@@ -235,28 +191,13 @@ async fn ingest(
             }
             Err((event_id, why)) => {
                 tracing::info!(reason = %why, "event rejected");
-                results.push(EventResult {
-                    event_id,
-                    status: Status::Rejected,
-                    reason: Some(why.to_string()),
-                });
+                results.push(EventResult { event_id, status: Status::Rejected, reason: Some(why.to_string()) });
             }
         }
     }
     if !valid.is_empty() {
-        let client = s
-            .salt
-            .lock()
-            .map(|mut salt| salt.hash(ip, received_at))
-            .ok();
-        match s
-            .writer
-            .write(Write::Events {
-                events: valid,
-                client,
-            })
-            .await
-        {
+        let client = s.salt.lock().map(|mut salt| salt.hash(ip, received_at)).ok();
+        match s.writer.write(Write::Events { events: valid, client }).await {
             Ok(Written::Events(statuses)) => {
                 for (slot, status) in slots.into_iter().zip(statuses) {
                     if status == Status::Duplicate {
@@ -276,12 +217,7 @@ async fn ingest(
         rejected: count(Status::Rejected),
         results,
     };
-    (
-        StatusCode::OK,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(answer),
-    )
-        .into_response()
+    (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response()
 }
 
 /// The address rate limiting and the daily hash are keyed by. An IPv6 client is its
@@ -294,10 +230,7 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
             .iter()
             .filter_map(|v| v.to_str().ok())
             .next_back();
-        if let Some(found) = forwarded
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|ip| ip.trim().parse().ok())
-        {
+        if let Some(found) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()) {
             ip = found;
         }
     }
@@ -352,10 +285,7 @@ fn signed<'a>(
 ) -> Result<&'a str, Response> {
     let Some(secret) = secret else {
         let flag = format!("--{provider}-webhook-secret");
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            format!("the {provider} webhook is not configured ({flag})"),
-        ));
+        return Err(error(StatusCode::NOT_FOUND, format!("the {provider} webhook is not configured ({flag})")));
     };
     verify(secret).map(|()| secret.as_str()).map_err(|e| {
         tracing::warn!(provider, reason = %e, "webhook refused");
@@ -371,13 +301,7 @@ async fn stripe_webhook(State(s): State<AppState>, headers: HeaderMap, body: Byt
     let now = now_ms();
     let check = |secret: &str| {
         let tolerance = webhook::STRIPE_TOLERANCE_SECS;
-        webhook::verify_stripe(
-            header(&headers, "stripe-signature"),
-            &body,
-            secret,
-            now / 1000,
-            tolerance,
-        )
+        webhook::verify_stripe(header(&headers, "stripe-signature"), &body, secret, now / 1000, tolerance)
     };
     if let Err(refused) = signed("stripe", &s.config.stripe_webhook_secret, check) {
         return refused;
@@ -386,9 +310,7 @@ async fn stripe_webhook(State(s): State<AppState>, headers: HeaderMap, body: Byt
 }
 
 async fn shopify_webhook(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let check = |secret: &str| {
-        webhook::verify_shopify(header(&headers, "x-shopify-hmac-sha256"), &body, secret)
-    };
+    let check = |secret: &str| webhook::verify_shopify(header(&headers, "x-shopify-hmac-sha256"), &body, secret);
     if let Err(refused) = signed("shopify", &s.config.shopify_webhook_secret, check) {
         return refused;
     }
@@ -396,24 +318,15 @@ async fn shopify_webhook(State(s): State<AppState>, headers: HeaderMap, body: By
     record(&s, "shopify", webhook::shopify(topic, &body, now_ms())).await
 }
 
-async fn lemonsqueezy_webhook(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let check =
-        |secret: &str| webhook::verify_lemonsqueezy(header(&headers, "x-signature"), &body, secret);
+async fn lemonsqueezy_webhook(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let check = |secret: &str| webhook::verify_lemonsqueezy(header(&headers, "x-signature"), &body, secret);
     if let Err(refused) = signed("lemonsqueezy", &s.config.lemonsqueezy_webhook_secret, check) {
         return refused;
     }
     record(&s, "lemonsqueezy", webhook::lemonsqueezy(&body, now_ms())).await
 }
 
-async fn record(
-    s: &AppState,
-    provider: &str,
-    delivery: Result<Delivery, webhook::PayloadError>,
-) -> Response {
+async fn record(s: &AppState, provider: &str, delivery: Result<Delivery, webhook::PayloadError>) -> Response {
     let write = match delivery {
         Ok(Delivery::Order(o)) => Write::Order(o),
         Ok(Delivery::Refund(r)) => Write::Refund(r),
@@ -428,8 +341,7 @@ async fn record(
     match s.writer.write(write).await {
         Ok(Written::Recorded(new)) => {
             tracing::info!(provider, new, "webhook recorded");
-            Json(serde_json::json!({ "status": if new { "recorded" } else { "duplicate" } }))
-                .into_response()
+            Json(serde_json::json!({ "status": if new { "recorded" } else { "duplicate" } })).into_response()
         }
         Ok(Written::Events(_)) => unavailable(StoreError::Stopped),
         Err(e) => unavailable(e),
@@ -455,11 +367,7 @@ enum Format {
 }
 
 async fn stats_json(s: State<AppState>, h: HeaderMap, p: UrlQuery<StatsParams>) -> Response {
-    let format = if p.format.as_deref() == Some("csv") {
-        Format::Csv
-    } else {
-        Format::Json
-    };
+    let format = if p.format.as_deref() == Some("csv") { Format::Csv } else { Format::Json };
     stats_as(s, h, p, format).await
 }
 
@@ -478,91 +386,54 @@ async fn stats_as(
     format: Format,
 ) -> Response {
     let Some(expected) = &s.config.read_token else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "stats are off: start the collector with --read-token",
-        );
+        return error(StatusCode::NOT_FOUND, "stats are off: start the collector with --read-token");
     };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let given = bearer.or(p.token.as_deref()).unwrap_or("");
     // Comparing digests keeps the comparison's timing independent of the token.
     if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.as_bytes()) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "a valid read token is required (Authorization: Bearer … or ?token=)",
-        );
+        return error(StatusCode::UNAUTHORIZED, "a valid read token is required (Authorization: Bearer … or ?token=)");
     }
     let now = now_ms();
     let to = match p.to.as_deref().map(|t| parse_time(t, true)) {
         None => now,
         Some(Some(t)) => t,
         Some(None) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "to: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds",
-            )
+            return error(StatusCode::BAD_REQUEST, "to: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds")
         }
     };
     let from = match p.from.as_deref().map(|t| parse_time(t, false)) {
         None => to - 30 * 86_400_000,
         Some(Some(t)) => t,
         Some(None) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds",
-            )
+            return error(StatusCode::BAD_REQUEST, "from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds")
         }
     };
-    let query = Query {
-        from,
-        to,
-        creator: p.creator.filter(|c| !c.is_empty()),
-    };
+    let query = Query { from, to, creator: p.creator.filter(|c| !c.is_empty()) };
     let db = s.config.db.clone();
     let window = i64::from(s.config.attribution_window_hours) * 3_600_000;
     let default_creator = s.config.default_creator.clone();
     let loaded = tokio::task::spawn_blocking(move || -> Result<stats::Stats, StoreError> {
         let conn = store::open_reader(&db)?;
-        Ok(stats::load(
-            &conn,
-            &query,
-            window,
-            default_creator.as_deref(),
-        )?)
+        Ok(stats::load(&conn, &query, window, default_creator.as_deref())?)
     })
     .await;
     let stats = match loaded {
         Ok(Ok(stats)) => stats,
         Ok(Err(e)) => return unavailable(e),
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("stats failed: {e}"),
-            )
-        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("stats failed: {e}")),
     };
     let no_store = (header::CACHE_CONTROL, "no-store");
     match format {
         Format::Json => ([no_store], Json(stats)).into_response(),
         Format::Csv => match stats::to_csv(&stats) {
-            Ok(csv) => (
-                [no_store, (header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-                csv,
-            )
-                .into_response(),
-            Err(e) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("CSV failed: {e}"),
-            ),
+            Ok(csv) => ([no_store, (header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("CSV failed: {e}")),
         },
-        Format::Html => (
-            [no_store, (header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            stats::to_html(&stats),
-        )
-            .into_response(),
+        Format::Html => {
+            ([no_store, (header::CONTENT_TYPE, "text/html; charset=utf-8")], stats::to_html(&stats)).into_response()
+        }
     }
 }
 
@@ -572,36 +443,23 @@ pub fn parse_time(text: &str, end_of_day: bool) -> Option<i64> {
         return Some(ms);
     }
     if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        let date = if end_of_day {
-            date.tomorrow().ok()?
-        } else {
-            date
-        };
-        return date
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp().as_millisecond());
+        let date = if end_of_day { date.tomorrow().ok()? } else { date };
+        return date.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp().as_millisecond());
     }
-    text.parse::<jiff::Timestamp>()
-        .ok()
-        .map(|t| t.as_millisecond())
+    text.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {
     let db = s.config.db.clone();
     let ok = tokio::task::spawn_blocking(move || {
-        store::open_reader(&db)
-            .and_then(|c| Ok(c.query_row("SELECT count(*) FROM orders", [], |_| Ok(()))?))
+        store::open_reader(&db).and_then(|c| Ok(c.query_row("SELECT count(*) FROM orders", [], |_| Ok(()))?))
     })
     .await
     .is_ok_and(|r| r.is_ok());
     if ok {
         Json(serde_json::json!({ "status": "ok" })).into_response()
     } else {
-        error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the database cannot be read",
-        )
+        error(StatusCode::SERVICE_UNAVAILABLE, "the database cannot be read")
     }
 }
 
@@ -613,10 +471,7 @@ mod tests {
     fn parses_stats_times() {
         assert_eq!(parse_time("2026-11-22", false), Some(1_795_305_600_000));
         assert_eq!(parse_time("2026-11-22", true), Some(1_795_392_000_000));
-        assert_eq!(
-            parse_time("2026-11-22T10:00:00Z", false),
-            Some(1_795_341_600_000)
-        );
+        assert_eq!(parse_time("2026-11-22T10:00:00Z", false), Some(1_795_341_600_000));
         assert_eq!(parse_time("1795341600000", false), Some(1_795_341_600_000));
         assert_eq!(parse_time("yesterday", false), None);
     }
@@ -637,16 +492,11 @@ mod tests {
     #[test]
     fn forwarded_for_only_when_trusted() {
         let mut h = HeaderMap::new();
-        h.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("10.0.0.1, 198.51.100.2"),
-        );
+        h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1, 198.51.100.2"));
         let peer: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
         assert_eq!(client_ip(&h, peer, false), peer.ip());
         assert_eq!(client_ip(&h, peer, true).to_string(), "198.51.100.2");
-        let v6: SocketAddr = "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000"
-            .parse()
-            .expect("addr");
+        let v6: SocketAddr = "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000".parse().expect("addr");
         assert_eq!(client_ip(&h, v6, false).to_string(), "2001:db8:1:2::");
         let mapped: SocketAddr = "[::ffff:203.0.113.9]:5000".parse().expect("addr");
         assert_eq!(client_ip(&h, mapped, false).to_string(), "203.0.113.9");

@@ -82,9 +82,7 @@ pub struct OrderRow {
 impl OrderRow {
     /// The creator it counts for: the shop's own note, else its click's.
     pub fn creator(&self) -> Option<&str> {
-        self.creator_id
-            .as_deref()
-            .or(self.click.as_ref().map(|c| c.creator_id.as_str()))
+        self.creator_id.as_deref().or(self.click.as_ref().map(|c| c.creator_id.as_str()))
     }
 }
 
@@ -150,10 +148,7 @@ impl Group {
     fn money(&mut self, currency: &str) -> &mut Revenue {
         self.by_currency
             .entry(currency.to_owned())
-            .or_insert_with(|| Revenue {
-                currency: currency.to_owned(),
-                ..Revenue::default()
-            })
+            .or_insert_with(|| Revenue { currency: currency.to_owned(), ..Revenue::default() })
     }
 
     fn finish(&mut self) {
@@ -200,14 +195,8 @@ pub fn aggregate(
         };
         let purchase = e.name == "purchase";
         let unconfirmed = purchase
-            && !e
-                .transaction_id
-                .as_ref()
-                .is_some_and(|t| confirmed.transaction_ids.contains(t))
-            && !e
-                .click_id
-                .as_ref()
-                .is_some_and(|c| confirmed.click_ids.contains(c));
+            && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction_ids.contains(t))
+            && !e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
         // Counts and money of this event for one group; `value` differs per product.
         let count = |g: &mut Group, value: Option<i64>| {
             step(&mut g.funnel);
@@ -248,29 +237,10 @@ pub fn aggregate(
         };
         count(&mut totals, o.value, o.refunded);
         let keys = [
-            (
-                "creator",
-                o.creator().map_or_else(|| NONE.to_owned(), str::to_owned),
-            ),
-            (
-                "code",
-                key(&o
-                    .coupon
-                    .clone()
-                    .or_else(|| click.and_then(|c| c.coupon.clone()))),
-            ),
-            (
-                "utm_source",
-                key(&click
-                    .and_then(|c| c.utm_source.clone())
-                    .or_else(|| o.utm_source.clone())),
-            ),
-            (
-                "utm_medium",
-                key(&click
-                    .and_then(|c| c.utm_medium.clone())
-                    .or_else(|| o.utm_medium.clone())),
-            ),
+            ("creator", o.creator().map_or_else(|| NONE.to_owned(), str::to_owned)),
+            ("code", key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())))),
+            ("utm_source", key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()))),
+            ("utm_medium", key(&click.and_then(|c| c.utm_medium.clone()).or_else(|| o.utm_medium.clone()))),
         ];
         for (dim, k) in keys {
             count(group(&mut by, dim, k), o.value, o.refunded);
@@ -296,14 +266,7 @@ pub fn aggregate(
             (dim, rows)
         })
         .collect();
-    Stats {
-        from: query.from,
-        to: query.to,
-        creator: query.creator.clone(),
-        totals,
-        by,
-        orders,
-    }
+    Stats { from: query.from, to: query.to, creator: query.creator.clone(), totals, by, orders }
 }
 
 fn key(value: &Option<String>) -> String {
@@ -328,12 +291,8 @@ fn products_of_event(e: &EventRow) -> Vec<(String, Option<i64>)> {
             .iter()
             .filter(|i| seen.insert(i.item_id.as_str()))
             .map(|i| {
-                let value = e
-                    .items
-                    .iter()
-                    .filter(|j| j.item_id == i.item_id)
-                    .map(|j| j.price * i64::from(j.quantity))
-                    .sum();
+                let value =
+                    e.items.iter().filter(|j| j.item_id == i.item_id).map(|j| j.price * i64::from(j.quantity)).sum();
                 (i.item_id.clone(), Some(value))
             })
             .collect();
@@ -344,10 +303,7 @@ fn products_of_event(e: &EventRow) -> Vec<(String, Option<i64>)> {
         .and_then(|p| p.strip_prefix("/p/"))
         .map(|p| p.trim_end_matches('/'))
         .filter(|p| !p.is_empty() && !p.contains('/'));
-    vec![(
-        product.map_or_else(|| NONE.to_owned(), str::to_owned),
-        e.value,
-    )]
+    vec![(product.map_or_else(|| NONE.to_owned(), str::to_owned), e.value)]
 }
 
 /// Splits an order's amount over its click's products in proportion to their list
@@ -369,21 +325,13 @@ pub fn split(amount: i64, items: &[StoredItem]) -> Vec<(String, i64)> {
     if total <= 0 {
         // No prices to weigh by: equal shares.
         let n = weights.len() as i64;
-        let mut parts: Vec<(String, i64)> = weights
-            .into_iter()
-            .map(|(id, _)| (id, amount / n))
-            .collect();
+        let mut parts: Vec<(String, i64)> = weights.into_iter().map(|(id, _)| (id, amount / n)).collect();
         parts[0].1 += amount - amount / n * n;
         return parts;
     }
     let mut parts: Vec<(String, i64)> = weights
         .into_iter()
-        .map(|(id, w)| {
-            (
-                id,
-                (i128::from(amount) * i128::from(w) / i128::from(total)) as i64,
-            )
-        })
+        .map(|(id, w)| (id, (i128::from(amount) * i128::from(w) / i128::from(total)) as i64))
         .collect();
     let given: i64 = parts.iter().map(|(_, p)| *p).sum();
     parts[0].1 += amount - given;
@@ -407,12 +355,7 @@ pub fn load(
             o.creator_id = default_creator.map(str::to_owned);
         }
     }
-    orders.retain(|o| {
-        query
-            .creator
-            .as_deref()
-            .is_none_or(|c| o.creator() == Some(c))
-    });
+    orders.retain(|o| query.creator.as_deref().is_none_or(|c| o.creator() == Some(c)));
     let mut confirmed = Confirmed::default();
     let mut all = conn.prepare("SELECT order_id, click_id FROM orders")?;
     let mut rows = all.query([])?;
@@ -454,8 +397,7 @@ pub fn load(
 }
 
 fn items(json: Option<String>) -> Vec<StoredItem> {
-    json.and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default()
+    json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
 }
 
 fn orders_in(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<OrderRow>> {
@@ -516,10 +458,7 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
             "SELECT {COLUMNS} FROM events WHERE click_id = ?1 AND name IN ('begin_checkout', 'outbound_click')
              ORDER BY name = 'begin_checkout' DESC, event_time LIMIT 1"
         );
-        if let Some(click) = conn
-            .query_row(&sql, params![click_id], read("click_id"))
-            .optional()?
-        {
+        if let Some(click) = conn.query_row(&sql, params![click_id], read("click_id")).optional()? {
             return Ok(Some(click));
         }
     }
@@ -530,13 +469,8 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
                AND event_time >= ?2 AND event_time <= ?3 AND (?4 IS NULL OR creator_id = ?4)
              ORDER BY event_time DESC LIMIT 1"
         );
-        if let Some(click) = conn
-            .query_row(
-                &sql,
-                params![code, earliest, latest, o.creator_id],
-                read("code"),
-            )
-            .optional()?
+        if let Some(click) =
+            conn.query_row(&sql, params![code, earliest, latest, o.creator_id], read("code")).optional()?
         {
             return Ok(Some(click));
         }
@@ -549,18 +483,7 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
              ORDER BY event_time DESC LIMIT 1"
         );
         let found = conn
-            .query_row(
-                &sql,
-                params![
-                    source,
-                    earliest,
-                    latest,
-                    o.creator_id,
-                    o.utm_medium,
-                    o.utm_campaign
-                ],
-                read("utm"),
-            )
+            .query_row(&sql, params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], read("utm"))
             .optional()?;
         return Ok(found);
     }
@@ -593,9 +516,7 @@ pub const CSV_HEADER: [&str; 16] = [
 
 /// The stats as CSV (RFC 4180: quoted where needed, CRLF line ends).
 pub fn to_csv(stats: &Stats) -> Result<String, csv::Error> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     out.write_record(CSV_HEADER)?;
     let mut rows: Vec<(&str, &str, &Group)> = vec![("total", "", &stats.totals)];
     for (dim, list) in &stats.by {
@@ -631,28 +552,19 @@ pub fn to_csv(stats: &Stats) -> Result<String, csv::Error> {
             out.write_record(head.iter().chain(money.iter()))?;
         }
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
+    let bytes = out.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Minor units as a decimal amount with the currency's exponent: `2720 EUR` → `27.20`.
 pub fn format_money(minor: i64, currency: &str) -> String {
-    let exponent = iso_currency::Currency::from_code(currency)
-        .and_then(|c| c.exponent())
-        .unwrap_or(2) as u32;
+    let exponent = iso_currency::Currency::from_code(currency).and_then(|c| c.exponent()).unwrap_or(2) as u32;
     if exponent == 0 {
         return format!("{minor} {currency}");
     }
     let scale = 10i64.pow(exponent);
     let sign = if minor < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:0width$} {currency}",
-        minor.abs() / scale,
-        minor.abs() % scale,
-        width = exponent as usize
-    )
+    format!("{sign}{}.{:0width$} {currency}", minor.abs() / scale, minor.abs() % scale, width = exponent as usize)
 }
 
 /// Text made safe for HTML element content and quoted attributes.
@@ -697,21 +609,9 @@ pub fn to_html(stats: &Stats) -> String {
     let t = &stats.totals;
     let f = &t.funnel;
     let cards = [
-        (
-            "Sales",
-            format!(
-                "{}<small>{} verified</small>",
-                f.purchases, f.purchases_verified
-            ),
-        ),
+        ("Sales", format!("{}<small>{} verified</small>", f.purchases, f.purchases_verified)),
         ("Revenue", money(t)),
-        (
-            "Conversion",
-            format!(
-                "{}<small>views to sales</small>",
-                escape(&pct(t.rates.view_to_purchase))
-            ),
-        ),
+        ("Conversion", format!("{}<small>views to sales</small>", escape(&pct(t.rates.view_to_purchase)))),
         ("Views", f.page_views.to_string()),
         ("Product taps", f.product_selects.to_string()),
         ("Checkouts", f.checkouts_started.to_string()),
@@ -721,7 +621,8 @@ pub fn to_html(stats: &Stats) -> String {
         body.push_str(&format!("<div><span>{label}</span><b>{value}</b></div>"));
     }
     body.push_str("</div>\n");
-    let head = "<tr><th></th><th>Sales</th><th>Revenue</th><th>Views</th><th>Taps</th><th>Checkouts</th><th>Conv.</th></tr>\n";
+    let head =
+        "<tr><th></th><th>Sales</th><th>Revenue</th><th>Views</th><th>Taps</th><th>Checkouts</th><th>Conv.</th></tr>\n";
     let titles = [
         ("creator", "creator"),
         ("code", "code"),
@@ -733,9 +634,7 @@ pub fn to_html(stats: &Stats) -> String {
         let Some(rows) = stats.by.get(dim).filter(|r| !r.is_empty()) else {
             continue;
         };
-        body.push_str(&format!(
-            "<h2>By {title}</h2><div class=scroll><table>{head}"
-        ));
+        body.push_str(&format!("<h2>By {title}</h2><div class=scroll><table>{head}"));
         for r in rows {
             let (g, f) = (&r.group, &r.group.funnel);
             body.push_str(&format!(
@@ -752,10 +651,8 @@ pub fn to_html(stats: &Stats) -> String {
         body.push_str("</table></div>\n");
     }
     let range = |t: i64| {
-        jiff::Timestamp::from_millisecond(t).map_or_else(
-            |_| t.to_string(),
-            |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-        )
+        jiff::Timestamp::from_millisecond(t)
+            .map_or_else(|_| t.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
     };
     let style = "body{font:15px/1.4 system-ui,sans-serif;margin:1rem;max-width:60rem;color:#222;background:#fff}\
 h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:1.4rem 0 .3rem}p{margin:0 0 1rem;color:#555}\

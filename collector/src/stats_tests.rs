@@ -1,19 +1,11 @@
 use super::*;
 
 fn item(id: &str, price: i64, quantity: u32) -> StoredItem {
-    StoredItem {
-        item_id: id.into(),
-        price,
-        quantity,
-    }
+    StoredItem { item_id: id.into(), price, quantity }
 }
 
 fn ev(name: &str) -> EventRow {
-    EventRow {
-        name: name.into(),
-        creator_id: "juno".into(),
-        ..EventRow::default()
-    }
+    EventRow { name: name.into(), creator_id: "juno".into(), ..EventRow::default() }
 }
 
 fn tagged(mut e: EventRow, source: &str, medium: &str) -> EventRow {
@@ -32,18 +24,10 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
         if i == 0 {
             e.path = Some("/p/mug/".into());
         }
-        events.push(if i < 4 {
-            tagged(e, "tiktok", "clip")
-        } else {
-            e
-        });
+        events.push(if i < 4 { tagged(e, "tiktok", "clip") } else { e });
     }
     for id in ["mug", "mug", "mug", "tote"] {
-        events.push(EventRow {
-            items: vec![item(id, 2720, 1)],
-            currency: Some("EUR".into()),
-            ..ev("select_item")
-        });
+        events.push(EventRow { items: vec![item(id, 2720, 1)], currency: Some("EUR".into()), ..ev("select_item") });
     }
     let checkout_mug = EventRow {
         items: vec![item("mug", 3200, 1)],
@@ -53,11 +37,8 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
         click_id: Some("c-1".into()),
         ..tagged(ev("begin_checkout"), "tiktok", "clip")
     };
-    let checkout_tote = EventRow {
-        items: vec![item("tote", 1000, 1)],
-        click_id: Some("c-2".into()),
-        ..ev("begin_checkout")
-    };
+    let checkout_tote =
+        EventRow { items: vec![item("tote", 1000, 1)], click_id: Some("c-2".into()), ..ev("begin_checkout") };
     events.extend([checkout_mug, checkout_tote]);
     let purchase = |tx: &str, click: &str, value: i64, product: &str| EventRow {
         transaction_id: Some(tx.into()),
@@ -103,34 +84,15 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
 
 fn stats() -> Stats {
     let (events, orders, confirmed) = known_set();
-    aggregate(
-        &Query {
-            from: 0,
-            to: 1,
-            creator: None,
-        },
-        events,
-        orders,
-        &confirmed,
-    )
+    aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &confirmed)
 }
 
 fn revenue(currency: &str, all: i64, verified: i64, unverified: i64, refunded: i64) -> Revenue {
-    Revenue {
-        currency: currency.into(),
-        all,
-        verified,
-        unverified,
-        refunded,
-    }
+    Revenue { currency: currency.into(), all, verified, unverified, refunded }
 }
 
 fn row<'a>(s: &'a Stats, dim: &str, key: &str) -> &'a Group {
-    &s.by[dim]
-        .iter()
-        .find(|r| r.key == key)
-        .unwrap_or_else(|| panic!("no {dim} row {key}"))
-        .group
+    &s.by[dim].iter().find(|r| r.key == key).unwrap_or_else(|| panic!("no {dim} row {key}")).group
 }
 
 #[test]
@@ -164,13 +126,7 @@ fn revenue_stays_per_currency_and_verified_apart() {
     let s = stats();
     // EUR: the confirmed browser purchase (2720) is the Stripe order's sale: counted once
     // in `all`; the unconfirmed one (1000) adds to it.
-    assert_eq!(
-        s.totals.revenue,
-        vec![
-            revenue("EUR", 3720, 2720, 3720, 500),
-            revenue("JPY", 3800, 3800, 0, 0)
-        ]
-    );
+    assert_eq!(s.totals.revenue, vec![revenue("EUR", 3720, 2720, 3720, 500), revenue("JPY", 3800, 3800, 0, 0)]);
 }
 
 #[test]
@@ -192,35 +148,14 @@ fn breakdowns_by_source_channel_code_creator_and_product() {
     let none = row(&s, "utm_source", NONE);
     assert_eq!((none.funnel.page_views, none.funnel.purchases), (6, 2));
     let code = row(&s, "code", "JUNO15");
-    assert_eq!(
-        (
-            code.funnel.checkouts_started,
-            code.funnel.purchases_verified
-        ),
-        (1, 1)
-    );
+    assert_eq!((code.funnel.checkouts_started, code.funnel.purchases_verified), (1, 1));
     let juno = row(&s, "creator", "juno");
-    assert_eq!(
-        (
-            juno.funnel.page_views,
-            juno.funnel.purchases,
-            juno.funnel.purchases_verified
-        ),
-        (10, 2, 1)
-    );
+    assert_eq!((juno.funnel.page_views, juno.funnel.purchases, juno.funnel.purchases_verified), (10, 2, 1));
     // The yen order has no creator and no click.
-    assert_eq!(
-        row(&s, "creator", NONE).revenue,
-        vec![revenue("JPY", 3800, 3800, 0, 0)]
-    );
+    assert_eq!(row(&s, "creator", NONE).revenue, vec![revenue("JPY", 3800, 3800, 0, 0)]);
     let mug = row(&s, "product", "mug");
     assert_eq!(
-        (
-            mug.funnel.page_views,
-            mug.funnel.product_selects,
-            mug.funnel.checkouts_started,
-            mug.funnel.purchases
-        ),
+        (mug.funnel.page_views, mug.funnel.product_selects, mug.funnel.checkouts_started, mug.funnel.purchases),
         (1, 3, 1, 1)
     );
     assert_eq!(mug.revenue, vec![revenue("EUR", 2720, 2720, 2720, 500)]);
@@ -236,41 +171,20 @@ fn splits_an_order_over_its_products_exactly() {
     assert_eq!(parts, vec![("a".to_owned(), 334), ("b".to_owned(), 666)]);
     let parts = split(1001, &[item("a", 0, 1), item("b", 0, 2), item("a", 0, 1)]);
     assert_eq!(parts, vec![("a".to_owned(), 501), ("b".to_owned(), 500)]);
-    assert_eq!(
-        split(999, &[item("a", 5, 3), item("a", 5, 1)]),
-        vec![("a".to_owned(), 999)]
-    );
+    assert_eq!(split(999, &[item("a", 5, 3), item("a", 5, 1)]), vec![("a".to_owned(), 999)]);
 }
 
 #[test]
 fn csv_has_a_header_and_quotes_per_rfc_4180() {
     let (mut events, orders, confirmed) = known_set();
     events[0].creator_id = "juno, \"the maker\"".into();
-    let s = aggregate(
-        &Query {
-            from: 0,
-            to: 1,
-            creator: None,
-        },
-        events,
-        orders,
-        &confirmed,
-    );
+    let s = aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &confirmed);
     let csv = to_csv(&s).expect("csv");
     let mut lines = csv.split("\r\n");
     assert_eq!(lines.next(), Some(CSV_HEADER.join(",").as_str()));
-    assert_eq!(
-        lines.next(),
-        Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,EUR,3720,2720,3720,500")
-    );
-    assert_eq!(
-        lines.next(),
-        Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,JPY,3800,3800,0,0")
-    );
-    assert!(
-        csv.contains("creator,\"juno, \"\"the maker\"\"\",1,0,0,0,0,0,0,,,,,,,\r\n"),
-        "{csv}"
-    );
+    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,EUR,3720,2720,3720,500"));
+    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,JPY,3800,3800,0,0"));
+    assert!(csv.contains("creator,\"juno, \"\"the maker\"\"\",1,0,0,0,0,0,0,,,,,,,\r\n"), "{csv}");
     assert!(csv.ends_with("\r\n"));
 }
 
@@ -278,16 +192,7 @@ fn csv_has_a_header_and_quotes_per_rfc_4180() {
 fn html_escapes_everything_and_formats_money() {
     let (mut events, orders, confirmed) = known_set();
     events[0].utm_source = Some("<script>alert(1)</script>".into());
-    let s = aggregate(
-        &Query {
-            from: 0,
-            to: 1,
-            creator: Some("a&b".into()),
-        },
-        events,
-        orders,
-        &confirmed,
-    );
+    let s = aggregate(&Query { from: 0, to: 1, creator: Some("a&b".into()) }, events, orders, &confirmed);
     let html = to_html(&s);
     assert!(!html.contains("<script>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -331,23 +236,11 @@ mod join {
     fn db(events: Vec<Event>) -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().expect("tempdir");
         let conn = store::open(&dir.path().join("join.sqlite"), Durability::Normal).expect("open");
-        store::apply(
-            &conn,
-            &Write::Events {
-                events,
-                client: None,
-            },
-        )
-        .expect("insert");
+        store::apply(&conn, &Write::Events { events, client: None }).expect("insert");
         (dir, conn)
     }
 
-    fn order(
-        click: Option<&str>,
-        code: Option<&str>,
-        source: Option<&str>,
-        creator: Option<&str>,
-    ) -> OrderRow {
+    fn order(click: Option<&str>, code: Option<&str>, source: Option<&str>, creator: Option<&str>) -> OrderRow {
         OrderRow {
             created_at: ORDER_AT,
             click_id: click.map(str::to_owned),
@@ -359,46 +252,16 @@ mod join {
     }
 
     fn found(conn: &Connection, o: &OrderRow) -> Option<(&'static str, String)> {
-        resolve(conn, o, 168 * HOUR)
-            .expect("resolve")
-            .map(|c| (c.how, c.event_id))
+        resolve(conn, o, 168 * HOUR).expect("resolve").map(|c| (c.how, c.event_id))
     }
 
     #[test]
     fn click_id_first_then_code_then_utm() {
         let (_d, conn) = db(vec![
-            checkout(
-                "by-click",
-                "juno",
-                ORDER_AT - 200 * HOUR,
-                None,
-                None,
-                Some("c-1"),
-            ),
-            checkout(
-                "by-code-old",
-                "juno",
-                ORDER_AT - 5 * HOUR,
-                Some("JUNO15"),
-                Some("tiktok"),
-                None,
-            ),
-            checkout(
-                "by-code-new",
-                "juno",
-                ORDER_AT - HOUR,
-                Some("JUNO15"),
-                None,
-                None,
-            ),
-            checkout(
-                "by-utm",
-                "juno",
-                ORDER_AT - 2 * HOUR,
-                None,
-                Some("tiktok"),
-                None,
-            ),
+            checkout("by-click", "juno", ORDER_AT - 200 * HOUR, None, None, Some("c-1")),
+            checkout("by-code-old", "juno", ORDER_AT - 5 * HOUR, Some("JUNO15"), Some("tiktok"), None),
+            checkout("by-code-new", "juno", ORDER_AT - HOUR, Some("JUNO15"), None, None),
+            checkout("by-utm", "juno", ORDER_AT - 2 * HOUR, None, Some("tiktok"), None),
         ]);
         // A click id matches whatever its age: the shop handed it back.
         assert_eq!(
@@ -410,10 +273,7 @@ mod join {
             found(&conn, &order(Some("c-404"), Some("juno15"), None, None)),
             Some(("code", "by-code-new".into()))
         );
-        assert_eq!(
-            found(&conn, &order(None, None, Some("tiktok"), None)),
-            Some(("utm", "by-utm".into()))
-        );
+        assert_eq!(found(&conn, &order(None, None, Some("tiktok"), None)), Some(("utm", "by-utm".into())));
         assert_eq!(found(&conn, &order(None, Some("OTHER"), None, None)), None);
         assert_eq!(found(&conn, &order(None, None, None, None)), None);
     }
@@ -421,49 +281,13 @@ mod join {
     #[test]
     fn code_and_utm_only_within_the_window_and_for_the_creator() {
         let (_d, conn) = db(vec![
-            checkout(
-                "too-old",
-                "juno",
-                ORDER_AT - 169 * HOUR,
-                Some("JUNO15"),
-                Some("tiktok"),
-                None,
-            ),
-            checkout(
-                "after",
-                "juno",
-                ORDER_AT + 10 * 60 * 1000,
-                Some("JUNO15"),
-                Some("tiktok"),
-                None,
-            ),
-            checkout(
-                "other-creator",
-                "mika",
-                ORDER_AT - HOUR,
-                Some("MIKA10"),
-                Some("live"),
-                None,
-            ),
+            checkout("too-old", "juno", ORDER_AT - 169 * HOUR, Some("JUNO15"), Some("tiktok"), None),
+            checkout("after", "juno", ORDER_AT + 10 * 60 * 1000, Some("JUNO15"), Some("tiktok"), None),
+            checkout("other-creator", "mika", ORDER_AT - HOUR, Some("MIKA10"), Some("live"), None),
         ]);
-        assert_eq!(
-            found(&conn, &order(None, Some("JUNO15"), None, None)),
-            None,
-            "outside the window"
-        );
-        assert_eq!(
-            found(&conn, &order(None, None, Some("tiktok"), None)),
-            None,
-            "outside the window"
-        );
-        assert_eq!(
-            found(&conn, &order(None, Some("MIKA10"), None, Some("juno"))),
-            None,
-            "another creator's checkout"
-        );
-        assert_eq!(
-            found(&conn, &order(None, Some("MIKA10"), None, None)),
-            Some(("code", "other-creator".into()))
-        );
+        assert_eq!(found(&conn, &order(None, Some("JUNO15"), None, None)), None, "outside the window");
+        assert_eq!(found(&conn, &order(None, None, Some("tiktok"), None)), None, "outside the window");
+        assert_eq!(found(&conn, &order(None, Some("MIKA10"), None, Some("juno"))), None, "another creator's checkout");
+        assert_eq!(found(&conn, &order(None, Some("MIKA10"), None, None)), Some(("code", "other-creator".into())));
     }
 }

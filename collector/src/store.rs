@@ -32,10 +32,7 @@ pub enum Durability {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the database {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database write failed: {0}")]
@@ -85,10 +82,7 @@ impl Writer {
     /// Writes and waits for the commit.
     pub async fn write(&self, write: Write) -> Result<Written, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Job { write, reply })
-            .await
-            .map_err(|_| StoreError::Stopped)?;
+        self.tx.send(Job { write, reply }).await.map_err(|_| StoreError::Stopped)?;
         match answer.await {
             Ok(Ok(written)) => Ok(written),
             Ok(Err(message)) => Err(StoreError::Write(message)),
@@ -153,10 +147,7 @@ CREATE TABLE IF NOT EXISTS refunds (
 
 /// Opens (creating if needed) the database for writing and checks its schema.
 pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path).map_err(|source| StoreError::Open {
-        path: path.to_owned(),
-        source,
-    })?;
+    let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
     let sync = match durability {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
@@ -170,14 +161,8 @@ pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreErro
 
 /// A read-only connection for stats.
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|source| StoreError::Open {
-        path: path.to_owned(),
-        source,
-    })?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
     Ok(conn)
 }
@@ -251,14 +236,7 @@ pub fn write_all(conn: &mut Connection, writes: &[&Write]) -> Vec<Result<Written
         Ok(results) => results.into_iter().map(Ok).collect(),
         Err(e) if writes.len() > 1 => {
             tracing::warn!(error = %e, writes = writes.len(), "group commit failed; writing one by one");
-            writes
-                .iter()
-                .map(|w| {
-                    write_group(conn, &[w])
-                        .map(|mut r| r.remove(0))
-                        .map_err(|e| e.to_string())
-                })
-                .collect()
+            writes.iter().map(|w| write_group(conn, &[w]).map(|mut r| r.remove(0)).map_err(|e| e.to_string())).collect()
         }
         Err(e) => vec![Err(e.to_string())],
     }
@@ -312,11 +290,7 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                     e.click_id,
                     e.destination_host
                 ])?;
-                statuses.push(if changed == 1 {
-                    Status::Accepted
-                } else {
-                    Status::Duplicate
-                });
+                statuses.push(if changed == 1 { Status::Accepted } else { Status::Duplicate });
             }
             Ok(Written::Events(statuses))
         }
@@ -379,14 +353,7 @@ mod tests {
     }
 
     fn insert(conn: &Connection, events: Vec<Event>) -> Written {
-        apply(
-            conn,
-            &Write::Events {
-                events,
-                client: None,
-            },
-        )
-        .expect("insert")
+        apply(conn, &Write::Events { events, client: None }).expect("insert")
     }
 
     #[test]
@@ -395,33 +362,14 @@ mod tests {
         let conn = open(&dir.path().join("t.sqlite"), Durability::Normal).expect("open");
         let got = insert(
             &conn,
-            vec![
-                event("a", "page_view", None),
-                event("a", "page_view", None),
-                event("b", "purchase", Some("T1")),
-            ],
+            vec![event("a", "page_view", None), event("a", "page_view", None), event("b", "purchase", Some("T1"))],
         );
-        assert_eq!(
-            got,
-            Written::Events(vec![Status::Accepted, Status::Duplicate, Status::Accepted])
-        );
+        assert_eq!(got, Written::Events(vec![Status::Accepted, Status::Duplicate, Status::Accepted]));
         // A reload of /thanks: new event id, same transaction.
-        let got = insert(
-            &conn,
-            vec![
-                event("c", "purchase", Some("T1")),
-                event("d", "purchase", Some("T2")),
-            ],
-        );
-        assert_eq!(
-            got,
-            Written::Events(vec![Status::Duplicate, Status::Accepted])
-        );
+        let got = insert(&conn, vec![event("c", "purchase", Some("T1")), event("d", "purchase", Some("T2"))]);
+        assert_eq!(got, Written::Events(vec![Status::Duplicate, Status::Accepted]));
         // Other events may share a transaction id.
-        assert_eq!(
-            insert(&conn, vec![event("e", "page_view", Some("T1"))]),
-            Written::Events(vec![Status::Accepted])
-        );
+        assert_eq!(insert(&conn, vec![event("e", "page_view", Some("T1"))]), Written::Events(vec![Status::Accepted]));
     }
 
     #[test]
@@ -433,21 +381,13 @@ mod tests {
              BEGIN SELECT RAISE(ABORT, 'poisoned'); END;",
         )
         .expect("trigger");
-        let batch = |id: &str| Write::Events {
-            events: vec![event(id, "page_view", None)],
-            client: None,
-        };
+        let batch = |id: &str| Write::Events { events: vec![event(id, "page_view", None)], client: None };
         let (a, bad, b) = (batch("a"), batch("poison"), batch("b"));
         let answers = write_all(&mut conn, &[&a, &bad, &b]);
         assert_eq!(answers[0], Ok(Written::Events(vec![Status::Accepted])));
-        assert!(
-            answers[1].as_ref().is_err_and(|e| e.contains("poisoned")),
-            "{answers:?}"
-        );
+        assert!(answers[1].as_ref().is_err_and(|e| e.contains("poisoned")), "{answers:?}");
         assert_eq!(answers[2], Ok(Written::Events(vec![Status::Accepted])));
-        let stored: i64 = conn
-            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-            .expect("count");
+        let stored: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count");
         assert_eq!(stored, 2);
     }
 
@@ -464,21 +404,10 @@ mod tests {
             created_at: 1,
             received_at: 1,
         };
-        assert_eq!(
-            apply(&conn, &Write::Refund(refund(500))).ok(),
-            Some(Written::Recorded(true))
-        );
-        assert_eq!(
-            apply(&conn, &Write::Refund(refund(500))).ok(),
-            Some(Written::Recorded(false))
-        );
-        assert_eq!(
-            apply(&conn, &Write::Refund(refund(800))).ok(),
-            Some(Written::Recorded(true))
-        );
-        let total: i64 = conn
-            .query_row("SELECT sum(amount) FROM refunds", [], |r| r.get(0))
-            .expect("sum");
+        assert_eq!(apply(&conn, &Write::Refund(refund(500))).ok(), Some(Written::Recorded(true)));
+        assert_eq!(apply(&conn, &Write::Refund(refund(500))).ok(), Some(Written::Recorded(false)));
+        assert_eq!(apply(&conn, &Write::Refund(refund(800))).ok(), Some(Written::Recorded(true)));
+        let total: i64 = conn.query_row("SELECT sum(amount) FROM refunds", [], |r| r.get(0)).expect("sum");
         assert_eq!(total, 800);
     }
 }

@@ -52,9 +52,7 @@ pub fn verify_stripe(
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
-            Some(("v1", sig)) => {
-                signatures.push(hex::decode(sig).map_err(|_| SignatureError::Malformed)?)
-            }
+            Some(("v1", sig)) => signatures.push(hex::decode(sig).map_err(|_| SignatureError::Malformed)?),
             _ => {}
         }
     }
@@ -62,16 +60,12 @@ pub fn verify_stripe(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    let mut mac =
-        HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Mismatch)?;
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Mismatch)?;
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
     // Check the signature before the time, so a forged header learns nothing either way.
-    if !signatures
-        .iter()
-        .any(|sig| mac.clone().verify_slice(sig).is_ok())
-    {
+    if !signatures.iter().any(|sig| mac.clone().verify_slice(sig).is_ok()) {
         return Err(SignatureError::Mismatch);
     }
     if (now - timestamp).abs() > tolerance {
@@ -81,34 +75,21 @@ pub fn verify_stripe(
 }
 
 /// Checks an `X-Shopify-Hmac-Sha256` header (base64) against the raw body.
-pub fn verify_shopify(
-    header: Option<&str>,
-    body: &[u8],
-    secret: &str,
-) -> Result<(), SignatureError> {
+pub fn verify_shopify(header: Option<&str>, body: &[u8], secret: &str) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
     let sig = base64::engine::general_purpose::STANDARD.decode(header.trim());
     verify_body(&sig.map_err(|_| SignatureError::Malformed)?, body, secret)
 }
 
 /// Checks a Lemon Squeezy `X-Signature` header (hex) against the raw body.
-pub fn verify_lemonsqueezy(
-    header: Option<&str>,
-    body: &[u8],
-    secret: &str,
-) -> Result<(), SignatureError> {
+pub fn verify_lemonsqueezy(header: Option<&str>, body: &[u8], secret: &str) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
-    verify_body(
-        &hex::decode(header.trim()).map_err(|_| SignatureError::Malformed)?,
-        body,
-        secret,
-    )
+    verify_body(&hex::decode(header.trim()).map_err(|_| SignatureError::Malformed)?, body, secret)
 }
 
 /// `sig` must be HMAC-SHA256 of the body alone, keyed with the secret.
 fn verify_body(sig: &[u8], body: &[u8], secret: &str) -> Result<(), SignatureError> {
-    let mut mac =
-        HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Mismatch)?;
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Mismatch)?;
     mac.update(body);
     mac.verify_slice(sig).map_err(|_| SignatureError::Mismatch)
 }
@@ -204,42 +185,27 @@ struct StripeCharge {
 /// Reads a Stripe event: `checkout.session.completed` (and
 /// `checkout.session.async_payment_succeeded`) when paid, `charge.refunded`.
 pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
-    let event: StripeEvent =
-        serde_json::from_slice(body).map_err(|e| PayloadError::Json(e.to_string()))?;
+    let event: StripeEvent = serde_json::from_slice(body).map_err(|e| PayloadError::Json(e.to_string()))?;
     match event.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-            let s: StripeSession = serde_json::from_value(event.data.object)
-                .map_err(|e| PayloadError::Json(e.to_string()))?;
-            if !matches!(
-                s.payment_status.as_deref(),
-                Some("paid" | "no_payment_required")
-            ) {
+            let s: StripeSession =
+                serde_json::from_value(event.data.object).map_err(|e| PayloadError::Json(e.to_string()))?;
+            if !matches!(s.payment_status.as_deref(), Some("paid" | "no_payment_required")) {
                 // Delayed payment methods: the money comes with async_payment_succeeded.
                 return Ok(Delivery::Ignored(format!("{} (not paid yet)", event.kind)));
             }
-            let currency = s
-                .currency
-                .ok_or(PayloadError::Invalid("the session has no currency"))?
-                .to_ascii_uppercase();
-            let value = s
-                .amount_total
-                .ok_or(PayloadError::Invalid("the session has no amount_total"))?;
+            let currency = s.currency.ok_or(PayloadError::Invalid("the session has no currency"))?.to_ascii_uppercase();
+            let value = s.amount_total.ok_or(PayloadError::Invalid("the session has no amount_total"))?;
             let meta = |k: &str| s.metadata.get(k).filter(|v| !v.is_empty()).cloned();
             Ok(Delivery::Order(Order {
                 provider: "stripe",
                 order_id: s.id,
                 creator_id: meta("creator_id"),
-                created_at: s
-                    .created
-                    .or(event.created)
-                    .map_or(received_at, |t| t * 1000),
+                created_at: s.created.or(event.created).map_or(received_at, |t| t * 1000),
                 received_at,
                 currency,
                 value,
-                click_id: s
-                    .client_reference_id
-                    .filter(|c| !c.is_empty())
-                    .or_else(|| meta("click_id")),
+                click_id: s.client_reference_id.filter(|c| !c.is_empty()).or_else(|| meta("click_id")),
                 coupon: meta("coupon"),
                 utm_source: meta("utm_source"),
                 utm_medium: meta("utm_medium"),
@@ -248,21 +214,16 @@ pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
             }))
         }
         "charge.refunded" => {
-            let c: StripeCharge = serde_json::from_value(event.data.object)
-                .map_err(|e| PayloadError::Json(e.to_string()))?;
-            let order_ref = c
-                .payment_intent
-                .ok_or(PayloadError::Invalid("the charge has no payment_intent"))?;
+            let c: StripeCharge =
+                serde_json::from_value(event.data.object).map_err(|e| PayloadError::Json(e.to_string()))?;
+            let order_ref = c.payment_intent.ok_or(PayloadError::Invalid("the charge has no payment_intent"))?;
             Ok(Delivery::Refund(Refund {
                 provider: "stripe",
                 refund_id: c.id,
                 order_ref,
                 currency: c.currency.to_ascii_uppercase(),
                 amount: c.amount_refunded,
-                created_at: event
-                    .created
-                    .or(c.created)
-                    .map_or(received_at, |t| t * 1000),
+                created_at: event.created.or(c.created).map_or(received_at, |t| t * 1000),
                 received_at,
             }))
         }
@@ -321,25 +282,16 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
         "orders/paid" => {
             let o: ShopifyOrder = serde_json::from_slice(body).map_err(json)?;
             let currency = o.currency.to_ascii_uppercase();
-            let value = major_to_minor(&o.total_price, &currency).ok_or(PayloadError::Invalid(
-                "total_price is not an amount in the order's currency",
-            ))?;
+            let value = major_to_minor(&o.total_price, &currency)
+                .ok_or(PayloadError::Invalid("total_price is not an amount in the order's currency"))?;
             let attr = |k: &str| {
-                o.note_attributes
-                    .iter()
-                    .find(|a| a.name == k)
-                    .and_then(|a| match &a.value {
-                        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                        _ => None,
-                    })
+                o.note_attributes.iter().find(|a| a.name == k).and_then(|a| match &a.value {
+                    Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                })
             };
-            let landing = o
-                .landing_site
-                .as_deref()
-                .and_then(|l| l.split_once('?'))
-                .map(|(_, q)| q)
-                .unwrap_or("");
+            let landing = o.landing_site.as_deref().and_then(|l| l.split_once('?')).map(|(_, q)| q).unwrap_or("");
             let tag = |k: &str| {
                 form_urlencoded::parse(landing.as_bytes())
                     .find(|(key, _)| key == k)
@@ -360,11 +312,7 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
                 currency,
                 value,
                 click_id: attr("click_id"),
-                coupon: o
-                    .discount_codes
-                    .first()
-                    .map(|d| d.code.clone())
-                    .filter(|c| !c.is_empty()),
+                coupon: o.discount_codes.first().map(|d| d.code.clone()).filter(|c| !c.is_empty()),
                 utm_source: tag("utm_source"),
                 utm_medium: tag("utm_medium"),
                 utm_campaign: tag("utm_campaign"),
@@ -375,15 +323,15 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
             let r: ShopifyRefund = serde_json::from_slice(body).map_err(json)?;
             let mut amount = 0;
             let mut currency = None;
-            for t in r.transactions.iter().filter(|t| {
-                t.kind.as_deref() == Some("refund") && t.status.as_deref() == Some("success")
-            }) {
+            for t in r
+                .transactions
+                .iter()
+                .filter(|t| t.kind.as_deref() == Some("refund") && t.status.as_deref() == Some("success"))
+            {
                 let code = t
                     .currency
                     .clone()
-                    .ok_or(PayloadError::Invalid(
-                        "a refund transaction has no currency",
-                    ))?
+                    .ok_or(PayloadError::Invalid("a refund transaction has no currency"))?
                     .to_ascii_uppercase();
                 if currency.get_or_insert_with(|| code.clone()) != &code {
                     return Err(PayloadError::Invalid("a refund in two currencies"));
@@ -400,11 +348,7 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
                 order_ref: r.order_id.to_string(),
                 currency,
                 amount,
-                created_at: r
-                    .created_at
-                    .as_deref()
-                    .and_then(rfc3339_millis)
-                    .unwrap_or(received_at),
+                created_at: r.created_at.as_deref().and_then(rfc3339_millis).unwrap_or(received_at),
                 received_at,
             }))
         }
@@ -449,8 +393,7 @@ struct LemonOrder {
 /// id comes back as `meta.custom_data.click_id` (the checkout link's
 /// `checkout[custom][click_id]`).
 pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
-    let event: LemonEvent =
-        serde_json::from_slice(body).map_err(|e| PayloadError::Json(e.to_string()))?;
+    let event: LemonEvent = serde_json::from_slice(body).map_err(|e| PayloadError::Json(e.to_string()))?;
     let custom = |k: &str| match event.meta.custom_data.get(k) {
         Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
@@ -491,14 +434,9 @@ pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadEr
 /// `"32.50"` in `EUR` → 3250; exact decimal arithmetic, no floats. `None` when the
 /// text has more decimals than the currency or is not a plain non-negative amount.
 pub fn major_to_minor(amount: &str, currency: &str) -> Option<i64> {
-    let exponent = iso_currency::Currency::from_code(currency)?
-        .exponent()
-        .unwrap_or(0) as usize;
+    let exponent = iso_currency::Currency::from_code(currency)?.exponent().unwrap_or(0) as usize;
     let (whole, fraction) = amount.trim().split_once('.').unwrap_or((amount.trim(), ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let fraction = fraction.trim_end_matches('0');
@@ -506,22 +444,12 @@ pub fn major_to_minor(amount: &str, currency: &str) -> Option<i64> {
         return None;
     }
     let scale = 10i64.checked_pow(exponent as u32)?;
-    let frac: i64 = if fraction.is_empty() {
-        0
-    } else {
-        format!("{fraction:0<exponent$}").parse().ok()?
-    };
-    whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(scale)?
-        .checked_add(frac)
+    let frac: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<exponent$}").parse().ok()? };
+    whole.parse::<i64>().ok()?.checked_mul(scale)?.checked_add(frac)
 }
 
 fn rfc3339_millis(text: &str) -> Option<i64> {
-    text.parse::<jiff::Timestamp>()
-        .ok()
-        .map(|t| t.as_millisecond())
+    text.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
 }
 
 #[cfg(test)]

@@ -11,51 +11,24 @@ const SHOPIFY: &str = "Y3uwj625iIdsrfaUJZF4psBF0TPOKKl1O5n7eoSnKpk=";
 #[test]
 fn stripe_signature_by_the_documented_scheme() {
     let header = format!("t={T},v1={STRIPE_V1}");
-    assert_eq!(
-        verify_stripe(Some(&header), BODY, "whsec_test_secret", T + 10, 300),
-        Ok(())
-    );
+    assert_eq!(verify_stripe(Some(&header), BODY, "whsec_test_secret", T + 10, 300), Ok(()));
     // Several v1 (during secret rotation) and a v0 are fine if one v1 matches.
     let rotated = format!("t={T},v1={},v1={STRIPE_V1},v0=abc", "00".repeat(32));
-    assert_eq!(
-        verify_stripe(Some(&rotated), BODY, "whsec_test_secret", T, 300),
-        Ok(())
-    );
+    assert_eq!(verify_stripe(Some(&rotated), BODY, "whsec_test_secret", T, 300), Ok(()));
 }
 
 #[test]
 fn stripe_refuses_wrong_secret_body_time_and_headers() {
     let header = format!("t={T},v1={STRIPE_V1}");
-    assert_eq!(
-        verify_stripe(Some(&header), BODY, "whsec_other", T, 300),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_stripe(Some(&header), b"{}", "whsec_test_secret", T, 300),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_stripe(Some(&header), BODY, "whsec_test_secret", T + 301, 300),
-        Err(SignatureError::Stale(300))
-    );
-    assert_eq!(
-        verify_stripe(Some(&header), BODY, "whsec_test_secret", T - 301, 300),
-        Err(SignatureError::Stale(300))
-    );
+    assert_eq!(verify_stripe(Some(&header), BODY, "whsec_other", T, 300), Err(SignatureError::Mismatch));
+    assert_eq!(verify_stripe(Some(&header), b"{}", "whsec_test_secret", T, 300), Err(SignatureError::Mismatch));
+    assert_eq!(verify_stripe(Some(&header), BODY, "whsec_test_secret", T + 301, 300), Err(SignatureError::Stale(300)));
+    assert_eq!(verify_stripe(Some(&header), BODY, "whsec_test_secret", T - 301, 300), Err(SignatureError::Stale(300)));
     // The timestamp is signed: moving it breaks the signature.
     let moved = format!("t={},v1={STRIPE_V1}", T + 1);
-    assert_eq!(
-        verify_stripe(Some(&moved), BODY, "whsec_test_secret", T, 300),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_stripe(None, BODY, "whsec_test_secret", T, 300),
-        Err(SignatureError::Missing)
-    );
-    assert_eq!(
-        verify_stripe(Some("v1=zz"), BODY, "whsec_test_secret", T, 300),
-        Err(SignatureError::Malformed)
-    );
+    assert_eq!(verify_stripe(Some(&moved), BODY, "whsec_test_secret", T, 300), Err(SignatureError::Mismatch));
+    assert_eq!(verify_stripe(None, BODY, "whsec_test_secret", T, 300), Err(SignatureError::Missing));
+    assert_eq!(verify_stripe(Some("v1=zz"), BODY, "whsec_test_secret", T, 300), Err(SignatureError::Malformed));
     assert_eq!(
         verify_stripe(Some(&format!("t={T}")), BODY, "whsec_test_secret", T, 300),
         Err(SignatureError::Malformed)
@@ -64,26 +37,11 @@ fn stripe_refuses_wrong_secret_body_time_and_headers() {
 
 #[test]
 fn shopify_signature_by_the_documented_scheme() {
-    assert_eq!(
-        verify_shopify(Some(SHOPIFY), BODY, "shpss_test_secret"),
-        Ok(())
-    );
-    assert_eq!(
-        verify_shopify(Some(SHOPIFY), BODY, "shpss_other"),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_shopify(Some(SHOPIFY), b"{}", "shpss_test_secret"),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_shopify(Some("not base64!"), BODY, "shpss_test_secret"),
-        Err(SignatureError::Malformed)
-    );
-    assert_eq!(
-        verify_shopify(None, BODY, "shpss_test_secret"),
-        Err(SignatureError::Missing)
-    );
+    assert_eq!(verify_shopify(Some(SHOPIFY), BODY, "shpss_test_secret"), Ok(()));
+    assert_eq!(verify_shopify(Some(SHOPIFY), BODY, "shpss_other"), Err(SignatureError::Mismatch));
+    assert_eq!(verify_shopify(Some(SHOPIFY), b"{}", "shpss_test_secret"), Err(SignatureError::Mismatch));
+    assert_eq!(verify_shopify(Some("not base64!"), BODY, "shpss_test_secret"), Err(SignatureError::Malformed));
+    assert_eq!(verify_shopify(None, BODY, "shpss_test_secret"), Err(SignatureError::Missing));
 }
 
 #[test]
@@ -92,49 +50,25 @@ fn reads_a_paid_stripe_checkout_session() {
       "data":{"object":{"id":"cs_test_a1","object":"checkout.session","client_reference_id":"c-1",
         "amount_total":2720,"currency":"eur","payment_status":"paid","payment_intent":"pi_1",
         "created":1795804250,"metadata":{"coupon":"JUNO15"}}}}"#;
-    let Ok(Delivery::Order(o)) = stripe(body, 5) else {
-        panic!("not an order")
-    };
+    let Ok(Delivery::Order(o)) = stripe(body, 5) else { panic!("not an order") };
+    assert_eq!((o.provider, o.order_id.as_str(), o.currency.as_str(), o.value), ("stripe", "cs_test_a1", "EUR", 2720));
     assert_eq!(
-        (
-            o.provider,
-            o.order_id.as_str(),
-            o.currency.as_str(),
-            o.value
-        ),
-        ("stripe", "cs_test_a1", "EUR", 2720)
-    );
-    assert_eq!(
-        (
-            o.click_id.as_deref(),
-            o.coupon.as_deref(),
-            o.payment_ref.as_deref()
-        ),
+        (o.click_id.as_deref(), o.coupon.as_deref(), o.payment_ref.as_deref()),
         (Some("c-1"), Some("JUNO15"), Some("pi_1"))
     );
     assert_eq!(o.created_at, 1_795_804_250_000);
     let unpaid = br#"{"type":"checkout.session.completed","data":{"object":{"id":"cs_2","payment_status":"unpaid"}}}"#;
     assert!(matches!(stripe(unpaid, 5), Ok(Delivery::Ignored(_))));
-    assert!(matches!(
-        stripe(br#"{"type":"invoice.paid","data":{"object":{}}}"#, 5),
-        Ok(Delivery::Ignored(_))
-    ));
+    assert!(matches!(stripe(br#"{"type":"invoice.paid","data":{"object":{}}}"#, 5), Ok(Delivery::Ignored(_))));
     assert!(matches!(stripe(b"[1]", 5), Err(PayloadError::Json(_))));
 }
 
 #[test]
 fn reads_a_stripe_refund() {
     let body = br#"{"type":"charge.refunded","created":1795900000,"data":{"object":{"id":"ch_1","payment_intent":"pi_1","amount_refunded":1000,"currency":"eur"}}}"#;
-    let Ok(Delivery::Refund(r)) = stripe(body, 5) else {
-        panic!("not a refund")
-    };
+    let Ok(Delivery::Refund(r)) = stripe(body, 5) else { panic!("not a refund") };
     assert_eq!(
-        (
-            r.refund_id.as_str(),
-            r.order_ref.as_str(),
-            r.amount,
-            r.currency.as_str()
-        ),
+        (r.refund_id.as_str(), r.order_ref.as_str(), r.amount, r.currency.as_str()),
         ("ch_1", "pi_1", 1000, "EUR")
     );
 }
@@ -146,41 +80,21 @@ fn reads_a_paid_shopify_order() {
       "discount_codes":[{"code":"JUNO15","amount":"500","type":"fixed_amount"}],
       "note_attributes":[{"name":"click_id","value":"c-7"},{"name":"gift","value":"no"}],
       "landing_site":"/cart/1:1?utm_source=tiktok&utm_medium=live&attributes%5Bclick_id%5D=c-7"}"##;
-    let Ok(Delivery::Order(o)) = shopify("orders/paid", body, 5) else {
-        panic!("not an order")
-    };
-    assert_eq!(
-        (o.order_id.as_str(), o.currency.as_str(), o.value),
-        ("820982911946154508", "JPY", 3800)
-    );
-    assert_eq!(
-        (o.click_id.as_deref(), o.coupon.as_deref()),
-        (Some("c-7"), Some("JUNO15"))
-    );
-    assert_eq!(
-        (o.utm_source.as_deref(), o.utm_medium.as_deref()),
-        (Some("tiktok"), Some("live"))
-    );
+    let Ok(Delivery::Order(o)) = shopify("orders/paid", body, 5) else { panic!("not an order") };
+    assert_eq!((o.order_id.as_str(), o.currency.as_str(), o.value), ("820982911946154508", "JPY", 3800));
+    assert_eq!((o.click_id.as_deref(), o.coupon.as_deref()), (Some("c-7"), Some("JUNO15")));
+    assert_eq!((o.utm_source.as_deref(), o.utm_medium.as_deref()), (Some("tiktok"), Some("live")));
     assert_eq!(o.created_at, 1_795_165_200_000);
 }
 
 #[test]
 fn reads_a_shopify_refund() {
-    let body =
-        br#"{"id":929361462,"order_id":820982911946154508,"created_at":"2026-11-21T10:00:00Z",
+    let body = br#"{"id":929361462,"order_id":820982911946154508,"created_at":"2026-11-21T10:00:00Z",
       "transactions":[{"amount":"10.50","currency":"EUR","kind":"refund","status":"success"},
                       {"amount":"99.00","currency":"EUR","kind":"refund","status":"failure"}]}"#;
-    let Ok(Delivery::Refund(r)) = shopify("refunds/create", body, 5) else {
-        panic!("not a refund")
-    };
-    assert_eq!(
-        (r.order_ref.as_str(), r.amount, r.currency.as_str()),
-        ("820982911946154508", 1050, "EUR")
-    );
-    assert!(matches!(
-        shopify("orders/create", b"{}", 5),
-        Ok(Delivery::Ignored(_))
-    ));
+    let Ok(Delivery::Refund(r)) = shopify("refunds/create", body, 5) else { panic!("not a refund") };
+    assert_eq!((r.order_ref.as_str(), r.amount, r.currency.as_str()), ("820982911946154508", 1050, "EUR"));
+    assert!(matches!(shopify("orders/create", b"{}", 5), Ok(Delivery::Ignored(_))));
 }
 
 #[test]
@@ -203,39 +117,21 @@ fn lemonsqueezy_signature_and_order() {
     // python3: hmac(b'ls_test_secret', body, sha256).hexdigest()
     let body = br#"{"meta":{"event_name":"order_created"}}"#;
     let sig = "9aa71c73244a8712e0d7aefcfcdf97ca865a2bf88808b3f7bc9f4e794ff267a8";
-    assert_eq!(
-        verify_lemonsqueezy(Some(sig), body, "ls_test_secret"),
-        Ok(())
-    );
-    assert_eq!(
-        verify_lemonsqueezy(Some(sig), body, "ls_other"),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_lemonsqueezy(Some("xyz"), body, "ls_test_secret"),
-        Err(SignatureError::Malformed)
-    );
+    assert_eq!(verify_lemonsqueezy(Some(sig), body, "ls_test_secret"), Ok(()));
+    assert_eq!(verify_lemonsqueezy(Some(sig), body, "ls_other"), Err(SignatureError::Mismatch));
+    assert_eq!(verify_lemonsqueezy(Some("xyz"), body, "ls_test_secret"), Err(SignatureError::Malformed));
     let order = br#"{"meta":{"event_name":"order_created","custom_data":{"click_id":"c-3"}},
       "data":{"type":"orders","id":"42","attributes":{"currency":"USD","total":999,"status":"paid",
         "refunded_amount":0,"created_at":"2026-11-20T09:00:00.000000Z"}}}"#;
-    let Ok(Delivery::Order(o)) = lemonsqueezy(order, 5) else {
-        panic!("not an order")
-    };
+    let Ok(Delivery::Order(o)) = lemonsqueezy(order, 5) else { panic!("not an order") };
     assert_eq!(
-        (
-            o.order_id.as_str(),
-            o.currency.as_str(),
-            o.value,
-            o.click_id.as_deref()
-        ),
+        (o.order_id.as_str(), o.currency.as_str(), o.value, o.click_id.as_deref()),
         ("42", "USD", 999, Some("c-3"))
     );
     assert_eq!(o.created_at, 1_795_165_200_000);
     let refund = br#"{"meta":{"event_name":"order_refunded"},
       "data":{"id":"42","attributes":{"currency":"USD","total":999,"status":"refunded","refunded_amount":500}}}"#;
-    let Ok(Delivery::Refund(r)) = lemonsqueezy(refund, 5) else {
-        panic!("not a refund")
-    };
+    let Ok(Delivery::Refund(r)) = lemonsqueezy(refund, 5) else { panic!("not a refund") };
     assert_eq!((r.order_ref.as_str(), r.amount), ("42", 500));
     let pending = br#"{"meta":{"event_name":"order_created"},"data":{"id":"43","attributes":{"currency":"USD","total":1,"status":"pending"}}}"#;
     assert!(matches!(lemonsqueezy(pending, 5), Ok(Delivery::Ignored(_))));

@@ -31,32 +31,18 @@ async fn acknowledged_events_survive(
     tokio::time::sleep(Duration::from_millis(1200)).await;
     stop(&mut c);
     let report = running.await.expect("load");
-    assert!(
-        report.acknowledged > 0,
-        "no event was acknowledged before the stop"
-    );
-    assert!(
-        report.errors > 0,
-        "the stop happened after the load ended: nothing was tested"
-    );
+    assert!(report.acknowledged > 0, "no event was acknowledged before the stop");
+    assert!(report.errors > 0, "the stop happened after the load ended: nothing was tested");
 
     // Restart on the same file (SQLite replays the WAL after a kill) and look for every id.
     let c = Collector::start_on(&db, &default_args());
     let stored: HashSet<String> = {
         let conn = c.sqlite();
         let mut s = conn.prepare("SELECT event_id FROM events").expect("select");
-        let ids = s
-            .query_map([], |r| r.get::<_, String>(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let ids = s.query_map([], |r| r.get::<_, String>(0)).expect("query").collect::<Result<_, _>>().expect("rows");
         ids
     };
-    let lost: Vec<&String> = report
-        .acknowledged_ids
-        .iter()
-        .filter(|id| !stored.contains(*id))
-        .collect();
+    let lost: Vec<&String> = report.acknowledged_ids.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(
         lost.is_empty(),
         "{name}: {} of {} acknowledged events lost, e.g. {:?}",
@@ -77,10 +63,7 @@ async fn every_acknowledged_event_survives_kill_9() {
     let (_, mut c, _dir) = acknowledged_events_survive("kill9", Collector::kill9).await;
     // The restarted collector still works.
     let a = Client::default()
-        .post_text(
-            &c.url("/v1/events"),
-            batch(&[event("after-crash", "page_view")]),
-        )
+        .post_text(&c.url("/v1/events"), batch(&[event("after-crash", "page_view")]))
         .await
         .expect("post");
     assert_eq!(a.json()["accepted"], 1);

@@ -32,12 +32,7 @@ async fn batch_endpoint(State(fake): State<Fake>, body: Bytes) -> StatusCode {
 }
 
 fn received(fake: &Fake) -> Vec<Value> {
-    fake.bodies
-        .lock()
-        .expect("lock")
-        .iter()
-        .flat_map(|b| b["batch"].as_array().cloned().unwrap_or_default())
-        .collect()
+    fake.bodies.lock().expect("lock").iter().flat_map(|b| b["batch"].as_array().cloned().unwrap_or_default()).collect()
 }
 
 /// Waits up to 10 s until PostHog has `n` events.
@@ -52,16 +47,9 @@ async fn wait_for(fake: &Fake, n: usize) {
 
 #[tokio::test]
 async fn forwards_every_event_to_posthog_once() {
-    let fake = Fake {
-        refuse: Arc::new(Mutex::new(1)),
-        ..Fake::default()
-    };
-    let app = axum::Router::new()
-        .route("/batch/", axum::routing::post(batch_endpoint))
-        .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let fake = Fake { refuse: Arc::new(Mutex::new(1)), ..Fake::default() };
+    let app = axum::Router::new().route("/batch/", axum::routing::post(batch_endpoint)).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let host = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -69,27 +57,13 @@ async fn forwards_every_event_to_posthog_once() {
     let db = dir.path().join("forward.sqlite");
     let mut args = default_args();
     args.extend(
-        [
-            "--forward-posthog-host",
-            &host,
-            "--forward-posthog-key",
-            "phc_test",
-            "--forward-interval-secs",
-            "1",
-        ]
-        .map(String::from),
+        ["--forward-posthog-host", &host, "--forward-posthog-key", "phc_test", "--forward-interval-secs", "1"]
+            .map(String::from),
     );
     let mut c = Collector::start_on(&db, &args);
     let uuid = "019b0e5b-1f40-7707-8707-070707070707";
-    let events = [
-        event(uuid, "page_view"),
-        event("e-2", "select_item"),
-        event("e-3", "begin_checkout"),
-    ];
-    let a = Client::default()
-        .post_text(&c.url("/v1/events"), batch(&events))
-        .await
-        .expect("post");
+    let events = [event(uuid, "page_view"), event("e-2", "select_item"), event("e-3", "begin_checkout")];
+    let a = Client::default().post_text(&c.url("/v1/events"), batch(&events)).await.expect("post");
     assert_eq!(a.json()["accepted"], 3);
 
     // The first attempt gets 503; the retry (after 1 s, then 2 s) delivers.
@@ -101,24 +75,15 @@ async fn forwards_every_event_to_posthog_once() {
     assert_eq!(got[0]["uuid"], uuid);
     assert_eq!(got[0]["distinct_id"], "pl-1");
     assert_eq!(
-        got.iter()
-            .map(|e| e["event"].as_str().unwrap_or(""))
-            .collect::<Vec<_>>(),
+        got.iter().map(|e| e["event"].as_str().unwrap_or("")).collect::<Vec<_>>(),
         ["page_view", "select_item", "begin_checkout"]
     );
-    assert!(
-        c.logs().contains("forwarding to PostHog failed"),
-        "{}",
-        c.logs()
-    );
+    assert!(c.logs().contains("forwarding to PostHog failed"), "{}", c.logs());
     assert_eq!(c.stop().code(), Some(0));
 
     // Restarted on the same file: nothing is sent again, new events are.
     let c = Collector::start_on(&db, &args);
-    let a = Client::default()
-        .post_text(&c.url("/v1/events"), batch(&[event("e-4", "page_view")]))
-        .await
-        .expect("post");
+    let a = Client::default().post_text(&c.url("/v1/events"), batch(&[event("e-4", "page_view")])).await.expect("post");
     assert_eq!(a.json()["accepted"], 1);
     wait_for(&fake, 4).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -7,40 +7,16 @@ use common::*;
 async fn stores_a_batch_once_and_reports_each_event() {
     let (_dir, mut c) = start(&[]);
     let http = Client::default();
-    let body = batch(&[
-        event("e-1", "page_view"),
-        event("e-2", "select_item"),
-        event("e-1", "page_view"),
-    ]);
-    let a = http
-        .post_text(&c.url("/v1/events"), body.clone())
-        .await
-        .expect("post");
+    let body = batch(&[event("e-1", "page_view"), event("e-2", "select_item"), event("e-1", "page_view")]);
+    let a = http.post_text(&c.url("/v1/events"), body.clone()).await.expect("post");
     assert_eq!(a.status, 200, "{}", a.body);
     let j = a.json();
-    assert_eq!(
-        (
-            j["accepted"].as_u64(),
-            j["duplicates"].as_u64(),
-            j["rejected"].as_u64()
-        ),
-        (Some(2), Some(1), Some(0))
-    );
-    assert_eq!(
-        j["results"][0],
-        serde_json::json!({"event_id": "e-1", "status": "accepted"})
-    );
+    assert_eq!((j["accepted"].as_u64(), j["duplicates"].as_u64(), j["rejected"].as_u64()), (Some(2), Some(1), Some(0)));
+    assert_eq!(j["results"][0], serde_json::json!({"event_id": "e-1", "status": "accepted"}));
     assert_eq!(j["results"][2]["status"], "duplicate");
     // A retry of the same batch (the browser never heard the answer): all duplicates.
-    let again = http
-        .post_text(&c.url("/v1/events"), body)
-        .await
-        .expect("post")
-        .json();
-    assert_eq!(
-        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
-        (Some(0), Some(3))
-    );
+    let again = http.post_text(&c.url("/v1/events"), body).await.expect("post").json();
+    assert_eq!((again["accepted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(3)));
     // JSON content type works too.
     let json = http
         .send(
@@ -53,31 +29,16 @@ async fn stores_a_batch_once_and_reports_each_event() {
         .expect("post");
     assert_eq!(json.json()["accepted"], 1);
 
-    assert_eq!(
-        c.stop().code(),
-        Some(0),
-        "SIGTERM is a clean stop:\n{}",
-        c.logs()
-    );
+    assert_eq!(c.stop().code(), Some(0), "SIGTERM is a clean stop:\n{}", c.logs());
     assert!(c.logs().contains("stopped cleanly"), "{}", c.logs());
     assert_eq!(c.count("SELECT count(*) FROM events"), 3);
     // Only a salted hash of the client is kept, never the address.
-    let client: String = c
-        .sqlite()
-        .query_row("SELECT client FROM events LIMIT 1", [], |r| r.get(0))
-        .expect("client");
+    let client: String = c.sqlite().query_row("SELECT client FROM events LIMIT 1", [], |r| r.get(0)).expect("client");
     assert_eq!(client.len(), 16);
     let file = std::fs::read(&c.db).expect("db file");
-    assert!(
-        !file.windows(9).any(|w| w == b"127.0.0.1"),
-        "the raw IP address is in the database file"
-    );
+    assert!(!file.windows(9).any(|w| w == b"127.0.0.1"), "the raw IP address is in the database file");
     // Request bodies are never logged.
-    assert!(
-        !c.logs().contains("e-1") && !c.logs().contains("juno-park"),
-        "{}",
-        c.logs()
-    );
+    assert!(!c.logs().contains("e-1") && !c.logs().contains("juno-park"), "{}", c.logs());
 }
 
 #[tokio::test]
@@ -95,28 +56,13 @@ async fn rejects_bad_events_but_keeps_the_good_ones() {
         value_without_currency,
         event("bad-3", "sign_up"),
     ]);
-    let a = http
-        .post_text(&c.url("/v1/events"), body)
-        .await
-        .expect("post");
-    assert_eq!(
-        a.status, 200,
-        "rejected events are the sender's bug: not retried, so still 200"
-    );
+    let a = http.post_text(&c.url("/v1/events"), body).await.expect("post");
+    assert_eq!(a.status, 200, "rejected events are the sender's bug: not retried, so still 200");
     let j = a.json();
-    assert_eq!(
-        (j["accepted"].as_u64(), j["rejected"].as_u64()),
-        (Some(1), Some(4))
-    );
-    assert_eq!(
-        j["results"][1]["reason"],
-        "schema version 9 is not supported (this collector reads v1)"
-    );
+    assert_eq!((j["accepted"].as_u64(), j["rejected"].as_u64()), (Some(1), Some(4)));
+    assert_eq!(j["results"][1]["reason"], "schema version 9 is not supported (this collector reads v1)");
     assert_eq!(j["results"][2]["event_id"], serde_json::Value::Null);
-    assert_eq!(
-        j["results"][3]["reason"],
-        "ecommerce.value needs ecommerce.currency"
-    );
+    assert_eq!(j["results"][3]["reason"], "ecommerce.value needs ecommerce.currency");
     assert_eq!(j["results"][4]["reason"], "unknown event name \"sign_up\"");
     assert_eq!(c.count("SELECT count(*) FROM events"), 1);
 }
@@ -126,14 +72,9 @@ async fn malformed_json_is_400() {
     let (_dir, c) = start(&[]);
     let http = Client::default();
     for body in ["[{\"v\":1,", "{\"v\":1}", "", "null"] {
-        let a = http
-            .post_text(&c.url("/v1/events"), body)
-            .await
-            .expect("post");
+        let a = http.post_text(&c.url("/v1/events"), body).await.expect("post");
         assert_eq!(a.status, 400, "{body:?}: {}", a.body);
-        assert!(a.json()["error"]
-            .as_str()
-            .is_some_and(|e| e.starts_with("the body must be a JSON array")));
+        assert!(a.json()["error"].as_str().is_some_and(|e| e.starts_with("the body must be a JSON array")));
     }
     assert_eq!(c.count("SELECT count(*) FROM events"), 0);
 }
@@ -146,31 +87,12 @@ async fn oversize_bodies_and_batches_are_413() {
     big["context"]["path"] = "/".repeat(1000).into();
     let huge = batch(&vec![big; 70]);
     assert!(huge.len() > 64 * 1024);
-    assert_eq!(
-        http.post_text(&c.url("/v1/events"), huge)
-            .await
-            .expect("post")
-            .status,
-        413
-    );
-    let many: Vec<_> = (0..51)
-        .map(|i| event(&format!("m-{i}"), "page_view"))
-        .collect();
-    let a = http
-        .post_text(&c.url("/v1/events"), batch(&many))
-        .await
-        .expect("post");
+    assert_eq!(http.post_text(&c.url("/v1/events"), huge).await.expect("post").status, 413);
+    let many: Vec<_> = (0..51).map(|i| event(&format!("m-{i}"), "page_view")).collect();
+    let a = http.post_text(&c.url("/v1/events"), batch(&many)).await.expect("post");
     assert_eq!(a.status, 413, "{}", a.body);
-    let fifty: Vec<_> = (0..50)
-        .map(|i| event(&format!("m-{i}"), "page_view"))
-        .collect();
-    assert_eq!(
-        http.post_text(&c.url("/v1/events"), batch(&fifty))
-            .await
-            .expect("post")
-            .json()["accepted"],
-        50
-    );
+    let fifty: Vec<_> = (0..50).map(|i| event(&format!("m-{i}"), "page_view")).collect();
+    assert_eq!(http.post_text(&c.url("/v1/events"), batch(&fifty)).await.expect("post").json()["accepted"], 50);
     assert_eq!(c.count("SELECT count(*) FROM events"), 50);
 }
 
@@ -181,42 +103,17 @@ async fn only_configured_origins() {
     let url = c.url("/v1/events");
     let body = batch(&[event("o-1", "page_view")]);
     let wrong = http
-        .send(
-            "POST",
-            &url,
-            &[
-                ("content-type", "text/plain"),
-                ("origin", "https://evil.example"),
-            ],
-            body.clone(),
-        )
+        .send("POST", &url, &[("content-type", "text/plain"), ("origin", "https://evil.example")], body.clone())
         .await
         .expect("post");
     assert_eq!(wrong.status, 403);
     assert_eq!(wrong.header("access-control-allow-origin"), None);
-    assert_eq!(
-        c.count("SELECT count(*) FROM events"),
-        0,
-        "nothing stored from a wrong origin"
-    );
-    let right = http
-        .send(
-            "POST",
-            &url,
-            &[("content-type", "text/plain"), ("origin", ORIGIN)],
-            body,
-        )
-        .await
-        .expect("post");
+    assert_eq!(c.count("SELECT count(*) FROM events"), 0, "nothing stored from a wrong origin");
+    let right =
+        http.send("POST", &url, &[("content-type", "text/plain"), ("origin", ORIGIN)], body).await.expect("post");
     assert_eq!(right.status, 200);
     assert_eq!(right.header("access-control-allow-origin"), Some(ORIGIN));
-    assert_eq!(
-        right
-            .header("access-control-expose-headers")
-            .map(str::to_lowercase)
-            .as_deref(),
-        Some("retry-after")
-    );
+    assert_eq!(right.header("access-control-expose-headers").map(str::to_lowercase).as_deref(), Some("retry-after"));
     let preflight = http
         .send(
             "OPTIONS",
@@ -231,20 +128,9 @@ async fn only_configured_origins() {
         .await
         .expect("preflight");
     assert!(preflight.status < 300);
-    assert_eq!(
-        preflight.header("access-control-allow-origin"),
-        Some(ORIGIN)
-    );
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(ORIGIN));
     let bad_preflight = http
-        .send(
-            "OPTIONS",
-            &url,
-            &[
-                ("origin", "https://evil.example"),
-                ("access-control-request-method", "POST"),
-            ],
-            "",
-        )
+        .send("OPTIONS", &url, &[("origin", "https://evil.example"), ("access-control-request-method", "POST")], "")
         .await
         .expect("preflight");
     assert_eq!(bad_preflight.header("access-control-allow-origin"), None);
@@ -259,29 +145,20 @@ async fn rate_limited_clients_get_429_with_retry_after() {
     for i in 0..10 {
         let headers = [("content-type", "text/plain"), ("origin", ORIGIN)];
         let a = http
-            .send(
-                "POST",
-                &c.url("/v1/events"),
-                &headers,
-                batch(&[event(&format!("r-{i}"), "page_view")]),
-            )
+            .send("POST", &c.url("/v1/events"), &headers, batch(&[event(&format!("r-{i}"), "page_view")]))
             .await
             .expect("post");
         statuses.push(a.status);
         if a.status == 429 {
             assert!(
-                a.header("retry-after")
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .is_some_and(|s| s >= 1),
+                a.header("retry-after").and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s >= 1),
                 "{:?}",
                 a.headers
             );
             // The page can read Retry-After across origins.
             assert_eq!(a.header("access-control-allow-origin"), Some(ORIGIN));
             assert_eq!(
-                a.header("access-control-expose-headers")
-                    .map(str::to_lowercase)
-                    .as_deref(),
+                a.header("access-control-expose-headers").map(str::to_lowercase).as_deref(),
                 Some("retry-after")
             );
             break;
@@ -289,20 +166,13 @@ async fn rate_limited_clients_get_429_with_retry_after() {
     }
     assert_eq!(&statuses[..2], &[200, 200]);
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
-    assert_eq!(
-        c.count("SELECT count(*) FROM events"),
-        statuses.len() as i64 - 1,
-        "a limited request stores nothing"
-    );
+    assert_eq!(c.count("SELECT count(*) FROM events"), statuses.len() as i64 - 1, "a limited request stores nothing");
 }
 
 #[tokio::test]
 async fn health_and_refused_settings() {
     let (_dir, c) = start(&[]);
-    let a = Client::default()
-        .get(&c.url("/healthz"), &[])
-        .await
-        .expect("get");
+    let a = Client::default().get(&c.url("/healthz"), &[]).await.expect("get");
     assert_eq!((a.status, a.json()["status"].as_str()), (200, Some("ok")));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkshelf-collector"))
         .args(["--listen", "0.0.0.0:0"])
@@ -311,10 +181,7 @@ async fn health_and_refused_settings() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--read-token is required when listening on 0.0.0.0:0"),
-        "{err}"
-    );
+    assert!(err.contains("--read-token is required when listening on 0.0.0.0:0"), "{err}");
 }
 
 /// A client that sends half a body and stalls gets 408 (which the storefront retries)
@@ -326,9 +193,7 @@ fn a_trickling_body_times_out_with_408() {
     let (_dir, c) = start(&[]);
     let address = c.base.trim_start_matches("http://").to_owned();
     let mut stream = std::net::TcpStream::connect(&address).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
     let head = format!(
         "POST /v1/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n[{{\"v\":1"
     );
@@ -338,9 +203,5 @@ fn a_trickling_body_times_out_with_408() {
     let n = stream.read(&mut answer).expect("answered within 30 s");
     let text = String::from_utf8_lossy(&answer[..n]);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(
-        started.elapsed() >= Duration::from_secs(9),
-        "answered too early: {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= Duration::from_secs(9), "answered too early: {:?}", started.elapsed());
 }

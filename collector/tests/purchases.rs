@@ -19,13 +19,7 @@ fn hmac(secret: &str, parts: &[&[u8]]) -> Vec<u8> {
 
 /// `Stripe-Signature` for `body` signed at `t` (Unix seconds).
 fn stripe_signature(body: &str, t: i64, secret: &str) -> String {
-    format!(
-        "t={t},v1={}",
-        hex::encode(hmac(
-            secret,
-            &[t.to_string().as_bytes(), b".", body.as_bytes()]
-        ))
-    )
+    format!("t={t},v1={}", hex::encode(hmac(secret, &[t.to_string().as_bytes(), b".", body.as_bytes()])))
 }
 
 fn shopify_signature(body: &str, secret: &str) -> String {
@@ -39,30 +33,13 @@ async fn stripe(http: &Client, c: &Collector, body: &str, signature: Option<Stri
         sig = s;
         headers.push(("stripe-signature", sig.as_str()));
     }
-    http.send(
-        "POST",
-        &c.url("/v1/webhooks/stripe"),
-        &headers,
-        body.to_owned(),
-    )
-    .await
-    .expect("post")
+    http.send("POST", &c.url("/v1/webhooks/stripe"), &headers, body.to_owned()).await.expect("post")
 }
 
 async fn shopify(http: &Client, c: &Collector, topic: &str, body: &str, signature: &str) -> Answer {
-    let headers = [
-        ("content-type", "application/json"),
-        ("x-shopify-topic", topic),
-        ("x-shopify-hmac-sha256", signature),
-    ];
-    http.send(
-        "POST",
-        &c.url("/v1/webhooks/shopify"),
-        &headers,
-        body.to_owned(),
-    )
-    .await
-    .expect("post")
+    let headers =
+        [("content-type", "application/json"), ("x-shopify-topic", topic), ("x-shopify-hmac-sha256", signature)];
+    http.send("POST", &c.url("/v1/webhooks/shopify"), &headers, body.to_owned()).await.expect("post")
 }
 
 fn session(id: &str, click: &str, amount: i64, currency: &str) -> String {
@@ -72,24 +49,11 @@ fn session(id: &str, click: &str, amount: i64, currency: &str) -> String {
     .to_string()
 }
 
-fn shopify_order(
-    id: u64,
-    total: &str,
-    code: Option<&str>,
-    click: Option<&str>,
-    landing: &str,
-) -> String {
-    let codes: Vec<Value> = code
-        .map(|c| json!({"code": c, "amount": "1.00", "type": "fixed_amount"}))
-        .into_iter()
-        .collect();
-    let notes: Vec<Value> = click
-        .map(|c| json!({"name": "click_id", "value": c}))
-        .into_iter()
-        .collect();
-    let created = jiff::Timestamp::from_millisecond(now_ms())
-        .expect("now")
-        .to_string();
+fn shopify_order(id: u64, total: &str, code: Option<&str>, click: Option<&str>, landing: &str) -> String {
+    let codes: Vec<Value> =
+        code.map(|c| json!({"code": c, "amount": "1.00", "type": "fixed_amount"})).into_iter().collect();
+    let notes: Vec<Value> = click.map(|c| json!({"name": "click_id", "value": c})).into_iter().collect();
+    let created = jiff::Timestamp::from_millisecond(now_ms()).expect("now").to_string();
     json!({"id": id, "name": format!("#{id}"), "currency": "EUR", "total_price": total, "created_at": created,
         "discount_codes": codes, "note_attributes": notes, "landing_site": landing, "line_items": []})
     .to_string()
@@ -102,67 +66,28 @@ async fn stripe_signatures_replays_and_refunds() {
     let body = session("cs_test_1", "c-1", 2720, "eur");
     let now = now_ms() / 1000;
     for (why, signature) in [
-        (
-            "wrong secret",
-            Some(stripe_signature(&body, now, "whsec_wrong")),
-        ),
-        (
-            "too old",
-            Some(stripe_signature(&body, now - 600, STRIPE_SECRET)),
-        ),
+        ("wrong secret", Some(stripe_signature(&body, now, "whsec_wrong"))),
+        ("too old", Some(stripe_signature(&body, now - 600, STRIPE_SECRET))),
         ("no header", None),
         ("garbage", Some("t=1,v1=zz".to_owned())),
     ] {
         let a = stripe(&http, &c, &body, signature).await;
         assert_eq!(a.status, 401, "{why}: {}", a.body);
     }
-    assert_eq!(
-        c.count("SELECT count(*) FROM orders"),
-        0,
-        "a bad signature stores nothing"
-    );
-    let good = stripe(
-        &http,
-        &c,
-        &body,
-        Some(stripe_signature(&body, now, STRIPE_SECRET)),
-    )
-    .await;
-    assert_eq!(
-        (good.status, good.json()["status"].as_str()),
-        (200, Some("recorded")),
-        "{}",
-        good.body
-    );
+    assert_eq!(c.count("SELECT count(*) FROM orders"), 0, "a bad signature stores nothing");
+    let good = stripe(&http, &c, &body, Some(stripe_signature(&body, now, STRIPE_SECRET))).await;
+    assert_eq!((good.status, good.json()["status"].as_str()), (200, Some("recorded")), "{}", good.body);
     // Stripe retries a delivery (and an attacker may replay one inside the tolerance).
-    let replay = stripe(
-        &http,
-        &c,
-        &body,
-        Some(stripe_signature(&body, now + 1, STRIPE_SECRET)),
-    )
-    .await;
+    let replay = stripe(&http, &c, &body, Some(stripe_signature(&body, now + 1, STRIPE_SECRET))).await;
     assert_eq!(replay.json()["status"], "duplicate");
     assert_eq!(c.count("SELECT count(*) FROM orders"), 1);
     let refund = json!({"id": "evt_r", "type": "charge.refunded", "created": now,
         "data": {"object": {"id": "ch_1", "payment_intent": "pi_cs_test_1", "amount_refunded": 700, "currency": "eur"}}})
     .to_string();
-    let a = stripe(
-        &http,
-        &c,
-        &refund,
-        Some(stripe_signature(&refund, now, STRIPE_SECRET)),
-    )
-    .await;
+    let a = stripe(&http, &c, &refund, Some(stripe_signature(&refund, now, STRIPE_SECRET))).await;
     assert_eq!(a.json()["status"], "recorded", "{}", a.body);
-    let stats = http
-        .get(
-            &c.url("/v1/stats"),
-            &[("authorization", &format!("Bearer {TOKEN}"))],
-        )
-        .await
-        .expect("stats")
-        .json();
+    let stats =
+        http.get(&c.url("/v1/stats"), &[("authorization", &format!("Bearer {TOKEN}"))]).await.expect("stats").json();
     assert_eq!(stats["orders"][0]["refunded"], 700, "{stats}");
     assert_eq!(
         stats["totals"]["revenue"],
@@ -170,17 +95,7 @@ async fn stripe_signatures_replays_and_refunds() {
     );
     // Unconfigured provider: off, not open.
     let (_dir2, bare) = Collector::start_on_fresh(&["--read-token", TOKEN]);
-    assert_eq!(
-        stripe(
-            &http,
-            &bare,
-            &body,
-            Some(stripe_signature(&body, now, STRIPE_SECRET))
-        )
-        .await
-        .status,
-        404
-    );
+    assert_eq!(stripe(&http, &bare, &body, Some(stripe_signature(&body, now, STRIPE_SECRET))).await.status, 404);
 }
 
 #[tokio::test]
@@ -188,60 +103,25 @@ async fn shopify_signatures_replays_and_refunds() {
     let (_dir, c) = start(&[]);
     let http = Client::default();
     let body = shopify_order(1001, "38.00", None, Some("c-5"), "/");
-    let bad = shopify(
-        &http,
-        &c,
-        "orders/paid",
-        &body,
-        &shopify_signature(&body, "shpss_wrong"),
-    )
-    .await;
+    let bad = shopify(&http, &c, "orders/paid", &body, &shopify_signature(&body, "shpss_wrong")).await;
     assert_eq!(bad.status, 401);
     let tampered = body.replace("38.00", "0.01");
     assert_eq!(
-        shopify(
-            &http,
-            &c,
-            "orders/paid",
-            &tampered,
-            &shopify_signature(&body, SHOPIFY_SECRET)
-        )
-        .await
-        .status,
+        shopify(&http, &c, "orders/paid", &tampered, &shopify_signature(&body, SHOPIFY_SECRET)).await.status,
         401
     );
     assert_eq!(c.count("SELECT count(*) FROM orders"), 0);
     let sig = shopify_signature(&body, SHOPIFY_SECRET);
-    assert_eq!(
-        shopify(&http, &c, "orders/paid", &body, &sig).await.json()["status"],
-        "recorded"
-    );
-    assert_eq!(
-        shopify(&http, &c, "orders/paid", &body, &sig).await.json()["status"],
-        "duplicate"
-    );
+    assert_eq!(shopify(&http, &c, "orders/paid", &body, &sig).await.json()["status"], "recorded");
+    assert_eq!(shopify(&http, &c, "orders/paid", &body, &sig).await.json()["status"], "duplicate");
     let refund = json!({"id": 5, "order_id": 1001, "created_at": "2026-11-22T10:00:00Z",
         "transactions": [{"amount": "8.00", "currency": "EUR", "kind": "refund", "status": "success"}]})
     .to_string();
-    let a = shopify(
-        &http,
-        &c,
-        "refunds/create",
-        &refund,
-        &shopify_signature(&refund, SHOPIFY_SECRET),
-    )
-    .await;
+    let a = shopify(&http, &c, "refunds/create", &refund, &shopify_signature(&refund, SHOPIFY_SECRET)).await;
     assert_eq!(a.json()["status"], "recorded");
     let ignored = shopify(&http, &c, "orders/create", &body, &sig).await;
-    assert_eq!(
-        (ignored.status, ignored.json()["status"].as_str()),
-        (200, Some("ignored"))
-    );
-    let stats = http
-        .get(&c.url(&format!("/v1/stats?token={TOKEN}")), &[])
-        .await
-        .expect("stats")
-        .json();
+    assert_eq!((ignored.status, ignored.json()["status"].as_str()), (200, Some("ignored")));
+    let stats = http.get(&c.url(&format!("/v1/stats?token={TOKEN}")), &[]).await.expect("stats").json();
     assert_eq!(stats["orders"][0]["order_id"], "1001");
     assert_eq!(stats["orders"][0]["refunded"], 800);
     assert_eq!(c.count("SELECT count(*) FROM orders"), 1);
@@ -259,11 +139,7 @@ async fn stats_for_a_known_event_set() {
         e["attribution"]["utm_medium"] = medium.into();
         e
     };
-    let with_item = |mut e: Value,
-                     product: &str,
-                     price: i64,
-                     coupon: Option<&str>,
-                     click: Option<&str>| {
+    let with_item = |mut e: Value, product: &str, price: i64, coupon: Option<&str>, click: Option<&str>| {
         e["ecommerce"] = json!({"currency": "EUR", "value": price, "coupon": coupon, "transaction_id": null,
             "items": [{"item_id": product, "item_name": product, "price": price, "quantity": 1, "index": 0, "item_list_id": null}]});
         if let Some(click) = click {
@@ -280,133 +156,44 @@ async fn stats_for_a_known_event_set() {
             _ => event(&format!("pv-{i}"), "page_view"),
         });
     }
-    events.push(with_item(
-        tagged("sel-1", "select_item", "tiktok", "clip"),
-        "mug",
-        3200,
-        None,
-        None,
-    ));
-    events.push(with_item(
-        tagged("sel-2", "select_item", "tiktok", "clip"),
-        "mug",
-        3200,
-        None,
-        None,
-    ));
-    events.push(with_item(
-        tagged("sel-3", "select_item", "popup", "qr"),
-        "tote",
-        1800,
-        None,
-        None,
-    ));
-    events.push(with_item(
-        event("sel-4", "select_item"),
-        "tote",
-        1800,
-        None,
-        None,
-    ));
+    events.push(with_item(tagged("sel-1", "select_item", "tiktok", "clip"), "mug", 3200, None, None));
+    events.push(with_item(tagged("sel-2", "select_item", "tiktok", "clip"), "mug", 3200, None, None));
+    events.push(with_item(tagged("sel-3", "select_item", "popup", "qr"), "tote", 1800, None, None));
+    events.push(with_item(event("sel-4", "select_item"), "tote", 1800, None, None));
     // Three checkouts: by click id (Stripe), with a code (Shopify), from the pop-up (Shopify, UTM).
-    events.push(with_item(
-        tagged("co-1", "begin_checkout", "tiktok", "clip"),
-        "mug",
-        3200,
-        None,
-        Some("c-1"),
-    ));
-    events.push(with_item(
-        event("co-2", "begin_checkout"),
-        "tote",
-        1800,
-        Some("JUNO15"),
-        Some("c-2"),
-    ));
-    events.push(with_item(
-        tagged("co-3", "begin_checkout", "popup", "qr"),
-        "tote",
-        1800,
-        None,
-        Some("c-3"),
-    ));
+    events.push(with_item(tagged("co-1", "begin_checkout", "tiktok", "clip"), "mug", 3200, None, Some("c-1")));
+    events.push(with_item(event("co-2", "begin_checkout"), "tote", 1800, Some("JUNO15"), Some("c-2")));
+    events.push(with_item(tagged("co-3", "begin_checkout", "popup", "qr"), "tote", 1800, None, Some("c-3")));
     // The Stripe sale's thank-you page (reloaded once), and one browser-only sale.
-    let mut thanks = with_item(
-        tagged("pu-1", "purchase", "tiktok", "clip"),
-        "mug",
-        3200,
-        None,
-        Some("c-1"),
-    );
+    let mut thanks = with_item(tagged("pu-1", "purchase", "tiktok", "clip"), "mug", 3200, None, Some("c-1"));
     thanks["ecommerce"]["transaction_id"] = "cs_live_1".into();
     let mut reload = thanks.clone();
     reload["event_id"] = "pu-1-reload".into();
     let mut other = with_item(event("pu-2", "purchase"), "tote", 1800, None, Some("c-9"));
     other["ecommerce"]["transaction_id"] = "T-77".into();
     events.extend([thanks, reload, other]);
-    let a = http
-        .post_text(&c.url("/v1/events"), batch(&events))
-        .await
-        .expect("post")
-        .json();
+    let a = http.post_text(&c.url("/v1/events"), batch(&events)).await.expect("post").json();
     assert_eq!(
-        (
-            a["accepted"].as_u64(),
-            a["duplicates"].as_u64(),
-            a["rejected"].as_u64()
-        ),
+        (a["accepted"].as_u64(), a["duplicates"].as_u64(), a["rejected"].as_u64()),
         (Some(17), Some(1), Some(0)),
         "{a}"
     );
 
     let now = now_ms() / 1000;
     let s1 = session("cs_live_1", "c-1", 3200, "eur");
-    assert_eq!(
-        stripe(
-            &http,
-            &c,
-            &s1,
-            Some(stripe_signature(&s1, now, STRIPE_SECRET))
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(stripe(&http, &c, &s1, Some(stripe_signature(&s1, now, STRIPE_SECRET))).await.status, 200);
     let s2 = shopify_order(2002, "16.20", Some("juno15"), None, "/");
-    let s3 = shopify_order(
-        2003,
-        "18.00",
-        None,
-        None,
-        "/cart/9:1?utm_source=popup&utm_medium=qr",
-    );
+    let s3 = shopify_order(2003, "18.00", None, None, "/cart/9:1?utm_source=popup&utm_medium=qr");
     for body in [&s2, &s3] {
-        let a = shopify(
-            &http,
-            &c,
-            "orders/paid",
-            body,
-            &shopify_signature(body, SHOPIFY_SECRET),
-        )
-        .await;
+        let a = shopify(&http, &c, "orders/paid", body, &shopify_signature(body, SHOPIFY_SECRET)).await;
         assert_eq!(a.status, 200, "{}", a.body);
     }
     let (from, to) = (now_ms() - 3_600_000, now_ms() + 3_600_000);
     let url = c.url(&format!("/v1/stats?from={from}&to={to}&creator=juno-park"));
-    assert_eq!(
-        http.get(&url, &[("authorization", "Bearer wrong-token-0123456789")])
-            .await
-            .expect("get")
-            .status,
-        401
-    );
+    assert_eq!(http.get(&url, &[("authorization", "Bearer wrong-token-0123456789")]).await.expect("get").status, 401);
     assert_eq!(http.get(&url, &[]).await.expect("get").status, 401);
     let auth = format!("Bearer {TOKEN}");
-    let s = http
-        .get(&url, &[("authorization", &auth)])
-        .await
-        .expect("get")
-        .json();
+    let s = http.get(&url, &[("authorization", &auth)]).await.expect("get").json();
     let totals = &s["totals"];
     assert_eq!(
         [
@@ -432,17 +219,9 @@ async fn stats_for_a_known_event_set() {
         .as_array()
         .expect("orders")
         .iter()
-        .map(|o| {
-            (
-                o["order_id"].as_str().unwrap_or(""),
-                o["click"]["how"].as_str().unwrap_or("none"),
-            )
-        })
+        .map(|o| (o["order_id"].as_str().unwrap_or(""), o["click"]["how"].as_str().unwrap_or("none")))
         .collect();
-    assert_eq!(
-        joins,
-        vec![("cs_live_1", "click_id"), ("2002", "code"), ("2003", "utm")]
-    );
+    assert_eq!(joins, vec![("cs_live_1", "click_id"), ("2002", "code"), ("2003", "utm")]);
     let row = |dim: &str, key: &str| {
         s["by"][dim]
             .as_array()
@@ -452,11 +231,7 @@ async fn stats_for_a_known_event_set() {
     };
     let tiktok = row("utm_source", "tiktok");
     assert_eq!(
-        (
-            &tiktok["page_views"],
-            &tiktok["purchases"],
-            &tiktok["purchases_verified"]
-        ),
+        (&tiktok["page_views"], &tiktok["purchases"], &tiktok["purchases_verified"]),
         (&json!(4), &json!(1), &json!(1))
     );
     assert_eq!(
@@ -464,73 +239,32 @@ async fn stats_for_a_known_event_set() {
         json!([{"currency": "EUR", "all": 3200, "verified": 3200, "unverified": 3200, "refunded": 0}])
     );
     let qr = row("utm_medium", "qr");
-    assert_eq!(
-        (
-            &qr["page_views"],
-            &qr["checkouts_started"],
-            &qr["purchases"]
-        ),
-        (&json!(2), &json!(1), &json!(1))
-    );
+    assert_eq!((&qr["page_views"], &qr["checkouts_started"], &qr["purchases"]), (&json!(2), &json!(1), &json!(1)));
     assert_eq!(qr["revenue"][0]["verified"], 1800);
     let code = row("code", "JUNO15");
-    assert_eq!(
-        (&code["checkouts_started"], &code["purchases_verified"]),
-        (&json!(1), &json!(0))
-    );
-    assert_eq!(
-        row("code", "juno15")["purchases_verified"],
-        1,
-        "the shop's code as the shop wrote it"
-    );
+    assert_eq!((&code["checkouts_started"], &code["purchases_verified"]), (&json!(1), &json!(0)));
+    assert_eq!(row("code", "juno15")["purchases_verified"], 1, "the shop's code as the shop wrote it");
     let tote = row("product", "tote");
     assert_eq!(
-        (
-            &tote["product_selects"],
-            &tote["checkouts_started"],
-            &tote["purchases"]
-        ),
+        (&tote["product_selects"], &tote["checkouts_started"], &tote["purchases"]),
         (&json!(2), &json!(2), &json!(3))
     );
     assert_eq!(tote["revenue"][0]["all"], 1620 + 1800 + 1800);
     assert_eq!(row("creator", "juno-park")["purchases"], 4);
 
     let csv = http
-        .get(
-            &c.url(&format!("/v1/stats.csv?from={from}&to={to}")),
-            &[("authorization", &auth)],
-        )
+        .get(&c.url(&format!("/v1/stats.csv?from={from}&to={to}")), &[("authorization", &auth)])
         .await
         .expect("csv");
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
-    assert!(
-        csv.body.starts_with("dimension,key,page_views,"),
-        "{}",
-        csv.body
-    );
-    assert!(
-        csv.body
-            .contains("\r\ntotal,,8,4,3,4,3,2,0.5,0.75,1.3333,EUR,8420,6620,5000,0\r\n"),
-        "{}",
-        csv.body
-    );
-    let html = http
-        .get(
-            &c.url(&format!("/v1/report?token={TOKEN}&from={from}&to={to}")),
-            &[],
-        )
-        .await
-        .expect("report");
+    assert!(csv.body.starts_with("dimension,key,page_views,"), "{}", csv.body);
+    assert!(csv.body.contains("\r\ntotal,,8,4,3,4,3,2,0.5,0.75,1.3333,EUR,8420,6620,5000,0\r\n"), "{}", csv.body);
+    let html = http.get(&c.url(&format!("/v1/report?token={TOKEN}&from={from}&to={to}")), &[]).await.expect("report");
     assert_eq!(html.status, 200);
     assert!(html.body.contains("84.20 EUR"), "{}", html.body);
     // Another creator's numbers are empty.
     let other = http
-        .get(
-            &c.url(&format!(
-                "/v1/stats?from={from}&to={to}&creator=someone-else"
-            )),
-            &[("authorization", &auth)],
-        )
+        .get(&c.url(&format!("/v1/stats?from={from}&to={to}&creator=someone-else")), &[("authorization", &auth)])
         .await
         .expect("get")
         .json();
@@ -547,37 +281,19 @@ async fn lemonsqueezy_signatures_and_replays() {
             "refunded_amount": 0, "created_at": jiff::Timestamp::from_millisecond(now_ms()).expect("now").to_string()}}})
     .to_string();
     let send = |sig: String| {
-        let (http, url, body) = (
-            http.clone(),
-            c.url("/v1/webhooks/lemonsqueezy"),
-            body.clone(),
-        );
+        let (http, url, body) = (http.clone(), c.url("/v1/webhooks/lemonsqueezy"), body.clone());
         async move {
-            http.send(
-                "POST",
-                &url,
-                &[("content-type", "application/json"), ("x-signature", &sig)],
-                body,
-            )
-            .await
-            .expect("post")
+            http.send("POST", &url, &[("content-type", "application/json"), ("x-signature", &sig)], body)
+                .await
+                .expect("post")
         }
     };
-    assert_eq!(
-        send(hex::encode(hmac("ls_wrong", &[body.as_bytes()])))
-            .await
-            .status,
-        401
-    );
+    assert_eq!(send(hex::encode(hmac("ls_wrong", &[body.as_bytes()]))).await.status, 401);
     assert_eq!(c.count("SELECT count(*) FROM orders"), 0);
     let good = hex::encode(hmac(LEMONSQUEEZY_SECRET, &[body.as_bytes()]));
     assert_eq!(send(good.clone()).await.json()["status"], "recorded");
     assert_eq!(send(good).await.json()["status"], "duplicate");
-    let stats = http
-        .get(&c.url(&format!("/v1/stats?token={TOKEN}")), &[])
-        .await
-        .expect("stats")
-        .json();
+    let stats = http.get(&c.url(&format!("/v1/stats?token={TOKEN}")), &[]).await.expect("stats").json();
     assert_eq!(
         stats["totals"]["revenue"],
         json!([{"currency": "USD", "all": 1299, "verified": 1299, "unverified": 0, "refunded": 0}])

@@ -160,11 +160,11 @@ pub fn from_landing(query: &str, referrer: &str) -> Attribution {
 
 /// The host of a referrer URL, lowercased; `None` for empty or unreadable values.
 pub fn referrer_host(referrer: &str) -> Option<String> {
-    let rest = referrer.trim().split_once("://").map(|(scheme, rest)| (scheme, rest))?;
-    if !matches!(rest.0.to_ascii_lowercase().as_str(), "http" | "https") {
+    let (scheme, rest) = referrer.trim().split_once("://")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
         return None;
     }
-    let authority = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     // Drop any user info and the port.
     let host = authority.rsplit('@').next().unwrap_or_default();
     let host = host.split(':').next().unwrap_or_default().to_ascii_lowercase();
@@ -210,7 +210,10 @@ mod tests {
     fn json_matches_the_derive() {
         let a = from_landing("utm_source=tiktok&ref=bio&ttclid=x", "https://www.tiktok.com/");
         assert_eq!(a.to_json(), miniserde::json::to_string(&a));
-        assert_eq!(<Attribution as Default>::default().to_json(), miniserde::json::to_string(&<Attribution as Default>::default()));
+        assert_eq!(
+            <Attribution as Default>::default().to_json(),
+            miniserde::json::to_string(&<Attribution as Default>::default())
+        );
     }
 
     #[test]

@@ -42,9 +42,13 @@ pub enum CannotAdd {
     /// Bought straight from its own checkout link.
     BuyDirect,
     /// The cart already holds another shop's products.
-    OtherShop { cart_shop: String },
+    OtherShop {
+        cart_shop: String,
+    },
     /// The cart is in another currency.
-    OtherCurrency { cart_currency: String },
+    OtherCurrency {
+        cart_currency: String,
+    },
     AtLimit,
     Unknown,
 }
@@ -162,7 +166,10 @@ impl Cart {
             .collect();
         let first = lines.first()?;
         let subtotal = Money {
-            minor: lines.iter().map(|l| l.unit_price.minor.saturating_mul(i64::from(l.quantity))).fold(0, i64::saturating_add),
+            minor: lines
+                .iter()
+                .map(|l| l.unit_price.minor.saturating_mul(i64::from(l.quantity)))
+                .fold(0, i64::saturating_add),
             currency: first.unit_price.currency.clone(),
         };
         let code = self.applied_code(store).map(|c| pricing::apply(c, &lines, &store.collections, now));
@@ -175,7 +182,13 @@ impl Cart {
 
     /// The Shopify cart permalink for the whole cart, with the code only when it
     /// applies (a shop would refuse it anyway, after the shopper was told it works).
-    pub fn checkout_link(&self, store: &Storefront, click_id: &str, attribution: &crate::attribution::Attribution, now: UtcMillis) -> Option<String> {
+    pub fn checkout_link(
+        &self,
+        store: &Storefront,
+        click_id: &str,
+        attribution: &crate::attribution::Attribution,
+        now: UtcMillis,
+    ) -> Option<String> {
         let shop = self.shop(store)?;
         let lines: Vec<(&str, u32)> = self
             .products(store)
@@ -238,7 +251,9 @@ impl fmt::Display for CodeEntryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CodeEntryError::Blank => write!(f, "Type or paste a code first."),
-            CodeEntryError::Unknown(code) => write!(f, "\"{code}\" isn't one of this shop's codes. Check the spelling?"),
+            CodeEntryError::Unknown(code) => {
+                write!(f, "\"{code}\" isn't one of this shop's codes. Check the spelling?")
+            }
             CodeEntryError::Ended(code) => write!(f, "{code} has ended."),
         }
     }
@@ -290,7 +305,9 @@ pub fn drops_in(now: UtcMillis, at: UtcMillis) -> String {
 pub fn card_saving(code: &Code, product: &Product, store: &Storefront, now: UtcMillis) -> Option<Money> {
     let line = Line { product_id: product.id.clone(), unit_price: product.price.clone(), quantity: 1 };
     let minimum = match &code.offer {
-        crate::model::Offer::PercentOff { min_subtotal, .. } | crate::model::Offer::AmountOff { min_subtotal, .. } => min_subtotal,
+        crate::model::Offer::PercentOff { min_subtotal, .. } | crate::model::Offer::AmountOff { min_subtotal, .. } => {
+            min_subtotal
+        }
         crate::model::Offer::FreeShipping { .. } => return None,
     };
     if minimum.is_some() {
@@ -337,7 +354,12 @@ mod tests {
                 disclosure: String::new(),
                 links: vec![],
             },
-            theme: Theme { accent: String::new(), on_accent: String::new(), accent_text_light: String::new(), accent_text_dark: String::new() },
+            theme: Theme {
+                accent: String::new(),
+                on_accent: String::new(),
+                accent_text_light: String::new(),
+                accent_text_dark: String::new(),
+            },
             codes: vec![],
             products: vec![],
             collections: vec![],
@@ -350,10 +372,21 @@ mod tests {
             product("lamp", Money::new(8900, "EUR"), shopify("lumen.example", "333")),
             product("yen", Money::new(3800, "JPY"), shopify("fable.example", "444")),
             product("zine", Money::new(1200, "EUR"), Checkout::Gumroad { url: "https://j.gumroad.com/l/zine".into() }),
-            Product { badges: vec![Badge::SoldOut], ..product("gone", Money::new(100, "EUR"), shopify("fable.example", "555")) },
-            Product { available_at: Some(1_000), ..product("drop", Money::new(5000, "EUR"), shopify("fable.example", "666")) },
+            Product {
+                badges: vec![Badge::SoldOut],
+                ..product("gone", Money::new(100, "EUR"), shopify("fable.example", "555"))
+            },
+            Product {
+                available_at: Some(1_000),
+                ..product("drop", Money::new(5000, "EUR"), shopify("fable.example", "666"))
+            },
         ];
-        s.collections = vec![Collection { id: "kitchen".into(), title: "Kitchen".into(), description: None, products: vec!["mug".into()] }];
+        s.collections = vec![Collection {
+            id: "kitchen".into(),
+            title: "Kitchen".into(),
+            description: None,
+            products: vec!["mug".into()],
+        }];
         s.codes = vec![
             Code {
                 id: "juno15".into(),
@@ -389,7 +422,9 @@ mod tests {
         assert_eq!(cart.add(&s, "zine", 0), Err(CannotAdd::BuyDirect));
         assert_eq!(cart.add(&s, "nope", 0), Err(CannotAdd::Unknown));
         assert_eq!(cart.item_count(), 3);
-        assert!(CannotAdd::OtherShop { cart_shop: "fable.example".into() }.to_string().contains("checks out at fable.example"));
+        assert!(CannotAdd::OtherShop { cart_shop: "fable.example".into() }
+            .to_string()
+            .contains("checks out at fable.example"));
         // An emptied cart takes any shop again.
         cart.set_quantity("mug", 0);
         cart.set_quantity("bowl", 0);
@@ -463,7 +498,10 @@ mod tests {
         assert_eq!(Cart::decode("2;five;mug:1", &s), Cart::default());
         // Unknown codes and products, other shops, junk and huge numbers are dropped or capped.
         let read = Cart::decode("1;gone-code;mug:x,nope:1,mug:999,lamp:1,bowl:0,zine:1,mug:3,,:", &s);
-        assert_eq!(read, Cart { code: None, lines: vec![CartLine { product_id: "mug".into(), quantity: MAX_QUANTITY }] });
+        assert_eq!(
+            read,
+            Cart { code: None, lines: vec![CartLine { product_id: "mug".into(), quantity: MAX_QUANTITY }] }
+        );
     }
 
     #[test]

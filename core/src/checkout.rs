@@ -192,15 +192,18 @@ pub enum OrderIdError {
 
 /// Reads the order (transaction) id from a return page's query string.
 pub fn order_id(search: &str) -> Result<String, OrderIdError> {
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(search.trim_start_matches('?').as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let found = ORDER_PARAMS
-        .iter()
-        .find_map(|name| pairs.iter().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned()));
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let found = ORDER_PARAMS.iter().find_map(|name| {
+        pairs.iter().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned())
+    });
     match found {
         None => Err(OrderIdError::Missing),
         // A success URL configured without its placeholder filled in.
-        Some(id) if id.contains('{') || id.len() > ORDER_ID_MAX || id.chars().any(char::is_control) => Err(OrderIdError::Invalid),
+        Some(id) if id.contains('{') || id.len() > ORDER_ID_MAX || id.chars().any(char::is_control) => {
+            Err(OrderIdError::Invalid)
+        }
         Some(id) => Ok(id),
     }
 }
@@ -229,7 +232,11 @@ mod tests {
     fn shopify_cart_permalink_golden() {
         let a = tiktok();
         assert_eq!(
-            shopify_cart("fable-studio.myshopify.com", &[("44012345678901", 2), ("44012345678902", 1)], &handoff(Some("JUNO15"), &a)),
+            shopify_cart(
+                "fable-studio.myshopify.com",
+                &[("44012345678901", 2), ("44012345678902", 1)],
+                &handoff(Some("JUNO15"), &a)
+            ),
             "https://fable-studio.myshopify.com/cart/44012345678901:2,44012345678902:1?discount=JUNO15&ref=juno-park\
              &attributes%5Bclick_id%5D=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d\
              &utm_source=tiktok&utm_medium=clip&utm_campaign=winter+drop"
@@ -246,17 +253,32 @@ mod tests {
         let a = Attribution::default();
         let nasty = "A&B #1+ 🎁=%";
         let shopify = shopify_cart("s.example", &[("1", 1)], &handoff(Some(nasty), &a));
-        assert!(shopify.starts_with("https://s.example/cart/1:1?discount=A%26B+%231%2B+%F0%9F%8E%81%3D%25&ref="), "{shopify}");
-        let lemon = product_link(&Checkout::LemonSqueezy { url: "https://juno.lemonsqueezy.com/checkout/buy/5f3c".into() }, &handoff(Some(nasty), &a));
+        assert!(
+            shopify.starts_with("https://s.example/cart/1:1?discount=A%26B+%231%2B+%F0%9F%8E%81%3D%25&ref="),
+            "{shopify}"
+        );
+        let lemon = product_link(
+            &Checkout::LemonSqueezy { url: "https://juno.lemonsqueezy.com/checkout/buy/5f3c".into() },
+            &handoff(Some(nasty), &a),
+        );
         assert_eq!(
             lemon,
             "https://juno.lemonsqueezy.com/checkout/buy/5f3c?checkout%5Bdiscount_code%5D=A%26B+%231%2B+%F0%9F%8E%81%3D%25\
              &checkout%5Bcustom%5D%5Bclick_id%5D=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d"
         );
-        let gumroad = product_link(&Checkout::Gumroad { url: "https://juno.gumroad.com/l/zine/".into() }, &handoff(Some("a/b c?#"), &a));
-        assert_eq!(gumroad, "https://juno.gumroad.com/l/zine/a%2Fb%20c%3F%23?click_id=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d");
+        let gumroad = product_link(
+            &Checkout::Gumroad { url: "https://juno.gumroad.com/l/zine/".into() },
+            &handoff(Some("a/b c?#"), &a),
+        );
+        assert_eq!(
+            gumroad,
+            "https://juno.gumroad.com/l/zine/a%2Fb%20c%3F%23?click_id=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d"
+        );
         // What Stripe would drop is not sent at all (the config check refuses it first).
-        let stripe = product_link(&Checkout::Stripe { url: "https://buy.stripe.com/test_8wM".into() }, &handoff(Some(nasty), &a));
+        let stripe = product_link(
+            &Checkout::Stripe { url: "https://buy.stripe.com/test_8wM".into() },
+            &handoff(Some(nasty), &a),
+        );
         assert_eq!(stripe, "https://buy.stripe.com/test_8wM?client_reference_id=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d");
         // Every builder's output reads back to exactly the code that went in.
         let read = |url: &str, key: &str| {
@@ -276,7 +298,11 @@ mod tests {
             "https://buy.stripe.com/test_8wM5kC?locale=de&client_reference_id=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d\
              &prefilled_promo_code=JUNO15&utm_source=tiktok&utm_medium=clip&utm_campaign=winter+drop"
         );
-        let long = Attribution { utm_source: Some("x".repeat(151)), utm_medium: Some("y".repeat(150)), ..Attribution::default() };
+        let long = Attribution {
+            utm_source: Some("x".repeat(151)),
+            utm_medium: Some("y".repeat(150)),
+            ..Attribution::default()
+        };
         let url = product_link(&link, &handoff(None, &long));
         assert!(!url.contains("utm_source") && url.contains(&format!("utm_medium={}", "y".repeat(150))), "{url}");
     }
@@ -302,7 +328,8 @@ mod tests {
         );
         // An affiliate redirect whose own parameter holds an encoded URL stays intact;
         // a tag whose value is a URL with a query is encoded once more.
-        let nested = Checkout::Link { url: "https://go.example/r?url=https%3A%2F%2Fshop.example%2Fp%3Fa%3D1%26b%3D2".into() };
+        let nested =
+            Checkout::Link { url: "https://go.example/r?url=https%3A%2F%2Fshop.example%2Fp%3Fa%3D1%26b%3D2".into() };
         let a = Attribution { utm_content: Some("https://x.example/?q=a%26b&z=1".into()), ..Attribution::default() };
         assert_eq!(
             product_link(&nested, &handoff(None, &a)),
@@ -315,14 +342,20 @@ mod tests {
     fn lemon_squeezy_and_gumroad_golden() {
         let a = tiktok();
         assert_eq!(
-            product_link(&Checkout::LemonSqueezy { url: "https://juno.lemonsqueezy.com/checkout/buy/5f3c".into() }, &handoff(Some("JUNO15"), &a)),
+            product_link(
+                &Checkout::LemonSqueezy { url: "https://juno.lemonsqueezy.com/checkout/buy/5f3c".into() },
+                &handoff(Some("JUNO15"), &a)
+            ),
             "https://juno.lemonsqueezy.com/checkout/buy/5f3c?checkout%5Bdiscount_code%5D=JUNO15\
              &checkout%5Bcustom%5D%5Bclick_id%5D=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d\
              &checkout%5Bcustom%5D%5Butm_source%5D=tiktok&checkout%5Bcustom%5D%5Butm_medium%5D=clip\
              &checkout%5Bcustom%5D%5Butm_campaign%5D=winter+drop"
         );
         assert_eq!(
-            product_link(&Checkout::Gumroad { url: "https://juno.gumroad.com/l/zine?wanted=true".into() }, &handoff(Some("JUNO15"), &a)),
+            product_link(
+                &Checkout::Gumroad { url: "https://juno.gumroad.com/l/zine?wanted=true".into() },
+                &handoff(Some("JUNO15"), &a)
+            ),
             "https://juno.gumroad.com/l/zine/JUNO15?wanted=true&click_id=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d\
              &utm_source=tiktok&utm_medium=clip&utm_campaign=winter+drop"
         );
@@ -332,11 +365,17 @@ mod tests {
     fn appends_before_the_fragment_and_replaces_an_old_id() {
         let with_click_id = |url: &str, click_id: &str| {
             let none = Attribution::default();
-            product_link(&Checkout::Link { url: url.into() }, &Handoff { click_id, code: None, attribution: &none, creator_id: "c" })
+            product_link(
+                &Checkout::Link { url: url.into() },
+                &Handoff { click_id, code: None, attribution: &none, creator_id: "c" },
+            )
         };
         assert_eq!(with_click_id("https://s.example/p/mug", "abc"), "https://s.example/p/mug?click_id=abc");
         assert_eq!(with_click_id("https://s.example/p?x=1#top", "abc"), "https://s.example/p?x=1&click_id=abc#top");
-        assert_eq!(with_click_id("https://s.example/p?click_id=old&x=1", "new"), "https://s.example/p?x=1&click_id=new");
+        assert_eq!(
+            with_click_id("https://s.example/p?click_id=old&x=1", "new"),
+            "https://s.example/p?x=1&click_id=new"
+        );
         assert_eq!(with_click_id("https://s.example/p?", "a b&c"), "https://s.example/p?click_id=a+b%26c");
     }
 

@@ -14,7 +14,9 @@ use crate::model::UtcMillis;
 pub enum Outcome {
     Delivered,
     /// Try again later; `after_ms` when the server said how long to wait.
-    Retry { after_ms: Option<u64> },
+    Retry {
+        after_ms: Option<u64>,
+    },
     /// The server will never accept it: drop and count.
     Drop,
     /// Too large for the server: send each half on its own.

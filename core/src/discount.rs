@@ -139,12 +139,18 @@ mod tests {
             scope: crate::model::Scope { products: vec!["mug".into()], collections: vec![] },
             ..code(None, None)
         };
-        assert_eq!(describe(&scoped(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt), "15% off selected items");
+        assert_eq!(
+            describe(&scoped(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt),
+            "15% off selected items"
+        );
         assert_eq!(
             describe(&scoped(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
             "€5 off selected items over €40"
         );
-        assert_eq!(describe(&scoped(Offer::FreeShipping { min_subtotal: None }), fmt), "Free shipping on selected items");
+        assert_eq!(
+            describe(&scoped(Offer::FreeShipping { min_subtotal: None }), fmt),
+            "Free shipping on selected items"
+        );
     }
 
     #[test]

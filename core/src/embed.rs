@@ -62,9 +62,7 @@ pub fn from_text(text: &str) -> Vec<u8> {
 pub fn decode(bytes: &[u8]) -> Result<Storefront, DecodeError> {
     match bytes.split_first() {
         None => Err(DecodeError::Empty),
-        Some((&FORMAT_VERSION, rest)) => {
-            postcard::from_bytes(rest).map_err(|e| DecodeError::Corrupt(e.to_string()))
-        }
+        Some((&FORMAT_VERSION, rest)) => postcard::from_bytes(rest).map_err(|e| DecodeError::Corrupt(e.to_string())),
         Some((&other, _)) => Err(DecodeError::Version(other)),
     }
 }

@@ -6,8 +6,8 @@
 //! `received_at − (sent_at − occurred_at)`. Nothing personal is ever put in an event:
 //! no IP, no user agent string, no stored visitor id in strict privacy mode.
 
-use crate::model::UtcMillis;
 use crate::attribution::Attribution;
+use crate::model::UtcMillis;
 use crate::sinks::JsonObject;
 use miniserde::{Deserialize, Serialize};
 
@@ -83,7 +83,10 @@ impl EventName {
     /// Events sent at once rather than after the debounce: the shopper is about to
     /// leave the page.
     pub fn is_urgent(self) -> bool {
-        matches!(self, EventName::SelectItem | EventName::BeginCheckout | EventName::OutboundClick | EventName::Purchase)
+        matches!(
+            self,
+            EventName::SelectItem | EventName::BeginCheckout | EventName::OutboundClick | EventName::Purchase
+        )
     }
 }
 
@@ -169,7 +172,10 @@ impl InAppBrowser {
     pub fn detect(user_agent: &str) -> InAppBrowser {
         if user_agent.contains("Instagram") {
             InAppBrowser::Instagram
-        } else if user_agent.contains("musical_ly") || user_agent.contains("BytedanceWebview") || user_agent.contains("TikTok") {
+        } else if user_agent.contains("musical_ly")
+            || user_agent.contains("BytedanceWebview")
+            || user_agent.contains("TikTok")
+        {
             InAppBrowser::Tiktok
         } else if user_agent.contains("FBAN") || user_agent.contains("FBAV") {
             InAppBrowser::Facebook

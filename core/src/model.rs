@@ -266,9 +266,10 @@ impl Checkout {
     pub fn host(&self) -> String {
         match self {
             Checkout::Shopify { shop, .. } => shop.clone(),
-            Checkout::Stripe { url } | Checkout::LemonSqueezy { url } | Checkout::Gumroad { url } | Checkout::Link { url } => {
-                crate::checkout::host(url)
-            }
+            Checkout::Stripe { url }
+            | Checkout::LemonSqueezy { url }
+            | Checkout::Gumroad { url }
+            | Checkout::Link { url } => crate::checkout::host(url),
         }
     }
 
@@ -277,9 +278,10 @@ impl Checkout {
     pub fn base_url(&self) -> String {
         match self {
             Checkout::Shopify { shop, variant } => format!("https://{shop}/cart/{variant}:1"),
-            Checkout::Stripe { url } | Checkout::LemonSqueezy { url } | Checkout::Gumroad { url } | Checkout::Link { url } => {
-                url.clone()
-            }
+            Checkout::Stripe { url }
+            | Checkout::LemonSqueezy { url }
+            | Checkout::Gumroad { url }
+            | Checkout::Link { url } => url.clone(),
         }
     }
 

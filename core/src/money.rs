@@ -28,8 +28,8 @@ impl Currency {
     /// full ISO 4217 table of the `iso_currency` crate.
     pub fn exponent(&self) -> u32 {
         match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND"
+            | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             "CLF" | "UYW" => 4,
             _ => 2,
@@ -80,10 +80,9 @@ impl fmt::Display for MoneyParseError {
         match self {
             Self::Shape => write!(f, "write an amount and a currency code, like \"32.00 EUR\""),
             Self::Negative => write!(f, "a price cannot be negative"),
-            Self::BadAmount => write!(
-                f,
-                "the amount must be digits with an optional '.' for decimals, like \"32.00 EUR\""
-            ),
+            Self::BadAmount => {
+                write!(f, "the amount must be digits with an optional '.' for decimals, like \"32.00 EUR\"")
+            }
             Self::TooManyDecimals { exponent: 0 } => {
                 write!(f, "this currency has no decimals; write a whole number")
             }
@@ -139,10 +138,8 @@ impl Money {
         for (i, b) in fraction.bytes().enumerate() {
             frac_minor += i64::from(b - b'0') * 10i64.pow(exponent - 1 - i as u32);
         }
-        let minor = whole
-            .checked_mul(scale)
-            .and_then(|m| m.checked_add(frac_minor))
-            .ok_or(MoneyParseError::TooLarge)?;
+        let minor =
+            whole.checked_mul(scale).and_then(|m| m.checked_add(frac_minor)).ok_or(MoneyParseError::TooLarge)?;
         Ok(Money { minor, currency })
     }
 

@@ -14,9 +14,9 @@
 //! - free shipping takes nothing off the goods; it is reported for the checkout.
 
 use crate::discount::{self, CodeStatus};
-use crate::model::{Code, Collection, Offer, UtcMillis};
 #[cfg(test)]
 use crate::model::Scope;
+use crate::model::{Code, Collection, Offer, UtcMillis};
 use crate::money::Money;
 use std::fmt;
 
@@ -53,7 +53,10 @@ pub enum NotApplied {
     /// Nothing in the cart is covered by the code.
     NothingInScope,
     /// The covered items come to less than the minimum; `missing` more would do.
-    BelowMinimum { minimum: Money, missing: Money },
+    BelowMinimum {
+        minimum: Money,
+        missing: Money,
+    },
     /// The cart mixes currencies, or the code's amount is in another currency.
     CurrencyMismatch,
 }
@@ -84,16 +87,15 @@ pub fn percent_of(value: i64, percent: u8) -> i64 {
         return value;
     }
     let scaled = value.saturating_mul(i64::from(percent));
-    if scaled >= 0 { scaled.saturating_add(50) / 100 } else { scaled.saturating_sub(50) / 100 }
+    if scaled >= 0 {
+        scaled.saturating_add(50) / 100
+    } else {
+        scaled.saturating_sub(50) / 100
+    }
 }
 
 /// Applies `code` to `lines` at `now`.
-pub fn apply(
-    code: &Code,
-    lines: &[Line],
-    collections: &[Collection],
-    now: UtcMillis,
-) -> Result<Applied, NotApplied> {
+pub fn apply(code: &Code, lines: &[Line], collections: &[Collection], now: UtcMillis) -> Result<Applied, NotApplied> {
     let Some(first) = lines.first() else { return Err(NotApplied::EmptyCart) };
     let currency = first.unit_price.currency.clone();
     if lines.iter().any(|l| l.unit_price.currency != currency) {
@@ -158,7 +160,12 @@ mod tests {
     }
 
     fn collections() -> Vec<Collection> {
-        vec![Collection { id: "kitchen".into(), title: "Kitchen".into(), description: None, products: vec!["mug".into()] }]
+        vec![Collection {
+            id: "kitchen".into(),
+            title: "Kitchen".into(),
+            description: None,
+            products: vec!["mug".into()],
+        }]
     }
 
     fn percent(p: u8) -> Offer {
@@ -182,19 +189,16 @@ mod tests {
 
     #[test]
     fn zero_decimal_currencies_round_to_whole_yen() {
-        let applied = apply(&code(percent(15), None, None), &[line("w", 3800, "JPY", 1)], &[], 0)
-            .expect("applies");
+        let applied = apply(&code(percent(15), None, None), &[line("w", 3800, "JPY", 1)], &[], 0).expect("applies");
         assert_eq!(applied.discount, Money::new(570, "JPY"));
-        let applied = apply(&code(percent(15), None, None), &[line("w", 99, "JPY", 1)], &[], 0)
-            .expect("applies");
+        let applied = apply(&code(percent(15), None, None), &[line("w", 99, "JPY", 1)], &[], 0).expect("applies");
         assert_eq!(applied.discount, Money::new(15, "JPY")); // 14.85 → 15
     }
 
     #[test]
     fn fixed_amounts_never_exceed_what_they_cover() {
         let off = Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: None };
-        let applied = apply(&code(off.clone(), None, None), &[line("m", 300, "EUR", 1)], &[], 0)
-            .expect("applies");
+        let applied = apply(&code(off.clone(), None, None), &[line("m", 300, "EUR", 1)], &[], 0).expect("applies");
         assert_eq!((applied.discount.minor, applied.total.minor), (300, 0));
         let usd = Offer::AmountOff { amount: Money::new(500, "USD"), min_subtotal: None };
         assert_eq!(

@@ -23,11 +23,8 @@ pub fn status(popup: &Popup, now: UtcMillis) -> PopupStatus {
 /// The pop-ups a shopper should see at `now`: live ones first, then upcoming ones
 /// soonest first; past ones are left out. Ties keep the config's order.
 pub fn visible(popups: &[Popup], now: UtcMillis) -> Vec<(&Popup, PopupStatus)> {
-    let mut shown: Vec<_> = popups
-        .iter()
-        .map(|p| (p, status(p, now)))
-        .filter(|(_, s)| *s != PopupStatus::Past)
-        .collect();
+    let mut shown: Vec<_> =
+        popups.iter().map(|p| (p, status(p, now))).filter(|(_, s)| *s != PopupStatus::Past).collect();
     // Unstable sort (smaller in the bundle); the id breaks ties so the order is still fixed.
     shown.sort_unstable_by(|(a, sa), (b, sb)| {
         (*sa != PopupStatus::LiveNow, a.starts_at, &a.id).cmp(&(*sb != PopupStatus::LiveNow, b.starts_at, &b.id))
@@ -65,7 +62,8 @@ mod tests {
 
     #[test]
     fn live_first_then_soonest_and_past_hidden() {
-        let popups = vec![popup("later", 500, 600), popup("past", 0, 50), popup("soon", 300, 400), popup("live", 90, 150)];
+        let popups =
+            vec![popup("later", 500, 600), popup("past", 0, 50), popup("soon", 300, 400), popup("live", 90, 150)];
         let ids: Vec<_> = visible(&popups, 100).iter().map(|(p, _)| p.id.as_str()).collect();
         assert_eq!(ids, ["live", "soon", "later"]);
         let ids: Vec<_> = visible(&popups, 1000).iter().map(|(p, _)| p.id.as_str()).collect();

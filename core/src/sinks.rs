@@ -12,7 +12,7 @@
 //! tree: in the WASM bundle that saved the sorted-map and sort code miniserde's
 //! `Value` pulls in.
 
-use crate::events::{EventName, Envelope};
+use crate::events::{Envelope, EventName};
 use crate::money::Money;
 
 /// Where events go, as configured by the creator.
@@ -251,9 +251,10 @@ fn props_object(props: impl IntoIterator<Item = (String, String)>) -> String {
 /// Plausible ignores client timestamps and deduplicates nothing; revenue goes only on
 /// purchases, in major units as an exact decimal string.
 pub fn plausible(event: &Envelope, domain: &str, origin: &str) -> String {
-    let props = flat_props(event).into_iter().take(PLAUSIBLE_MAX_PROPS).map(|(k, v)| {
-        (cut(&k, PLAUSIBLE_MAX_KEY_BYTES).to_owned(), cut(&v, PLAUSIBLE_MAX_VALUE_BYTES).to_owned())
-    });
+    let props = flat_props(event)
+        .into_iter()
+        .take(PLAUSIBLE_MAX_PROPS)
+        .map(|(k, v)| (cut(&k, PLAUSIBLE_MAX_KEY_BYTES).to_owned(), cut(&v, PLAUSIBLE_MAX_VALUE_BYTES).to_owned()));
     let mut body = JsonObject::new();
     body.string("name", cut(event.name.as_str(), PLAUSIBLE_MAX_NAME_BYTES))
         .string("url", cut(&page_url(event, origin), PLAUSIBLE_MAX_URL_BYTES))

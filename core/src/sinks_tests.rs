@@ -161,7 +161,10 @@ fn posthog_batch_is_anonymous_and_deduplicated_by_uuid() {
     assert_eq!(text(get(first, &["distinct_id"])), "pl-1");
     assert_eq!(text(get(first, &["timestamp"])), "2026-11-27T18:30:00.000Z");
     assert!(matches!(get(first, &["properties", "$process_person_profile"]), Value::Bool(false)));
-    assert_eq!(text(get(first, &["properties", "$current_url"])), "https://junopark.example/p/speckled-mug/?utm_source=tiktok");
+    assert_eq!(
+        text(get(first, &["properties", "$current_url"])),
+        "https://junopark.example/p/speckled-mug/?utm_source=tiktok"
+    );
 }
 
 #[test]
@@ -196,7 +199,8 @@ fn cut_respects_character_boundaries() {
 #[test]
 fn iso8601_matches_jiff() {
     for ms in [0, 1, 951_782_400_000, 1_795_804_200_123, -1, -86_400_001, 4_102_444_799_999, 253_402_207_199_999] {
-        let expected = jiff::Timestamp::from_millisecond(ms).expect("in range").strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let expected =
+            jiff::Timestamp::from_millisecond(ms).expect("in range").strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         assert_eq!(iso8601(ms), expected, "{ms}");
     }
 }

@@ -8,8 +8,8 @@
 //! (GitHub Pages, Netlify, Cloudflare Pages) without rewrite rules.
 
 use crate::build::calendar;
-use linkshelf_core::embed;
 use crate::build::config::{self, Assets, ConfigError};
+use linkshelf_core::embed;
 use linkshelf_core::model::{Storefront, DATA_ELEMENT_ID};
 use linkshelf_core::theme;
 use std::fmt;
@@ -26,7 +26,10 @@ pub enum BakeError {
     Config(Vec<ConfigError>),
     /// The page shell lacks a marker (the index.html was edited).
     MissingMarker(&'static str),
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl fmt::Display for BakeError {
@@ -107,7 +110,13 @@ fn write(path: &Path, contents: &str) -> Result<(), BakeError> {
     fs::write(path, contents).map_err(io(path))
 }
 
-fn write_site(store: &Storefront, assets: &Assets, config_dir: &Path, dist: &Path, now: i64) -> Result<Report, BakeError> {
+fn write_site(
+    store: &Storefront,
+    assets: &Assets,
+    config_dir: &Path,
+    dist: &Path,
+    now: i64,
+) -> Result<Report, BakeError> {
     let index = dist.join("index.html");
     let shell = fs::read_to_string(&index).map_err(io(&index))?;
     let page = fill_page(&shell, store)?;

@@ -5,8 +5,8 @@
 //! creators who write emoji and paste multi-line descriptions. The subset a single
 //! published event needs is small and fully tested below.
 
-use linkshelf_core::model::{Creator, Place, Popup, UtcMillis};
 use jiff::Timestamp;
+use linkshelf_core::model::{Creator, Place, Popup, UtcMillis};
 
 /// RFC 5545 basic UTC form, `20261205T100000Z`.
 pub fn utc_stamp(at: UtcMillis) -> String {

@@ -7,17 +7,17 @@
 //! [`validate`] can report *every* problem at once, each with its field path.
 
 use crate::build::calendar;
-use linkshelf_core::checkout;
-use linkshelf_core::model::{
-    Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product,
-    Scope, SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
-};
-use linkshelf_core::sinks::Sink;
-use linkshelf_core::money::{Money, MoneyParseError};
-use linkshelf_core::theme::{self, Rgb};
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
+use linkshelf_core::checkout;
+use linkshelf_core::model::{
+    Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product, Scope,
+    SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
+};
+use linkshelf_core::money::{Money, MoneyParseError};
+use linkshelf_core::sinks::Sink;
+use linkshelf_core::theme::{self, Rgb};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -335,15 +335,28 @@ pub enum ConfigErrorKind {
     /// The file could not be read at all.
     Unreadable(String),
     /// Not valid JSON, or a field of the wrong type or name.
-    Syntax { line: usize, column: usize, message: String },
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     Shape(String),
     Empty,
     BadId(String),
-    DuplicateId { id: String, first: String },
+    DuplicateId {
+        id: String,
+        first: String,
+    },
     UnknownProduct(String),
-    Money { value: String, problem: MoneyParseError },
+    Money {
+        value: String,
+        problem: MoneyParseError,
+    },
     UnknownCurrency(String),
-    CurrencyMismatch { expected: String, found: String },
+    CurrencyMismatch {
+        expected: String,
+        found: String,
+    },
     CompareAtNotHigher,
     /// A secret PostHog key where the public project key belongs.
     SecretKey,
@@ -351,25 +364,47 @@ pub enum ConfigErrorKind {
     BadDomain(String),
     PercentOutOfRange(i64),
     UnknownTimeZone(String),
-    BadTime { value: String },
-    NonexistentLocalTime { value: String, zone: String },
-    AmbiguousLocalTime { value: String, zone: String },
+    BadTime {
+        value: String,
+    },
+    NonexistentLocalTime {
+        value: String,
+        zone: String,
+    },
+    AmbiguousLocalTime {
+        value: String,
+        zone: String,
+    },
     EndBeforeStart,
-    BadUrl { value: String },
-    UrlScheme { value: String },
+    BadUrl {
+        value: String,
+    },
+    UrlScheme {
+        value: String,
+    },
     MissingAlt,
-    BadImagePath { value: String },
-    MissingImage { value: String },
+    BadImagePath {
+        value: String,
+    },
+    MissingImage {
+        value: String,
+    },
     BadColor(String),
     NoPlace,
     TwoPlaces,
     BadShop(String),
     NoShop,
     BadVariant(String),
-    NotCheckoutLink { provider: &'static str, expected: &'static str },
+    NotCheckoutLink {
+        provider: &'static str,
+        expected: &'static str,
+    },
     UnknownCollection(String),
     /// A code that can reach a Stripe product but that Stripe would silently drop.
-    StripeDropsCode { code: String, product: String },
+    StripeDropsCode {
+        code: String,
+        product: String,
+    },
 }
 
 impl fmt::Display for ConfigErrorKind {
@@ -560,9 +595,7 @@ impl Validator<'_> {
 
     fn url(&mut self, path: String, value: &str) -> String {
         match url::Url::parse(value.trim()) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
-                parsed.to_string()
-            }
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => parsed.to_string(),
             Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
                 self.error(path, ConfigErrorKind::BadUrl { value: value.to_owned() });
                 String::new()
@@ -653,7 +686,12 @@ impl Validator<'_> {
     }
 
     /// An item's own zone (`<at>.time_zone`), else the creator's.
-    fn own_zone(&mut self, at: &str, time_zone: Option<&str>, creator_zone: Option<&(String, TimeZone)>) -> Option<(String, TimeZone)> {
+    fn own_zone(
+        &mut self,
+        at: &str,
+        time_zone: Option<&str>,
+        creator_zone: Option<&(String, TimeZone)>,
+    ) -> Option<(String, TimeZone)> {
         match time_zone {
             Some(name) => self.zone(format!("{at}.time_zone"), name).map(|tz| (name.to_owned(), tz)),
             None => creator_zone.cloned(),
@@ -719,8 +757,12 @@ impl Validator<'_> {
             .map(|(i, sink)| {
                 let at = format!("tracking.sinks[{i}]");
                 match sink {
-                    RawSink::Collector { endpoint } => Sink::Collector { endpoint: self.url(format!("{at}.endpoint"), endpoint) },
-                    RawSink::Webhook { endpoint } => Sink::Webhook { endpoint: self.url(format!("{at}.endpoint"), endpoint) },
+                    RawSink::Collector { endpoint } => {
+                        Sink::Collector { endpoint: self.url(format!("{at}.endpoint"), endpoint) }
+                    }
+                    RawSink::Webhook { endpoint } => {
+                        Sink::Webhook { endpoint: self.url(format!("{at}.endpoint"), endpoint) }
+                    }
                     RawSink::Plausible { endpoint, domain } => {
                         let domain = domain.trim();
                         let valid = !domain.is_empty()
@@ -729,7 +771,10 @@ impl Validator<'_> {
                         if !valid {
                             self.error(format!("{at}.domain"), ConfigErrorKind::BadDomain(domain.to_owned()));
                         }
-                        Sink::Plausible { endpoint: self.url(format!("{at}.endpoint"), endpoint), domain: domain.to_owned() }
+                        Sink::Plausible {
+                            endpoint: self.url(format!("{at}.endpoint"), endpoint),
+                            domain: domain.to_owned(),
+                        }
                     }
                     RawSink::Umami { endpoint, website_id } => {
                         let id = website_id.trim().to_ascii_lowercase();
@@ -742,7 +787,10 @@ impl Validator<'_> {
                         if !api_key.trim().starts_with("phc_") {
                             self.error(format!("{at}.api_key"), ConfigErrorKind::SecretKey);
                         }
-                        Sink::PostHog { endpoint: self.url(format!("{at}.endpoint"), endpoint), api_key: api_key.trim().to_owned() }
+                        Sink::PostHog {
+                            endpoint: self.url(format!("{at}.endpoint"), endpoint),
+                            api_key: api_key.trim().to_owned(),
+                        }
                     }
                 }
             })
@@ -757,7 +805,10 @@ impl Validator<'_> {
             .links
             .iter()
             .enumerate()
-            .map(|(i, link)| SocialLink { kind: link.kind, url: self.social_url(format!("creator.links[{i}].url"), link) })
+            .map(|(i, link)| SocialLink {
+                kind: link.kind,
+                url: self.social_url(format!("creator.links[{i}].url"), link),
+            })
             .collect();
         Creator {
             id: raw.id.clone(),
@@ -778,7 +829,13 @@ impl Validator<'_> {
                 let at = format!("codes[{i}]");
                 self.id(format!("{at}.id"), &c.id, &mut seen);
                 let code = self.required(format!("{at}.code"), &c.code);
-                let window = self.window(&at, c.starts_at.as_deref(), c.ends_at.as_deref(), c.time_zone.as_deref(), creator_zone);
+                let window = self.window(
+                    &at,
+                    c.starts_at.as_deref(),
+                    c.ends_at.as_deref(),
+                    c.time_zone.as_deref(),
+                    creator_zone,
+                );
                 let (starts_at, ends_at) = (window.starts_at, window.ends_at);
                 let offer = self.offer(&format!("{at}.offer"), &c.offer);
                 let scope = c
@@ -800,9 +857,7 @@ impl Validator<'_> {
     }
 
     fn offer(&mut self, at: &str, raw: &RawOffer) -> Offer {
-        let min = |v: &mut Self, m: &Option<String>| {
-            m.as_ref().and_then(|s| v.money(format!("{at}.min_subtotal"), s))
-        };
+        let min = |v: &mut Self, m: &Option<String>| m.as_ref().and_then(|s| v.money(format!("{at}.min_subtotal"), s));
         match raw {
             RawOffer::PercentOff { percent, min_subtotal } => {
                 if !(1..=100).contains(percent) {
@@ -830,7 +885,12 @@ impl Validator<'_> {
         }
     }
 
-    fn products(&mut self, raw: &[RawProduct], default_shop: Option<&RawShopify>, creator_zone: Option<&(String, TimeZone)>) -> Vec<Product> {
+    fn products(
+        &mut self,
+        raw: &[RawProduct],
+        default_shop: Option<&RawShopify>,
+        creator_zone: Option<&(String, TimeZone)>,
+    ) -> Vec<Product> {
         let mut seen = HashMap::new();
         raw.iter()
             .enumerate()
@@ -855,7 +915,8 @@ impl Validator<'_> {
                 if p.images.is_empty() {
                     self.error(format!("{at}.images"), ConfigErrorKind::Empty);
                 }
-                let images = p.images.iter().enumerate().map(|(j, img)| self.image(format!("{at}.images[{j}]"), img)).collect();
+                let images =
+                    p.images.iter().enumerate().map(|(j, img)| self.image(format!("{at}.images[{j}]"), img)).collect();
                 Product {
                     id: p.id.clone(),
                     title: self.required(format!("{at}.title"), &p.title),
@@ -901,7 +962,13 @@ impl Validator<'_> {
             }
             RawCheckout::Stripe { url } => Checkout::Stripe { url: self.url(format!("{at}.url"), url) },
             RawCheckout::LemonSqueezy { url } => Checkout::LemonSqueezy {
-                url: link(self, url, "Lemon Squeezy", "/checkout/buy/", "https://<store>.lemonsqueezy.com/checkout/buy/<variant>"),
+                url: link(
+                    self,
+                    url,
+                    "Lemon Squeezy",
+                    "/checkout/buy/",
+                    "https://<store>.lemonsqueezy.com/checkout/buy/<variant>",
+                ),
             },
             RawCheckout::Gumroad { url } => {
                 Checkout::Gumroad { url: link(self, url, "Gumroad", "/l/", "https://<user>.gumroad.com/l/<permalink>") }
@@ -930,12 +997,18 @@ impl Validator<'_> {
             if let Some(scope) = &raw.applies_to {
                 for (j, id) in scope.products.iter().enumerate() {
                     if !products.iter().any(|p| &p.id == id) {
-                        self.error(format!("codes[{i}].applies_to.products[{j}]"), ConfigErrorKind::UnknownProduct(id.clone()));
+                        self.error(
+                            format!("codes[{i}].applies_to.products[{j}]"),
+                            ConfigErrorKind::UnknownProduct(id.clone()),
+                        );
                     }
                 }
                 for (j, id) in scope.collections.iter().enumerate() {
                     if !collections.iter().any(|c| &c.id == id) {
-                        self.error(format!("codes[{i}].applies_to.collections[{j}]"), ConfigErrorKind::UnknownCollection(id.clone()));
+                        self.error(
+                            format!("codes[{i}].applies_to.collections[{j}]"),
+                            ConfigErrorKind::UnknownCollection(id.clone()),
+                        );
                     }
                 }
             }
@@ -992,7 +1065,8 @@ impl Validator<'_> {
             .map(|(i, p)| {
                 let at = format!("popups[{i}]");
                 self.id(format!("{at}.id"), &p.id, &mut seen);
-                let window = self.window(&at, Some(&p.starts_at), Some(&p.ends_at), p.time_zone.as_deref(), creator_zone);
+                let window =
+                    self.window(&at, Some(&p.starts_at), Some(&p.ends_at), p.time_zone.as_deref(), creator_zone);
                 let (starts_at, ends_at, zone) = (window.starts_at, window.ends_at, window.zone);
                 let place = match (&p.venue, &p.stream) {
                     (Some(venue), None) => Place::Venue {
@@ -1048,9 +1122,7 @@ pub fn instant(value: &str, zone: Option<&(String, TimeZone)>) -> Result<UtcMill
     let Some((name, tz)) = zone else { return Err(ConfigErrorKind::UnknownTimeZone(String::new())) };
     let ambiguous = tz.to_ambiguous_timestamp(local);
     match ambiguous.offset() {
-        AmbiguousOffset::Unambiguous { .. } => {
-            ambiguous.unambiguous().map(|ts| ts.as_millisecond()).map_err(|_| bad())
-        }
+        AmbiguousOffset::Unambiguous { .. } => ambiguous.unambiguous().map(|ts| ts.as_millisecond()).map_err(|_| bad()),
         AmbiguousOffset::Gap { .. } => {
             Err(ConfigErrorKind::NonexistentLocalTime { value: value.to_owned(), zone: name.clone() })
         }
@@ -1082,9 +1154,8 @@ pub fn json_schema() -> String {
 
 /// Reads and checks a config file: the errors, or the storefront and its assets.
 pub fn load(path: &Path, now: UtcMillis) -> Result<(Storefront, Assets), Vec<ConfigError>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![ConfigError { path: String::new(), kind: ConfigErrorKind::Unreadable(e.to_string()) }]
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![ConfigError { path: String::new(), kind: ConfigErrorKind::Unreadable(e.to_string()) }])?;
     let raw = parse(&text).map_err(|e| vec![e])?;
     let base_dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
     validate(&raw, &Options { base_dir: Some(&base_dir), now })

@@ -77,7 +77,10 @@ fn ids_must_be_url_safe() {
 
 #[test]
 fn negative_and_malformed_prices() {
-    assert_error(with(minimal(), "/products/0/price", json!("-3.00 EUR")), "products[0].price: \"-3.00 EUR\": a price cannot be negative");
+    assert_error(
+        with(minimal(), "/products/0/price", json!("-3.00 EUR")),
+        "products[0].price: \"-3.00 EUR\": a price cannot be negative",
+    );
     let found = errors(with(minimal(), "/products/0/price", json!("12,50 EUR")));
     assert!(found[0].starts_with("products[0].price: \"12,50 EUR\": the amount must be digits"), "{found:?}");
     assert_error(
@@ -91,7 +94,10 @@ fn negative_and_malformed_prices() {
 
 #[test]
 fn unknown_currency() {
-    assert_error(with(minimal(), "/products/0/price", json!("12.00 XYZ")), "products[0].price: unknown currency \"XYZ\" (not an ISO 4217 code)");
+    assert_error(
+        with(minimal(), "/products/0/price", json!("12.00 XYZ")),
+        "products[0].price: unknown currency \"XYZ\" (not an ISO 4217 code)",
+    );
 }
 
 #[test]
@@ -139,7 +145,9 @@ fn local_times_skipped_or_repeated_by_dst_are_rejected() {
     let mut config = minimal();
     config["popups"][0]["starts_at"] = json!("2026-10-25T02:30");
     config["popups"][0]["ends_at"] = json!("2026-10-25T05:00");
-    assert!(errors(config).iter().any(|e| e.starts_with("popups[0].starts_at: \"2026-10-25T02:30\" happens twice in Europe/Berlin")));
+    assert!(errors(config)
+        .iter()
+        .any(|e| e.starts_with("popups[0].starts_at: \"2026-10-25T02:30\" happens twice in Europe/Berlin")));
     // With an explicit offset the same wall time is accepted.
     let mut config = minimal();
     config["popups"][0]["starts_at"] = json!("2026-10-25T02:30+01:00");
@@ -175,15 +183,23 @@ fn urls_must_be_http_or_https() {
         with(minimal(), "/creator/links/0/url", json!("data:text/html,hi")),
         "creator.links[0].url: \"data:text/html,hi\" must start with https:// or http://",
     );
-    assert_error(with(minimal(), "/products/0/checkout/url", json!("shop.example.com/mug")), "products[0].checkout.url: \"shop.example.com/mug\" is not a valid URL");
+    assert_error(
+        with(minimal(), "/products/0/checkout/url", json!("shop.example.com/mug")),
+        "products[0].checkout.url: \"shop.example.com/mug\" is not a valid URL",
+    );
     let mut config = minimal();
     config["popups"][0]["stream"]["url"] = json!(" JavaScript:alert(1)");
-    assert!(errors(config).iter().any(|e| e.starts_with("popups[0].stream.url:") && e.ends_with("must start with https:// or http://")));
+    assert!(errors(config)
+        .iter()
+        .any(|e| e.starts_with("popups[0].stream.url:") && e.ends_with("must start with https:// or http://")));
 }
 
 #[test]
 fn missing_alt_text() {
-    assert_error(with(minimal(), "/products/1/images/0/alt", json!("  ")), "products[1].images[0].alt: describe the image in \"alt\" for shoppers who use screen readers");
+    assert_error(
+        with(minimal(), "/products/1/images/0/alt", json!("  ")),
+        "products[1].images[0].alt: describe the image in \"alt\" for shoppers who use screen readers",
+    );
     let mut config = minimal();
     config["creator"]["avatar"] = json!({"src": "https://cdn.example.com/a.png"});
     assert_error(config, "creator.avatar.alt: describe the image in \"alt\" for shoppers who use screen readers");
@@ -191,11 +207,17 @@ fn missing_alt_text() {
 
 #[test]
 fn image_paths_stay_inside_the_config_folder_and_exist() {
-    assert!(errors(with(minimal(), "/products/0/images/0/src", json!("../secret.png")))[0].starts_with("products[0].images[0].src: \"../secret.png\" must be"));
-    let raw = config::parse(&with(minimal(), "/products/0/images/0/src", json!("media/nope.svg")).to_string()).expect("parses");
-    let errors = config::validate(&raw, &Options { base_dir: Some(Path::new("demo")), now: 0 }).err().unwrap_or_default();
+    assert!(errors(with(minimal(), "/products/0/images/0/src", json!("../secret.png")))[0]
+        .starts_with("products[0].images[0].src: \"../secret.png\" must be"));
+    let raw = config::parse(&with(minimal(), "/products/0/images/0/src", json!("media/nope.svg")).to_string())
+        .expect("parses");
+    let errors =
+        config::validate(&raw, &Options { base_dir: Some(Path::new("demo")), now: 0 }).err().unwrap_or_default();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].to_string(), "products[0].images[0].src: image file \"media/nope.svg\" not found next to the config");
+    assert_eq!(
+        errors[0].to_string(),
+        "products[0].images[0].src: image file \"media/nope.svg\" not found next to the config"
+    );
 }
 
 #[test]
@@ -210,11 +232,21 @@ fn popups_need_exactly_one_place() {
 
 #[test]
 fn offers_are_checked() {
-    assert_error(with(minimal(), "/codes/0/offer/percent", json!(150)), "codes[0].offer.percent: a percentage must be between 1 and 100, not 150");
-    let config = with(minimal(), "/codes/0/offer", json!({"kind": "amount_off", "amount": "5.00 EUR", "min_subtotal": "40 USD"}));
+    assert_error(
+        with(minimal(), "/codes/0/offer/percent", json!(150)),
+        "codes[0].offer.percent: a percentage must be between 1 and 100, not 150",
+    );
+    let config = with(
+        minimal(),
+        "/codes/0/offer",
+        json!({"kind": "amount_off", "amount": "5.00 EUR", "min_subtotal": "40 USD"}),
+    );
     assert_error(config, "codes[0].offer.min_subtotal: currency USD does not match the price's currency EUR");
     let found = errors(with(minimal(), "/codes/0/offer", json!({"kind": "bogo"})));
-    assert!(found[0].starts_with("codes[0].offer.kind: line 1") && found[0].contains("unknown variant `bogo`"), "{found:?}");
+    assert!(
+        found[0].starts_with("codes[0].offer.kind: line 1") && found[0].contains("unknown variant `bogo`"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -229,7 +261,10 @@ fn unknown_fields_are_named() {
     let mut config = minimal();
     config["products"][0]["prise"] = json!("1 EUR");
     let found = errors(config);
-    assert!(found[0].starts_with("products[0].prise: line 1") && found[0].contains("unknown field `prise`"), "{found:?}");
+    assert!(
+        found[0].starts_with("products[0].prise: line 1") && found[0].contains("unknown field `prise`"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -306,10 +341,24 @@ fn tracking_sinks_are_checked() {
         ]
     });
     let found = errors(config);
-    assert!(found.iter().any(|e| e.starts_with("tracking.sinks[1].domain: \"https://shop.example\" is not a domain")), "{found:#?}");
-    assert!(found.iter().any(|e| e.starts_with("tracking.sinks[2].website_id: \"not-a-uuid\" is not a website id")), "{found:#?}");
-    assert!(found.iter().any(|e| e.starts_with("tracking.sinks[3].api_key: use the project's public API key")), "{found:#?}");
-    assert!(found.iter().any(|e| e == "tracking.sinks[4].endpoint: \"ftp://hooks.example\" must start with https:// or http://"), "{found:#?}");
+    assert!(
+        found.iter().any(|e| e.starts_with("tracking.sinks[1].domain: \"https://shop.example\" is not a domain")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|e| e.starts_with("tracking.sinks[2].website_id: \"not-a-uuid\" is not a website id")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|e| e.starts_with("tracking.sinks[3].api_key: use the project's public API key")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|e| e == "tracking.sinks[4].endpoint: \"ftp://hooks.example\" must start with https:// or http://"),
+        "{found:#?}"
+    );
     assert_eq!(found.len(), 4, "{found:#?}");
 }
 
@@ -319,7 +368,8 @@ fn tracking_defaults_to_strict_with_no_sinks() {
     assert_eq!(store.tracking, linkshelf_core::model::Tracking::default());
     assert_eq!(store.tracking.privacy, linkshelf_core::model::Privacy::Strict);
     let mut config = minimal();
-    config["tracking"] = json!({"sinks": [{"kind": "plausible", "domain": "shop.example"}, {"kind": "posthog", "api_key": "phc_abc"}]});
+    config["tracking"] =
+        json!({"sinks": [{"kind": "plausible", "domain": "shop.example"}, {"kind": "posthog", "api_key": "phc_abc"}]});
     let store = check(config).expect("valid");
     assert_eq!(store.tracking.sinks[0].endpoint(), "https://plausible.io/api/event");
     assert_eq!(store.tracking.sinks[1].endpoint(), "https://us.i.posthog.com/batch/");
@@ -334,7 +384,10 @@ fn checkouts_by_provider() {
     let store = check(config.clone()).expect("valid");
     assert_eq!(
         store.products[0].checkout,
-        linkshelf_core::model::Checkout::Shopify { shop: "fable-studio.myshopify.com".into(), variant: "44012345678901".into() }
+        linkshelf_core::model::Checkout::Shopify {
+            shop: "fable-studio.myshopify.com".into(),
+            variant: "44012345678901".into()
+        }
     );
     config["shopify"] = json!({"shop": "https://fable.example/shop"});
     config["products"][0]["checkout"] = json!({"kind": "shopify", "variant": "44-01"});

@@ -98,7 +98,10 @@ mod browser {
         let opts = options(&[
             ("style", "currency"),
             ("currency", money.currency.code()),
-            ("minimumFractionDigits", if money.minor % 10_i64.pow(money.currency.exponent()) == 0 { "0" } else { &exponent }),
+            (
+                "minimumFractionDigits",
+                if money.minor % 10_i64.pow(money.currency.exponent()) == 0 { "0" } else { &exponent },
+            ),
             ("maximumFractionDigits", &exponent),
         ]);
         let format = js_sys::Intl::NumberFormat::new(&locales(locale), &opts);
@@ -109,7 +112,13 @@ mod browser {
             .and_then(|v| v.as_string())
     }
 
-    pub fn format_datetime(at: i64, time_zone: &str, locale: &str, style: DateStyle, zone_name: bool) -> Option<String> {
+    pub fn format_datetime(
+        at: i64,
+        time_zone: &str,
+        locale: &str,
+        style: DateStyle,
+        zone_name: bool,
+    ) -> Option<String> {
         let mut pairs = vec![("timeZone", time_zone)];
         match style {
             DateStyle::Day => pairs.extend([("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]),
@@ -161,10 +170,8 @@ mod browser {
             return false;
         }
         area.select();
-        let copied = document
-            .dyn_ref::<web_sys::HtmlDocument>()
-            .and_then(|d| d.exec_command("copy").ok())
-            .unwrap_or(false);
+        let copied =
+            document.dyn_ref::<web_sys::HtmlDocument>().and_then(|d| d.exec_command("copy").ok()).unwrap_or(false);
         area.remove();
         copied
     }
@@ -246,7 +253,6 @@ mod browser {
             let _ = heading.focus();
         }
     }
-
 
     // --- Tracking: randomness, storage, privacy signals, delivery, lifecycle ---
 
@@ -396,9 +402,9 @@ mod browser {
         let callback = std::cell::RefCell::new(Some(on_visible));
         let closure = Closure::<dyn FnMut(Array, web_sys::IntersectionObserver)>::new(
             move |entries: Array, observer: web_sys::IntersectionObserver| {
-                let visible = entries.iter().any(|e| {
-                    e.dyn_into::<web_sys::IntersectionObserverEntry>().is_ok_and(|e| e.is_intersecting())
-                });
+                let visible = entries
+                    .iter()
+                    .any(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().is_ok_and(|e| e.is_intersecting()));
                 if visible {
                     if let Some(f) = callback.borrow_mut().take() {
                         f();

@@ -10,19 +10,18 @@
 //! device storage. Backends deduplicate by `event_id`, which stays the same on every
 //! retry, so "at least once" delivery lands as "exactly once".
 
+use crate::runtime::platform::{self, StorageKind};
 use linkshelf_core::attribution::{self, Attribution};
+use linkshelf_core::checkout;
 use linkshelf_core::delivery::{
     self, Outbox, Outcome, Queued, KEEPALIVE_FETCH_MAX_BYTES, KEEPALIVE_MAX_BYTES, MEMORY_LIMITS, STORED_LIMITS,
 };
-use linkshelf_core::events::{
-    uuid_v7, CheckoutRecord, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject,
-    SCHEMA_VERSION,
-};
-use linkshelf_core::checkout;
 use linkshelf_core::events::Item;
+use linkshelf_core::events::{
+    uuid_v7, CheckoutRecord, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject, SCHEMA_VERSION,
+};
 use linkshelf_core::model::{Privacy, Product, Storefront};
 use linkshelf_core::sinks::Sink;
-use crate::runtime::platform::{self, StorageKind};
 use std::cell::RefCell;
 use std::time::Duration;
 
@@ -295,7 +294,10 @@ pub fn item(product: &Product, list_id: Option<&str>, index: u32) -> Ecommerce {
 /// `select_item`: a product card was opened.
 pub fn select_item(product: &Product, list_id: Option<&str>, index: u32) {
     let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
-    track(EventName::SelectItem, EventSpec { subject, ecommerce: Some(item(product, list_id, index)), ..Default::default() });
+    track(
+        EventName::SelectItem,
+        EventSpec { subject, ecommerce: Some(item(product, list_id, index)), ..Default::default() },
+    );
 }
 
 /// `add_to_cart` (`change` > 0) or `remove_from_cart`, for `change` of `product`.
@@ -315,15 +317,28 @@ pub fn cart_changed(product: &Product, change: i32) {
 /// event. The click is never stopped or delayed. Under `standard` privacy the event
 /// is also kept as "the last checkout", so the shop's return page can report the
 /// purchase with the same click id and campaign.
-pub fn begin_checkout(event: &leptos::ev::MouseEvent, link: &dyn Fn(&str, &Attribution) -> String, host: String, ecommerce: Ecommerce, list_id: Option<&str>) {
+pub fn begin_checkout(
+    event: &leptos::ev::MouseEvent,
+    link: &dyn Fn(&str, &Attribution) -> String,
+    host: String,
+    ecommerce: Ecommerce,
+    list_id: Option<&str>,
+) {
     let click_id = click_id();
     platform::retarget_link(event, &link(&click_id, &current_attribution()));
     let outbound = Outbound { click_id, destination_host: host };
     let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
     let spec = EventSpec { subject, ecommerce: Some(ecommerce), outbound: Some(outbound), attribution: None };
     if let Some(envelope) = track_event(EventName::BeginCheckout, spec) {
-        if let (Some(true), Some(ecommerce), Some(outbound)) = (with(|t| t.persist), envelope.ecommerce, envelope.outbound) {
-            let record = CheckoutRecord { occurred_at: envelope.occurred_at, attribution: envelope.attribution, ecommerce, outbound };
+        if let (Some(true), Some(ecommerce), Some(outbound)) =
+            (with(|t| t.persist), envelope.ecommerce, envelope.outbound)
+        {
+            let record = CheckoutRecord {
+                occurred_at: envelope.occurred_at,
+                attribution: envelope.attribution,
+                ecommerce,
+                outbound,
+            };
             platform::storage_set(StorageKind::Local, CHECKOUT_KEY, &record.encode());
         }
     }
@@ -411,9 +426,10 @@ fn holds_lease(t: &Tracker, now: i64) -> bool {
         return true;
     }
     let current = platform::storage_get(StorageKind::Local, LEASE_KEY);
-    let free = current.as_deref().and_then(|v| v.split_once(' ')).is_none_or(|(tab, until)| {
-        tab == t.tab_id || until.parse::<i64>().map_or(true, |until| until < now)
-    });
+    let free = current
+        .as_deref()
+        .and_then(|v| v.split_once(' '))
+        .is_none_or(|(tab, until)| tab == t.tab_id || until.parse::<i64>().map_or(true, |until| until < now));
     if free {
         platform::storage_set(StorageKind::Local, LEASE_KEY, &format!("{} {}", t.tab_id, now + LEASE_MS));
     }
@@ -469,7 +485,8 @@ fn body(sink: &Sink, batch: &[Queued], now: i64) -> String {
 async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
     let now = platform::now();
     let body = body(&sink, &batch, now);
-    let answer = platform::post(sink.endpoint(), &body, body.len() <= KEEPALIVE_FETCH_MAX_BYTES, REQUEST_TIMEOUT_MS).await;
+    let answer =
+        platform::post(sink.endpoint(), &body, body.len() <= KEEPALIVE_FETCH_MAX_BYTES, REQUEST_TIMEOUT_MS).await;
     let outcome = match &answer {
         Some((status, retry_after)) => delivery::classify(Some(*status), retry_after.as_deref()),
         None => delivery::classify(None, None),
@@ -477,7 +494,7 @@ async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
     let ids: Vec<String> = batch.iter().map(|q| q.event_id.clone()).collect();
     let retry_in = with(|t| {
         let persist = t.persist;
-        let Some(s) = t.sinks.get_mut(index) else { return None };
+        let s = t.sinks.get_mut(index)?;
         s.in_flight.clear();
         let retry_in = match outcome {
             Outcome::Delivered => {
@@ -597,7 +614,17 @@ fn encode_outbox(outbox: &Outbox) -> String {
     outbox
         .events
         .iter()
-        .map(|q| format!("{}\t{}\t{}\t{}\t{}\t{}", q.event_id, q.name.as_str(), q.queued_at, q.attempts, q.not_before, q.json))
+        .map(|q| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                q.event_id,
+                q.name.as_str(),
+                q.queued_at,
+                q.attempts,
+                q.not_before,
+                q.json
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -6,17 +6,17 @@
 //! adds a class to every element, which cost about 1 KB of the (full) bundle budget.
 //! Its class names are used by no other component.
 
+use crate::runtime::platform::{self, StorageKind};
+use crate::runtime::tracking::{self, PurchaseOutcome};
+use crate::ui::collections::{product_href, shop_rel};
+use crate::ui::icons::{Glyph, Icon};
+use crate::ui::{text, Clock, Shop, Shopper};
+use leptos::prelude::*;
 use linkshelf_core::cart::{self, Cart};
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::discount;
 use linkshelf_core::events::{Ecommerce, Item};
 use linkshelf_core::model::{Product, Storefront};
-use crate::ui::collections::{product_href, shop_rel};
-use crate::ui::icons::{Glyph, Icon};
-use crate::runtime::platform::{self, StorageKind};
-use crate::runtime::tracking::{self, PurchaseOutcome};
-use crate::ui::{text, Clock, Shop, Shopper};
-use leptos::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,12 +64,18 @@ impl CartState {
 /// Creates the cart for this page. In the browser it is read back from storage
 /// (standard privacy only) and a `?code=` in the landing URL is applied.
 pub fn provide(store: Arc<Storefront>) -> CartState {
-    let state = CartState { cart: RwSignal::new(Cart::default()), keep: RwSignal::new(false), notice: RwSignal::new(String::new()) };
+    let state = CartState {
+        cart: RwSignal::new(Cart::default()),
+        keep: RwSignal::new(false),
+        notice: RwSignal::new(String::new()),
+    };
     provide_context(state);
     Effect::new(move |_| {
         let keep = tracking::may_store(&store);
         let mut cart = if keep {
-            platform::storage_get(StorageKind::Local, CART_KEY).map(|text| Cart::decode(&text, &store)).unwrap_or_default()
+            platform::storage_get(StorageKind::Local, CART_KEY)
+                .map(|text| Cart::decode(&text, &store))
+                .unwrap_or_default()
         } else {
             Cart::default()
         };
@@ -90,7 +96,12 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
 
 /// The code to send with `product` to its shop: the applied one, when it is active
 /// and covers the product.
-fn code_for<'a>(store: &'a Storefront, cart: &Cart, product: &Product, now: i64) -> Option<&'a linkshelf_core::model::Code> {
+fn code_for<'a>(
+    store: &'a Storefront,
+    cart: &Cart,
+    product: &Product,
+    now: i64,
+) -> Option<&'a linkshelf_core::model::Code> {
     cart.applied_code(store).filter(|c| {
         product.checkout.takes_code()
             && discount::status(c, now) == discount::CodeStatus::Active
@@ -132,7 +143,12 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
         let checkout = bought.checkout.clone();
         let creator_id = store.creator.id.clone();
         let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
-            let handoff = Handoff { click_id, code: code.as_ref().map(|c| c.code.as_str()), attribution, creator_id: &creator_id };
+            let handoff = Handoff {
+                click_id,
+                code: code.as_ref().map(|c| c.code.as_str()),
+                attribution,
+                creator_id: &creator_id,
+            };
             checkout::product_link(&checkout, &handoff)
         };
         tracking::begin_checkout(&ev, &link, host.clone(), ecommerce, list_id.as_deref());
@@ -144,7 +160,8 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
         let quantity = state.cart.with(|c| c.quantity(&product.id));
         let countdown = product.available_at.filter(|&at| now < at).map(|at| cart::drops_in(now, at));
         let waiting = sold_out || countdown.is_some();
-        let (no_countdown, no_link, no_add) = (sold_out || countdown.is_none(), waiting || !direct, waiting || direct || quantity > 0);
+        let (no_countdown, no_link, no_add) =
+            (sold_out || countdown.is_none(), waiting || !direct, waiting || direct || quantity > 0);
         view! {
             <div class="control">
                 <span class="buy sold-out" hidden=!sold_out>"Sold out"</span>
@@ -218,7 +235,8 @@ pub fn code_saving(product: Product) -> impl IntoView {
         let now = clock.0.get();
         let code = state.cart.with(|c| code_for(store, c, &product, now).cloned())?;
         let saving = cart::card_saving(&code, &product, store, now)?;
-        let after = linkshelf_core::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
+        let after =
+            linkshelf_core::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
         Some(format!("{} with {}", text::money(&after, shopper.0.get().as_ref()), code.code))
     };
     view! { <p class="with-code">{saving}</p> }
@@ -287,12 +305,18 @@ pub fn cart_page() -> impl IntoView {
         let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
         let (totals, href, host) = state.cart.with(|c| {
             let attribution = linkshelf_core::attribution::Attribution::default();
-            (c.totals(&store, now), c.checkout_link(&store, "", &attribution, now), c.shop(&store).unwrap_or_default().to_owned())
+            (
+                c.totals(&store, now),
+                c.checkout_link(&store, "", &attribution, now),
+                c.shop(&store).unwrap_or_default().to_owned(),
+            )
         });
         let (subtotal, discount, free, total) = match &totals {
             Some(t) => {
                 let (discount, free) = match &t.code {
-                    Some(Ok(a)) => ((a.discount.minor > 0).then(|| format!("−{}", money(&a.discount))), a.free_shipping),
+                    Some(Ok(a)) => {
+                        ((a.discount.minor > 0).then(|| format!("−{}", money(&a.discount))), a.free_shipping)
+                    }
                     _ => (None, false),
                 };
                 (money(&t.subtotal), discount, free, money(&t.total))
@@ -365,10 +389,17 @@ fn cart_ecommerce(store: &Storefront, cart: &Cart, totals: &cart::Totals) -> Eco
     }
 }
 
-fn line_view(product: Product, quantity: u32, locale: Option<&crate::runtime::platform::ShopperLocale>) -> impl IntoView {
+fn line_view(
+    product: Product,
+    quantity: u32,
+    locale: Option<&crate::runtime::platform::ShopperLocale>,
+) -> impl IntoView {
     let state = expect_context::<CartState>();
     let image = product.images.first().map(|i| i.url()).unwrap_or_default();
-    let total = linkshelf_core::money::Money { minor: product.price.minor * i64::from(quantity), currency: product.price.currency.clone() };
+    let total = linkshelf_core::money::Money {
+        minor: product.price.minor * i64::from(quantity),
+        currency: product.price.currency.clone(),
+    };
     let line_total = text::money(&total, locale);
     let product = Arc::new(product);
     let removed = product.clone();
@@ -421,7 +452,9 @@ fn code_field() -> impl IntoView {
         state.tell("Code removed".to_owned());
     };
     let applied = move || {
-        let (code, outcome) = state.cart.with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.0.get()).and_then(|t| t.code)));
+        let (code, outcome) = state
+            .cart
+            .with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.0.get()).and_then(|t| t.code)));
         let reason = match outcome {
             Some(Err(why)) => why.to_string(),
             _ => String::new(),

@@ -1,13 +1,13 @@
 //! Discount codes: what each gives, whose it is, when it ends, and one-tap copy.
 
-use linkshelf_core::discount::{self, CodeStatus};
-use linkshelf_core::model::Code;
-use crate::ui::icons::{Glyph, Icon};
-use linkshelf_core::events::{EventName, Subject};
 use crate::runtime::{platform, tracking};
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::{text, Clock, Shop, Shopper};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use linkshelf_core::discount::{self, CodeStatus};
+use linkshelf_core::events::{EventName, Subject};
+use linkshelf_core::model::Code;
 use std::time::Duration;
 use stylers_macro::style_sheet;
 

@@ -1,10 +1,10 @@
 //! Curated collections and the product cards inside them.
 
-use linkshelf_core::model::{Product, Storefront};
-use crate::ui::cart::{cart_control, code_saving};
 use crate::runtime::{platform, tracking};
+use crate::ui::cart::{cart_control, code_saving};
 use crate::ui::{text, Shop, Shopper};
 use leptos::prelude::*;
+use linkshelf_core::model::{Product, Storefront};
 use stylers_macro::style_sheet;
 
 /// Cards above this index in the page load eagerly; the rest wait until scrolled to.
@@ -56,7 +56,11 @@ pub fn Collections() -> impl IntoView {
 
 /// `rel` for a link to a shop: `sponsored` when the creator is paid for it.
 pub fn shop_rel(product: &Product) -> &'static str {
-    if product.disclosure.is_some() { "noopener sponsored" } else { "noopener" }
+    if product.disclosure.is_some() {
+        "noopener sponsored"
+    } else {
+        "noopener"
+    }
 }
 
 /// The shop's page for a product inside this site.
@@ -128,12 +132,7 @@ pub fn Price(product: Product) -> impl IntoView {
 
 /// The collections a product appears in, for "Part of …" on its page.
 pub fn collections_of<'a>(store: &'a Storefront, product_id: &str) -> Vec<&'a str> {
-    store
-        .collections
-        .iter()
-        .filter(|c| c.products.iter().any(|p| p == product_id))
-        .map(|c| c.title.as_str())
-        .collect()
+    store.collections.iter().filter(|c| c.products.iter().any(|p| p == product_id)).map(|c| c.title.as_str()).collect()
 }
 
 /// The class scoping `style/components/collections.css`: one `style_sheet!` call per sheet,

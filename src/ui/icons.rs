@@ -2,8 +2,8 @@
 //! no request and follows the theme's text colour. Every icon is decorative: the
 //! link or button around it carries the accessible name.
 
-use linkshelf_core::model::SocialKind;
 use leptos::prelude::*;
+use linkshelf_core::model::SocialKind;
 
 fn path_for(kind: SocialKind) -> &'static str {
     match kind {

@@ -12,11 +12,11 @@ mod text;
 
 pub use linkshelf_core::model::DATA_ELEMENT_ID;
 
-use linkshelf_core::events::EventName;
-use linkshelf_core::model::{Storefront, UtcMillis};
-use leptos::prelude::*;
 use crate::runtime::platform::{self, DataError, ShopperLocale};
 use crate::runtime::tracking;
+use leptos::prelude::*;
+use linkshelf_core::events::EventName;
+use linkshelf_core::model::{Storefront, UtcMillis};
 use route::Route;
 use std::sync::Arc;
 use std::time::Duration;

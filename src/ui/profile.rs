@@ -1,10 +1,10 @@
 //! The creator's header: avatar, name, handle, bio, disclosure and social links.
 
-use crate::ui::icons::SocialIcon;
-use linkshelf_core::events::EventName;
 use crate::runtime::tracking;
+use crate::ui::icons::SocialIcon;
 use crate::ui::Shop;
 use leptos::prelude::*;
+use linkshelf_core::events::EventName;
 use stylers_macro::style_sheet;
 
 #[component]

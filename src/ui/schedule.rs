@@ -1,12 +1,12 @@
 //! Pop-ups and live streams: what's live now, what's next, and add-to-calendar.
 
-use linkshelf_core::model::{Place, Popup};
-use linkshelf_core::schedule::{self, PopupStatus};
-use crate::ui::icons::{Glyph, Icon};
-use linkshelf_core::events::{EventName, Subject};
 use crate::runtime::tracking;
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::{text, Clock, Shop, Shopper};
 use leptos::prelude::*;
+use linkshelf_core::events::{EventName, Subject};
+use linkshelf_core::model::{Place, Popup};
+use linkshelf_core::schedule::{self, PopupStatus};
 use stylers_macro::style_sheet;
 
 #[component]
@@ -15,10 +15,7 @@ pub fn Schedule() -> impl IntoView {
     let shop = expect_context::<Shop>();
     let clock = expect_context::<Clock>();
     let visible = Memo::new(move |_| {
-        schedule::visible(&shop.0.popups, clock.0.get())
-            .into_iter()
-            .map(|(p, s)| (p.clone(), s))
-            .collect::<Vec<_>>()
+        schedule::visible(&shop.0.popups, clock.0.get()).into_iter().map(|(p, s)| (p.clone(), s)).collect::<Vec<_>>()
     });
     move || {
         (!visible.read().is_empty()).then(|| {
@@ -42,9 +39,7 @@ fn tracked(name: EventName, popup_id: &str, url: &str) -> impl Fn(leptos::ev::Mo
     move |_| {
         let subject = Subject { popup_id: Some(popup_id.clone()), ..Default::default() };
         match name {
-            EventName::AddToCalendar => {
-                tracking::track(name, tracking::EventSpec { subject, ..Default::default() })
-            }
+            EventName::AddToCalendar => tracking::track(name, tracking::EventSpec { subject, ..Default::default() }),
             _ => tracking::leave(name, &url, subject),
         }
     }

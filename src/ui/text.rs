@@ -4,13 +4,11 @@
 //! fallbacks from `domain`; in the browser they use the platform's `Intl`, which
 //! knows every locale's separators, symbols and clock conventions.
 
-use linkshelf_core::money::Money;
 use crate::runtime::platform::{self, DateStyle, ShopperLocale};
+use linkshelf_core::money::Money;
 
 pub fn money(amount: &Money, shopper: Option<&ShopperLocale>) -> String {
-    shopper
-        .and_then(|s| platform::format_money(amount, &s.locale))
-        .unwrap_or_else(|| amount.fallback_display())
+    shopper.and_then(|s| platform::format_money(amount, &s.locale)).unwrap_or_else(|| amount.fallback_display())
 }
 
 /// "Sat 5 Dec, 11:00 – 18:00 CET" in `time_zone`, or `None` before the locale is known.

@@ -29,9 +29,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let prefix = format!("load-{}", std::process::id());
     let load = Load {
         url: format!("{}/v1/events", args.url.trim_end_matches('/')),

@@ -49,11 +49,7 @@ impl Collector {
     /// Starts on `db` (in a folder the caller keeps) with `args` added.
     pub fn start_on(db: &Path, args: &[String]) -> Collector {
         let log = db.with_extension(format!("log{}", std::process::id()));
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("log file");
+        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_linkshelf-collector"))
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(db)
@@ -64,25 +60,12 @@ impl Collector {
             .spawn()
             .expect("the collector binary starts");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read stdout");
-        let Some(base) = line
-            .trim()
-            .strip_prefix("linkshelf-collector listening on ")
-        else {
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read stdout");
+        let Some(base) = line.trim().strip_prefix("linkshelf-collector listening on ") else {
             let _ = child.kill();
-            panic!(
-                "the collector did not start: {line:?}\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
+            panic!("the collector did not start: {line:?}\n{}", std::fs::read_to_string(&log).unwrap_or_default());
         };
-        Collector {
-            base: base.to_owned(),
-            child: Some(child),
-            db: db.to_owned(),
-            log,
-        }
+        Collector { base: base.to_owned(), child: Some(child), db: db.to_owned(), log }
     }
 
     /// A collector on a fresh database with only `args` (none of the test defaults).
@@ -125,9 +108,7 @@ impl Collector {
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.sqlite()
-            .query_row(sql, [], |r| r.get(0))
-            .expect("count")
+        self.sqlite().query_row(sql, [], |r| r.get(0)).expect("count")
     }
 }
 
@@ -153,9 +134,7 @@ pub fn start(extra: &[&str]) -> (tempfile::TempDir, Collector) {
 }
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// A valid envelope, as the storefront writes it, sent just now.
