@@ -7,7 +7,9 @@
 //!   one-product links (Stripe, Lemon Squeezy, Gumroad, other shops) are bought
 //!   straight away instead;
 //! - sold-out products and drops before their release can't be added;
-//! - a line holds at most [`MAX_QUANTITY`]; the shop's own stock rules apply at checkout;
+//! - a line holds at most [`MAX_QUANTITY`] and a cart at most [`MAX_LINES`] lines (the
+//!   shared limits, so every event the cart produces is one the collector takes); the
+//!   shop's own stock rules apply at checkout;
 //! - the applied code is kept even when it does not apply yet (the shopper may add
 //!   the missing items), and the reason is shown.
 
@@ -17,8 +19,7 @@ use crate::money::Money;
 use crate::pricing::{self, Applied, Line, NotApplied};
 use std::fmt;
 
-/// Most of one product a cart line holds.
-pub const MAX_QUANTITY: u32 = 10;
+pub use crate::limits::{MAX_LINES, MAX_QUANTITY};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cart {
@@ -50,6 +51,8 @@ pub enum CannotAdd {
         cart_currency: String,
     },
     AtLimit,
+    /// The cart already holds [`MAX_LINES`] different products.
+    Full,
     Unknown,
 }
 
@@ -68,6 +71,9 @@ impl fmt::Display for CannotAdd {
                 "Your cart is in {cart_currency}, and this is priced in another currency. Check out first, or empty your cart."
             ),
             CannotAdd::AtLimit => write!(f, "That's as many as one order can take ({MAX_QUANTITY})."),
+            CannotAdd::Full => {
+                write!(f, "Your cart holds {MAX_LINES} different products, as many as one order can take. Check out first.")
+            }
             CannotAdd::Unknown => write!(f, "This product is no longer in the shop."),
         }
     }
@@ -122,10 +128,11 @@ impl Cart {
                 return Err(CannotAdd::OtherCurrency { cart_currency: first.price.currency.code().to_owned() });
             }
         }
-        if self.quantity(&product.id) >= MAX_QUANTITY {
-            return Err(CannotAdd::AtLimit);
+        match self.quantity(&product.id) {
+            0 if self.lines.len() >= MAX_LINES => Err(CannotAdd::Full),
+            n if n >= MAX_QUANTITY => Err(CannotAdd::AtLimit),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Adds one of a product; returns the line's new quantity.
@@ -166,10 +173,7 @@ impl Cart {
             .collect();
         let first = lines.first()?;
         let subtotal = Money {
-            minor: lines
-                .iter()
-                .map(|l| l.unit_price.minor.saturating_mul(i64::from(l.quantity)))
-                .fold(0, i64::saturating_add),
+            minor: lines.iter().map(Line::total).fold(0, i64::saturating_add),
             currency: first.unit_price.currency.clone(),
         };
         let code = self.applied_code(store).map(|c| pricing::apply(c, &lines, &store.collections, now));
@@ -229,7 +233,7 @@ impl Cart {
             let joins = product.checkout.cart_shop().is_some()
                 && cart.shop(store).is_none_or(|shop| Some(shop) == product.checkout.cart_shop())
                 && cart.products(store).next().is_none_or(|(first, _)| first.price.currency == product.price.currency);
-            if joins && quantity > 0 && cart.quantity(id) == 0 {
+            if joins && quantity > 0 && cart.quantity(id) == 0 && cart.lines.len() < MAX_LINES {
                 cart.lines.push(CartLine { product_id: id.to_owned(), quantity: quantity.min(MAX_QUANTITY) });
             }
         }
@@ -445,6 +449,26 @@ mod tests {
         assert_eq!(cart.add(&s, "drop", 1_000), Err(CannotAdd::AtLimit));
         cart.set_quantity("drop", 99);
         assert_eq!(cart.quantity("drop"), MAX_QUANTITY);
+    }
+
+    #[test]
+    fn a_full_cart_takes_no_new_product_and_the_fullest_cart_at_the_highest_price_adds_up() {
+        let mut s = store();
+        let top = Money::new(crate::limits::MAX_PRICE_MINOR, "EUR");
+        s.products =
+            (0..=MAX_LINES).map(|i| product(&format!("p{i}"), top.clone(), shopify("fable.example", "1"))).collect();
+        let mut cart = Cart::default();
+        for i in 0..MAX_LINES {
+            cart.add(&s, &format!("p{i}"), 0).expect("room");
+            cart.set_quantity(&format!("p{i}"), MAX_QUANTITY);
+        }
+        assert_eq!(cart.add(&s, &format!("p{MAX_LINES}"), 0), Err(CannotAdd::Full));
+        assert_eq!(cart.add(&s, "p0", 0), Err(CannotAdd::AtLimit));
+        // Reading back a stored cart keeps the same bound.
+        let text = format!("1;;{}", (0..=MAX_LINES).map(|i| format!("p{i}:1")).collect::<Vec<_>>().join(","));
+        assert_eq!(Cart::decode(&text, &s).lines.len(), MAX_LINES);
+        // Never wraps: exactly the shared maximum amount.
+        assert_eq!(cart.totals(&s, 0).expect("totals").total.minor, crate::limits::MAX_AMOUNT_MINOR);
     }
 
     #[test]

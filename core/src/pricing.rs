@@ -29,7 +29,8 @@ pub struct Line {
 }
 
 impl Line {
-    fn total(&self) -> i64 {
+    /// Saturating, never wrapping; the shared limits keep real carts far below `i64::MAX`.
+    pub fn total(&self) -> i64 {
         self.unit_price.minor.saturating_mul(i64::from(self.quantity))
     }
 }

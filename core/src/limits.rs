@@ -1,0 +1,190 @@
+//! Every limit the config check, the storefront and the collector share, defined once.
+//!
+//! The rule that ties them together: **whatever the check accepts, the storefront can
+//! build and the collector accepts.** A price the check lets through must survive being
+//! multiplied by the largest quantity and summed over the fullest cart without leaving
+//! the range the collector takes, or that product's events would be refused, and a
+//! refused event is never retried. So the bounds below are derived from each other, and
+//! compile-time assertions keep them consistent when one is changed.
+//!
+//! Where a bound applies:
+//! - config check (`src/build/config.rs`): prices, ids, codes, required text;
+//! - storefront (`cart`, `attribution`): quantities, cart lines, value lengths;
+//! - collector (`collector/src/event.rs`, webhooks): every number and string it stores.
+
+/// Largest price of one product, in minor units: ten billion of a two-decimal currency
+/// (a price in Indonesian rupiah or Korean won still fits with room to spare).
+pub const MAX_PRICE_MINOR: i64 = 1_000_000_000_000;
+
+/// Most of one product a cart line (and an event's line item) holds. The shop's own
+/// stock rules still apply at checkout.
+pub const MAX_QUANTITY: u32 = 10;
+
+/// Most lines in one cart, and line items in one event.
+pub const MAX_LINES: usize = 50;
+
+/// Largest amount an event or a webhook order carries, in minor units: the fullest cart
+/// at the highest price. Sums of many such amounts are taken in `i128` (see
+/// [`sum_minor`]), so no number of events can overflow a report.
+pub const MAX_AMOUNT_MINOR: i64 = MAX_PRICE_MINOR * MAX_QUANTITY as i64 * MAX_LINES as i64;
+
+/// Ids (products, collections, codes, pop-ups, the creator): they appear in URLs
+/// (`/p/<id>/`) and event data.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Discount codes as a shopper types them. Stripe allows 200 letters and digits, Shopify
+/// 255 characters; a code nobody can type on a phone is no use, so 64 is the limit.
+pub const MAX_CODE_CHARS: usize = 64;
+
+/// Campaign tags and click ids kept from a landing URL (and accepted by the collector).
+pub const MAX_TAG_CHARS: usize = 200;
+
+// The chain above must hold: the largest cart's value fits what the collector takes,
+// and a billion such values still fit the `i128` sums with room to spare.
+const _: () = assert!(MAX_PRICE_MINOR.checked_mul(MAX_QUANTITY as i64).is_some());
+const _: () = assert!(MAX_AMOUNT_MINOR / MAX_LINES as i64 / MAX_QUANTITY as i64 == MAX_PRICE_MINOR);
+const _: () = assert!(MAX_ID_CHARS <= MAX_TAG_CHARS && MAX_CODE_CHARS <= MAX_TAG_CHARS);
+
+/// Adds amounts without any chance of overflow: `i128` holds more than 10^20 of the
+/// largest amount, so a report over any number of stored events is exact.
+pub fn sum_minor(amounts: impl IntoIterator<Item = i64>) -> i128 {
+    amounts.into_iter().map(i128::from).sum()
+}
+
+/// A price × quantity, exact for any `i64` price and `u32` quantity.
+pub fn line_total(price_minor: i64, quantity: u32) -> i128 {
+    i128::from(price_minor) * i128::from(quantity)
+}
+
+/// Whether an id is one the check accepts: lowercase ASCII letters, digits and hyphens,
+/// not starting with a hyphen, 1 to [`MAX_ID_CHARS`] long.
+pub fn is_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_CHARS
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+}
+
+/// Why a discount code can't be used, in words a creator understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeProblem {
+    Empty,
+    TooLong,
+    /// Spaces, control characters, invisible or direction-changing characters: a shopper
+    /// could not type it, and it could display as something else.
+    Unprintable(char),
+}
+
+impl std::fmt::Display for CodeProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeProblem::Empty => write!(f, "a code needs at least one character"),
+            CodeProblem::TooLong => write!(f, "a code has at most {MAX_CODE_CHARS} characters"),
+            CodeProblem::Unprintable(c) => {
+                write!(f, "a code can't contain U+{:04X} (spaces, invisible or control characters)", u32::from(*c))
+            }
+        }
+    }
+}
+
+/// Checks a discount code: 1 to [`MAX_CODE_CHARS`] characters, each one a shopper can
+/// see and type (no spaces, controls, invisible or bidirectional characters).
+pub fn code_problem(code: &str) -> Option<CodeProblem> {
+    if code.is_empty() {
+        return Some(CodeProblem::Empty);
+    }
+    if code.chars().count() > MAX_CODE_CHARS {
+        return Some(CodeProblem::TooLong);
+    }
+    code.chars().find(|&c| c.is_whitespace() || c.is_control() || is_invisible(c)).map(CodeProblem::Unprintable)
+}
+
+/// Characters that change how text around them is displayed: the Unicode bidirectional
+/// controls (embeddings, overrides, isolates and marks). Creator text never needs them
+/// (pages isolate it with `<bdi>`), and an override lets "Tote" display as a fake price.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that draw nothing on their own: the Unicode `Default_Ignorable_Code_Point`
+/// ranges that occur in practice (zero-width spaces and joiners, word joiners, the
+/// byte-order mark, variation selectors, tags, fillers), plus the bidirectional controls.
+/// A name made only of these looks blank.
+pub fn is_invisible(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Whether text shows anything: at least one character that is not white space, a
+/// control or invisible.
+pub fn has_visible_text(text: &str) -> bool {
+    text.chars().any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fullest_cart_at_the_highest_price_is_an_amount_the_collector_takes() {
+        let line = line_total(MAX_PRICE_MINOR, MAX_QUANTITY);
+        let cart = sum_minor(std::iter::repeat_n(i64::try_from(line).expect("fits"), MAX_LINES));
+        assert_eq!(cart, i128::from(MAX_AMOUNT_MINOR));
+    }
+
+    #[test]
+    fn sums_never_overflow() {
+        assert_eq!(sum_minor([i64::MAX, i64::MAX, i64::MAX]), 3 * i128::from(i64::MAX));
+        assert_eq!(line_total(i64::MAX, u32::MAX), i128::from(i64::MAX) * i128::from(u32::MAX));
+        assert_eq!(sum_minor([i64::MIN, -1]), i128::from(i64::MIN) - 1);
+    }
+
+    #[test]
+    fn ids() {
+        assert!(is_id("tote-bag-2"));
+        assert!(is_id(&"a".repeat(MAX_ID_CHARS)));
+        for bad in ["", "-tote", "Tote", "tote bag", "tote_bag", "tötе", &"a".repeat(MAX_ID_CHARS + 1)] {
+            assert!(!is_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(code_problem("JUNO15"), None);
+        assert_eq!(code_problem("ÉTÉ-20%"), None);
+        assert_eq!(code_problem(&"A".repeat(MAX_CODE_CHARS)), None);
+        assert_eq!(code_problem(""), Some(CodeProblem::Empty));
+        assert_eq!(code_problem(&"A".repeat(MAX_CODE_CHARS + 1)), Some(CodeProblem::TooLong));
+        assert_eq!(code_problem("JUNO 15"), Some(CodeProblem::Unprintable(' ')));
+        assert_eq!(code_problem("JUNO\n15"), Some(CodeProblem::Unprintable('\n')));
+        assert_eq!(code_problem("JUNO\u{200B}15"), Some(CodeProblem::Unprintable('\u{200B}')));
+        assert_eq!(code_problem("\u{202E}51ONUJ"), Some(CodeProblem::Unprintable('\u{202E}')));
+        assert!(CodeProblem::Unprintable('\u{202E}').to_string().contains("U+202E"));
+    }
+
+    #[test]
+    fn visible_text() {
+        assert!(has_visible_text("Juno"));
+        assert!(has_visible_text(" 🌿 "));
+        assert!(has_visible_text("ب"));
+        for blank in ["", "   ", "\u{200B}\u{200C}\u{200D}", "\u{FEFF}", "\u{2060}\u{3164}", "\u{202E}\u{2066}", "\t\n"]
+        {
+            assert!(!has_visible_text(blank), "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn bidi_controls() {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{061C}']
+        {
+            assert!(is_bidi_control(c), "{c:?}");
+        }
+        assert!(!is_bidi_control('a'));
+        assert!(!is_bidi_control('\u{200D}'), "a joiner is invisible but not a direction control");
+    }
+}
