@@ -56,6 +56,19 @@ pub fn line_total(price_minor: i64, quantity: u32) -> i128 {
     i128::from(price_minor) * i128::from(quantity)
 }
 
+/// ISO 4217 codes that are not money a shopper pays in: "no currency" (`XXX`), the
+/// testing code (`XTS`), precious metals, bond-market units, special drawing rights and
+/// the fund codes. The config check and the collector both refuse them as currencies.
+pub const NOT_MONEY: [&str; 22] = [
+    "XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "BOV", "CHE", "CHW",
+    "CLF", "COU", "MXV", "USN", "UYI", "UYW",
+];
+
+/// Whether an ISO 4217 code is one of [`NOT_MONEY`].
+pub fn is_not_money(code: &str) -> bool {
+    NOT_MONEY.contains(&code)
+}
+
 /// Whether an id is one the check accepts: lowercase ASCII letters, digits and hyphens,
 /// not starting with a hyphen, 1 to [`MAX_ID_CHARS`] long.
 pub fn is_id(id: &str) -> bool {
@@ -141,6 +154,16 @@ mod tests {
         assert_eq!(sum_minor([i64::MAX, i64::MAX, i64::MAX]), 3 * i128::from(i64::MAX));
         assert_eq!(line_total(i64::MAX, u32::MAX), i128::from(i64::MAX) * i128::from(u32::MAX));
         assert_eq!(sum_minor([i64::MIN, -1]), i128::from(i64::MIN) - 1);
+    }
+
+    #[test]
+    fn non_currencies() {
+        for code in ["XXX", "XTS", "XAU", "XDR", "UYI", "CHE"] {
+            assert!(is_not_money(code), "{code}");
+        }
+        for code in ["EUR", "USD", "JPY", "IDR", "CHF", "UYU", "XOF", "XAF", "XCD", "XPF"] {
+            assert!(!is_not_money(code), "{code} is money people pay in");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 use linkshelf_core::checkout;
+use linkshelf_core::limits::{self, CodeProblem};
 use linkshelf_core::model::{
     Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product, Scope,
     SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
@@ -341,7 +342,22 @@ pub enum ConfigErrorKind {
         message: String,
     },
     Shape(String),
+    /// The file has nothing in it (or only white space).
+    EmptyFile,
     Empty,
+    /// Text made only of invisible characters (zero-width spaces and the like).
+    Invisible,
+    /// A character that changes the direction of the text around it.
+    DirectionControl(char),
+    BadCode {
+        code: String,
+        problem: CodeProblem,
+    },
+    TooExpensive {
+        value: String,
+        max: String,
+    },
+    NotMoney(String),
     BadId(String),
     DuplicateId {
         id: String,
@@ -382,11 +398,34 @@ pub enum ConfigErrorKind {
     UrlScheme {
         value: String,
     },
+    /// `https://name@host/`: the part before `@` hides the real host.
+    UrlUserInfo {
+        value: String,
+    },
     MissingAlt,
     BadImagePath {
         value: String,
     },
     MissingImage {
+        value: String,
+    },
+    /// A hidden file (a name starting with a dot) named as an image.
+    HiddenImage {
+        value: String,
+    },
+    NotImageType {
+        value: String,
+    },
+    NotImageContent {
+        value: String,
+        kind: &'static str,
+    },
+    /// An SVG with script or event handlers: opened from the site it would run there.
+    ActiveSvg {
+        value: String,
+    },
+    /// A link (symlink) that leads outside the config's folder.
+    ImageOutside {
         value: String,
     },
     BadColor(String),
@@ -414,7 +453,17 @@ impl fmt::Display for ConfigErrorKind {
             Unreadable(why) => write!(f, "cannot read the file: {why}"),
             Syntax { line, column, message } => write!(f, "line {line}, column {column}: {message}"),
             Shape(message) => write!(f, "{message}"),
+            EmptyFile => write!(f, "the file is empty: start from demo/storefront.json and change it"),
             Empty => write!(f, "must not be empty"),
+            Invisible => write!(f, "shows nothing: it has only invisible characters (zero-width spaces or similar)"),
+            DirectionControl(c) => write!(
+                f,
+                "contains U+{:04X}, a character that changes the direction of the text around it and can make it display as something else; remove it",
+                u32::from(*c)
+            ),
+            BadCode { code, problem } => write!(f, "\"{code}\": {problem}"),
+            TooExpensive { value, max } => write!(f, "\"{value}\" is more than the largest amount a shop takes ({max})"),
+            NotMoney(code) => write!(f, "\"{code}\" is not a currency shoppers pay in (it is an ISO 4217 test, metal or fund code)"),
             BadId(id) => write!(
                 f,
                 "\"{id}\" is not a valid id: use lowercase letters, digits and dashes (it appears in links)"
@@ -453,12 +502,33 @@ impl fmt::Display for ConfigErrorKind {
             EndBeforeStart => write!(f, "ends before it starts"),
             BadUrl { value } => write!(f, "\"{value}\" is not a valid URL"),
             UrlScheme { value } => write!(f, "\"{value}\" must start with https:// or http://"),
+            UrlUserInfo { value } => write!(
+                f,
+                "\"{value}\" has a name and \"@\" before its host: shoppers would see one site and land on another; remove the part before \"@\""
+            ),
             MissingAlt => write!(f, "describe the image in \"alt\" for shoppers who use screen readers"),
             BadImagePath { value } => write!(
                 f,
                 "\"{value}\" must be an http(s) URL or a path inside the config's folder (no \"..\")"
             ),
             MissingImage { value } => write!(f, "image file \"{value}\" not found next to the config"),
+            HiddenImage { value } => write!(
+                f,
+                "\"{value}\" is a hidden file (its name starts with a dot); images are published, so hidden files never are"
+            ),
+            NotImageType { value } => write!(
+                f,
+                "\"{value}\" is not an image file: use a .png, .jpg, .jpeg, .gif, .webp, .avif or .svg file"
+            ),
+            NotImageContent { value, kind } => write!(f, "\"{value}\" is named as {kind} but its content is not {kind}"),
+            ActiveSvg { value } => write!(
+                f,
+                "\"{value}\" contains script or event handlers; use an SVG without them (or a PNG/WebP)"
+            ),
+            ImageOutside { value } => write!(
+                f,
+                "\"{value}\" leads outside the config's folder (through a link); copy the image into the folder"
+            ),
             BadColor(value) => write!(f, "\"{value}\" is not a colour: write it as \"#rrggbb\""),
             NoPlace => write!(f, "give either a \"venue\" (in person) or a \"stream\" (live)"),
             TwoPlaces => write!(f, "give a \"venue\" or a \"stream\", not both"),
@@ -497,7 +567,21 @@ impl fmt::Display for ConfigError {
 
 /// Parses the JSON text. Syntax and type errors stop parsing (JSON gives no reliable
 /// way past them), so this returns the first one with its line, column and path.
+///
+/// A leading byte-order mark (Notepad writes one) is skipped, and an empty file says
+/// so instead of "EOF while parsing".
 pub fn parse(text: &str) -> Result<RawConfig, ConfigError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(ConfigError { path: String::new(), kind: ConfigErrorKind::EmptyFile });
+    }
+    // Serde reads a struct from a list of its fields' values too, so `"creator": [{…}]`
+    // would fail deep inside with a misleading path; the shapes are checked first.
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        if let Some(error) = shape_error(&value, String::new()) {
+            return Err(error);
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -510,10 +594,96 @@ pub fn parse(text: &str) -> Result<RawConfig, ConfigError> {
             kind: ConfigErrorKind::Syntax {
                 line: inner.line(),
                 column: inner.column(),
-                message: strip_position(&inner.to_string()),
+                message: plain_words(&strip_position(&inner.to_string())),
             },
         }
     })
+}
+
+/// The file's bytes as text, or where they stop being UTF-8 (line and column, counted
+/// in characters as an editor shows them).
+pub fn text_of(bytes: &[u8]) -> Result<&str, ConfigError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+        let line = good.matches('\n').count() + 1;
+        let column = good.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        let byte = bytes.get(e.valid_up_to()).copied().unwrap_or_default();
+        ConfigError {
+            path: String::new(),
+            kind: ConfigErrorKind::Syntax {
+                line,
+                column,
+                message: format!(
+                    "the file is not UTF-8 text (byte 0x{byte:02X} here): save it as UTF-8 in your editor"
+                ),
+            },
+        }
+    })
+}
+
+/// Fields whose value is an object, and those whose value is a list: each name means
+/// one shape wherever it appears in the config.
+const OBJECT_FIELDS: [&str; 10] =
+    ["creator", "theme", "tracking", "shopify", "avatar", "offer", "applies_to", "checkout", "venue", "stream"];
+const LIST_FIELDS: [&str; 8] = ["codes", "products", "collections", "popups", "sinks", "links", "images", "badges"];
+
+/// The first place where an object stands for a list or the other way round.
+fn shape_error(value: &serde_json::Value, path: String) -> Option<ConfigError> {
+    use serde_json::Value;
+    let wrong = |path: String, expected: &str, found: &Value| {
+        let found = match found {
+            Value::Array(_) => "a list [ … ]",
+            Value::Object(_) => "an object { … }",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "true or false",
+            Value::Null => "null",
+        };
+        Some(ConfigError { path, kind: ConfigErrorKind::Shape(format!("expected {expected}, found {found}")) })
+    };
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                let at = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                if OBJECT_FIELDS.contains(&name.as_str()) && !field.is_object() && !field.is_null() {
+                    return wrong(at, "an object { … }", field);
+                }
+                if LIST_FIELDS.contains(&name.as_str()) && !field.is_array() {
+                    return wrong(at, "a list [ … ]", field);
+                }
+                if let Some(error) = shape_error(field, at) {
+                    return Some(error);
+                }
+            }
+            None
+        }
+        Value::Array(items) if !path.is_empty() => {
+            items.iter().enumerate().find_map(|(i, item)| shape_error(item, format!("{path}[{i}]")))
+        }
+        _ if path.is_empty() => {
+            wrong(path, "the whole config as one object { \"creator\": …, \"products\": [ … ] }", value)
+        }
+        _ => None,
+    }
+}
+
+/// serde's messages name our Rust types ("expected struct RawCreator"); a creator
+/// needs the JSON shape instead.
+fn plain_words(message: &str) -> String {
+    let mut out = message.to_owned();
+    for (rust, json) in [("struct Raw", "an object { … }"), ("internally tagged enum Raw", "an object with a \"kind\"")]
+    {
+        while let Some(start) = out.find(rust) {
+            let name_end = out[start + rust.len()..]
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(out.len(), |i| start + rust.len() + i);
+            out.replace_range(start..name_end, json);
+        }
+    }
+    out.replace("expected a sequence", "expected a list [ … ]")
+        .replace("invalid type: sequence", "found a list [ … ]")
+        .replace("invalid type: map", "found an object { … }")
+        .replace("invalid type: ", "found ")
 }
 
 /// serde_json appends " at line L column C"; we print the position ourselves.
@@ -568,21 +738,52 @@ impl Validator<'_> {
         self.errors.push(ConfigError { path: path.into(), kind });
     }
 
+    /// A short piece of creator text that must show something: a name, a title, a
+    /// brand. Every direction control is refused here: these sit next to our own words
+    /// ("Add … to cart"), where one could make a title display as a fake price.
     fn required(&mut self, path: String, value: &str) -> String {
         let value = value.trim();
         if value.is_empty() {
             self.error(path, ConfigErrorKind::Empty);
+        } else if !limits::has_visible_text(value) {
+            self.error(path, ConfigErrorKind::Invisible);
+        } else {
+            self.no_direction_controls(path, value, limits::is_bidi_control);
         }
         value.to_owned()
     }
 
-    /// Ids appear in URLs (`/p/<id>/`) and event data, so they are kept simple.
+    /// Optional short text (a handle): the same rules as [`Self::required`] when given.
+    fn short_text(&mut self, path: String, value: &str) -> String {
+        let value = value.trim();
+        if value.is_empty() {
+            return String::new();
+        }
+        self.required(path, value)
+    }
+
+    /// Longer free text (a bio, a description, an address). Right-to-left writers use
+    /// the direction *marks* (U+200E, U+200F, U+061C) legitimately and they only affect
+    /// neighbouring punctuation, so only embeddings, overrides and isolates, which
+    /// reorder everything after them, are refused.
+    fn free_text(&mut self, path: String, value: &str) -> String {
+        let value = value.trim();
+        self.no_direction_controls(path, value, |c| {
+            limits::is_bidi_control(c) && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+        });
+        value.to_owned()
+    }
+
+    fn no_direction_controls(&mut self, path: String, value: &str, refused: impl Fn(char) -> bool) {
+        if let Some(c) = value.chars().find(|&c| refused(c)) {
+            self.error(path, ConfigErrorKind::DirectionControl(c));
+        }
+    }
+
+    /// Ids appear in URLs (`/p/<id>/`) and event data, so they are kept simple
+    /// (`limits::is_id`, the rule the collector shares).
     fn id(&mut self, path: String, id: &str, seen: &mut HashMap<String, String>) {
-        let valid = !id.is_empty()
-            && id.len() <= 64
-            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !id.starts_with('-');
-        if !valid {
+        if !limits::is_id(id) {
             self.error(path.clone(), ConfigErrorKind::BadId(id.to_owned()));
         }
         if let Some(first) = seen.get(id) {
@@ -595,6 +796,10 @@ impl Validator<'_> {
 
     fn url(&mut self, path: String, value: &str) -> String {
         match url::Url::parse(value.trim()) {
+            Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+                self.error(path, ConfigErrorKind::UrlUserInfo { value: value.to_owned() });
+                String::new()
+            }
             Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => parsed.to_string(),
             Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
                 self.error(path, ConfigErrorKind::BadUrl { value: value.to_owned() });
@@ -627,7 +832,7 @@ impl Validator<'_> {
     }
 
     fn image(&mut self, path: String, raw: &RawImage) -> Image {
-        if raw.alt.trim().is_empty() {
+        if !limits::has_visible_text(&raw.alt) {
             self.error(format!("{path}.alt"), ConfigErrorKind::MissingAlt);
         }
         let src = raw.src.trim();
@@ -637,10 +842,18 @@ impl Validator<'_> {
         } else if src.is_empty() || src.starts_with('/') || src.split('/').any(|part| part == "..") {
             self.error(src_path, ConfigErrorKind::BadImagePath { value: src.to_owned() });
             String::new()
+        } else if src.split('/').any(|part| part.starts_with('.')) {
+            self.error(src_path, ConfigErrorKind::HiddenImage { value: src.to_owned() });
+            String::new()
         } else {
-            if let Some(base) = self.options.base_dir {
-                if !base.join(src).is_file() {
-                    self.error(src_path, ConfigErrorKind::MissingImage { value: src.to_owned() });
+            match image_kind(src) {
+                None => self.error(src_path.clone(), ConfigErrorKind::NotImageType { value: src.to_owned() }),
+                Some(kind) => {
+                    if let Some(base) = self.options.base_dir {
+                        if let Err(kind) = check_image_file(base, src, kind) {
+                            self.error(src_path, kind);
+                        }
+                    }
                 }
             }
             if !self.assets.images.iter().any(|s| s == src) {
@@ -648,14 +861,29 @@ impl Validator<'_> {
             }
             src.to_owned()
         };
-        Image { src, alt: raw.alt.trim().to_owned() }
+        Image { src, alt: self.free_text(format!("{path}.alt"), &raw.alt) }
     }
 
     fn money(&mut self, path: String, value: &str) -> Option<Money> {
         match Money::parse(value) {
             Ok(money) => {
-                if iso_currency::Currency::from_code(money.currency.code()).is_none() {
-                    self.error(path, ConfigErrorKind::UnknownCurrency(money.currency.code().to_owned()));
+                let code = money.currency.code();
+                if iso_currency::Currency::from_code(code).is_none() {
+                    self.error(path, ConfigErrorKind::UnknownCurrency(code.to_owned()));
+                    return None;
+                }
+                if limits::is_not_money(code) {
+                    self.error(path, ConfigErrorKind::NotMoney(code.to_owned()));
+                    return None;
+                }
+                // One bound for every amount in the file: a price this high, times the
+                // most a cart holds, is still an amount the collector takes.
+                if money.minor > limits::MAX_PRICE_MINOR {
+                    let max = Money { minor: limits::MAX_PRICE_MINOR, currency: money.currency.clone() };
+                    self.error(
+                        path,
+                        ConfigErrorKind::TooExpensive { value: value.to_owned(), max: max.fallback_display() },
+                    );
                     return None;
                 }
                 Some(money)
@@ -813,10 +1041,10 @@ impl Validator<'_> {
         Creator {
             id: raw.id.clone(),
             name: self.required("creator.name".into(), &raw.name),
-            handle: raw.handle.trim().to_owned(),
-            bio: raw.bio.trim().to_owned(),
+            handle: self.short_text("creator.handle".into(), &raw.handle),
+            bio: self.free_text("creator.bio".into(), &raw.bio),
             avatar: self.image("creator.avatar".into(), &raw.avatar),
-            disclosure: raw.disclosure.trim().to_owned(),
+            disclosure: self.free_text("creator.disclosure".into(), &raw.disclosure),
             links,
         }
     }
@@ -828,7 +1056,10 @@ impl Validator<'_> {
             .map(|(i, c)| {
                 let at = format!("codes[{i}]");
                 self.id(format!("{at}.id"), &c.id, &mut seen);
-                let code = self.required(format!("{at}.code"), &c.code);
+                let code = c.code.trim().to_owned();
+                if let Some(problem) = limits::code_problem(&code) {
+                    self.error(format!("{at}.code"), ConfigErrorKind::BadCode { code: c.code.clone(), problem });
+                }
                 let window = self.window(
                     &at,
                     c.starts_at.as_deref(),
@@ -920,7 +1151,7 @@ impl Validator<'_> {
                 Product {
                     id: p.id.clone(),
                     title: self.required(format!("{at}.title"), &p.title),
-                    description: p.description.trim().to_owned(),
+                    description: self.free_text(format!("{at}.description"), &p.description),
                     price: price.unwrap_or_else(|| Money::new(0, "EUR")),
                     compare_at,
                     images,
@@ -960,7 +1191,22 @@ impl Validator<'_> {
                 }
                 Checkout::Shopify { shop, variant: variant.to_owned() }
             }
-            RawCheckout::Stripe { url } => Checkout::Stripe { url: self.url(format!("{at}.url"), url) },
+            RawCheckout::Stripe { url } => {
+                // The click id and code ride on Stripe's own parameters, so the link must
+                // be a Payment Link on Stripe's host (a custom domain is a `link`).
+                let url = self.url(format!("{at}.url"), url);
+                let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned));
+                if !url.is_empty() && host.as_deref() != Some("buy.stripe.com") {
+                    self.error(
+                        format!("{at}.url"),
+                        ConfigErrorKind::NotCheckoutLink {
+                            provider: "Stripe Payment Link",
+                            expected: "https://buy.stripe.com/<link>",
+                        },
+                    );
+                }
+                Checkout::Stripe { url }
+            }
             RawCheckout::LemonSqueezy { url } => Checkout::LemonSqueezy {
                 url: link(
                     self,
@@ -1051,7 +1297,11 @@ impl Validator<'_> {
                 Collection {
                     id: c.id.clone(),
                     title: self.required(format!("{at}.title"), &c.title),
-                    description: c.description.as_ref().map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+                    description: c
+                        .description
+                        .as_ref()
+                        .map(|d| self.free_text(format!("{at}.description"), d))
+                        .filter(|d| !d.is_empty()),
                     products: c.products.clone(),
                 }
             })
@@ -1146,6 +1396,77 @@ pub fn when_label(starts_at: UtcMillis, ends_at: UtcMillis, tz: &TimeZone) -> St
     }
 }
 
+/// The image type a file name promises, by its extension: `None` for anything else,
+/// so a secrets file or the config itself can never be published as an "image".
+fn image_kind(src: &str) -> Option<&'static str> {
+    let extension = src.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "png" => "a PNG",
+        "jpg" | "jpeg" => "a JPEG",
+        "gif" => "a GIF",
+        "webp" => "a WebP",
+        "avif" => "an AVIF",
+        "svg" => "an SVG",
+        _ => return None,
+    })
+}
+
+/// Checks an image file next to the config: it exists, stays inside the config's folder
+/// once links are followed, and its first bytes are the type its name says. SVGs are
+/// text a browser runs when opened directly from the site, so script and event handlers
+/// are refused.
+fn check_image_file(base: &Path, src: &str, kind: &'static str) -> Result<(), ConfigErrorKind> {
+    let file = base.join(src);
+    if !file.is_file() {
+        return Err(ConfigErrorKind::MissingImage { value: src.to_owned() });
+    }
+    let inside = match (base.canonicalize(), file.canonicalize()) {
+        (Ok(base), Ok(file)) => file.starts_with(base),
+        _ => false,
+    };
+    if !inside {
+        return Err(ConfigErrorKind::ImageOutside { value: src.to_owned() });
+    }
+    let bytes = std::fs::read(&file).map_err(|e| ConfigErrorKind::Unreadable(format!("{src}: {e}")))?;
+    let matches = match kind {
+        "a PNG" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "a JPEG" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "a GIF" => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
+        "a WebP" => bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
+        "an AVIF" => bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && matches!(&bytes[8..12], b"avif" | b"avis"),
+        _ => {
+            let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+            if !text.contains("<svg") {
+                false
+            } else if svg_is_active(&text) {
+                return Err(ConfigErrorKind::ActiveSvg { value: src.to_owned() });
+            } else {
+                true
+            }
+        }
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(ConfigErrorKind::NotImageContent { value: src.to_owned(), kind })
+    }
+}
+
+/// Script, `javascript:` links, embedded HTML or an `on…=` event handler in SVG text
+/// (already lowercased).
+fn svg_is_active(text: &str) -> bool {
+    if ["<script", "javascript:", "<foreignobject", "<iframe", "<embed", "<object"].iter().any(|t| text.contains(t)) {
+        return true;
+    }
+    // An attribute whose name starts with "on", preceded by white space: onload=, onclick= …
+    text.match_indices("on").any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let name: String = text[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let after = text[i + name.len()..].trim_start();
+        before.is_some_and(char::is_whitespace) && name.len() > 2 && after.starts_with('=')
+    })
+}
+
 /// The JSON Schema of the config file, as written to `storefront.schema.json`.
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(RawConfig);
@@ -1154,9 +1475,9 @@ pub fn json_schema() -> String {
 
 /// Reads and checks a config file: the errors, or the storefront and its assets.
 pub fn load(path: &Path, now: UtcMillis) -> Result<(Storefront, Assets), Vec<ConfigError>> {
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| vec![ConfigError { path: String::new(), kind: ConfigErrorKind::Unreadable(e.to_string()) }])?;
-    let raw = parse(&text).map_err(|e| vec![e])?;
+    let raw = text_of(&bytes).and_then(parse).map_err(|e| vec![e])?;
     let base_dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
     validate(&raw, &Options { base_dir: Some(&base_dir), now })
 }

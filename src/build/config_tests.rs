@@ -461,3 +461,227 @@ fn drops_have_a_release_time_in_their_zone() {
     config["products"][0]["available_at"] = json!("soon");
     assert_eq!(errors(config).len(), 1);
 }
+
+// ---------------------------------------------------------------------------
+// Issue #9: nothing the check accepts is lost, no text lies, no file leaks.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn prices_stop_at_the_shared_limit_so_the_collector_takes_every_event() {
+    use linkshelf_core::limits::MAX_PRICE_MINOR;
+    // 10,000,000,000.00 EUR is the most; one cent more is refused, as is the old ceiling.
+    let store = check(with(minimal(), "/products/0/price", json!("10000000000.00 EUR"))).expect("at the limit");
+    assert_eq!(store.products[0].price.minor, MAX_PRICE_MINOR);
+    assert_error(
+        with(minimal(), "/products/0/price", json!("10000000000.01 EUR")),
+        "products[0].price: \"10000000000.01 EUR\" is more than the largest amount a shop takes (€10,000,000,000)",
+    );
+    assert_eq!(errors(with(minimal(), "/products/0/price", json!("92233720368547758.07 EUR"))).len(), 1);
+    // JPY has no minor unit: the same bound in yen.
+    assert!(check(with(minimal(), "/products/1/price", json!("1000000000000 JPY"))).is_ok());
+    assert_eq!(errors(with(minimal(), "/products/1/price", json!("1000000000001 JPY"))).len(), 1);
+    // Amounts in offers follow the same rule.
+    let config = with(minimal(), "/codes/0/offer", json!({"kind": "amount_off", "amount": "99999999999.00 EUR"}));
+    assert!(errors(config)[0].starts_with("codes[0].offer.amount: \"99999999999.00 EUR\" is more than"));
+}
+
+#[test]
+fn codes_are_short_and_typeable_wherever_they_apply() {
+    // No Stripe product in scope: these used to pass and the collector refused them.
+    let config = with(minimal(), "/codes/0/code", json!("A".repeat(65)));
+    assert_error(config, &format!("codes[0].code: \"{}\": a code has at most 64 characters", "A".repeat(65)));
+    assert_error(
+        with(minimal(), "/codes/0/code", json!("ANA\u{7}10")),
+        "codes[0].code: \"ANA\u{7}10\": a code can't contain U+0007 (spaces, invisible or control characters)",
+    );
+    assert_eq!(errors(with(minimal(), "/codes/0/code", json!("ANA 10"))).len(), 1);
+    assert_eq!(errors(with(minimal(), "/codes/0/code", json!("ANA\u{200B}10"))).len(), 1);
+    assert_eq!(errors(with(minimal(), "/codes/0/code", json!(""))).len(), 1);
+    // Letters of any script are fine, up to the limit.
+    assert!(check(with(minimal(), "/codes/0/code", json!(format!("ÉTÉ{}", "Ж".repeat(61))))).is_ok());
+}
+
+#[test]
+fn urls_with_a_user_part_are_refused_everywhere() {
+    let lookalike = "https://www.tiktok.com@evil.example/";
+    let expected = format!(
+        "creator.links[0].url: \"{lookalike}\" has a name and \"@\" before its host: shoppers would see one site and land on another; remove the part before \"@\""
+    );
+    assert_error(with(minimal(), "/creator/links/0/url", json!(lookalike)), &expected);
+    for pointer in ["/products/0/checkout/url", "/creator/avatar/src", "/popups/0/stream/url"] {
+        let found = errors(with(minimal(), pointer, json!("https://user:pass@shop.example.com/x.png")));
+        assert!(found.iter().any(|e| e.contains("has a name and \"@\" before its host")), "{pointer}: {found:#?}");
+    }
+    // An @ in the path (a TikTok handle) is not a user part.
+    assert!(check(with(minimal(), "/creator/links/0/url", json!("https://www.tiktok.com/@ana"))).is_ok());
+}
+
+#[test]
+fn stripe_checkouts_must_be_payment_links() {
+    let config = with(
+        minimal(),
+        "/products/0/checkout",
+        json!({"kind": "stripe", "url": "https://buy.stripe.com.evil.example/x"}),
+    );
+    assert_error(
+        config,
+        "products[0].checkout.url: this is not a Stripe Payment Link checkout link (expected https://buy.stripe.com/<link>)",
+    );
+    let config =
+        with(minimal(), "/products/0/checkout", json!({"kind": "stripe", "url": "https://shop.example.com/pay"}));
+    assert_eq!(errors(config).len(), 1);
+    let config =
+        with(minimal(), "/products/0/checkout", json!({"kind": "stripe", "url": "https://buy.stripe.com/test_8wM"}));
+    assert!(check(config).is_ok());
+}
+
+#[test]
+fn images_are_images_inside_the_folder_and_never_hidden_files() {
+    let dir = std::env::temp_dir().join(format!("linkshelf-images-{}", std::process::id()));
+    let outside = std::env::temp_dir().join(format!("linkshelf-outside-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("media")).expect("dir");
+    std::fs::create_dir_all(&outside).expect("dir");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    std::fs::write(dir.join("media/ok.png"), png).expect("write");
+    std::fs::write(dir.join("media/ok.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect/></svg>").expect("write");
+    std::fs::write(dir.join("media/fake.png"), "SECRET=hunter2").expect("write");
+    std::fs::write(dir.join("media/active.svg"), "<svg onload=\"alert(1)\"></svg>").expect("write");
+    std::fs::write(dir.join("media/script.svg"), "<svg><script>alert(1)</script></svg>").expect("write");
+    std::fs::write(dir.join(".env"), "SECRET=hunter2").expect("write");
+    std::fs::write(dir.join("storefront.json"), "{}").expect("write");
+    std::fs::write(outside.join("x.png"), png).expect("write");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.join("x.png"), dir.join("media/link.png")).expect("symlink");
+
+    let check_src = |src: &str| {
+        let raw = config::parse(&with(minimal(), "/products/0/images/0/src", json!(src)).to_string()).expect("parses");
+        match config::validate(&raw, &Options { base_dir: Some(&dir), now: 0 }) {
+            Ok(_) => String::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        }
+    };
+    assert_eq!(check_src("media/ok.png"), "");
+    assert_eq!(check_src("media/ok.svg"), "");
+    let at = "products[0].images[0].src";
+    assert_eq!(
+        check_src("storefront.json"),
+        format!(
+            "{at}: \"storefront.json\" is not an image file: use a .png, .jpg, .jpeg, .gif, .webp, .avif or .svg file"
+        )
+    );
+    assert_eq!(check_src(".env"), format!("{at}: \".env\" is a hidden file (its name starts with a dot); images are published, so hidden files never are"));
+    assert!(check_src("media/.hidden/x.png").contains("is a hidden file"));
+    assert_eq!(
+        check_src("media/fake.png"),
+        format!("{at}: \"media/fake.png\" is named as a PNG but its content is not a PNG")
+    );
+    assert!(check_src("media/active.svg").contains("contains script or event handlers"));
+    assert!(check_src("media/script.svg").contains("contains script or event handlers"));
+    #[cfg(unix)]
+    assert!(
+        check_src("media/link.png").contains("leads outside the config's folder"),
+        "{}",
+        check_src("media/link.png")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&outside);
+}
+
+#[test]
+fn the_demo_images_pass_the_image_rules() {
+    let (_, assets) = config::load(Path::new("demo/storefront.json"), 0).expect("demo is valid");
+    assert!(assets.images.iter().all(|src| src.ends_with(".svg")), "{:?}", assets.images);
+}
+
+#[test]
+fn required_text_must_show_something() {
+    assert_error(
+        with(minimal(), "/creator/name", json!("\u{200B}\u{200D}\u{FEFF}")),
+        "creator.name: shows nothing: it has only invisible characters (zero-width spaces or similar)",
+    );
+    assert_eq!(errors(with(minimal(), "/products/0/title", json!("\u{2060}\u{3164}"))).len(), 1);
+    assert_error(
+        with(minimal(), "/creator/avatar/alt", json!("\u{200B}")),
+        "creator.avatar.alt: describe the image in \"alt\" for shoppers who use screen readers",
+    );
+    assert!(check(with(minimal(), "/creator/name", json!("🌿"))).is_ok());
+    assert!(check(with(minimal(), "/creator/name", json!("نور"))).is_ok());
+}
+
+#[test]
+fn direction_controls_are_refused_in_names_titles_and_codes() {
+    // "Tote" + RIGHT-TO-LEFT OVERRIDE: the rest of the line displays reversed (a fake price).
+    assert_error(
+        with(minimal(), "/products/1/title", json!("Tote \u{202E}00.1€")),
+        "products[1].title: contains U+202E, a character that changes the direction of the text around it and can make it display as something else; remove it",
+    );
+    for pointer in ["/creator/name", "/creator/handle", "/collections/0/title", "/codes/0/brand", "/popups/0/title"] {
+        assert_eq!(errors(with(minimal(), pointer, json!("Ana\u{2066}x"))).len(), 1, "{pointer}");
+    }
+    assert_eq!(errors(with(minimal(), "/codes/0/code", json!("\u{202E}01ANA"))).len(), 1);
+    // Free text keeps the right-to-left marks writers use, and refuses overrides.
+    let mut config = minimal();
+    config["creator"]["bio"] = json!("مرحبا\u{200F} (2026)");
+    assert!(check(config.clone()).is_ok());
+    config["creator"]["bio"] = json!("hi \u{202D}reversed");
+    assert_eq!(errors(config), vec!["creator.bio: contains U+202D, a character that changes the direction of the text around it and can make it display as something else; remove it"]);
+}
+
+#[test]
+fn test_and_metal_codes_are_not_money() {
+    for code in ["XXX", "XTS", "XAU"] {
+        assert_error(
+            with(minimal(), "/products/0/price", json!(format!("12.00 {code}"))),
+            &format!("products[0].price: \"{code}\" is not a currency shoppers pay in (it is an ISO 4217 test, metal or fund code)"),
+        );
+    }
+}
+
+#[test]
+fn file_level_errors_a_creator_can_act_on() {
+    let empty = config::parse("").expect_err("empty");
+    assert_eq!(empty.to_string(), "the file is empty: start from demo/storefront.json and change it");
+    assert_eq!(config::parse(" \n\t").expect_err("blank").to_string(), empty.to_string());
+    // Notepad's byte-order mark is skipped.
+    assert!(check_text(&format!("\u{FEFF}{}", minimal())).is_ok());
+    // Invalid UTF-8: where, as an editor counts.
+    let bytes = b"{\n  \"creator\": {\"name\": \"Ju\xffno\"}\n}";
+    assert_eq!(
+        config::text_of(bytes).expect_err("not utf-8").to_string(),
+        "line 2, column 26: the file is not UTF-8 text (byte 0xFF here): save it as UTF-8 in your editor"
+    );
+    assert_eq!(config::text_of("{\"a\": \"é\"}".as_bytes()).ok(), Some("{\"a\": \"é\"}"));
+}
+
+fn check_text(text: &str) -> Result<(), ConfigError> {
+    config::parse(text).map(|_| ())
+}
+
+#[test]
+fn wrong_nesting_names_the_expected_shape() {
+    let mut config = minimal();
+    config["creator"] = json!([config["creator"].clone()]);
+    assert_eq!(
+        check_text(&config.to_string()).expect_err("list").to_string(),
+        "creator: expected an object { … }, found a list [ … ]"
+    );
+    let config = with(minimal(), "/products", minimal()["products"][0].clone());
+    assert_eq!(
+        check_text(&config.to_string()).expect_err("object").to_string(),
+        "products: expected a list [ … ], found an object { … }"
+    );
+    let config = with(minimal(), "/products/1/checkout", json!("https://shop.example.com/tote"));
+    assert_eq!(
+        check_text(&config.to_string()).expect_err("string").to_string(),
+        "products[1].checkout: expected an object { … }, found a string"
+    );
+    assert_eq!(
+        check_text(&json!([minimal()]).to_string()).expect_err("top").to_string(),
+        "expected the whole config as one object { \"creator\": …, \"products\": [ … ] }, found a list [ … ]"
+    );
+    // serde's own messages no longer name Rust types.
+    let config = with(minimal(), "/creator/avatar", json!(null));
+    let message = check_text(&config.to_string()).expect_err("null").to_string();
+    assert!(!message.contains("Raw"), "{message}");
+}
