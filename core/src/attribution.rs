@@ -3,15 +3,15 @@
 //!
 //! Links in bios and ads carry whatever a platform or a prankster puts in them, so
 //! reading is defensive: values are trimmed, stripped of control characters and cut to
-//! a fixed length (on a character boundary), repeated keys keep their first value, and
+//! a fixed length (never inside an emoji or a letter with its accents), repeated keys keep their first value, and
 //! only the first [`MAX_PAIRS`] pairs of a query are looked at. Nothing here can panic
 //! on any input.
 
 use crate::sinks::JsonObject;
 use miniserde::{Deserialize, Serialize};
 
-/// Longest value kept, in characters. Campaign names and click ids fit easily.
-pub const MAX_VALUE_CHARS: usize = 200;
+/// Longest value kept, in characters: the shared tag limit the collector enforces.
+pub use crate::limits::MAX_TAG_CHARS as MAX_VALUE_CHARS;
 /// Pairs of a query string looked at; the rest are ignored.
 pub const MAX_PAIRS: usize = 64;
 
@@ -115,8 +115,7 @@ impl Attribution {
 /// nothing is left.
 pub fn clean(value: &str) -> Option<String> {
     let cleaned: String = value.chars().filter(|c| !c.is_control()).take(MAX_VALUE_CHARS * 2).collect();
-    let trimmed: String = cleaned.trim().chars().take(MAX_VALUE_CHARS).collect();
-    let trimmed = trimmed.trim_end().to_owned();
+    let trimmed = crate::limits::cut_at_grapheme(cleaned.trim(), MAX_VALUE_CHARS).trim_end().to_owned();
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
@@ -249,6 +248,13 @@ mod tests {
         let emoji = "🎉".repeat(500);
         let a = from_landing(&format!("utm_content={emoji}"), "");
         assert_eq!(a.utm_content.map(|s| s.chars().count()), Some(MAX_VALUE_CHARS));
+        // An emoji with a skin tone across the cut is dropped whole, never split into
+        // a thumb and a lone colour swatch.
+        let a = from_landing(&format!("utm_content={}👍🏽", "a".repeat(MAX_VALUE_CHARS - 1)), "");
+        assert_eq!(a.utm_content, Some("a".repeat(MAX_VALUE_CHARS - 1)));
+        let flags = "🇫🇷".repeat(150);
+        let a = from_landing(&format!("utm_term=x{flags}"), "");
+        assert_eq!(a.utm_term, Some(format!("x{}", "🇫🇷".repeat(99))));
     }
 
     #[test]

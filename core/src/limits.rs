@@ -138,6 +138,64 @@ pub fn has_visible_text(text: &str) -> bool {
     text.chars().any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
 }
 
+/// The longest start of `text` with at most `max_chars` characters that does not split
+/// a user-perceived character: an emoji with skin tone or joined family, a flag, a
+/// keycap, a letter with its accents.
+///
+/// Written by hand rather than with `unicode-segmentation`, whose tables would cost the
+/// storefront's bundle more than its whole remaining budget. It knows the extenders
+/// that occur in practice (combining marks of the Latin, Greek, Cyrillic, Hebrew,
+/// Arabic, Indic, Thai and kana blocks, joiners, variation selectors, skin tones, tags,
+/// Hangul vowel and final jamo) and regional-indicator pairs; a property test holds it
+/// against `unicode-segmentation` on text made of those. Elsewhere it still cuts on a
+/// character boundary, never inside one.
+pub fn cut_at_grapheme(text: &str, max_chars: usize) -> &str {
+    let Some((mut end, _)) = text.char_indices().nth(max_chars) else { return text };
+    loop {
+        let (before, after) = text.split_at(end);
+        let next = after.chars().next();
+        let prev = before.chars().next_back();
+        let (Some(next), Some(prev)) = (next, prev) else { break };
+        let joined = extends(next)
+            || prev == '\u{200D}'
+            || (is_regional(next) && odd_regionals_before(before))
+            || (prev == '\u{094D}' && is_devanagari_consonant(next));
+        if !joined {
+            break;
+        }
+        end -= prev.len_utf8();
+    }
+    &text[..end]
+}
+
+/// Characters that never start a user-perceived character: they join the one before.
+fn extends(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}' | '\u{05BF}' | '\u{05C1}'..='\u{05C2}'
+        | '\u{05C4}'..='\u{05C5}' | '\u{05C7}' | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
+        | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E4}' | '\u{06E7}'..='\u{06E8}' | '\u{06EA}'..='\u{06ED}'
+        | '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{093C}' | '\u{093E}'..='\u{094F}' | '\u{0951}'..='\u{0957}'
+        | '\u{0962}'..='\u{0963}' | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'
+        | '\u{1160}'..='\u{11FF}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{200C}'..='\u{200D}'
+        | '\u{20D0}'..='\u{20FF}' | '\u{3099}'..='\u{309A}' | '\u{FE00}'..='\u{FE0F}' | '\u{FE20}'..='\u{FE2F}'
+        | '\u{1F3FB}'..='\u{1F3FF}' | '\u{E0020}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// A virama between two Devanagari consonants makes one conjunct (क्ष).
+fn is_devanagari_consonant(c: char) -> bool {
+    matches!(c, '\u{0915}'..='\u{0939}' | '\u{0958}'..='\u{095F}' | '\u{0978}'..='\u{097F}')
+}
+
+fn is_regional(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
+}
+
+/// Flags are pairs of regional indicators: after an odd number of them, the next one
+/// completes a flag.
+fn odd_regionals_before(before: &str) -> bool {
+    before.chars().rev().take_while(|&c| is_regional(c)).count() % 2 == 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +255,52 @@ mod tests {
         for blank in ["", "   ", "\u{200B}\u{200C}\u{200D}", "\u{FEFF}", "\u{2060}\u{3164}", "\u{202E}\u{2066}", "\t\n"]
         {
             assert!(!has_visible_text(blank), "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn cuts_keep_emoji_flags_and_accents_whole() {
+        let family = "👩\u{200D}👩\u{200D}👧";
+        for (text, max, expected) in [
+            ("a\u{915}\u{94D}\u{937}", 3, "a"),
+            ("abc", 5, "abc"),
+            ("abcdef", 3, "abc"),
+            ("ab👍🏽", 3, "ab"),
+            ("ab👍🏽", 4, "ab👍🏽"),
+            (&format!("a{family}"), 4, "a"),
+            (&format!("a{family}"), 6, &format!("a{family}")),
+            ("🇫🇷🇩🇪", 3, "🇫🇷"),
+            ("a🇫🇷🇩🇪", 2, "a"),
+            ("1\u{FE0F}\u{20E3}x", 2, ""),
+            ("cafe\u{301}s", 4, "caf"),
+            ("\u{915}\u{94D}\u{937}", 1, ""),
+        ] {
+            assert_eq!(cut_at_grapheme(text, max), expected, "{text:?} at {max}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The cut lands on a boundary `unicode-segmentation` agrees with, and keeps
+        /// every whole cluster that fits.
+        #[test]
+        fn cuts_agree_with_unicode_segmentation(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "Z", "7", " ", "é", "e\u{301}", "ü", "ж", "ب", "بِ", "ש\u{5B8}", "क्ष", "ก\u{E31}", "か\u{3099}",
+                "👍", "👍🏽", "👩\u{200D}👩\u{200D}👧", "❤\u{FE0F}", "1\u{FE0F}\u{20E3}", "🇫🇷", "🇩🇪", "🇯",
+                "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", "\u{1100}\u{1161}\u{11A8}", "한",
+            ]), 0..40),
+            max in 0usize..80,
+        ) {
+            use unicode_segmentation::UnicodeSegmentation;
+            let text: String = pieces.concat();
+            let cut = cut_at_grapheme(&text, max);
+            proptest::prop_assert!(cut.chars().count() <= max);
+            let mut boundaries = text.grapheme_indices(true).map(|(i, _)| i).chain([text.len()]);
+            proptest::prop_assert!(boundaries.any(|i| i == cut.len()), "{text:?} cut at {}", cut.len());
+            let next_whole = text.grapheme_indices(true).map(|(i, g)| i + g.len()).find(|&end| end > cut.len());
+            if let Some(end) = next_whole {
+                proptest::prop_assert!(text[..end].chars().count() > max, "{text:?}: {cut:?} stops early");
+            }
         }
     }
 
