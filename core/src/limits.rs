@@ -315,3 +315,29 @@ mod tests {
         assert!(!is_bidi_control('\u{200D}'), "a joiner is invisible but not a direction control");
     }
 }
+
+#[cfg(test)]
+mod docs {
+    /// The limits table in `docs/configuration.md` must say what the code does.
+    #[test]
+    fn the_documented_limits_table_matches_the_code() {
+        let doc = include_str!("../../docs/configuration.md");
+        let expected = [
+            ("MAX_PRICE_MINOR", super::MAX_PRICE_MINOR.to_string()),
+            ("MAX_QUANTITY", super::MAX_QUANTITY.to_string()),
+            ("MAX_LINES", super::MAX_LINES.to_string()),
+            ("MAX_AMOUNT_MINOR", super::MAX_AMOUNT_MINOR.to_string()),
+            ("MAX_ID_CHARS", super::MAX_ID_CHARS.to_string()),
+            ("MAX_CODE_CHARS", super::MAX_CODE_CHARS.to_string()),
+            ("MAX_TAG_CHARS", super::MAX_TAG_CHARS.to_string()),
+        ];
+        for (name, value) in expected {
+            let row = doc
+                .lines()
+                .find(|line| line.contains(&format!("| `{name}` |")))
+                .unwrap_or_else(|| panic!("docs/configuration.md has no row for {name}"));
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            assert_eq!(cells.get(3).copied(), Some(value.as_str()), "{name} in docs/configuration.md: {row}");
+        }
+    }
+}
