@@ -12,14 +12,21 @@ wait_for_url() {
 }
 export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
 
-# Rust: the nightly channel named in rust-toolchain.toml, with the wasm target.
-if ! rustup toolchain list | grep -q '^nightly'; then
-  say "Installing the nightly Rust toolchain"
-  rustup toolchain install nightly --profile minimal
+# Rust: the dated nightly named in rust-toolchain.toml, with the wasm target, rustfmt
+# and clippy. (RUSTUP_AUTO_INSTALL=0 on some machines, so it is installed explicitly.)
+toolchain="$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$root/rust-toolchain.toml")"
+if ! rustup toolchain list | grep -q "^$toolchain-"; then
+  say "Installing the Rust toolchain $toolchain"
+  rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy --target wasm32-unknown-unknown
 fi
-if ! rustup target list --installed --toolchain nightly | grep -q '^wasm32-unknown-unknown$'; then
+for component in rustfmt clippy; do
+  if ! rustup component list --installed --toolchain "$toolchain" | grep -q "^$component"; then
+    rustup component add "$component" --toolchain "$toolchain"
+  fi
+done
+if ! rustup target list --installed --toolchain "$toolchain" | grep -q '^wasm32-unknown-unknown$'; then
   say "Adding the wasm32 target"
-  rustup target add wasm32-unknown-unknown --toolchain nightly
+  rustup target add wasm32-unknown-unknown --toolchain "$toolchain"
 fi
 
 # Tools built from crates.io, outside the project so they use the default toolchain.
