@@ -14,6 +14,8 @@
 //!   the missing items), and the reason is shown.
 
 use crate::checkout::{self, Handoff};
+use crate::discount::{self, CodeStatus};
+use crate::events::{Ecommerce, Item};
 use crate::model::{Checkout, Code, Product, Storefront, UtcMillis};
 use crate::money::Money;
 use crate::pricing::{self, Applied, Line, NotApplied};
@@ -184,6 +186,63 @@ impl Cart {
         Some(Totals { subtotal, code, total })
     }
 
+    /// The code to send with `product` bought on its own: the applied one, when it is
+    /// active and covers the product (and the product's checkout takes codes).
+    pub fn code_for<'a>(&self, store: &'a Storefront, product: &Product, now: UtcMillis) -> Option<&'a Code> {
+        self.applied_code(store).filter(|c| {
+            product.checkout.takes_code()
+                && discount::status(c, now) == CodeStatus::Active
+                && c.scope.covers(&product.id, &store.collections)
+        })
+    }
+
+    /// What tapping Buy on one product sends: the code it carries, and the
+    /// `begin_checkout` ecommerce with the value after that code.
+    pub fn direct_buy<'a>(
+        &self,
+        store: &'a Storefront,
+        product: &Product,
+        list_id: Option<&str>,
+        index: u32,
+        now: UtcMillis,
+    ) -> (Option<&'a Code>, Ecommerce) {
+        let code = self.code_for(store, product, now);
+        let mut ecommerce = item_ecommerce(product, list_id, index);
+        if let Some(code) = code {
+            ecommerce.value -= card_saving(code, product, store, now).map_or(0, |m| m.minor);
+            ecommerce.coupon = Some(code.code.clone());
+        }
+        (code, ecommerce)
+    }
+
+    /// The `begin_checkout` ecommerce for the whole cart: its lines, the total after
+    /// the code, and the code only when it applies.
+    pub fn checkout_ecommerce(&self, store: &Storefront, totals: &Totals) -> Ecommerce {
+        let items = self
+            .products(store)
+            .enumerate()
+            .map(|(i, (p, quantity))| Item {
+                item_id: p.id.clone(),
+                item_name: p.title.clone(),
+                price: p.price.minor,
+                quantity,
+                index: i as u32,
+                item_list_id: None,
+            })
+            .collect();
+        let coupon = match &totals.code {
+            Some(Ok(_)) => self.applied_code(store).map(|c| c.code.clone()),
+            _ => None,
+        };
+        Ecommerce {
+            currency: totals.total.currency.code().to_owned(),
+            value: totals.total.minor,
+            coupon,
+            transaction_id: None,
+            items,
+        }
+    }
+
     /// The Shopify cart permalink for the whole cart, with the code only when it
     /// applies (a shop would refuse it anyway, after the shopper was told it works).
     pub fn checkout_link(
@@ -300,6 +359,25 @@ pub fn drops_in(now: UtcMillis, at: UtcMillis) -> String {
         (0, h) => format!("Drops in {h} h {mins} min"),
         (1, _) => "Drops in 1 day".to_owned(),
         (d, _) => format!("Drops in {d} days"),
+    }
+}
+
+/// One product as an event's ecommerce part: one of it at its price, at `index` in
+/// the list it was shown in.
+pub fn item_ecommerce(product: &Product, list_id: Option<&str>, index: u32) -> Ecommerce {
+    Ecommerce {
+        currency: product.price.currency.code().to_owned(),
+        value: product.price.minor,
+        coupon: None,
+        transaction_id: None,
+        items: vec![Item {
+            item_id: product.id.clone(),
+            item_name: product.title.clone(),
+            price: product.price.minor,
+            quantity: 1,
+            index,
+            item_list_id: list_id.map(str::to_owned),
+        }],
     }
 }
 
@@ -562,5 +640,44 @@ mod tests {
         assert_eq!(card_saving(&s.codes[1], mug, &s, 0), None, "depends on the cart's minimum");
         let ended = Code { ends_at: Some(0), ..juno.clone() };
         assert_eq!(card_saving(&ended, mug, &s, 0), None);
+    }
+
+    #[test]
+    fn a_direct_buy_carries_the_applied_code_only_where_it_applies() {
+        let mut s = store();
+        // The zine is bought on its own at Gumroad; the 15 % code covers the kitchen.
+        s.collections[0].products.push("zine".into());
+        let zine = s.product("zine").expect("zine").clone();
+        let cart = Cart { code: Some("juno15".into()), ..Cart::default() };
+        let (code, ecommerce) = cart.direct_buy(&s, &zine, Some("kitchen"), 3, 0);
+        assert_eq!(code.map(|c| c.id.as_str()), Some("juno15"));
+        assert_eq!((ecommerce.value, ecommerce.coupon.as_deref()), (1020, Some("JUNO15")));
+        assert_eq!(ecommerce.items[0].price, 1200, "the item keeps its list price");
+        assert_eq!((ecommerce.items[0].index, ecommerce.items[0].item_list_id.as_deref()), (3, Some("kitchen")));
+        // Not active yet, or not covering the product: no code, full value.
+        s.codes[0].starts_at = Some(1_000);
+        let (code, ecommerce) = cart.direct_buy(&s, &zine, None, 0, 0);
+        assert_eq!((code, ecommerce.value, ecommerce.coupon), (None, 1200, None));
+        s.codes[0].starts_at = None;
+        s.collections[0].products.retain(|p| p != "zine");
+        assert_eq!(cart.direct_buy(&s, &zine, None, 0, 0).0, None);
+    }
+
+    #[test]
+    fn the_cart_checkout_event_has_every_line_and_the_code_only_when_it_applies() {
+        let s = store();
+        let mut cart = Cart { code: Some("five".into()), ..Cart::default() };
+        cart.add(&s, "mug", 0).ok();
+        let totals = cart.totals(&s, 0).expect("totals");
+        let ecommerce = cart.checkout_ecommerce(&s, &totals);
+        assert_eq!((ecommerce.value, ecommerce.coupon), (3200, None), "below the minimum: no coupon");
+        cart.add(&s, "bowl", 0).ok();
+        cart.add(&s, "bowl", 0).ok();
+        let totals = cart.totals(&s, 0).expect("totals");
+        let ecommerce = cart.checkout_ecommerce(&s, &totals);
+        assert_eq!((ecommerce.value, ecommerce.coupon.as_deref()), (8000 - 500, Some("Five Off")));
+        assert_eq!(ecommerce.currency, "EUR");
+        let lines: Vec<_> = ecommerce.items.iter().map(|i| (i.item_id.as_str(), i.quantity, i.index)).collect();
+        assert_eq!(lines, vec![("mug", 1, 0), ("bowl", 2, 1)]);
     }
 }

@@ -12,11 +12,11 @@
 
 use crate::runtime::platform::{self, StorageKind};
 use linkshelf_core::attribution::{self, Attribution};
+use linkshelf_core::cart::item_ecommerce;
 use linkshelf_core::checkout;
 use linkshelf_core::delivery::{
     self, Outbox, Outcome, Queued, KEEPALIVE_FETCH_MAX_BYTES, KEEPALIVE_MAX_BYTES, MEMORY_LIMITS, STORED_LIMITS,
 };
-use linkshelf_core::events::Item;
 use linkshelf_core::events::{
     uuid_v7, CheckoutRecord, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject, SCHEMA_VERSION,
 };
@@ -273,37 +273,19 @@ pub fn promotion_viewed(code_id: &str) {
     }
 }
 
-/// The ecommerce part for one product.
-pub fn item(product: &Product, list_id: Option<&str>, index: u32) -> Ecommerce {
-    Ecommerce {
-        currency: product.price.currency.code().to_owned(),
-        value: product.price.minor,
-        coupon: None,
-        transaction_id: None,
-        items: vec![Item {
-            item_id: product.id.clone(),
-            item_name: product.title.clone(),
-            price: product.price.minor,
-            quantity: 1,
-            index,
-            item_list_id: list_id.map(str::to_owned),
-        }],
-    }
-}
-
 /// `select_item`: a product card was opened.
 pub fn select_item(product: &Product, list_id: Option<&str>, index: u32) {
     let subject = Subject { item_list_id: list_id.map(str::to_owned), ..Default::default() };
     track(
         EventName::SelectItem,
-        EventSpec { subject, ecommerce: Some(item(product, list_id, index)), ..Default::default() },
+        EventSpec { subject, ecommerce: Some(item_ecommerce(product, list_id, index)), ..Default::default() },
     );
 }
 
 /// `add_to_cart` (`change` > 0) or `remove_from_cart`, for `change` of `product`.
 pub fn cart_changed(product: &Product, change: i32) {
     let name = if change > 0 { EventName::AddToCart } else { EventName::RemoveFromCart };
-    let mut ecommerce = item(product, None, 0);
+    let mut ecommerce = item_ecommerce(product, None, 0);
     let quantity = change.unsigned_abs();
     ecommerce.value = product.price.minor.saturating_mul(i64::from(quantity));
     if let Some(line) = ecommerce.items.first_mut() {

@@ -15,7 +15,6 @@ use leptos::prelude::*;
 use linkshelf_core::cart::{self, Cart};
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::discount;
-use linkshelf_core::events::{Ecommerce, Item};
 use linkshelf_core::model::{Product, Storefront};
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,21 +93,6 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
     state
 }
 
-/// The code to send with `product` to its shop: the applied one, when it is active
-/// and covers the product.
-fn code_for<'a>(
-    store: &'a Storefront,
-    cart: &Cart,
-    product: &Product,
-    now: i64,
-) -> Option<&'a linkshelf_core::model::Code> {
-    cart.applied_code(store).filter(|c| {
-        product.checkout.takes_code()
-            && discount::status(c, now) == discount::CodeStatus::Active
-            && c.scope.covers(&product.id, &store.collections)
-    })
-}
-
 /// What a product card or page offers: add to the cart (then a quantity stepper), a
 /// Buy link for one-product checkouts, or why it can't be bought now ("Sold out", a
 /// drop's countdown). One closure draws it from a snapshot; the parts that do not
@@ -134,12 +118,10 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let buy = move |ev: leptos::ev::MouseEvent| {
         let store = &shop.0;
         let now = clock.0.get_untracked();
-        let code = state.cart.with_untracked(|c| code_for(store, c, &bought, now).cloned());
-        let mut ecommerce = tracking::item(&bought, list_id.as_deref(), index);
-        if let Some(code) = &code {
-            ecommerce.value -= cart::card_saving(code, &bought, store, now).map_or(0, |m| m.minor);
-            ecommerce.coupon = Some(code.code.clone());
-        }
+        let (code, ecommerce) = state.cart.with_untracked(|c| {
+            let (code, ecommerce) = c.direct_buy(store, &bought, list_id.as_deref(), index, now);
+            (code.cloned(), ecommerce)
+        });
         let checkout = bought.checkout.clone();
         let creator_id = store.creator.id.clone();
         let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
@@ -233,7 +215,7 @@ pub fn code_saving(product: Product) -> impl IntoView {
     let saving = move || {
         let store = &shop.0;
         let now = clock.0.get();
-        let code = state.cart.with(|c| code_for(store, c, &product, now).cloned())?;
+        let code = state.cart.with(|c| c.code_for(store, &product, now).cloned())?;
         let saving = cart::card_saving(&code, &product, store, now)?;
         let after =
             linkshelf_core::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
@@ -290,7 +272,7 @@ pub fn cart_page() -> impl IntoView {
             let now = clock.0.get_untracked();
             let cart = state.cart.get_untracked();
             let Some(totals) = cart.totals(&store, now) else { return };
-            let ecommerce = cart_ecommerce(&store, &cart, &totals);
+            let ecommerce = cart.checkout_ecommerce(&store, &totals);
             let host = cart.shop(&store).unwrap_or_default().to_owned();
             let link_store = store.clone();
             let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
@@ -354,38 +336,6 @@ pub fn cart_page() -> impl IntoView {
                 <p class="fine-print">"You pay on the shop's own checkout, where shipping and taxes are added."</p>
             </div>
         </main>
-    }
-}
-
-/// The `begin_checkout` ecommerce part for a whole cart: its lines, the total after
-/// the code, and the code when it applies.
-fn cart_ecommerce(store: &Storefront, cart: &Cart, totals: &cart::Totals) -> Ecommerce {
-    let items = cart
-        .lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let p = store.product(&line.product_id)?;
-            Some(Item {
-                item_id: p.id.clone(),
-                item_name: p.title.clone(),
-                price: p.price.minor,
-                quantity: line.quantity,
-                index: i as u32,
-                item_list_id: None,
-            })
-        })
-        .collect();
-    let coupon = match &totals.code {
-        Some(Ok(_)) => cart.applied_code(store).map(|c| c.code.clone()),
-        _ => None,
-    };
-    Ecommerce {
-        currency: totals.total.currency.code().to_owned(),
-        value: totals.total.minor,
-        coupon,
-        transaction_id: None,
-        items,
     }
 }
 
