@@ -7,7 +7,11 @@
 //                        event is RECORDED on receipt, then the request is answered by
 //                        the failure rules: normally 200 {"accepted":N}. Bodies over
 //                        64 KiB: 413, nothing recorded. Not a JSON array of objects: 400,
-//                        nothing recorded.
+//                        nothing recorded. An envelope whose shape is not one of the
+//                        shared contract's (core/fixtures/envelopes.json: the same keys,
+//                        each value of a type seen there) breaks the contract with the
+//                        collector: 400 naming the first difference, nothing recorded,
+//                        and counted in `contract_violations`.
 //   OPTIONS /v1/events   CORS preflight: 204, allows POST and Content-Type.
 //   POST    /__control   sets the failure rules (replacing the previous ones; fields left
 //                        out take their defaults, so `{}` means "healthy"):
@@ -23,7 +27,8 @@
 //   GET     /__control   the current rules.
 //   POST    /__reset     forgets every event and counter and restores the default rules
 //                        (requests already hanging keep hanging until hang_ms is up).
-//   GET     /__events    {"received": events received incl. duplicates, "unique": distinct
+//   GET     /__events    {"contract_violations": requests refused for their shape,
+//                        "received": events received incl. duplicates, "unique": distinct
 //                        event_id count, "events": first copy of each distinct event in
 //                        arrival order, "requests": POST /v1/events requests answered, plus
 //                        "responses": what those requests got, and "rules"}.
@@ -33,6 +38,7 @@
 // sequence restarts whenever rules are set, so a given seed fails the same request numbers.
 // Plain Node 20, no dependencies. Exits cleanly on SIGTERM/SIGINT.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.SINK_PORT || 8787);
@@ -148,6 +154,57 @@ function readBody(req, limit) {
   });
 }
 
+// The contract: every envelope the storefront writes has exactly the keys of the shared
+// fixture, with values of the types seen there. The shape is learnt from the file, so
+// it stays the one the Rust tests keep equal to `Envelope::to_json`.
+const FIXTURE = new URL('../../core/fixtures/envelopes.json', import.meta.url);
+
+function typeOf(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Merges `value` into a shape: the types seen at this place, keys of objects, items of arrays. */
+function learn(shape, value) {
+  const node = shape ?? { types: new Set(), keys: new Map(), items: undefined };
+  const type = typeOf(value);
+  node.types.add(type);
+  if (type === 'object') {
+    for (const [key, inner] of Object.entries(value)) node.keys.set(key, learn(node.keys.get(key), inner));
+  } else if (type === 'array') {
+    for (const inner of value) node.items = learn(node.items, inner);
+  }
+  return node;
+}
+
+/** The first place `value` differs from `shape`, or null. */
+function difference(shape, value, path) {
+  const type = typeOf(value);
+  if (!shape.types.has(type)) return `${path || 'envelope'} is ${type}, expected ${[...shape.types].join(' or ')}`;
+  if (type === 'object') {
+    for (const key of Object.keys(value)) {
+      if (!shape.keys.has(key)) return `${path ? `${path}.` : ''}${key} is not in the contract`;
+    }
+    for (const [key, inner] of shape.keys) {
+      const at = path ? `${path}.${key}` : key;
+      if (!(key in value)) return `${at} is missing`;
+      const found = difference(inner, value[key], at);
+      if (found) return found;
+    }
+  } else if (type === 'array') {
+    for (const [i, inner] of value.entries()) {
+      if (!shape.items) return `${path}[${i}]: the contract has no items here`;
+      const found = difference(shape.items, inner, `${path}[${i}]`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+const CONTRACT = JSON.parse(readFileSync(FIXTURE, 'utf8')).reduce((shape, envelope) => learn(shape, envelope), undefined);
+let contractViolations = 0;
+
 /** A JSON array of plain objects, or null. */
 function parseEnvelopes(text) {
   let value;
@@ -212,6 +269,14 @@ async function handleEvents(req, res) {
   if (!events) {
     responses.bad_request += 1;
     send(res, 400, { error: 'expected a JSON array of event objects' });
+    return;
+  }
+  const broken = events.map((e) => difference(CONTRACT, e, '')).find((d) => d !== null);
+  if (broken) {
+    contractViolations += 1;
+    responses.bad_request += 1;
+    console.error(`event-sink: contract violation: ${broken}`);
+    send(res, 400, { error: `envelope does not match core/fixtures/envelopes.json: ${broken}` });
     return;
   }
   record(events);
@@ -296,6 +361,7 @@ function reset() {
   receivedCount = 0;
   firstCopies = new Map();
   eventsWithoutId = 0;
+  contractViolations = 0;
   requests = 0;
   responses = newResponseCounts();
   // Requests still held open keep hanging until their time is up (or the client gives
@@ -362,6 +428,7 @@ async function handle(req, res) {
       events: [...firstCopies.values()],
       requests,
       responses,
+      contract_violations: contractViolations,
       rules,
     });
   }
