@@ -62,7 +62,7 @@ fn envelope(seq: u32, name: EventName) -> Envelope {
         event_id: uuid_v7(AT + i64::from(seq), &random),
         name,
         occurred_at: AT + i64::from(seq),
-        sent_at: (seq % 2 == 1).then_some(AT + 5_000),
+        sent_at: (!seq.is_multiple_of(2)).then_some(AT + 5_000),
         page_load_id: "0195f3a4-0000-7000-8000-000000000001".into(),
         seq,
         creator_id: "juno-park".into(),
@@ -77,7 +77,7 @@ fn envelope(seq: u32, name: EventName) -> Envelope {
         ecommerce: None,
         outbound: None,
     };
-    if seq % 3 == 0 {
+    if seq.is_multiple_of(3) {
         e.attribution = Attribution {
             utm_source: Some("tiktok".into()),
             utm_medium: Some("social".into()),
