@@ -8,42 +8,28 @@
 //! field keeps working; a new *shape* bumps the schema version `v`, which is refused
 //! here until the collector learns it.
 
+use linkshelf_core::events::EventName;
+use linkshelf_core::limits::{
+    self, CodeProblem, MAX_AMOUNT_MINOR, MAX_ID_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY,
+};
 use serde::{Deserialize, Serialize};
 
 /// The envelope version this collector reads (`SCHEMA_VERSION` in the storefront).
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Event names the storefront sends: its `EventName`, plus the cart's two.
-pub const KNOWN_NAMES: [&str; 12] = [
-    "page_view",
-    "view_item_list",
-    "select_item",
-    "view_promotion",
-    "select_promotion",
-    "begin_checkout",
-    "add_to_calendar",
-    "select_event",
-    "outbound_click",
-    "purchase",
-    "add_to_cart",
-    "remove_from_cart",
-];
+// The bounds the storefront's config check also enforces come from
+// `linkshelf_core::limits` (ids, tags, codes, prices, quantities, lines, amounts): whatever
+// the check accepts, the collector takes, and nothing beyond. The ones below are the
+// collector's own (the storefront has no matching rule).
+pub use linkshelf_core::limits::MAX_TAG_CHARS;
 
-/// Ids (event, page load, creator): a UUID is 36 characters.
-pub const MAX_ID_CHARS: usize = 64;
-/// Campaign tags, click ids, codes, transaction ids: the storefront cuts tags at 200.
-pub const MAX_TAG_CHARS: usize = 200;
 /// Paths and hosts.
 pub const MAX_PATH_CHARS: usize = 2000;
 pub const MAX_HOST_CHARS: usize = 253;
 /// Short context values (locale, time zone, in-app browser).
 pub const MAX_SHORT_CHARS: usize = 64;
-/// Line items in one event.
-pub const MAX_ITEMS: usize = 50;
 /// Platform click ids carried in the attribution (the storefront knows seven).
 pub const MAX_PLATFORM_CLICK_IDS: usize = 16;
-/// Largest money amount accepted, in minor units (ten billion of a major unit).
-pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
 /// How long an event may wait on the device before it is sent: the storefront keeps
 /// its outbox for 7 days; a day more for slow retries.
 pub const MAX_AGE_MS: i64 = 8 * 24 * 3600 * 1000;
@@ -119,6 +105,14 @@ pub struct StoredItem {
     pub item_id: String,
     pub price: i64,
     pub quantity: u32,
+}
+
+impl StoredItem {
+    /// Whether the line is one ingest accepts today. Rows stored before the shared
+    /// limits (or edited by hand) may hold any price or quantity; stats leave those out.
+    pub fn in_bounds(&self) -> bool {
+        (0..=MAX_PRICE_MINOR).contains(&self.price) && (1..=MAX_QUANTITY).contains(&self.quantity)
+    }
 }
 
 #[derive(Deserialize)]
@@ -229,6 +223,10 @@ pub enum Invalid {
     Currency(String),
     #[error("{field} is out of range")]
     Range { field: &'static str },
+    #[error("{field} must be from {min} to {max}")]
+    Bounds { field: &'static str, min: i64, max: i64 },
+    #[error("ecommerce.coupon: {0}")]
+    Code(CodeProblem),
 }
 
 /// Reads one element of a batch. `raw` is the element's JSON text.
@@ -256,8 +254,7 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
     if e.v != SCHEMA_VERSION {
         return Err(Invalid::Version(e.v));
     }
-    let name =
-        KNOWN_NAMES.iter().find(|n| **n == e.name).copied().ok_or_else(|| Invalid::UnknownName(cut(&e.name, 64)))?;
+    let name = EventName::parse(&e.name).ok_or_else(|| Invalid::UnknownName(cut(&e.name, 64)))?.as_str();
     let event_id = id("event_id", e.event_id)?;
     let creator_id = id("creator_id", e.creator_id)?;
     let page_load_id = e.page_load_id.map(|p| id("page_load_id", p)).transpose()?;
@@ -321,30 +318,36 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
             }
         }
         if ec.value.is_some_and(|v| !(0..=MAX_AMOUNT_MINOR).contains(&v)) {
-            return Err(Invalid::Range { field: "ecommerce.value" });
+            return Err(Invalid::Bounds { field: "ecommerce.value", min: 0, max: MAX_AMOUNT_MINOR });
         }
         let items = ec.items.unwrap_or_default();
-        if items.len() > MAX_ITEMS {
-            return Err(Invalid::TooMany { field: "ecommerce.items", max: MAX_ITEMS });
+        if items.len() > MAX_LINES {
+            return Err(Invalid::TooMany { field: "ecommerce.items", max: MAX_LINES });
         }
         let mut stored = Vec::with_capacity(items.len());
         for item in items {
             let price = item.price.unwrap_or(0);
-            if !(0..=MAX_AMOUNT_MINOR).contains(&price) {
-                return Err(Invalid::Range { field: "ecommerce.items.price" });
+            if !(0..=MAX_PRICE_MINOR).contains(&price) {
+                return Err(Invalid::Bounds { field: "ecommerce.items.price", min: 0, max: MAX_PRICE_MINOR });
             }
             if price > 0 && currency.is_none() {
                 return Err(Invalid::Rule("ecommerce.items.price needs ecommerce.currency"));
             }
-            stored.push(StoredItem {
-                item_id: id("ecommerce.items.item_id", item.item_id)?,
-                price,
-                quantity: item.quantity.unwrap_or(1),
-            });
+            let quantity = item.quantity.unwrap_or(1);
+            if !(1..=MAX_QUANTITY).contains(&quantity) {
+                let max = i64::from(MAX_QUANTITY);
+                return Err(Invalid::Bounds { field: "ecommerce.items.quantity", min: 1, max });
+            }
+            stored.push(StoredItem { item_id: id("ecommerce.items.item_id", item.item_id)?, price, quantity });
         }
         event.currency = currency;
         event.value = ec.value;
-        event.coupon = text("ecommerce.coupon", ec.coupon, MAX_TAG_CHARS)?;
+        // The storefront only sends codes its config check accepted: the same rule here.
+        // An empty code is no code (as for every optional text).
+        event.coupon = ec.coupon.filter(|c| !c.is_empty());
+        if let Some(problem) = event.coupon.as_deref().and_then(limits::code_problem) {
+            return Err(Invalid::Code(problem));
+        }
         event.transaction_id = text("ecommerce.transaction_id", ec.transaction_id, MAX_TAG_CHARS)?;
         event.items = (!stored.is_empty()).then(|| serde_json::to_string(&stored).unwrap_or_default());
     }

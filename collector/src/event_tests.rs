@@ -96,7 +96,73 @@ fn value_only_with_currency() {
         reason(&with(|v| v["ecommerce"]["currency"] = "XYZ".into())),
         r#"ecommerce.currency "XYZ" is not an ISO 4217 code"#
     );
-    assert_eq!(reason(&with(|v| v["ecommerce"]["value"] = (-1).into())), "ecommerce.value is out of range");
+    assert_eq!(
+        reason(&with(|v| v["ecommerce"]["value"] = (-1).into())),
+        "ecommerce.value must be from 0 to 500000000000000"
+    );
+}
+
+// ---- Issue #9: the collector takes what the storefront's check accepts, nothing more ----
+
+fn with_item(item: serde_json::Value) -> String {
+    with(|v| v["ecommerce"]["items"] = serde_json::json!([item]))
+}
+
+#[test]
+fn prices_quantities_lines_and_values_use_the_shared_limits() {
+    use linkshelf_core::limits::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY};
+    let line = |price: i64, quantity: serde_json::Value| {
+        with_item(serde_json::json!({"item_id": "mug", "price": price, "quantity": quantity}))
+    };
+    // At the limits: accepted.
+    assert!(parse(&line(MAX_PRICE_MINOR, MAX_QUANTITY.into()), NOW).is_ok());
+    assert!(parse(&line(0, 1.into()), NOW).is_ok());
+    assert!(parse(&with(|v| v["ecommerce"]["value"] = MAX_AMOUNT_MINOR.into()), NOW).is_ok());
+    let full: Vec<serde_json::Value> = (0..MAX_LINES)
+        .map(|i| serde_json::json!({"item_id": format!("p{i}"), "price": MAX_PRICE_MINOR, "quantity": MAX_QUANTITY}))
+        .collect();
+    assert!(parse(&with(|v| v["ecommerce"]["items"] = full.into()), NOW).is_ok());
+    // One past: refused. Before the fix any u32 quantity was taken, and with a price
+    // of 10^12 one event overflowed revenue and took the stats down.
+    assert_eq!(reason(&line(MAX_PRICE_MINOR + 1, 1.into())), "ecommerce.items.price must be from 0 to 1000000000000");
+    assert_eq!(reason(&line(1, (MAX_QUANTITY + 1).into())), "ecommerce.items.quantity must be from 1 to 10");
+    assert_eq!(reason(&line(1_000_000_000_000, u32::MAX.into())), "ecommerce.items.quantity must be from 1 to 10");
+    assert_eq!(reason(&line(1, 0.into())), "ecommerce.items.quantity must be from 1 to 10");
+    assert_eq!(reason(&line(-1, 1.into())), "ecommerce.items.price must be from 0 to 1000000000000");
+    assert!(reason(&line(1, (-1).into())).starts_with("not an event object: ecommerce.items[0].quantity"));
+    assert_eq!(
+        reason(&with(|v| v["ecommerce"]["value"] = (MAX_AMOUNT_MINOR + 1).into())),
+        "ecommerce.value must be from 0 to 500000000000000"
+    );
+    assert!(reason(&with(|v| v["ecommerce"]["value"] = serde_json::json!(u64::MAX))).starts_with("not an event"));
+    // A missing quantity is one, as the storefront's GA4 shape means.
+    let e = parse(&with_item(serde_json::json!({"item_id": "mug", "price": 5})), NOW).expect("valid");
+    assert_eq!(e.items.as_deref(), Some(r#"[{"item_id":"mug","price":5,"quantity":1}]"#));
+}
+
+#[test]
+fn coupons_follow_the_discount_code_rule() {
+    use linkshelf_core::limits::MAX_CODE_CHARS;
+    let code = |c: &str| with(|v| v["ecommerce"]["coupon"] = c.into());
+    assert!(parse(&code(&"É".repeat(MAX_CODE_CHARS)), NOW).is_ok(), "non-ASCII letters, at the limit");
+    assert!(parse(&code("ÉTÉ-20%"), NOW).is_ok());
+    assert_eq!(parse(&code(""), NOW).expect("no code").coupon, None);
+    assert_eq!(reason(&code(&"A".repeat(MAX_CODE_CHARS + 1))), "ecommerce.coupon: a code has at most 64 characters");
+    for bad in ["JUNO 15", "JUNO\u{200B}15", "\u{202E}51ONUJ", "JUNO\t15"] {
+        assert!(reason(&code(bad)).starts_with("ecommerce.coupon: a code can't contain U+"), "{bad:?}");
+    }
+}
+
+#[test]
+fn every_storefront_event_name_is_known() {
+    for name in linkshelf_core::events::EventName::ALL {
+        let e = parse(&with(|v| v["name"] = name.as_str().into()), NOW).map(|e| e.name);
+        // A purchase needs a transaction id, which the fixture's checkout lacks.
+        if name != linkshelf_core::events::EventName::Purchase {
+            assert_eq!(e, Ok(name.as_str()));
+        }
+    }
+    assert_eq!(reason(&with(|v| v["name"] = "sign_up".into())), "unknown event name \"sign_up\"");
 }
 
 #[test]

@@ -17,6 +17,7 @@ use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
+use linkshelf_core::limits::MAX_AMOUNT_MINOR;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -155,7 +156,11 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
                     properties.insert(key.into(), v.into());
                 }
             }
-            if let Some(value) = r.get::<_, Option<i64>>(17)? {
+            // A row from before the shared limits may hold any value (a REAL, a
+            // negative): forward the event without it rather than stall the forwarder
+            // on that row for ever.
+            let value = r.get::<_, Option<i64>>(17).ok().flatten().filter(|v| (0..=MAX_AMOUNT_MINOR).contains(v));
+            if let Some(value) = value {
                 properties.insert("value_minor".into(), value.into());
             }
             let page_load: Option<String> = text(2)?;
@@ -193,6 +198,22 @@ mod tests {
     use super::*;
     use crate::event::Event;
     use crate::store::{apply, open, Durability, Write};
+
+    /// Issue #9: a legacy row whose value is not an integer in range must not stop
+    /// the forwarder (it used to fail every round on that row).
+    #[test]
+    fn a_legacy_value_is_left_out_not_fatal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(&dir.path().join("f.sqlite"), Durability::Normal).expect("open");
+        conn.execute_batch(
+            "INSERT INTO events (event_id, name, creator_id, event_time, occurred_at, received_at, currency, value)
+             VALUES ('a', 'purchase', 'juno', 1, 1, 1, 'EUR', 1e30), ('b', 'purchase', 'juno', 1, 1, 1, 'EUR', -5);",
+        )
+        .expect("legacy rows");
+        let (rows, last) = next_batch(&conn).expect("the batch is read");
+        assert_eq!((rows.len(), last), (2, Some(2)));
+        assert!(rows.iter().all(|r| r["properties"].get("value_minor").is_none()), "{rows:?}");
+    }
 
     #[test]
     fn maps_events_to_posthog_batch_entries_after_the_cursor() {

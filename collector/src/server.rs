@@ -3,13 +3,18 @@
 //! 2xx done; 413 split the batch; 408/429/5xx retry (honouring Retry-After); any other
 //! 4xx drop. So a batch with some bad events is still 200 (with a per-event result),
 //! and only a body that is not a JSON array at all is 400.
+//!
+//! Every error is JSON of one shape, `{"error": "<what went wrong, for a person>"}`, the
+//! framework's own answers included (413, 404, 405, 408, 400/415; see [`json_errors`]).
+//! A 500 also carries `"id"`, the same id as the error line in the log, and never any
+//! internal text (see [`panic_response`]).
 
 use crate::config::Config;
 use crate::event::{self, EventResult, Status};
 use crate::stats::{self, Query};
 use crate::store::{self, StoreError, Write, Writer, Written};
 use crate::webhook::{self, Delivery};
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query as UrlQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -25,6 +30,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
@@ -71,6 +77,12 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    app(state, Router::new())
+}
+
+/// The collector's routes plus `extra` (tests add a route that panics, to prove a panic
+/// is a logged, opaque 500), under the same error handling.
+pub fn app(state: AppState, extra: Router<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(
             state.config.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
@@ -100,7 +112,83 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/report", get(report))
         .route("/healthz", get(healthz))
         .layer(timeout(STATS_TIMEOUT_SECS));
-    Router::new().merge(events).merge(webhooks).merge(reads).layer(middleware::from_fn(log_request)).with_state(state)
+    Router::new()
+        .merge(events)
+        .merge(webhooks)
+        .merge(reads)
+        .merge(extra)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// A panic in a handler is a bug of ours: the request gets a 500 with an opaque id and
+/// the log gets the panic's message under that id, at error level. The message never
+/// goes to the client (it can hold internal detail), and the process keeps serving (the
+/// `collector` profile unwinds; see the workspace `Cargo.toml`).
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    internal_error("a handler panicked", &message)
+}
+
+/// Logs `detail` under a new id and answers an opaque 500 naming only that id.
+fn internal_error(what: &str, detail: &dyn std::fmt::Display) -> Response {
+    let id = error_id();
+    tracing::error!(%id, error = %detail, "{what}");
+    let body =
+        serde_json::json!({ "error": "internal error; the operator can find it in the log by its id", "id": id });
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+/// 16 hex digits, random (or the clock's nanoseconds if the OS has no randomness).
+fn error_id() -> String {
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        bytes = (nanos as u64).to_be_bytes();
+    }
+    hex::encode(bytes)
+}
+
+/// Gives every error answer the collector's one JSON shape. Ours already have it; the
+/// ones axum and tower-http make themselves are plain text or empty (413 body too large,
+/// 404 no such route, 405 wrong method, 408 timeout, 400/415 an unreadable query or
+/// body), and their text is the framework's. Headers (CORS, Retry-After, Allow) are kept.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if content_type.is_some_and(|t| t.starts_with("application/json")) {
+        return response;
+    }
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        return internal_error("a plain 500 from a layer", &"no details");
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
+        StatusCode::NOT_FOUND => "there is nothing at this address",
+        StatusCode::METHOD_NOT_ALLOWED => "this address does not take this method",
+        StatusCode::REQUEST_TIMEOUT => "the request took too long; send it again",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "the request's content type is not one this address reads",
+        StatusCode::TOO_MANY_REQUESTS => "too many requests from this client; slow down",
+        StatusCode::SERVICE_UNAVAILABLE => "the collector cannot answer now; try again",
+        s if s.is_server_error() => "the collector could not answer; try again",
+        _ => "the request is not one this address can read",
+    };
+    let (mut parts, _) = response.into_parts();
+    let body = serde_json::json!({ "error": message }).to_string();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// One log line per request: method, path (never the query, which may hold the read
@@ -326,12 +414,28 @@ async fn lemonsqueezy_webhook(State(s): State<AppState>, headers: HeaderMap, bod
     record(&s, "lemonsqueezy", webhook::lemonsqueezy(&body, now_ms())).await
 }
 
+/// Stores a verified delivery.
+///
+/// **A signed delivery with an impossible amount** (an order total or refund outside
+/// `0..=MAX_AMOUNT_MINOR`, a refund of zero or less) is answered **200** with
+/// `{"status": "rejected", "reason": …}`, stored nowhere, and logged at error level.
+/// Why not a 4xx: the signature proves the provider sent it, so it is not a client to
+/// correct, and a retry carries the same amount. Stripe retries a non-2xx for up to three
+/// days and then disables the endpoint; Shopify retries for 48 hours and then deletes the
+/// webhook subscription: every later, valid order would be lost to a delivery that can
+/// never succeed. The error log line (provider, reason, never the body) is how the
+/// operator learns of it. A body we cannot *read* stays a 400: that one a collector
+/// update can fix, and the provider's retries then deliver it.
 async fn record(s: &AppState, provider: &str, delivery: Result<Delivery, webhook::PayloadError>) -> Response {
     let write = match delivery {
         Ok(Delivery::Order(o)) => Write::Order(o),
         Ok(Delivery::Refund(r)) => Write::Refund(r),
         Ok(Delivery::Ignored(kind)) => {
             return Json(serde_json::json!({ "status": "ignored", "type": kind })).into_response()
+        }
+        Err(e) if e.is_impossible_amount() => {
+            tracing::error!(provider, reason = %e, "signed webhook rejected: impossible amount (answered 200)");
+            return Json(serde_json::json!({ "status": "rejected", "reason": e.to_string() })).into_response();
         }
         Err(e) => {
             tracing::warn!(provider, reason = %e, "webhook unreadable");
@@ -422,14 +526,14 @@ async fn stats_as(
     let stats = match loaded {
         Ok(Ok(stats)) => stats,
         Ok(Err(e)) => return unavailable(e),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("stats failed: {e}")),
+        Err(e) => return internal_error("stats failed", &e),
     };
     let no_store = (header::CACHE_CONTROL, "no-store");
     match format {
         Format::Json => ([no_store], Json(stats)).into_response(),
         Format::Csv => match stats::to_csv(&stats) {
             Ok(csv) => ([no_store, (header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
-            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("CSV failed: {e}")),
+            Err(e) => internal_error("CSV failed", &e),
         },
         Format::Html => {
             ([no_store, (header::CONTENT_TYPE, "text/html; charset=utf-8")], stats::to_html(&stats)).into_response()

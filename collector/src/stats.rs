@@ -13,8 +13,16 @@
 //! - `refunded` is what was given back on the orders in the range (whenever refunded).
 //! - An order is joined to the click that led to it (see [`resolve`]) when stats are
 //!   asked for, so a click that arrives after its order's webhook still counts.
+//! - Money is added up in `i128` (`limits::sum_minor`, `limits::line_total`): no number
+//!   of events or orders can overflow a sum, in debug (a panic) or release (a wrap).
+//! - A stored row that cannot be counted (a row from before the shared limits, or
+//!   edited by hand: an amount outside them, items that cannot be read) is left out of
+//!   every figure and *reported* in `excluded`, never fatal to a report: one bad row must
+//!   not take the stats down.
 
 use crate::event::StoredItem;
+use linkshelf_core::limits::{self, MAX_AMOUNT_MINOR, MAX_LINES};
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -45,6 +53,86 @@ pub struct EventRow {
     pub click_id: Option<String>,
     pub items: Vec<StoredItem>,
     pub path: Option<String>,
+    /// Set when the stored row could not be read as an event (see [`Exclusion`]).
+    pub unreadable: Option<Exclusion>,
+}
+
+impl EventRow {
+    /// Why this event cannot be counted, if it cannot: what ingest refuses today.
+    pub fn exclusion(&self) -> Option<Exclusion> {
+        if let Some(why) = self.unreadable {
+            return Some(why);
+        }
+        if self.value.is_some_and(|v| !(0..=MAX_AMOUNT_MINOR).contains(&v)) {
+            return Some(Exclusion::EventValue);
+        }
+        if self.items.len() > MAX_LINES || !self.items.iter().all(StoredItem::in_bounds) {
+            return Some(Exclusion::EventItems);
+        }
+        None
+    }
+}
+
+/// Why a stored row was left out of the figures. Rows the collector writes today always
+/// pass; these come from before the shared limits, or from edits by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exclusion {
+    /// An event's value is not a whole number from 0 to `MAX_AMOUNT_MINOR`.
+    EventValue,
+    /// An event's line items cannot be read, are too many, or have a price or quantity
+    /// outside the limits.
+    EventItems,
+    /// An order's total is not a whole number from 0 to `MAX_AMOUNT_MINOR`.
+    OrderValue,
+    /// A refund's amount is not a whole number from 1 to `MAX_AMOUNT_MINOR`.
+    RefundAmount,
+}
+
+impl Exclusion {
+    /// The kind of row: `event`, `order` or `refund`.
+    pub fn row(self) -> &'static str {
+        match self {
+            Exclusion::EventValue | Exclusion::EventItems => "event",
+            Exclusion::OrderValue => "order",
+            Exclusion::RefundAmount => "refund",
+        }
+    }
+
+    /// What it means, in a creator's words.
+    pub fn message(self) -> &'static str {
+        match self {
+            Exclusion::EventValue => "an event whose value is outside the limits or not a whole number",
+            Exclusion::EventItems => "an event whose items cannot be read or are outside the limits",
+            Exclusion::OrderValue => "an order whose total is outside the limits or not a whole number",
+            Exclusion::RefundAmount => "a refund whose amount is outside the limits or not a whole number",
+        }
+    }
+}
+
+/// Rows left out of the figures, by reason; `count` is their total.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Excluded {
+    pub count: u64,
+    pub reasons: Vec<ExcludedReason>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExcludedReason {
+    pub row: &'static str,
+    pub reason: Exclusion,
+    pub message: &'static str,
+    pub count: u64,
+}
+
+impl Excluded {
+    fn from_counts(counts: BTreeMap<Exclusion, u64>) -> Excluded {
+        let reasons: Vec<ExcludedReason> = counts
+            .into_iter()
+            .map(|(reason, count)| ExcludedReason { row: reason.row(), reason, message: reason.message(), count })
+            .collect();
+        Excluded { count: reasons.iter().map(|r| r.count).sum(), reasons }
+    }
 }
 
 /// The click an order was joined to.
@@ -70,13 +158,23 @@ pub struct OrderRow {
     pub created_at: i64,
     pub currency: String,
     pub value: i64,
-    pub refunded: i64,
+    /// The sum of its readable refunds (`i128`: refunds are summed, never overflow).
+    pub refunded: i128,
     pub click_id: Option<String>,
     pub coupon: Option<String>,
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
     pub utm_campaign: Option<String>,
     pub click: Option<Click>,
+    /// Stripe's PaymentIntent id, which its refunds name.
+    #[serde(skip)]
+    pub payment_ref: Option<String>,
+    /// Set when the stored total could not be read (the order is left out).
+    #[serde(skip)]
+    pub unreadable: Option<Exclusion>,
+    /// Refunds of this order left out of `refunded` (their amount was unreadable).
+    #[serde(skip)]
+    pub refunds_excluded: u64,
 }
 
 impl OrderRow {
@@ -106,14 +204,15 @@ pub struct Rates {
     pub view_to_purchase: Option<f64>,
 }
 
-/// Revenue in one currency, minor units.
+/// Revenue in one currency, minor units. Sums are `i128`, so they are exact over any
+/// number of rows (JSON numbers past 2^53 need a reader that keeps integers exact).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Revenue {
     pub currency: String,
-    pub all: i64,
-    pub verified: i64,
-    pub unverified: i64,
-    pub refunded: i64,
+    pub all: i128,
+    pub verified: i128,
+    pub unverified: i128,
+    pub refunded: i128,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -142,6 +241,8 @@ pub struct Stats {
     /// Dimension → rows, sorted by key.
     pub by: BTreeMap<&'static str, Vec<Row>>,
     pub orders: Vec<OrderRow>,
+    /// Stored rows in the range that could not be counted, and why.
+    pub excluded: Excluded,
 }
 
 impl Group {
@@ -185,7 +286,17 @@ pub fn aggregate(
     let mut totals = Group::default();
     let mut by: BTreeMap<&'static str, BTreeMap<String, Group>> =
         DIMENSIONS.iter().map(|d| (*d, BTreeMap::new())).collect();
+    let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
+    let mut exclude = |why: Exclusion, n: u64| {
+        if n > 0 {
+            *excluded.entry(why).or_default() += n;
+        }
+    };
     for e in events {
+        if let Some(why) = e.exclusion() {
+            exclude(why, 1);
+            continue;
+        }
         let step: fn(&mut Funnel) = match e.name.as_str() {
             "page_view" => |f| f.page_views += 1,
             "select_item" => |f| f.product_selects += 1,
@@ -198,7 +309,7 @@ pub fn aggregate(
             && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction_ids.contains(t))
             && !e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
         // Counts and money of this event for one group; `value` differs per product.
-        let count = |g: &mut Group, value: Option<i64>| {
+        let count = |g: &mut Group, value: Option<i128>| {
             step(&mut g.funnel);
             if unconfirmed {
                 g.funnel.purchases += 1;
@@ -211,7 +322,8 @@ pub fn aggregate(
                 }
             }
         };
-        count(&mut totals, e.value);
+        let value = e.value.map(i128::from);
+        count(&mut totals, value);
         let keys = [
             ("creator", e.creator_id.clone()),
             ("code", key(&e.coupon)),
@@ -219,15 +331,25 @@ pub fn aggregate(
             ("utm_medium", key(&e.utm_medium)),
         ];
         for (dim, k) in keys {
-            count(group(&mut by, dim, k), e.value);
+            count(group(&mut by, dim, k), value);
         }
         for (product, value) in products_of_event(&e) {
             count(group(&mut by, "product", product), value);
         }
     }
+    let mut orders = orders;
+    orders.retain(|o| {
+        exclude(Exclusion::RefundAmount, o.refunds_excluded);
+        let why = o.unreadable.or((!(0..=MAX_AMOUNT_MINOR).contains(&o.value)).then_some(Exclusion::OrderValue));
+        if let Some(why) = why {
+            exclude(why, 1);
+        }
+        why.is_none()
+    });
     for o in &orders {
         let click = o.click.as_ref();
-        let count = |g: &mut Group, value: i64, refunded: i64| {
+        let value = i128::from(o.value);
+        let count = |g: &mut Group, value: i128, refunded: i128| {
             g.funnel.purchases += 1;
             g.funnel.purchases_verified += 1;
             let money = g.money(&o.currency);
@@ -235,7 +357,7 @@ pub fn aggregate(
             money.all += value;
             money.refunded += refunded;
         };
-        count(&mut totals, o.value, o.refunded);
+        count(&mut totals, value, o.refunded);
         let keys = [
             ("creator", o.creator().map_or_else(|| NONE.to_owned(), str::to_owned)),
             ("code", key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())))),
@@ -243,10 +365,14 @@ pub fn aggregate(
             ("utm_medium", key(&click.and_then(|c| c.utm_medium.clone()).or_else(|| o.utm_medium.clone()))),
         ];
         for (dim, k) in keys {
-            count(group(&mut by, dim, k), o.value, o.refunded);
+            count(group(&mut by, dim, k), value, o.refunded);
         }
-        let items = click.map(|c| c.items.as_slice()).unwrap_or_default();
-        let values = split(o.value, items);
+        // A click whose items cannot be counted splits nothing: the order is `(none)`'s.
+        let items = click
+            .map(|c| c.items.as_slice())
+            .filter(|i| i.len() <= MAX_LINES && i.iter().all(StoredItem::in_bounds))
+            .unwrap_or_default();
+        let values = split(value, items);
         let refunds = split(o.refunded, items);
         for ((product, value), (_, refunded)) in values.into_iter().zip(refunds) {
             count(group(&mut by, "product", product), value, refunded);
@@ -266,7 +392,8 @@ pub fn aggregate(
             (dim, rows)
         })
         .collect();
-    Stats { from: query.from, to: query.to, creator: query.creator.clone(), totals, by, orders }
+    let excluded = Excluded::from_counts(excluded);
+    Stats { from: query.from, to: query.to, creator: query.creator.clone(), totals, by, orders, excluded }
 }
 
 fn key(value: &Option<String>) -> String {
@@ -283,7 +410,7 @@ fn group<'a>(
 
 /// The products an event is about, each with its share of the event's value: line
 /// items (price × quantity), or for a page view of `/p/{id}/` that product.
-fn products_of_event(e: &EventRow) -> Vec<(String, Option<i64>)> {
+fn products_of_event(e: &EventRow) -> Vec<(String, Option<i128>)> {
     if !e.items.is_empty() {
         let mut seen = HashSet::new();
         return e
@@ -291,9 +418,8 @@ fn products_of_event(e: &EventRow) -> Vec<(String, Option<i64>)> {
             .iter()
             .filter(|i| seen.insert(i.item_id.as_str()))
             .map(|i| {
-                let value =
-                    e.items.iter().filter(|j| j.item_id == i.item_id).map(|j| j.price * i64::from(j.quantity)).sum();
-                (i.item_id.clone(), Some(value))
+                let lines = e.items.iter().filter(|j| j.item_id == i.item_id);
+                (i.item_id.clone(), Some(lines.map(|j| limits::line_total(j.price, j.quantity)).sum()))
             })
             .collect();
     }
@@ -303,37 +429,39 @@ fn products_of_event(e: &EventRow) -> Vec<(String, Option<i64>)> {
         .and_then(|p| p.strip_prefix("/p/"))
         .map(|p| p.trim_end_matches('/'))
         .filter(|p| !p.is_empty() && !p.contains('/'));
-    vec![(product.map_or_else(|| NONE.to_owned(), str::to_owned), e.value)]
+    vec![(product.map_or_else(|| NONE.to_owned(), str::to_owned), e.value.map(i128::from))]
 }
 
 /// Splits an order's amount over its click's products in proportion to their list
 /// prices (integer minor units; the remainder goes to the first product, so the parts
 /// always add up to the whole). Without items the whole amount is `(none)`'s.
-pub fn split(amount: i64, items: &[StoredItem]) -> Vec<(String, i64)> {
-    let mut weights: Vec<(String, i64)> = Vec::new();
+/// Exact for any amount a report holds: the callers pass amounts and weights within
+/// the limits (an order ≤ `MAX_AMOUNT_MINOR`, refunds summed in `i128`, lines ≤
+/// `MAX_PRICE_MINOR` × `MAX_QUANTITY`), so `amount × weight` stays far inside `i128`;
+/// the multiplication saturates rather than panics all the same.
+pub fn split(amount: i128, items: &[StoredItem]) -> Vec<(String, i128)> {
+    let mut weights: Vec<(String, i128)> = Vec::new();
     for i in items {
-        let w = i.price.saturating_mul(i64::from(i.quantity));
+        let w = limits::line_total(i.price, i.quantity);
         match weights.iter_mut().find(|(id, _)| *id == i.item_id) {
             Some((_, total)) => *total += w,
             None => weights.push((i.item_id.clone(), w)),
         }
     }
-    let total: i64 = weights.iter().map(|(_, w)| *w).sum();
     if weights.is_empty() {
         return vec![(NONE.to_owned(), amount)];
     }
+    let total: i128 = weights.iter().map(|(_, w)| *w).sum();
     if total <= 0 {
         // No prices to weigh by: equal shares.
-        let n = weights.len() as i64;
-        let mut parts: Vec<(String, i64)> = weights.into_iter().map(|(id, _)| (id, amount / n)).collect();
+        let n = weights.len() as i128;
+        let mut parts: Vec<(String, i128)> = weights.into_iter().map(|(id, _)| (id, amount / n)).collect();
         parts[0].1 += amount - amount / n * n;
         return parts;
     }
-    let mut parts: Vec<(String, i64)> = weights
-        .into_iter()
-        .map(|(id, w)| (id, (i128::from(amount) * i128::from(w) / i128::from(total)) as i64))
-        .collect();
-    let given: i64 = parts.iter().map(|(_, p)| *p).sum();
+    let mut parts: Vec<(String, i128)> =
+        weights.into_iter().map(|(id, w)| (id, amount.saturating_mul(w) / total)).collect();
+    let given: i128 = parts.iter().map(|(_, p)| *p).sum();
     parts[0].1 += amount - given;
     parts
 }
@@ -350,6 +478,7 @@ pub fn load(
 ) -> rusqlite::Result<Stats> {
     let mut orders = orders_in(conn, query.from, query.to)?;
     for o in &mut orders {
+        (o.refunded, o.refunds_excluded) = refunds_of(conn, o)?;
         o.click = resolve(conn, o, window_ms)?;
         if o.creator().is_none() {
             o.creator_id = default_creator.map(str::to_owned);
@@ -372,6 +501,14 @@ pub fn load(
            AND name IN ('page_view', 'select_item', 'begin_checkout', 'purchase')",
     )?;
     let rows = statement.query_map(params![query.from, query.to, query.creator], |r| {
+        let (value, bad_value) = match r.get::<_, SqlValue>(6)? {
+            SqlValue::Null => (None, false),
+            SqlValue::Integer(v) => (Some(v), false),
+            _ => (None, true),
+        };
+        let items = stored_items(r.get::<_, SqlValue>(9)?);
+        let unreadable =
+            if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
         Ok(EventRow {
             name: r.get(0)?,
             creator_id: r.get(1)?,
@@ -379,11 +516,12 @@ pub fn load(
             utm_source: r.get(3)?,
             utm_medium: r.get(4)?,
             currency: r.get(5)?,
-            value: r.get(6)?,
+            value,
             transaction_id: r.get(7)?,
             click_id: r.get(8)?,
-            items: items(r.get::<_, Option<String>>(9)?),
+            items: items.unwrap_or_default(),
             path: r.get(10)?,
+            unreadable,
         })
     })?;
     // Streamed: a million events are added up without being held in memory.
@@ -396,33 +534,65 @@ pub fn load(
     }
 }
 
+/// A row's stored items; `None` when they cannot be read (not JSON text of items).
+fn stored_items(json: SqlValue) -> Option<Vec<StoredItem>> {
+    match json {
+        SqlValue::Null => Some(Vec::new()),
+        SqlValue::Text(j) => serde_json::from_str(&j).ok(),
+        _ => None,
+    }
+}
+
+/// The items of the click an order is joined to; unreadable ones count as none (the
+/// order is then `(none)`'s in the product breakdown).
 fn items(json: Option<String>) -> Vec<StoredItem> {
-    json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
+    stored_items(json.map_or(SqlValue::Null, SqlValue::Text)).unwrap_or_default()
+}
+
+/// The sum of an order's refunds, and how many were left out because their amount is
+/// not a whole number from 1 to `MAX_AMOUNT_MINOR`. Summed here in `i128` rather than
+/// with SQL's `sum()`, which fails the whole query on an integer overflow.
+fn refunds_of(conn: &Connection, o: &OrderRow) -> rusqlite::Result<(i128, u64)> {
+    let mut statement = conn.prepare_cached(
+        "SELECT amount FROM refunds WHERE provider = ?1 AND (order_ref = ?2 OR order_ref = ?3) ORDER BY refund_id",
+    )?;
+    let mut rows = statement.query(params![o.provider, o.order_id, o.payment_ref])?;
+    let (mut amounts, mut excluded) = (Vec::new(), 0);
+    while let Some(r) = rows.next()? {
+        match r.get::<_, SqlValue>(0)? {
+            SqlValue::Integer(a) if (1..=MAX_AMOUNT_MINOR).contains(&a) => amounts.push(a),
+            _ => excluded += 1,
+        }
+    }
+    Ok((limits::sum_minor(amounts), excluded))
 }
 
 fn orders_in(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<OrderRow>> {
     let mut statement = conn.prepare(
-        "SELECT o.provider, o.order_id, o.creator_id, o.created_at, o.currency, o.value,
-           (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.provider = o.provider
-              AND (r.order_ref = o.order_id OR r.order_ref = o.payment_ref)),
+        "SELECT o.provider, o.order_id, o.creator_id, o.created_at, o.currency, o.value, o.payment_ref,
            o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign
          FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 ORDER BY o.created_at, o.order_id",
     )?;
     let rows = statement.query_map(params![from, to], |r| {
+        let (value, unreadable) = match r.get::<_, SqlValue>(5)? {
+            SqlValue::Integer(v) => (v, None),
+            _ => (0, Some(Exclusion::OrderValue)),
+        };
         Ok(OrderRow {
             provider: r.get(0)?,
             order_id: r.get(1)?,
             creator_id: r.get(2)?,
             created_at: r.get(3)?,
             currency: r.get(4)?,
-            value: r.get(5)?,
-            refunded: r.get(6)?,
+            value,
+            payment_ref: r.get(6)?,
             click_id: r.get(7)?,
             coupon: r.get(8)?,
             utm_source: r.get(9)?,
             utm_medium: r.get(10)?,
             utm_campaign: r.get(11)?,
-            click: None,
+            unreadable,
+            ..OrderRow::default()
         })
     })?;
     rows.collect()
@@ -494,8 +664,10 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
 
 /// The CSV header; one row per (dimension, key, currency). A group's funnel counts
 /// repeat on each of its currency rows; a group without revenue has one row with an
-/// empty currency.
-pub const CSV_HEADER: [&str; 16] = [
+/// empty currency. The last column, `excluded`, is the number of stored rows left out
+/// of the figures: on the `total` rows, then one `excluded` row per reason (`key` is
+/// `event:event_value` and the like) with its count; empty elsewhere.
+pub const CSV_HEADER: [&str; 17] = [
     "dimension",
     "key",
     "page_views",
@@ -512,6 +684,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "revenue_verified",
     "revenue_unverified",
     "refunded",
+    "excluded",
 ];
 
 /// The stats as CSV (RFC 4180: quoted where needed, CRLF line ends).
@@ -524,6 +697,7 @@ pub fn to_csv(stats: &Stats) -> Result<String, csv::Error> {
     }
     let rate = |r: Option<f64>| r.map_or(String::new(), |r| r.to_string());
     for (dim, key, g) in rows {
+        let excluded = if dim == "total" { stats.excluded.count.to_string() } else { String::new() };
         let f = &g.funnel;
         let head = [
             dim.to_owned(),
@@ -539,7 +713,7 @@ pub fn to_csv(stats: &Stats) -> Result<String, csv::Error> {
             rate(g.rates.checkout_to_purchase),
         ];
         if g.revenue.is_empty() {
-            out.write_record(head.iter().map(String::as_str).chain(["", "", "", "", ""]))?;
+            out.write_record(head.iter().map(String::as_str).chain(["", "", "", "", "", &excluded]))?;
         }
         for m in &g.revenue {
             let money = [
@@ -548,21 +722,35 @@ pub fn to_csv(stats: &Stats) -> Result<String, csv::Error> {
                 m.verified.to_string(),
                 m.unverified.to_string(),
                 m.refunded.to_string(),
+                excluded.clone(),
             ];
             out.write_record(head.iter().chain(money.iter()))?;
         }
+    }
+    for r in &stats.excluded.reasons {
+        let key = format!("{}:{}", r.row, exclusion_code(r.reason));
+        let mut record = vec![String::new(); CSV_HEADER.len()];
+        record[0] = "excluded".to_owned();
+        record[1] = key;
+        record[CSV_HEADER.len() - 1] = r.count.to_string();
+        out.write_record(&record)?;
     }
     let bytes = out.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The reason's code as JSON writes it (`event_value`).
+fn exclusion_code(reason: Exclusion) -> String {
+    serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// Minor units as a decimal amount with the currency's exponent: `2720 EUR` → `27.20`.
-pub fn format_money(minor: i64, currency: &str) -> String {
+pub fn format_money(minor: i128, currency: &str) -> String {
     let exponent = iso_currency::Currency::from_code(currency).and_then(|c| c.exponent()).unwrap_or(2) as u32;
     if exponent == 0 {
         return format!("{minor} {currency}");
     }
-    let scale = 10i64.pow(exponent);
+    let scale = 10i128.pow(exponent);
     let sign = if minor < 0 { "-" } else { "" };
     format!("{sign}{}.{:0width$} {currency}", minor.abs() / scale, minor.abs() % scale, width = exponent as usize)
 }
@@ -616,7 +804,18 @@ pub fn to_html(stats: &Stats) -> String {
         ("Product taps", f.product_selects.to_string()),
         ("Checkouts", f.checkouts_started.to_string()),
     ];
-    let mut body = String::from("<div class=cards>");
+    let mut body = String::new();
+    if stats.excluded.count > 0 {
+        let reasons: Vec<String> =
+            stats.excluded.reasons.iter().map(|r| format!("{} × {}", r.count, escape(r.message))).collect();
+        body.push_str(&format!(
+            "<p class=warn role=status>{} stored {} left out of these figures: {}.</p>\n",
+            stats.excluded.count,
+            if stats.excluded.count == 1 { "row was" } else { "rows were" },
+            reasons.join("; ")
+        ));
+    }
+    body.push_str("<div class=cards>");
     for (label, value) in cards {
         body.push_str(&format!("<div><span>{label}</span><b>{value}</b></div>"));
     }
@@ -658,7 +857,7 @@ pub fn to_html(stats: &Stats) -> String {
 h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:1.4rem 0 .3rem}p{margin:0 0 1rem;color:#555}\
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem}\
 .cards div{border:1px solid #ddd;border-radius:.5rem;padding:.5rem .7rem}.cards span{display:block;color:#555;font-size:.85rem}\
-.cards b{font-size:1.3rem}small{display:block;font-size:.75rem;font-weight:normal;color:#555}\
+.cards b{font-size:1.3rem}.warn{color:#8a4b00;border-left:3px solid #d98a00;padding-left:.5rem}small{display:block;font-size:.75rem;font-weight:normal;color:#555}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}\
 th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:right;vertical-align:top;white-space:nowrap}\
 th[scope=row]{text-align:left;white-space:normal;min-width:6.5rem;overflow-wrap:anywhere}\

@@ -87,7 +87,7 @@ fn stats() -> Stats {
     aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &confirmed)
 }
 
-fn revenue(currency: &str, all: i64, verified: i64, unverified: i64, refunded: i64) -> Revenue {
+fn revenue(currency: &str, all: i128, verified: i128, unverified: i128, refunded: i128) -> Revenue {
     Revenue { currency: currency.into(), all, verified, unverified, refunded }
 }
 
@@ -182,9 +182,9 @@ fn csv_has_a_header_and_quotes_per_rfc_4180() {
     let csv = to_csv(&s).expect("csv");
     let mut lines = csv.split("\r\n");
     assert_eq!(lines.next(), Some(CSV_HEADER.join(",").as_str()));
-    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,EUR,3720,2720,3720,500"));
-    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,JPY,3800,3800,0,0"));
-    assert!(csv.contains("creator,\"juno, \"\"the maker\"\"\",1,0,0,0,0,0,0,,,,,,,\r\n"), "{csv}");
+    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,EUR,3720,2720,3720,500,0"));
+    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,JPY,3800,3800,0,0,0"));
+    assert!(csv.contains("creator,\"juno, \"\"the maker\"\"\",1,0,0,0,0,0,0,,,,,,,,\r\n"), "{csv}");
     assert!(csv.ends_with("\r\n"));
 }
 
@@ -202,6 +202,105 @@ fn html_escapes_everything_and_formats_money() {
     assert!(html.contains("name=viewport"));
     assert_eq!(format_money(5, "KWD"), "0.005 KWD");
     assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
+}
+
+// ---- Issue #9: one event must not take the stats down ----
+
+/// A thank-you-page purchase as ingest stores it, with `items` and `value`.
+fn purchase_row(tx: &str, value: Option<i64>, items: Vec<StoredItem>) -> EventRow {
+    EventRow { transaction_id: Some(tx.into()), currency: Some("EUR".into()), value, items, ..ev("purchase") }
+}
+
+fn aggregate_all(events: Vec<EventRow>, orders: Vec<OrderRow>) -> Stats {
+    aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &Confirmed::default())
+}
+
+/// Before the fix: price 10^12 (inside the old limit) × quantity u32::MAX overflowed
+/// `i64` in the product breakdown: a panic (500) in debug, a wrapped sum in release.
+#[test]
+fn a_legacy_line_at_the_old_limits_is_excluded_not_a_panic() {
+    let legacy = purchase_row("T-1", Some(5), vec![item("mug", 1_000_000_000_000, u32::MAX)]);
+    let fine = purchase_row("T-2", Some(2720), vec![item("mug", 2720, 1)]);
+    let s = aggregate_all(vec![legacy, fine], vec![]);
+    assert_eq!(s.totals.funnel.purchases, 1, "the legacy row is left out of every figure");
+    assert_eq!(s.totals.revenue, vec![revenue("EUR", 2720, 0, 2720, 0)]);
+    assert_eq!(row(&s, "product", "mug").revenue, vec![revenue("EUR", 2720, 0, 2720, 0)]);
+    assert_eq!(s.excluded.count, 1);
+    assert_eq!(s.excluded.reasons[0].reason, Exclusion::EventItems);
+    assert_eq!(s.excluded.reasons[0].row, "event");
+    let json = serde_json::to_value(&s).expect("json");
+    assert_eq!(json["excluded"]["count"], 1);
+    assert_eq!(json["excluded"]["reasons"][0]["reason"], "event_items");
+}
+
+/// Values summed past `i64::MAX` (18 447 purchases at the largest amount) stay exact.
+#[test]
+fn revenue_sums_past_i64_are_exact() {
+    let n = 20_000;
+    let max = linkshelf_core::limits::MAX_AMOUNT_MINOR;
+    let events = (0..n).map(|i| purchase_row(&format!("T-{i}"), Some(max), vec![]));
+    let s = aggregate(&Query { from: 0, to: 1, creator: None }, events, vec![], &Confirmed::default());
+    let expected = i128::from(max) * n;
+    assert!(expected > i128::from(i64::MAX));
+    assert_eq!(s.totals.revenue, vec![revenue("EUR", expected, 0, expected, 0)]);
+    assert_eq!(s.excluded, Excluded::default());
+    let csv = to_csv(&s).expect("csv");
+    assert!(csv.contains(&format!(",EUR,{expected},0,{expected},0,0\r\n")), "{csv}");
+    assert!(to_html(&s).contains("100000000000000000.00 EUR"));
+}
+
+/// Negative, enormous and unreadable amounts (stored before the checks, or by hand)
+/// are excluded and reported; the rest still adds up.
+#[test]
+fn out_of_range_values_orders_and_refunds_are_reported() {
+    let events = vec![
+        purchase_row("T-neg", Some(-5), vec![]),
+        purchase_row("T-max", Some(i64::MAX), vec![]),
+        purchase_row("T-min", Some(i64::MIN), vec![]),
+        EventRow { unreadable: Some(Exclusion::EventValue), ..purchase_row("T-real", None, vec![]) },
+        purchase_row("T-ok", Some(100), vec![]),
+    ];
+    let order = |id: &str, value: i64| OrderRow {
+        provider: "stripe".into(),
+        order_id: id.into(),
+        currency: "EUR".into(),
+        value,
+        ..OrderRow::default()
+    };
+    let orders = vec![
+        order("o-max", i64::MAX),
+        order("o-neg", -1),
+        OrderRow { refunds_excluded: 2, refunded: 50, ..order("o-ok", 1000) },
+    ];
+    let s = aggregate_all(events, orders);
+    assert_eq!(s.totals.revenue, vec![revenue("EUR", 1100, 1000, 100, 50)]);
+    assert_eq!((s.totals.funnel.purchases_unverified, s.totals.funnel.purchases_verified), (1, 1));
+    assert_eq!(s.orders.len(), 1, "excluded orders are not listed either");
+    assert_eq!(s.excluded.count, 3 + 1 + 2 + 2);
+    let counts: Vec<(Exclusion, u64)> = s.excluded.reasons.iter().map(|r| (r.reason, r.count)).collect();
+    assert_eq!(
+        counts,
+        vec![(Exclusion::EventValue, 4), (Exclusion::OrderValue, 2), (Exclusion::RefundAmount, 2)],
+        "{:?}",
+        s.excluded
+    );
+    let csv = to_csv(&s).expect("csv");
+    assert!(csv.contains(",EUR,1100,1000,100,50,8\r\n"), "{csv}");
+    assert!(csv.contains("excluded,order:order_value,,,,,,,,,,,,,,,2\r\n"), "{csv}");
+    assert!(csv.contains("excluded,refund:refund_amount,,,,,,,,,,,,,,,2\r\n"), "{csv}");
+    let html = to_html(&s);
+    assert!(html.contains("8 stored rows were left out of these figures"), "{html}");
+    assert!(html.contains("2 × an order whose total is outside the limits"), "{html}");
+}
+
+#[test]
+fn splits_the_largest_amounts_without_overflow() {
+    let max_line = item("a", linkshelf_core::limits::MAX_PRICE_MINOR, linkshelf_core::limits::MAX_QUANTITY);
+    let amount = i128::from(linkshelf_core::limits::MAX_AMOUNT_MINOR) * 1000;
+    let parts = split(amount, &[max_line.clone(), item("b", 1, 1)]);
+    assert_eq!(parts.iter().map(|(_, p)| p).sum::<i128>(), amount);
+    let parts = split(-7, &[max_line, item("b", 0, 1)]);
+    assert_eq!(parts.iter().map(|(_, p)| p).sum::<i128>(), -7);
 }
 
 mod join {
@@ -289,5 +388,46 @@ mod join {
         assert_eq!(found(&conn, &order(None, None, Some("tiktok"), None)), None, "outside the window");
         assert_eq!(found(&conn, &order(None, Some("MIKA10"), None, Some("juno"))), None, "another creator's checkout");
         assert_eq!(found(&conn, &order(None, Some("MIKA10"), None, None)), Some(("code", "other-creator".into())));
+    }
+
+    /// Rows stored before the checks (or edited by hand), read straight from SQLite:
+    /// a REAL or TEXT amount, items that are not JSON, a refund sum past `i64::MAX`
+    /// (SQL's `sum()` failed the whole query on it). Stats answer and report them.
+    #[test]
+    fn legacy_rows_in_the_database_are_reported_not_fatal() {
+        let (_d, conn) = db(vec![]);
+        conn.execute_batch(&format!(
+            "INSERT INTO events (event_id, name, creator_id, event_time, occurred_at, received_at, currency, value, transaction_id, items)
+             VALUES ('e1', 'purchase', 'juno', {ORDER_AT}, 0, 0, 'EUR', 1e30, 'T1', NULL),
+                    ('e2', 'purchase', 'juno', {ORDER_AT}, 0, 0, 'EUR', 'lots', 'T2', NULL),
+                    ('e3', 'purchase', 'juno', {ORDER_AT}, 0, 0, 'EUR', 10, 'T3', 'not json'),
+                    ('e4', 'purchase', 'juno', {ORDER_AT}, 0, 0, 'EUR', 10, 'T4', '[{{\"item_id\":\"m\",\"price\":1000000000000,\"quantity\":4294967295}}]'),
+                    ('e5', 'purchase', 'juno', {ORDER_AT}, 0, 0, 'EUR', 2720, 'T5', '[{{\"item_id\":\"m\",\"price\":2720,\"quantity\":1}}]');
+             INSERT INTO orders (provider, order_id, created_at, received_at, currency, value, payment_ref)
+             VALUES ('stripe', 'cs_1', {ORDER_AT}, 0, 'EUR', 1000, 'pi_1'),
+                    ('stripe', 'cs_2', {ORDER_AT}, 0, 'EUR', 9223372036854775807, NULL),
+                    ('stripe', 'cs_3', {ORDER_AT}, 0, 'EUR', 12.5, NULL);
+             INSERT INTO refunds (provider, refund_id, order_ref, currency, amount, created_at, received_at)
+             VALUES ('stripe', 'r1', 'pi_1', 'EUR', 9223372036854775807, 0, 0),
+                    ('stripe', 'r2', 'pi_1', 'EUR', 9223372036854775807, 0, 0),
+                    ('stripe', 'r3', 'cs_1', 'EUR', 300, 0, 0),
+                    ('stripe', 'r4', 'cs_1', 'EUR', -300, 0, 0);"
+        ))
+        .expect("legacy rows");
+        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, creator: None };
+        let s = load(&conn, &query, 168 * HOUR, None).expect("stats answer");
+        assert_eq!(s.totals.revenue, vec![revenue("EUR", 3720, 1000, 2720, 300)]);
+        let counts: Vec<(Exclusion, u64)> = s.excluded.reasons.iter().map(|r| (r.reason, r.count)).collect();
+        assert_eq!(
+            counts,
+            vec![
+                (Exclusion::EventValue, 2),
+                (Exclusion::EventItems, 2),
+                (Exclusion::OrderValue, 2),
+                (Exclusion::RefundAmount, 3)
+            ]
+        );
+        assert_eq!(s.excluded.count, 9);
+        assert!(to_csv(&s).is_ok());
     }
 }

@@ -323,7 +323,7 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                     |row| row.get(0),
                 )
                 .optional()?;
-            if before.is_some_and(|b| b >= r.amount) {
+            if before.is_some_and(|b| b >= r.amount.get()) {
                 return Ok(Written::Recorded(false));
             }
             conn.prepare_cached(
@@ -331,7 +331,15 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (provider, refund_id) DO UPDATE SET amount = excluded.amount, created_at = excluded.created_at",
             )?
-            .execute(params![r.provider, r.refund_id, r.order_ref, r.currency, r.amount, r.created_at, r.received_at])?;
+            .execute(params![
+                r.provider,
+                r.refund_id,
+                r.order_ref,
+                r.currency,
+                r.amount.get(),
+                r.created_at,
+                r.received_at
+            ])?;
             Ok(Written::Recorded(true))
         }
     }
@@ -400,7 +408,7 @@ mod tests {
             refund_id: "ch_1".into(),
             order_ref: "pi_1".into(),
             currency: "EUR".into(),
-            amount,
+            amount: crate::webhook::RefundAmount::new(amount).expect("in range"),
             created_at: 1,
             received_at: 1,
         };

@@ -17,6 +17,7 @@
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use linkshelf_core::limits::MAX_AMOUNT_MINOR;
 use serde::Deserialize;
 use sha2::Sha256;
 use std::collections::HashMap;
@@ -123,9 +124,39 @@ pub struct Refund {
     /// Shopify: the order id; Stripe: the PaymentIntent id.
     pub order_ref: String,
     pub currency: String,
-    pub amount: i64,
+    pub amount: RefundAmount,
     pub created_at: i64,
     pub received_at: i64,
+}
+
+/// An amount of money given back, in minor units: from 1 to [`MAX_AMOUNT_MINOR`]. Its
+/// own type so a refund can never carry a zero, negative or impossible amount into the
+/// store (where it would be subtracted from, or overflow, a creator's revenue).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RefundAmount(i64);
+
+impl RefundAmount {
+    pub fn new(minor: i64) -> Result<RefundAmount, PayloadError> {
+        if (1..=MAX_AMOUNT_MINOR).contains(&minor) {
+            Ok(RefundAmount(minor))
+        } else {
+            Err(PayloadError::Amount { field: "refund amount", min: 1, value: i128::from(minor) })
+        }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// An order total in minor units: from 0 (a free order) to [`MAX_AMOUNT_MINOR`], the
+/// largest amount the storefront can send.
+fn order_amount(minor: i64) -> Result<i64, PayloadError> {
+    if (0..=MAX_AMOUNT_MINOR).contains(&minor) {
+        Ok(minor)
+    } else {
+        Err(PayloadError::Amount { field: "order total", min: 0, value: i128::from(minor) })
+    }
 }
 
 /// What a webhook delivery means for us.
@@ -143,6 +174,18 @@ pub enum PayloadError {
     Json(String),
     #[error("{0}")]
     Invalid(&'static str),
+    /// A signed delivery with an amount no real order has (see `server::record` for
+    /// what the provider is answered).
+    #[error("the {field} {value} is outside {min}..={MAX_AMOUNT_MINOR} minor units")]
+    Amount { field: &'static str, min: i64, value: i128 },
+}
+
+impl PayloadError {
+    /// Whether the delivery is readable but impossible: a retry would carry the same
+    /// amount, so retrying cannot help.
+    pub fn is_impossible_amount(&self) -> bool {
+        matches!(self, PayloadError::Amount { .. })
+    }
 }
 
 // ---- Stripe ----
@@ -195,7 +238,7 @@ pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
                 return Ok(Delivery::Ignored(format!("{} (not paid yet)", event.kind)));
             }
             let currency = s.currency.ok_or(PayloadError::Invalid("the session has no currency"))?.to_ascii_uppercase();
-            let value = s.amount_total.ok_or(PayloadError::Invalid("the session has no amount_total"))?;
+            let value = order_amount(s.amount_total.ok_or(PayloadError::Invalid("the session has no amount_total"))?)?;
             let meta = |k: &str| s.metadata.get(k).filter(|v| !v.is_empty()).cloned();
             Ok(Delivery::Order(Order {
                 provider: "stripe",
@@ -222,7 +265,7 @@ pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
                 refund_id: c.id,
                 order_ref,
                 currency: c.currency.to_ascii_uppercase(),
-                amount: c.amount_refunded,
+                amount: RefundAmount::new(c.amount_refunded)?,
                 created_at: event.created.or(c.created).map_or(received_at, |t| t * 1000),
                 received_at,
             }))
@@ -282,8 +325,10 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
         "orders/paid" => {
             let o: ShopifyOrder = serde_json::from_slice(body).map_err(json)?;
             let currency = o.currency.to_ascii_uppercase();
-            let value = major_to_minor(&o.total_price, &currency)
-                .ok_or(PayloadError::Invalid("total_price is not an amount in the order's currency"))?;
+            let value = order_amount(
+                major_to_minor(&o.total_price, &currency)
+                    .ok_or(PayloadError::Invalid("total_price is not an amount in the order's currency"))?,
+            )?;
             let attr = |k: &str| {
                 o.note_attributes.iter().find(|a| a.name == k).and_then(|a| match &a.value {
                     Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -321,7 +366,7 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
         }
         "refunds/create" => {
             let r: ShopifyRefund = serde_json::from_slice(body).map_err(json)?;
-            let mut amount = 0;
+            let mut amount: i128 = 0;
             let mut currency = None;
             for t in r
                 .transactions
@@ -336,8 +381,10 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
                 if currency.get_or_insert_with(|| code.clone()) != &code {
                     return Err(PayloadError::Invalid("a refund in two currencies"));
                 }
-                amount += major_to_minor(&t.amount, &code)
-                    .ok_or(PayloadError::Invalid("a refund amount is not an amount"))?;
+                amount += i128::from(
+                    major_to_minor(&t.amount, &code)
+                        .ok_or(PayloadError::Invalid("a refund amount is not an amount"))?,
+                );
             }
             let Some(currency) = currency else {
                 return Ok(Delivery::Ignored("refunds/create without money".into()));
@@ -347,7 +394,10 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
                 refund_id: r.id.to_string(),
                 order_ref: r.order_id.to_string(),
                 currency,
-                amount,
+                amount: i64::try_from(amount).map_or_else(
+                    |_| Err(PayloadError::Amount { field: "refund amount", min: 1, value: amount }),
+                    RefundAmount::new,
+                )?,
                 created_at: r.created_at.as_deref().and_then(rfc3339_millis).unwrap_or(received_at),
                 received_at,
             }))
@@ -403,13 +453,13 @@ pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadEr
     let time = |t: &Option<String>| t.as_deref().and_then(rfc3339_millis).unwrap_or(received_at);
     match event.meta.event_name.as_str() {
         "order_created" if order.status.as_deref() == Some("paid") => Ok(Delivery::Order(Order {
+            value: order_amount(order.total)?,
             provider: "lemonsqueezy",
             order_id: event.data.id.clone(),
             creator_id: custom("creator_id"),
             created_at: time(&order.created_at),
             received_at,
             currency: order.currency.to_ascii_uppercase(),
-            value: order.total,
             click_id: custom("click_id"),
             coupon: custom("coupon"),
             utm_source: custom("utm_source"),
@@ -423,7 +473,7 @@ pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadEr
             refund_id: format!("order-{}", event.data.id),
             order_ref: event.data.id.clone(),
             currency: order.currency.to_ascii_uppercase(),
-            amount: order.refunded_amount,
+            amount: RefundAmount::new(order.refunded_amount)?,
             created_at: time(&order.updated_at),
             received_at,
         })),

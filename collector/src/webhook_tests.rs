@@ -68,7 +68,7 @@ fn reads_a_stripe_refund() {
     let body = br#"{"type":"charge.refunded","created":1795900000,"data":{"object":{"id":"ch_1","payment_intent":"pi_1","amount_refunded":1000,"currency":"eur"}}}"#;
     let Ok(Delivery::Refund(r)) = stripe(body, 5) else { panic!("not a refund") };
     assert_eq!(
-        (r.refund_id.as_str(), r.order_ref.as_str(), r.amount, r.currency.as_str()),
+        (r.refund_id.as_str(), r.order_ref.as_str(), r.amount.get(), r.currency.as_str()),
         ("ch_1", "pi_1", 1000, "EUR")
     );
 }
@@ -93,7 +93,7 @@ fn reads_a_shopify_refund() {
       "transactions":[{"amount":"10.50","currency":"EUR","kind":"refund","status":"success"},
                       {"amount":"99.00","currency":"EUR","kind":"refund","status":"failure"}]}"#;
     let Ok(Delivery::Refund(r)) = shopify("refunds/create", body, 5) else { panic!("not a refund") };
-    assert_eq!((r.order_ref.as_str(), r.amount, r.currency.as_str()), ("820982911946154508", 1050, "EUR"));
+    assert_eq!((r.order_ref.as_str(), r.amount.get(), r.currency.as_str()), ("820982911946154508", 1050, "EUR"));
     assert!(matches!(shopify("orders/create", b"{}", 5), Ok(Delivery::Ignored(_))));
 }
 
@@ -132,7 +132,67 @@ fn lemonsqueezy_signature_and_order() {
     let refund = br#"{"meta":{"event_name":"order_refunded"},
       "data":{"id":"42","attributes":{"currency":"USD","total":999,"status":"refunded","refunded_amount":500}}}"#;
     let Ok(Delivery::Refund(r)) = lemonsqueezy(refund, 5) else { panic!("not a refund") };
-    assert_eq!((r.order_ref.as_str(), r.amount), ("42", 500));
+    assert_eq!((r.order_ref.as_str(), r.amount.get()), ("42", 500));
     let pending = br#"{"meta":{"event_name":"order_created"},"data":{"id":"43","attributes":{"currency":"USD","total":1,"status":"pending"}}}"#;
     assert!(matches!(lemonsqueezy(pending, 5), Ok(Delivery::Ignored(_))));
+}
+
+// ---- Issue #9: webhook amounts are range- and sign-checked ----
+
+fn stripe_session(amount: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"type": "checkout.session.completed", "created": T, "data": {"object": {
+        "id": "cs_1", "amount_total": amount, "currency": "eur", "payment_status": "paid"}}})
+    .to_string()
+    .into_bytes()
+}
+
+fn stripe_refund(amount: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"type": "charge.refunded", "created": T, "data": {"object": {
+        "id": "ch_1", "payment_intent": "pi_1", "amount_refunded": amount, "currency": "eur"}}})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn order_totals_must_be_from_zero_to_the_largest_amount() {
+    use linkshelf_core::limits::MAX_AMOUNT_MINOR;
+    for ok in [0, 1, MAX_AMOUNT_MINOR] {
+        let Ok(Delivery::Order(o)) = stripe(&stripe_session(ok.into()), 5) else { panic!("{ok} refused") };
+        assert_eq!(o.value, ok);
+    }
+    for bad in [-1, i64::MIN, MAX_AMOUNT_MINOR + 1, i64::MAX] {
+        let e = stripe(&stripe_session(bad.into()), 5).expect_err("impossible total");
+        assert!(e.is_impossible_amount(), "{bad}: {e}");
+        assert_eq!(e.to_string(), format!("the order total {bad} is outside 0..=500000000000000 minor units"));
+    }
+    let lemon = |total: i64| {
+        format!(
+            r#"{{"meta":{{"event_name":"order_created"}},"data":{{"id":"1","attributes":{{"currency":"USD","total":{total},"status":"paid"}}}}}}"#
+        )
+    };
+    assert!(lemonsqueezy(lemon(-5).as_bytes(), 5).is_err_and(|e| e.is_impossible_amount()));
+    let shopify_order = |total: &str| {
+        format!(r#"{{"id":1,"currency":"EUR","total_price":"{total}","discount_codes":[],"note_attributes":[]}}"#)
+    };
+    assert!(matches!(shopify("orders/paid", shopify_order("5000000000000.00").as_bytes(), 5), Ok(Delivery::Order(_))));
+    let too_big = shopify("orders/paid", shopify_order("5000000000000.01").as_bytes(), 5);
+    assert!(too_big.is_err_and(|e| e.is_impossible_amount()));
+}
+
+#[test]
+fn refunds_must_be_positive_and_in_range() {
+    use linkshelf_core::limits::MAX_AMOUNT_MINOR;
+    let Ok(Delivery::Refund(r)) = stripe(&stripe_refund(MAX_AMOUNT_MINOR.into()), 5) else { panic!("refused") };
+    assert_eq!(r.amount.get(), MAX_AMOUNT_MINOR);
+    for bad in [0, -1, i64::MIN, MAX_AMOUNT_MINOR + 1, i64::MAX] {
+        let e = stripe(&stripe_refund(bad.into()), 5).expect_err("impossible refund");
+        assert!(e.is_impossible_amount(), "{bad}: {e}");
+    }
+    assert!(RefundAmount::new(0).is_err() && RefundAmount::new(1).is_ok());
+    // Shopify: transactions are summed in i128, so many huge ones cannot overflow.
+    let huge = r#"{"amount":"90000000000000000.00","currency":"EUR","kind":"refund","status":"success"}"#;
+    let body = format!(r#"{{"id":1,"order_id":2,"transactions":[{huge},{huge},{huge}]}}"#);
+    assert!(shopify("refunds/create", body.as_bytes(), 5).is_err_and(|e| e.is_impossible_amount()));
+    let lemon = r#"{"meta":{"event_name":"order_refunded"},"data":{"id":"42","attributes":{"currency":"USD","total":9,"refunded_amount":0}}}"#;
+    assert!(lemonsqueezy(lemon.as_bytes(), 5).is_err_and(|e| e.is_impossible_amount()));
 }

@@ -60,24 +60,26 @@ impl EventName {
         }
     }
 
+    /// Every event the storefront sends, so a backend (the collector) accepts exactly
+    /// these names and learns a new one when it is added here.
+    pub const ALL: [EventName; 12] = [
+        EventName::PageView,
+        EventName::ViewItemList,
+        EventName::SelectItem,
+        EventName::ViewPromotion,
+        EventName::SelectPromotion,
+        EventName::AddToCart,
+        EventName::RemoveFromCart,
+        EventName::BeginCheckout,
+        EventName::AddToCalendar,
+        EventName::SelectEvent,
+        EventName::OutboundClick,
+        EventName::Purchase,
+    ];
+
     /// Reads a name as [`EventName::as_str`] writes it.
     pub fn parse(name: &str) -> Option<EventName> {
-        [
-            EventName::PageView,
-            EventName::ViewItemList,
-            EventName::SelectItem,
-            EventName::ViewPromotion,
-            EventName::SelectPromotion,
-            EventName::AddToCart,
-            EventName::RemoveFromCart,
-            EventName::BeginCheckout,
-            EventName::AddToCalendar,
-            EventName::SelectEvent,
-            EventName::OutboundClick,
-            EventName::Purchase,
-        ]
-        .into_iter()
-        .find(|n| n.as_str() == name)
+        EventName::ALL.into_iter().find(|n| n.as_str() == name)
     }
 
     /// Events sent at once rather than after the debounce: the shopper is about to
@@ -461,6 +463,13 @@ pub(crate) mod tests {
             assert_eq!(miniserde::json::to_string(&name), format!("\"{}\"", name.as_str()));
         }
         assert_eq!(EventName::parse("nope"), None);
+        for name in EventName::ALL {
+            assert_eq!(EventName::parse(name.as_str()), Some(name), "every name in ALL reads back");
+        }
+        let mut names: Vec<&str> = EventName::ALL.iter().map(|n| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EventName::ALL.len(), "no name twice");
         for b in [InAppBrowser::Instagram, InAppBrowser::Tiktok, InAppBrowser::Facebook, InAppBrowser::None] {
             assert_eq!(miniserde::json::to_string(&b), format!("\"{}\"", b.as_str()));
         }
