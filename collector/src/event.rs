@@ -313,7 +313,8 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
             return Err(Invalid::Rule("ecommerce.value needs ecommerce.currency"));
         }
         if let Some(code) = &currency {
-            if iso_currency::Currency::from_code(code).is_none() {
+            // The same currencies the config check takes: ISO 4217, and money people pay in.
+            if iso_currency::Currency::from_code(code).is_none() || linkshelf_core::limits::is_not_money(code) {
                 return Err(Invalid::Currency(code.clone()));
             }
         }

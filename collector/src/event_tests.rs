@@ -1,12 +1,34 @@
 use super::*;
 
-/// `Envelope::to_json` of the storefront's own test sample (`events::tests::sample`),
-/// with `sent_at` filled in as the delivery code does.
-const STOREFRONT: &str = include_str!("../tests/fixtures/storefront-envelope.json");
+/// The shared contract (`core/fixtures/envelopes.json`): one envelope of every event
+/// name, written by the storefront's own `Envelope::to_json` and kept equal to it by the
+/// core's tests, so these tests read exactly what the page sends.
+const CONTRACT: &str = include_str!("../../core/fixtures/envelopes.json");
 const NOW: i64 = 1_795_804_260_000;
 
+fn contract() -> Vec<serde_json::Value> {
+    serde_json::from_str(CONTRACT).expect("the contract is a JSON array")
+}
+
+/// The contract's `begin_checkout` (a tagged TikTok visit, two lines and a code).
+static STOREFRONT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    contract().into_iter().find(|e| e["name"] == "begin_checkout").map(|e| e.to_string()).unwrap_or_default()
+});
+
+#[test]
+fn accepts_every_envelope_of_the_shared_contract() {
+    let envelopes = contract();
+    assert_eq!(envelopes.len(), linkshelf_core::events::EventName::ALL.len(), "one envelope per event name");
+    for e in envelopes {
+        let raw = e.to_string();
+        if let Err((_, error)) = parse(&raw, NOW) {
+            panic!("the collector refuses the storefront's {}: {error}", e["name"]);
+        }
+    }
+}
+
 fn with(edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(STOREFRONT).expect("fixture is JSON");
+    let mut v: serde_json::Value = serde_json::from_str(&STOREFRONT).expect("fixture is JSON");
     edit(&mut v);
     v.to_string()
 }
@@ -20,20 +42,29 @@ fn reason(raw: &str) -> String {
 
 #[test]
 fn reads_the_storefronts_envelope() {
-    let e = parse(STOREFRONT, NOW).expect("valid");
+    let e = parse(&STOREFRONT, NOW).expect("valid");
     assert_eq!(e.name, "begin_checkout");
     assert_eq!(e.creator_id, "juno-park");
     assert_eq!(e.utm_source.as_deref(), Some("tiktok"));
-    assert_eq!(e.utm_medium, None);
-    assert_eq!(e.platform_click_ids.as_deref(), Some("ttclid=abc"));
+    assert_eq!(e.utm_medium.as_deref(), Some("social"));
+    assert_eq!(e.ref_tag.as_deref(), Some("popup-qr"));
+    assert_eq!(e.referrer_host.as_deref(), Some("www.tiktok.com"));
+    assert_eq!(e.platform_click_ids.as_deref(), Some("ttclid=E.C.P.abc"));
+    assert_eq!(e.in_app_browser.as_deref(), Some("tiktok"));
     assert_eq!(e.currency.as_deref(), Some("EUR"));
-    assert_eq!(e.value, Some(3200));
+    assert_eq!(e.value, Some(10_880));
     assert_eq!(e.coupon.as_deref(), Some("JUNO15"));
-    assert_eq!(e.click_id.as_deref(), Some("c-1"));
-    assert_eq!(e.items.as_deref(), Some(r#"[{"item_id":"speckled-mug","price":3200,"quantity":1}]"#));
-    assert_eq!(e.path.as_deref(), Some("/p/speckled-mug/"));
-    // Waited 1.5 s on the device: it happened 1.5 s before it arrived.
-    assert_eq!(e.event_time, NOW - 1500);
+    assert_eq!(e.click_id.as_deref(), Some("0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d"));
+    assert_eq!(e.destination_host.as_deref(), Some("fable-studio.myshopify.com"));
+    assert_eq!(
+        e.items.as_deref(),
+        Some(
+            r#"[{"item_id":"speckled-mug","price":3200,"quantity":2},{"item_id":"linen-tote","price":6400,"quantity":1}]"#
+        )
+    );
+    assert_eq!(e.path.as_deref(), Some("/"));
+    // Sent 4,993 ms after it happened: it happened that long before it arrived.
+    assert_eq!(e.event_time, NOW - 4_993);
 }
 
 #[test]
@@ -73,7 +104,8 @@ fn refuses_unknown_versions_and_names() {
 fn names_the_field_of_a_type_error_and_keeps_the_id() {
     let raw = with(|v| v["ecommerce"]["value"] = "32.00".into());
     let (id, e) = parse(&raw, NOW).expect_err("string value");
-    assert_eq!(id.as_deref(), Some("019b0e5b-1f40-7707-8707-070707070707"));
+    let expected: serde_json::Value = serde_json::from_str(&STOREFRONT).expect("json");
+    assert_eq!(id.as_deref(), expected["event_id"].as_str());
     assert!(e.to_string().starts_with("not an event object: ecommerce.value: invalid type"), "{e}");
     let (id, e) = parse("\"a string\"", NOW).expect_err("not an object");
     assert_eq!(id, None);
@@ -96,6 +128,10 @@ fn value_only_with_currency() {
         reason(&with(|v| v["ecommerce"]["currency"] = "XYZ".into())),
         r#"ecommerce.currency "XYZ" is not an ISO 4217 code"#
     );
+    // Test, metal and fund codes are not money: the config check refuses them too.
+    for code in ["XXX", "XTS", "XAU"] {
+        assert!(reason(&with(|v| v["ecommerce"]["currency"] = code.into())).contains(code));
+    }
     assert_eq!(
         reason(&with(|v| v["ecommerce"]["value"] = (-1).into())),
         "ecommerce.value must be from 0 to 500000000000000"
@@ -200,7 +236,7 @@ fn a_purchase_needs_a_transaction_id() {
     assert_eq!(reason(&purchase("".into())), "a purchase needs ecommerce.transaction_id");
     let ok = parse(&purchase("cs_test_1".into()), NOW).expect("valid purchase");
     assert_eq!(ok.transaction_id.as_deref(), Some("cs_test_1"));
-    assert_eq!(ok.click_id.as_deref(), Some("c-1"));
+    assert_eq!(ok.click_id.as_deref(), Some("0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d"));
     // Without an amount it still counts as a sale, with no revenue.
     let no_value = with(|v| {
         v["name"] = "purchase".into();
