@@ -8,7 +8,6 @@
 //! on any input.
 
 use crate::sinks::JsonObject;
-use miniserde::{Deserialize, Serialize};
 
 /// Longest value kept, in characters: the shared tag limit the collector enforces.
 pub use crate::limits::MAX_TAG_CHARS as MAX_VALUE_CHARS;
@@ -19,14 +18,16 @@ pub const MAX_PAIRS: usize = 64;
 pub const CLICK_ID_KEYS: [&str; 7] = ["ttclid", "fbclid", "gclid", "msclkid", "twclid", "epik", "sccid"];
 
 /// A platform's click id, e.g. `ttclid` = `E.C.P…`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct ClickId {
     pub name: String,
     pub value: String,
 }
 
 /// Where the visit came from; every event carries it as its `attribution`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Attribution {
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
@@ -34,7 +35,7 @@ pub struct Attribution {
     pub utm_content: Option<String>,
     pub utm_term: Option<String>,
     /// The creator's own `?ref=` tag (a clip id, a pop-up QR code …).
-    #[serde(rename = "ref")]
+    #[cfg_attr(test, serde(rename = "ref"))]
     pub ref_tag: Option<String>,
     /// Each platform click id present, in [`CLICK_ID_KEYS`] order.
     pub click_ids: Vec<ClickId>,

@@ -9,36 +9,36 @@
 use crate::attribution::Attribution;
 use crate::model::UtcMillis;
 use crate::sinks::JsonObject;
-use miniserde::{Deserialize, Serialize};
 
 /// Bumped when the envelope changes shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub enum EventName {
-    #[serde(rename = "page_view")]
+    #[cfg_attr(test, serde(rename = "page_view"))]
     PageView,
-    #[serde(rename = "view_item_list")]
+    #[cfg_attr(test, serde(rename = "view_item_list"))]
     ViewItemList,
-    #[serde(rename = "select_item")]
+    #[cfg_attr(test, serde(rename = "select_item"))]
     SelectItem,
-    #[serde(rename = "view_promotion")]
+    #[cfg_attr(test, serde(rename = "view_promotion"))]
     ViewPromotion,
-    #[serde(rename = "select_promotion")]
+    #[cfg_attr(test, serde(rename = "select_promotion"))]
     SelectPromotion,
-    #[serde(rename = "add_to_cart")]
+    #[cfg_attr(test, serde(rename = "add_to_cart"))]
     AddToCart,
-    #[serde(rename = "remove_from_cart")]
+    #[cfg_attr(test, serde(rename = "remove_from_cart"))]
     RemoveFromCart,
-    #[serde(rename = "begin_checkout")]
+    #[cfg_attr(test, serde(rename = "begin_checkout"))]
     BeginCheckout,
-    #[serde(rename = "add_to_calendar")]
+    #[cfg_attr(test, serde(rename = "add_to_calendar"))]
     AddToCalendar,
-    #[serde(rename = "select_event")]
+    #[cfg_attr(test, serde(rename = "select_event"))]
     SelectEvent,
-    #[serde(rename = "outbound_click")]
+    #[cfg_attr(test, serde(rename = "outbound_click"))]
     OutboundClick,
-    #[serde(rename = "purchase")]
+    #[cfg_attr(test, serde(rename = "purchase"))]
     Purchase,
 }
 
@@ -148,15 +148,16 @@ impl Outbound {
 
 /// Which in-app browser the page runs in, if any: they block downloads and sometimes
 /// the clipboard, and their beacons are the least reliable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub enum InAppBrowser {
-    #[serde(rename = "instagram")]
+    #[cfg_attr(test, serde(rename = "instagram"))]
     Instagram,
-    #[serde(rename = "tiktok")]
+    #[cfg_attr(test, serde(rename = "tiktok"))]
     Tiktok,
-    #[serde(rename = "facebook")]
+    #[cfg_attr(test, serde(rename = "facebook"))]
     Facebook,
-    #[serde(rename = "none")]
+    #[cfg_attr(test, serde(rename = "none"))]
     None,
 }
 
@@ -187,7 +188,8 @@ impl InAppBrowser {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Context {
     pub path: String,
     pub locale: String,
@@ -195,7 +197,8 @@ pub struct Context {
     pub in_app_browser: InAppBrowser,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Item {
     pub item_id: String,
     pub item_name: String,
@@ -206,7 +209,8 @@ pub struct Item {
     pub item_list_id: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Ecommerce {
     /// ISO 4217; always present when `value` is.
     pub currency: String,
@@ -217,7 +221,8 @@ pub struct Ecommerce {
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Outbound {
     /// Fresh for every click; also written into the outgoing URL so the order can be
     /// joined back to this click.
@@ -226,14 +231,16 @@ pub struct Outbound {
 }
 
 /// Details that only some events have (a promotion's code, a pop-up's id).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Subject {
     pub promotion_id: Option<String>,
     pub popup_id: Option<String>,
     pub item_list_id: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
 pub struct Envelope {
     pub v: u32,
     /// UUIDv7: made once, reused on every retry, so backends can dedup.
@@ -277,6 +284,8 @@ impl Envelope {
         o.finish()
     }
 
+    /// Reads an envelope back with miniserde's derive: the test oracle for `to_json`.
+    #[cfg(test)]
     pub fn from_json(text: &str) -> Option<Envelope> {
         miniserde::json::from_str(text).ok()
     }
