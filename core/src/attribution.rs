@@ -7,7 +7,7 @@
 //! only the first [`MAX_PAIRS`] pairs of a query are looked at. Nothing here can panic
 //! on any input.
 
-use crate::sinks::JsonObject;
+use crate::json::JsonObject;
 
 /// Longest value kept, in characters: the shared tag limit the collector enforces.
 pub use crate::limits::MAX_TAG_CHARS as MAX_VALUE_CHARS;

@@ -171,6 +171,45 @@ fn append_path_segment(url: &str, segment: &str) -> String {
     format!("{}/{segment}{rest}", path.trim_end_matches('/'))
 }
 
+impl Checkout {
+    /// The shop whose cart this product can join; `None` for one-product links,
+    /// which are bought straight away.
+    pub fn cart_shop(&self) -> Option<&str> {
+        match self {
+            Checkout::Shopify { shop, .. } => Some(shop),
+            _ => None,
+        }
+    }
+
+    /// The host the shopper is sent to.
+    pub fn host(&self) -> String {
+        match self {
+            Checkout::Shopify { shop, .. } => shop.clone(),
+            Checkout::Stripe { url }
+            | Checkout::LemonSqueezy { url }
+            | Checkout::Gumroad { url }
+            | Checkout::Link { url } => host(url),
+        }
+    }
+
+    /// The link without anything of the shopper's: what a Buy link shows before the
+    /// tap adds the click id, code and campaign.
+    pub fn base_url(&self) -> String {
+        match self {
+            Checkout::Shopify { shop, variant } => format!("https://{shop}/cart/{variant}:1"),
+            Checkout::Stripe { url }
+            | Checkout::LemonSqueezy { url }
+            | Checkout::Gumroad { url }
+            | Checkout::Link { url } => url.clone(),
+        }
+    }
+
+    /// Whether the shop takes a discount code through the link.
+    pub fn takes_code(&self) -> bool {
+        !matches!(self, Checkout::Link { .. })
+    }
+}
+
 /// The host of an absolute http(s) URL, for the `outbound` part of an event.
 pub fn host(url: &str) -> String {
     crate::attribution::referrer_host(url).unwrap_or_default()

@@ -7,8 +7,8 @@
 //! no IP, no user agent string, no stored visitor id in strict privacy mode.
 
 use crate::attribution::Attribution;
+use crate::json::JsonObject;
 use crate::model::UtcMillis;
-use crate::sinks::JsonObject;
 
 /// Bumped when the envelope changes shape.
 pub const SCHEMA_VERSION: u32 = 1;

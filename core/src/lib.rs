@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod discount;
 pub mod embed;
 pub mod events;
+pub mod json;
 pub mod limits;
 pub mod model;
 pub mod money;

@@ -51,7 +51,7 @@ pub enum Privacy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tracking {
     pub privacy: Privacy,
-    pub sinks: Vec<crate::sinks::Sink>,
+    pub sinks: Vec<Sink>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,7 +235,7 @@ impl Product {
 }
 
 /// Where a product is bought, which decides how its checkout link is built and
-/// whether it can share a cart (see `crate::checkout` for the links).
+/// whether it can share a cart (its rules and links are in `crate::checkout`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Checkout {
@@ -252,43 +252,20 @@ pub enum Checkout {
     Link { url: String },
 }
 
-impl Checkout {
-    /// The shop whose cart this product can join; `None` for one-product links,
-    /// which are bought straight away.
-    pub fn cart_shop(&self) -> Option<&str> {
-        match self {
-            Checkout::Shopify { shop, .. } => Some(shop),
-            _ => None,
-        }
-    }
-
-    /// The host the shopper is sent to.
-    pub fn host(&self) -> String {
-        match self {
-            Checkout::Shopify { shop, .. } => shop.clone(),
-            Checkout::Stripe { url }
-            | Checkout::LemonSqueezy { url }
-            | Checkout::Gumroad { url }
-            | Checkout::Link { url } => crate::checkout::host(url),
-        }
-    }
-
-    /// The link without anything of the shopper's: what a Buy link shows before the
-    /// tap adds the click id, code and campaign.
-    pub fn base_url(&self) -> String {
-        match self {
-            Checkout::Shopify { shop, variant } => format!("https://{shop}/cart/{variant}:1"),
-            Checkout::Stripe { url }
-            | Checkout::LemonSqueezy { url }
-            | Checkout::Gumroad { url }
-            | Checkout::Link { url } => url.clone(),
-        }
-    }
-
-    /// Whether the shop takes a discount code through the link.
-    pub fn takes_code(&self) -> bool {
-        !matches!(self, Checkout::Link { .. })
-    }
+/// Where events go, as configured by the creator (each one's payloads are in
+/// `crate::sinks`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Sink {
+    /// Linkshelf's own collector: `POST {endpoint}` with a JSON array.
+    Collector { endpoint: String },
+    /// Plausible's Events API, e.g. `https://plausible.io/api/event`.
+    Plausible { endpoint: String, domain: String },
+    /// Umami's `/api/send`, with the website id (a UUID).
+    Umami { endpoint: String, website_id: String },
+    /// PostHog's `/batch/`, with the public (write-only) project key `phc_…`.
+    PostHog { endpoint: String, api_key: String },
+    /// Any endpoint that accepts `{"source":"linkshelf","events":[…]}`.
+    Webhook { endpoint: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 use super::*;
 use crate::events::tests::sample;
 use crate::events::{Ecommerce, EventName};
+use crate::json::quote;
 use miniserde::json::{self, Value};
 
 const ORIGIN: &str = "https://junopark.example";

@@ -12,12 +12,12 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 use linkshelf_core::checkout;
 use linkshelf_core::limits::{self, CodeProblem};
+use linkshelf_core::model::Sink;
 use linkshelf_core::model::{
     Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product, Scope,
     SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
 };
 use linkshelf_core::money::{Money, MoneyParseError};
-use linkshelf_core::sinks::Sink;
 use linkshelf_core::theme::{self, Rgb};
 use schemars::JsonSchema;
 use serde::Deserialize;

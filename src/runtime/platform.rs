@@ -62,7 +62,7 @@ mod browser {
         let window = web_sys::window().ok_or(DataError::Missing)?;
         let element = window
             .document()
-            .and_then(|d| d.get_element_by_id(crate::ui::DATA_ELEMENT_ID))
+            .and_then(|d| d.get_element_by_id(linkshelf_core::model::DATA_ELEMENT_ID))
             .ok_or(DataError::Missing)?;
         let text = element.text_content().unwrap_or_default();
         let bytes = linkshelf_core::embed::from_text(&text);

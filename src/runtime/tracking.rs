@@ -20,8 +20,8 @@ use linkshelf_core::delivery::{
 use linkshelf_core::events::{
     uuid_v7, CheckoutRecord, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject, SCHEMA_VERSION,
 };
+use linkshelf_core::model::Sink;
 use linkshelf_core::model::{Privacy, Product, Storefront};
-use linkshelf_core::sinks::Sink;
 use std::cell::RefCell;
 use std::time::Duration;
 

@@ -10,8 +10,6 @@ pub mod route;
 mod schedule;
 mod text;
 
-pub use linkshelf_core::model::DATA_ELEMENT_ID;
-
 use crate::runtime::platform::{self, DataError, ShopperLocale};
 use crate::runtime::tracking;
 use leptos::prelude::*;
