@@ -128,7 +128,10 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     } else {
         (format!("Buy {}", product.title), "Buy".to_owned())
     };
-    let add_label = format!("Add {} to cart", product.title);
+    // The name starts with the visible text ("Add" on cards, "Add to cart" on the
+    // product page: WCAG 2.5.3, label in name).
+    let add_label =
+        if wide { format!("Add to cart: {}", product.title) } else { format!("Add {} to cart", product.title) };
     let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
     let bought = product.clone();
     let buy = move |ev: leptos::ev::MouseEvent| {

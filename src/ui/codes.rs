@@ -73,7 +73,6 @@ fn CodeCard(code: Code) -> impl IntoView {
             }
         });
     };
-    let label = format!("Copy code {}", code.code);
     // One snapshot of the card's changing parts (offer wording, countdown, copy
     // state), redrawn in place when any changes.
     let parts = move || {
@@ -90,6 +89,8 @@ fn CodeCard(code: Code) -> impl IntoView {
             }
         });
         let copied = state.get() == CopyState::Copied;
+        let verb = if copied { "Copied" } else { "Copy" };
+        let label = format!("{verb} code {}", code.code);
         let no_end = ends.is_none();
         let announcement = match state.get() {
             CopyState::Idle => String::new(),
@@ -101,9 +102,10 @@ fn CodeCard(code: Code) -> impl IntoView {
             <p class="brand">"with " {code.brand.clone()}</p>
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
-                <button type="button" class="copy" aria-label=label.clone() on:click=copy.clone() class:copied=copied>
+                // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).
+                <button type="button" class="copy" aria-label=label on:click=copy.clone() class:copied=copied>
                     <Icon glyph=if copied { Glyph::Check } else { Glyph::Copy }/>
-                    {if copied { "Copied" } else { "Copy" }}
+                    {verb}
                 </button>
             </div>
             <p class="ends" hidden=no_end>{ends}</p>

@@ -93,7 +93,9 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     let (venue_name, venue_address) = place_text.clone().unwrap_or_default();
     let tracked_link = tracked(EventName::SelectEvent, &popup.id, &link_url);
     let tracked_action = tracked(EventName::SelectEvent, &popup.id, &link_url);
-    let ics_label = format!("Add {} to your calendar (.ics file)", popup.title);
+    // Names start with the visible text ("label in name", WCAG 2.5.3), so "Add to
+    // calendar" spoken by a speech-input user finds the link.
+    let ics_label = format!("Add to calendar: {} (.ics file)", popup.title);
     let google_label = format!("Add {} to Google Calendar", popup.title);
     view! { class = class,
         <li class="popup" class:live=live>

@@ -279,3 +279,5 @@ export function countByName(events: { name: string }[]): Record<string, number> 
 
 /** The Copy button of the JUNO15 code (the one code on at STORE_NOW). */
 export const COPY_JUNO15 = 'Copy code JUNO15';
+/** The same button for the 2.5 s after a copy: its name follows its text, "Copied". */
+export const COPIED_JUNO15 = 'Copied code JUNO15';
