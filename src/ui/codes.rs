@@ -9,11 +9,9 @@ use linkshelf_core::discount::{self, CodeStatus};
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::Code;
 use std::time::Duration;
-use stylers_macro::style_sheet;
 
 #[component]
 pub fn Codes() -> impl IntoView {
-    let class = css();
     let shop = expect_context::<Shop>();
     let clock = expect_context::<Clock>();
     let active = Memo::new(move |_| {
@@ -22,7 +20,7 @@ pub fn Codes() -> impl IntoView {
     });
     move || {
         (!active.read().is_empty()).then(|| {
-            view! { class = class,
+            view! {
                 <section class="codes" aria-labelledby="codes-title">
                     <h2 id="codes-title" class="section-title">"Discount codes"</h2>
                     <ul class="card-list code-list">
@@ -46,7 +44,6 @@ enum CopyState {
 
 #[component]
 fn CodeCard(code: Code) -> impl IntoView {
-    let class = css();
     let clock = expect_context::<Clock>();
     let shopper = expect_context::<Shopper>();
     let state = RwSignal::new(CopyState::Idle);
@@ -97,7 +94,7 @@ fn CodeCard(code: Code) -> impl IntoView {
             CopyState::Copied => format!("Copied {} to the clipboard", code.code),
             CopyState::Failed => "Couldn't copy. Press and hold the code to copy it.".to_owned(),
         };
-        view! { class = class,
+        view! {
             <p class="offer">{offer}</p>
             <p class="brand">"with " {code.brand.clone()}</p>
             <div class="code-row">
@@ -114,13 +111,5 @@ fn CodeCard(code: Code) -> impl IntoView {
     };
     // Type-erased, like the product card: a repeated card's concrete type would be
     // inlined into the list's build and update code.
-    view! { class = class, <li class="code-card" node_ref=card>{parts}</li> }.into_any()
-}
-
-/// The class scoping `style/components/codes.css`: one `style_sheet!` call per sheet,
-/// since every call adds the whole sheet to the built CSS.
-fn css() -> &'static str {
-    // A `let` in a top-level fn: the form stylers' build step finds and writes out.
-    let class = style_sheet!("style/components/codes.css");
-    class
+    view! { <li class="code-card" node_ref=card>{parts}</li> }.into_any()
 }

@@ -7,11 +7,9 @@ use leptos::prelude::*;
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::{Place, Popup};
 use linkshelf_core::schedule::{self, PopupStatus};
-use stylers_macro::style_sheet;
 
 #[component]
 pub fn Schedule() -> impl IntoView {
-    let class = css();
     let shop = expect_context::<Shop>();
     let clock = expect_context::<Clock>();
     let visible = Memo::new(move |_| {
@@ -19,7 +17,7 @@ pub fn Schedule() -> impl IntoView {
     });
     move || {
         (!visible.read().is_empty()).then(|| {
-            view! { class = class,
+            view! {
                 <section class="schedule" aria-labelledby="schedule-title">
                     <h2 id="schedule-title" class="section-title">"Pop-ups & lives"</h2>
                     <ul class="card-list popup-list">
@@ -47,7 +45,6 @@ fn tracked(name: EventName, popup_id: &str, url: &str) -> impl Fn(leptos::ev::Mo
 
 #[component]
 fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
-    let class = css();
     let shopper = expect_context::<Shopper>();
     let live = status == PopupStatus::LiveNow;
     let (start, end, zone) = (popup.starts_at, popup.ends_at, popup.time_zone.clone());
@@ -97,7 +94,7 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     // calendar" spoken by a speech-input user finds the link.
     let ics_label = format!("Add to calendar: {} (.ics file)", popup.title);
     let google_label = format!("Add {} to Google Calendar", popup.title);
-    view! { class = class,
+    view! {
         <li class="popup" class:live=live>
             <p class="kind">
                 <span class="live-badge" hidden=!live>"Live now"</span>
@@ -128,12 +125,4 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     }
     // Type-erased, like the product card (see `collections::ProductCard`).
     .into_any()
-}
-
-/// The class scoping `style/components/schedule.css`: one `style_sheet!` call per sheet,
-/// since every call adds the whole sheet to the built CSS.
-fn css() -> &'static str {
-    // A `let` in a top-level fn: the form stylers' build step finds and writes out.
-    let class = style_sheet!("style/components/schedule.css");
-    class
 }
