@@ -240,7 +240,11 @@ pub fn code_saving(product: Product) -> impl IntoView {
         let saving = cart::card_saving(&code, &product, store, now)?;
         let after =
             linkshelf_core::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
-        Some(format!("{} with {}", text::money(&after, shopper.0.get().as_ref()), code.code))
+        // The code is the creator's text: U+2068/U+2069 (first-strong isolate … pop) keep
+        // a right-to-left code from reordering our "with", as a `<bdi>` would. Text-level
+        // isolates, because this line is one string: a `<bdi>` here needs a view per
+        // state, measured at 0.8 KB brotli of bundle.
+        Some(format!("{} with \u{2068}{}\u{2069}", text::money(&after, shopper.0.get().as_ref()), code.code))
     };
     view! { <p class="with-code">{saving}</p> }
 }
@@ -468,7 +472,7 @@ fn code_field() -> impl IntoView {
         let label = format!("Remove code {text}");
         view! {
             <div class="applied" hidden=none class:not-applying=!applying>
-                <p>{text.clone()} ": " {offer}</p>
+                <p><bdi>{text.clone()}</bdi> ": " {offer}</p>
                 <p class="reason">{reason}</p>
                 <button type="button" class="remove" on:click=remove aria-label=label>"Remove"</button>
             </div>
@@ -519,7 +523,9 @@ pub fn thanks_page() -> impl IntoView {
         <main class="page state thanks" id="main">
             <h1>"Thank you!"</h1>
             {detail}
-            <a class="button" href="/">"Back to " {shop.0.creator.name.clone()} "'s shop"</a>
+            // One span: the button is a flex box, where each bare text would be an item
+            // of its own with a gap around the `<bdi>` ("Juno Park 's shop").
+            <a class="button" href="/"><span>"Back to " <bdi>{shop.0.creator.name.clone()}</bdi> "'s shop"</span></a>
         </main>
     }
 }

@@ -96,7 +96,7 @@ fn CodeCard(code: Code) -> impl IntoView {
         };
         view! {
             <p class="offer">{offer}</p>
-            <p class="brand">"with " {code.brand.clone()}</p>
+            <p class="brand">"with " <bdi>{code.brand.clone()}</bdi></p>
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
                 // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).

@@ -38,7 +38,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
         view! {
             <main class="page detail" id="main">
                 <nav class="detail-nav" aria-label="Back">
-                    <a class="back" href="/"><Icon glyph=Glyph::Back/> {store.creator.name.clone()} "'s shop"</a>
+                    <a class="back" href="/"><Icon glyph=Glyph::Back/> <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
                 </nav>
                 // Focusable so keyboard users can scroll the photos sideways.
                 <ul class="gallery" aria-label="Photos" tabindex="0">{images}</ul>
@@ -49,7 +49,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
                     <Badges product=product.clone()/>
                     {cart_control(product.clone(), None, 0, true)}
                     <p class="description">{product.description.clone()}</p>
-                    {(!part_of.is_empty()).then(|| view! { <p class="part-of">"In " {part_of}</p> })}
+                    {(!part_of.is_empty()).then(|| view! { <p class="part-of">"In " <bdi>{part_of}</bdi></p> })}
                 </div>
             </main>
         }

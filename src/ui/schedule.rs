@@ -66,7 +66,10 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     };
     // Venue and stream share one layout (parts that don't apply are hidden), so the
     // bundle carries one card type.
-    let (kind_label, glyph, place_text, link, link_text, link_detail, action_text) = match &popup.place {
+    // The stream's action ends with the platform's name (creator text): it goes in a
+    // `<bdi>` of its own, so a right-to-left name can't reorder "Watch now on" (the two
+    // share a span: in the flex button, bare text and the `<bdi>` would be apart).
+    let (kind_label, glyph, place_text, link, link_text, link_detail, action_text, action_place) = match &popup.place {
         Place::Venue { name, address, map_url } => (
             "Pop-up",
             Glyph::Pin,
@@ -74,7 +77,8 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             map_url.clone(),
             "Map".to_owned(),
             format!(" for {name}"),
-            "Get directions".to_owned(),
+            "Get directions",
+            String::new(),
         ),
         Place::Stream { platform, url } => (
             "Live stream",
@@ -83,7 +87,8 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             Some(url.clone()),
             platform.clone(),
             String::new(),
-            format!("Watch now on {platform}"),
+            "Watch now on ",
+            platform.clone(),
         ),
     };
     let link_url = link.clone().unwrap_or_default();
@@ -105,14 +110,14 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             <p class="own-time">{move || own_time()}</p>
             <p class="place">
                 <Icon glyph=glyph/>
-                <span hidden=place_text.is_none()><strong>{venue_name}</strong> ", " {venue_address}</span>
+                <span hidden=place_text.is_none()><strong>{venue_name}</strong> ", " <bdi>{venue_address}</bdi></span>
                 " "
                 <a class="place-link" hidden=link.is_none() href=link_url.clone() target="_blank" rel="noopener" on:click=tracked_link>
                     {link_text}<span class="sr-only">{link_detail}</span>
                 </a>
             </p>
             <a class="button primary" hidden=!(live && link.is_some()) href=link_url target="_blank" rel="noopener" on:click=tracked_action>
-                <Icon glyph=glyph/> {action_text}
+                <Icon glyph=glyph/> <span>{action_text}<bdi>{action_place}</bdi></span>
             </a>
             <p class="calendar">
                 <Icon glyph=Glyph::Calendar/>
