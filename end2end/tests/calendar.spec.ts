@@ -4,7 +4,7 @@ import { test, expect, open } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const NOW = '2026-11-20T12:00:00Z';
-const ICS_LABEL = 'Add Winter studio market to your calendar (.ics file)';
+const ICS_LABEL = 'Add to calendar: Winter studio market (.ics file)';
 
 /** Checks the RFC 5545 shape and the Berlin market's facts in an .ics text. */
 function expectBerlinMarketIcs(ics: string) {

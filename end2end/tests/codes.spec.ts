@@ -4,6 +4,8 @@ import type { Page } from '@playwright/test';
 
 const codesSection = (page: Page) => page.locator('section[aria-labelledby="codes-title"]');
 const cards = (page: Page) => codesSection(page).locator('li.code-card');
+/** JUNO15's copy button, before and after a copy. */
+const COPY_OR_COPIED = /^Cop(?:y|ied) code JUNO15$/;
 
 test.describe('which codes are shown', () => {
   test('during the Black Friday window only JUNO15 is shown', async ({ page }) => {
@@ -48,17 +50,21 @@ test.describe('copying a code', () => {
     await open(page, '/', '2026-11-27T18:30:00Z');
     // Stop the clock so the 2.5 s "Copied" timeout only runs when the test says so.
     await page.clock.pauseAt(new Date('2026-11-27T18:31:00Z'));
-    const button = page.getByRole('button', { name: 'Copy code JUNO15' });
+    // Its name follows its text: "Copy code JUNO15", then "Copied code JUNO15".
+    const button = page.getByRole('button', { name: COPY_OR_COPIED });
     const status = cards(page).first().getByRole('status');
     await expect(button).toHaveText('Copy');
+    await expect(button).toHaveAccessibleName('Copy code JUNO15');
     await expect(status).toHaveText('');
     await button.click();
     await expect(button).toHaveText('Copied');
+    await expect(button).toHaveAccessibleName('Copied code JUNO15');
     await expect(status).toContainText('Copied JUNO15 to the clipboard');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('JUNO15');
     // After a moment the button offers to copy again and the announcement clears.
     await page.clock.runFor(3000);
     await expect(button).toHaveText('Copy');
+    await expect(button).toHaveAccessibleName('Copy code JUNO15');
     await expect(status).toHaveText('');
   });
 
@@ -85,9 +91,11 @@ test.describe('copying a code', () => {
     });
     await open(page, '/', '2026-11-27T18:30:00Z');
     await page.clock.pauseAt(new Date('2026-11-27T18:31:00Z'));
-    const button = page.getByRole('button', { name: 'Copy code JUNO15' });
+    // Its name follows its text: "Copy code JUNO15", then "Copied code JUNO15".
+    const button = page.getByRole('button', { name: COPY_OR_COPIED });
     await button.click();
     await expect(button).toHaveText('Copied');
+    await expect(button).toHaveAccessibleName('Copied code JUNO15');
     await expect(cards(page).first().getByRole('status')).toContainText('Copied JUNO15 to the clipboard');
     expect(await page.evaluate(() => (window as any).__writeTextCalls), 'writeText was tried first').toBe(1);
     expect(await page.evaluate(() => (window as any).__copied)).toBe('JUNO15');

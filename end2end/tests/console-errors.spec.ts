@@ -9,9 +9,9 @@ test.describe('no console errors', () => {
     await expect(page.locator('header.profile h1.name')).toHaveText('Juno Park');
 
     // Copy a code.
-    const copy = page.getByRole('button', { name: 'Copy code JUNO15' });
-    await copy.click();
-    await expect(copy).toHaveText('Copied');
+    await page.getByRole('button', { name: 'Copy code JUNO15' }).click();
+    // Its name follows its text ("label in name").
+    await expect(page.getByRole('button', { name: 'Copied code JUNO15' })).toHaveText('Copied');
 
     // Scroll through everything so every lazy image loads.
     const lastCard = page.locator('section.collection li.product-card').last();

@@ -20,7 +20,7 @@ test.describe('product detail page', () => {
     await expect(detail.locator('p.description')).toHaveText(
       'Hand-thrown stoneware with an oatmeal speckle glaze. Holds 350 ml, dishwasher safe, and every one is a little different.',
     );
-    await expect(detail.getByRole('button', { name: 'Add Speckled stoneware mug to cart' })).toHaveText('Add to cart');
+    await expect(detail.getByRole('button', { name: 'Add to cart: Speckled stoneware mug' })).toHaveText('Add to cart');
     await expect(detail.locator('a.back')).toHaveAttribute('href', '/');
 
     await page.goBack();

@@ -9,11 +9,9 @@ use linkshelf_core::discount::{self, CodeStatus};
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::Code;
 use std::time::Duration;
-use stylers_macro::style_sheet;
 
 #[component]
 pub fn Codes() -> impl IntoView {
-    let class = css();
     let shop = expect_context::<Shop>();
     let clock = expect_context::<Clock>();
     let active = Memo::new(move |_| {
@@ -22,7 +20,7 @@ pub fn Codes() -> impl IntoView {
     });
     move || {
         (!active.read().is_empty()).then(|| {
-            view! { class = class,
+            view! {
                 <section class="codes" aria-labelledby="codes-title">
                     <h2 id="codes-title" class="section-title">"Discount codes"</h2>
                     <ul class="card-list code-list">
@@ -46,7 +44,6 @@ enum CopyState {
 
 #[component]
 fn CodeCard(code: Code) -> impl IntoView {
-    let class = css();
     let clock = expect_context::<Clock>();
     let shopper = expect_context::<Shopper>();
     let state = RwSignal::new(CopyState::Idle);
@@ -73,7 +70,6 @@ fn CodeCard(code: Code) -> impl IntoView {
             }
         });
     };
-    let label = format!("Copy code {}", code.code);
     // One snapshot of the card's changing parts (offer wording, countdown, copy
     // state), redrawn in place when any changes.
     let parts = move || {
@@ -90,20 +86,23 @@ fn CodeCard(code: Code) -> impl IntoView {
             }
         });
         let copied = state.get() == CopyState::Copied;
+        let verb = if copied { "Copied" } else { "Copy" };
+        let label = format!("{verb} code {}", code.code);
         let no_end = ends.is_none();
         let announcement = match state.get() {
             CopyState::Idle => String::new(),
             CopyState::Copied => format!("Copied {} to the clipboard", code.code),
             CopyState::Failed => "Couldn't copy. Press and hold the code to copy it.".to_owned(),
         };
-        view! { class = class,
+        view! {
             <p class="offer">{offer}</p>
-            <p class="brand">"with " {code.brand.clone()}</p>
+            <p class="brand">"with " <bdi>{code.brand.clone()}</bdi></p>
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
-                <button type="button" class="copy" aria-label=label.clone() on:click=copy.clone() class:copied=copied>
+                // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).
+                <button type="button" class="copy" aria-label=label on:click=copy.clone() class:copied=copied>
                     <Icon glyph=if copied { Glyph::Check } else { Glyph::Copy }/>
-                    {if copied { "Copied" } else { "Copy" }}
+                    {verb}
                 </button>
             </div>
             <p class="ends" hidden=no_end>{ends}</p>
@@ -112,13 +111,5 @@ fn CodeCard(code: Code) -> impl IntoView {
     };
     // Type-erased, like the product card: a repeated card's concrete type would be
     // inlined into the list's build and update code.
-    view! { class = class, <li class="code-card" node_ref=card>{parts}</li> }.into_any()
-}
-
-/// The class scoping `style/components/codes.css`: one `style_sheet!` call per sheet,
-/// since every call adds the whole sheet to the built CSS.
-fn css() -> &'static str {
-    // A `let` in a top-level fn: the form stylers' build step finds and writes out.
-    let class = style_sheet!("style/components/codes.css");
-    class
+    view! { <li class="code-card" node_ref=card>{parts}</li> }.into_any()
 }

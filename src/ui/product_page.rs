@@ -5,16 +5,14 @@ use crate::ui::collections::{collections_of, Badges, Price};
 use crate::ui::icons::{Glyph, Icon};
 use crate::ui::Shop;
 use leptos::prelude::*;
-use stylers_macro::style_sheet;
 
 #[component]
 pub fn ProductPage(id: String) -> impl IntoView {
-    let class = style_sheet!("style/components/product_page.css");
     let shop = expect_context::<Shop>();
     {
         let store = shop.0.clone();
         let Some(product) = store.product(&id).cloned() else {
-            return view! { class = class,
+            return view! {
                 <main class="page state" id="main">
                     <h1>"This product isn't here"</h1>
                     <p>"It may have been removed from the shop."</p>
@@ -28,7 +26,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
             .iter()
             .enumerate()
             .map(|(i, img)| {
-                view! { class = class,
+                view! {
                     <li class="slide">
                         <img src=img.url() alt=img.alt.clone() width="600" height="600"
                             loading=if i == 0 { "eager" } else { "lazy" }/>
@@ -37,10 +35,10 @@ pub fn ProductPage(id: String) -> impl IntoView {
             })
             .collect_view();
         let part_of = collections_of(&store, &product.id).join(", ");
-        view! { class = class,
+        view! {
             <main class="page detail" id="main">
                 <nav class="detail-nav" aria-label="Back">
-                    <a class="back" href="/"><Icon glyph=Glyph::Back/> {store.creator.name.clone()} "'s shop"</a>
+                    <a class="back" href="/"><Icon glyph=Glyph::Back/> <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
                 </nav>
                 // Focusable so keyboard users can scroll the photos sideways.
                 <ul class="gallery" aria-label="Photos" tabindex="0">{images}</ul>
@@ -51,7 +49,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
                     <Badges product=product.clone()/>
                     {cart_control(product.clone(), None, 0, true)}
                     <p class="description">{product.description.clone()}</p>
-                    {(!part_of.is_empty()).then(|| view! { class = class, <p class="part-of">"In " {part_of}</p> })}
+                    {(!part_of.is_empty()).then(|| view! { <p class="part-of">"In " <bdi>{part_of}</bdi></p> })}
                 </div>
             </main>
         }

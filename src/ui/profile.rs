@@ -5,11 +5,9 @@ use crate::ui::icons::SocialIcon;
 use crate::ui::Shop;
 use leptos::prelude::*;
 use linkshelf_core::events::EventName;
-use stylers_macro::style_sheet;
 
 #[component]
 pub fn Profile() -> impl IntoView {
-    let class = style_sheet!("style/components/profile.css");
     let shop = expect_context::<Shop>();
     let creator = &shop.0.creator;
     let links = creator
@@ -19,7 +17,7 @@ pub fn Profile() -> impl IntoView {
             let label = format!("{} on {}", creator.name, link.kind.label());
             let url = link.url.clone();
             let leave = move |_| tracking::leave(EventName::OutboundClick, &url, Default::default());
-            view! { class = class,
+            view! {
                 <li>
                     <a class="social" href=link.url.clone() aria-label=label.clone() title=label rel="me noopener" on:click=leave>
                         <SocialIcon kind=link.kind/>
@@ -28,7 +26,7 @@ pub fn Profile() -> impl IntoView {
             }
         })
         .collect_view();
-    view! { class = class,
+    view! {
         <header class="profile">
             <img class="avatar" src=creator.avatar.url() alt=creator.avatar.alt.clone() width="96" height="96"/>
             <h1 class="name">{creator.name.clone()}</h1>

@@ -7,11 +7,9 @@ use leptos::prelude::*;
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::{Place, Popup};
 use linkshelf_core::schedule::{self, PopupStatus};
-use stylers_macro::style_sheet;
 
 #[component]
 pub fn Schedule() -> impl IntoView {
-    let class = css();
     let shop = expect_context::<Shop>();
     let clock = expect_context::<Clock>();
     let visible = Memo::new(move |_| {
@@ -19,7 +17,7 @@ pub fn Schedule() -> impl IntoView {
     });
     move || {
         (!visible.read().is_empty()).then(|| {
-            view! { class = class,
+            view! {
                 <section class="schedule" aria-labelledby="schedule-title">
                     <h2 id="schedule-title" class="section-title">"Pop-ups & lives"</h2>
                     <ul class="card-list popup-list">
@@ -47,7 +45,6 @@ fn tracked(name: EventName, popup_id: &str, url: &str) -> impl Fn(leptos::ev::Mo
 
 #[component]
 fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
-    let class = css();
     let shopper = expect_context::<Shopper>();
     let live = status == PopupStatus::LiveNow;
     let (start, end, zone) = (popup.starts_at, popup.ends_at, popup.time_zone.clone());
@@ -69,7 +66,10 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     };
     // Venue and stream share one layout (parts that don't apply are hidden), so the
     // bundle carries one card type.
-    let (kind_label, glyph, place_text, link, link_text, link_detail, action_text) = match &popup.place {
+    // The stream's action ends with the platform's name (creator text): it goes in a
+    // `<bdi>` of its own, so a right-to-left name can't reorder "Watch now on" (the two
+    // share a span: in the flex button, bare text and the `<bdi>` would be apart).
+    let (kind_label, glyph, place_text, link, link_text, link_detail, action_text, action_place) = match &popup.place {
         Place::Venue { name, address, map_url } => (
             "Pop-up",
             Glyph::Pin,
@@ -77,7 +77,8 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             map_url.clone(),
             "Map".to_owned(),
             format!(" for {name}"),
-            "Get directions".to_owned(),
+            "Get directions",
+            String::new(),
         ),
         Place::Stream { platform, url } => (
             "Live stream",
@@ -86,16 +87,19 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             Some(url.clone()),
             platform.clone(),
             String::new(),
-            format!("Watch now on {platform}"),
+            "Watch now on ",
+            platform.clone(),
         ),
     };
     let link_url = link.clone().unwrap_or_default();
     let (venue_name, venue_address) = place_text.clone().unwrap_or_default();
     let tracked_link = tracked(EventName::SelectEvent, &popup.id, &link_url);
     let tracked_action = tracked(EventName::SelectEvent, &popup.id, &link_url);
-    let ics_label = format!("Add {} to your calendar (.ics file)", popup.title);
+    // Names start with the visible text ("label in name", WCAG 2.5.3), so "Add to
+    // calendar" spoken by a speech-input user finds the link.
+    let ics_label = format!("Add to calendar: {} (.ics file)", popup.title);
     let google_label = format!("Add {} to Google Calendar", popup.title);
-    view! { class = class,
+    view! {
         <li class="popup" class:live=live>
             <p class="kind">
                 <span class="live-badge" hidden=!live>"Live now"</span>
@@ -106,14 +110,14 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             <p class="own-time">{move || own_time()}</p>
             <p class="place">
                 <Icon glyph=glyph/>
-                <span hidden=place_text.is_none()><strong>{venue_name}</strong> ", " {venue_address}</span>
+                <span hidden=place_text.is_none()><strong>{venue_name}</strong> ", " <bdi>{venue_address}</bdi></span>
                 " "
                 <a class="place-link" hidden=link.is_none() href=link_url.clone() target="_blank" rel="noopener" on:click=tracked_link>
                     {link_text}<span class="sr-only">{link_detail}</span>
                 </a>
             </p>
             <a class="button primary" hidden=!(live && link.is_some()) href=link_url target="_blank" rel="noopener" on:click=tracked_action>
-                <Icon glyph=glyph/> {action_text}
+                <Icon glyph=glyph/> <span>{action_text}<bdi>{action_place}</bdi></span>
             </a>
             <p class="calendar">
                 <Icon glyph=Glyph::Calendar/>
@@ -126,12 +130,4 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
     }
     // Type-erased, like the product card (see `collections::ProductCard`).
     .into_any()
-}
-
-/// The class scoping `style/components/schedule.css`: one `style_sheet!` call per sheet,
-/// since every call adds the whole sheet to the built CSS.
-fn css() -> &'static str {
-    // A `let` in a top-level fn: the form stylers' build step finds and writes out.
-    let class = style_sheet!("style/components/schedule.css");
-    class
 }

@@ -42,7 +42,7 @@ test('a TikTok visit with JUNO15 lands in the collector, and the Shopify webhook
   await openTracked(page, '/?utm_source=tiktok&utm_medium=clip&code=JUNO15');
 
   await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
-  await page.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Speckled stoneware mug' }).click();
   await page.getByRole('group', { name: 'Speckled stoneware mug in your cart' }).getByRole('button', { name: 'One more' }).click();
   await page.getByRole('link', { name: /View cart/ }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');

@@ -21,7 +21,7 @@ test('land with ?utm_source=tiktok&code=JUNO15, check out two products, /thanks 
   // The code applied itself, and covered cards show the price with it.
   await expect(page.getByRole('status').filter({ hasText: 'Code JUNO15 applied' })).toBeVisible();
   const mugCard = page.locator('li.product-card').filter({ hasText: 'Speckled stoneware mug' });
-  await expect(mugCard.locator('.with-code')).toHaveText('€27.20 with JUNO15');
+  await expect(mugCard.locator('.with-code')).toHaveText('€27.20 with \u2068JUNO15\u2069');
   // Not covered by the Fable Studio code: no saving shown.
   await expect(page.locator('li.product-card').filter({ hasText: 'Oak serving board' }).locator('.with-code')).toBeEmpty();
 

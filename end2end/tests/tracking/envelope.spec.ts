@@ -1,7 +1,7 @@
 // Every event carries the full envelope, and list views are counted once per page load.
 import { test, expect } from '../fixtures';
 import type { Page } from '@playwright/test';
-import { COPY_JUNO15, type Envelope, named, openTracked, resetSink, seqProblems, sinkState } from './sink';
+import { JUNO15_COPY_BUTTON, type Envelope, named, openTracked, resetSink, seqProblems, sinkState } from './sink';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -67,7 +67,7 @@ test('every event carries the envelope fields', async ({ page, context }) => {
   await expect(page.locator('main.detail').getByRole('heading', { level: 1 })).toHaveText('Heavy canvas market tote');
   await page.locator('a.back').click();
   await expect(page.locator('header.profile h1.name')).toHaveText('Juno Park');
-  const copy = page.getByRole('button', { name: COPY_JUNO15 });
+  const copy = page.getByRole('button', { name: JUNO15_COPY_BUTTON });
   await copy.click();
   await expect(copy).toHaveText('Copied');
 

@@ -1,6 +1,6 @@
 // The page's last moments and a device that refuses storage: events still arrive.
 import { test, expect } from '../fixtures';
-import { COPY_JUNO15, named, openTracked, resetSink, sinkState } from './sink';
+import { COPY_JUNO15, JUNO15_COPY_BUTTON, named, openTracked, resetSink, sinkState } from './sink';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -32,7 +32,7 @@ test('a device whose storage throws (quota, Safari private mode) loses nothing a
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await resetSink();
   await openTracked(page, '/?utm_source=instagram');
-  const copy = page.getByRole('button', { name: COPY_JUNO15 });
+  const copy = page.getByRole('button', { name: JUNO15_COPY_BUTTON });
   for (let i = 0; i < 5; i++) await copy.click();
   await expect(copy).toHaveText('Copied');
   await expect

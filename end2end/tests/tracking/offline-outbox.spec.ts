@@ -4,7 +4,7 @@ import { test, expect, waitForApp } from '../fixtures';
 import {
   COLLECTOR_NETWORK_LOGS,
   COLLECTOR_ROUTE,
-  COPY_JUNO15,
+  JUNO15_COPY_BUTTON,
   countByName,
   named,
   openTracked,
@@ -40,7 +40,7 @@ test('Offline, ten reloads, back online: the outbox flushes, no event lost, none
   await setRules({ down: true });
   await context.route(COLLECTOR_ROUTE, (route) => route.abort('internetdisconnected'));
 
-  const copy = page.getByRole('button', { name: COPY_JUNO15 });
+  const copy = page.getByRole('button', { name: JUNO15_COPY_BUTTON });
   for (let load = 1; load <= RELOADS; load++) {
     await page.reload();
     await waitForApp(page);

@@ -1,7 +1,7 @@
 // With Global Privacy Control on, the storefront behaves as `strict` privacy whatever its
 // config says: events are kept in memory only, nothing is written to the device.
 import { test, expect } from '../fixtures';
-import { COPY_JUNO15, named, openTracked, resetSink, sinkState, stubShop } from './sink';
+import { COPIED_JUNO15, COPY_JUNO15, named, openTracked, resetSink, sinkState, stubShop } from './sink';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -20,13 +20,12 @@ test('GPC on: nothing is written to localStorage, sessionStorage or cookies', as
   );
 
   // Copy a code, open a product, put it in the cart, check out, come back.
-  const copy = page.getByRole('button', { name: COPY_JUNO15 });
-  await copy.click();
-  await expect(copy).toHaveText('Copied');
+  await page.getByRole('button', { name: COPY_JUNO15 }).click();
+  await expect(page.getByRole('button', { name: COPIED_JUNO15 })).toHaveText('Copied');
   await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
   const detail = page.locator('main.detail');
   await expect(detail.getByRole('heading', { level: 1 })).toHaveText('Speckled stoneware mug');
-  await detail.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+  await detail.getByRole('button', { name: 'Add to cart: Speckled stoneware mug' }).click();
   await page.getByRole('link', { name: /View cart/ }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');
   await Promise.all([

@@ -279,3 +279,7 @@ export function countByName(events: { name: string }[]): Record<string, number> 
 
 /** The Copy button of the JUNO15 code (the one code on at STORE_NOW). */
 export const COPY_JUNO15 = 'Copy code JUNO15';
+/** The same button for the 2.5 s after a copy: its name follows its text, "Copied". */
+export const COPIED_JUNO15 = 'Copied code JUNO15';
+/** That button under either name, for tests that tap it again or look at it after a copy. */
+export const JUNO15_COPY_BUTTON = /^Cop(?:y|ied) code JUNO15$/;
