@@ -81,6 +81,20 @@ impl fmt::Display for CannotAdd {
     }
 }
 
+/// What a product's control offers at a moment: exactly one of these is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProductAction {
+    SoldOut,
+    /// A drop before its release, with its countdown ("Drops in 3 days").
+    Upcoming(String),
+    /// A one-product checkout link: bought straight away.
+    BuyDirect,
+    /// Not in the cart yet.
+    Add,
+    /// In the cart, this many: a quantity stepper.
+    InCart(u32),
+}
+
 /// Where the cart's money stands.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Totals {
@@ -184,6 +198,24 @@ impl Cart {
             _ => subtotal.clone(),
         };
         Some(Totals { subtotal, code, total })
+    }
+
+    /// What `product`'s control offers at `now`: sold out and drops first, then how it
+    /// is bought.
+    pub fn action(&self, product: &Product, now: UtcMillis) -> ProductAction {
+        if product.is_sold_out() {
+            return ProductAction::SoldOut;
+        }
+        if let Some(at) = product.available_at.filter(|&at| now < at) {
+            return ProductAction::Upcoming(drops_in(now, at));
+        }
+        if product.checkout.cart_shop().is_none() {
+            return ProductAction::BuyDirect;
+        }
+        match self.quantity(&product.id) {
+            0 => ProductAction::Add,
+            n => ProductAction::InCart(n),
+        }
     }
 
     /// The code to send with `product` bought on its own: the applied one, when it is
@@ -679,5 +711,24 @@ mod tests {
         assert_eq!(ecommerce.currency, "EUR");
         let lines: Vec<_> = ecommerce.items.iter().map(|i| (i.item_id.as_str(), i.quantity, i.index)).collect();
         assert_eq!(lines, vec![("mug", 1, 0), ("bowl", 2, 1)]);
+    }
+
+    #[test]
+    fn each_product_offers_exactly_one_action() {
+        let mut s = store();
+        let mut cart = Cart::default();
+        let mug = s.product("mug").expect("mug").clone();
+        assert_eq!(cart.action(&mug, 0), ProductAction::Add);
+        cart.add(&s, "mug", 0).ok();
+        cart.add(&s, "mug", 0).ok();
+        assert_eq!(cart.action(&mug, 0), ProductAction::InCart(2));
+        let zine = s.product("zine").expect("zine").clone();
+        assert_eq!(cart.action(&zine, 0), ProductAction::BuyDirect);
+        s.products[0].available_at = Some(3 * 24 * 3_600_000 + 1);
+        let drop = s.products[0].clone();
+        assert_eq!(cart.action(&drop, 0), ProductAction::Upcoming("Drops in 3 days".into()));
+        assert_eq!(cart.action(&drop, 3 * 24 * 3_600_000 + 1), ProductAction::InCart(2), "released");
+        s.products[0].badges.push(Badge::SoldOut);
+        assert_eq!(cart.action(&s.products[0], 0), ProductAction::SoldOut, "sold out wins over a countdown");
     }
 }

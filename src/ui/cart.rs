@@ -8,11 +8,11 @@
 
 use crate::runtime::platform::{self, StorageKind};
 use crate::runtime::tracking::{self, PurchaseOutcome};
-use crate::ui::collections::{product_href, shop_rel};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::{text, Clock, Shop, Shopper};
+use crate::ui::route::Route;
+use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
-use linkshelf_core::cart::{self, Cart};
+use linkshelf_core::cart::{self, Cart, ProductAction};
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::discount;
 use linkshelf_core::model::{Product, Storefront};
@@ -62,6 +62,11 @@ impl CartState {
 
 /// Creates the cart for this page. In the browser it is read back from storage
 /// (standard privacy only) and a `?code=` in the landing URL is applied.
+/// The cart, its notice and whether it may be kept, from context.
+pub fn use_cart() -> CartState {
+    expect_context::<CartState>()
+}
+
 pub fn provide(store: Arc<Storefront>) -> CartState {
     let state = CartState {
         cart: RwSignal::new(Cart::default()),
@@ -102,10 +107,8 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
 /// Plain functions rather than `#[component]`s here: each component adds a props
 /// builder to the bundle, and these are only called from Rust.
 pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide: bool) -> impl IntoView {
-    let (shop, clock, state) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<CartState>());
+    let (shop, clock, state) = (use_store(), use_clock(), use_cart());
     let product = Arc::new(product);
-    let direct = product.checkout.cart_shop().is_none();
-    let sold_out = product.is_sold_out();
     let host = product.checkout.host();
     let (buy_label, buy_text) = if wide {
         (format!("Buy at {host}"), format!("Buy at {host}"))
@@ -119,8 +122,8 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
     let bought = product.clone();
     let buy = move |ev: leptos::ev::MouseEvent| {
-        let store = &shop.0;
-        let now = clock.0.get_untracked();
+        let store = &shop;
+        let now = clock.get_untracked();
         let (code, ecommerce) = state.cart.with_untracked(|c| {
             let (code, ecommerce) = c.direct_buy(store, &bought, list_id.as_deref(), index, now);
             (code.cloned(), ecommerce)
@@ -141,40 +144,54 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let added = product.clone();
     let add = move |_| change(&added, 1);
     move || {
-        let now = clock.0.get();
-        let quantity = state.cart.with(|c| c.quantity(&product.id));
-        let countdown = product.available_at.filter(|&at| now < at).map(|at| cart::drops_in(now, at));
-        let waiting = sold_out || countdown.is_some();
-        let (no_countdown, no_link, no_add) =
-            (sold_out || countdown.is_none(), waiting || !direct, waiting || direct || quantity > 0);
+        let now = clock.get();
+        let action = state.cart.with(|c| c.action(&product, now));
+        let quantity = match action {
+            ProductAction::InCart(n) => n,
+            _ => 0,
+        };
+        let countdown = match &action {
+            ProductAction::Upcoming(label) => Some(label.clone()),
+            _ => None,
+        };
+        let upcoming = countdown.is_some();
         view! {
             <div class="control">
-                <span class="buy sold-out" hidden=!sold_out>"Sold out"</span>
-                <span class="buy upcoming" hidden=no_countdown>{countdown}</span>
+                <span class="buy sold-out" hidden=action != ProductAction::SoldOut>"Sold out"</span>
+                <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
                 <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
-                    hidden=no_link>
+                    hidden=action != ProductAction::BuyDirect>
                     {wide.then(|| view! { <Icon glyph=Glyph::Bag/> })}
                     {buy_text.clone()}
                 </a>
                 <button type="button" class="buy" class:wide=wide aria-label=add_label.clone() on:click=add.clone()
-                    hidden=no_add>
+                    hidden=action != ProductAction::Add>
                     {wide.then(|| view! { <Icon glyph=Glyph::Bag/> })}
                     {if wide { "Add to cart" } else { "Add" }}
                 </button>
-                {stepper(product.clone(), quantity, waiting || direct || quantity == 0)}
+                {stepper(product.clone(), quantity, quantity == 0)}
             </div>
         }
+    }
+}
+
+/// `rel` for a link to a shop: `sponsored` when the creator is paid for it.
+pub fn shop_rel(product: &Product) -> &'static str {
+    if product.disclosure.is_some() {
+        "noopener sponsored"
+    } else {
+        "noopener"
     }
 }
 
 /// Adds (`delta` = 1) or removes (`delta` = -1) one of `product`, with the event and
 /// a notice.
 fn change(product: &Product, delta: i32) {
-    let (shop, clock, state) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<CartState>());
-    let now = clock.0.get_untracked();
+    let (shop, clock, state) = (use_store(), use_clock(), use_cart());
+    let now = clock.get_untracked();
     let before = state.cart.with_untracked(|c| c.quantity(&product.id));
     let result = if delta > 0 {
-        state.update(|c| c.add(&shop.0, &product.id, now).map(|_| ())).unwrap_or(Ok(()))
+        state.update(|c| c.add(&shop, &product.id, now).map(|_| ())).unwrap_or(Ok(()))
     } else {
         state.update(|c| c.set_quantity(&product.id, before.saturating_sub(1)));
         Ok(())
@@ -213,11 +230,11 @@ fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView 
 /// The price after the applied code, on cards and pages of products it covers
 /// (empty, and hidden by CSS, otherwise).
 pub fn code_saving(product: Product) -> impl IntoView {
-    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
-    let state = expect_context::<CartState>();
+    let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
+    let state = use_cart();
     let saving = move || {
-        let store = &shop.0;
-        let now = clock.0.get();
+        let store = &shop;
+        let now = clock.get();
         let code = state.cart.with(|c| c.code_for(store, &product, now).cloned())?;
         let saving = cart::card_saving(&code, &product, store, now)?;
         let after =
@@ -226,19 +243,19 @@ pub fn code_saving(product: Product) -> impl IntoView {
         // a right-to-left code from reordering our "with", as a `<bdi>` would. Text-level
         // isolates, because this line is one string: a `<bdi>` here needs a view per
         // state, measured at 0.8 KB brotli of bundle.
-        Some(format!("{} with \u{2068}{}\u{2069}", text::money(&after, shopper.0.get().as_ref()), code.code))
+        Some(format!("{} with \u{2068}{}\u{2069}", text::money(&after, shopper.get().as_ref()), code.code))
     };
     view! { <p class="with-code">{saving}</p> }
 }
 
 /// The notice line and, while the cart holds something, the bar that opens it.
 pub fn cart_bar(route: RwSignal<crate::ui::route::Route>) -> impl IntoView {
-    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
-    let state = expect_context::<CartState>();
+    let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
+    let state = use_cart();
     let bar = move || {
-        let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&shop.0, clock.0.get())));
+        let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&shop, clock.get())));
         let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
-        let total = totals.map(|t| text::money(&t.total, shopper.0.get().as_ref()));
+        let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
         let hide = count == 0 || matches!(route.get(), crate::ui::route::Route::Cart | crate::ui::route::Route::Thanks);
         view! {
             <a class="cart-bar" href="/cart/" hidden=hide>
@@ -260,11 +277,11 @@ pub fn cart_bar(route: RwSignal<crate::ui::route::Route>) -> impl IntoView {
 /// `/cart/`: lines, code, totals and the checkout link. Each part is one closure
 /// over a snapshot of the cart; a change re-runs it and the DOM is updated in place.
 pub fn cart_page() -> impl IntoView {
-    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
-    let state = expect_context::<CartState>();
-    let store = shop.0.clone();
+    let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
+    let state = use_cart();
+    let store = shop.clone();
     let lines = move || {
-        let locale = shopper.0.get();
+        let locale = shopper.get();
         state.cart.with(|c| {
             c.lines
                 .iter()
@@ -272,11 +289,11 @@ pub fn cart_page() -> impl IntoView {
                 .collect_view()
         })
     };
-    let store = shop.0.clone();
+    let store = shop.clone();
     let go = {
         let store = store.clone();
         move |ev: leptos::ev::MouseEvent| {
-            let now = clock.0.get_untracked();
+            let now = clock.get_untracked();
             let cart = state.cart.get_untracked();
             let Some(totals) = cart.totals(&store, now) else { return };
             let ecommerce = cart.checkout_ecommerce(&store, &totals);
@@ -289,8 +306,8 @@ pub fn cart_page() -> impl IntoView {
         }
     };
     let summary = move || {
-        let now = clock.0.get();
-        let locale = shopper.0.get();
+        let now = clock.get();
+        let locale = shopper.get();
         let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
         let (totals, href, host) = state.cart.with(|c| {
             let attribution = linkshelf_core::attribution::Attribution::default();
@@ -351,7 +368,7 @@ fn line_view(
     quantity: u32,
     locale: Option<&crate::runtime::platform::ShopperLocale>,
 ) -> impl IntoView {
-    let state = expect_context::<CartState>();
+    let state = use_cart();
     let image = product.images.first().map(|i| i.url()).unwrap_or_default();
     let total = linkshelf_core::money::Money {
         minor: product.price.minor * i64::from(quantity),
@@ -370,7 +387,7 @@ fn line_view(
         <li class="line">
             <img class="thumb" src=image alt="" width="72" height="72"/>
             <div class="line-info">
-                <a class="line-title" href=product_href(&product)>{product.title.clone()}</a>
+                <a class="line-title" href=Route::Product(product.id.clone()).path()>{product.title.clone()}</a>
                 <span class="line-total">{line_total}</span>
                 <div class="line-actions">
                     {stepper(product, quantity, false)}
@@ -383,15 +400,15 @@ fn line_view(
 
 /// The applied code, why it does not apply (if so), and a field to type another.
 fn code_field() -> impl IntoView {
-    let (shop, clock, shopper) = (expect_context::<Shop>(), expect_context::<Clock>(), expect_context::<Shopper>());
-    let state = expect_context::<CartState>();
+    let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
+    let state = use_cart();
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(String::new());
-    let store = shop.0.clone();
+    let store = shop.clone();
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        match cart::find_code(&store, &typed, clock.0.get_untracked()) {
+        match cart::find_code(&store, &typed, clock.get_untracked()) {
             Ok(code) => {
                 error.set(String::new());
                 state.update(|c| c.code = Some(code.id.clone()));
@@ -403,20 +420,19 @@ fn code_field() -> impl IntoView {
             Err(why) => error.set(why.to_string()),
         }
     };
-    let store = shop.0.clone();
+    let store = shop.clone();
     let remove = move |_| {
         state.update(|c| c.code = None);
         state.tell("Code removed".to_owned());
     };
     let applied = move || {
-        let (code, outcome) = state
-            .cart
-            .with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.0.get()).and_then(|t| t.code)));
+        let (code, outcome) =
+            state.cart.with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.get()).and_then(|t| t.code)));
         let reason = match outcome {
             Some(Err(why)) => why.to_string(),
             _ => String::new(),
         };
-        let offer = code.as_ref().map(|c| discount::describe(c, |m| text::money(m, shopper.0.get().as_ref())));
+        let offer = code.as_ref().map(|c| discount::describe(c, |m| text::money(m, shopper.get().as_ref())));
         let text = code.as_ref().map(|c| c.code.clone()).unwrap_or_default();
         let (none, applying) = (code.is_none(), reason.is_empty());
         let label = format!("Remove code {text}");
@@ -447,8 +463,8 @@ fn code_field() -> impl IntoView {
 /// `/thanks/`: the shop's success URL. Reads the order id, reports the purchase once,
 /// and thanks the shopper.
 pub fn thanks_page() -> impl IntoView {
-    let shop = expect_context::<Shop>();
-    let state = expect_context::<CartState>();
+    let shop = use_store();
+    let state = use_cart();
     let order = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Ok(id) = checkout::order_id(&platform::landing().0) {
@@ -475,7 +491,7 @@ pub fn thanks_page() -> impl IntoView {
             {detail}
             // One span: the button is a flex box, where each bare text would be an item
             // of its own with a gap around the `<bdi>` ("Juno Park 's shop").
-            <a class="button" href="/"><span>"Back to " <bdi>{shop.0.creator.name.clone()}</bdi> "'s shop"</span></a>
+            <a class="button" href="/"><span>"Back to " <bdi>{shop.creator.name.clone()}</bdi> "'s shop"</span></a>
         </main>
     }
 }

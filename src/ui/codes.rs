@@ -2,7 +2,7 @@
 
 use crate::runtime::{platform, tracking};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::{text, Clock, Shop, Shopper};
+use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use linkshelf_core::discount::{self, CodeStatus};
@@ -12,11 +12,11 @@ use std::time::Duration;
 
 #[component]
 pub fn Codes() -> impl IntoView {
-    let shop = expect_context::<Shop>();
-    let clock = expect_context::<Clock>();
+    let shop = use_store();
+    let clock = use_clock();
     let active = Memo::new(move |_| {
-        let now = clock.0.get();
-        shop.0.codes.iter().filter(|c| discount::status(c, now) == CodeStatus::Active).cloned().collect::<Vec<_>>()
+        let now = clock.get();
+        shop.codes.iter().filter(|c| discount::status(c, now) == CodeStatus::Active).cloned().collect::<Vec<_>>()
     });
     move || {
         (!active.read().is_empty()).then(|| {
@@ -44,8 +44,8 @@ enum CopyState {
 
 #[component]
 fn CodeCard(code: Code) -> impl IntoView {
-    let clock = expect_context::<Clock>();
-    let shopper = expect_context::<Shopper>();
+    let clock = use_clock();
+    let shopper = use_shopper();
     let state = RwSignal::new(CopyState::Idle);
     let value = code.code.clone();
     let code_id = code.id.clone();
@@ -73,10 +73,10 @@ fn CodeCard(code: Code) -> impl IntoView {
     // One snapshot of the card's changing parts (offer wording, countdown, copy
     // state), redrawn in place when any changes.
     let parts = move || {
-        let locale = shopper.0.get();
+        let locale = shopper.get();
         let offer = discount::describe(&code, |m| text::money(m, locale.as_ref()));
         let ends = code.ends_at.and_then(|end| {
-            let relative = discount::ends_in(clock.0.get(), end).map(|e| e.to_string());
+            let relative = discount::ends_in(clock.get(), end).map(|e| e.to_string());
             let exact = locale.as_ref().and_then(|s| text::instant(end, s));
             match (relative, exact) {
                 (Some(r), Some(e)) => Some(format!("{r} · {e}")),

@@ -2,7 +2,8 @@
 
 use crate::runtime::{platform, tracking};
 use crate::ui::cart::{cart_control, code_saving};
-use crate::ui::{text, Shop, Shopper};
+use crate::ui::route::Route;
+use crate::ui::{text, use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::model::{Product, Storefront};
 use stylers_macro::style_sheet;
@@ -13,8 +14,8 @@ const EAGER_IMAGES: usize = 2;
 #[component]
 pub fn Collections() -> impl IntoView {
     let class = collections_css();
-    let shop = expect_context::<Shop>();
-    let store = shop.0.clone();
+    let shop = use_store();
+    let store = shop.clone();
     let mut index = 0;
     store
         .collections
@@ -54,25 +55,11 @@ pub fn Collections() -> impl IntoView {
         .collect_view()
 }
 
-/// `rel` for a link to a shop: `sponsored` when the creator is paid for it.
-pub fn shop_rel(product: &Product) -> &'static str {
-    if product.disclosure.is_some() {
-        "noopener sponsored"
-    } else {
-        "noopener"
-    }
-}
-
-/// The shop's page for a product inside this site.
-pub fn product_href(product: &Product) -> String {
-    format!("/p/{}/", product.id)
-}
-
 #[component]
 pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) -> impl IntoView {
     let class = collections_css();
     let image = product.images.first().cloned();
-    let href = product_href(&product);
+    let href = Route::Product(product.id.clone()).path();
     let (selected, selected_list) = (product.clone(), list_id.clone());
     let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,
@@ -115,10 +102,10 @@ pub fn Badges(product: Product) -> impl IntoView {
 #[component]
 pub fn Price(product: Product) -> impl IntoView {
     let class = badges_css();
-    let shopper = expect_context::<Shopper>();
+    let shopper = use_shopper();
     let no_was = product.compare_at.is_none();
     let amounts = move || {
-        let locale = shopper.0.get();
+        let locale = shopper.get();
         let was = product.compare_at.as_ref().map(|was| text::money(was, locale.as_ref()));
         view! { class = class,
             <span class="now">{text::money(&product.price, locale.as_ref())}</span>

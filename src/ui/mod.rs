@@ -28,19 +28,37 @@ use route::Route;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The validated storefront, shared by every component.
+/// The validated storefront, shared by every component (read it with [`use_store`]).
 #[derive(Clone)]
-pub struct Shop(pub Arc<Storefront>);
+struct Shop(Arc<Storefront>);
 
 /// The current time. It starts at the build time so rendering is deterministic, and
 /// follows the browser's clock once the page runs (ticking every 30 s, so a code
 /// expires and a stream goes live without a reload).
 #[derive(Clone, Copy)]
-pub struct Clock(pub RwSignal<UtcMillis>);
+struct Clock(RwSignal<UtcMillis>);
 
 /// The shopper's locale and zone; `None` until known (and always `None` natively).
 #[derive(Clone, Copy)]
-pub struct Shopper(pub RwSignal<Option<ShopperLocale>>);
+struct Shopper(RwSignal<Option<ShopperLocale>>);
+
+// Context helpers: each view asks for what it reads by name, and the newtypes that
+// keep the three contexts apart stay private to this module.
+
+/// The storefront being shown.
+pub fn use_store() -> Arc<Storefront> {
+    expect_context::<Shop>().0
+}
+
+/// The current time ([`Clock`]).
+pub fn use_clock() -> RwSignal<UtcMillis> {
+    expect_context::<Clock>().0
+}
+
+/// The shopper's locale and zone ([`Shopper`]).
+pub fn use_shopper() -> RwSignal<Option<ShopperLocale>> {
+    expect_context::<Shopper>().0
+}
 
 /// The whole app. `path` is the URL path it opens on; `data` is the storefront
 /// decoded from the page (or why it could not be).

@@ -3,14 +3,14 @@
 use crate::ui::cart::{cart_control, code_saving};
 use crate::ui::collections::{collections_of, Badges, Price};
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::Shop;
+use crate::ui::use_store;
 use leptos::prelude::*;
 
 #[component]
 pub fn ProductPage(id: String) -> impl IntoView {
-    let shop = expect_context::<Shop>();
+    let shop = use_store();
     {
-        let store = shop.0.clone();
+        let store = shop.clone();
         let Some(product) = store.product(&id).cloned() else {
             return view! {
                 <main class="page state" id="main">

@@ -2,14 +2,14 @@
 
 use crate::runtime::tracking;
 use crate::ui::icons::SocialIcon;
-use crate::ui::Shop;
+use crate::ui::use_store;
 use leptos::prelude::*;
 use linkshelf_core::events::EventName;
 
 #[component]
 pub fn Profile() -> impl IntoView {
-    let shop = expect_context::<Shop>();
-    let creator = &shop.0.creator;
+    let shop = use_store();
+    let creator = &shop.creator;
     let links = creator
         .links
         .iter()

@@ -2,7 +2,7 @@
 
 use crate::runtime::tracking;
 use crate::ui::icons::{Glyph, Icon};
-use crate::ui::{text, Clock, Shop, Shopper};
+use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::{Place, Popup};
@@ -10,10 +10,10 @@ use linkshelf_core::schedule::{self, PopupStatus};
 
 #[component]
 pub fn Schedule() -> impl IntoView {
-    let shop = expect_context::<Shop>();
-    let clock = expect_context::<Clock>();
+    let shop = use_store();
+    let clock = use_clock();
     let visible = Memo::new(move |_| {
-        schedule::visible(&shop.0.popups, clock.0.get()).into_iter().map(|(p, s)| (p.clone(), s)).collect::<Vec<_>>()
+        schedule::visible(&shop.popups, clock.get()).into_iter().map(|(p, s)| (p.clone(), s)).collect::<Vec<_>>()
     });
     move || {
         (!visible.read().is_empty()).then(|| {
@@ -45,21 +45,20 @@ fn tracked(name: EventName, popup_id: &str, url: &str) -> impl Fn(leptos::ev::Mo
 
 #[component]
 fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
-    let shopper = expect_context::<Shopper>();
+    let shopper = use_shopper();
     let live = status == PopupStatus::LiveNow;
     let (start, end, zone) = (popup.starts_at, popup.ends_at, popup.time_zone.clone());
     let fallback = popup.when_label.clone();
     let zone_for_venue = zone.clone();
     let venue_time = move || {
         shopper
-            .0
             .get()
             .and_then(|s| text::time_range(start, end, &zone_for_venue, &s))
             .unwrap_or_else(|| fallback.clone())
     };
     // The shopper's own time, only when it reads differently from the venue's.
     let own_time = move || {
-        let s = shopper.0.get()?;
+        let s = shopper.get()?;
         let theirs = text::time_range(start, end, &zone, &s)?;
         let mine = text::time_range(start, end, &s.time_zone, &s)?;
         (theirs != mine).then(|| format!("Your time: {mine}"))
