@@ -2,8 +2,8 @@
 
 fn main() {
     use linkshelf::runtime::platform;
-    use linkshelf::ui::App;
+    use linkshelf::ui::app;
     let data = platform::read_embedded_data();
     let path = platform::current_path();
-    leptos::mount::mount_to_body(move || leptos::view! { <App data=data path=path/> });
+    leptos::mount::mount_to_body(move || app(data, path));
 }

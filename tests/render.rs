@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use linkshelf::build::config;
-use linkshelf::ui::App;
+use linkshelf::ui::app;
 use std::path::Path;
 
 /// 2026-11-27T18:30:00Z: the demo's live stream is on, JUNO15 is the active code.
@@ -14,7 +14,7 @@ fn render(path: &str) -> String {
     let owner = Owner::new();
     owner.with(|| {
         let path = path.to_owned();
-        view! { <App data=Ok(store) path=path/> }.to_html()
+        app(Ok(store), path).to_html()
     })
 }
 
@@ -49,8 +49,6 @@ fn product_page_renders_by_path() {
 #[test]
 fn broken_data_renders_the_error_state() {
     let owner = Owner::new();
-    let html = owner.with(|| {
-        view! { <App data=Err(linkshelf::runtime::platform::DataError::Missing) path="/".to_owned()/> }.to_html()
-    });
+    let html = owner.with(|| app(Err(linkshelf::runtime::platform::DataError::Missing), "/".to_owned()).to_html());
     assert!(html.contains("This shop couldn't load"));
 }

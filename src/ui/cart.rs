@@ -8,7 +8,7 @@
 
 use crate::runtime::platform::{self, StorageKind};
 use crate::runtime::tracking::{self, PurchaseOutcome};
-use crate::ui::icons::{Glyph, Icon};
+use crate::ui::icons::{icon, Glyph};
 use crate::ui::route::Route;
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
@@ -103,9 +103,6 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
 /// drop's countdown). One closure draws it from a snapshot; the parts that do not
 /// apply are hidden, so an update changes the DOM in place (focus stays) and the
 /// bundle carries one view type instead of one per state.
-///
-/// Plain functions rather than `#[component]`s here: each component adds a props
-/// builder to the bundle, and these are only called from Rust.
 pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide: bool) -> impl IntoView {
     let (shop, clock, state) = (use_store(), use_clock(), use_cart());
     let product = Arc::new(product);
@@ -161,12 +158,12 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                 <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
                 <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
                     hidden=action != ProductAction::BuyDirect>
-                    {wide.then(|| view! { <Icon glyph=Glyph::Bag/> })}
+                    {wide.then(|| icon(Glyph::Bag))}
                     {buy_text.clone()}
                 </a>
                 <button type="button" class="buy" class:wide=wide aria-label=add_label.clone() on:click=add.clone()
                     hidden=action != ProductAction::Add>
-                    {wide.then(|| view! { <Icon glyph=Glyph::Bag/> })}
+                    {wide.then(|| icon(Glyph::Bag))}
                     {if wide { "Add to cart" } else { "Add" }}
                 </button>
                 {stepper(product.clone(), quantity, quantity == 0)}
@@ -259,7 +256,7 @@ pub fn cart_bar(route: RwSignal<crate::ui::route::Route>) -> impl IntoView {
         let hide = count == 0 || matches!(route.get(), crate::ui::route::Route::Cart | crate::ui::route::Route::Thanks);
         view! {
             <a class="cart-bar" href="/cart/" hidden=hide>
-                <Icon glyph=Glyph::Bag/>
+                {icon(Glyph::Bag)}
                 <span class="cart-bar-label">"View cart"</span>
                 <span class="cart-bar-count">{items}</span>
                 <span class="cart-bar-total">{total}</span>
@@ -338,7 +335,7 @@ pub fn cart_page() -> impl IntoView {
                 <div class="row total"><dt>"Total"</dt><dd>{total}</dd></div>
             </dl>
             <a class="button primary checkout" href=href rel="noopener" on:click=go.clone()>
-                <Icon glyph=Glyph::Bag/> "Check out at " {host}
+                {icon(Glyph::Bag)} "Check out at " {host}
             </a>
         }
     };
@@ -346,7 +343,7 @@ pub fn cart_page() -> impl IntoView {
     view! {
         <main class="page cart-page" id="main">
             <nav class="detail-nav" aria-label="Back">
-                <a class="back" href="/"><Icon glyph=Glyph::Back/> "Keep shopping"</a>
+                <a class="back" href="/">{icon(Glyph::Back)} "Keep shopping"</a>
             </nav>
             <h1>"Your cart"</h1>
             <div class="empty" hidden=move || !empty()>

@@ -1,7 +1,7 @@
 //! Discount codes: what each gives, whose it is, when it ends, and one-tap copy.
 
 use crate::runtime::{platform, tracking};
-use crate::ui::icons::{Glyph, Icon};
+use crate::ui::icons::{icon, Glyph};
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,8 +10,7 @@ use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::Code;
 use std::time::Duration;
 
-#[component]
-pub fn Codes() -> impl IntoView {
+pub fn codes() -> impl IntoView {
     let shop = use_store();
     let clock = use_clock();
     let active = Memo::new(move |_| {
@@ -26,7 +25,7 @@ pub fn Codes() -> impl IntoView {
                     <ul class="card-list code-list">
                         // Rebuilt only when the set of active codes changes (a plain list:
                         // `<For>`'s keyed diffing cost ~5 KB of bundle per use).
-                        {move || active.get().into_iter().map(|code| view! { <CodeCard code=code/> }).collect_view()}
+                        {move || active.get().into_iter().map(code_card).collect_view()}
                     </ul>
                 </section>
             }
@@ -42,8 +41,7 @@ enum CopyState {
     Failed,
 }
 
-#[component]
-fn CodeCard(code: Code) -> impl IntoView {
+fn code_card(code: Code) -> impl IntoView {
     let clock = use_clock();
     let shopper = use_shopper();
     let state = RwSignal::new(CopyState::Idle);
@@ -101,7 +99,7 @@ fn CodeCard(code: Code) -> impl IntoView {
                 <span class="code" translate="no">{code.code.clone()}</span>
                 // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).
                 <button type="button" class="copy" aria-label=label on:click=copy.clone() class:copied=copied>
-                    <Icon glyph=if copied { Glyph::Check } else { Glyph::Copy }/>
+                    {icon(if copied { Glyph::Check } else { Glyph::Copy })}
                     {verb}
                 </button>
             </div>

@@ -11,8 +11,7 @@ use stylers_macro::style_sheet;
 /// Cards above this index in the page load eagerly; the rest wait until scrolled to.
 const EAGER_IMAGES: usize = 2;
 
-#[component]
-pub fn Collections() -> impl IntoView {
+pub fn collections() -> impl IntoView {
     let class = collections_css();
     let shop = use_store();
     let store = shop.clone();
@@ -41,7 +40,7 @@ pub fn Collections() -> impl IntoView {
                     let lazy = index >= EAGER_IMAGES;
                     index += 1;
                     let list = collection.id.clone();
-                    view! { class = class, <ProductCard product=product.clone() lazy=lazy list_id=list index=position as u32/> }
+                    product_card(product.clone(), lazy, list, position as u32)
                 })
                 .collect_view();
             view! { class = class,
@@ -55,8 +54,7 @@ pub fn Collections() -> impl IntoView {
         .collect_view()
 }
 
-#[component]
-pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) -> impl IntoView {
+pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -> impl IntoView {
     let class = collections_css();
     let image = product.images.first().cloned();
     let href = Route::Product(product.id.clone()).path();
@@ -71,8 +69,8 @@ pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) ->
                 })}
                 <span class="product-title">{product.title.clone()}</span>
             </a>
-            <Badges product=product.clone()/>
-            <Price product=product.clone()/>
+            {badges(product.clone())}
+            {price(product.clone())}
             {code_saving(product.clone())}
             {cart_control(product, Some(list_id), index, false)}
         </li>
@@ -82,8 +80,7 @@ pub fn ProductCard(product: Product, lazy: bool, list_id: String, index: u32) ->
     .into_any()
 }
 
-#[component]
-pub fn Badges(product: Product) -> impl IntoView {
+pub fn badges(product: Product) -> impl IntoView {
     let class = badges_css();
     let badges = product.badges.iter().map(|b| {
         let kind = format!("badge badge-{}", b.label().to_lowercase().replace(' ', "-"));
@@ -99,8 +96,7 @@ pub fn Badges(product: Product) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn Price(product: Product) -> impl IntoView {
+pub fn price(product: Product) -> impl IntoView {
     let class = badges_css();
     let shopper = use_shopper();
     let no_was = product.compare_at.is_none();

@@ -19,8 +19,7 @@ fn path_for(kind: SocialKind) -> &'static str {
     }
 }
 
-#[component]
-pub fn SocialIcon(kind: SocialKind) -> impl IntoView {
+pub fn social_icon(kind: SocialKind) -> impl IntoView {
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
             <path fill="currentColor" fill-rule="evenodd" d=path_for(kind)/>
@@ -52,8 +51,7 @@ fn glyph_path(glyph: Glyph) -> &'static str {
     }
 }
 
-#[component]
-pub fn Icon(glyph: Glyph) -> impl IntoView {
+pub fn icon(glyph: Glyph) -> impl IntoView {
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
             <path fill="currentColor" d=glyph_path(glyph)/>

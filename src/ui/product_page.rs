@@ -1,13 +1,12 @@
 //! One product on its own shareable page, `/p/<id>/`.
 
 use crate::ui::cart::{cart_control, code_saving};
-use crate::ui::collections::{collections_of, Badges, Price};
-use crate::ui::icons::{Glyph, Icon};
+use crate::ui::collections::{badges, collections_of, price};
+use crate::ui::icons::{icon, Glyph};
 use crate::ui::use_store;
 use leptos::prelude::*;
 
-#[component]
-pub fn ProductPage(id: String) -> impl IntoView {
+pub fn product_page(id: String) -> impl IntoView {
     let shop = use_store();
     {
         let store = shop.clone();
@@ -38,15 +37,15 @@ pub fn ProductPage(id: String) -> impl IntoView {
         view! {
             <main class="page detail" id="main">
                 <nav class="detail-nav" aria-label="Back">
-                    <a class="back" href="/"><Icon glyph=Glyph::Back/> <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
+                    <a class="back" href="/">{icon(Glyph::Back)} <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
                 </nav>
                 // Focusable so keyboard users can scroll the photos sideways.
                 <ul class="gallery" aria-label="Photos" tabindex="0">{images}</ul>
                 <div class="info">
                     <h1 class="detail-title">{product.title.clone()}</h1>
-                    <Price product=product.clone()/>
+                    {price(product.clone())}
                     {code_saving(product.clone())}
-                    <Badges product=product.clone()/>
+                    {badges(product.clone())}
                     {cart_control(product.clone(), None, 0, true)}
                     <p class="description">{product.description.clone()}</p>
                     {(!part_of.is_empty()).then(|| view! { <p class="part-of">"In " <bdi>{part_of}</bdi></p> })}

@@ -1,13 +1,12 @@
 //! The creator's header: avatar, name, handle, bio, disclosure and social links.
 
 use crate::runtime::tracking;
-use crate::ui::icons::SocialIcon;
+use crate::ui::icons::social_icon;
 use crate::ui::use_store;
 use leptos::prelude::*;
 use linkshelf_core::events::EventName;
 
-#[component]
-pub fn Profile() -> impl IntoView {
+pub fn profile() -> impl IntoView {
     let shop = use_store();
     let creator = &shop.creator;
     let links = creator
@@ -20,7 +19,7 @@ pub fn Profile() -> impl IntoView {
             view! {
                 <li>
                     <a class="social" href=link.url.clone() aria-label=label.clone() title=label rel="me noopener" on:click=leave>
-                        <SocialIcon kind=link.kind/>
+                        {social_icon(link.kind)}
                     </a>
                 </li>
             }

@@ -1,15 +1,14 @@
 //! Pop-ups and live streams: what's live now, what's next, and add-to-calendar.
 
 use crate::runtime::tracking;
-use crate::ui::icons::{Glyph, Icon};
+use crate::ui::icons::{icon, Glyph};
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::{Place, Popup};
 use linkshelf_core::schedule::{self, PopupStatus};
 
-#[component]
-pub fn Schedule() -> impl IntoView {
+pub fn popups() -> impl IntoView {
     let shop = use_store();
     let clock = use_clock();
     let visible = Memo::new(move |_| {
@@ -23,7 +22,7 @@ pub fn Schedule() -> impl IntoView {
                     <ul class="card-list popup-list">
                         // Rebuilt only when a pop-up starts, ends or drops off (a plain
                         // list: `<For>`'s keyed diffing cost ~5 KB of bundle per use).
-                        {move || visible.get().into_iter().map(|(popup, status)| view! { <PopupCard popup=popup status=status/> }).collect_view()}
+                        {move || visible.get().into_iter().map(|(popup, status)| popup_card(popup, status)).collect_view()}
                     </ul>
                 </section>
             }
@@ -43,8 +42,7 @@ fn tracked(name: EventName, popup_id: &str, url: &str) -> impl Fn(leptos::ev::Mo
     }
 }
 
-#[component]
-fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
+fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
     let shopper = use_shopper();
     let live = status == PopupStatus::LiveNow;
     let (start, end, zone) = (popup.starts_at, popup.ends_at, popup.time_zone.clone());
@@ -108,7 +106,7 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
             <p class="when">{venue_time}</p>
             <p class="own-time">{move || own_time()}</p>
             <p class="place">
-                <Icon glyph=glyph/>
+                {icon(glyph)}
                 <span hidden=place_text.is_none()><strong>{venue_name}</strong> ", " <bdi>{venue_address}</bdi></span>
                 " "
                 <a class="place-link" hidden=link.is_none() href=link_url.clone() target="_blank" rel="noopener" on:click=tracked_link>
@@ -116,10 +114,10 @@ fn PopupCard(popup: Popup, status: PopupStatus) -> impl IntoView {
                 </a>
             </p>
             <a class="button primary" hidden=!(live && link.is_some()) href=link_url target="_blank" rel="noopener" on:click=tracked_action>
-                <Icon glyph=glyph/> <span>{action_text}<bdi>{action_place}</bdi></span>
+                {icon(glyph)} <span>{action_text}<bdi>{action_place}</bdi></span>
             </a>
             <p class="calendar">
-                <Icon glyph=Glyph::Calendar/>
+                {icon(Glyph::Calendar)}
                 <a href=format!("/{}", popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label
                     on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.ics_path)>"Add to calendar"</a>
                 <a href=popup.google_calendar_url.clone() target="_blank" rel="noopener" aria-label=google_label
