@@ -12,14 +12,20 @@
 //! least once": a batch delivered just before a crash may go again, and PostHog's dedup
 //! on `uuid` absorbs it. Failures back off exponentially, up to five minutes.
 
+use crate::event::StoredItem;
 use crate::store::{self, Write, Writer};
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
+use linkshelf_core::attribution::{Attribution, ClickId};
+use linkshelf_core::events::{
+    Context, Ecommerce, Envelope, EventName, InAppBrowser, Item, Outbound, Subject, SCHEMA_VERSION,
+};
 use linkshelf_core::limits::MAX_AMOUNT_MINOR;
+use linkshelf_core::sinks;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -114,6 +120,11 @@ async fn round(
 }
 
 /// The next events after the cursor as PostHog batch entries, and the last id among them.
+///
+/// Each stored row becomes the envelope the storefront sent (with the clock-corrected
+/// time) and goes through the core's `sinks::posthog_item`, so the forwarder and the
+/// browser's `posthog` sink send one schema. The collector does not know the site's
+/// origin, so `$current_url` is left out (`$pathname` is there).
 pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64>)> {
     let after: i64 = conn
         .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", params![TARGET], |r| r.get(0))
@@ -122,7 +133,8 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
     let mut statement = conn.prepare(
         "SELECT id, event_id, page_load_id, name, event_time, creator_id, utm_source, utm_medium, utm_campaign,
            utm_content, utm_term, ref, referrer_host, path, locale, in_app_browser, currency, value, coupon,
-           transaction_id, click_id
+           transaction_id, click_id, seq, time_zone, platform_click_ids, promotion_id, popup_id, item_list_id,
+           items, destination_host
          FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let mut last = None;
@@ -131,48 +143,79 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
             last = Some(r.get::<_, i64>(0)?);
             let text = |i: usize| r.get::<_, Option<String>>(i);
             let event_id: String = r.get(1)?;
-            let mut properties = Map::new();
-            properties.insert("$process_person_profile".into(), Value::Bool(false));
-            properties.insert("source".into(), "linkshelf".into());
-            let named = [
-                ("creator_id", 5),
-                ("utm_source", 6),
-                ("utm_medium", 7),
-                ("utm_campaign", 8),
-                ("utm_content", 9),
-                ("utm_term", 10),
-                ("ref", 11),
-                ("$referring_domain", 12),
-                ("$pathname", 13),
-                ("locale", 14),
-                ("in_app_browser", 15),
-                ("currency", 16),
-                ("coupon", 18),
-                ("transaction_id", 19),
-                ("click_id", 20),
-            ];
-            for (key, column) in named {
-                if let Some(v) = text(column)? {
-                    properties.insert(key.into(), v.into());
-                }
-            }
+            let name: String = r.get(3)?;
             // A row from before the shared limits may hold any value (a REAL, a
             // negative): forward the event without it rather than stall the forwarder
             // on that row for ever.
             let value = r.get::<_, Option<i64>>(17).ok().flatten().filter(|v| (0..=MAX_AMOUNT_MINOR).contains(v));
-            if let Some(value) = value {
-                properties.insert("value_minor".into(), value.into());
+            let items: Vec<StoredItem> = text(27)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+            let click_ids = text(23)?
+                .map(|q| {
+                    form_urlencoded::parse(q.as_bytes())
+                        .map(|(name, value)| ClickId { name: name.into_owned(), value: value.into_owned() })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (coupon, transaction_id, destination_host) = (text(18)?, text(19)?, text(28)?.unwrap_or_default());
+            let envelope = Envelope {
+                v: SCHEMA_VERSION,
+                event_id: event_id.clone(),
+                name: EventName::parse(&name).unwrap_or(EventName::PageView),
+                occurred_at: r.get(4)?,
+                sent_at: None,
+                page_load_id: text(2)?.unwrap_or_else(|| event_id.clone()),
+                seq: r.get::<_, Option<u32>>(21).ok().flatten().unwrap_or(0),
+                creator_id: r.get(5)?,
+                attribution: Attribution {
+                    utm_source: text(6)?,
+                    utm_medium: text(7)?,
+                    utm_campaign: text(8)?,
+                    utm_content: text(9)?,
+                    utm_term: text(10)?,
+                    ref_tag: text(11)?,
+                    click_ids,
+                    referrer_host: text(12)?,
+                },
+                context: Context {
+                    path: text(13)?.unwrap_or_default(),
+                    locale: text(14)?.unwrap_or_default(),
+                    time_zone: text(22)?.unwrap_or_default(),
+                    in_app_browser: InAppBrowser::parse(&text(15)?.unwrap_or_default()),
+                },
+                subject: Subject { promotion_id: text(24)?, popup_id: text(25)?, item_list_id: text(26)? },
+                ecommerce: text(16)?.map(|currency| Ecommerce {
+                    currency,
+                    value: value.unwrap_or(0),
+                    coupon,
+                    transaction_id,
+                    items: items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, item)| Item {
+                            item_id: item.item_id,
+                            item_name: String::new(),
+                            price: item.price,
+                            quantity: item.quantity,
+                            index: i as u32,
+                            item_list_id: None,
+                        })
+                        .collect(),
+                }),
+                outbound: text(20)?.map(|click_id| Outbound { click_id, destination_host }),
+            };
+            let mut entry: Value = serde_json::from_str(&sinks::posthog_item(&envelope, None)).unwrap_or(Value::Null);
+            // No amount stored (or one from before the limits): no `value`, rather
+            // than a made-up zero.
+            if value.is_none() {
+                if let Some(properties) = entry["properties"].as_object_mut() {
+                    properties.remove("value");
+                }
             }
-            let page_load: Option<String> = text(2)?;
-            let mut entry = json!({
-                "event": r.get::<_, String>(3)?,
-                "distinct_id": page_load.unwrap_or_else(|| event_id.clone()),
-                "timestamp": jiff::Timestamp::from_millisecond(r.get(4)?).map(|t| t.to_string()).unwrap_or_default(),
-                "properties": properties,
-            });
             // PostHog dedups on `uuid`, which must be a UUID; other ids go without.
-            if is_uuid(&event_id) {
-                entry["uuid"] = event_id.into();
+            if !is_uuid(&event_id) {
+                if let Some(entry) = entry.as_object_mut() {
+                    entry.remove("uuid");
+                }
             }
             Ok(entry)
         })?
@@ -212,7 +255,7 @@ mod tests {
         .expect("legacy rows");
         let (rows, last) = next_batch(&conn).expect("the batch is read");
         assert_eq!((rows.len(), last), (2, Some(2)));
-        assert!(rows.iter().all(|r| r["properties"].get("value_minor").is_none()), "{rows:?}");
+        assert!(rows.iter().all(|r| r["properties"].get("value").is_none()), "{rows:?}");
     }
 
     #[test]
@@ -237,9 +280,13 @@ mod tests {
         assert_eq!(rows[0]["uuid"], uuid);
         assert_eq!(rows[0]["event"], "begin_checkout");
         assert_eq!(rows[0]["distinct_id"], "pl-1");
-        assert_eq!(rows[0]["timestamp"], "2026-11-27T18:30:00Z");
+        assert_eq!(rows[0]["timestamp"], "2026-11-27T18:30:00.000Z");
         assert_eq!(rows[0]["properties"]["utm_source"], "tiktok");
-        assert_eq!(rows[0]["properties"]["value_minor"], 3200);
+        // The browser's PostHog schema (core::sinks::posthog_item): value in major units.
+        assert_eq!(rows[0]["properties"]["value"], "32.00");
+        assert_eq!(rows[0]["properties"]["currency"], "EUR");
+        assert_eq!(rows[0]["properties"]["creator_id"], "juno");
+        assert_eq!(rows[0]["properties"]["source"], "linkshelf");
         assert_eq!(rows[0]["properties"]["$process_person_profile"], false);
         assert!(rows[0]["properties"].get("coupon").is_none(), "no nulls sent");
         assert!(rows[1].get("uuid").is_none());

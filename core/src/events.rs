@@ -171,6 +171,14 @@ impl InAppBrowser {
         }
     }
 
+    /// Reads the name [`InAppBrowser::as_str`] writes; anything else is `None`.
+    pub fn parse(name: &str) -> InAppBrowser {
+        [InAppBrowser::Instagram, InAppBrowser::Tiktok, InAppBrowser::Facebook]
+            .into_iter()
+            .find(|b| b.as_str() == name)
+            .unwrap_or(InAppBrowser::None)
+    }
+
     /// Detects from the user agent (which is read for this and never sent).
     pub fn detect(user_agent: &str) -> InAppBrowser {
         if user_agent.contains("Instagram") {
@@ -456,6 +464,10 @@ pub(crate) mod tests {
         assert_eq!(InAppBrowser::detect(tt), InAppBrowser::Tiktok);
         assert_eq!(InAppBrowser::detect(fb), InAppBrowser::Facebook);
         assert_eq!(InAppBrowser::detect("Mozilla/5.0 Chrome/156"), InAppBrowser::None);
+        for b in [InAppBrowser::Instagram, InAppBrowser::Tiktok, InAppBrowser::Facebook, InAppBrowser::None] {
+            assert_eq!(InAppBrowser::parse(b.as_str()), b);
+        }
+        assert_eq!(InAppBrowser::parse("snapchat"), InAppBrowser::None);
     }
 
     #[test]

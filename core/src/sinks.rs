@@ -61,7 +61,7 @@ impl Sink {
             Sink::Collector { .. } | Sink::Webhook { .. } => event.to_json(),
             Sink::Plausible { domain, .. } => plausible(event, domain, origin),
             Sink::Umami { website_id, .. } => umami(event, website_id, origin),
-            Sink::PostHog { .. } => posthog_item(event, origin),
+            Sink::PostHog { .. } => posthog_item(event, Some(origin)),
         }
     }
 
@@ -213,12 +213,29 @@ pub fn umami(event: &Envelope, website_id: &str, origin: &str) -> String {
 
 /// One PostHog batch entry: anonymous (`$process_person_profile: false`),
 /// deduplicated by `uuid`, the page-load id as `distinct_id` (no stored visitor id).
-pub fn posthog_item(event: &Envelope, origin: &str) -> String {
+///
+/// The one PostHog schema: the browser's `posthog` sink and the collector's forwarder
+/// both send this, so a creator who switches between them keeps every property name.
+/// The properties are [`flat_props`] (ids, campaign tags, `coupon`, `transaction_id`,
+/// `currency`, `value` in major units as a decimal string, `item_ids`, `click_id`,
+/// `destination_host`, platform click ids, `in_app_browser`, `page_load_id`), then
+/// `creator_id`, `locale`, `$pathname`, `$referring_domain` (when known), `source` =
+/// `linkshelf`, and `$current_url` (the page URL with its campaign tags) when the
+/// sender knows the site's `origin` (the browser does; the collector does not).
+pub fn posthog_item(event: &Envelope, origin: Option<&str>) -> String {
     let mut properties = JsonObject::new();
     for (k, v) in flat_props(event) {
         properties.string(&k, &v);
     }
-    properties.raw("$process_person_profile", "false").string("$current_url", &page_url(event, origin));
+    properties
+        .string("creator_id", &event.creator_id)
+        .string("locale", &event.context.locale)
+        .string("$pathname", &event.context.path)
+        .string("source", "linkshelf")
+        .raw("$process_person_profile", "false");
+    if let Some(origin) = origin {
+        properties.string("$current_url", &page_url(event, origin));
+    }
     if let Some(host) = &event.attribution.referrer_host {
         properties.string("$referring_domain", host);
     }

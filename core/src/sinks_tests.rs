@@ -166,6 +166,26 @@ fn posthog_batch_is_anonymous_and_deduplicated_by_uuid() {
         text(get(first, &["properties", "$current_url"])),
         "https://junopark.example/p/speckled-mug/?utm_source=tiktok"
     );
+    // The one schema the collector's forwarder shares (see `posthog_item`).
+    for (key, value) in [
+        ("$pathname", "/p/speckled-mug/"),
+        ("creator_id", "juno-park"),
+        ("locale", "en-GB"),
+        ("source", "linkshelf"),
+        ("value", "32.00"),
+        ("currency", "EUR"),
+        ("coupon", "JUNO15"),
+        ("click_id", "c-1"),
+        ("utm_source", "tiktok"),
+        ("ttclid", "abc"),
+    ] {
+        assert_eq!(text(get(first, &["properties", key])), value, "{key}");
+    }
+    // Without the site's origin (the collector), no `$current_url`; the rest is equal.
+    let bare = parse(&posthog_item(&sample(), None));
+    let Value::Object(properties) = get(&bare, &["properties"]) else { panic!("properties") };
+    assert!(!properties.contains_key("$current_url"));
+    assert_eq!(text(get(&bare, &["properties", "$pathname"])), "/p/speckled-mug/");
 }
 
 #[test]
