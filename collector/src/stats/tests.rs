@@ -199,7 +199,7 @@ fn html_escapes_everything_and_formats_money() {
     assert!(html.contains("Stats for a&amp;b"));
     assert!(html.contains("37.20 EUR"), "{html}");
     assert!(html.contains("3800 JPY"));
-    assert!(html.contains("name=viewport"));
+    assert!(html.contains("name=\"viewport\""));
     assert_eq!(format_money(5, "KWD"), "0.005 KWD");
     assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
 }

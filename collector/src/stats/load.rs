@@ -1,0 +1,196 @@
+//! Reading events, orders and refunds from SQLite for [`super::aggregate`], and joining
+//! each order to the click that led to it.
+
+use super::*;
+
+/// Reads and adds up everything in the query's range.
+/// `default_creator` is who an order counts for when neither the shop nor a click says.
+pub fn load(
+    conn: &Connection,
+    query: &Query,
+    window_ms: i64,
+    default_creator: Option<&str>,
+) -> rusqlite::Result<Stats> {
+    let mut orders = orders_in(conn, query.from, query.to)?;
+    for o in &mut orders {
+        (o.refunded, o.refunds_excluded) = refunds_of(conn, o)?;
+        o.click = resolve(conn, o, window_ms)?;
+        if o.creator().is_none() {
+            o.creator_id = default_creator.map(str::to_owned);
+        }
+    }
+    orders.retain(|o| query.creator.as_deref().is_none_or(|c| o.creator() == Some(c)));
+    let mut confirmed = Confirmed::default();
+    let mut all = conn.prepare("SELECT order_id, click_id FROM orders")?;
+    let mut rows = all.query([])?;
+    while let Some(r) = rows.next()? {
+        confirmed.transaction_ids.insert(r.get(0)?);
+        if let Some(c) = r.get::<_, Option<String>>(1)? {
+            confirmed.click_ids.insert(c);
+        }
+    }
+    let mut statement = conn.prepare(
+        "SELECT name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id, click_id, items, path
+         FROM events
+         WHERE event_time >= ?1 AND event_time < ?2 AND (?3 IS NULL OR creator_id = ?3)
+           AND name IN ('page_view', 'select_item', 'begin_checkout', 'purchase')",
+    )?;
+    let rows = statement.query_map(params![query.from, query.to, query.creator], |r| {
+        let (value, bad_value) = match r.get::<_, SqlValue>(6)? {
+            SqlValue::Null => (None, false),
+            SqlValue::Integer(v) => (Some(v), false),
+            _ => (None, true),
+        };
+        let items = stored_items(r.get::<_, SqlValue>(9)?);
+        let unreadable =
+            if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
+        Ok(EventRow {
+            name: r.get(0)?,
+            creator_id: r.get(1)?,
+            coupon: r.get(2)?,
+            utm_source: r.get(3)?,
+            utm_medium: r.get(4)?,
+            currency: r.get(5)?,
+            value,
+            transaction_id: r.get(7)?,
+            click_id: r.get(8)?,
+            items: items.unwrap_or_default(),
+            path: r.get(10)?,
+            unreadable,
+        })
+    })?;
+    // Streamed: a million events are added up without being held in memory.
+    let mut failed = None;
+    let events = rows.map_while(|row| row.map_err(|e| failed = Some(e)).ok());
+    let stats = aggregate(query, events, orders, &confirmed);
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(stats),
+    }
+}
+
+/// A row's stored items; `None` when they cannot be read (not JSON text of items).
+fn stored_items(json: SqlValue) -> Option<Vec<StoredItem>> {
+    match json {
+        SqlValue::Null => Some(Vec::new()),
+        SqlValue::Text(j) => serde_json::from_str(&j).ok(),
+        _ => None,
+    }
+}
+
+/// The items of the click an order is joined to; unreadable ones count as none (the
+/// order is then `(none)`'s in the product breakdown).
+fn items(json: Option<String>) -> Vec<StoredItem> {
+    stored_items(json.map_or(SqlValue::Null, SqlValue::Text)).unwrap_or_default()
+}
+
+/// The sum of an order's refunds, and how many were left out because their amount is
+/// not a whole number from 1 to `MAX_AMOUNT_MINOR`. Summed here in `i128` rather than
+/// with SQL's `sum()`, which fails the whole query on an integer overflow.
+fn refunds_of(conn: &Connection, o: &OrderRow) -> rusqlite::Result<(i128, u64)> {
+    let mut statement = conn.prepare_cached(
+        "SELECT amount FROM refunds WHERE provider = ?1 AND (order_ref = ?2 OR order_ref = ?3) ORDER BY refund_id",
+    )?;
+    let mut rows = statement.query(params![o.provider, o.order_id, o.payment_ref])?;
+    let (mut amounts, mut excluded) = (Vec::new(), 0);
+    while let Some(r) = rows.next()? {
+        match r.get::<_, SqlValue>(0)? {
+            SqlValue::Integer(a) if (1..=MAX_AMOUNT_MINOR).contains(&a) => amounts.push(a),
+            _ => excluded += 1,
+        }
+    }
+    Ok((limits::sum_minor(amounts), excluded))
+}
+
+fn orders_in(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<OrderRow>> {
+    let mut statement = conn.prepare(
+        "SELECT o.provider, o.order_id, o.creator_id, o.created_at, o.currency, o.value, o.payment_ref,
+           o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign
+         FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 ORDER BY o.created_at, o.order_id",
+    )?;
+    let rows = statement.query_map(params![from, to], |r| {
+        let (value, unreadable) = match r.get::<_, SqlValue>(5)? {
+            SqlValue::Integer(v) => (v, None),
+            _ => (0, Some(Exclusion::OrderValue)),
+        };
+        Ok(OrderRow {
+            provider: r.get(0)?,
+            order_id: r.get(1)?,
+            creator_id: r.get(2)?,
+            created_at: r.get(3)?,
+            currency: r.get(4)?,
+            value,
+            payment_ref: r.get(6)?,
+            click_id: r.get(7)?,
+            coupon: r.get(8)?,
+            utm_source: r.get(9)?,
+            utm_medium: r.get(10)?,
+            utm_campaign: r.get(11)?,
+            unreadable,
+            ..OrderRow::default()
+        })
+    })?;
+    rows.collect()
+}
+
+/// A click may be logged a little after the order by the shop's clock.
+const CLOCK_SLACK_MS: i64 = 5 * 60 * 1000;
+
+/// Joins an order to the click that led to it, trying in turn:
+/// 1. its `click_id` (Stripe `client_reference_id`, Shopify note attribute), the
+///    checkout handoff that carried it;
+/// 2. the creator's latest `begin_checkout` with the order's discount code within the
+///    attribution window before the order;
+/// 3. the latest `begin_checkout` with the order's utm_source (and medium and campaign
+///    when the order has them) within the window.
+pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Result<Option<Click>> {
+    const COLUMNS: &str = "event_id, creator_id, coupon, utm_source, utm_medium, items";
+    let read = |how: &'static str| {
+        move |r: &rusqlite::Row| {
+            Ok(Click {
+                how,
+                event_id: r.get(0)?,
+                creator_id: r.get(1)?,
+                coupon: r.get(2)?,
+                utm_source: r.get(3)?,
+                utm_medium: r.get(4)?,
+                items: items(r.get(5)?),
+            })
+        }
+    };
+    if let Some(click_id) = &o.click_id {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE click_id = ?1 AND name IN ('begin_checkout', 'outbound_click')
+             ORDER BY name = 'begin_checkout' DESC, event_time LIMIT 1"
+        );
+        if let Some(click) = conn.query_row(&sql, params![click_id], read("click_id")).optional()? {
+            return Ok(Some(click));
+        }
+    }
+    let (earliest, latest) = (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS);
+    if let Some(code) = &o.coupon {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE name = 'begin_checkout' AND coupon = ?1 COLLATE NOCASE
+               AND event_time >= ?2 AND event_time <= ?3 AND (?4 IS NULL OR creator_id = ?4)
+             ORDER BY event_time DESC LIMIT 1"
+        );
+        if let Some(click) =
+            conn.query_row(&sql, params![code, earliest, latest, o.creator_id], read("code")).optional()?
+        {
+            return Ok(Some(click));
+        }
+    }
+    if let Some(source) = &o.utm_source {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE name = 'begin_checkout' AND utm_source = ?1
+               AND event_time >= ?2 AND event_time <= ?3 AND (?4 IS NULL OR creator_id = ?4)
+               AND (?5 IS NULL OR utm_medium = ?5) AND (?6 IS NULL OR utm_campaign = ?6)
+             ORDER BY event_time DESC LIMIT 1"
+        );
+        let found = conn
+            .query_row(&sql, params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], read("utm"))
+            .optional()?;
+        return Ok(found);
+    }
+    Ok(None)
+}
