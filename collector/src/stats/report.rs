@@ -23,6 +23,7 @@ h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:1.4rem 0 .3rem}p{m
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}\
 th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:right;vertical-align:top;white-space:nowrap}\
 th[scope=row]{text-align:left;white-space:normal;min-width:6.5rem;overflow-wrap:anywhere}\
+td small{white-space:normal;min-width:8rem}\
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}p,small,.cards span{color:#aaa}.cards div,th,td{border-color:#333}}";
 
 /// The breakdowns shown, with their titles.
