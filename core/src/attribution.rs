@@ -56,17 +56,6 @@ impl Attribution {
         ]
     }
 
-    /// Two lines for device storage: the landing query, and the referrer as a URL.
-    pub fn to_stored(&self) -> String {
-        let referrer = self.referrer_host.as_ref().map(|h| format!("https://{h}/")).unwrap_or_default();
-        format!("{}\n{referrer}", self.to_query())
-    }
-
-    /// Reads [`Attribution::to_stored`]'s two lines.
-    pub fn from_stored(query: &str, referrer: &str) -> Attribution {
-        from_landing(query, referrer)
-    }
-
     /// The landing query this attribution was read from (tags and click ids), so it
     /// can be kept as text and read back with [`from_landing`].
     pub fn to_query(&self) -> String {

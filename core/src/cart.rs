@@ -117,7 +117,7 @@ impl Cart {
         self.lines.is_empty()
     }
 
-    fn products<'a>(&'a self, store: &'a Storefront) -> impl Iterator<Item = (&'a Product, u32)> + 'a {
+    pub(crate) fn products<'a>(&'a self, store: &'a Storefront) -> impl Iterator<Item = (&'a Product, u32)> + 'a {
         self.lines.iter().filter_map(move |l| store.product(&l.product_id).map(|p| (p, l.quantity)))
     }
 
@@ -296,39 +296,6 @@ impl Cart {
         let code = self.applied_code(store).filter(|_| applies).map(|c| c.code.as_str());
         let handoff = Handoff { click_id, code, attribution, creator_id: &store.creator.id };
         Some(checkout::shopify_cart(shop, &lines, &handoff))
-    }
-
-    /// The cart as kept in storage: `1;<code id>;<product>:<qty>,…` (ids never hold
-    /// `;`, `:` or `,`).
-    pub fn encode(&self) -> String {
-        let lines: Vec<String> = self.lines.iter().map(|l| format!("{}:{}", l.product_id, l.quantity)).collect();
-        format!("1;{};{}", self.code.as_deref().unwrap_or_default(), lines.join(","))
-    }
-
-    /// Reads [`Cart::encode`]'s text against the current shop: lines for products
-    /// that left the shop, or that can no longer share this cart, are dropped, and
-    /// anything unreadable is an empty cart (never an error for the shopper).
-    pub fn decode(text: &str, store: &Storefront) -> Cart {
-        let mut parts = text.splitn(3, ';');
-        if parts.next() != Some("1") {
-            return Cart::default();
-        }
-        let code = parts.next().filter(|c| store.codes.iter().any(|k| k.id == *c)).map(str::to_owned);
-        let mut cart = Cart { lines: Vec::new(), code };
-        for pair in parts.next().unwrap_or_default().split(',') {
-            let Some((id, quantity)) = pair.split_once(':') else { continue };
-            let Ok(quantity) = quantity.parse::<u32>() else { continue };
-            let Some(product) = store.product(id) else { continue };
-            // Checked with the shop rules only: a line already in the cart stays even
-            // if it sold out since (the cart shows it as such).
-            let joins = product.checkout.cart_shop().is_some()
-                && cart.shop(store).is_none_or(|shop| Some(shop) == product.checkout.cart_shop())
-                && cart.products(store).next().is_none_or(|(first, _)| first.price.currency == product.price.currency);
-            if joins && quantity > 0 && cart.quantity(id) == 0 && cart.lines.len() < MAX_LINES {
-                cart.lines.push(CartLine { product_id: id.to_owned(), quantity: quantity.min(MAX_QUANTITY) });
-            }
-        }
-        cart
     }
 }
 

@@ -311,67 +311,6 @@ pub struct CheckoutRecord {
     pub outbound: Outbound,
 }
 
-/// Tabs and line breaks would split a stored field.
-fn field(text: &str) -> String {
-    text.replace(['\t', '\n', '\r'], " ")
-}
-
-impl CheckoutRecord {
-    pub fn encode(&self) -> String {
-        let e = &self.ecommerce;
-        let mut out = format!(
-            "1\t{}\t{}\t{}\t{}\t{}\t{}\n{}",
-            self.occurred_at,
-            field(&self.outbound.click_id),
-            field(&self.outbound.destination_host),
-            field(&e.currency),
-            e.value,
-            field(e.coupon.as_deref().unwrap_or_default()),
-            self.attribution.to_stored(),
-        );
-        for i in &e.items {
-            out.push_str(&format!("\n{}\t{}\t{}\t{}", field(&i.item_id), i.price, i.quantity, field(&i.item_name)));
-        }
-        out
-    }
-
-    /// `None` for anything damaged or from another format.
-    pub fn decode(text: &str) -> Option<CheckoutRecord> {
-        let mut lines = text.split('\n');
-        let mut head = lines.next()?.split('\t');
-        if head.next()? != "1" {
-            return None;
-        }
-        let occurred_at = head.next()?.parse().ok()?;
-        let click_id = head.next()?.to_owned();
-        let destination_host = head.next()?.to_owned();
-        let currency = head.next()?.to_owned();
-        let value = head.next()?.parse().ok()?;
-        let coupon = head.next().filter(|c| !c.is_empty()).map(str::to_owned);
-        let attribution = Attribution::from_stored(lines.next()?, lines.next()?);
-        let items = lines
-            .enumerate()
-            .map(|(index, line)| {
-                let mut f = line.splitn(4, '\t');
-                Some(Item {
-                    item_id: f.next()?.to_owned(),
-                    price: f.next()?.parse().ok()?,
-                    quantity: f.next()?.parse().ok()?,
-                    item_name: f.next()?.to_owned(),
-                    index: index as u32,
-                    item_list_id: None,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(CheckoutRecord {
-            occurred_at,
-            attribution,
-            ecommerce: Ecommerce { currency, value, coupon, transaction_id: None, items },
-            outbound: Outbound { click_id, destination_host },
-        })
-    }
-}
-
 /// A UUIDv7 (RFC 9562) from a millisecond timestamp and 10 random bytes. The caller
 /// supplies the randomness (the browser's `crypto.getRandomValues`), which keeps a
 /// random-number crate out of the bundle and makes this testable.

@@ -20,4 +20,5 @@ pub mod money;
 pub mod pricing;
 pub mod schedule;
 pub mod sinks;
+pub mod stored;
 pub mod theme;

@@ -22,6 +22,9 @@ use linkshelf_core::events::{
 };
 use linkshelf_core::model::Sink;
 use linkshelf_core::model::{Privacy, Product, Storefront};
+use linkshelf_core::stored::{
+    self, decode_outbox, encode_outbox, Lease, ATTRIBUTION_KEY, CHECKOUT_KEY, LEASE_KEY, PURCHASES_KEY,
+};
 use std::cell::RefCell;
 use std::time::Duration;
 
@@ -39,13 +42,6 @@ const SAVE_EVERY_MS: u64 = 250;
 /// How long one tab's claim on the shared outbox lasts without renewal.
 const LEASE_MS: i64 = 15_000;
 
-const ATTRIBUTION_KEY: &str = "linkshelf:attribution";
-const LEASE_KEY: &str = "linkshelf:lease";
-/// The last checkout handoff (its `begin_checkout` envelope), for the return page.
-const CHECKOUT_KEY: &str = "linkshelf:checkout";
-/// Order ids whose `purchase` this device already sent, newest last.
-const PURCHASES_KEY: &str = "linkshelf:purchases";
-const PURCHASES_KEPT: usize = 20;
 /// A handoff older than this is not joined to a return (the shopper came back
 /// another way).
 const CHECKOUT_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -134,8 +130,8 @@ pub fn start(store: &Storefront, path: &str) {
     let (search, referrer) = platform::landing();
     let landing = attribution::from_landing(&search, &referrer);
     let attribution: Attribution = if persist {
-        let kept = platform::storage_get(StorageKind::Session, ATTRIBUTION_KEY)
-            .and_then(|s| s.split_once('\n').map(|(query, referrer)| Attribution::from_stored(query, referrer)));
+        let kept =
+            platform::storage_get(StorageKind::Session, ATTRIBUTION_KEY).and_then(|s| Attribution::read_stored(&s));
         let merged = attribution::merge(kept, landing);
         platform::storage_set(StorageKind::Session, ATTRIBUTION_KEY, &merged.to_stored());
         merged
@@ -148,7 +144,7 @@ pub fn start(store: &Storefront, path: &str) {
         .sinks
         .iter()
         .map(|sink| {
-            let storage_key = format!("linkshelf:outbox:{}", sink.endpoint());
+            let storage_key = stored::outbox_key(sink.endpoint());
             let mut outbox = if persist {
                 platform::storage_get(StorageKind::Local, &storage_key).map(|s| decode_outbox(&s)).unwrap_or_default()
             } else {
@@ -346,7 +342,7 @@ pub fn purchase(order_id: &str) -> PurchaseOutcome {
         return PurchaseOutcome::NotJoined;
     }
     let sent = platform::storage_get(StorageKind::Local, PURCHASES_KEY).unwrap_or_default();
-    if sent.lines().any(|id| id == order_id) {
+    if stored::purchase_sent(&sent, order_id) {
         return PurchaseOutcome::AlreadySent;
     }
     let checkout = platform::storage_get(StorageKind::Local, CHECKOUT_KEY)
@@ -362,10 +358,7 @@ pub fn purchase(order_id: &str) -> PurchaseOutcome {
     };
     track(EventName::Purchase, spec);
     // Newline-separated (order ids from the URL never hold one: see `checkout::order_id`).
-    let mut ids: Vec<&str> = sent.lines().collect();
-    ids.push(order_id);
-    let keep = ids.len().saturating_sub(PURCHASES_KEPT);
-    platform::storage_set(StorageKind::Local, PURCHASES_KEY, &ids[keep..].join("\n"));
+    platform::storage_set(StorageKind::Local, PURCHASES_KEY, &stored::add_purchase(&sent, order_id));
     platform::storage_remove(StorageKind::Local, CHECKOUT_KEY);
     PurchaseOutcome::Sent
 }
@@ -408,12 +401,10 @@ fn holds_lease(t: &Tracker, now: i64) -> bool {
         return true;
     }
     let current = platform::storage_get(StorageKind::Local, LEASE_KEY);
-    let free = current
-        .as_deref()
-        .and_then(|v| v.split_once(' '))
-        .is_none_or(|(tab, until)| tab == t.tab_id || until.parse::<i64>().map_or(true, |until| until < now));
+    let free = Lease::is_free(current.as_deref(), &t.tab_id, now);
     if free {
-        platform::storage_set(StorageKind::Local, LEASE_KEY, &format!("{} {}", t.tab_id, now + LEASE_MS));
+        let lease = Lease { tab: t.tab_id.clone(), until: now + LEASE_MS };
+        platform::storage_set(StorageKind::Local, LEASE_KEY, &lease.encode());
     }
     free
 }
@@ -583,73 +574,5 @@ fn save(s: &SinkState) {
         // in memory, still sent during this visit.
         let stored = s.outbox.bounded(platform::now(), STORED_LIMITS);
         platform::storage_set(StorageKind::Local, &s.storage_key, &encode_outbox(&stored));
-    }
-}
-
-// --- Storage formats ---
-//
-// Plain text rather than JSON, so the bundle needs no JSON parser: one queued event
-// per line, fields separated by tabs, the queued item (JSON, which escapes tabs and
-// newlines) last; the attribution as the query string it was read from.
-
-fn encode_outbox(outbox: &Outbox) -> String {
-    outbox
-        .events
-        .iter()
-        .map(|q| {
-            format!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
-                q.event_id,
-                q.name.as_str(),
-                q.queued_at,
-                q.attempts,
-                q.not_before,
-                q.json
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Damaged lines are skipped rather than crashing the page.
-fn decode_outbox(text: &str) -> Outbox {
-    let events = text
-        .lines()
-        .filter_map(|line| {
-            let mut f = line.splitn(6, '\t');
-            Some(Queued {
-                event_id: f.next()?.to_owned(),
-                name: EventName::parse(f.next()?)?,
-                queued_at: f.next()?.parse().ok()?,
-                attempts: f.next()?.parse().ok()?,
-                not_before: f.next()?.parse().ok()?,
-                json: f.next()?.to_owned(),
-            })
-        })
-        .collect();
-    Outbox { events }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_outbox_round_trips_and_skips_damage() {
-        let outbox = Outbox {
-            events: vec![Queued {
-                event_id: "e1".into(),
-                name: EventName::SelectPromotion,
-                json: r#"{"a":"tab\tand\nnewline"}"#.into(),
-                queued_at: 5,
-                attempts: 2,
-                not_before: 9,
-            }],
-        };
-        let text = encode_outbox(&outbox);
-        assert_eq!(decode_outbox(&text), outbox);
-        let damaged = format!("{text}\ngarbage\ne2\tnot_a_name\t1\t0\t1\t{{}}");
-        assert_eq!(decode_outbox(&damaged), outbox);
-        assert_eq!(decode_outbox(""), Outbox::default());
     }
 }

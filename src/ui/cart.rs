@@ -16,10 +16,10 @@ use linkshelf_core::cart::{self, Cart, ProductAction};
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::discount;
 use linkshelf_core::model::{Product, Storefront};
+use linkshelf_core::stored::CART_KEY;
 use std::sync::Arc;
 use std::time::Duration;
 
-const CART_KEY: &str = "linkshelf:cart";
 /// How long a notice ("Added …") stays on screen.
 const NOTICE_MS: u64 = 5_000;
 
