@@ -7,6 +7,15 @@
 //! `delivery::classify`). Unknown fields are ignored, so a newer storefront that adds a
 //! field keeps working; a new *shape* bumps the schema version `v`, which is refused
 //! here until the collector learns it.
+//!
+//! Why a reader of its own (`RawEnvelope`) rather than the core's `Envelope`: this is
+//! the lenient first step of the same pipeline the config uses (lenient raw types →
+//! every problem named with its field → a checked value). The core's types are what the
+//! page writes, all fields present; the reader must also take what an older page or
+//! another sender omits and name the field that is wrong. What ties the two together is
+//! checked, not copied: the event names and every bound come from the core
+//! (`EventName::ALL`, `limits`), and the unit tests ingest the contract file
+//! `core/fixtures/envelopes.json`, which the core keeps equal to its writer.
 
 use linkshelf_core::events::EventName;
 use linkshelf_core::limits::{
