@@ -122,6 +122,37 @@ pub fn add_purchase(stored: &str, order_id: &str) -> String {
     ids[keep..].join("\n")
 }
 
+/// A handoff older than this is not joined to a return (the shopper came back
+/// another way).
+pub const CHECKOUT_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// What the shop's return page does with an order id, from what the device holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PurchaseJoin {
+    /// This device already reported this order (a reload, or back).
+    AlreadySent,
+    /// No checkout on this device to join it to, or one older than [`CHECKOUT_TTL_MS`]:
+    /// nothing is sent; the shop's webhook reports the order.
+    NotJoined,
+    /// Send one `purchase` with this checkout (its ecommerce now carries the order id),
+    /// then store `purchases` and forget the checkout.
+    Send { checkout: Box<CheckoutRecord>, purchases: String },
+}
+
+/// The purchase-once rule: one `purchase` per order per device, joined to the last
+/// checkout handoff so it reports the campaign and click that led to it. `sent` is the
+/// stored purchases text, `checkout` the stored checkout record.
+pub fn join_purchase(sent: &str, checkout: Option<&str>, order_id: &str, now: i64) -> PurchaseJoin {
+    if purchase_sent(sent, order_id) {
+        return PurchaseJoin::AlreadySent;
+    }
+    let checkout =
+        checkout.and_then(CheckoutRecord::decode).filter(|r| now.saturating_sub(r.occurred_at) < CHECKOUT_TTL_MS);
+    let Some(mut checkout) = checkout else { return PurchaseJoin::NotJoined };
+    checkout.ecommerce.transaction_id = Some(order_id.to_owned());
+    PurchaseJoin::Send { checkout: Box::new(checkout), purchases: add_purchase(sent, order_id) }
+}
+
 // ---- The attribution (version 0): the landing query, a newline, the referrer URL.
 
 impl Attribution {
@@ -289,6 +320,44 @@ mod tests {
         assert!(!purchase_sent(&stored, "order-0"), "the oldest are dropped");
         assert!(purchase_sent(&stored, &format!("order-{}", PURCHASES_KEPT + 4)));
         assert!(!purchase_sent(&stored, "order-1 "), "whole ids only");
+    }
+
+    #[test]
+    fn a_return_sends_one_purchase_per_order_joined_to_a_fresh_checkout() {
+        let record = CheckoutRecord {
+            occurred_at: 1_000,
+            attribution: attribution::from_landing("utm_source=tiktok", ""),
+            ecommerce: Ecommerce {
+                currency: "EUR".into(),
+                value: 5440,
+                coupon: Some("JUNO15".into()),
+                transaction_id: None,
+                items: vec![Item {
+                    item_id: "mug".into(),
+                    item_name: "Mug".into(),
+                    price: 3200,
+                    quantity: 2,
+                    index: 0,
+                    item_list_id: None,
+                }],
+            },
+            outbound: Outbound { click_id: "c-1".into(), destination_host: "shop.example".into() },
+        };
+        let stored = record.encode();
+        let PurchaseJoin::Send { checkout, purchases } = join_purchase("", Some(&stored), "1001", 2_000) else {
+            panic!("a fresh checkout joins")
+        };
+        assert_eq!(checkout.ecommerce.transaction_id.as_deref(), Some("1001"));
+        assert_eq!(
+            (checkout.outbound.click_id.as_str(), checkout.attribution.utm_source.as_deref()),
+            ("c-1", Some("tiktok"))
+        );
+        // The same order again (a reload): never twice, even with the checkout still there.
+        assert_eq!(join_purchase(&purchases, Some(&stored), "1001", 3_000), PurchaseJoin::AlreadySent);
+        // Another order with no checkout left, an old checkout, or a damaged one: not joined.
+        assert_eq!(join_purchase(&purchases, None, "1002", 3_000), PurchaseJoin::NotJoined);
+        assert_eq!(join_purchase("", Some(&stored), "1002", 1_000 + CHECKOUT_TTL_MS), PurchaseJoin::NotJoined);
+        assert_eq!(join_purchase("", Some("1\tgarbage"), "1002", 2_000), PurchaseJoin::NotJoined);
     }
 
     #[test]

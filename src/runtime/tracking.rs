@@ -23,7 +23,7 @@ use linkshelf_core::events::{
 use linkshelf_core::model::Sink;
 use linkshelf_core::model::{Privacy, Product, Storefront};
 use linkshelf_core::stored::{
-    self, decode_outbox, encode_outbox, Lease, ATTRIBUTION_KEY, CHECKOUT_KEY, LEASE_KEY, PURCHASES_KEY,
+    self, decode_outbox, encode_outbox, Lease, PurchaseJoin, ATTRIBUTION_KEY, CHECKOUT_KEY, LEASE_KEY, PURCHASES_KEY,
 };
 use std::cell::RefCell;
 use std::time::Duration;
@@ -41,10 +41,6 @@ const BEACON_CONFIRM_MS: i64 = 30_000;
 const SAVE_EVERY_MS: u64 = 250;
 /// How long one tab's claim on the shared outbox lasts without renewal.
 const LEASE_MS: i64 = 15_000;
-
-/// A handoff older than this is not joined to a return (the shopper came back
-/// another way).
-const CHECKOUT_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// What a component reports; the tracker adds everything else.
 #[derive(Clone, Debug, Default)]
@@ -342,25 +338,24 @@ pub fn purchase(order_id: &str) -> PurchaseOutcome {
         return PurchaseOutcome::NotJoined;
     }
     let sent = platform::storage_get(StorageKind::Local, PURCHASES_KEY).unwrap_or_default();
-    if stored::purchase_sent(&sent, order_id) {
-        return PurchaseOutcome::AlreadySent;
+    let checkout = platform::storage_get(StorageKind::Local, CHECKOUT_KEY);
+    match stored::join_purchase(&sent, checkout.as_deref(), order_id, platform::now()) {
+        PurchaseJoin::AlreadySent => PurchaseOutcome::AlreadySent,
+        PurchaseJoin::NotJoined => PurchaseOutcome::NotJoined,
+        PurchaseJoin::Send { checkout, purchases } => {
+            let checkout = *checkout;
+            let spec = EventSpec {
+                ecommerce: Some(checkout.ecommerce),
+                outbound: Some(checkout.outbound),
+                attribution: Some(checkout.attribution),
+                ..Default::default()
+            };
+            track(EventName::Purchase, spec);
+            platform::storage_set(StorageKind::Local, PURCHASES_KEY, &purchases);
+            platform::storage_remove(StorageKind::Local, CHECKOUT_KEY);
+            PurchaseOutcome::Sent
+        }
     }
-    let checkout = platform::storage_get(StorageKind::Local, CHECKOUT_KEY)
-        .and_then(|text| CheckoutRecord::decode(&text))
-        .filter(|r| platform::now() - r.occurred_at < CHECKOUT_TTL_MS);
-    let Some(checkout) = checkout else { return PurchaseOutcome::NotJoined };
-    let ecommerce = Ecommerce { transaction_id: Some(order_id.to_owned()), ..checkout.ecommerce };
-    let spec = EventSpec {
-        ecommerce: Some(ecommerce),
-        outbound: Some(checkout.outbound),
-        attribution: Some(checkout.attribution),
-        ..Default::default()
-    };
-    track(EventName::Purchase, spec);
-    // Newline-separated (order ids from the URL never hold one: see `checkout::order_id`).
-    platform::storage_set(StorageKind::Local, PURCHASES_KEY, &stored::add_purchase(&sent, order_id));
-    platform::storage_remove(StorageKind::Local, CHECKOUT_KEY);
-    PurchaseOutcome::Sent
 }
 
 /// A tap on a link that leaves the shop (social profiles, streams, maps).
