@@ -163,6 +163,20 @@ impl Outbox {
         ready.into_iter().take(fits).collect()
     }
 
+    /// Urgent events (a tap that leaves the page) due at `now` and not in `busy`: sent
+    /// in a request of their own while another request of the sink is still in
+    /// flight, so a tap never waits for an earlier, slow request.
+    pub fn urgent_ready(&self, now: UtcMillis, busy: &[String], max_events: usize, max_bytes: usize) -> Vec<&Queued> {
+        let ready: Vec<&Queued> = self
+            .events
+            .iter()
+            .filter(|e| e.not_before <= now && e.name.is_urgent() && !busy.contains(&e.event_id))
+            .take(max_events)
+            .collect();
+        let fits = fit_batch(&ready.iter().map(|e| e.json.len()).collect::<Vec<_>>(), max_bytes);
+        ready.into_iter().take(fits).collect()
+    }
+
     /// The earliest time a waiting event may be sent, among those not in `busy`.
     pub fn next_due(&self, busy: &[String]) -> Option<UtcMillis> {
         self.events.iter().filter(|e| !busy.contains(&e.event_id)).map(|e| e.not_before).min()
@@ -223,6 +237,24 @@ mod tests {
 
     fn queued(id: &str, name: EventName, at: i64, bytes: usize) -> Queued {
         Queued { event_id: id.into(), name, json: "x".repeat(bytes), queued_at: at, attempts: 0, not_before: at }
+    }
+
+    #[test]
+    fn urgent_events_go_out_beside_a_request_in_flight() {
+        let mut outbox = Outbox::default();
+        for (i, name) in [EventName::PageView, EventName::ViewItemList, EventName::BeginCheckout, EventName::Purchase]
+            .into_iter()
+            .enumerate()
+        {
+            outbox.push(queued(&format!("e{i}"), name, 10, 10), 10, STORED_LIMITS);
+        }
+        let busy = vec!["e0".to_owned(), "e1".to_owned()];
+        let ids = |batch: Vec<&Queued>| batch.into_iter().map(|q| q.event_id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(outbox.urgent_ready(10, &busy, 50, 1_000)), ["e2", "e3"]);
+        // Not the ones already in flight, not before their wait is over, within the limits.
+        assert_eq!(ids(outbox.urgent_ready(10, &["e2".to_owned()], 50, 1_000)), ["e3"]);
+        assert!(outbox.urgent_ready(9, &busy, 50, 1_000).is_empty());
+        assert_eq!(ids(outbox.urgent_ready(10, &busy, 1, 1_000)), ["e2"]);
     }
 
     #[test]

@@ -412,18 +412,17 @@ pub fn flush() {
         let own = t.own.clone();
         let mut batches = Vec::new();
         for (i, s) in t.sinks.iter_mut().enumerate() {
-            if !s.in_flight.is_empty() {
-                continue;
-            }
-            let ready: Vec<Queued> = s
-                .outbox
-                .ready(now, s.batch_limit, KEEPALIVE_MAX_BYTES)
-                .into_iter()
-                .filter(|q| lease || own.contains(&q.event_id))
-                .cloned()
-                .collect();
+            // One request per sink at a time, except that a tap's urgent event never
+            // waits behind a slow one: it goes in a request of its own.
+            let ready = if s.in_flight.is_empty() {
+                s.outbox.ready(now, s.batch_limit, KEEPALIVE_MAX_BYTES)
+            } else {
+                s.outbox.urgent_ready(now, &s.in_flight, s.batch_limit, KEEPALIVE_MAX_BYTES)
+            };
+            let ready: Vec<Queued> =
+                ready.into_iter().filter(|q| lease || own.contains(&q.event_id)).cloned().collect();
             if !ready.is_empty() {
-                s.in_flight = ready.iter().map(|q| q.event_id.clone()).collect();
+                s.in_flight.extend(ready.iter().map(|q| q.event_id.clone()));
                 batches.push((i, s.sink.clone(), ready));
             }
         }
@@ -463,7 +462,8 @@ async fn send(index: usize, sink: Sink, batch: Vec<Queued>) {
     let retry_in = with(|t| {
         let persist = t.persist;
         let s = t.sinks.get_mut(index)?;
-        s.in_flight.clear();
+        // Only this request's events: an urgent request may still be in flight beside it.
+        s.in_flight.retain(|id| !ids.contains(id));
         let retry_in = match outcome {
             Outcome::Delivered => {
                 s.outbox.remove(&ids);
