@@ -1,5 +1,6 @@
 // A Buy tap is never held up by tracking: the shop opens at once even when the backend
 // hangs, and the begin_checkout still gets out of the page (beacon / keepalive).
+import type { BrowserContext, Page } from '@playwright/test';
 import { test, expect } from '../fixtures';
 import { COLLECTOR_NETWORK_LOGS, named, openTracked, resetSink, setRules, sinkState, stubShop } from './sink';
 
@@ -7,15 +8,20 @@ test.describe.configure({ mode: 'serial' });
 // A request the app gives up on may be logged by the browser; nothing else may be.
 test.use({ allowConsoleErrors: COLLECTOR_NETWORK_LOGS });
 
-test('Buy while the endpoint hangs for 30 s: navigation happens at once and begin_checkout still arrives', async ({
-  page,
-  context,
-}) => {
+/** The shop stubbed, every request to the backend held open for 30 s, the home page open. */
+async function openWhileHanging(page: Page, context: BrowserContext) {
   test.setTimeout(120_000);
   await stubShop(context, 'linenhaus.example');
   await resetSink();
   await setRules({ fail_rate: 1, mode: 'hang', hang_ms: 30_000 });
   await openTracked(page, '/');
+}
+
+test('Buy while the endpoint hangs for 30 s: navigation happens at once and begin_checkout still arrives', async ({
+  page,
+  context,
+}) => {
+  await openWhileHanging(page, context);
 
   const buy = page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true });
   await expect(buy).toBeVisible();
@@ -40,11 +46,7 @@ test('an urgent event goes out at once while an earlier request hangs: it never 
   page,
   context,
 }) => {
-  test.setTimeout(120_000);
-  await stubShop(context, 'linenhaus.example');
-  await resetSink();
-  await setRules({ fail_rate: 1, mode: 'hang', hang_ms: 30_000 });
-  await openTracked(page, '/');
+  await openWhileHanging(page, context);
   // The page's first events are in a request the sink now holds open for 30 s.
   await expect.poll(async () => (await sinkState()).received, { timeout: 15_000 }).toBeGreaterThan(0);
 
