@@ -11,6 +11,7 @@ use linkshelf_core::cart::{item_ecommerce, Cart};
 use linkshelf_core::events::{uuid_v7, Context, Ecommerce, Envelope, EventName, InAppBrowser, Outbound, Subject};
 use linkshelf_core::limits::{MAX_PRICE_MINOR, MAX_QUANTITY};
 use linkshelf_core::model::Storefront;
+use linkshelf_core::money::Money;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -18,16 +19,7 @@ const NOW: i64 = 1_795_804_200_000;
 
 /// A money string as a creator writes it, for `minor` units of `currency`.
 fn money(minor: i64, currency: &str) -> String {
-    let exponent = match currency {
-        "JPY" => 0,
-        "KWD" => 3,
-        _ => 2,
-    };
-    if exponent == 0 {
-        return format!("{minor} {currency}");
-    }
-    let scale = 10i64.pow(exponent);
-    format!("{}.{:0width$} {currency}", minor / scale, minor % scale, width = exponent as usize)
+    format!("{} {currency}", Money::new(minor, currency).decimal_string())
 }
 
 fn price() -> impl Strategy<Value = i64> {

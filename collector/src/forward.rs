@@ -160,6 +160,8 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
             let envelope = Envelope {
                 v: SCHEMA_VERSION,
                 event_id: event_id.clone(),
+                // Ingest stores only known names; the stored name is written back below,
+                // so a hand-edited row is never relabelled.
                 name: EventName::parse(&name).unwrap_or(EventName::PageView),
                 occurred_at: r.get(4)?,
                 sent_at: None,
@@ -204,6 +206,7 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
                 outbound: text(20)?.map(|click_id| Outbound { click_id, destination_host }),
             };
             let mut entry: Value = serde_json::from_str(&sinks::posthog_item(&envelope, None)).unwrap_or(Value::Null);
+            entry["event"] = Value::String(name);
             // No amount stored (or one from before the limits): no `value`, rather
             // than a made-up zero.
             if value.is_none() {
