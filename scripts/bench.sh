@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh --with-browser
-trunk build --release
+release_bundle
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 end2end/node_modules/.bin/http-server dist -a 127.0.0.1 -p "$port" -s -c-1 &
 server_pid=$!

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
-trunk build --release
+release_bundle
 printf '\n  Built %s into dist/: upload that folder to any static host.\n' "${LINKSHELF_CONFIG:-demo/storefront.json}"

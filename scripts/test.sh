@@ -33,7 +33,7 @@ done
 echo "ok: the build failed and named all 5 problems"
 
 say "Release build of the demo storefront"
-trunk build --release
+release_bundle
 
 say "End-to-end tests in Chromium"
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
