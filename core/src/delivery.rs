@@ -1,6 +1,6 @@
 //! How events get to a backend without being lost, doubled or slowing a tap: the
-//! pure policy (what to retry, when, what to evict, how to split). The browser half
-//! (storage, `sendBeacon`, `fetch` with `keepalive`) applies it.
+//! pure policy (what to retry, when, what to evict, how to split). The tracker
+//! (`tracker.rs`) applies it; the page only carries out the tracker's effects.
 //!
 //! Modelled on what the best trackers do: posthog-js's jittered exponential backoff
 //! and beacon batch splitting, Snowplow's bounded persistent queue and its refusal to
@@ -213,14 +213,6 @@ pub fn fit_batch(lengths: &[usize], max_bytes: usize) -> usize {
     lengths.len()
 }
 
-/// Splits a batch the server refused as too large into two halves.
-pub fn halves<T: Clone>(batch: &[T]) -> Option<(Vec<T>, Vec<T>)> {
-    (batch.len() > 1).then(|| {
-        let (a, b) = batch.split_at(batch.len() / 2);
-        (a.to_vec(), b.to_vec())
-    })
-}
-
 /// `sendBeacon` and `fetch(…, {keepalive})` share a 64 KiB in-flight budget per
 /// page, so no request may be larger than this (beacons and batches are cut to fit).
 pub const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
@@ -374,7 +366,5 @@ mod tests {
         assert_eq!(fit_batch(&[100], 10), 1, "one oversized item is still offered");
         assert_eq!(fit_batch(&[3, 3, 3], 2 + 3 + 1 + 3), 2);
         assert_eq!(fit_batch(&[3, 3, 3], 2 + 3 + 1 + 3 + 1 + 3), 3);
-        assert_eq!(halves(&[1, 2, 3, 4, 5]), Some((vec![1, 2], vec![3, 4, 5])));
-        assert_eq!(halves(&[1]), None);
     }
 }

@@ -22,3 +22,4 @@ pub mod schedule;
 pub mod sinks;
 pub mod stored;
 pub mod theme;
+pub mod tracker;
