@@ -18,6 +18,7 @@
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use linkshelf_core::limits::MAX_AMOUNT_MINOR;
+use linkshelf_core::money::Money;
 use serde::Deserialize;
 use sha2::Sha256;
 use std::collections::HashMap;
@@ -481,21 +482,22 @@ pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadEr
     }
 }
 
-/// `"32.50"` in `EUR` → 3250; exact decimal arithmetic, no floats. `None` when the
-/// text has more decimals than the currency or is not a plain non-negative amount.
+/// A shop's amount (`"32.50"` in `EUR` → 3250) by the core's money rule
+/// ([`Money::from_major`]: digit by digit, never a float). Shops write every currency
+/// with two decimals (`"3800.00"` JPY), so zeros past the currency's own decimals are
+/// dropped first. `None` for an unknown currency, or for anything that is not a plain
+/// non-negative amount of it.
 pub fn major_to_minor(amount: &str, currency: &str) -> Option<i64> {
-    let exponent = iso_currency::Currency::from_code(currency)?.exponent().unwrap_or(0) as usize;
-    let (whole, fraction) = amount.trim().split_once('.').unwrap_or((amount.trim(), ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.len() > exponent {
-        return None;
-    }
-    let scale = 10i64.checked_pow(exponent as u32)?;
-    let frac: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<exponent$}").parse().ok()? };
-    whole.parse::<i64>().ok()?.checked_mul(scale)?.checked_add(frac)
+    iso_currency::Currency::from_code(currency)?;
+    let amount = amount.trim();
+    let amount = match amount.split_once('.') {
+        Some((whole, fraction)) => match fraction.trim_end_matches('0') {
+            "" => whole,
+            kept => &amount[..whole.len() + 1 + kept.len()],
+        },
+        None => amount,
+    };
+    Money::from_major(amount, currency).ok().map(|m| m.minor)
 }
 
 fn rfc3339_millis(text: &str) -> Option<i64> {

@@ -113,7 +113,14 @@ impl Money {
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(MoneyParseError::BadCurrencyCode);
         }
-        let currency = Currency(code.to_owned());
+        Money::from_major(amount, code)
+    }
+
+    /// An amount in major units (`"32.50"`) of `currency`, digit by digit: no sign, no
+    /// exponent, no more decimals than the currency has. The config's prices and the
+    /// shops' order totals (webhooks) both come through here.
+    pub fn from_major(amount: &str, currency: &str) -> Result<Money, MoneyParseError> {
+        let currency = Currency(currency.to_owned());
         if amount.starts_with('-') {
             return Err(MoneyParseError::Negative);
         }
@@ -148,14 +155,7 @@ impl Money {
     /// `1250 KWD` → `"1.250"`. This is what `Intl.NumberFormat.format` is given, so
     /// no amount is ever rounded through a float.
     pub fn decimal_string(&self) -> String {
-        let exponent = self.currency.exponent();
-        let sign = if self.minor < 0 { "-" } else { "" };
-        let abs = self.minor.unsigned_abs();
-        if exponent == 0 {
-            return format!("{sign}{abs}");
-        }
-        let scale = 10u64.pow(exponent);
-        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
+        decimal_from_digits(self.minor < 0, &self.minor.unsigned_abs().to_string(), self.currency.exponent())
     }
 
     /// A locale-neutral rendering used before the shopper's locale is known (and in
@@ -190,6 +190,21 @@ impl Money {
             None => format!("{sign}{} {number}", self.currency.code()),
         }
     }
+}
+
+/// An amount as an exact decimal string with `exponent` decimals, from the digits of
+/// its absolute value in minor units: `("5", 2)` → `"0.05"`, `("1200", 0)` → `"1200"`.
+/// Taking digits lets the collector print its 128-bit sums with the same rule, without
+/// putting 128-bit arithmetic in the page's bundle.
+pub fn decimal_from_digits(negative: bool, digits: &str, exponent: u32) -> String {
+    let sign = if negative { "-" } else { "" };
+    let exponent = exponent as usize;
+    if exponent == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = exponent + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - exponent);
+    format!("{sign}{whole}.{fraction}")
 }
 
 #[cfg(test)]
@@ -236,6 +251,32 @@ mod tests {
         assert_eq!(Money::new(7, "KWD").decimal_string(), "0.007");
         assert_eq!(Money::new(i64::MAX, "EUR").decimal_string(), "92233720368547758.07");
         assert_eq!(Money::new(i64::MIN, "EUR").decimal_string(), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn decimals_from_digits_of_any_width() {
+        assert_eq!(decimal_from_digits(false, "0", 2), "0.00");
+        assert_eq!(decimal_from_digits(true, "5", 3), "-0.005");
+        assert_eq!(decimal_from_digits(false, "1200", 0), "1200");
+        let sum = i128::from(i64::MAX) * 50;
+        assert_eq!(decimal_from_digits(false, &sum.to_string(), 2), "4611686018427387903.50");
+    }
+
+    #[test]
+    fn from_major_is_parse_without_the_code() {
+        assert_eq!(Money::from_major("32.5", "EUR"), Ok(Money::new(3250, "EUR")));
+        assert_eq!(Money::from_major("1.250", "KWD"), Ok(Money::new(1250, "KWD")));
+        assert_eq!(Money::from_major("3800.00", "JPY"), Err(MoneyParseError::TooManyDecimals { exponent: 0 }));
+        assert_eq!(Money::from_major(" 1", "EUR"), Err(MoneyParseError::BadAmount));
+    }
+
+    proptest::proptest! {
+        /// Every amount prints and reads back exactly, in 0, 2, 3 and 4-decimal currencies.
+        #[test]
+        fn decimal_strings_read_back(minor in 0..=i64::MAX, code in proptest::sample::select(vec!["JPY", "EUR", "KWD", "CLF"])) {
+            let money = Money::new(minor, code);
+            proptest::prop_assert_eq!(Money::from_major(&money.decimal_string(), code), Ok(money));
+        }
     }
 
     #[test]

@@ -2,17 +2,14 @@
 //! every piece of stored text is escaped by construction.
 
 use super::*;
+use linkshelf_core::money::{decimal_from_digits, Currency};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-/// Minor units as a decimal amount with the currency's exponent: `2720 EUR` → `27.20`.
+/// Minor units as a decimal amount with the currency's exponent: `2720 EUR` →
+/// `27.20 EUR`, by the core's rule (the sums here are 128-bit).
 pub fn format_money(minor: i128, currency: &str) -> String {
-    let exponent = iso_currency::Currency::from_code(currency).and_then(|c| c.exponent()).unwrap_or(2) as u32;
-    if exponent == 0 {
-        return format!("{minor} {currency}");
-    }
-    let scale = 10i128.pow(exponent);
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:0width$} {currency}", minor.abs() / scale, minor.abs() % scale, width = exponent as usize)
+    let exponent = Currency(currency.to_owned()).exponent();
+    format!("{} {currency}", decimal_from_digits(minor < 0, &minor.unsigned_abs().to_string(), exponent))
 }
 
 const STYLE: &str = "body{font:15px/1.4 system-ui,sans-serif;margin:1rem;max-width:60rem;color:#222;background:#fff}\
