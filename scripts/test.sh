@@ -9,7 +9,7 @@ source scripts/bootstrap.sh --with-browser
 say "Format and lints (rustfmt, clippy with warnings as errors, native and WASM)"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --features linkshelf/cli,linkshelf/ssr -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --features csr --bin linkshelf-web -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --features hydrate --bin linkshelf-web -- -D warnings
 
 say "Native tests (the core's rules, config checks, CLI, native rendering)"
 cargo test -p linkshelf-core

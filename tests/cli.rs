@@ -71,12 +71,14 @@ fn check_reports_a_missing_file_and_bad_json() {
 #[test]
 fn bake_fills_a_built_page() {
     let dist = temp_dir("bake");
-    let shell = "<html><head><!-- linkshelf:head --></head><body><!-- linkshelf:data --></body></html>";
+    let shell =
+        "<html><head><!-- linkshelf:head --></head><body><!-- linkshelf:data --><!-- linkshelf:page --></body></html>";
     std::fs::write(dist.join("index.html"), shell).expect("shell");
     let (ok, stdout, stderr) =
         linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("24 pages, 23 images, 4 calendar files"), "{stdout}");
-    assert!(Path::new(&dist.join("p/linen-shirt/index.html")).is_file());
+    let shirt = std::fs::read_to_string(dist.join("p/linen-shirt/index.html")).expect("product page");
+    assert!(shirt.contains("<h1 class=\"detail-title\">"), "the page is prerendered");
     assert!(Path::new(&dist.join("calendar/berlin-winter-market.ics")).is_file());
 }

@@ -306,6 +306,9 @@ pub struct Popup {
 
 /// The id of the `<script>` element that carries the storefront inside the built page.
 pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
+/// The id of the element each page is written into at build time, which the app
+/// takes over in the browser.
+pub const APP_ELEMENT_ID: &str = "app";
 
 impl Image {
     /// The address to load: site paths become root-relative so product pages at

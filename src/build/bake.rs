@@ -1,16 +1,19 @@
 //! Turns a validated storefront into files of the built site.
 //!
 //! Trunk builds the page shell (`index.html` with the hashed JS, WASM and CSS); this
-//! step, run as Trunk's `post_build` hook, puts the creator's data *into* that page so
-//! the app renders with no network round trip, and writes what else the site needs:
-//! images, one `.ics` file per pop-up, and a copy of the page at `p/<id>/index.html`
-//! for every product so a shared product link opens directly on any static host
-//! (GitHub Pages, Netlify, Cloudflare Pages) without rewrite rules.
+//! step, run as Trunk's `post_build` hook, writes every page from it: the page's HTML
+//! rendered at build time (`prerender`) and the creator's data the app takes it over
+//! with, so the first paint is the page itself. It also writes what else the site
+//! needs: images, one `.ics` file per pop-up, and a page at `p/<id>/index.html` for
+//! every product so a shared product link opens directly on any static host (GitHub
+//! Pages, Netlify, Cloudflare Pages) without rewrite rules.
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
+use crate::build::prerender;
+use crate::ui::route::Route;
 use linkshelf_core::embed;
-use linkshelf_core::model::{Storefront, DATA_ELEMENT_ID};
+use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
 use linkshelf_core::theme;
 use std::fmt;
 use std::fs;
@@ -19,6 +22,8 @@ use std::path::{Path, PathBuf};
 /// Where the page shell wants the data and the theme.
 pub const DATA_MARKER: &str = "<!-- linkshelf:data -->";
 pub const HEAD_MARKER: &str = "<!-- linkshelf:head -->";
+/// Where the page's prerendered HTML goes.
+pub const PAGE_MARKER: &str = "<!-- linkshelf:page -->";
 
 #[derive(Debug)]
 pub enum BakeError {
@@ -68,24 +73,27 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Fills the page shell: title, description, theme colours and the data.
-pub fn fill_page(shell: &str, store: &Storefront) -> Result<String, BakeError> {
-    if !shell.contains(DATA_MARKER) {
-        return Err(BakeError::MissingMarker(DATA_MARKER));
+/// One page of the site from the shell: its title, description and theme colours,
+/// the data, and the page itself as HTML (in an element that names the page it is).
+pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<String, BakeError> {
+    for marker in [DATA_MARKER, HEAD_MARKER, PAGE_MARKER] {
+        if !shell.contains(marker) {
+            return Err(BakeError::MissingMarker(marker));
+        }
     }
-    if !shell.contains(HEAD_MARKER) {
-        return Err(BakeError::MissingMarker(HEAD_MARKER));
-    }
-    let creator = &store.creator;
-    let title = format!("{} ({}) · Shop", creator.name, creator.handle);
     let head = format!(
         "<title>{}</title>\n<meta name=\"description\" content=\"{}\">\n<style>{}</style>",
-        html_escape(&title),
-        html_escape(&creator.bio),
+        html_escape(&route.title(store)),
+        html_escape(&store.creator.bio),
         theme::css_variables(&store.theme)
     );
     let data = format!("<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">{}</script>", embed_text(store));
-    Ok(shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1))
+    let page = format!(
+        "<div id=\"{APP_ELEMENT_ID}\" data-route=\"{}\">{}</div>",
+        html_escape(&route.file_path()),
+        prerender::render(store, route)
+    );
+    Ok(shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1).replacen(PAGE_MARKER, &page, 1))
 }
 
 /// What a bake wrote, for the command's summary line.
@@ -119,17 +127,19 @@ fn write_site(
 ) -> Result<Report, BakeError> {
     let index = dist.join("index.html");
     let shell = fs::read_to_string(&index).map_err(io(&index))?;
-    let page = fill_page(&shell, store)?;
-    write(&index, &page)?;
-    // GitHub Pages, Netlify and Cloudflare Pages serve 404.html for missing paths;
-    // as the app it tells a shopper with an old link what happened and links home.
-    write(&dist.join("404.html"), &page)?;
-    // The cart, and the return page a creator gives the shop as its success URL.
-    write(&dist.join("cart/index.html"), &page)?;
-    write(&dist.join("thanks/index.html"), &page)?;
-    let mut report = Report { pages: 4, ..Report::default() };
-    for product in &store.products {
-        write(&dist.join("p").join(&product.id).join("index.html"), &page)?;
+    // GitHub Pages, Netlify and Cloudflare Pages serve 404.html for missing paths: it
+    // tells a shopper with an old link what happened and links home. `/thanks/` is the
+    // return page a creator gives the shop as its success URL.
+    let mut pages = vec![
+        ("index.html".to_owned(), Route::Home),
+        ("404.html".to_owned(), Route::NotFound),
+        ("cart/index.html".to_owned(), Route::Cart),
+        ("thanks/index.html".to_owned(), Route::Thanks),
+    ];
+    pages.extend(store.products.iter().map(|p| (format!("p/{}/index.html", p.id), Route::Product(p.id.clone()))));
+    let mut report = Report::default();
+    for (file, route) in &pages {
+        write(&dist.join(file), &fill_page(&shell, store, route)?)?;
         report.pages += 1;
     }
     for image in &assets.images {
@@ -169,19 +179,21 @@ mod tests {
     fn fills_the_shell_and_escapes_the_head() {
         let mut store = demo();
         store.creator.name = "Juno <3 & co".to_owned();
-        let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>");
-        let page = fill_page(&shell, &store).expect("filled");
+        let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}{PAGE_MARKER}</body>");
+        let page = fill_page(&shell, &store, &Route::Home).expect("filled");
         assert!(page.contains("<title>Juno &lt;3 &amp; co (@junomakes) · Shop</title>"));
         assert!(page.contains(&format!("<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">")));
         assert!(page.contains("--accent:#a9502c"));
-        assert!(matches!(fill_page("<head></head>", &store), Err(BakeError::MissingMarker(_))));
+        assert!(page.contains("<div id=\"app\" data-route=\"/\"><main id=\"main\" class=\"page\">"));
+        assert!(page.contains("<h1 class=\"name\">Juno &lt;3 &amp; co</h1>"), "the page itself is in the HTML");
+        assert!(matches!(fill_page("<head></head>", &store, &Route::Home), Err(BakeError::MissingMarker(_))));
     }
 
     #[test]
     fn bakes_a_site_folder() {
         let dist = std::env::temp_dir().join(format!("linkshelf-bake-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dist);
-        let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}</body>");
+        let shell = format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}{PAGE_MARKER}</body>");
         write(&dist.join("index.html"), &shell).expect("shell");
         {
             let (store, report) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
@@ -191,6 +203,10 @@ mod tests {
             assert_eq!(report.calendars, store.popups.len());
             let product_page = fs::read_to_string(dist.join("p/speckled-mug/index.html")).expect("product page");
             assert!(product_page.contains(DATA_ELEMENT_ID));
+            assert!(product_page.contains("<title>Speckled stoneware mug · Juno Park</title>"));
+            assert!(product_page.contains("data-route=\"/p/speckled-mug/\""));
+            let not_found = fs::read_to_string(dist.join("404.html")).expect("404 page");
+            assert!(not_found.contains("This page isn't here"));
             assert!(dist.join("media/avatar.svg").is_file());
             let ics = fs::read_to_string(dist.join("calendar/glaze-live.ics")).expect("ics");
             assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));

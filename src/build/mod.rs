@@ -7,3 +7,4 @@ pub mod calendar;
 pub mod config;
 #[cfg(test)]
 mod config_tests;
+pub mod prerender;

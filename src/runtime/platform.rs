@@ -34,6 +34,17 @@ pub struct ShopperLocale {
     pub time_zone: String,
 }
 
+/// Another page of the site, fetched to be shown in place of this one.
+pub struct FetchedPage {
+    /// The page's path, as its app element names it (`data-route`).
+    pub route: String,
+    /// The HTML inside its app element.
+    pub html: String,
+    /// Its embedded data.
+    pub data: String,
+    pub title: String,
+}
+
 /// Which Web Storage area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StorageKind {
@@ -41,6 +52,9 @@ pub enum StorageKind {
     Local,
     /// Lasts for the tab: the visit's attribution.
     Session,
+    /// Lasts while the shopper stays on the site (pages change in place): the cart
+    /// under strict privacy, which may not touch the device.
+    Memory,
 }
 
 /// How a date-time is written: with the weekday and date, or only the clock time.
@@ -52,7 +66,7 @@ pub enum DateStyle {
     Day,
 }
 
-#[cfg(feature = "csr")]
+#[cfg(feature = "hydrate")]
 mod browser {
     use super::*;
     use js_sys::{Array, Function, Object, Reflect};
@@ -71,6 +85,14 @@ mod browser {
 
     pub fn now() -> i64 {
         js_sys::Date::now() as i64
+    }
+
+    /// The element holding the page written at build time, and the path of the page
+    /// it is (`data-route`), when there is one.
+    pub fn prerendered_page() -> Option<(web_sys::HtmlElement, String)> {
+        let element = web_sys::window()?.document()?.get_element_by_id(linkshelf_core::model::APP_ELEMENT_ID)?;
+        let path = element.get_attribute("data-route")?;
+        Some((element.dyn_into().ok()?, path))
     }
 
     fn options(pairs: &[(&str, &str)]) -> Object {
@@ -235,9 +257,44 @@ mod browser {
         on_click.forget();
     }
 
-    pub fn set_title(title: &str) {
+    /// Fetches another page of the site, to show it in place of this one: `None`
+    /// when it cannot be had (offline, or a missing page, which the host answers with
+    /// 404: the browser then loads it itself).
+    pub async fn fetch_page(path: &str) -> Option<FetchedPage> {
+        use linkshelf_core::model::{APP_ELEMENT_ID, DATA_ELEMENT_ID};
+        use wasm_bindgen_futures::JsFuture;
+        let response: web_sys::Response =
+            JsFuture::from(web_sys::window()?.fetch_with_str(path)).await.ok()?.dyn_into().ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+        let page = web_sys::DomParser::new().ok()?.parse_from_string(&text, web_sys::SupportedType::TextHtml).ok()?;
+        let app = page.get_element_by_id(APP_ELEMENT_ID)?;
+        Some(FetchedPage {
+            route: app.get_attribute("data-route")?,
+            html: app.inner_html(),
+            data: page.get_element_by_id(DATA_ELEMENT_ID)?.text_content()?,
+            title: page.title(),
+        })
+    }
+
+    /// Puts a fetched page in place of this one: its HTML, its data and its title.
+    pub fn show_page(root: &web_sys::HtmlElement, page: &FetchedPage) {
+        root.set_inner_html(&page.html);
+        let _ = root.set_attribute("data-route", &page.route);
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            document.set_title(title);
+            if let Some(data) = document.get_element_by_id(linkshelf_core::model::DATA_ELEMENT_ID) {
+                data.set_text_content(Some(&page.data));
+            }
+            document.set_title(&page.title);
+        }
+    }
+
+    /// Loads `path` as a new document.
+    pub fn load(path: &str) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(path);
         }
     }
 
@@ -279,19 +336,36 @@ mod browser {
         match kind {
             StorageKind::Local => window.local_storage().ok().flatten(),
             StorageKind::Session => window.session_storage().ok().flatten(),
+            StorageKind::Memory => None,
         }
     }
 
+    thread_local! {
+        /// [`StorageKind::Memory`]: gone when the shopper leaves the site.
+        static MEMORY: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
     pub fn storage_get(kind: StorageKind, key: &str) -> Option<String> {
+        if kind == StorageKind::Memory {
+            return MEMORY.with(|m| m.borrow().iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
+        }
         storage(kind)?.get_item(key).ok().flatten()
     }
 
     /// False when storage is blocked or full; the caller keeps the data in memory.
     pub fn storage_set(kind: StorageKind, key: &str, value: &str) -> bool {
+        if kind == StorageKind::Memory {
+            storage_remove(kind, key);
+            MEMORY.with(|m| m.borrow_mut().push((key.to_owned(), value.to_owned())));
+            return true;
+        }
         storage(kind).is_some_and(|s| s.set_item(key, value).is_ok())
     }
 
     pub fn storage_remove(kind: StorageKind, key: &str) {
+        if kind == StorageKind::Memory {
+            return MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| k != key));
+        }
         if let Some(s) = storage(kind) {
             let _ = s.remove_item(key);
         }
@@ -427,20 +501,31 @@ mod browser {
         }
     }
 
-    /// Tells tests and the boot screen that the app has mounted.
+    /// Replaces the page with a message and a way to reload, for a page whose data
+    /// cannot be read (a damaged upload): static HTML, no views.
+    pub fn show_failure(root: &web_sys::HtmlElement, error: &DataError) {
+        root.set_inner_html(FAILURE_HTML);
+        if let Some(detail) = root.query_selector(".state-detail span").ok().flatten() {
+            detail.set_text_content(Some(&error.to_string()));
+        }
+        mark_ready();
+    }
+
+    const FAILURE_HTML: &str = "<main class=\"page state\" id=\"main\" role=\"alert\">\
+        <h1>This shop couldn't load</h1>\
+        <p>Something went wrong on our side. Please try again in a moment.</p>\
+        <a class=\"button\" href=\"\">Reload</a>\
+        <p class=\"state-detail\">Details for the shop owner: <span></span></p></main>";
+
+    /// Tells tests (and styles) that the app has taken over the page.
     pub fn mark_ready() {
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            if let Some(boot) = document.get_element_by_id("boot") {
-                boot.remove();
-            }
-            if let Some(root) = document.document_element() {
-                let _ = root.set_attribute("data-ready", "true");
-            }
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-ready", "true");
         }
     }
 }
 
-#[cfg(not(feature = "csr"))]
+#[cfg(not(feature = "hydrate"))]
 mod native {
     use super::*;
 
@@ -500,12 +585,9 @@ mod native {
     pub fn current_path() -> String {
         "/".to_owned()
     }
-    pub fn listen_navigation(_: impl Fn(&str) -> bool + 'static, _: impl Fn(String) + 'static) {}
-    pub fn set_title(_: &str) {}
-    pub fn focus_heading() {}
 }
 
-#[cfg(feature = "csr")]
+#[cfg(feature = "hydrate")]
 pub use browser::*;
-#[cfg(not(feature = "csr"))]
+#[cfg(not(feature = "hydrate"))]
 pub use native::*;

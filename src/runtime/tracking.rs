@@ -96,10 +96,11 @@ pub fn current_attribution() -> Attribution {
     })
 }
 
-/// Starts tracking for this page load. Does nothing without sinks.
+/// Starts tracking for this visit, on `path`; on later pages of the visit (pages
+/// change in place) only the path changes. Does nothing without sinks.
 pub fn start(store: &Storefront, path: &str) {
-    if store.tracking.sinks.is_empty() {
-        return;
+    if store.tracking.sinks.is_empty() || TRACKER.with(|t| t.borrow().is_some()) {
+        return set_path(path);
     }
     let persist = may_store(store);
     let (search, referrer) = platform::landing();

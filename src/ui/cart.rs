@@ -28,8 +28,9 @@ const NOTICE_MS: u64 = 5_000;
 pub struct CartState {
     /// Change it with [`CartState::update`], which also saves it.
     cart: RwSignal<Cart>,
-    /// Whether the cart may be kept in localStorage (standard privacy).
-    keep: RwSignal<bool>,
+    /// Where the cart is kept: localStorage under standard privacy, otherwise in
+    /// memory for the visit (pages change in place, so it lasts from page to page).
+    keep: RwSignal<StorageKind>,
     /// Shown above the cart bar and announced politely, for a few seconds.
     notice: RwSignal<String>,
 }
@@ -39,8 +40,8 @@ impl CartState {
     /// if the page is being torn down.
     fn update<R>(&self, change: impl FnOnce(&mut Cart) -> R) -> Option<R> {
         let result = self.cart.try_update(change);
-        if self.keep.get_untracked() {
-            platform::storage_set(StorageKind::Local, CART_KEY, &self.cart.with_untracked(Cart::encode));
+        if let (Some(kind), Some(text)) = (self.keep.try_get_untracked(), self.cart.try_with_untracked(Cart::encode)) {
+            platform::storage_set(kind, CART_KEY, &text);
         }
         result
     }
@@ -51,7 +52,8 @@ impl CartState {
         // Cleared unless a newer notice replaced it.
         set_timeout(
             move || {
-                if notice.with_untracked(|n| *n == message) {
+                // The page may be gone by then (another page took its place).
+                if notice.try_with_untracked(|n| *n == message) == Some(true) {
                     notice.set(String::new());
                 }
             },
@@ -60,29 +62,25 @@ impl CartState {
     }
 }
 
-/// Creates the cart for this page. In the browser it is read back from storage
-/// (standard privacy only) and a `?code=` in the landing URL is applied.
-/// The cart, its notice and whether it may be kept, from context.
+/// The cart, its notice and where it is kept, from context.
 pub fn use_cart() -> CartState {
     expect_context::<CartState>()
 }
 
+/// Creates the cart for this page, empty as the page was written. Once the page is
+/// taken over it is read back from where it is kept (see [`CartState::keep`]) and a
+/// `?code=` in the landing URL is applied.
 pub fn provide(store: Arc<Storefront>) -> CartState {
     let state = CartState {
         cart: RwSignal::new(Cart::default()),
-        keep: RwSignal::new(false),
+        keep: RwSignal::new(StorageKind::Memory),
         notice: RwSignal::new(String::new()),
     };
     provide_context(state);
     Effect::new(move |_| {
-        let keep = tracking::may_store(&store);
-        let mut cart = if keep {
-            platform::storage_get(StorageKind::Local, CART_KEY)
-                .map(|text| Cart::decode(&text, &store))
-                .unwrap_or_default()
-        } else {
-            Cart::default()
-        };
+        let keep = if tracking::may_store(&store) { StorageKind::Local } else { StorageKind::Memory };
+        let mut cart =
+            platform::storage_get(keep, CART_KEY).map(|text| Cart::decode(&text, &store)).unwrap_or_default();
         if let Some(typed) = cart::landing_code(&platform::landing().0) {
             match cart::find_code(&store, &typed, platform::now()) {
                 Ok(code) => {
@@ -246,14 +244,14 @@ pub fn code_saving(product: Product) -> impl IntoView {
 }
 
 /// The notice line and, while the cart holds something, the bar that opens it.
-pub fn cart_bar(route: RwSignal<crate::ui::route::Route>) -> impl IntoView {
+pub fn cart_bar(on_cart: bool) -> impl IntoView {
     let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
     let state = use_cart();
     let bar = move || {
         let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&shop, clock.get())));
         let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
         let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
-        let hide = count == 0 || matches!(route.get(), crate::ui::route::Route::Cart | crate::ui::route::Route::Thanks);
+        let hide = count == 0 || on_cart;
         view! {
             <a class="cart-bar" href="/cart/" hidden=hide>
                 {icon(Glyph::Bag)}

@@ -107,7 +107,5 @@ fn code_card(code: Code) -> impl IntoView {
             <p class="status" role="status" aria-live="polite">{announcement}</p>
         }
     };
-    // Type-erased, like the product card: a repeated card's concrete type would be
-    // inlined into the list's build and update code.
-    view! { <li class="code-card" node_ref=card>{parts}</li> }.into_any()
+    view! { <li class="code-card" node_ref=card>{parts}</li> }
 }

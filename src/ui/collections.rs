@@ -75,9 +75,6 @@ pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -
             {cart_control(product, Some(list_id), index, false)}
         </li>
     }
-    // Type-erased: the home page repeats this card, and a concrete type would be
-    // inlined into the page's own (large) build and update code.
-    .into_any()
 }
 
 pub fn badges(product: Product) -> impl IntoView {

@@ -26,8 +26,9 @@ pub mod route;
 mod schedule;
 mod text;
 
-use crate::runtime::platform::{self, DataError, ShopperLocale};
+use crate::runtime::platform::{self, ShopperLocale};
 use crate::runtime::tracking;
+use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use linkshelf_core::events::EventName;
 use linkshelf_core::model::{Storefront, UtcMillis};
@@ -67,19 +68,15 @@ pub fn use_shopper() -> RwSignal<Option<ShopperLocale>> {
     expect_context::<Shopper>().0
 }
 
-/// The whole app. `path` is the URL path it opens on; `data` is the storefront
-/// decoded from the page (or why it could not be).
-pub fn app(data: Result<Storefront, DataError>, path: String) -> impl IntoView {
+/// The whole app on `route`: the page the HTML was written for, when it takes over a
+/// prerendered page. (When the page's data cannot be read, `main` shows a static
+/// error instead: see `platform::show_failure`.)
+pub fn app(store: Storefront, route: Route) -> impl IntoView {
     Effect::new(move |_| platform::mark_ready());
-    match data {
-        Ok(store) => storefront(store, path).into_any(),
-        Err(error) => error_state(error).into_any(),
-    }
+    storefront(store, route)
 }
 
-fn storefront(store: Storefront, path: String) -> impl IntoView {
-    let route = RwSignal::new(Route::from_path(&path));
-    let title = format!("{} ({}) · Shop", store.creator.name, store.creator.handle);
+fn storefront(store: Storefront, route: Route) -> impl IntoView {
     let clock = Clock(RwSignal::new(store.baked_at));
     let shopper = Shopper(RwSignal::new(None));
     let store = Arc::new(store);
@@ -87,48 +84,33 @@ fn storefront(store: Storefront, path: String) -> impl IntoView {
     provide_context(clock);
     provide_context(shopper);
     cart::provide(store.clone());
+    let (path, tracked) = (route.path(), store.clone());
+    // After the take-over: the shopper's locale and clock replace the build's, and
+    // the page is reported (the tracker starts with the first page of the visit).
     Effect::new(move |_| {
         shopper.0.set(platform::shopper_locale());
         clock.0.set(platform::now());
-        set_interval(move || clock.0.set(platform::now()), Duration::from_secs(30));
-        platform::listen_navigation(
-            |path| Route::from_path(path) != Route::NotFound,
-            move |path| route.set(Route::from_path(&path)),
-        );
+        if let Ok(tick) = set_interval_with_handle(move || clock.0.set(platform::now()), Duration::from_secs(30)) {
+            on_cleanup(move || tick.clear());
+        }
+        tracking::start(&tracked, &path);
+        tracking::track(EventName::PageView, tracking::EventSpec::default());
     });
-    // The tab title follows the page; focus moves to the new heading after a change;
-    // each page shown is a `page_view`.
-    let tracked_store = store.clone();
-    Effect::new(move |previous: Option<Route>| {
-        let current = route.get();
-        if previous.is_none() {
-            tracking::start(&tracked_store, &current.path());
-        }
-        if previous.as_ref() != Some(&current) {
-            tracking::set_path(&current.path());
-            tracking::track(EventName::PageView, tracking::EventSpec::default());
-        }
-        let page_title = match &current {
-            Route::Product(id) => store.product(id).map(|p| format!("{} · {}", p.title, store.creator.name)),
-            Route::Cart => Some(format!("Your cart · {}", store.creator.name)),
-            Route::Thanks => Some(format!("Thank you · {}", store.creator.name)),
-            _ => None,
-        };
-        platform::set_title(page_title.as_deref().unwrap_or(&title));
-        if previous.is_some_and(|p| p != current) {
-            platform::focus_heading();
-        }
-        current
-    });
+    // The page never changes under the app: another page is fetched and taken over in
+    // its place (see `main.rs`).
+    let on_cart = matches!(route, Route::Cart | Route::Thanks);
     view! {
-        {move || match route.get() {
-            Route::Home => home().into_any(),
-            Route::Product(id) => product_page::product_page(id).into_any(),
-            Route::Cart => cart::cart_page().into_any(),
-            Route::Thanks => cart::thanks_page().into_any(),
-            Route::NotFound => not_found().into_any(),
+        {match route {
+            Route::Home => EitherOf5::A(home()),
+            Route::Product(id) => match store.product(&id) {
+                Some(product) => EitherOf5::B(product_page::product_page(product.clone())),
+                None => EitherOf5::E(not_found()),
+            },
+            Route::Cart => EitherOf5::C(cart::cart_page()),
+            Route::Thanks => EitherOf5::D(cart::thanks_page()),
+            Route::NotFound => EitherOf5::E(not_found()),
         }}
-        {cart::cart_bar(route)}
+        {cart::cart_bar(on_cart)}
     }
 }
 
@@ -146,24 +128,24 @@ fn home() -> impl IntoView {
     }
 }
 
+/// The page of missing paths (`404.html`, which hosts answer every missing path
+/// with). A missing product's path gets the product's words once the page runs.
 fn not_found() -> impl IntoView {
+    let product = RwSignal::new(false);
+    Effect::new(move |_| product.set(matches!(Route::from_path(&platform::current_path()), Route::Product(_))));
     view! {
         <main class="page state" id="main">
-            <h1>"This page isn't here"</h1>
-            <p>"The link may be old, or the product was removed."</p>
+            <h1>{move || if product.get() { "This product isn't here" } else { "This page isn't here" }}</h1>
+            <p>
+                {move || {
+                    if product.get() {
+                        "It may have been removed from the shop."
+                    } else {
+                        "The link may be old, or the product was removed."
+                    }
+                }}
+            </p>
             <a class="button" href="/">"See the whole shop"</a>
-        </main>
-    }
-}
-
-/// Shown instead of a blank page when the embedded storefront is missing or broken.
-fn error_state(error: DataError) -> impl IntoView {
-    view! {
-        <main class="page state" id="main" role="alert">
-            <h1>"This shop couldn't load"</h1>
-            <p>"Something went wrong on our side. Please try again in a moment."</p>
-            <a class="button" href="">"Reload"</a>
-            <p class="state-detail">"Details for the shop owner: " {error.to_string()}</p>
         </main>
     }
 }

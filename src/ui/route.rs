@@ -4,6 +4,8 @@
 //! about 18 KB brotli of WASM (measured), more than 10 % of the page budget. The
 //! browser half (history and link clicks) is in `platform::listen_navigation`.
 
+use linkshelf_core::model::Storefront;
+
 /// A page of the storefront.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -29,6 +31,30 @@ impl Route {
             ["cart"] => Route::Cart,
             ["thanks"] => Route::Thanks,
             _ => Route::NotFound,
+        }
+    }
+
+    /// The page's title, as the prerendered page and the tab both show it.
+    pub fn title(&self, store: &Storefront) -> String {
+        let name = &store.creator.name;
+        let product = match self {
+            Route::Product(id) => store.product(id),
+            _ => None,
+        };
+        match (self, product) {
+            (_, Some(product)) => format!("{} · {name}", product.title),
+            (Route::Cart, _) => format!("Your cart · {name}"),
+            (Route::Thanks, _) => format!("Thank you · {name}"),
+            _ => format!("{name} ({}) · Shop", store.creator.handle),
+        }
+    }
+
+    /// The page's file in the built site, from its root: how a prerendered page says
+    /// which page it is (`/404.html` for the page of missing paths).
+    pub fn file_path(&self) -> String {
+        match self {
+            Route::NotFound => "/404.html".to_owned(),
+            route => route.path(),
         }
     }
 
@@ -66,6 +92,9 @@ mod tests {
     fn paths_round_trip() {
         for route in [Route::Home, Route::Product("tote".into()), Route::Cart, Route::Thanks] {
             assert_eq!(Route::from_path(&route.path()), route);
+        }
+        for route in [Route::Home, Route::Product("tote".into()), Route::Cart, Route::Thanks, Route::NotFound] {
+            assert_eq!(Route::from_path(&route.file_path()), route);
         }
     }
 }

@@ -125,6 +125,4 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
             </p>
         </li>
     }
-    // Type-erased, like the product card (see `collections::ProductCard`).
-    .into_any()
 }
