@@ -54,6 +54,7 @@ fn checkout(i: usize, kind: u8) -> Value {
 
 fn config(products: &[(i64, &str, u8)], codes: &[(String, u8)]) -> Value {
     json!({
+        "site": {"url": "https://ana.example/"},
         "creator": {
             "id": "ana", "name": "Ana", "handle": "@ana", "time_zone": "Europe/Berlin",
             "avatar": {"src": "https://cdn.example.com/ana.png", "alt": "Ana"}

@@ -423,9 +423,10 @@ mod tests {
     }
 
     fn store() -> Storefront {
-        use crate::model::{Creator, Image, Theme, Tracking};
+        use crate::model::{Creator, Image, Site, Theme, Tracking};
         let mut s = Storefront {
             baked_at: 0,
+            site: Site { url: "https://juno.example/".into(), share_image: None },
             creator: Creator {
                 id: "juno-park".into(),
                 name: "Juno".into(),

@@ -18,6 +18,7 @@ pub struct Storefront {
     /// When this page was built; the clock the page starts from before it reads the
     /// browser's own.
     pub baked_at: UtcMillis,
+    pub site: Site,
     pub creator: Creator,
     pub theme: Theme,
     pub codes: Vec<Code>,
@@ -33,12 +34,37 @@ impl Storefront {
     }
 }
 
+/// Where the shop lives on the web: for canonical links, link previews, search
+/// results, the sitemap, and (from its path) the base of every link in the site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// The home page's public address: https, no query or fragment, ending in `/`
+    /// (`https://junopark.example/`, `https://name.github.io/shop/`).
+    pub url: String,
+    /// The picture link previews show for the home page (otherwise the avatar).
+    pub share_image: Option<Image>,
+}
+
+impl Site {
+    /// The path the site is served under: `/` at a domain's root, `/shop/` under a
+    /// sub-path.
+    pub fn base_path(&self) -> &str {
+        let after_scheme = self.url.find("://").map_or(0, |i| i + 3);
+        self.url[after_scheme..].find('/').map_or("/", |i| &self.url[after_scheme + i..])
+    }
+
+    /// The absolute address of `path` inside the site (`/p/mug/`, `media/a.png`).
+    pub fn page_url(&self, path: &str) -> String {
+        format!("{}{}", self.url, path.trim_start_matches('/'))
+    }
+}
+
 /// How much the page may keep on the shopper's device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Privacy {
-    /// Nothing on the device: events queue in memory only, attribution lasts one page.
+    /// Nothing on the device: events queue in memory only, attribution lasts the visit.
     #[default]
     Strict,
     /// An outbox in localStorage (so events survive reloads and going offline) and
@@ -319,5 +345,21 @@ impl Image {
         } else {
             format!("/{}", self.src)
         }
+    }
+}
+
+#[cfg(test)]
+mod site_tests {
+    use super::Site;
+
+    #[test]
+    fn base_paths_and_page_addresses() {
+        let root = Site { url: "https://junopark.example/".into(), share_image: None };
+        assert_eq!(root.base_path(), "/");
+        assert_eq!(root.page_url("/p/mug/"), "https://junopark.example/p/mug/");
+        let project = Site { url: "https://juno.github.io/shop/".into(), share_image: None };
+        assert_eq!(project.base_path(), "/shop/");
+        assert_eq!(project.page_url("media/a.png"), "https://juno.github.io/shop/media/a.png");
+        assert_eq!(project.page_url("/"), "https://juno.github.io/shop/");
     }
 }

@@ -4,7 +4,7 @@
 //
 // The built index.html already holds the demo's page, so this first puts back the three
 // markers `linkshelf bake` fills (see src/build/bake.rs, `fill_page`): the head part
-// (<title>…<meta name="description">…<style>…</style>), the data element and the
+// (<title>… the description, canonical, preview and JSON-LD tags …<style>…</style>), the data element and the
 // prerendered page (the app element, last in the body). Then it runs
 // target/debug/linkshelf (built by the Trunk hook) on the copy.
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const HEAD = /<title>[^<]*<\/title>\s*<meta name="description" content="[^"]*">\s*<style>[^<]*<\/style>/g;
+const HEAD = /<title>[^<]*<\/title>[\s\S]*?<style>[^<]*<\/style>/g;
 const DATA = /<script\b[^>]*\bid="linkshelf-data"[^>]*>[\s\S]*?<\/script>/g;
 const PAGE = /<div id="app" data-route="[^"]*">[\s\S]*<\/div>(?=<\/body>)/g;
 

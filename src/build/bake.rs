@@ -10,7 +10,7 @@
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
-use crate::build::prerender;
+use crate::build::{prerender, seo};
 use crate::ui::route::Route;
 use linkshelf_core::embed;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
@@ -73,8 +73,9 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// One page of the site from the shell: its title, description and theme colours,
-/// the data, and the page itself as HTML (in an element that names the page it is).
+/// One page of the site from the shell: its title, description, canonical address,
+/// preview and schema.org tags (`seo`) and theme colours, the data, and the page
+/// itself as HTML (in an element that names the page it is).
 pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<String, BakeError> {
     for marker in [DATA_MARKER, HEAD_MARKER, PAGE_MARKER] {
         if !shell.contains(marker) {
@@ -82,9 +83,9 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
         }
     }
     let head = format!(
-        "<title>{}</title>\n<meta name=\"description\" content=\"{}\">\n<style>{}</style>",
+        "<title>{}</title>\n{}\n<style>{}</style>",
         html_escape(&route.title(store)),
-        html_escape(&store.creator.bio),
+        seo::head_tags(store, route),
         theme::css_variables(&store.theme)
     );
     let data = format!("<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">{}</script>", embed_text(store));
@@ -142,6 +143,8 @@ fn write_site(
         write(&dist.join(file), &fill_page(&shell, store, route)?)?;
         report.pages += 1;
     }
+    write(&dist.join("sitemap.xml"), &seo::sitemap(store))?;
+    write(&dist.join("robots.txt"), &seo::robots(store))?;
     for image in &assets.images {
         let (from, to) = (config_dir.join(image), dist.join(image));
         if let Some(dir) = to.parent() {

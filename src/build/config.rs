@@ -14,7 +14,7 @@ use linkshelf_core::checkout;
 use linkshelf_core::limits::{self, CodeProblem};
 use linkshelf_core::model::Sink;
 use linkshelf_core::model::{
-    Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product, Scope,
+    Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product, Scope, Site,
     SocialKind, SocialLink, Storefront, Tracking, UtcMillis,
 };
 use linkshelf_core::money::{Money, MoneyParseError};
@@ -38,6 +38,9 @@ pub struct RawConfig {
     /// The schema this file follows, for editors.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
+    /// Where the shop will live on the web.
+    #[serde(default)]
+    pub site: RawSite,
     pub creator: RawCreator,
     #[serde(default)]
     pub theme: RawTheme,
@@ -106,6 +109,21 @@ fn default_plausible_endpoint() -> String {
 
 fn default_posthog_endpoint() -> String {
     "https://us.i.posthog.com/batch/".to_owned()
+}
+
+/// Where the shop lives on the web.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    /// The home page's public address, like "https://junopark.example/" or
+    /// "https://name.github.io/shop/" (a sub-path works: every link follows it).
+    /// Needed for canonical links, link previews, search results and the sitemap.
+    #[serde(default)]
+    pub url: String,
+    /// The picture link previews show for the home page (otherwise the avatar):
+    /// ideally 1200 × 630.
+    #[serde(default)]
+    pub share_image: Option<RawImage>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -402,6 +420,12 @@ pub enum ConfigErrorKind {
     UrlUserInfo {
         value: String,
     },
+    /// `site.url` is missing.
+    NoSiteUrl,
+    /// `site.url` is not an https address without query or fragment.
+    SiteUrl {
+        value: String,
+    },
     MissingAlt,
     BadImagePath {
         value: String,
@@ -505,6 +529,14 @@ impl fmt::Display for ConfigErrorKind {
             UrlUserInfo { value } => write!(
                 f,
                 "\"{value}\" has a name and \"@\" before its host: shoppers would see one site and land on another; remove the part before \"@\""
+            ),
+            NoSiteUrl => write!(
+                f,
+                "add the address where the shop will live, like \"https://name.github.io/shop/\": canonical links, link previews and the sitemap need it"
+            ),
+            SiteUrl { value } => write!(
+                f,
+                "\"{value}\" must be the shop's https:// address with no ?query or #fragment, like \"https://name.github.io/shop/\""
             ),
             MissingAlt => write!(f, "describe the image in \"alt\" for shoppers who use screen readers"),
             BadImagePath { value } => write!(
@@ -951,6 +983,7 @@ impl Validator<'_> {
         let creator_zone = self
             .zone("creator.time_zone".into(), raw.creator.time_zone.trim())
             .map(|tz| (raw.creator.time_zone.trim().to_owned(), tz));
+        let site = self.site(&raw.site);
         let creator = self.creator(&raw.creator);
         let accent = match Rgb::parse(raw.theme.accent.trim()) {
             Some(rgb) => rgb,
@@ -967,6 +1000,7 @@ impl Validator<'_> {
         let tracking = self.tracking(&raw.tracking);
         Storefront {
             baked_at: self.options.now,
+            site,
             creator,
             theme: theme::derive(accent),
             codes,
@@ -1024,6 +1058,41 @@ impl Validator<'_> {
             })
             .collect();
         Tracking { privacy: raw.privacy, sinks }
+    }
+
+    /// The site's address: https only (link previews and search engines want it, and
+    /// a shop should not be served without it), no user name, query or fragment;
+    /// written with a final `/` so that pages are addresses under it.
+    fn site(&mut self, raw: &RawSite) -> Site {
+        let value = raw.url.trim();
+        let share_image = raw.share_image.as_ref().map(|i| self.image("site.share_image".into(), i));
+        if value.is_empty() {
+            self.error("site.url", ConfigErrorKind::NoSiteUrl);
+            return Site { url: String::new(), share_image };
+        }
+        let url = match url::Url::parse(value) {
+            Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+                self.error("site.url", ConfigErrorKind::UrlUserInfo { value: value.to_owned() });
+                String::new()
+            }
+            Ok(mut parsed)
+                if parsed.scheme() == "https"
+                    && parsed.host().is_some()
+                    && parsed.query().is_none()
+                    && parsed.fragment().is_none() =>
+            {
+                if !parsed.path().ends_with('/') {
+                    let path = format!("{}/", parsed.path());
+                    parsed.set_path(&path);
+                }
+                parsed.to_string()
+            }
+            _ => {
+                self.error("site.url", ConfigErrorKind::SiteUrl { value: value.to_owned() });
+                String::new()
+            }
+        };
+        Site { url, share_image }
     }
 
     fn creator(&mut self, raw: &RawCreator) -> Creator {

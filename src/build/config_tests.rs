@@ -8,6 +8,7 @@ use std::path::Path;
 
 fn minimal() -> Value {
     json!({
+        "site": {"url": "https://ana.example/"},
         "creator": {
             "id": "ana", "name": "Ana", "handle": "@ana", "time_zone": "Europe/Berlin",
             "avatar": {"src": "https://cdn.example.com/ana.png", "alt": "Ana"},
@@ -684,4 +685,26 @@ fn wrong_nesting_names_the_expected_shape() {
     let config = with(minimal(), "/creator/avatar", json!(null));
     let message = check_text(&config.to_string()).expect_err("null").to_string();
     assert!(!message.contains("Raw"), "{message}");
+}
+
+#[test]
+fn the_site_url_is_required_https_and_plain() {
+    let mentions = |config: Value, part: &str| {
+        let found = errors(config);
+        assert!(found.iter().any(|e| e.contains(part)), "expected {part:?}, got {found:#?}");
+    };
+    let mut config = minimal();
+    config.as_object_mut().expect("object").remove("site");
+    mentions(config, "site.url: add the address where the shop will live");
+    for bad in ["http://ana.example/", "https://ana.example/?a=1", "https://ana.example/#top", "ana.example", "ftp://x"]
+    {
+        mentions(
+            with(minimal(), "/site/url", json!(bad)),
+            &format!("site.url: \"{bad}\" must be the shop's https:// address"),
+        );
+    }
+    mentions(with(minimal(), "/site/url", json!("https://me@ana.example/")), "has a name and \"@\"");
+    let store = check(with(minimal(), "/site/url", json!("https://ana.github.io/shop"))).expect("valid");
+    assert_eq!(store.site.url, "https://ana.github.io/shop/", "a final slash is added");
+    assert_eq!(store.site.base_path(), "/shop/");
 }

@@ -8,3 +8,4 @@ pub mod config;
 #[cfg(test)]
 mod config_tests;
 pub mod prerender;
+pub mod seo;
