@@ -159,11 +159,16 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                     {wide.then(|| icon(Glyph::Bag))}
                     {buy_text.clone()}
                 </a>
-                <button type="button" class="buy" class:wide=wide aria-label=add_label.clone() on:click=add.clone()
-                    hidden=action != ProductAction::Add>
+                <button type="button" class="buy needs-js" class:wide=wide aria-label=add_label.clone()
+                    on:click=add.clone() hidden=action != ProductAction::Add>
                     {wide.then(|| icon(Glyph::Bag))}
                     {if wide { "Add to cart" } else { "Add" }}
                 </button>
+                // Without JavaScript there is no cart: the product's own checkout link.
+                <a class="buy only-without-js" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone()
+                    hidden=action != ProductAction::Add>
+                    {buy_text.clone()}
+                </a>
                 {stepper(product.clone(), quantity, quantity == 0)}
             </div>
         }
@@ -213,7 +218,7 @@ fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView 
     let group = format!("{} in your cart", product.title);
     let fewer = product.clone();
     view! {
-        <div class="stepper" role="group" aria-label=group hidden=hidden>
+        <div class="stepper needs-js" role="group" aria-label=group hidden=hidden>
             <button type="button" aria-label="One fewer" on:click=move |_| change(&fewer, -1)>"−"</button>
             <output aria-live="polite">{quantity}</output>
             <button type="button" aria-label="One more" aria-disabled=(quantity >= cart::MAX_QUANTITY).then_some("true")
@@ -263,7 +268,9 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
     };
     view! {
         <div class="cart-dock">
-            <p class="notice" role="status" aria-live="polite">{move || state.notice.get()}</p>
+            <p class="notice" class:quiet=move || state.notice.with(String::is_empty) role="status" aria-live="polite">
+                {move || state.notice.get()}
+            </p>
             {bar}
         </div>
     }

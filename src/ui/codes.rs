@@ -98,7 +98,7 @@ fn code_card(code: Code) -> impl IntoView {
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
                 // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).
-                <button type="button" class="copy" aria-label=label on:click=copy.clone() class:copied=copied>
+                <button type="button" class="copy needs-js" aria-label=label on:click=copy.clone() class:copied=copied>
                     {icon(if copied { Glyph::Check } else { Glyph::Copy })}
                     {verb}
                 </button>
