@@ -18,10 +18,15 @@ export PATH="$HOME/.cargo/bin:$root/end2end/node_modules/.bin:$PATH"
 # it). It needs the pinned nightly's rust-src (installed below); the first build of std
 # takes about a minute, later ones reuse it. Only this build: native builds, tests and
 # `trunk serve` keep ordinary panics with messages.
+# Its files are linked under the path the config's `site.url` names (`/shop/` for a
+# site at https://name.github.io/shop/), as Trunk's `--public-url`.
 release_bundle() {
+  local base
+  cargo build --quiet --features cli --bin linkshelf
+  base="$("$root/target/debug/linkshelf" base-path "${LINKSHELF_CONFIG:-$root/demo/storefront.json}")" || return 1
   CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    trunk build --release "$@"
+    trunk build --release --public-url "$base" "$@"
 }
 
 # Rust: the dated nightly named in rust-toolchain.toml, with the wasm target, rustfmt

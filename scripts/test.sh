@@ -46,10 +46,29 @@ server_pid=$!
 node end2end/tools/event-sink.mjs &
 sink_pid=$!
 collector_pid=""
-trap 'kill "$server_pid" "$sink_pid" $collector_pid 2>/dev/null || true' EXIT
+subpath_pid=""
+trap 'kill "$server_pid" "$sink_pid" $collector_pid $subpath_pid 2>/dev/null || true' EXIT
 wait_for_url "http://127.0.0.1:$port/"
 wait_for_url "http://127.0.0.1:8787/__events"
 (cd end2end && BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test --project storefront --project tracking)
+
+say "End-to-end: the demo built for a sub-path (https://juno.github.io/shop/) and served there"
+# The demo config with another site.url, next to a copy of its media.
+rm -rf target/subpath target/subpath-site && mkdir -p target/subpath
+cp -r demo/media target/subpath/
+node -e 'const fs = require("fs"); const c = JSON.parse(fs.readFileSync("demo/storefront.json", "utf8"));
+  delete c["$schema"]; c.site.url = "https://juno.github.io/shop/";
+  fs.writeFileSync("target/subpath/storefront.json", JSON.stringify(c, null, 2));'
+LINKSHELF_CONFIG="$PWD/target/subpath/storefront.json" release_bundle --dist target/subpath-site/shop
+# GitHub Pages answers a project's missing paths with its own 404.html; http-server
+# only looks at the root, so the page is copied there.
+cp target/subpath-site/shop/404.html target/subpath-site/404.html
+subpath_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+end2end/node_modules/.bin/http-server target/subpath-site -a 127.0.0.1 -p "$subpath_port" -s -c-1 &
+subpath_pid=$!
+wait_for_url "http://127.0.0.1:$subpath_port/shop/"
+(cd end2end && SUBPATH_URL="http://127.0.0.1:$subpath_port/shop/" SINK_URL="http://127.0.0.1:8787" npx playwright test --project subpath)
+kill "$subpath_pid" 2>/dev/null || true
 kill "$sink_pid" 2>/dev/null || true
 wait "$sink_pid" 2>/dev/null || true
 

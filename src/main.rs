@@ -11,6 +11,7 @@
 
 use linkshelf::runtime::platform;
 use linkshelf::ui::{app, route::Route};
+use linkshelf_core::model::Site;
 use std::any::Any;
 use std::cell::RefCell;
 
@@ -21,27 +22,27 @@ thread_local! {
 
 fn main() {
     let Some((root, path)) = platform::prerendered_page() else { return };
-    if take_over(&root, &path) {
-        platform::listen_navigation(
-            |path| Route::from_path(path) != Route::NotFound,
-            move |path| leptos::task::spawn_local(change_page(root.clone(), path)),
-        );
-    }
+    let Some(site) = take_over(&root, &path) else { return };
+    platform::listen_navigation(
+        move |path| Route::from_path(site.path_in_site(path)) != Route::NotFound,
+        move |path| leptos::task::spawn_local(change_page(root.clone(), path)),
+    );
 }
 
-/// Takes over the page in `root`, written for `path`. `false` when its data cannot be
-/// read: the page's buttons would do nothing, so it says so instead.
-fn take_over(root: &web_sys::HtmlElement, path: &str) -> bool {
+/// Takes over the page in `root`, written for `path` (inside the site), and says
+/// where the site lives. `None` when its data cannot be read: the page's buttons
+/// would do nothing, so it says so instead.
+fn take_over(root: &web_sys::HtmlElement, path: &str) -> Option<Site> {
     match platform::read_embedded_data() {
         Ok(store) => {
-            let route = Route::from_path(path);
+            let (route, site) = (Route::from_path(path), store.site.clone());
             let page = leptos::mount::hydrate_from(root.clone(), move || app(store, route));
             PAGE.with(|p| *p.borrow_mut() = Some(Box::new(page)));
-            true
+            Some(site)
         }
         Err(error) => {
             platform::show_failure(root, &error);
-            false
+            None
         }
     }
 }
@@ -54,7 +55,7 @@ async fn change_page(root: web_sys::HtmlElement, path: String) {
     }
     PAGE.with(|p| p.borrow_mut().take());
     platform::show_page(&root, &page);
-    if take_over(&root, &page.route) {
+    if take_over(&root, &page.route).is_some() {
         platform::focus_heading();
     }
 }

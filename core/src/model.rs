@@ -57,6 +57,31 @@ impl Site {
     pub fn page_url(&self, path: &str) -> String {
         format!("{}{}", self.url, path.trim_start_matches('/'))
     }
+
+    /// The link to `path` inside the site (`/p/mug/`, `calendar/x.ics`), under the base
+    /// path: `/shop/p/mug/` for a site at `https://name.github.io/shop/`.
+    pub fn href(&self, path: &str) -> String {
+        format!("{}{}", self.base_path(), path.trim_start_matches('/'))
+    }
+
+    /// Where an image loads from: its own address, or its file under the base path.
+    pub fn image_url(&self, image: &Image) -> String {
+        if image.is_remote() {
+            image.src.clone()
+        } else {
+            self.href(&image.src)
+        }
+    }
+
+    /// A path the browser shows, as a path inside the site (`/shop/p/mug/` →
+    /// `/p/mug/`), for reading which page it is.
+    pub fn path_in_site<'a>(&self, path: &'a str) -> &'a str {
+        let inside = self.base_path().trim_end_matches('/');
+        match path.strip_prefix(inside) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+            _ => path,
+        }
+    }
 }
 
 /// How much the page may keep on the shopper's device.
@@ -337,14 +362,9 @@ pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
 pub const APP_ELEMENT_ID: &str = "app";
 
 impl Image {
-    /// The address to load: site paths become root-relative so product pages at
-    /// `/p/<id>/` find them too.
-    pub fn url(&self) -> String {
-        if self.src.starts_with("http://") || self.src.starts_with("https://") {
-            self.src.clone()
-        } else {
-            format!("/{}", self.src)
-        }
+    /// Whether `src` is a full http(s) address rather than a file of the site.
+    pub fn is_remote(&self) -> bool {
+        self.src.starts_with("http://") || self.src.starts_with("https://")
     }
 }
 
@@ -361,5 +381,15 @@ mod site_tests {
         assert_eq!(project.base_path(), "/shop/");
         assert_eq!(project.page_url("media/a.png"), "https://juno.github.io/shop/media/a.png");
         assert_eq!(project.page_url("/"), "https://juno.github.io/shop/");
+        assert_eq!(project.href("/p/mug/"), "/shop/p/mug/");
+        assert_eq!(root.href("calendar/x.ics"), "/calendar/x.ics");
+        assert_eq!(project.path_in_site("/shop/p/mug/"), "/p/mug/");
+        assert_eq!(project.path_in_site("/shop"), "");
+        assert_eq!(project.path_in_site("/shopping/"), "/shopping/", "only a whole segment");
+        assert_eq!(root.path_in_site("/p/mug/"), "/p/mug/");
+        let photo = super::Image { src: "media/a.png".into(), alt: String::new() };
+        assert_eq!(project.image_url(&photo), "/shop/media/a.png");
+        let remote = super::Image { src: "https://cdn.example/a.png".into(), alt: String::new() };
+        assert_eq!(project.image_url(&remote), "https://cdn.example/a.png");
     }
 }

@@ -46,13 +46,17 @@ for (const name of assets) {
 // One stylesheet instead of three (tokens, main, the components'): one request on a
 // slow network and one brotli dictionary for all three. Named by its content, so a
 // new deploy is never served a cached old one.
-const links = [...html.matchAll(/<link rel="stylesheet" href="\/([^"]+\.css)"[^>]*>\n?/g)];
+// Trunk links its files under the site's base path (`--public-url`, e.g. `/shop/`);
+// index.html links the components' sheet at `/`.
+const base = process.env.TRUNK_PUBLIC_URL || '/';
+const at = `(?:${base.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}|/)`;
+const links = [...html.matchAll(new RegExp(`<link rel="stylesheet" href="${at}([^"/]+\\.css)"[^>]*>\\n?`, 'g'))];
 if (links.length > 1) {
   const css = links.map(([, name]) => readFileSync(join(dir, name), 'utf8')).join('\n');
   const combined = `linkshelf-${createHash('sha256').update(css).digest('hex').slice(0, 16)}.css`;
   writeFileSync(join(dir, combined), css);
   for (const [, name] of links) unlinkSync(join(dir, name));
-  const tag = `<link rel="stylesheet" href="/${combined}" integrity="${sri(Buffer.from(css))}">\n`;
+  const tag = `<link rel="stylesheet" href="${base}${combined}" integrity="${sri(Buffer.from(css))}">\n`;
   html = html.replace(links[0][0], tag);
   for (const [element] of links.slice(1)) html = html.replace(element, '');
   console.log(`combined ${links.map(([, name]) => name).join(', ')} into ${combined}`);

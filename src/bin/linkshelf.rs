@@ -1,4 +1,5 @@
-//! `linkshelf check <config>` and `linkshelf bake <config> --dist <dir>`.
+//! `linkshelf check <config>`, `linkshelf bake <config> --dist <dir>` and
+//! `linkshelf base-path <config>`.
 
 use clap::{Parser, Subcommand};
 use linkshelf::build::{bake, config};
@@ -18,6 +19,9 @@ enum Command {
     Check { config: PathBuf },
     /// Print the config's JSON Schema (the repository keeps it in storefront.schema.json).
     Schema,
+    /// Print the path the site is served under (`/`, or `/shop/` for a site at
+    /// https://name.github.io/shop/): Trunk's `--public-url`.
+    BasePath { config: PathBuf },
     /// Validate a config and write it into a site built by Trunk.
     Bake {
         config: PathBuf,
@@ -59,6 +63,16 @@ fn main() -> ExitCode {
             print!("{}", config::json_schema());
             ExitCode::SUCCESS
         }
+        Command::BasePath { config } => match config::load(&config, now_millis()) {
+            Ok((store, _)) => {
+                println!("{}", store.site.base_path());
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprint!("{}: {}", config.display(), bake::BakeError::Config(errors));
+                ExitCode::FAILURE
+            }
+        },
         Command::Bake { config, dist } => match bake::bake(&config, &dist, now_millis()) {
             Ok((_, report)) => {
                 println!(

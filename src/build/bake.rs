@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 /// Where the page shell wants the data and the theme.
 pub const DATA_MARKER: &str = "<!-- linkshelf:data -->";
 pub const HEAD_MARKER: &str = "<!-- linkshelf:head -->";
+/// Files index.html links to at the site's root by hand (not through Trunk).
+const SHELL_FILES: [&str; 2] = ["favicon.svg", "linkshelf-components.css"];
 /// Where the page's prerendered HTML goes.
 pub const PAGE_MARKER: &str = "<!-- linkshelf:page -->";
 
@@ -94,7 +96,15 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
         html_escape(&route.file_path()),
         prerender::render(store, route)
     );
-    Ok(shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1).replacen(PAGE_MARKER, &page, 1))
+    // The shell's own links to files at the site's root follow its base path (Trunk
+    // writes its hashed files under `--public-url` itself).
+    let base = store.site.base_path();
+    let mut html =
+        shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1).replacen(PAGE_MARKER, &page, 1);
+    for file in SHELL_FILES {
+        html = html.replace(&format!("href=\"/{file}\""), &format!("href=\"{base}{file}\""));
+    }
+    Ok(html)
 }
 
 /// What a bake wrote, for the command's summary line.
@@ -190,6 +200,31 @@ mod tests {
         assert!(page.contains("<div id=\"app\" data-route=\"/\"><main id=\"main\" class=\"page\">"));
         assert!(page.contains("<h1 class=\"name\">Juno &lt;3 &amp; co</h1>"), "the page itself is in the HTML");
         assert!(matches!(fill_page("<head></head>", &store, &Route::Home), Err(BakeError::MissingMarker(_))));
+    }
+
+    #[test]
+    fn a_sub_path_site_has_no_link_to_the_host_root() {
+        let mut store = demo();
+        store.site.url = "https://juno.github.io/shop/".to_owned();
+        let shell = format!(
+            "<head>{HEAD_MARKER}<link rel=\"icon\" href=\"/favicon.svg\"></head><body>{DATA_MARKER}{PAGE_MARKER}</body>"
+        );
+        let mut routes = vec![Route::Home, Route::NotFound, Route::Cart, Route::Thanks];
+        routes.extend(store.products.iter().map(|p| Route::Product(p.id.clone())));
+        for route in routes {
+            let page = fill_page(&shell, &store, &route).expect("filled");
+            for attribute in ["href=\"/", "src=\"/"] {
+                for (at, _) in page.match_indices(attribute) {
+                    let rest = &page[at + attribute.len()..];
+                    assert!(rest.starts_with("shop/"), "{route:?}: {}", &page[at..(at + 60).min(page.len())]);
+                }
+            }
+            assert!(page.contains("href=\"/shop/favicon.svg\""));
+        }
+        let home = fill_page(&shell, &store, &Route::Home).expect("filled");
+        assert!(home.contains("href=\"/shop/p/speckled-mug/\""));
+        assert!(home.contains("href=\"/shop/calendar/"), "calendar files too");
+        assert!(home.contains("<link rel=\"canonical\" href=\"https://juno.github.io/shop/\">"));
     }
 
     #[test]

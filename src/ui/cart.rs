@@ -258,7 +258,7 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
         let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
         let hide = count == 0 || on_cart;
         view! {
-            <a class="cart-bar" href="/cart/" hidden=hide>
+            <a class="cart-bar" href=shop.site.href("cart/") hidden=hide>
                 {icon(Glyph::Bag)}
                 <span class="cart-bar-label">"View cart"</span>
                 <span class="cart-bar-count">{items}</span>
@@ -280,6 +280,7 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
 /// over a snapshot of the cart; a change re-runs it and the DOM is updated in place.
 pub fn cart_page() -> impl IntoView {
     let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
+    let home = shop.site.href("/");
     let state = use_cart();
     let store = shop.clone();
     let lines = move || {
@@ -348,12 +349,12 @@ pub fn cart_page() -> impl IntoView {
     view! {
         <main class="page cart-page" id="main">
             <nav class="detail-nav" aria-label="Back">
-                <a class="back" href="/">{icon(Glyph::Back)} "Keep shopping"</a>
+                <a class="back" href=home.clone()>{icon(Glyph::Back)} "Keep shopping"</a>
             </nav>
             <h1>"Your cart"</h1>
             <div class="empty" hidden=move || !empty()>
                 <p>"Your cart is empty."</p>
-                <a class="button" href="/">"Browse the shop"</a>
+                <a class="button" href=home.clone()>"Browse the shop"</a>
             </div>
             <div hidden=empty>
                 <ul class="lines">{lines}</ul>
@@ -370,8 +371,8 @@ fn line_view(
     quantity: u32,
     locale: Option<&crate::runtime::platform::ShopperLocale>,
 ) -> impl IntoView {
-    let state = use_cart();
-    let image = product.images.first().map(|i| i.url()).unwrap_or_default();
+    let (state, site) = (use_cart(), use_store().site.clone());
+    let image = product.images.first().map(|i| site.image_url(i)).unwrap_or_default();
     let total = linkshelf_core::money::Money {
         minor: product.price.minor * i64::from(quantity),
         currency: product.price.currency.clone(),
@@ -389,7 +390,7 @@ fn line_view(
         <li class="line">
             <img class="thumb" src=image alt="" width="72" height="72"/>
             <div class="line-info">
-                <a class="line-title" href=Route::Product(product.id.clone()).path()>{product.title.clone()}</a>
+                <a class="line-title" href=site.href(&Route::Product(product.id.clone()).path())>{product.title.clone()}</a>
                 <span class="line-total">{line_total}</span>
                 <div class="line-actions">
                     {stepper(product, quantity, false)}
@@ -493,7 +494,7 @@ pub fn thanks_page() -> impl IntoView {
             {detail}
             // One span: the button is a flex box, where each bare text would be an item
             // of its own with a gap around the `<bdi>` ("Juno Park 's shop").
-            <a class="button" href="/"><span>"Back to " <bdi>{shop.creator.name.clone()}</bdi> "'s shop"</span></a>
+            <a class="button" href=shop.site.href("/")><span>"Back to " <bdi>{shop.creator.name.clone()}</bdi> "'s shop"</span></a>
         </main>
     }
 }

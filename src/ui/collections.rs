@@ -57,14 +57,14 @@ pub fn collections() -> impl IntoView {
 pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -> impl IntoView {
     let class = collections_css();
     let image = product.images.first().cloned();
-    let href = Route::Product(product.id.clone()).path();
+    let href = use_store().site.href(&Route::Product(product.id.clone()).path());
     let (selected, selected_list) = (product.clone(), list_id.clone());
     let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,
         <li class="product-card">
             <a class="product-link" href=href on:click=open>
                 {image.map(|img| view! { class = class,
-                    <img class="product-image" src=img.url() alt=img.alt width="600" height="600"
+                    <img class="product-image" src=use_store().site.image_url(&img) alt=img.alt width="600" height="600"
                         loading=if lazy { "lazy" } else { "eager" } decoding="async"/>
                 })}
                 <span class="product-title">{product.title.clone()}</span>

@@ -84,7 +84,7 @@ fn storefront(store: Storefront, route: Route) -> impl IntoView {
     provide_context(clock);
     provide_context(shopper);
     cart::provide(store.clone());
-    let (path, tracked) = (route.path(), store.clone());
+    let (path, tracked) = (store.site.href(&route.path()), store.clone());
     // After the take-over: the shopper's locale and clock replace the build's, and
     // the page is reported (the tracker starts with the first page of the visit).
     Effect::new(move |_| {
@@ -132,7 +132,12 @@ fn home() -> impl IntoView {
 /// with). A missing product's path gets the product's words once the page runs.
 fn not_found() -> impl IntoView {
     let product = RwSignal::new(false);
-    Effect::new(move |_| product.set(matches!(Route::from_path(&platform::current_path()), Route::Product(_))));
+    let site = use_store().site.clone();
+    let home = site.href("/");
+    Effect::new(move |_| {
+        let here = Route::from_path(site.path_in_site(&platform::current_path()));
+        product.set(matches!(here, Route::Product(_)));
+    });
     view! {
         <main class="page state" id="main">
             <h1>{move || if product.get() { "This product isn't here" } else { "This page isn't here" }}</h1>
@@ -145,7 +150,7 @@ fn not_found() -> impl IntoView {
                     }
                 }}
             </p>
-            <a class="button" href="/">"See the whole shop"</a>
+            <a class="button" href=home>"See the whole shop"</a>
         </main>
     }
 }

@@ -16,7 +16,7 @@ pub fn product_page(product: Product) -> impl IntoView {
         .map(|(i, img)| {
             view! {
                 <li class="slide">
-                    <img src=img.url() alt=img.alt.clone() width="600" height="600"
+                    <img src=store.site.image_url(img) alt=img.alt.clone() width="600" height="600"
                         loading=if i == 0 { "eager" } else { "lazy" }/>
                 </li>
             }
@@ -26,7 +26,7 @@ pub fn product_page(product: Product) -> impl IntoView {
     view! {
         <main class="page detail" id="main">
             <nav class="detail-nav" aria-label="Back">
-                <a class="back" href="/">{icon(Glyph::Back)} <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
+                <a class="back" href=store.site.href("/")>{icon(Glyph::Back)} <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
             </nav>
             // Focusable so keyboard users can scroll the photos sideways.
             <ul class="gallery" aria-label="Photos" tabindex="0">{images}</ul>

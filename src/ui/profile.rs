@@ -27,7 +27,7 @@ pub fn profile() -> impl IntoView {
         .collect_view();
     view! {
         <header class="profile">
-            <img class="avatar" src=creator.avatar.url() alt=creator.avatar.alt.clone() width="96" height="96"/>
+            <img class="avatar" src=use_store().site.image_url(&creator.avatar) alt=creator.avatar.alt.clone() width="96" height="96"/>
             <h1 class="name">{creator.name.clone()}</h1>
             <p class="handle">{creator.handle.clone()}</p>
             <p class="bio">{creator.bio.clone()}</p>

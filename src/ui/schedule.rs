@@ -118,7 +118,7 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
             </a>
             <p class="calendar">
                 {icon(Glyph::Calendar)}
-                <a href=format!("/{}", popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label
+                <a href=use_store().site.href(&popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label
                     on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.ics_path)>"Add to calendar"</a>
                 <a href=popup.google_calendar_url.clone() target="_blank" rel="noopener" aria-label=google_label
                     on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.google_calendar_url)>"Google Calendar"</a>
