@@ -477,6 +477,7 @@ mod tests {
                 offer: Offer::PercentOff { percent: 15, min_subtotal: None },
                 starts_at: None,
                 ends_at: None,
+                ends_label: None,
                 scope: Scope { products: vec![], collections: vec!["kitchen".into()] },
             },
             Code {
@@ -486,6 +487,7 @@ mod tests {
                 offer: Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: Some(Money::new(4000, "EUR")) },
                 starts_at: None,
                 ends_at: None,
+                ends_label: None,
                 scope: Scope::default(),
             },
         ];

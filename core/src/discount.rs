@@ -95,6 +95,7 @@ mod tests {
             offer: Offer::FreeShipping { min_subtotal: None },
             starts_at,
             ends_at,
+            ends_label: None,
             scope: Default::default(),
         }
     }

@@ -186,6 +186,10 @@ pub struct Code {
     pub offer: Offer,
     pub starts_at: Option<UtcMillis>,
     pub ends_at: Option<UtcMillis>,
+    /// When it ends in its own zone, written at build time ("Thu 24 Dec, 23:59 CET"):
+    /// what the page shows until it knows the shopper's locale, so the line is there
+    /// from the first paint and nothing moves when it is refined.
+    pub ends_label: Option<String>,
     /// Which products the code covers; the default (both lists empty) is everything.
     pub scope: Scope,
 }

@@ -149,7 +149,16 @@ mod tests {
     use super::*;
 
     fn code(offer: Offer, starts_at: Option<i64>, ends_at: Option<i64>) -> Code {
-        Code { id: "c".into(), code: "C".into(), brand: "B".into(), offer, starts_at, ends_at, scope: Scope::default() }
+        Code {
+            id: "c".into(),
+            code: "C".into(),
+            brand: "B".into(),
+            offer,
+            starts_at,
+            ends_at,
+            ends_label: None,
+            scope: Scope::default(),
+        }
     }
 
     fn scoped(offer: Offer, scope: &Scope) -> Code {

@@ -1143,6 +1143,7 @@ impl Validator<'_> {
                     .as_ref()
                     .map(|s| Scope { products: s.products.clone(), collections: s.collections.clone() })
                     .unwrap_or_default();
+                let ends_label = ends_at.zip(window.zone.as_ref()).map(|(end, (_, tz))| instant_label(end, tz));
                 Code {
                     id: c.id.clone(),
                     code,
@@ -1150,6 +1151,7 @@ impl Validator<'_> {
                     offer,
                     starts_at,
                     ends_at,
+                    ends_label,
                     scope,
                 }
             })
@@ -1448,6 +1450,14 @@ pub fn instant(value: &str, zone: Option<&(String, TimeZone)>) -> Result<UtcMill
         AmbiguousOffset::Fold { .. } => {
             Err(ConfigErrorKind::AmbiguousLocalTime { value: value.to_owned(), zone: name.clone() })
         }
+    }
+}
+
+/// "Thu 24 Dec, 23:59 CET": one instant in a zone, as `when_label` writes its ends.
+pub fn instant_label(at: UtcMillis, tz: &TimeZone) -> String {
+    match Timestamp::from_millisecond(at) {
+        Ok(at) => at.to_zoned(tz.clone()).strftime("%a %-d %b, %H:%M %Z").to_string(),
+        Err(_) => String::new(),
     }
 }
 

@@ -75,7 +75,7 @@ fn code_card(code: Code) -> impl IntoView {
         let offer = discount::describe(&code, |m| text::money(m, locale.as_ref()));
         let ends = code.ends_at.and_then(|end| {
             let relative = discount::ends_in(clock.get(), end).map(|e| e.to_string());
-            let exact = locale.as_ref().and_then(|s| text::instant(end, s));
+            let exact = locale.as_ref().and_then(|s| text::instant(end, s)).or_else(|| code.ends_label.clone());
             match (relative, exact) {
                 (Some(r), Some(e)) => Some(format!("{r} · {e}")),
                 (Some(r), None) => Some(r),
