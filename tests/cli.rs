@@ -77,7 +77,7 @@ fn bake_fills_a_built_page() {
     let (ok, stdout, stderr) =
         linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("24 pages, 23 images, 4 calendar files"), "{stdout}");
+    assert!(stdout.contains("24 pages, 24 images, 4 calendar files"), "{stdout}");
     let shirt = std::fs::read_to_string(dist.join("p/linen-shirt/index.html")).expect("product page");
     assert!(shirt.contains("<h1 class=\"detail-title\">"), "the page is prerendered");
     assert!(Path::new(&dist.join("calendar/berlin-winter-market.ics")).is_file());

@@ -259,13 +259,16 @@ mod tests {
 
     #[test]
     fn the_home_page_is_the_creators_profile_with_their_events() {
-        let store = demo();
+        let mut store = demo();
         let tags = head_tags(&store, &Route::Home);
         assert!(tags.contains("<link rel=\"canonical\" href=\"https://shop.junopark.example/\">"));
-        assert!(
-            tags.contains("<meta property=\"og:image\" content=\"https://shop.junopark.example/media/avatar.svg\">")
-        );
-        assert!(tags.contains("<meta name=\"twitter:card\" content=\"summary\">"), "an avatar is a small square");
+        assert!(tags.contains("<meta property=\"og:image\" content=\"https://shop.junopark.example/media/share.png\">"));
+        assert!(tags.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+        // Without a share image, the avatar: a small square card.
+        store.site.share_image = None;
+        let avatar = head_tags(&store, &Route::Home);
+        assert!(avatar.contains("content=\"https://shop.junopark.example/media/avatar.svg\">"));
+        assert!(avatar.contains("<meta name=\"twitter:card\" content=\"summary\">"), "an avatar is a small square");
         let data = ld(&tags);
         let graph = data["@graph"].as_array().expect("a graph");
         let page = &graph[0];
