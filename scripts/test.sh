@@ -36,6 +36,12 @@ say "Release build of the demo storefront"
 release_bundle
 
 say "End-to-end tests in Chromium"
+# The tests own 127.0.0.1:8787 (the event sink, then the collector). Something else
+# listening there would answer in their place, so refuse to run beside it.
+if node -e 'require("net").connect(8787, "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))'; then
+  echo "127.0.0.1:8787 is already in use; the end-to-end tests need it. Stop that process (by its PID) and run again." >&2
+  exit 1
+fi
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 # A plain static file server with no rewrite rules, as GitHub Pages serves: real files
 # only, a redirect from /p/x to /p/x/, and 404 for anything else.
