@@ -179,22 +179,24 @@ impl InAppBrowser {
             .unwrap_or(InAppBrowser::None)
     }
 
-    /// Detects from the user agent (which is read for this and never sent).
+    /// Detects from the user agent (which is read for this and never sent): the
+    /// first entry of [`IN_APP_BROWSERS`] whose mark the user agent contains.
     pub fn detect(user_agent: &str) -> InAppBrowser {
-        if user_agent.contains("Instagram") {
-            InAppBrowser::Instagram
-        } else if user_agent.contains("musical_ly")
-            || user_agent.contains("BytedanceWebview")
-            || user_agent.contains("TikTok")
-        {
-            InAppBrowser::Tiktok
-        } else if user_agent.contains("FBAN") || user_agent.contains("FBAV") {
-            InAppBrowser::Facebook
-        } else {
-            InAppBrowser::None
-        }
+        IN_APP_BROWSERS.iter().find(|(mark, _)| user_agent.contains(mark)).map_or(InAppBrowser::None, |(_, b)| *b)
     }
 }
+
+/// What each in-app browser writes into its user agent, checked in this order. One
+/// table for the app and for the page's early-tap script (written into each page at
+/// build time), so both name a visit's browser alike.
+pub const IN_APP_BROWSERS: [(&str, InAppBrowser); 6] = [
+    ("Instagram", InAppBrowser::Instagram),
+    ("musical_ly", InAppBrowser::Tiktok),
+    ("BytedanceWebview", InAppBrowser::Tiktok),
+    ("TikTok", InAppBrowser::Tiktok),
+    ("FBAN", InAppBrowser::Facebook),
+    ("FBAV", InAppBrowser::Facebook),
+];
 
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]

@@ -43,6 +43,17 @@ for (const name of assets) {
   console.log(`minified ${name}: ${source.length} → ${Buffer.byteLength(code)} bytes`);
 }
 
+// The early-tap script (src/build/early.rs) goes inline into the page shell, so it
+// runs before anything else can be tapped; a script file would be one more request
+// on the critical path.
+const EARLY_MARKER = /<!-- linkshelf:early-taps:[^>]*-->/;
+if (!EARLY_MARKER.test(html)) throw new Error(`${index}: the early-taps marker is missing`);
+const earlySource = readFileSync(new URL('../../src/build/early-taps.js', import.meta.url), 'utf8');
+const early = transformSync(earlySource, { loader: 'js', minify: true, target: 'es2020' }).code.trim();
+if (early.includes('</script')) throw new Error('early-taps.js must not contain </script');
+html = html.replace(EARLY_MARKER, () => `<script>${early}</script>`);
+console.log(`inlined early-taps.js: ${earlySource.length} → ${Buffer.byteLength(early)} bytes`);
+
 // One stylesheet instead of three (tokens, main, the components'): one request on a
 // slow network and one brotli dictionary for all three. Named by its content, so a
 // new deploy is never served a cached old one.

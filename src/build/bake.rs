@@ -10,7 +10,7 @@
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
-use crate::build::{prerender, seo};
+use crate::build::{early, prerender, seo};
 use crate::ui::route::Route;
 use linkshelf_core::embed;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
@@ -90,12 +90,14 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
         seo::head_tags(store, route),
         theme::css_variables(&store.theme)
     );
-    let data = format!("<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">{}</script>", embed_text(store));
-    let page = format!(
-        "<div id=\"{APP_ELEMENT_ID}\" data-route=\"{}\">{}</div>",
-        html_escape(&route.file_path()),
-        prerender::render(store, route)
+    let rendered = prerender::render(store, route);
+    let data = format!(
+        "<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">{}</script>{}",
+        embed_text(store),
+        early::data_element(store, route, &rendered)
     );
+    let page =
+        format!("<div id=\"{APP_ELEMENT_ID}\" data-route=\"{}\">{rendered}</div>", html_escape(&route.file_path()));
     // The shell's own links to files at the site's root follow its base path (Trunk
     // writes its hashed files under `--public-url` itself).
     let base = store.site.base_path();

@@ -90,7 +90,13 @@ mod browser {
     /// The element holding the page written at build time, and the path of the page
     /// it is (`data-route`), when there is one.
     pub fn prerendered_page() -> Option<(web_sys::HtmlElement, String)> {
-        let element = web_sys::window()?.document()?.get_element_by_id(linkshelf_core::model::APP_ELEMENT_ID)?;
+        let document = web_sys::window()?.document()?;
+        // The early-tap script (`build::early`) already reported this page and a tap
+        // that is taking the shopper elsewhere: taking it over now would count it twice.
+        if document.document_element()?.has_attribute("data-early-tap") {
+            return None;
+        }
+        let element = document.get_element_by_id(linkshelf_core::model::APP_ELEMENT_ID)?;
         let path = element.get_attribute("data-route")?;
         Some((element.dyn_into().ok()?, path))
     }

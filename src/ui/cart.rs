@@ -115,6 +115,9 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let add_label =
         if wide { format!("Add to cart: {}", product.title) } else { format!("Add {} to cart", product.title) };
     let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
+    // What the early-tap script (`build::early`) reads from a Buy link tapped before
+    // the app runs.
+    let (early_id, early_list) = (product.id.clone(), list_id.clone());
     let bought = product.clone();
     let buy = move |ev: leptos::ev::MouseEvent| {
         let store = &shop;
@@ -155,6 +158,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                 <span class="buy sold-out" hidden=action != ProductAction::SoldOut>"Sold out"</span>
                 <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
                 <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
+                    data-product=early_id.clone() data-list=early_list.clone() data-index=index
                     hidden=action != ProductAction::BuyDirect>
                     {wide.then(|| icon(Glyph::Bag))}
                     {buy_text.clone()}

@@ -62,7 +62,8 @@ pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -
     let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,
         <li class="product-card">
-            <a class="product-link" href=href on:click=open>
+            <a class="product-link" href=href on:click=open data-product=product.id.clone() data-list=list_id.clone()
+                data-index=index>
                 {image.map(|img| view! { class = class,
                     <img class="product-image" src=use_store().site.image_url(&img) alt=img.alt width="600" height="600"
                         loading=if lazy { "lazy" } else { "eager" } decoding="async"/>

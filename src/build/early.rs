@@ -1,0 +1,221 @@
+//! Taps before the app runs: what a page tells its early-tap script.
+//!
+//! The page is on screen a second or more before its WASM has downloaded and taken it
+//! over, and a shopper who came for one product taps its Buy link in that second. The
+//! link must go at once, carry a click id, and its `begin_checkout` must still reach
+//! the creator's backends with the visit's campaign. So every page carries a small
+//! script (`early-taps.js`, inlined into the page shell and minified by
+//! `end2end/tools/minify-assets.mjs`, about 2 KB brotli) that, until the app marks the
+//! page ready, handles a tap on a Buy link or a product link itself:
+//!
+//! - it makes the click id (UUIDv7, like the core), writes it into the link the browser
+//!   is about to follow (from a template this module renders with the core's
+//!   `checkout::product_link`, one per code the product can carry), and lets the tap
+//!   go on untouched: nothing is delayed;
+//! - it sends the visit's `page_view` and the tap's `begin_checkout` (or `select_item`)
+//!   by `sendBeacon` to every sink, in each sink's format, with the campaign read from
+//!   the landing URL as `attribution::from_landing` reads it;
+//! - under `standard` privacy (and no Global Privacy Control / Do Not Track) it keeps
+//!   them in the tracker's stored outbox too, as the tracker itself does at
+//!   `pagehide`, and the last checkout for the return page; under `strict` it keeps
+//!   nothing;
+//! - it marks the page as leaving, so an app that arrives in the last moment does not
+//!   count the page twice.
+//!
+//! The script cannot call the core, so it restates the few rules it needs (reading
+//! the landing URL, the envelope and the five sink formats, the stored line formats);
+//! everything else it gets from here as data: limits, the in-app browser table, the
+//! checkout links, prices after each code. `tests/early_taps.rs` runs the script in
+//! Node on the same inputs as the core and fails on any difference.
+//!
+//! Left to the app on purpose: the Add button (a cart needs the app; it is a
+//! `needs-js` control), taps that open a new tab (the page stays and the app reports
+//! them), and the campaign tags on an early Buy link (the shop gets the click id; the
+//! event it joins to carries the campaign).
+
+use crate::ui::route::Route;
+use linkshelf_core::attribution::{CLICK_ID_KEYS, MAX_PAIRS, MAX_VALUE_CHARS};
+use linkshelf_core::cart::Cart;
+use linkshelf_core::checkout::{self, Handoff};
+use linkshelf_core::events::{IN_APP_BROWSERS, SCHEMA_VERSION};
+use linkshelf_core::model::{Privacy, Product, Sink, Storefront};
+use linkshelf_core::money::Money;
+use linkshelf_core::stored::{outbox_key, CART_KEY, CHECKOUT_KEY};
+use serde_json::{json, Value};
+
+/// Where a Buy link template wants the click id.
+pub const CLICK_TOKEN: &str = "ls-early-click-id";
+/// The id of the page's early-tap data element.
+pub const DATA_ID: &str = "linkshelf-early";
+
+/// The page's early-tap data ([`data`]) as a `<script type="application/json">` element: the
+/// products that `page_html` links to (its `data-product` attributes), and the sinks
+/// and rules the script needs.
+pub fn data_element(store: &Storefront, route: &Route, page_html: &str) -> String {
+    // `<` never appears in JSON outside strings; inside them `\u003c` reads the same,
+    // so no text can close the element.
+    let json = data(store, route, page_html).to_string().replace('<', "\\u003c");
+    format!("<script type=\"application/json\" id=\"{DATA_ID}\">{json}</script>")
+}
+
+pub fn data(store: &Storefront, route: &Route, page_html: &str) -> Value {
+    let mut products = serde_json::Map::new();
+    for id in linked_products(page_html) {
+        if let Some(product) = store.product(&id) {
+            products.insert(id, product_data(store, product));
+        }
+    }
+    let codes: Vec<Value> =
+        store.codes.iter().map(|c| json!({"id": c.id, "code": c.code, "ends_at": c.ends_at})).collect();
+    json!({
+        "v": SCHEMA_VERSION,
+        "creator_id": store.creator.id,
+        "path": store.site.href(&route.path()),
+        "persist": store.tracking.privacy == Privacy::Standard,
+        "max_chars": MAX_VALUE_CHARS,
+        "max_pairs": MAX_PAIRS,
+        "click_keys": CLICK_ID_KEYS,
+        "in_app": IN_APP_BROWSERS.iter().map(|(mark, b)| [*mark, b.as_str()]).collect::<Vec<_>>(),
+        "click_token": CLICK_TOKEN,
+        "outbox_key": outbox_key(""),
+        "checkout_key": CHECKOUT_KEY,
+        "cart_key": CART_KEY,
+        "sinks": store.tracking.sinks.iter().map(sink).collect::<Vec<_>>(),
+        "codes": codes,
+        "products": products,
+    })
+}
+
+/// Product ids in the page's `data-product` attributes, in order, once each.
+fn linked_products(html: &str) -> Vec<String> {
+    const ATTRIBUTE: &str = "data-product=\"";
+    let mut ids: Vec<String> = Vec::new();
+    for (at, _) in html.match_indices(ATTRIBUTE) {
+        let rest = &html[at + ATTRIBUTE.len()..];
+        let id = rest.split('"').next().unwrap_or_default();
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    ids
+}
+
+fn sink(sink: &Sink) -> Value {
+    let mut out = json!({"endpoint": sink.endpoint(), "deduplicates": sink.deduplicates()});
+    let extra = match sink {
+        Sink::Collector { .. } => json!({"kind": "collector"}),
+        Sink::Webhook { .. } => json!({"kind": "webhook"}),
+        Sink::Plausible { domain, .. } => json!({"kind": "plausible", "domain": domain}),
+        Sink::Umami { website_id, .. } => json!({"kind": "umami", "website_id": website_id}),
+        Sink::PostHog { api_key, .. } => json!({"kind": "posthog", "api_key": api_key}),
+    };
+    if let (Some(out), Value::Object(extra)) = (out.as_object_mut(), extra) {
+        out.extend(extra);
+    }
+    out
+}
+
+/// What a tap on `product` needs: its item, and for a product bought straight from
+/// its shop, the checkout link without and with each code it can carry.
+fn product_data(store: &Storefront, product: &Product) -> Value {
+    let price = &product.price;
+    let mut out = json!({
+        "name": product.title,
+        "price": price.minor,
+        "currency": price.currency.code(),
+        "decimal": price.decimal_string(),
+        "host": product.checkout.host(),
+    });
+    if product.checkout.cart_shop().is_none() {
+        let codes: Vec<Value> = store
+            .codes
+            .iter()
+            .filter_map(|code| {
+                // Priced as of the moment the code starts, if that is after the build;
+                // the script checks its window at the tap.
+                let at = code.starts_at.map_or(store.baked_at, |s| s.max(store.baked_at));
+                let cart = Cart { code: Some(code.id.clone()), ..Cart::default() };
+                let (applied, ecommerce) = cart.direct_buy(store, product, None, 0, at);
+                applied?;
+                Some(json!({
+                    "id": code.id,
+                    "code": code.code,
+                    "starts_at": code.starts_at,
+                    "ends_at": code.ends_at,
+                    "value": ecommerce.value,
+                    "decimal": Money::new(ecommerce.value, &ecommerce.currency).decimal_string(),
+                    "href": link(store, product, Some(&code.code)),
+                }))
+            })
+            .collect();
+        if let Some(out) = out.as_object_mut() {
+            out.insert("href".into(), json!(link(store, product, None)));
+            out.insert("codes".into(), json!(codes));
+        }
+    }
+    out
+}
+
+/// The checkout link with [`CLICK_TOKEN`] where the click id goes.
+fn link(store: &Storefront, product: &Product, code: Option<&str>) -> String {
+    let attribution = Default::default();
+    let handoff = Handoff { click_id: CLICK_TOKEN, code, attribution: &attribution, creator_id: &store.creator.id };
+    checkout::product_link(&product.checkout, &handoff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn demo() -> Storefront {
+        crate::build::config::load(Path::new("demo/storefront.json"), 0).map(|(s, _)| s).expect("demo config")
+    }
+
+    #[test]
+    fn a_page_carries_the_products_it_links_to() {
+        let store = demo();
+        let route = Route::Product("speckled-mug".into());
+        let html = crate::build::prerender::render(&store, &route);
+        let data = data(&store, &route, &html);
+        let products = data["products"].as_object().expect("products");
+        assert_eq!(products.keys().collect::<Vec<_>>(), ["speckled-mug"]);
+        assert_eq!(data["path"], "/p/speckled-mug/");
+        let home = crate::build::prerender::render(&store, &Route::Home);
+        let linked = linked_products(&home);
+        assert!(linked.len() > 3 && linked.iter().all(|id| store.product(id).is_some()), "{linked:?}");
+    }
+
+    #[test]
+    fn buy_links_are_templates_of_the_core_checkout_link() {
+        let store = demo();
+        let product = store.product("dot-grid-notebook").expect("a Gumroad product");
+        let value = product_data(&store, product);
+        let href = value["href"].as_str().expect("href");
+        assert!(href.contains(CLICK_TOKEN), "{href}");
+        let attribution = Default::default();
+        let handoff = |code| Handoff { click_id: "abc", code, attribution: &attribution, creator_id: "juno-park" };
+        assert_eq!(href.replace(CLICK_TOKEN, "abc"), checkout::product_link(&product.checkout, &handoff(None)));
+        // JUNOSHIPS covers it; JUNO15 (Shopify products only) and JUNO5 (ended) do not.
+        let codes = value["codes"].as_array().expect("codes");
+        assert_eq!(codes.iter().map(|c| c["code"].as_str()).collect::<Vec<_>>(), [Some("JUNOSHIPS")]);
+        let with_code = codes[0]["href"].as_str().expect("href").replace(CLICK_TOKEN, "abc");
+        assert_eq!(with_code, checkout::product_link(&product.checkout, &handoff(Some("JUNOSHIPS"))));
+        // A plain link takes no code, and a cart product has no Buy link at all.
+        let napkins = product_data(&store, store.product("linen-napkins").expect("napkins"));
+        assert_eq!(napkins["codes"].as_array().map(Vec::len), Some(0));
+        assert!(product_data(&store, store.product("speckled-mug").expect("mug")).get("href").is_none());
+    }
+
+    #[test]
+    fn no_text_can_close_the_element() {
+        let mut store = demo();
+        store.products[0].title = "</script><b>".into();
+        let html = crate::build::prerender::render(&store, &Route::Home);
+        let element = data_element(&store, &Route::Home, &html);
+        assert_eq!(element.matches("</script>").count(), 1, "only its own end");
+        let json = element.trim_start_matches(|c| c != '>').trim_start_matches('>').trim_end_matches("</script>");
+        let value: Value = serde_json::from_str(json).expect("JSON");
+        assert_eq!(value["products"][&store.products[0].id]["name"], "</script><b>");
+    }
+}
