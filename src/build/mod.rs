@@ -7,5 +7,6 @@ pub mod calendar;
 pub mod config;
 #[cfg(test)]
 mod config_tests;
+pub mod hosting;
 pub mod prerender;
 pub mod seo;
