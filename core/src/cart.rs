@@ -121,9 +121,14 @@ impl Cart {
         self.lines.iter().filter_map(move |l| store.product(&l.product_id).map(|p| (p, l.quantity)))
     }
 
-    /// The shop the cart checks out at.
+    /// The lines whose product `store` does not hold yet (see [`Cart::decode`]).
+    pub fn pending<'a>(&'a self, store: &'a Storefront) -> impl Iterator<Item = &'a str> + 'a {
+        self.lines.iter().map(|l| l.product_id.as_str()).filter(|id| store.product(id).is_none())
+    }
+
+    /// The shop the cart checks out at (its first line the page knows the product of).
     pub fn shop<'a>(&self, store: &'a Storefront) -> Option<&'a str> {
-        self.lines.first().and_then(|l| store.product(&l.product_id)).and_then(|p| p.checkout.cart_shop())
+        self.lines.iter().find_map(|l| store.product(&l.product_id)).and_then(|p| p.checkout.cart_shop())
     }
 
     /// Whether one more of `product` may join the cart at `now`.
@@ -181,8 +186,12 @@ impl Cart {
         self.code.as_ref().and_then(|id| store.codes.iter().find(|c| &c.id == id))
     }
 
-    /// Subtotal, the code's effect and the total; `None` for an empty cart.
+    /// Subtotal, the code's effect and the total; `None` for an empty cart, and while
+    /// a line is [`Cart::pending`] (a total without it would be wrong).
     pub fn totals(&self, store: &Storefront, now: UtcMillis) -> Option<Totals> {
+        if self.pending(store).next().is_some() {
+            return None;
+        }
         let lines: Vec<Line> = self
             .products(store)
             .map(|(p, quantity)| Line { product_id: p.id.clone(), unit_price: p.price.clone(), quantity })
@@ -284,6 +293,10 @@ impl Cart {
         attribution: &crate::attribution::Attribution,
         now: UtcMillis,
     ) -> Option<String> {
+        // A pending line would be left out of the shop's cart.
+        if self.pending(store).next().is_some() {
+            return None;
+        }
         let shop = self.shop(store)?;
         let lines: Vec<(&str, u32)> = self
             .products(store)
@@ -401,98 +414,8 @@ pub fn card_saving(code: &Code, product: &Product, store: &Storefront, now: UtcM
 mod tests {
     use super::*;
     use crate::attribution::Attribution;
-    use crate::model::{Badge, Collection, Offer, Scope};
-
-    fn product(id: &str, price: Money, checkout: Checkout) -> Product {
-        Product {
-            id: id.into(),
-            title: id.into(),
-            description: String::new(),
-            price,
-            compare_at: None,
-            images: vec![],
-            badges: vec![],
-            disclosure: None,
-            checkout,
-            available_at: None,
-        }
-    }
-
-    fn shopify(shop: &str, variant: &str) -> Checkout {
-        Checkout::Shopify { shop: shop.into(), variant: variant.into() }
-    }
-
-    fn store() -> Storefront {
-        use crate::model::{Creator, Image, Site, Theme, Tracking};
-        let mut s = Storefront {
-            baked_at: 0,
-            site: Site { url: "https://juno.example/".into(), share_image: None },
-            creator: Creator {
-                id: "juno-park".into(),
-                name: "Juno".into(),
-                handle: "@juno".into(),
-                bio: String::new(),
-                avatar: Image { src: "a.svg".into(), alt: "Juno".into() },
-                disclosure: String::new(),
-                links: vec![],
-            },
-            theme: Theme {
-                accent: String::new(),
-                on_accent: String::new(),
-                accent_text_light: String::new(),
-                accent_text_dark: String::new(),
-            },
-            codes: vec![],
-            products: vec![],
-            collections: vec![],
-            popups: vec![],
-            tracking: Tracking::default(),
-        };
-        s.products = vec![
-            product("mug", Money::new(3200, "EUR"), shopify("fable.example", "111")),
-            product("bowl", Money::new(2400, "EUR"), shopify("fable.example", "222")),
-            product("lamp", Money::new(8900, "EUR"), shopify("lumen.example", "333")),
-            product("yen", Money::new(3800, "JPY"), shopify("fable.example", "444")),
-            product("zine", Money::new(1200, "EUR"), Checkout::Gumroad { url: "https://j.gumroad.com/l/zine".into() }),
-            Product {
-                badges: vec![Badge::SoldOut],
-                ..product("gone", Money::new(100, "EUR"), shopify("fable.example", "555"))
-            },
-            Product {
-                available_at: Some(1_000),
-                ..product("drop", Money::new(5000, "EUR"), shopify("fable.example", "666"))
-            },
-        ];
-        s.collections = vec![Collection {
-            id: "kitchen".into(),
-            title: "Kitchen".into(),
-            description: None,
-            products: vec!["mug".into()],
-        }];
-        s.codes = vec![
-            Code {
-                id: "juno15".into(),
-                code: "JUNO15".into(),
-                brand: "Fable".into(),
-                offer: Offer::PercentOff { percent: 15, min_subtotal: None },
-                starts_at: None,
-                ends_at: None,
-                ends_label: None,
-                scope: Scope { products: vec![], collections: vec!["kitchen".into()] },
-            },
-            Code {
-                id: "five".into(),
-                code: "Five Off".into(),
-                brand: "Fable".into(),
-                offer: Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: Some(Money::new(4000, "EUR")) },
-                starts_at: None,
-                ends_at: None,
-                ends_label: None,
-                scope: Scope::default(),
-            },
-        ];
-        s
-    }
+    use crate::fixture::{product, shopify, store};
+    use crate::model::Badge;
 
     #[test]
     fn one_shop_one_currency_per_cart() {
@@ -600,11 +523,33 @@ mod tests {
         assert_eq!(Cart::decode(&cart.encode(), &s), cart);
         assert_eq!(Cart::decode("", &s), Cart::default());
         assert_eq!(Cart::decode("2;five;mug:1", &s), Cart::default());
-        // Unknown codes and products, other shops, junk and huge numbers are dropped or capped.
-        let read = Cart::decode("1;gone-code;mug:x,nope:1,mug:999,lamp:1,bowl:0,zine:1,mug:3,,:", &s);
+        // Unknown codes, other shops, malformed ids, junk and huge numbers are dropped
+        // or capped; a product the page does not carry is pending.
+        let read = Cart::decode("1;gone-code;mug:x,nope:1,mug:999,lamp:1,bowl:0,zine:1,mug:3,../x:1,Nope:1,,:", &s);
+        let line = |id: &str, quantity| CartLine { product_id: id.into(), quantity };
+        assert_eq!(read, Cart { code: None, lines: vec![line("nope", 1), line("mug", MAX_QUANTITY)] });
+        assert_eq!(read.pending(&s).collect::<Vec<_>>(), ["nope"]);
+    }
+
+    // While a line's product is on its way, the cart counts it but neither totals nor
+    // checks out (either would leave the line out); with it, both are as usual.
+    #[test]
+    fn a_pending_line_counts_but_holds_back_totals_and_checkout() {
+        let whole = store();
+        let page = whole.for_page(&crate::route::Route::Cart);
+        let cart = Cart::decode("1;five;mug:2,bowl:1", &page);
+        assert_eq!((cart.item_count(), cart.pending(&page).count()), (3, 2));
+        assert_eq!(cart.totals(&page, 0), None);
+        assert_eq!(cart.checkout_link(&page, "c", &Attribution::default(), 0), None);
+        let mut known = page.clone();
+        known.add_products_of(whole.for_page(&crate::route::Route::Product("mug".into())));
+        assert_eq!(cart.totals(&known, 0), None, "the bowl is still on its way");
+        known.add_products_of(whole.for_page(&crate::route::Route::Product("bowl".into())));
+        assert_eq!(cart.totals(&known, 0), cart.totals(&whole, 0));
+        assert!(cart.totals(&known, 0).is_some());
         assert_eq!(
-            read,
-            Cart { code: None, lines: vec![CartLine { product_id: "mug".into(), quantity: MAX_QUANTITY }] }
+            cart.checkout_link(&known, "c", &Attribution::default(), 0),
+            cart.checkout_link(&whole, "c", &Attribution::default(), 0)
         );
     }
 

@@ -13,11 +13,15 @@ pub mod delivery;
 pub mod discount;
 pub mod embed;
 pub mod events;
+#[cfg(test)]
+mod fixture;
 pub mod json;
 pub mod limits;
 pub mod model;
 pub mod money;
+pub mod page_data;
 pub mod pricing;
+pub mod route;
 pub mod schedule;
 pub mod sinks;
 pub mod stored;

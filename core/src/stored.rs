@@ -183,9 +183,13 @@ impl Cart {
         format!("1;{};{}", self.code.as_deref().unwrap_or_default(), lines.join(","))
     }
 
-    /// Reads [`Cart::encode`]'s text against the current shop: lines for products
-    /// that left the shop, or that can no longer share this cart, are dropped, and
-    /// anything unreadable is an empty cart (never an error for the shopper).
+    /// Reads [`Cart::encode`]'s text against the page's data: lines for products that
+    /// can no longer share this cart are dropped, and anything unreadable is an empty
+    /// cart (never an error for the shopper). A line whose product the page does not
+    /// carry (each page carries only what it shows, `crate::page_data`) is kept as it
+    /// is, *pending* ([`Cart::pending`]): the page fetches that product and reads the
+    /// cart again with it, or drops the line ([`Cart::set_quantity`] 0) if the product
+    /// left the shop. Only well-formed ids are kept, since they name the file fetched.
     pub fn decode(text: &str, store: &Storefront) -> Cart {
         let mut parts = text.splitn(3, ';');
         if parts.next() != Some("1") {
@@ -196,12 +200,19 @@ impl Cart {
         for pair in parts.next().unwrap_or_default().split(',') {
             let Some((id, quantity)) = pair.split_once(':') else { continue };
             let Ok(quantity) = quantity.parse::<u32>() else { continue };
-            let Some(product) = store.product(id) else { continue };
             // Checked with the shop rules only: a line already in the cart stays even
             // if it sold out since (the cart shows it as such).
-            let joins = product.checkout.cart_shop().is_some()
-                && cart.shop(store).is_none_or(|shop| Some(shop) == product.checkout.cart_shop())
-                && cart.products(store).next().is_none_or(|(first, _)| first.price.currency == product.price.currency);
+            let joins = match store.product(id) {
+                Some(product) => {
+                    product.checkout.cart_shop().is_some()
+                        && cart.shop(store).is_none_or(|shop| Some(shop) == product.checkout.cart_shop())
+                        && cart
+                            .products(store)
+                            .next()
+                            .is_none_or(|(first, _)| first.price.currency == product.price.currency)
+                }
+                None => crate::limits::is_id(id),
+            };
             if joins && quantity > 0 && cart.quantity(id) == 0 && cart.lines.len() < MAX_LINES {
                 cart.lines.push(CartLine { product_id: id.to_owned(), quantity: quantity.min(MAX_QUANTITY) });
             }

@@ -2,7 +2,7 @@
 //! `linkshelf base-path <config>`.
 
 use clap::{Parser, Subcommand};
-use linkshelf::build::{bake, config};
+use linkshelf::build::{bake, config, hosting};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,23 +39,37 @@ fn now_millis() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// Warnings go to stderr, after the summary, and never fail the command.
+fn print_warnings(warnings: &[hosting::HostWarning]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { config } => match config::load(&config, now_millis()) {
-            Ok((store, _)) => {
+        Command::Check { config } => match bake::estimate(&config, now_millis()) {
+            Ok((store, report)) => {
                 println!(
-                    "{} is valid: {} products in {} collections, {} codes, {} pop-ups.",
+                    "{} is valid: {} products in {} collections, {} codes, {} pop-ups; about {} in {} files once built.",
                     config.display(),
                     store.products.len(),
                     store.collections.len(),
                     store.codes.len(),
-                    store.popups.len()
+                    store.popups.len(),
+                    hosting::megabytes(report.size.bytes),
+                    report.size.files
                 );
+                print_warnings(&report.warnings);
                 ExitCode::SUCCESS
             }
-            Err(errors) => {
+            Err(bake::BakeError::Config(errors)) => {
                 eprint!("{}: {}", config.display(), bake::BakeError::Config(errors));
+                ExitCode::FAILURE
+            }
+            Err(error) => {
+                eprintln!("{}: {error}", config.display());
                 ExitCode::FAILURE
             }
         },
@@ -76,13 +90,16 @@ fn main() -> ExitCode {
         Command::Bake { config, dist } => match bake::bake(&config, &dist, now_millis()) {
             Ok((_, report)) => {
                 println!(
-                    "baked {} into {}: {} pages, {} images, {} calendar files",
+                    "baked {} into {}: {} pages, {} images, {} calendar files; the site is {} in {} files",
                     config.display(),
                     dist.display(),
                     report.pages,
                     report.images,
-                    report.calendars
+                    report.calendars,
+                    hosting::megabytes(report.size.bytes),
+                    report.size.files
                 );
+                print_warnings(&report.warnings);
                 ExitCode::SUCCESS
             }
             Err(error) => {

@@ -6,15 +6,17 @@
 //! with, so the first paint is the page itself. It also writes what else the site
 //! needs: images, one `.ics` file per pop-up, and a page at `p/<id>/index.html` for
 //! every product so a shared product link opens directly on any static host (GitHub
-//! Pages, Netlify, Cloudflare Pages) without rewrite rules.
+//! Pages, Netlify, Cloudflare Pages) without rewrite rules. Each page carries only its
+//! own part of the storefront (`linkshelf_core::page_data`), and each product's part is
+//! also written beside its page for the carts of other pages.
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
-use crate::build::{early, prerender, seo};
+use crate::build::{early, hosting, prerender, seo};
 use crate::ui::route::Route;
-use linkshelf_core::embed;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
 use linkshelf_core::theme;
+use linkshelf_core::{embed, page_data};
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -77,7 +79,9 @@ fn html_escape(text: &str) -> String {
 
 /// One page of the site from the shell: its title, description, canonical address,
 /// preview and schema.org tags (`seo`) and theme colours, the data, and the page
-/// itself as HTML (in an element that names the page it is).
+/// itself as HTML (in an element that names the page it is). `store` is the page's
+/// own part of the storefront ([`Storefront::for_page`]): the HTML is rendered from
+/// exactly the data the page carries, so hydration renders the same HTML.
 pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<String, BakeError> {
     for marker in [DATA_MARKER, HEAD_MARKER, PAGE_MARKER] {
         if !shell.contains(marker) {
@@ -115,13 +119,32 @@ pub struct Report {
     pub pages: usize,
     pub images: usize,
     pub calendars: usize,
+    /// The whole built site afterwards (Trunk's files included), as a host counts it.
+    pub size: hosting::SiteSize,
+    /// The documented hosts it would not fit.
+    pub warnings: Vec<hosting::HostWarning>,
 }
 
 /// Validates `config_path` and writes the storefront into the built site at `dist`.
 pub fn bake(config_path: &Path, dist: &Path, now: i64) -> Result<(Storefront, Report), BakeError> {
     let (store, assets) = config::load(config_path, now).map_err(BakeError::Config)?;
-    let report = write_site(&store, &assets, config_path.parent().unwrap_or(Path::new(".")), dist, now)?;
+    let mut report = write_site(&store, &assets, config_path.parent().unwrap_or(Path::new(".")), dist, now)?;
+    report.size = hosting::measure(dist).map_err(io(dist))?;
+    report.warnings = hosting::warnings(&report.size);
     Ok((store, report))
+}
+
+/// The check's view of the built site: the config baked into a scratch folder with a
+/// bare page shell, measured, and removed. The real site adds Trunk's files (the
+/// bundle, about 0.5 MB) and a longer shell per page, so this is a little under what
+/// `bake` measures, and its warnings are the same for any site near a limit.
+pub fn estimate(config_path: &Path, now: i64) -> Result<(Storefront, Report), BakeError> {
+    let scratch = std::env::temp_dir().join(format!("linkshelf-check-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&scratch);
+    write(&scratch.join("index.html"), &format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}{PAGE_MARKER}</body>"))?;
+    let baked = bake(config_path, &scratch, now);
+    let _ = fs::remove_dir_all(&scratch);
+    baked
 }
 
 fn write(path: &Path, contents: &str) -> Result<(), BakeError> {
@@ -152,8 +175,13 @@ fn write_site(
     pages.extend(store.products.iter().map(|p| (format!("p/{}/index.html", p.id), Route::Product(p.id.clone()))));
     let mut report = Report::default();
     for (file, route) in &pages {
-        write(&dist.join(file), &fill_page(&shell, store, route)?)?;
+        let part = store.for_page(route);
+        write(&dist.join(file), &fill_page(&shell, &part, route)?)?;
         report.pages += 1;
+        // What a page whose cart holds this product fetches (`page_data`).
+        if let Route::Product(id) = route {
+            write(&dist.join(page_data::product_file(id)), &embed_text(&part))?;
+        }
     }
     write(&dist.join("sitemap.xml"), &seo::sitemap(store))?;
     write(&dist.join("robots.txt"), &seo::robots(store))?;
@@ -255,6 +283,95 @@ mod tests {
         // second copy of the data.
         assert!(matches!(bake(Path::new("demo/storefront.json"), &dist, 0), Err(BakeError::MissingMarker(_))));
         let _ = fs::remove_dir_all(&dist);
+    }
+
+    /// The storefront a baked page carries, read back from its data element.
+    fn embedded(page: &str) -> Storefront {
+        let start = page.find(&format!("id=\"{DATA_ELEMENT_ID}\">")).expect("data element") + DATA_ELEMENT_ID.len() + 6;
+        let end = start + page[start..].find("</script>").expect("end of data");
+        embed::decode(&embed::from_text(&page[start..end])).expect("readable data")
+    }
+
+    #[test]
+    fn each_baked_page_carries_its_own_part_and_each_product_its_file() {
+        let dist = std::env::temp_dir().join(format!("linkshelf-parts-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        write(&dist.join("index.html"), &format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}{PAGE_MARKER}</body>"))
+            .expect("shell");
+        let (store, _) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
+        let read = |file: &str| fs::read_to_string(dist.join(file)).expect(file);
+        let mug = embedded(&read("p/speckled-mug/index.html"));
+        assert_eq!(mug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["speckled-mug"]);
+        assert_eq!(mug, store.for_page(&Route::Product("speckled-mug".into())));
+        let file = read(&page_data::product_file("speckled-mug"));
+        assert_eq!(embed::decode(&embed::from_text(&file)), Ok(mug), "the cart's file is the page's data");
+        for (file, route) in
+            [("index.html", Route::Home), ("cart/index.html", Route::Cart), ("404.html", Route::NotFound)]
+        {
+            assert_eq!(embedded(&read(file)), store.for_page(&route), "{file}");
+        }
+        assert!(embedded(&read("cart/index.html")).products.is_empty());
+        let _ = fs::remove_dir_all(&dist);
+    }
+
+    /// Bakes a copy of the demo with `count` products (the demo's, repeated, their
+    /// images reused) spread over its collections; returns the site's total bytes and
+    /// the speckled mug's page bytes.
+    fn bake_catalogue(count: usize) -> (u64, u64) {
+        let dir = std::env::temp_dir().join(format!("linkshelf-catalogue-{}-{count}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut config: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string("demo/storefront.json").expect("demo")).expect("json");
+        let demo_products = config["products"].as_array().expect("products").clone();
+        let products: Vec<serde_json::Value> = (0..count)
+            .map(|i| {
+                let mut product = demo_products[i % demo_products.len()].clone();
+                if i >= demo_products.len() {
+                    let id = format!("{}-{i}", product["id"].as_str().expect("id"));
+                    product["id"] = id.into();
+                }
+                product
+            })
+            .collect();
+        let collections = config["collections"].as_array_mut().expect("collections");
+        let shelves = collections.len();
+        for (i, collection) in collections.iter_mut().enumerate() {
+            collection["products"] = products.iter().skip(i).step_by(shelves).map(|p| p["id"].clone()).collect();
+        }
+        config["products"] = products.into();
+        let media = dir.join("config/media");
+        fs::create_dir_all(&media).expect("media dir");
+        for entry in fs::read_dir("demo/media").expect("demo media") {
+            let entry = entry.expect("entry");
+            fs::copy(entry.path(), media.join(entry.file_name())).expect("copy image");
+        }
+        let config_path = dir.join("config/storefront.json");
+        write(&config_path, &config.to_string()).expect("config");
+        let dist = dir.join("dist");
+        write(&dist.join("index.html"), &format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}{PAGE_MARKER}</body>"))
+            .expect("shell");
+        let (store, _) = bake(&config_path, &dist, 0).expect("bakes");
+        assert_eq!(store.products.len(), count);
+        let total = hosting::measure(&dist).expect("measured").bytes;
+        let mug = fs::metadata(dist.join("p/speckled-mug/index.html")).expect("mug page").len();
+        let home = fs::metadata(dist.join("index.html")).expect("home page").len();
+        println!("{count} products: home page {home} B");
+        let _ = fs::remove_dir_all(&dir);
+        (total, mug)
+    }
+
+    // Issue #11: with the whole storefront in every page the site grew with the square
+    // of the catalogue (2,000 products: ~995 MB). Now 4× the products is about 4× the
+    // site, and a product page weighs the same whatever the catalogue.
+    #[test]
+    fn the_site_grows_linearly_and_a_product_page_not_at_all() {
+        let (small, small_mug) = bake_catalogue(500);
+        let (large, large_mug) = bake_catalogue(2_000);
+        let ratio = large as f64 / small as f64;
+        assert!((3.0..=4.5).contains(&ratio), "500 → 2,000 products: {small} → {large} bytes (×{ratio:.2})");
+        assert!(large < 100_000_000, "2,000 products: {large} bytes");
+        assert!(large_mug.abs_diff(small_mug) <= 64, "the mug's page: {small_mug} → {large_mug} bytes");
+        println!("site: 500 products {small} B, 2,000 products {large} B (×{ratio:.2}); mug page {small_mug} → {large_mug} B");
     }
 
     // The embedded text, read back, is exactly the storefront the check produced.

@@ -8,5 +8,6 @@ pub mod config;
 #[cfg(test)]
 mod config_tests;
 pub mod early;
+pub mod hosting;
 pub mod prerender;
 pub mod seo;

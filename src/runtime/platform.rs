@@ -45,6 +45,15 @@ pub struct FetchedPage {
     pub title: String,
 }
 
+/// Why a file of the site could not be had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchError {
+    /// The host answered 404 or 410: the file is not in the site (any more).
+    Gone,
+    /// Offline, blocked, or another answer: it may be there next time.
+    Unreachable,
+}
+
 /// Which Web Storage area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StorageKind {
@@ -283,6 +292,31 @@ mod browser {
             data: page.get_element_by_id(DATA_ELEMENT_ID)?.text_content()?,
             title: page.title(),
         })
+    }
+
+    /// Fetches files of the site as text, all at once (each request starts before
+    /// the first answer is awaited), answering in the order asked.
+    pub async fn fetch_texts(paths: &[String]) -> Vec<Result<String, FetchError>> {
+        use wasm_bindgen_futures::JsFuture;
+        let Some(window) = web_sys::window() else { return vec![Err(FetchError::Unreachable); paths.len()] };
+        let started: Vec<JsFuture> = paths.iter().map(|p| JsFuture::from(window.fetch_with_str(p))).collect();
+        let mut texts = Vec::with_capacity(paths.len());
+        for request in started {
+            texts.push(read_text(request).await);
+        }
+        texts
+    }
+
+    async fn read_text(request: wasm_bindgen_futures::JsFuture) -> Result<String, FetchError> {
+        let response: web_sys::Response =
+            request.await.ok().and_then(|r| r.dyn_into().ok()).ok_or(FetchError::Unreachable)?;
+        match response.status() {
+            404 | 410 => return Err(FetchError::Gone),
+            _ if !response.ok() => return Err(FetchError::Unreachable),
+            _ => {}
+        }
+        let text = response.text().map_err(|_| FetchError::Unreachable)?;
+        wasm_bindgen_futures::JsFuture::from(text).await.ok().and_then(|t| t.as_string()).ok_or(FetchError::Unreachable)
     }
 
     /// Puts a fetched page in place of this one: its HTML, its data and its title.
@@ -577,6 +611,9 @@ mod native {
     }
     pub fn origin() -> String {
         String::new()
+    }
+    pub async fn fetch_texts(paths: &[String]) -> Vec<Result<String, FetchError>> {
+        vec![Err(FetchError::Unreachable); paths.len()]
     }
     pub async fn post(_: &str, _: &str, _: bool, _: u32) -> Option<(u16, Option<String>)> {
         None

@@ -6,7 +6,7 @@
 //! adds a class to every element, which cost about 1 KB of the (full) bundle budget.
 //! Its class names are used by no other component.
 
-use crate::runtime::platform::{self, StorageKind};
+use crate::runtime::platform::{self, FetchError, StorageKind};
 use crate::runtime::tracking::{self, PurchaseOutcome};
 use crate::ui::icons::{icon, Glyph};
 use crate::ui::route::Route;
@@ -17,6 +17,7 @@ use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::discount;
 use linkshelf_core::model::{Product, Storefront};
 use linkshelf_core::stored::CART_KEY;
+use linkshelf_core::{embed, page_data};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +34,10 @@ pub struct CartState {
     keep: RwSignal<StorageKind>,
     /// Shown above the cart bar and announced politely, for a few seconds.
     notice: RwSignal<String>,
+    /// The page's data plus the products its cart holds that the page does not show,
+    /// fetched from their files (`page_data::product_file`): what the cart's lines,
+    /// totals and checkout link are read from.
+    known: RwSignal<Arc<Storefront>>,
 }
 
 impl CartState {
@@ -69,12 +74,14 @@ pub fn use_cart() -> CartState {
 
 /// Creates the cart for this page, empty as the page was written. Once the page is
 /// taken over it is read back from where it is kept (see [`CartState::keep`]) and a
-/// `?code=` in the landing URL is applied.
+/// `?code=` in the landing URL is applied; lines whose product the page does not carry
+/// count at once, and are priced once [`fetch_pending`] brings their products.
 pub fn provide(store: Arc<Storefront>) -> CartState {
     let state = CartState {
         cart: RwSignal::new(Cart::default()),
         keep: RwSignal::new(StorageKind::Memory),
         notice: RwSignal::new(String::new()),
+        known: RwSignal::new(store.clone()),
     };
     provide_context(state);
     Effect::new(move |_| {
@@ -91,9 +98,43 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
             }
         }
         state.keep.set(keep);
+        let pending: Vec<String> = cart.pending(&store).map(str::to_owned).collect();
         state.update(|c| *c = cart);
+        if !pending.is_empty() {
+            leptos::task::spawn_local(fetch_pending(state, store.clone(), pending));
+        }
     });
     state
+}
+
+/// Fetches the products of the cart's pending lines (all at once; a cart holds one
+/// to three lines as a rule, [`cart::MAX_LINES`] at most) and reads the cart again
+/// with them: a product whose file is gone left the shop and its line is dropped, as
+/// it always was; one that could not be fetched (offline) stays pending, counted but
+/// not totalled, and is fetched again on the next page.
+async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<String>) {
+    let paths: Vec<String> = pending.iter().map(|id| page.site.href(&page_data::product_file(id))).collect();
+    let mut known = (*page).clone();
+    let mut gone = Vec::new();
+    for (id, answer) in pending.iter().zip(platform::fetch_texts(&paths).await) {
+        match answer.map(|text| embed::decode(&embed::from_text(&text))) {
+            Ok(Ok(part)) => known.add_products_of(part),
+            Err(FetchError::Gone) => gone.push(id),
+            // Unreadable (a file from another deploy) or unreachable: still pending.
+            Ok(Err(_)) | Err(FetchError::Unreachable) => {}
+        }
+    }
+    let known = Arc::new(known);
+    // The page may have been replaced while the products were on their way.
+    if state.known.try_set(known.clone()).is_some() {
+        return;
+    }
+    state.update(|c| {
+        for id in gone {
+            c.set_quantity(id, 0);
+        }
+        *c = Cart::decode(&c.encode(), &known);
+    });
 }
 
 /// What a product card or page offers: add to the cart (then a quantity stepper), a
@@ -191,7 +232,8 @@ pub fn shop_rel(product: &Product) -> &'static str {
 /// Adds (`delta` = 1) or removes (`delta` = -1) one of `product`, with the event and
 /// a notice.
 fn change(product: &Product, delta: i32) {
-    let (shop, clock, state) = (use_store(), use_clock(), use_cart());
+    let (clock, state) = (use_clock(), use_cart());
+    let shop = state.known.get_untracked();
     let now = clock.get_untracked();
     let before = state.cart.with_untracked(|c| c.quantity(&product.id));
     let result = if delta > 0 {
@@ -257,7 +299,8 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
     let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
     let state = use_cart();
     let bar = move || {
-        let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&shop, clock.get())));
+        let known = state.known.get();
+        let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&known, clock.get())));
         let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
         let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
         let hide = count == 0 || on_cart;
@@ -286,9 +329,9 @@ pub fn cart_page() -> impl IntoView {
     let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
     let home = shop.site.href("/");
     let state = use_cart();
-    let store = shop.clone();
     let lines = move || {
         let locale = shopper.get();
+        let store = state.known.get();
         state.cart.with(|c| {
             c.lines
                 .iter()
@@ -296,23 +339,21 @@ pub fn cart_page() -> impl IntoView {
                 .collect_view()
         })
     };
-    let store = shop.clone();
-    let go = {
-        let store = store.clone();
-        move |ev: leptos::ev::MouseEvent| {
-            let now = clock.get_untracked();
-            let cart = state.cart.get_untracked();
-            let Some(totals) = cart.totals(&store, now) else { return };
-            let ecommerce = cart.checkout_ecommerce(&store, &totals);
-            let host = cart.shop(&store).unwrap_or_default().to_owned();
-            let link_store = store.clone();
-            let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
-                cart.checkout_link(&link_store, click_id, attribution, now).unwrap_or_default()
-            };
-            tracking::begin_checkout(&ev, &link, host, ecommerce, None);
-        }
+    let go = move |ev: leptos::ev::MouseEvent| {
+        let store = state.known.get_untracked();
+        let now = clock.get_untracked();
+        let cart = state.cart.get_untracked();
+        let Some(totals) = cart.totals(&store, now) else { return };
+        let ecommerce = cart.checkout_ecommerce(&store, &totals);
+        let host = cart.shop(&store).unwrap_or_default().to_owned();
+        let link_store = store.clone();
+        let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
+            cart.checkout_link(&link_store, click_id, attribution, now).unwrap_or_default()
+        };
+        tracking::begin_checkout(&ev, &link, host, ecommerce, None);
     };
     let summary = move || {
+        let store = state.known.get();
         let now = clock.get();
         let locale = shopper.get();
         let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
@@ -344,7 +385,7 @@ pub fn cart_page() -> impl IntoView {
                 <div class="row" hidden=!free><dt>"Shipping"</dt><dd>"Free"</dd></div>
                 <div class="row total"><dt>"Total"</dt><dd>{total}</dd></div>
             </dl>
-            <a class="button primary checkout" href=href rel="noopener" on:click=go.clone()>
+            <a class="button primary checkout" href=href rel="noopener" on:click=go>
                 {icon(Glyph::Bag)} "Check out at " {host}
             </a>
         }
@@ -427,12 +468,12 @@ fn code_field() -> impl IntoView {
             Err(why) => error.set(why.to_string()),
         }
     };
-    let store = shop.clone();
     let remove = move |_| {
         state.update(|c| c.code = None);
         state.tell("Code removed".to_owned());
     };
     let applied = move || {
+        let store = state.known.get();
         let (code, outcome) =
             state.cart.with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.get()).and_then(|t| t.code)));
         let reason = match outcome {
