@@ -13,7 +13,7 @@ case "$1" in
     ;;
   bake)
     cp target/linkshelf-components.css "$TRUNK_STAGING_DIR/linkshelf-components.css"
-    node end2end/tools/minify-assets.mjs "$TRUNK_STAGING_DIR"
+    LINKSHELF_CONFIG="$config" node end2end/tools/minify-assets.mjs "$TRUNK_STAGING_DIR"
     target/debug/linkshelf bake "$config" --dist "$TRUNK_STAGING_DIR"
     ;;
   *) echo "usage: trunk-hook.sh check|bake" >&2; exit 2 ;;

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 
 const source = readFileSync(new URL('../src/build/early-taps.js', import.meta.url), 'utf8');
-const context = { URLSearchParams, TextEncoder };
+// Every sink format on (the minifier turns off those a site does not use).
+const context = { URLSearchParams, TextEncoder, LINKSHELF_PLAUSIBLE: true, LINKSHELF_UMAMI: true, LINKSHELF_POSTHOG: true };
 runInNewContext(source, context);
 const early = context.linkshelfEarly;
 const cases = JSON.parse(readFileSync(0, 'utf8'));

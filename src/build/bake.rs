@@ -35,6 +35,8 @@ pub enum BakeError {
     Config(Vec<ConfigError>),
     /// The page shell lacks a marker (the index.html was edited).
     MissingMarker(&'static str),
+    /// The shell's early-tap script was minified for another config's sinks.
+    EarlyTapSinks(Vec<&'static str>),
     Io {
         path: PathBuf,
         error: std::io::Error,
@@ -55,6 +57,12 @@ impl fmt::Display for BakeError {
             BakeError::MissingMarker(marker) => {
                 write!(f, "index.html must contain {marker} where the storefront goes")
             }
+            BakeError::EarlyTapSinks(kinds) => write!(
+                f,
+                "the page shell's early-tap script has no format for the config's {} sink(s): build with \
+                 LINKSHELF_CONFIG set to this config, so the shell is minified for its sinks",
+                kinds.join(", ")
+            ),
             BakeError::Io { path, error } => write!(f, "{}: {error}", path.display()),
         }
     }
@@ -87,6 +95,10 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
         if !shell.contains(marker) {
             return Err(BakeError::MissingMarker(marker));
         }
+    }
+    let missing = early::missing_sinks(shell, store);
+    if !missing.is_empty() {
+        return Err(BakeError::EarlyTapSinks(missing));
     }
     let head = format!(
         "<title>{}</title>\n{}\n<style>{}</style>",

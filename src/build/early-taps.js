@@ -2,297 +2,306 @@
 // explains the design): until the WASM takes the page over, this records a tap on a
 // Buy or product link and lets the browser follow it at once. The event formats are
 // the core's (events.rs, sinks.rs, stored.rs); tests/early_taps.rs holds this file to
-// them on the same inputs.
-var linkshelfEarly = (function () {
-  'use strict';
-  var SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-  var TRIM_START = new RegExp('^' + SPACE + '+');
-  var TRIM_END = new RegExp(SPACE + '+$');
-  var CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-  var CAMPAIGN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'ref'];
+// them on the same inputs. The formats of sinks a site does not use are left out when
+// the script is minified: LINKSHELF_PLAUSIBLE, LINKSHELF_UMAMI and LINKSHELF_POSTHOG
+// are defined there (true or false) from the config's sinks, and esbuild drops the
+// functions only they use (the file is minified as an IIFE with tree shaking).
+'use strict';
+var SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+var TRIM_START = new RegExp('^' + SPACE + '+');
+var TRIM_END = new RegExp(SPACE + '+$');
+var CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+var CAMPAIGN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'ref'];
 
-  // Rust's `str::trim` (Unicode White_Space), not JavaScript's (which adds U+FEFF).
-  function trim(s) { return s.replace(TRIM_START, '').replace(TRIM_END, ''); }
-  function asciiLower(s) { return s.replace(/[A-Z]/g, function (c) { return c.toLowerCase(); }); }
-  function asciiUpper(s) { return s.replace(/[a-z]/g, function (c) { return c.toUpperCase(); }); }
+// Rust's `str::trim` (Unicode White_Space), not JavaScript's (which adds U+FEFF).
+function trim(s) { return s.replace(TRIM_START, '').replace(TRIM_END, ''); }
+function asciiLower(s) { return s.replace(/[A-Z]/g, function (c) { return c.toLowerCase(); }); }
+function asciiUpper(s) { return s.replace(/[a-z]/g, function (c) { return c.toUpperCase(); }); }
 
-  // At most `max` characters, never inside a user-perceived character.
-  function cut(text, max) {
-    var chars = Array.from(text);
-    if (chars.length <= max) return text;
-    if (typeof Intl === 'undefined' || !Intl.Segmenter) return chars.slice(0, max).join('');
-    var out = '', count = 0, it = new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text);
-    for (var s of it) {
-      var n = Array.from(s.segment).length;
-      if (count + n > max) break;
-      out += s.segment;
-      count += n;
+// At most `max` characters, never inside a user-perceived character.
+function cut(text, max) {
+  var chars = Array.from(text);
+  if (chars.length <= max) return text;
+  if (typeof Intl === 'undefined' || !Intl.Segmenter) return chars.slice(0, max).join('');
+  var out = '', count = 0, it = new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text);
+  for (var s of it) {
+    var n = Array.from(s.segment).length;
+    if (count + n > max) break;
+    out += s.segment;
+    count += n;
+  }
+  return out;
+}
+
+// attribution::clean
+function clean(value, max) {
+  var kept = Array.from(value.replace(CONTROL, '')).slice(0, max * 2).join('');
+  var out = cut(trim(kept), max).replace(TRIM_END, '');
+  return out === '' ? null : out;
+}
+
+// attribution::referrer_host
+function referrerHost(referrer) {
+  var t = trim(referrer), at = t.indexOf('://');
+  if (at < 0 || ['http', 'https'].indexOf(asciiLower(t.slice(0, at))) < 0) return null;
+  var authority = t.slice(at + 3).split(/[/?#]/)[0];
+  var host = asciiLower(authority.split('@').pop().split(':')[0]);
+  return host !== '' && host.length <= 253 && /^[A-Za-z0-9.-]+$/.test(host) ? host : null;
+}
+
+// attribution::from_landing
+function fromLanding(query, referrer, data) {
+  var found = { referrer_host: referrerHost(referrer) }, ids = {}, pairs = 0;
+  CAMPAIGN.forEach(function (k) { found[k] = null; });
+  new URLSearchParams(query).forEach(function (raw, rawKey) {
+    if (pairs++ >= data.max_pairs) return;
+    var key = asciiLower(trim(rawKey)), value = clean(raw, data.max_chars);
+    if (value === null) return;
+    if (CAMPAIGN.indexOf(key) >= 0) {
+      if (found[key] === null) found[key] = value;
+    } else if (data.click_keys.indexOf(key) >= 0 && !(key in ids)) {
+      ids[key] = value;
     }
-    return out;
-  }
+  });
+  return {
+    utm_source: found.utm_source, utm_medium: found.utm_medium, utm_campaign: found.utm_campaign,
+    utm_content: found.utm_content, utm_term: found.utm_term, ref: found.ref,
+    click_ids: data.click_keys.filter(function (k) { return k in ids; })
+      .map(function (k) { return { name: k, value: ids[k] }; }),
+    referrer_host: found.referrer_host,
+  };
+}
 
-  // attribution::clean
-  function clean(value, max) {
-    var kept = Array.from(value.replace(CONTROL, '')).slice(0, max * 2).join('');
-    var out = cut(trim(kept), max).replace(TRIM_END, '');
-    return out === '' ? null : out;
-  }
+function campaignQuery(a) {
+  var q = new URLSearchParams();
+  CAMPAIGN.forEach(function (k) { if (a[k] !== null) q.append(k, a[k]); });
+  return q.toString();
+}
 
-  // attribution::referrer_host
-  function referrerHost(referrer) {
-    var t = trim(referrer), at = t.indexOf('://');
-    if (at < 0 || ['http', 'https'].indexOf(asciiLower(t.slice(0, at))) < 0) return null;
-    var authority = t.slice(at + 3).split(/[/?#]/)[0];
-    var host = asciiLower(authority.split('@').pop().split(':')[0]);
-    return host !== '' && host.length <= 253 && /^[A-Za-z0-9.-]+$/.test(host) ? host : null;
-  }
+// events::uuid_v7, from 10 random bytes.
+function uuid7(ms, r) {
+  var b = [], i;
+  for (i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
+  b[6] = 0x70 | (r[0] & 15); b[7] = r[1]; b[8] = 0x80 | (r[2] & 63);
+  for (i = 3; i < 10; i++) b[i + 6] = r[i];
+  var h = b.map(function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
+}
 
-  // attribution::from_landing
-  function fromLanding(query, referrer, data) {
-    var found = { referrer_host: referrerHost(referrer) }, ids = {}, pairs = 0;
-    CAMPAIGN.forEach(function (k) { found[k] = null; });
-    new URLSearchParams(query).forEach(function (raw, rawKey) {
-      if (pairs++ >= data.max_pairs) return;
-      var key = asciiLower(trim(rawKey)), value = clean(raw, data.max_chars);
-      if (value === null) return;
-      if (CAMPAIGN.indexOf(key) >= 0) {
-        if (found[key] === null) found[key] = value;
-      } else if (data.click_keys.indexOf(key) >= 0 && !(key in ids)) {
-        ids[key] = value;
-      }
-    });
-    return {
-      utm_source: found.utm_source, utm_medium: found.utm_medium, utm_campaign: found.utm_campaign,
-      utm_content: found.utm_content, utm_term: found.utm_term, ref: found.ref,
-      click_ids: data.click_keys.filter(function (k) { return k in ids; })
-        .map(function (k) { return { name: k, value: ids[k] }; }),
-      referrer_host: found.referrer_host,
+function detect(ua, table) {
+  for (var i = 0; i < table.length; i++) if (ua.indexOf(table[i][0]) >= 0) return table[i][1];
+  return 'none';
+}
+
+// The code a Buy tap carries (cart::provide, then Cart::code_for): the landing
+// link's `?code=` if the shop knows it and it has not ended, else the cart's.
+function chosenCode(product, env, data) {
+  var typed = null;
+  new URLSearchParams(env.search).forEach(function (v, k) { if (typed === null && k === 'code' && trim(v) !== '') typed = trim(v); });
+  var id = env.stored_code;
+  if (typed !== null) {
+    var known = data.codes.filter(function (c) { return asciiUpper(c.code) === asciiUpper(typed); })[0];
+    if (known && !(known.ends_at !== null && env.now >= known.ends_at)) id = known.id;
+  }
+  var code = data.codes.filter(function (c) { return c.id === id; })[0];
+  var variant = (product.codes || []).filter(function (c) { return c.id === id; })[0];
+  if (!code || !variant || (code.starts_at !== null && env.now < code.starts_at) || (code.ends_at !== null && env.now >= code.ends_at)) return null;
+  variant.code = code.code;
+  return variant;
+}
+
+// What one early tap sends and keeps: `tap` is {kind: 'buy' | 'open', product,
+// list, index}; `env` what the page knows (landing URL, clock, locale…); `random()`
+// gives 10 random bytes. Returns the link to follow, the envelopes, one request per
+// sink and event batch, and the storage writes (standard privacy only).
+function plan(data, tap, env, random) {
+  var product = data.products[tap.product];
+  var attribution = fromLanding(env.search, env.referrer, data);
+  var pageLoad = uuid7(env.now, random());
+  var context = { path: data.path, locale: env.locale, time_zone: env.time_zone, in_app_browser: detect(env.user_agent, data.in_app) };
+  var events = [], seq = 0;
+  function envelope(name, at, subject, ecommerce, outbound) {
+    var e = {
+      v: data.v, event_id: uuid7(at, random()), name: name, occurred_at: at, sent_at: null, page_load_id: pageLoad,
+      seq: seq++, creator_id: data.creator_id, attribution: attribution, context: context,
+      subject: { promotion_id: null, popup_id: null, item_list_id: subject }, ecommerce: ecommerce, outbound: outbound,
     };
+    events.push(e);
+    return e;
   }
-
-  function campaignQuery(a) {
-    var q = new URLSearchParams();
-    CAMPAIGN.forEach(function (k) { if (a[k] !== null) q.append(k, a[k]); });
-    return q.toString();
+  envelope('page_view', env.loaded_at, null, null, null);
+  var code = tap.kind === 'buy' ? chosenCode(product, env, data) : null;
+  var ecommerce = {
+    currency: product.currency, value: code ? code.value : product.price, coupon: code ? code.code : null, transaction_id: null,
+    items: [{ item_id: tap.product, item_name: product.name, price: product.price, quantity: 1, index: tap.index, item_list_id: tap.list }],
+  };
+  var href = env.href, outbound = null;
+  if (tap.kind === 'buy') {
+    outbound = { click_id: uuid7(env.now, random()), destination_host: product.host };
+    href = (code ? code.href : product.href).split(data.click_token).join(outbound.click_id);
   }
-
-  // events::uuid_v7, from 10 random bytes.
-  function uuid7(ms, r) {
-    var b = [], i;
-    for (i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
-    b[6] = 0x70 | (r[0] & 15); b[7] = r[1]; b[8] = 0x80 | (r[2] & 63);
-    for (i = 3; i < 10; i++) b[i + 6] = r[i];
-    var h = b.map(function (x) { return (x + 256).toString(16).slice(1); }).join('');
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
-  }
-
-  function detect(ua, table) {
-    for (var i = 0; i < table.length; i++) if (ua.indexOf(table[i][0]) >= 0) return table[i][1];
-    return 'none';
-  }
-
-  // The code a Buy tap carries (cart::provide, then Cart::code_for): the landing
-  // link's `?code=` if the shop knows it and it has not ended, else the cart's.
-  function chosenCode(product, env, data) {
-    var typed = null;
-    new URLSearchParams(env.search).forEach(function (v, k) { if (typed === null && k === 'code' && trim(v) !== '') typed = trim(v); });
-    var id = env.stored_code;
-    if (typed !== null) {
-      var known = data.codes.filter(function (c) { return asciiUpper(c.code) === asciiUpper(typed); })[0];
-      if (known && !(known.ends_at !== null && env.now >= known.ends_at)) id = known.id;
-    }
-    return (product.codes || []).filter(function (c) {
-      return c.id === id && !(c.starts_at !== null && env.now < c.starts_at) && !(c.ends_at !== null && env.now >= c.ends_at);
-    })[0] || null;
-  }
-
-  // What one early tap sends and keeps: `tap` is {kind: 'buy' | 'open', product,
-  // list, index}; `env` what the page knows (landing URL, clock, locale…); `random()`
-  // gives 10 random bytes. Returns the link to follow, the envelopes, one request per
-  // sink and event batch, and the storage writes (standard privacy only).
-  function plan(data, tap, env, random) {
-    var product = data.products[tap.product];
-    var attribution = fromLanding(env.search, env.referrer, data);
-    var pageLoad = uuid7(env.now, random());
-    var context = { path: data.path, locale: env.locale, time_zone: env.time_zone, in_app_browser: detect(env.user_agent, data.in_app) };
-    var events = [], seq = 0;
-    function envelope(name, at, subject, ecommerce, outbound) {
-      var e = {
-        v: data.v, event_id: uuid7(at, random()), name: name, occurred_at: at, sent_at: null, page_load_id: pageLoad,
-        seq: seq++, creator_id: data.creator_id, attribution: attribution, context: context,
-        subject: { promotion_id: null, popup_id: null, item_list_id: subject }, ecommerce: ecommerce, outbound: outbound,
-      };
-      events.push(e);
-      return e;
-    }
-    envelope('page_view', env.loaded_at, null, null, null);
-    var code = tap.kind === 'buy' ? chosenCode(product, env, data) : null;
-    var ecommerce = {
-      currency: product.currency, value: code ? code.value : product.price, coupon: code ? code.code : null, transaction_id: null,
-      items: [{ item_id: tap.product, item_name: product.name, price: product.price, quantity: 1, index: tap.index, item_list_id: tap.list }],
-    };
-    var href = env.href, outbound = null;
-    if (tap.kind === 'buy') {
-      outbound = { click_id: uuid7(env.now, random()), destination_host: product.host };
-      href = (code ? code.href : product.href).split(data.click_token).join(outbound.click_id);
-    }
-    envelope(tap.kind === 'buy' ? 'begin_checkout' : 'select_item', env.now, tap.list, ecommerce, outbound);
-    var decimal = code ? code.decimal : product.decimal;
-    var requests = [], writes = [];
-    data.sinks.forEach(function (sink) {
-      var items = events.map(function (e) { return item(sink, e, env.origin, decimal); });
-      var batches = sink.kind === 'plausible' || sink.kind === 'umami' ? items.map(function (i) { return [i]; }) : [items];
-      batches.forEach(function (b) { requests.push({ endpoint: sink.endpoint, body: body(sink, b, env.now), events: b.length }); });
+  envelope(tap.kind === 'buy' ? 'begin_checkout' : 'select_item', env.now, tap.list, ecommerce, outbound);
+  var decimal = code ? code.decimal : product.decimal;
+  var requests = [], writes = [];
+  data.sinks.forEach(function (sink) {
+    var items = events.map(function (e) { return item(sink, e, env.origin, decimal); });
+    var batches = sink.kind === 'plausible' || sink.kind === 'umami' ? items.map(function (i) { return [i]; }) : [items];
+    batches.forEach(function (b) { requests.push({ endpoint: sink.endpoint, body: body(sink, b, env.now), events: b.length }); });
+  });
+  if (env.persist) {
+    writes = data.sinks.map(function (sink) {
+      return { key: data.outbox_key + sink.endpoint, lines: events.map(function (e) {
+        return [e.event_id, e.name, e.occurred_at, 0, env.now, item(sink, e, env.origin, decimal)].join('\t');
+      }) };
     });
-    if (env.persist) {
-      writes = data.sinks.map(function (sink) {
-        return { key: data.outbox_key + sink.endpoint, lines: events.map(function (e) {
-          return [e.event_id, e.name, e.occurred_at, 0, env.now, item(sink, e, env.origin, decimal)].join('\t');
-        }) };
-      });
-      if (outbound) writes.push({ key: data.checkout_key, value: checkoutRecord(events[1], attribution) });
-    }
-    return { href: href, events: events, requests: requests, writes: writes };
+    if (outbound) writes.push({ key: data.checkout_key, value: checkoutRecord(events[1], attribution) });
   }
+  return { href: href, events: events, requests: requests, writes: writes };
+}
 
-  // sinks::flat_props, for an early event.
-  function flatProps(e, decimal) {
-    var p = [['event_id', e.event_id]], a = e.attribution, c = e.ecommerce;
-    CAMPAIGN.forEach(function (k) { if (a[k] !== null) p.push([k, a[k]]); });
-    if (e.subject.item_list_id !== null) p.push(['item_list_id', e.subject.item_list_id]);
-    if (c) {
-      if (c.coupon !== null) p.push(['coupon', c.coupon]);
-      p.push(['currency', c.currency], ['value', decimal], ['item_ids', c.items.map(function (i) { return i.item_id; }).join(',')]);
-    }
-    if (e.outbound) p.push(['click_id', e.outbound.click_id], ['destination_host', e.outbound.destination_host]);
-    a.click_ids.forEach(function (k) { p.push([k.name, k.value]); });
-    p.push(['in_app_browser', e.context.in_app_browser], ['page_load_id', e.page_load_id]);
-    return p;
+// sinks::flat_props, for an early event.
+function flatProps(e, decimal) {
+  var p = [['event_id', e.event_id]], a = e.attribution, c = e.ecommerce;
+  CAMPAIGN.forEach(function (k) { if (a[k] !== null) p.push([k, a[k]]); });
+  if (e.subject.item_list_id !== null) p.push(['item_list_id', e.subject.item_list_id]);
+  if (c) {
+    if (c.coupon !== null) p.push(['coupon', c.coupon]);
+    p.push(['currency', c.currency], ['value', decimal], ['item_ids', c.items.map(function (i) { return i.item_id; }).join(',')]);
   }
+  if (e.outbound) p.push(['click_id', e.outbound.click_id], ['destination_host', e.outbound.destination_host]);
+  a.click_ids.forEach(function (k) { p.push([k.name, k.value]); });
+  p.push(['in_app_browser', e.context.in_app_browser], ['page_load_id', e.page_load_id]);
+  return p;
+}
 
-  function object(pairs) {
-    var o = {};
-    pairs.forEach(function (kv) { o[kv[0]] = kv[1]; });
-    return o;
+function object(pairs) {
+  var o = {};
+  pairs.forEach(function (kv) { o[kv[0]] = kv[1]; });
+  return o;
+}
+
+function bytesCut(text, max) {
+  var out = '', n = 0;
+  for (var ch of text) {
+    n += new TextEncoder().encode(ch).length;
+    if (n > max) break;
+    out += ch;
   }
+  return out;
+}
 
-  function bytesCut(text, max) {
-    var out = '', n = 0;
-    for (var ch of text) {
-      n += new TextEncoder().encode(ch).length;
-      if (n > max) break;
-      out += ch;
-    }
-    return out;
+function pageUrl(e, origin) {
+  var q = campaignQuery(e.attribution);
+  return origin + e.context.path + (q ? '?' + q : '');
+}
+
+// Sink::item
+function item(sink, e, origin, decimal) {
+  var host = e.attribution.referrer_host;
+  if (sink.kind === 'collector' || sink.kind === 'webhook') return JSON.stringify(e);
+  if (LINKSHELF_PLAUSIBLE && sink.kind === 'plausible') {
+    return JSON.stringify({
+      name: e.name, url: bytesCut(pageUrl(e, origin), 2000), domain: sink.domain, referrer: host === null ? null : 'https://' + host + '/',
+      props: object(flatProps(e, decimal).slice(0, 30).map(function (kv) { return [bytesCut(kv[0], 300), bytesCut(kv[1], 2000)]; })),
+      interactive: true,
+    });
   }
-
-  function pageUrl(e, origin) {
-    var q = campaignQuery(e.attribution);
-    return origin + e.context.path + (q ? '?' + q : '');
+  if (LINKSHELF_UMAMI && sink.kind === 'umami') {
+    var url = pageUrl(e, origin);
+    return JSON.stringify({ type: 'event', payload: {
+      website: sink.website_id, hostname: origin.split('://')[1] || origin, url: url.indexOf(origin) === 0 ? url.slice(origin.length) : url,
+      referrer: host === null ? '' : 'https://' + host + '/', language: e.context.locale, name: e.name,
+      data: object(flatProps(e, decimal)), timestamp: Math.trunc(e.occurred_at / 1000),
+    } });
   }
+  if (!LINKSHELF_POSTHOG) return '';
+  var props = flatProps(e, decimal).concat([['creator_id', e.creator_id], ['locale', e.context.locale],
+    ['$pathname', e.context.path], ['source', 'linkshelf'], ['$process_person_profile', false], ['$current_url', pageUrl(e, origin)]]);
+  if (host !== null) props.push(['$referring_domain', host]);
+  return JSON.stringify({ event: e.name, distinct_id: e.page_load_id, uuid: e.event_id, timestamp: new Date(e.occurred_at).toISOString(), properties: object(props) });
+}
 
-  // Sink::item
-  function item(sink, e, origin, decimal) {
-    var host = e.attribution.referrer_host;
-    if (sink.kind === 'collector' || sink.kind === 'webhook') return JSON.stringify(e);
-    if (sink.kind === 'plausible') {
-      return JSON.stringify({
-        name: e.name, url: bytesCut(pageUrl(e, origin), 2000), domain: sink.domain, referrer: host === null ? null : 'https://' + host + '/',
-        props: object(flatProps(e, decimal).slice(0, 30).map(function (kv) { return [bytesCut(kv[0], 300), bytesCut(kv[1], 2000)]; })),
-        interactive: true,
-      });
-    }
-    if (sink.kind === 'umami') {
-      var url = pageUrl(e, origin);
-      return JSON.stringify({ type: 'event', payload: {
-        website: sink.website_id, hostname: origin.split('://')[1] || origin, url: url.indexOf(origin) === 0 ? url.slice(origin.length) : url,
-        referrer: host === null ? '' : 'https://' + host + '/', language: e.context.locale, name: e.name,
-        data: object(flatProps(e, decimal)), timestamp: Math.trunc(e.occurred_at / 1000),
-      } });
-    }
-    var props = flatProps(e, decimal).concat([['creator_id', e.creator_id], ['locale', e.context.locale],
-      ['$pathname', e.context.path], ['source', 'linkshelf'], ['$process_person_profile', false], ['$current_url', pageUrl(e, origin)]]);
-    if (host !== null) props.push(['$referring_domain', host]);
-    return JSON.stringify({ event: e.name, distinct_id: e.page_load_id, uuid: e.event_id, timestamp: new Date(e.occurred_at).toISOString(), properties: object(props) });
-  }
+// Sink::body
+function body(sink, items, now) {
+  var stamped = items.map(function (i) { return i.replace('"sent_at":null', '"sent_at":' + now); }).join(',');
+  if (sink.kind === 'collector') return '[' + stamped + ']';
+  if (sink.kind === 'webhook') return '{"source":"linkshelf","events":[' + stamped + ']}';
+  if (LINKSHELF_POSTHOG && sink.kind === 'posthog') return JSON.stringify({ api_key: sink.api_key, sent_at: new Date(now).toISOString() }).slice(0, -1) + ',"batch":[' + items.join(',') + ']}';
+  return items[0];
+}
 
-  // Sink::body
-  function body(sink, items, now) {
-    var stamped = items.map(function (i) { return i.replace('"sent_at":null', '"sent_at":' + now); }).join(',');
-    if (sink.kind === 'collector') return '[' + stamped + ']';
-    if (sink.kind === 'webhook') return '{"source":"linkshelf","events":[' + stamped + ']}';
-    if (sink.kind === 'posthog') return JSON.stringify({ api_key: sink.api_key, sent_at: new Date(now).toISOString() }).slice(0, -1) + ',"batch":[' + items.join(',') + ']}';
-    return items[0];
-  }
+// CheckoutRecord::encode, so the shop's return page can join the purchase.
+function checkoutRecord(e, a) {
+  function field(t) { return t.replace(/[\t\n\r]/g, ' '); }
+  var c = e.ecommerce, q = new URLSearchParams(campaignQuery(a));
+  a.click_ids.forEach(function (k) { q.append(k.name, k.value); });
+  var lines = [['1', e.occurred_at, field(e.outbound.click_id), field(e.outbound.destination_host), field(c.currency), c.value, field(c.coupon || '')].join('\t'),
+    q.toString(), a.referrer_host === null ? '' : 'https://' + a.referrer_host + '/'];
+  c.items.forEach(function (i) { lines.push([field(i.item_id), i.price, i.quantity, field(i.item_name)].join('\t')); });
+  return lines.join('\n');
+}
 
-  // CheckoutRecord::encode, so the shop's return page can join the purchase.
-  function checkoutRecord(e, a) {
-    function field(t) { return t.replace(/[\t\n\r]/g, ' '); }
-    var c = e.ecommerce, q = new URLSearchParams(campaignQuery(a));
-    a.click_ids.forEach(function (k) { q.append(k.name, k.value); });
-    var lines = [['1', e.occurred_at, field(e.outbound.click_id), field(e.outbound.destination_host), field(c.currency), c.value, field(c.coupon || '')].join('\t'),
-      q.toString(), a.referrer_host === null ? '' : 'https://' + a.referrer_host + '/'];
-    c.items.forEach(function (i) { lines.push([field(i.item_id), i.price, i.quantity, field(i.item_name)].join('\t')); });
-    return lines.join('\n');
-  }
+// The page: taps until the app marks the document ready. Runs from the <head>, so
+// the page's data (after it) is read at the first tap.
+function listen(doc) {
+  var loadedAt = Date.now(), win = doc.defaultView, nav = win.navigator;
+  doc.addEventListener('click', function (ev) {
+    var root = doc.documentElement, link = ev.target.closest && ev.target.closest('a.buy, a.product-link');
+    var el = doc.getElementById('linkshelf-early'), app = doc.getElementById('app');
+    if (!link || !el || !app || root.hasAttribute('data-ready') || ev.defaultPrevented || ev.button !== 0 ||
+        ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey || (link.target && link.target !== '_self')) return;
+    var data;
+    try { data = JSON.parse(el.textContent); } catch (e) { return; }
+    // A card's product link names its product and place; a Buy link outside a card is
+    // the product page's own.
+    var card = link.closest('.product-card'), named = card && card.querySelector('a.product-link');
+    var tap = {
+      kind: link.classList.contains('buy') ? 'buy' : 'open',
+      product: named ? named.getAttribute('data-product') : (/^\/p\/([^/]+)\/$/.exec(app.getAttribute('data-route')) || [])[1],
+      list: named && named.getAttribute('data-list'), index: named ? Number(named.getAttribute('data-index')) || 0 : 0,
+    };
+    if (!data.products[tap.product]) return;
+    var signal = nav.globalPrivacyControl === true || nav.doNotTrack === '1' || nav.doNotTrack === 'yes';
+    var persist = data.persist && !signal, storage = null;
+    try { storage = persist ? win.localStorage : null; } catch (e) { storage = null; }
+    var cart = storage ? (storage.getItem(data.cart_key) || '').split(';') : [];
+    var options = Intl.DateTimeFormat().resolvedOptions();
+    // The next page of the shop reads the campaign from its own URL.
+    var href = link.href;
+    if (tap.kind === 'open' && win.location.search) href = href.split('?')[0].split('#')[0] + win.location.search;
+    var env = {
+      search: win.location.search, referrer: doc.referrer, user_agent: nav.userAgent, locale: options.locale,
+      time_zone: options.timeZone, origin: win.location.origin, now: Date.now(), loaded_at: loadedAt, persist: !!storage,
+      stored_code: cart[0] === '1' ? cart[1] : null, href: href,
+    };
+    var planned = plan(data, tap, env, function () { return win.crypto.getRandomValues(new Uint8Array(10)); });
+    link.href = planned.href;
+    // The app must not take over a page that is leaving (it would count it twice).
+    root.setAttribute('data-early-tap', tap.kind);
+    var refused = {};
+    if (data.sinks.length) planned.requests.forEach(function (r) {
+      var accepted = false;
+      try { accepted = nav.sendBeacon(r.endpoint, r.body); } catch (e) { accepted = false; }
+      if (!accepted) refused[r.endpoint] = true;
+    });
+    if (!storage) return;
+    // Kept like the tracker's own outbox (Tracker::beaconed): what was refused, or
+    // may be lost in flight where the backend drops repeats, is sent by the next page.
+    planned.writes.forEach(function (w) {
+      try {
+        if (w.lines) {
+          var sink = data.sinks.filter(function (s) { return data.outbox_key + s.endpoint === w.key; })[0];
+          if (!refused[sink.endpoint] && !sink.deduplicates) return;
+          var kept = storage.getItem(w.key);
+          storage.setItem(w.key, (kept ? kept + '\n' : '') + w.lines.join('\n'));
+        } else {
+          storage.setItem(w.key, w.value);
+        }
+      } catch (e) { /* storage full or blocked: the beacon is all there is */ }
+    });
+  }, true);
+}
 
-  // The page: taps until the app marks the document ready. Runs from the <head>, so
-  // the page's data (after it) is read at the first tap.
-  function listen(doc) {
-    var loadedAt = Date.now(), win = doc.defaultView, nav = win.navigator;
-    doc.addEventListener('click', function (ev) {
-      var root = doc.documentElement, link = ev.target.closest && ev.target.closest('a[data-product]');
-      var el = doc.getElementById('linkshelf-early');
-      if (!link || !el || root.hasAttribute('data-ready') || ev.defaultPrevented || ev.button !== 0 ||
-          ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey || (link.target && link.target !== '_self')) return;
-      var data;
-      try { data = JSON.parse(el.textContent); } catch (e) { return; }
-      var tap = {
-        kind: link.classList.contains('buy') ? 'buy' : 'open', product: link.getAttribute('data-product'),
-        list: link.getAttribute('data-list'), index: Number(link.getAttribute('data-index')) || 0,
-      };
-      if (!data.products[tap.product]) return;
-      var signal = nav.globalPrivacyControl === true || nav.doNotTrack === '1' || nav.doNotTrack === 'yes';
-      var persist = data.persist && !signal, storage = null;
-      try { storage = persist ? win.localStorage : null; } catch (e) { storage = null; }
-      var cart = storage ? (storage.getItem(data.cart_key) || '').split(';') : [];
-      var options = Intl.DateTimeFormat().resolvedOptions();
-      // The next page of the shop reads the campaign from its own URL.
-      var href = link.href;
-      if (tap.kind === 'open' && win.location.search) href = href.split('?')[0].split('#')[0] + win.location.search;
-      var env = {
-        search: win.location.search, referrer: doc.referrer, user_agent: nav.userAgent, locale: options.locale,
-        time_zone: options.timeZone, origin: win.location.origin, now: Date.now(), loaded_at: loadedAt, persist: !!storage,
-        stored_code: cart[0] === '1' ? cart[1] : null, href: href,
-      };
-      var planned = plan(data, tap, env, function () { return win.crypto.getRandomValues(new Uint8Array(10)); });
-      link.href = planned.href;
-      // The app must not take over a page that is leaving (it would count it twice).
-      root.setAttribute('data-early-tap', tap.kind);
-      var refused = {};
-      if (data.sinks.length) planned.requests.forEach(function (r) {
-        var accepted = false;
-        try { accepted = nav.sendBeacon(r.endpoint, r.body); } catch (e) { accepted = false; }
-        if (!accepted) refused[r.endpoint] = true;
-      });
-      if (!storage) return;
-      // Kept like the tracker's own outbox (Tracker::beaconed): what was refused, or
-      // may be lost in flight where the backend drops repeats, is sent by the next page.
-      planned.writes.forEach(function (w) {
-        try {
-          if (w.lines) {
-            var sink = data.sinks.filter(function (s) { return data.outbox_key + s.endpoint === w.key; })[0];
-            if (!refused[sink.endpoint] && !sink.deduplicates) return;
-            var kept = storage.getItem(w.key);
-            storage.setItem(w.key, (kept ? kept + '\n' : '') + w.lines.join('\n'));
-          } else {
-            storage.setItem(w.key, w.value);
-          }
-        } catch (e) { /* storage full or blocked: the beacon is all there is */ }
-      });
-    }, true);
-  }
-
-  return { fromLanding: fromLanding, uuid7: uuid7, plan: plan, listen: listen };
-})();
-if (typeof document !== 'undefined') linkshelfEarly.listen(document);
+// For tests/early_taps.mjs, which runs this file in Node (no document).
+globalThis.linkshelfEarly = { plan: plan };
+if (typeof document !== 'undefined') listen(document);

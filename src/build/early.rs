@@ -5,7 +5,8 @@
 //! link must go at once, carry a click id, and its `begin_checkout` must still reach
 //! the creator's backends with the visit's campaign. So every page carries a small
 //! script (`early-taps.js`, inlined into the page shell and minified by
-//! `end2end/tools/minify-assets.mjs`, about 2 KB brotli) that, until the app marks the
+//! `end2end/tools/minify-assets.mjs` with only the formats of the config's sinks, about
+//! 3 KB brotli) that, until the app marks the
 //! page ready, handles a tap on a Buy link or a product link itself:
 //!
 //! - it makes the click id (UUIDv7, like the core), writes it into the link the browser
@@ -49,7 +50,8 @@ pub const CLICK_TOKEN: &str = "ls-early-click-id";
 pub const DATA_ID: &str = "linkshelf-early";
 
 /// The page's early-tap data ([`data`]) as a `<script type="application/json">` element: the
-/// products that `page_html` links to (its `data-product` attributes), and the sinks
+/// products that `page_html`'s cards link to (their `data-product` attributes) and a
+/// product page's own product, and the sinks
 /// and rules the script needs.
 pub fn data_element(store: &Storefront, route: &Route, page_html: &str) -> String {
     // `<` never appears in JSON outside strings; inside them `\u003c` reads the same,
@@ -60,13 +62,21 @@ pub fn data_element(store: &Storefront, route: &Route, page_html: &str) -> Strin
 
 pub fn data(store: &Storefront, route: &Route, page_html: &str) -> Value {
     let mut products = serde_json::Map::new();
-    for id in linked_products(page_html) {
+    let mut ids = linked_products(page_html);
+    // A product page's own Buy link sits outside any card.
+    if let Route::Product(id) = route {
+        ids.push(id.clone());
+    }
+    for id in ids {
         if let Some(product) = store.product(&id) {
             products.insert(id, product_data(store, product));
         }
     }
-    let codes: Vec<Value> =
-        store.codes.iter().map(|c| json!({"id": c.id, "code": c.code, "ends_at": c.ends_at})).collect();
+    let codes: Vec<Value> = store
+        .codes
+        .iter()
+        .map(|c| json!({"id": c.id, "code": c.code, "starts_at": c.starts_at, "ends_at": c.ends_at}))
+        .collect();
     json!({
         "v": SCHEMA_VERSION,
         "creator_id": store.creator.id,
@@ -100,14 +110,38 @@ fn linked_products(html: &str) -> Vec<String> {
     ids
 }
 
+/// The sink's `kind` as the config names it.
+pub fn kind(sink: &Sink) -> &'static str {
+    match sink {
+        Sink::Collector { .. } => "collector",
+        Sink::Webhook { .. } => "webhook",
+        Sink::Plausible { .. } => "plausible",
+        Sink::Umami { .. } => "umami",
+        Sink::PostHog { .. } => "posthog",
+    }
+}
+
+/// The sinks whose formats the page shell's early-tap script lacks. The minifier keeps
+/// only the formats of the sinks in the config it read (`data-sinks` on the script);
+/// a shell built for another config would silently drop those events. A shell without
+/// the script (a bare one in tests) lacks nothing.
+pub fn missing_sinks(shell: &str, store: &Storefront) -> Vec<&'static str> {
+    const ATTRIBUTE: &str = "<script data-sinks=\"";
+    let Some(at) = shell.find(ATTRIBUTE) else { return Vec::new() };
+    let listed = shell[at + ATTRIBUTE.len()..].split('"').next().unwrap_or_default();
+    let mut missing: Vec<&'static str> =
+        store.tracking.sinks.iter().map(kind).filter(|k| !listed.split(' ').any(|l| l == *k)).collect();
+    missing.dedup();
+    missing
+}
+
 fn sink(sink: &Sink) -> Value {
-    let mut out = json!({"endpoint": sink.endpoint(), "deduplicates": sink.deduplicates()});
+    let mut out = json!({"endpoint": sink.endpoint(), "deduplicates": sink.deduplicates(), "kind": kind(sink)});
     let extra = match sink {
-        Sink::Collector { .. } => json!({"kind": "collector"}),
-        Sink::Webhook { .. } => json!({"kind": "webhook"}),
-        Sink::Plausible { domain, .. } => json!({"kind": "plausible", "domain": domain}),
-        Sink::Umami { website_id, .. } => json!({"kind": "umami", "website_id": website_id}),
-        Sink::PostHog { api_key, .. } => json!({"kind": "posthog", "api_key": api_key}),
+        Sink::Collector { .. } | Sink::Webhook { .. } => json!({}),
+        Sink::Plausible { domain, .. } => json!({"domain": domain}),
+        Sink::Umami { website_id, .. } => json!({"website_id": website_id}),
+        Sink::PostHog { api_key, .. } => json!({"api_key": api_key}),
     };
     if let (Some(out), Value::Object(extra)) = (out.as_object_mut(), extra) {
         out.extend(extra);
@@ -139,9 +173,6 @@ fn product_data(store: &Storefront, product: &Product) -> Value {
                 applied?;
                 Some(json!({
                     "id": code.id,
-                    "code": code.code,
-                    "starts_at": code.starts_at,
-                    "ends_at": code.ends_at,
                     "value": ecommerce.value,
                     "decimal": Money::new(ecommerce.value, &ecommerce.currency).decimal_string(),
                     "href": link(store, product, Some(&code.code)),
@@ -198,13 +229,26 @@ mod tests {
         assert_eq!(href.replace(CLICK_TOKEN, "abc"), checkout::product_link(&product.checkout, &handoff(None)));
         // JUNOSHIPS covers it; JUNO15 (Shopify products only) and JUNO5 (ended) do not.
         let codes = value["codes"].as_array().expect("codes");
-        assert_eq!(codes.iter().map(|c| c["code"].as_str()).collect::<Vec<_>>(), [Some("JUNOSHIPS")]);
+        assert_eq!(codes.iter().map(|c| c["id"].as_str()).collect::<Vec<_>>(), [Some("nordform-ship")]);
         let with_code = codes[0]["href"].as_str().expect("href").replace(CLICK_TOKEN, "abc");
         assert_eq!(with_code, checkout::product_link(&product.checkout, &handoff(Some("JUNOSHIPS"))));
         // A plain link takes no code, and a cart product has no Buy link at all.
         let napkins = product_data(&store, store.product("linen-napkins").expect("napkins"));
         assert_eq!(napkins["codes"].as_array().map(Vec::len), Some(0));
         assert!(product_data(&store, store.product("speckled-mug").expect("mug")).get("href").is_none());
+    }
+
+    #[test]
+    fn a_shell_built_for_other_sinks_is_named() {
+        let mut store = demo();
+        let shell = "<head><script data-sinks=\"collector\">…</script></head>";
+        assert!(missing_sinks(shell, &store).is_empty());
+        assert!(missing_sinks("<head></head>", &store).is_empty(), "no script, nothing to miss");
+        store
+            .tracking
+            .sinks
+            .push(Sink::Plausible { endpoint: "https://p.example/api/event".into(), domain: "j".into() });
+        assert_eq!(missing_sinks(shell, &store), ["plausible"]);
     }
 
     #[test]

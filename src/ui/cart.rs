@@ -34,10 +34,20 @@ pub struct CartState {
     keep: RwSignal<StorageKind>,
     /// Shown above the cart bar and announced politely, for a few seconds.
     notice: RwSignal<String>,
+}
+
+thread_local! {
     /// The page's data plus the products its cart holds that the page does not show,
     /// fetched from their files (`page_data::product_file`): what the cart's lines,
-    /// totals and checkout link are read from.
-    known: RwSignal<Arc<Storefront>>,
+    /// totals and checkout link are read from. Not a signal of its own (one more signal
+    /// type cost about 1 KB brotli of WASM): it only changes in [`fetch_pending`], which
+    /// then updates the cart signal, and everything that reads it reads the cart too.
+    static KNOWN: std::cell::RefCell<Option<Arc<Storefront>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// See [`KNOWN`]; the page's own data until anything was fetched.
+fn known() -> Arc<Storefront> {
+    KNOWN.with(|k| k.borrow().clone()).unwrap_or_else(use_store)
 }
 
 impl CartState {
@@ -81,8 +91,8 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
         cart: RwSignal::new(Cart::default()),
         keep: RwSignal::new(StorageKind::Memory),
         notice: RwSignal::new(String::new()),
-        known: RwSignal::new(store.clone()),
     };
+    KNOWN.with(|k| *k.borrow_mut() = Some(store.clone()));
     provide_context(state);
     Effect::new(move |_| {
         let keep = if tracking::may_store(&store) { StorageKind::Local } else { StorageKind::Memory };
@@ -114,7 +124,9 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
 /// not totalled, and is fetched again on the next page.
 async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<String>) {
     let paths: Vec<String> = pending.iter().map(|id| page.site.href(&page_data::product_file(id))).collect();
-    let mut known = (*page).clone();
+    // The page's data read again rather than cloned: a derived `Clone` of the whole
+    // model cost about 2 KB brotli of WASM, and the reader is there anyway.
+    let Ok(mut known) = platform::read_embedded_data() else { return };
     let mut gone = Vec::new();
     for (id, answer) in pending.iter().zip(platform::fetch_texts(&paths).await) {
         match answer.map(|text| embed::decode(&embed::from_text(&text))) {
@@ -124,11 +136,12 @@ async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<Str
             Ok(Err(_)) | Err(FetchError::Unreachable) => {}
         }
     }
-    let known = Arc::new(known);
     // The page may have been replaced while the products were on their way.
-    if state.known.try_set(known.clone()).is_some() {
+    if state.cart.is_disposed() {
         return;
     }
+    let known = Arc::new(known);
+    KNOWN.with(|k| *k.borrow_mut() = Some(known.clone()));
     state.update(|c| {
         for id in gone {
             c.set_quantity(id, 0);
@@ -156,9 +169,6 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let add_label =
         if wide { format!("Add to cart: {}", product.title) } else { format!("Add {} to cart", product.title) };
     let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
-    // What the early-tap script (`build::early`) reads from a Buy link tapped before
-    // the app runs.
-    let (early_id, early_list) = (product.id.clone(), list_id.clone());
     let bought = product.clone();
     let buy = move |ev: leptos::ev::MouseEvent| {
         let store = &shop;
@@ -199,7 +209,6 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                 <span class="buy sold-out" hidden=action != ProductAction::SoldOut>"Sold out"</span>
                 <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
                 <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
-                    data-product=early_id.clone() data-list=early_list.clone() data-index=index
                     hidden=action != ProductAction::BuyDirect>
                     {wide.then(|| icon(Glyph::Bag))}
                     {buy_text.clone()}
@@ -233,7 +242,7 @@ pub fn shop_rel(product: &Product) -> &'static str {
 /// a notice.
 fn change(product: &Product, delta: i32) {
     let (clock, state) = (use_clock(), use_cart());
-    let shop = state.known.get_untracked();
+    let shop = known();
     let now = clock.get_untracked();
     let before = state.cart.with_untracked(|c| c.quantity(&product.id));
     let result = if delta > 0 {
@@ -299,7 +308,7 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
     let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
     let state = use_cart();
     let bar = move || {
-        let known = state.known.get();
+        let known = known();
         let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&known, clock.get())));
         let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
         let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
@@ -331,7 +340,7 @@ pub fn cart_page() -> impl IntoView {
     let state = use_cart();
     let lines = move || {
         let locale = shopper.get();
-        let store = state.known.get();
+        let store = known();
         state.cart.with(|c| {
             c.lines
                 .iter()
@@ -340,7 +349,7 @@ pub fn cart_page() -> impl IntoView {
         })
     };
     let go = move |ev: leptos::ev::MouseEvent| {
-        let store = state.known.get_untracked();
+        let store = known();
         let now = clock.get_untracked();
         let cart = state.cart.get_untracked();
         let Some(totals) = cart.totals(&store, now) else { return };
@@ -353,7 +362,7 @@ pub fn cart_page() -> impl IntoView {
         tracking::begin_checkout(&ev, &link, host, ecommerce, None);
     };
     let summary = move || {
-        let store = state.known.get();
+        let store = known();
         let now = clock.get();
         let locale = shopper.get();
         let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
@@ -473,7 +482,7 @@ fn code_field() -> impl IntoView {
         state.tell("Code removed".to_owned());
     };
     let applied = move || {
-        let store = state.known.get();
+        let store = known();
         let (code, outcome) =
             state.cart.with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.get()).and_then(|t| t.code)));
         let reason = match outcome {

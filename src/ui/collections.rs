@@ -62,6 +62,7 @@ pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -
     let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,
         <li class="product-card">
+            // The early-tap script (`build::early`) reads which product and where.
             <a class="product-link" href=href on:click=open data-product=product.id.clone() data-list=list_id.clone()
                 data-index=index>
                 {image.map(|img| view! { class = class,

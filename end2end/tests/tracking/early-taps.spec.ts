@@ -4,7 +4,7 @@
 // is held back for the whole test, so nothing here can be the app's doing.
 import { test, expect } from '../fixtures';
 import type { Page } from '@playwright/test';
-import { named, pinDate, resetSink, sinkState, stubShop } from './sink';
+import { COLLECTOR_URL, named, pinDate, resetSink, sinkState, stubShop } from './sink';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -105,4 +105,43 @@ test('once the app runs, the script leaves taps to it', async ({ page, context }
   expect(new URL(page.url()).searchParams.get('click_id')).toBe(checkout.outbound?.click_id);
   // One page view: the app's (the script sent none).
   await eventsNamed('page_view', 1);
+});
+
+/** What the shop keeps on this device under the `linkshelf:` keys (read back on the site). */
+async function kept(page: Page, path: string) {
+  await page.goto(path);
+  return page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('linkshelf:')).sort());
+}
+
+test('under standard privacy an early Buy tap is also kept for the next page; with GPC nothing is', async ({ browser, baseURL }) => {
+  for (const gpc of [false, true]) {
+    const context = await browser.newContext({ baseURL });
+    if (gpc) {
+      await context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { configurable: true, get: () => true });
+      });
+    }
+    await pinDate(context);
+    await stubShop(context, 'linenhaus.example');
+    const page = await context.newPage();
+    await holdWasm(page);
+    await resetSink();
+    await page.goto('/?utm_source=tiktok');
+    await Promise.all([
+      page.waitForURL(/linenhaus\.example/),
+      page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true }).click(),
+    ]);
+    const [checkout] = await eventsNamed('begin_checkout', 1);
+    const keys = await kept(page, '/cart/');
+    if (gpc) {
+      expect(keys, 'nothing stored under GPC').toEqual([]);
+    } else {
+      // The collector drops repeats, so the beacon's events stay queued until confirmed,
+      // and the checkout is kept for the shop's return page.
+      expect(keys).toEqual(['linkshelf:checkout', `linkshelf:outbox:${COLLECTOR_URL}`]);
+      const record = await page.evaluate(() => localStorage.getItem('linkshelf:checkout'));
+      expect(record?.split('\t')[2]).toBe(checkout.outbound?.click_id);
+    }
+    await context.close();
+  }
 });
