@@ -51,8 +51,16 @@ for (const name of assets) {
 // refuses a shell whose list misses one of the checked config's sinks.
 const EARLY_MARKER = /<!-- linkshelf:early-taps:[^>]*-->/;
 if (!EARLY_MARKER.test(html)) throw new Error(`${index}: the early-taps marker is missing`);
-const config = JSON.parse(readFileSync(process.env.LINKSHELF_CONFIG || 'demo/storefront.json', 'utf8'));
-const kinds = [...new Set((config.tracking?.sinks ?? []).map((sink) => String(sink.kind)))].sort();
+// A config that is not even JSON (the live demo goes on building past its problems,
+// to show them) keeps every format.
+const ALL_SINKS = ['collector', 'plausible', 'posthog', 'umami', 'webhook'];
+let kinds = ALL_SINKS;
+try {
+  const config = JSON.parse(readFileSync(process.env.LINKSHELF_CONFIG || 'demo/storefront.json', 'utf8'));
+  kinds = [...new Set((config.tracking?.sinks ?? []).map((sink) => String(sink.kind)))].sort();
+} catch {
+  console.log('the config is not readable JSON: the early-tap script keeps every sink format');
+}
 const define = Object.fromEntries(['plausible', 'umami', 'posthog'].map((k) => [`LINKSHELF_${k.toUpperCase()}`, String(kinds.includes(k))]));
 const earlySource = readFileSync(new URL('../../src/build/early-taps.js', import.meta.url), 'utf8');
 const early = transformSync(earlySource, { loader: 'js', minify: true, treeShaking: true, format: 'iife', target: 'es2020', define }).code.trim();

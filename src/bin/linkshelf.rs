@@ -28,6 +28,10 @@ enum Command {
         /// The built site (Trunk's staging or dist folder).
         #[arg(long)]
         dist: PathBuf,
+        /// For the live demo: when the config has problems, write a page listing them
+        /// in place of the site (and still print them) instead of failing.
+        #[arg(long)]
+        problems_page: bool,
     },
 }
 
@@ -87,7 +91,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Bake { config, dist } => match bake::bake(&config, &dist, now_millis()) {
+        Command::Bake { config, dist, problems_page } => match bake::bake(&config, &dist, now_millis()) {
             Ok((_, report)) => {
                 println!(
                     "baked {} into {}: {} pages, {} images, {} calendar files; the site is {} in {} files",
@@ -101,6 +105,19 @@ fn main() -> ExitCode {
                 );
                 print_warnings(&report.warnings);
                 ExitCode::SUCCESS
+            }
+            Err(bake::BakeError::Config(errors)) if problems_page => {
+                eprint!("{}: {}", config.display(), bake::BakeError::Config(errors.clone()));
+                match bake::write_problems_page(&config, &dist, &errors) {
+                    Ok(()) => {
+                        eprintln!("the browser shows these problems until the config is fixed");
+                        ExitCode::SUCCESS
+                    }
+                    Err(error) => {
+                        eprintln!("{}: {error}", dist.display());
+                        ExitCode::FAILURE
+                    }
+                }
             }
             Err(error) => {
                 eprint!("{}: {error}", config.display());

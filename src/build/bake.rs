@@ -146,6 +146,41 @@ pub fn bake(config_path: &Path, dist: &Path, now: i64) -> Result<(Storefront, Re
     Ok((store, report))
 }
 
+/// For the live demo (`scripts/demo.sh`): the config's problems as the site's only
+/// page, so a mistake shows in the browser the creator is looking at, not just in the
+/// terminal. Written into the page shell, which keeps Trunk's live-reload script: the
+/// page turns back into the shop at the first save that fixes the config. It has no
+/// app element, so the app does not start on it.
+pub fn write_problems_page(config_path: &Path, dist: &Path, errors: &[ConfigError]) -> Result<(), BakeError> {
+    let index = dist.join("index.html");
+    let shell = fs::read_to_string(&index).map_err(io(&index))?;
+    for marker in [DATA_MARKER, HEAD_MARKER, PAGE_MARKER] {
+        if !shell.contains(marker) {
+            return Err(BakeError::MissingMarker(marker));
+        }
+    }
+    let plural = if errors.len() == 1 { "" } else { "s" };
+    let items: String =
+        errors.iter().map(|e| format!("<li><code>{}</code></li>", html_escape(&e.to_string()))).collect();
+    let head = format!("<title>{} problem{plural} in the config</title>\n<style>{PROBLEMS_CSS}</style>", errors.len());
+    let page = format!(
+        "<main class=\"problems\" role=\"alert\"><h1>The shop isn't built: {} problem{plural} in {}</h1>\
+         <ol>{items}</ol><p>Fix them and save: this page turns back into the shop by itself.</p></main>",
+        errors.len(),
+        html_escape(&config_path.display().to_string()),
+    );
+    let html = shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, "", 1).replacen(PAGE_MARKER, &page, 1);
+    for file in ["index.html", "404.html"] {
+        write(&dist.join(file), &html)?;
+    }
+    Ok(())
+}
+
+const PROBLEMS_CSS: &str = ".problems{max-width:44rem;margin:2rem auto;padding:1.5rem;border:3px solid #b3261e;\
+border-radius:12px;background:#fff;color:#1d1b1a;font:16px/1.5 system-ui,sans-serif}\
+.problems h1{font-size:1.3rem;margin:0 0 1rem;color:#b3261e}.problems li{margin:.5rem 0}\
+.problems code{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.95rem}";
+
 /// The check's view of the built site: the config baked into a scratch folder with a
 /// bare page shell, measured, and removed. The real site adds Trunk's files (the
 /// bundle, about 0.5 MB) and a longer shell per page, so this is a little under what
@@ -267,6 +302,26 @@ mod tests {
         assert!(home.contains("href=\"/shop/p/speckled-mug/\""));
         assert!(home.contains("href=\"/shop/calendar/"), "calendar files too");
         assert!(home.contains("<link rel=\"canonical\" href=\"https://juno.github.io/shop/\">"));
+    }
+
+    #[test]
+    fn a_broken_config_becomes_a_page_listing_every_problem() {
+        let dist = std::env::temp_dir().join(format!("linkshelf-problems-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        let shell = format!("<head>{HEAD_MARKER}<script>reload</script></head><body>{DATA_MARKER}{PAGE_MARKER}</body>");
+        write(&dist.join("index.html"), &shell).expect("shell");
+        let config = Path::new("tests/fixtures/broken-storefront.json");
+        let Err(BakeError::Config(errors)) = bake(config, &dist, 0) else { panic!("the fixture is broken") };
+        write_problems_page(config, &dist, &errors).expect("written");
+        let page = fs::read_to_string(dist.join("index.html")).expect("page");
+        assert!(page.contains(&format!("{} problems in tests/fixtures/broken-storefront.json", errors.len())));
+        for error in &errors {
+            assert!(page.contains(&html_escape(&error.to_string())), "{error}");
+        }
+        assert!(page.contains("<script>reload</script>"), "the live-reload script stays");
+        assert!(!page.contains(APP_ELEMENT_ID), "no app to start");
+        assert_eq!(fs::read_to_string(dist.join("404.html")).expect("404"), page);
+        let _ = fs::remove_dir_all(&dist);
     }
 
     #[test]
