@@ -35,6 +35,20 @@ echo "ok: the build failed and named all 5 problems"
 say "Release build of the demo storefront"
 release_bundle
 
+say "The live demo shows a broken config's problems in the page (scripts/demo.sh)"
+rm -rf target/demo-problems
+if ! LINKSHELF_DEMO=1 LINKSHELF_CONFIG=tests/fixtures/broken-storefront.json \
+  release_bundle --dist target/demo-problems >target/demo-problems.log 2>&1; then
+  echo "The demo build stopped at a broken config instead of showing it:" >&2
+  tail -30 target/demo-problems.log >&2
+  exit 1
+fi
+for expected in '5 problems in tests/fixtures/broken-storefront.json' 'creator.time_zone: unknown time zone' \
+  'products[0].price: &quot;-12.00 EUR&quot;: a price cannot be negative'; do
+  grep -qF "$expected" target/demo-problems/index.html || { echo "missing from the demo's problems page: $expected" >&2; exit 1; }
+done
+echo "ok: the page lists the problems"
+
 say "End-to-end tests in Chromium"
 # The tests own 127.0.0.1:8787 (the event sink, then the collector). Something else
 # listening there would answer in their place, so refuse to run beside it.

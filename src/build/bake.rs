@@ -176,7 +176,8 @@ pub fn write_problems_page(config_path: &Path, dist: &Path, errors: &[ConfigErro
     Ok(())
 }
 
-const PROBLEMS_CSS: &str = ".problems{max-width:44rem;margin:2rem auto;padding:1.5rem;border:3px solid #b3261e;\
+const PROBLEMS_CSS: &str = ".problems{box-sizing:border-box;width:min(44rem,calc(100% - 2rem));margin:2rem auto;\
+padding:1.5rem;border:3px solid #b3261e;\
 border-radius:12px;background:#fff;color:#1d1b1a;font:16px/1.5 system-ui,sans-serif}\
 .problems h1{font-size:1.3rem;margin:0 0 1rem;color:#b3261e}.problems li{margin:.5rem 0}\
 .problems code{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.95rem}";
