@@ -15,8 +15,8 @@ var CAMPAIGN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_
 
 // Rust's `str::trim` (Unicode White_Space), not JavaScript's (which adds U+FEFF).
 function trim(s) { return s.replace(TRIM_START, '').replace(TRIM_END, ''); }
-function asciiLower(s) { return s.replace(/[A-Z]/g, function (c) { return c.toLowerCase(); }); }
-function asciiUpper(s) { return s.replace(/[a-z]/g, function (c) { return c.toUpperCase(); }); }
+function asciiLower(s) { return s.replace(/[A-Z]/g, (c) => c.toLowerCase()); }
+function asciiUpper(s) { return s.replace(/[a-z]/g, (c) => c.toUpperCase()); }
 
 // At most `max` characters, never inside a user-perceived character.
 function cut(text, max) {
@@ -66,7 +66,7 @@ function fromLanding(query, referrer, data) {
   return {
     utm_source: found.utm_source, utm_medium: found.utm_medium, utm_campaign: found.utm_campaign,
     utm_content: found.utm_content, utm_term: found.utm_term, ref: found.ref,
-    click_ids: data.click_keys.filter(function (k) { return k in ids; })
+    click_ids: data.click_keys.filter((k) => k in ids)
       .map(function (k) { return { name: k, value: ids[k] }; }),
     referrer_host: found.referrer_host,
   };
@@ -84,7 +84,7 @@ function uuid7(ms, r) {
   for (i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
   b[6] = 0x70 | (r[0] & 15); b[7] = r[1]; b[8] = 0x80 | (r[2] & 63);
   for (i = 3; i < 10; i++) b[i + 6] = r[i];
-  var h = b.map(function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  var h = b.map((x) => (x + 256).toString(16).slice(1)).join('');
   return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
 }
 
@@ -100,11 +100,11 @@ function chosenCode(product, env, data) {
   new URLSearchParams(env.search).forEach(function (v, k) { if (typed === null && k === 'code' && trim(v) !== '') typed = trim(v); });
   var id = env.stored_code;
   if (typed !== null) {
-    var known = data.codes.filter(function (c) { return asciiUpper(c.code) === asciiUpper(typed); })[0];
+    var known = data.codes.filter((c) => asciiUpper(c.code) === asciiUpper(typed))[0];
     if (known && !(known.ends_at !== null && env.now >= known.ends_at)) id = known.id;
   }
-  var code = data.codes.filter(function (c) { return c.id === id; })[0];
-  var variant = (product.codes || []).filter(function (c) { return c.id === id; })[0];
+  var code = data.codes.filter((c) => c.id === id)[0];
+  var variant = (product.codes || []).filter((c) => c.id === id)[0];
   if (!code || !variant || (code.starts_at !== null && env.now < code.starts_at) || (code.ends_at !== null && env.now >= code.ends_at)) return null;
   variant.code = code.code;
   return variant;
@@ -144,8 +144,8 @@ function plan(data, tap, env, random) {
   var decimal = code ? code.decimal : product.decimal;
   var requests = [], writes = [];
   data.sinks.forEach(function (sink) {
-    var items = events.map(function (e) { return item(sink, e, env.origin, decimal); });
-    var batches = sink.kind === 'plausible' || sink.kind === 'umami' ? items.map(function (i) { return [i]; }) : [items];
+    var items = events.map((e) => item(sink, e, env.origin, decimal));
+    var batches = sink.kind === 'plausible' || sink.kind === 'umami' ? items.map((i) => [i]) : [items];
     batches.forEach(function (b) { requests.push({ endpoint: sink.endpoint, body: body(sink, b, env.now), events: b.length }); });
   });
   if (env.persist) {
@@ -160,27 +160,27 @@ function plan(data, tap, env, random) {
 }
 
 // sinks::flat_props, for an early event.
-function flatProps(e, decimal) {
+var flatProps = (LINKSHELF_PLAUSIBLE || LINKSHELF_UMAMI || LINKSHELF_POSTHOG) && function (e, decimal) {
   var p = [['event_id', e.event_id]], a = e.attribution, c = e.ecommerce;
   CAMPAIGN.forEach(function (k) { if (a[k] !== null) p.push([k, a[k]]); });
   if (e.subject.item_list_id !== null) p.push(['item_list_id', e.subject.item_list_id]);
   if (c) {
     if (c.coupon !== null) p.push(['coupon', c.coupon]);
-    p.push(['currency', c.currency], ['value', decimal], ['item_ids', c.items.map(function (i) { return i.item_id; }).join(',')]);
+    p.push(['currency', c.currency], ['value', decimal], ['item_ids', c.items.map((i) => i.item_id).join(',')]);
   }
   if (e.outbound) p.push(['click_id', e.outbound.click_id], ['destination_host', e.outbound.destination_host]);
   a.click_ids.forEach(function (k) { p.push([k.name, k.value]); });
   p.push(['in_app_browser', e.context.in_app_browser], ['page_load_id', e.page_load_id]);
   return p;
-}
+};
 
-function object(pairs) {
+var object = (LINKSHELF_PLAUSIBLE || LINKSHELF_UMAMI || LINKSHELF_POSTHOG) && function (pairs) {
   var o = {};
   pairs.forEach(function (kv) { o[kv[0]] = kv[1]; });
   return o;
-}
+};
 
-function bytesCut(text, max) {
+var bytesCut = (LINKSHELF_PLAUSIBLE || LINKSHELF_UMAMI || LINKSHELF_POSTHOG) && function (text, max) {
   var out = '', n = 0;
   for (var ch of text) {
     n += new TextEncoder().encode(ch).length;
@@ -188,12 +188,12 @@ function bytesCut(text, max) {
     out += ch;
   }
   return out;
-}
+};
 
-function pageUrl(e, origin) {
+var pageUrl = (LINKSHELF_PLAUSIBLE || LINKSHELF_UMAMI || LINKSHELF_POSTHOG) && function (e, origin) {
   var q = campaignQuery(e.attribution);
   return origin + e.context.path + (q ? '?' + q : '');
-}
+};
 
 // Sink::item
 function item(sink, e, origin, decimal) {
@@ -202,7 +202,7 @@ function item(sink, e, origin, decimal) {
   if (LINKSHELF_PLAUSIBLE && sink.kind === 'plausible') {
     return JSON.stringify({
       name: e.name, url: bytesCut(pageUrl(e, origin), 2000), domain: sink.domain, referrer: host === null ? null : 'https://' + host + '/',
-      props: object(flatProps(e, decimal).slice(0, 30).map(function (kv) { return [bytesCut(kv[0], 300), bytesCut(kv[1], 2000)]; })),
+      props: object(flatProps(e, decimal).slice(0, 30).map((kv) => [bytesCut(kv[0], 300), bytesCut(kv[1], 2000)])),
       interactive: true,
     });
   }
@@ -223,7 +223,7 @@ function item(sink, e, origin, decimal) {
 
 // Sink::body
 function body(sink, items, now) {
-  var stamped = items.map(function (i) { return i.replace('"sent_at":null', '"sent_at":' + now); }).join(',');
+  var stamped = items.map((i) => i.replace('"sent_at":null', '"sent_at":' + now)).join(',');
   if (sink.kind === 'collector') return '[' + stamped + ']';
   if (sink.kind === 'webhook') return '{"source":"linkshelf","events":[' + stamped + ']}';
   if (LINKSHELF_POSTHOG && sink.kind === 'posthog') return JSON.stringify({ api_key: sink.api_key, sent_at: new Date(now).toISOString() }).slice(0, -1) + ',"batch":[' + items.join(',') + ']}';
@@ -290,7 +290,7 @@ function listen(doc) {
     planned.writes.forEach(function (w) {
       try {
         if (w.lines) {
-          var sink = data.sinks.filter(function (s) { return data.outbox_key + s.endpoint === w.key; })[0];
+          var sink = data.sinks.filter((s) => data.outbox_key + s.endpoint === w.key)[0];
           if (!refused[sink.endpoint] && !sink.deduplicates) return;
           var kept = storage.getItem(w.key);
           storage.setItem(w.key, (kept ? kept + '\n' : '') + w.lines.join('\n'));
