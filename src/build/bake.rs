@@ -90,12 +90,16 @@ fn html_escape(text: &str) -> String {
 /// itself as HTML (in an element that names the page it is). `store` is the page's
 /// own part of the storefront ([`Storefront::for_page`]): the HTML is rendered from
 /// exactly the data the page carries, so hydration renders the same HTML.
-pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<String, BakeError> {
-    for marker in [DATA_MARKER, HEAD_MARKER, PAGE_MARKER] {
-        if !shell.contains(marker) {
-            return Err(BakeError::MissingMarker(marker));
-        }
+/// The shell must say where the head tags, the data and the page go.
+fn check_markers(shell: &str) -> Result<(), BakeError> {
+    match [DATA_MARKER, HEAD_MARKER, PAGE_MARKER].into_iter().find(|m| !shell.contains(m)) {
+        Some(marker) => Err(BakeError::MissingMarker(marker)),
+        None => Ok(()),
     }
+}
+
+pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<String, BakeError> {
+    check_markers(shell)?;
     let missing = early::missing_sinks(shell, store);
     if !missing.is_empty() {
         return Err(BakeError::EarlyTapSinks(missing));
@@ -154,11 +158,7 @@ pub fn bake(config_path: &Path, dist: &Path, now: i64) -> Result<(Storefront, Re
 pub fn write_problems_page(config_path: &Path, dist: &Path, errors: &[ConfigError]) -> Result<(), BakeError> {
     let index = dist.join("index.html");
     let shell = fs::read_to_string(&index).map_err(io(&index))?;
-    for marker in [DATA_MARKER, HEAD_MARKER, PAGE_MARKER] {
-        if !shell.contains(marker) {
-            return Err(BakeError::MissingMarker(marker));
-        }
-    }
+    check_markers(&shell)?;
     let plural = if errors.len() == 1 { "" } else { "s" };
     let items: String =
         errors.iter().map(|e| format!("<li><code>{}</code></li>", html_escape(&e.to_string()))).collect();

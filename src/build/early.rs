@@ -131,6 +131,7 @@ pub fn missing_sinks(shell: &str, store: &Storefront) -> Vec<&'static str> {
     let listed = shell[at + ATTRIBUTE.len()..].split('"').next().unwrap_or_default();
     let mut missing: Vec<&'static str> =
         store.tracking.sinks.iter().map(kind).filter(|k| !listed.split(' ').any(|l| l == *k)).collect();
+    missing.sort_unstable();
     missing.dedup();
     missing
 }
@@ -249,6 +250,12 @@ mod tests {
             .sinks
             .push(Sink::Plausible { endpoint: "https://p.example/api/event".into(), domain: "j".into() });
         assert_eq!(missing_sinks(shell, &store), ["plausible"]);
+        store.tracking.sinks.push(Sink::Collector { endpoint: "https://c.example/".into() });
+        store
+            .tracking
+            .sinks
+            .push(Sink::Plausible { endpoint: "https://q.example/api/event".into(), domain: "k".into() });
+        assert_eq!(missing_sinks(shell, &store), ["plausible"], "each kind named once");
     }
 
     #[test]
