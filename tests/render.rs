@@ -26,10 +26,16 @@ fn home_renders_the_whole_storefront() {
     assert!(html.contains("15% off selected items"));
     // The code's end is on the first paint, in its own zone, so nothing moves when the
     // page refines it in the shopper's locale.
-    assert!(html.contains("Thu 24 Dec, 23:59 CET"), "the code's end from the build");
+    assert!(html.contains("Ends 24 Dec"), "the code's last day from the build");
     assert!(!html.contains("JUNO5<"), "an expired code must not render");
     assert!(html.contains("Live now"));
-    assert!(html.contains("Fri 27 Nov, 19:00–20:30 CET"), "venue time from the build");
+    assert!(html.contains("Fri 27 Nov, 19:00–20:30, Berlin time"), "venue time from the build");
+    // Shopper first: what's live, the codes, the products, then what is still to come.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} in the page"));
+    assert!(at("id=\"live-title\"") < at("id=\"codes-title\""));
+    assert!(at("id=\"codes-title\"") < at("class=\"product-card"));
+    assert!(at("class=\"product-card") < at("id=\"schedule-title\""));
+    assert!(html.contains("+2 more"), "the schedule's next one shown, the other two behind it");
     assert_eq!(html.matches("class=\"product-card").count(), 20);
     assert!(html.contains("href=\"/p/speckled-mug/\""));
     assert!(html.contains("€32"));

@@ -85,10 +85,17 @@ impl fmt::Display for CannotAdd {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProductAction {
     SoldOut,
-    /// A drop before its release, with its countdown ("Drops in 3 days").
-    Upcoming(String),
+    /// A drop before its release: its countdown on its last day ("Drops in 5 h"),
+    /// otherwise `None` and the page names the day ("Drops 1 Mar", see [`drops_in`]).
+    Upcoming(Option<String>),
     /// A one-product checkout link: bought straight away.
     BuyDirect,
+    /// A cart product that cannot join this cart (the cart holds another shop's or
+    /// currency's products): offered on its own checkout link, marked "Checks out
+    /// separately" before the tap. One cart is one checkout link, which carries one
+    /// shop's cart in one currency; a shopper who wants both checks out twice, and
+    /// says so by tapping, rather than being refused after the tap.
+    Separately,
     /// Not in the cart yet.
     Add,
     /// In the cart, this many: a quantity stepper.
@@ -211,7 +218,7 @@ impl Cart {
 
     /// What `product`'s control offers at `now`: sold out and drops first, then how it
     /// is bought.
-    pub fn action(&self, product: &Product, now: UtcMillis) -> ProductAction {
+    pub fn action(&self, store: &Storefront, product: &Product, now: UtcMillis) -> ProductAction {
         if product.is_sold_out() {
             return ProductAction::SoldOut;
         }
@@ -222,7 +229,10 @@ impl Cart {
             return ProductAction::BuyDirect;
         }
         match self.quantity(&product.id) {
-            0 => ProductAction::Add,
+            0 => match self.can_add(store, product, now) {
+                Err(CannotAdd::OtherShop { .. } | CannotAdd::OtherCurrency { .. }) => ProductAction::Separately,
+                _ => ProductAction::Add,
+            },
             n => ProductAction::InCart(n),
         }
     }
@@ -360,17 +370,18 @@ pub fn landing_code(search: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// "Drops in 3 days", "Drops in 5 h 20 min", "Drops in 12 min" until `at`.
-pub fn drops_in(now: UtcMillis, at: UtcMillis) -> String {
+/// The countdown on a drop's last day: "Drops in 5 h", "Drops in 12 min". Earlier
+/// it is `None`: a person names the day ("Drops 1 Mar", which the page writes in the
+/// shopper's calendar), and "Drops in 89 days" was both vague and too long for the
+/// button it sits in.
+pub fn drops_in(now: UtcMillis, at: UtcMillis) -> Option<String> {
     const MINUTE: i64 = 60_000;
     // Rounded up: "1 min" until it drops, never "0 min".
     let minutes = ((at - now).max(0) + MINUTE - 1) / MINUTE;
-    let (days, hours, mins) = (minutes / (24 * 60), minutes / 60 % 24, minutes % 60);
-    match (days, hours) {
-        (0, 0) => format!("Drops in {mins} min"),
-        (0, h) => format!("Drops in {h} h {mins} min"),
-        (1, _) => "Drops in 1 day".to_owned(),
-        (d, _) => format!("Drops in {d} days"),
+    match minutes / 60 {
+        0 => Some(format!("Drops in {minutes} min")),
+        hours @ 1..24 => Some(format!("Drops in {hours} h")),
+        _ => None,
     }
 }
 
@@ -560,11 +571,12 @@ mod tests {
         assert_eq!(landing_code("?code=&x=1"), None);
         assert_eq!(landing_code(""), None);
         const MIN: i64 = 60_000;
-        assert_eq!(drops_in(0, 1), "Drops in 1 min");
-        assert_eq!(drops_in(0, 59 * MIN), "Drops in 59 min");
-        assert_eq!(drops_in(0, 5 * 60 * MIN + 20 * MIN), "Drops in 5 h 20 min");
-        assert_eq!(drops_in(0, 24 * 60 * MIN), "Drops in 1 day");
-        assert_eq!(drops_in(0, 3 * 24 * 60 * MIN + 1), "Drops in 3 days");
+        assert_eq!(drops_in(0, 1).as_deref(), Some("Drops in 1 min"));
+        assert_eq!(drops_in(0, 59 * MIN).as_deref(), Some("Drops in 59 min"));
+        assert_eq!(drops_in(0, 59 * MIN + 1).as_deref(), Some("Drops in 1 h"), "rounded up to the hour");
+        assert_eq!(drops_in(0, 5 * 60 * MIN + 20 * MIN).as_deref(), Some("Drops in 5 h"));
+        assert_eq!(drops_in(0, 24 * 60 * MIN - MIN).as_deref(), Some("Drops in 23 h"));
+        assert_eq!(drops_in(0, 24 * 60 * MIN), None, "a later day is named, not counted");
     }
 
     #[test]
@@ -633,17 +645,23 @@ mod tests {
         let mut s = store();
         let mut cart = Cart::default();
         let mug = s.product("mug").expect("mug").clone();
-        assert_eq!(cart.action(&mug, 0), ProductAction::Add);
+        assert_eq!(cart.action(&s, &mug, 0), ProductAction::Add);
         cart.add(&s, "mug", 0).ok();
         cart.add(&s, "mug", 0).ok();
-        assert_eq!(cart.action(&mug, 0), ProductAction::InCart(2));
+        assert_eq!(cart.action(&s, &mug, 0), ProductAction::InCart(2));
         let zine = s.product("zine").expect("zine").clone();
-        assert_eq!(cart.action(&zine, 0), ProductAction::BuyDirect);
+        assert_eq!(cart.action(&s, &zine, 0), ProductAction::BuyDirect);
+        let (lamp, yen) = (s.product("lamp").expect("lamp").clone(), s.product("yen").expect("yen").clone());
+        assert_eq!(cart.action(&s, &lamp, 0), ProductAction::Separately, "another shop");
+        assert_eq!(cart.action(&s, &yen, 0), ProductAction::Separately, "another currency");
+        assert_eq!(Cart::default().action(&s, &lamp, 0), ProductAction::Add, "an empty cart takes any shop");
         s.products[0].available_at = Some(3 * 24 * 3_600_000 + 1);
         let drop = s.products[0].clone();
-        assert_eq!(cart.action(&drop, 0), ProductAction::Upcoming("Drops in 3 days".into()));
-        assert_eq!(cart.action(&drop, 3 * 24 * 3_600_000 + 1), ProductAction::InCart(2), "released");
+        assert_eq!(cart.action(&s, &drop, 0), ProductAction::Upcoming(None));
+        let last_day = 2 * 24 * 3_600_000 + 2 * 3_600_000;
+        assert_eq!(cart.action(&s, &drop, last_day), ProductAction::Upcoming(Some("Drops in 22 h".into())));
+        assert_eq!(cart.action(&s, &drop, 3 * 24 * 3_600_000 + 1), ProductAction::InCart(2), "released");
         s.products[0].badges.push(Badge::SoldOut);
-        assert_eq!(cart.action(&s.products[0], 0), ProductAction::SoldOut, "sold out wins over a countdown");
+        assert_eq!(cart.action(&s, &s.products[0], 0), ProductAction::SoldOut, "sold out wins over a countdown");
     }
 }

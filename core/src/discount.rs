@@ -28,11 +28,7 @@ pub fn status(code: &Code, now: UtcMillis) -> CodeStatus {
 /// (the browser passes its locale-aware formatter; native code passes the fallback).
 pub fn describe(code: &Code, money: impl Fn(&Money) -> String) -> String {
     let scoped = !code.scope.products.is_empty() || !code.scope.collections.is_empty();
-    let (head, min) = match &code.offer {
-        Offer::PercentOff { percent, min_subtotal } => (format!("{percent}% off"), min_subtotal),
-        Offer::AmountOff { amount, min_subtotal } => (format!("{} off", money(amount)), min_subtotal),
-        Offer::FreeShipping { min_subtotal } => ("Free shipping".to_owned(), min_subtotal),
-    };
+    let (head, min) = head(code, &money, "Free shipping");
     let what = if scoped { "selected items" } else { "orders" };
     match (&code.offer, min) {
         (Offer::FreeShipping { .. }, Some(min)) => format!("{head} on {what} over {}", money(min)),
@@ -44,13 +40,39 @@ pub fn describe(code: &Code, money: impl Fn(&Money) -> String) -> String {
     }
 }
 
-/// How long until a code ends, for "Ends in 2 days". Past two weeks the exact date
-/// says more than a count, so `ends_in` returns `None` and the page shows the date.
+/// "15% off", "€5 off" or `free_shipping`, and the offer's minimum.
+fn head<'a>(code: &'a Code, money: &impl Fn(&Money) -> String, free_shipping: &str) -> (String, &'a Option<Money>) {
+    match &code.offer {
+        Offer::PercentOff { percent, min_subtotal } => (format!("{percent}% off"), min_subtotal),
+        Offer::AmountOff { amount, min_subtotal } => (format!("{} off", money(amount)), min_subtotal),
+        Offer::FreeShipping { min_subtotal } => (free_shipping.to_owned(), min_subtotal),
+    }
+}
+
+/// What the code card says once the code is applied (from the link or the cart), so a
+/// shopper who arrived with it sees it is working rather than being asked to copy it:
+/// whether the prices on the page already include it ([`crate::cart::card_saving`]
+/// shows it on every card it covers when it does not depend on the rest of the cart)
+/// or it is taken off at checkout.
+pub fn applied_note(code: &Code, money: impl Fn(&Money) -> String) -> String {
+    let scoped = !code.scope.products.is_empty() || !code.scope.collections.is_empty();
+    let (head, min) = head(code, &money, "free shipping");
+    match (&code.offer, min) {
+        (_, Some(min)) => format!("Applied: {head} at checkout on orders over {}", money(min)),
+        (Offer::FreeShipping { .. }, None) => "Applied: free shipping at checkout".to_owned(),
+        _ if scoped => format!("Applied: marked prices include {head}"),
+        _ => format!("Applied: prices below include {head}"),
+    }
+}
+
+/// How long until a code ends, for "Ends in 5 hours". Only on its last day: a person
+/// counts the hours then, and names the day before it ("Ends 24 Dec"), so `ends_in`
+/// returns `None` and the page shows the day (`Code::ends_label`, or the shopper's
+/// own calendar day once it is known).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndsIn {
     Minutes(u64),
     Hours(u64),
-    Days(u64),
 }
 
 const MINUTE: i64 = 60_000;
@@ -59,15 +81,13 @@ const DAY: i64 = 24 * HOUR;
 
 pub fn ends_in(now: UtcMillis, ends_at: UtcMillis) -> Option<EndsIn> {
     let left = ends_at - now;
-    if left <= 0 || left >= 14 * DAY {
+    if left <= 0 || left >= DAY {
         None
     } else if left < HOUR {
         // Round minutes up: "ends in 1 minute" until it has ended, never "0 minutes".
         Some(EndsIn::Minutes(((left + MINUTE - 1) / MINUTE) as u64))
-    } else if left < 2 * DAY {
-        Some(EndsIn::Hours((left / HOUR) as u64))
     } else {
-        Some(EndsIn::Days((left / DAY) as u64))
+        Some(EndsIn::Hours((left / HOUR) as u64))
     }
 }
 
@@ -76,7 +96,6 @@ impl fmt::Display for EndsIn {
         let (n, unit) = match *self {
             EndsIn::Minutes(n) => (n, "minute"),
             EndsIn::Hours(n) => (n, "hour"),
-            EndsIn::Days(n) => (n, "day"),
         };
         let plural = if n == 1 { "" } else { "s" };
         write!(f, "Ends in {n} {unit}{plural}")
@@ -155,21 +174,47 @@ mod tests {
     }
 
     #[test]
+    fn applied_note_says_where_the_saving_shows() {
+        let fmt = |m: &Money| m.fallback_display();
+        let eur = |minor| Some(Money::new(minor, "EUR"));
+        let with = |offer: Offer| Code { offer, ..code(None, None) };
+        let scoped = |offer: Offer| Code {
+            offer,
+            scope: crate::model::Scope { products: vec!["mug".into()], collections: vec![] },
+            ..code(None, None)
+        };
+        let percent = Offer::PercentOff { percent: 15, min_subtotal: None };
+        assert_eq!(applied_note(&with(percent.clone()), fmt), "Applied: prices below include 15% off");
+        assert_eq!(applied_note(&scoped(percent), fmt), "Applied: marked prices include 15% off");
+        assert_eq!(
+            applied_note(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
+            "Applied: €5 off at checkout on orders over €40"
+        );
+        assert_eq!(
+            applied_note(&with(Offer::FreeShipping { min_subtotal: None }), fmt),
+            "Applied: free shipping at checkout"
+        );
+        assert_eq!(
+            applied_note(&scoped(Offer::FreeShipping { min_subtotal: eur(2550) }), fmt),
+            "Applied: free shipping at checkout on orders over €25.50"
+        );
+    }
+
+    #[test]
     fn ends_in_picks_a_readable_unit() {
         assert_eq!(ends_in(0, 0), None);
         assert_eq!(ends_in(10, 0), None);
         assert_eq!(ends_in(0, 1), Some(EndsIn::Minutes(1)));
         assert_eq!(ends_in(0, 59 * MINUTE + 1), Some(EndsIn::Minutes(60)));
         assert_eq!(ends_in(0, HOUR), Some(EndsIn::Hours(1)));
-        assert_eq!(ends_in(0, 2 * DAY - 1), Some(EndsIn::Hours(47)));
-        assert_eq!(ends_in(0, 2 * DAY), Some(EndsIn::Days(2)));
-        assert_eq!(ends_in(0, 14 * DAY - 1), Some(EndsIn::Days(13)));
+        assert_eq!(ends_in(0, DAY - 1), Some(EndsIn::Hours(23)));
+        assert_eq!(ends_in(0, DAY), None);
         assert_eq!(ends_in(0, 14 * DAY), None);
     }
 
     #[test]
     fn ends_in_reads_naturally() {
-        assert_eq!(EndsIn::Days(2).to_string(), "Ends in 2 days");
+        assert_eq!(EndsIn::Hours(23).to_string(), "Ends in 23 hours");
         assert_eq!(EndsIn::Hours(1).to_string(), "Ends in 1 hour");
         assert_eq!(EndsIn::Minutes(5).to_string(), "Ends in 5 minutes");
     }

@@ -16,6 +16,7 @@ pub fn product(id: &str, price: Money, checkout: Checkout) -> Product {
         disclosure: None,
         checkout,
         available_at: None,
+        available_label: None,
     }
 }
 

@@ -186,9 +186,10 @@ pub struct Code {
     pub offer: Offer,
     pub starts_at: Option<UtcMillis>,
     pub ends_at: Option<UtcMillis>,
-    /// When it ends in its own zone, written at build time ("Thu 24 Dec, 23:59 CET"):
-    /// what the page shows until it knows the shopper's locale, so the line is there
-    /// from the first paint and nothing moves when it is refined.
+    /// The last day it works in its own zone, written at build time ("24 Dec"; an end
+    /// at midnight names the day before, as a person would): what "Ends …" names until
+    /// the page knows the shopper's calendar, so the line is there from the first
+    /// paint and nothing moves when it is refined.
     pub ends_label: Option<String>,
     /// Which products the code covers; the default (both lists empty) is everything.
     pub scope: Scope,
@@ -276,6 +277,9 @@ pub struct Product {
     pub checkout: Checkout,
     /// A drop: the product shows before this instant but can't be bought until it.
     pub available_at: Option<UtcMillis>,
+    /// The drop's day in its own zone, written at build time ("1 Mar"): what "Drops …"
+    /// names until the page knows the shopper's calendar.
+    pub available_label: Option<String>,
 }
 
 impl Product {

@@ -32,10 +32,26 @@ pub fn visible(popups: &[Popup], now: UtcMillis) -> Vec<(&Popup, PopupStatus)> {
     shown
 }
 
+/// The place a zone is named after, for "11:00–18:00, Berlin time": the last part of
+/// its IANA name ("America/New_York" → "New York", "America/Argentina/Buenos_Aires" →
+/// "Buenos Aires"). Shoppers know cities; "GMT+1" and "CET" need decoding, and the
+/// names the browser's `Intl` gives for far-away zones are offsets.
+pub fn zone_city(time_zone: &str) -> String {
+    time_zone.rsplit('/').next().unwrap_or(time_zone).replace('_', " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Place;
+
+    #[test]
+    fn zone_city_names_the_place() {
+        assert_eq!(zone_city("Europe/Berlin"), "Berlin");
+        assert_eq!(zone_city("America/New_York"), "New York");
+        assert_eq!(zone_city("America/Argentina/Buenos_Aires"), "Buenos Aires");
+        assert_eq!(zone_city("UTC"), "UTC");
+    }
 
     fn popup(id: &str, starts_at: i64, ends_at: i64) -> Popup {
         Popup {

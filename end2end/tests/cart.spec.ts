@@ -13,30 +13,44 @@ test.describe('the cart', () => {
     await open(page, '/', NOW, { clock: 'fixed' });
   });
 
-  test('products of another shop or currency cannot join, with the reason', async ({ page }) => {
+  test('products of another shop or currency say "Checks out separately" before the tap', async ({ page }) => {
+    const card = (title: string) => page.locator('li.product-card').filter({ hasText: title });
+    const tote = card('Heavy canvas market tote');
+    await expect(tote.getByRole('button', { name: 'Add Heavy canvas market tote to cart' })).toBeVisible();
+    await expect(tote.getByText('Checks out separately')).toBeHidden();
     await add(page, 'Speckled stoneware mug');
     await expect(notice(page)).toHaveText('Added Speckled stoneware mug to your cart');
-    await add(page, 'Heavy canvas market tote');
-    await expect(notice(page)).toHaveText(
-      'Your cart checks out at fable-studio.example, and this comes from another shop. Check out first, or empty your cart.',
-    );
+    // The cart checks out at Fable Studio's shop: the tote (another shop) is bought on its
+    // own, from its own checkout link, and says so before anyone taps.
+    await expect(tote.getByRole('button', { name: /^Add/ })).toHaveCount(0);
+    await expect(tote.getByText('Checks out separately')).toBeVisible();
+    const buy = tote.getByRole('link', { name: 'Buy Heavy canvas market tote' });
+    await expect(buy).toHaveAttribute('href', /^https:\/\/juno-shop\.example\/cart\/44012345678905:1/);
     await expect(page.getByRole('link', { name: /View cart/ })).toContainText('1 item');
     // Emptied, the cart takes the other shop; then a USD product of that shop can't join a EUR cart.
     await page.getByRole('group', { name: 'Speckled stoneware mug in your cart' }).getByRole('button', { name: 'One fewer' }).click();
     await expect(notice(page)).toHaveText('Removed Speckled stoneware mug from your cart');
     await expect(page.getByRole('link', { name: /View cart/ })).toHaveCount(0);
+    await expect(tote.getByText('Checks out separately')).toBeHidden();
     await add(page, 'Heavy canvas market tote');
-    await add(page, 'Printed silk scarf');
-    await expect(notice(page)).toHaveText(
-      'Your cart is in EUR, and this is priced in another currency. Check out first, or empty your cart.',
-    );
+    const scarf = card('Printed silk scarf');
+    await expect(scarf.getByText('Checks out separately')).toBeVisible();
+    await expect(scarf.getByRole('link', { name: 'Buy Printed silk scarf' })).toBeVisible();
+    await expect(card('Speckled stoneware mug').getByText('Checks out separately')).toBeVisible();
   });
 
-  test('sold-out products and drops cannot be added; a drop counts down', async ({ page }) => {
+  test('sold-out products and drops cannot be added; a drop names its day', async ({ page }) => {
     await expect(page.getByRole('button', { name: 'Add Everyday glazed bowl to cart' })).toHaveCount(0);
     const cubes = page.locator('li.product-card').filter({ hasText: 'Packing cubes (set of 3)' });
-    await expect(cubes.locator('.buy.upcoming')).toHaveText('Drops in 101 days');
+    await expect(cubes.locator('.buy.upcoming')).toHaveText('Drops 1 Mar');
     await expect(cubes.getByRole('button')).toHaveCount(0);
+  });
+
+  test('on its last day a drop counts the hours', async ({ page }) => {
+    // 1 Mar 2027, 18:00 Berlin = 17:00 UTC.
+    await open(page, '/', '2027-03-01T11:30:00Z', { clock: 'fixed' });
+    const cubes = page.locator('li.product-card').filter({ hasText: 'Packing cubes (set of 3)' });
+    await expect(cubes.locator('.buy.upcoming')).toHaveText('Drops in 5 h');
   });
 
   test('quantity stops at 10 and says so', async ({ page }) => {

@@ -36,11 +36,24 @@ test.describe('which codes are shown', () => {
     await expect(card.locator('p.brand')).toHaveText('with Nordform');
   });
 
-  test('two days before it ends, JUNO15 says "Ends in 2 days"', async ({ page }) => {
+  test('JUNO15 names its last day, and counts the hours on it', async ({ page }) => {
+    // It ends 24 Dec, 23:59 in Berlin (22:59 UTC).
     await open(page, '/', '2026-12-22T20:00:00Z', { clock: 'fixed' });
     await expect(cards(page)).toHaveCount(1);
     await expect(cards(page).first().locator('span.code')).toHaveText('JUNO15');
-    await expect(cards(page).first().locator('p.ends')).toHaveText(/^Ends in 2 days/);
+    await expect(cards(page).first().locator('p.ends')).toHaveText('Ends 24 Dec');
+    await open(page, '/', '2026-12-24T18:30:00Z', { clock: 'fixed' });
+    await expect(cards(page).first().locator('p.ends')).toHaveText('Ends in 4 hours');
+  });
+});
+
+test.describe('a code\'s end for a shopper in Tokyo', () => {
+  test.use({ timezoneId: 'Asia/Tokyo' });
+
+  test('is the day in the shopper\'s own calendar', async ({ page }) => {
+    // 22:59 UTC on 24 Dec is 07:59 on 25 Dec in Tokyo.
+    await open(page, '/', '2026-12-20T12:00:00Z', { clock: 'fixed' });
+    await expect(cards(page).first().locator('p.ends')).toHaveText('Ends 25 Dec');
   });
 });
 
@@ -99,5 +112,33 @@ test.describe('copying a code', () => {
     await expect(cards(page).first().getByRole('status')).toContainText('Copied JUNO15 to the clipboard');
     expect(await page.evaluate(() => (window as any).__writeTextCalls), 'writeText was tried first').toBe(1);
     expect(await page.evaluate(() => (window as any).__copied)).toBe('JUNO15');
+  });
+});
+
+test.describe('a code that came with the link', () => {
+  test('its card says it is applied, Copy steps back, and the cart bar carries it', async ({ page }) => {
+    await open(page, '/?code=JUNO15', '2026-11-27T18:30:00Z', { clock: 'fixed' });
+    const card = cards(page).first();
+    await expect(card).toHaveClass(/(^|\s)applied(\s|$)/);
+    await expect(card.locator('p.applied')).toHaveText('Applied: marked prices include 15% off');
+    // Nothing pops up over the page the shopper just opened.
+    await expect(page.locator('p.notice')).toHaveText('');
+    // Copy is still there, outlined rather than the card's filled main action.
+    const copy = card.getByRole('button', { name: COPY_OR_COPIED });
+    const filled = await copy.evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(filled).toBe('rgba(0, 0, 0, 0)');
+    // The covered products carry the price with it, on one line with the full price struck.
+    const mug = page.locator('li.product-card').filter({ hasText: 'Speckled stoneware mug' });
+    await expect(mug.locator('p.price')).toHaveText('€27.20 with \u2068JUNO15\u2069was €32');
+    await page.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+    await expect(page.getByRole('link', { name: /View cart/ }).locator('.cart-bar-code')).toHaveText('JUNO15');
+  });
+
+  test('without a code, no card claims to be applied and the bar carries no chip', async ({ page }) => {
+    await open(page, '/', '2026-11-27T18:30:00Z', { clock: 'fixed' });
+    await expect(cards(page).first().locator('p.applied')).toBeHidden();
+    await expect(page.locator('li.code-card.applied')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+    await expect(page.getByRole('link', { name: /View cart/ }).locator('.cart-bar-code')).toBeHidden();
   });
 });

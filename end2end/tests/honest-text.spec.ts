@@ -95,8 +95,8 @@ test('a product page with the long code applied, and the cart, stay inside a 360
   await expect(page.locator('a.back')).toContainText(NAME);
   await expectIsolated(page, 'a.back', NAME);
   await page.getByRole('button', { name: /^Add to cart: Handmadeultrawide/ }).click();
-  await expect(page.locator('main.detail p.with-code')).toContainText(CODE);
-  await expectIsolated(page, 'main.detail p.with-code', CODE);
+  await expect(page.locator('main.detail .with-code')).toContainText(CODE);
+  await expectIsolated(page, 'main.detail .with-code', CODE);
   await expectNoSideways(page);
 
   await page.getByRole('link', { name: /View cart/ }).click();

@@ -19,7 +19,8 @@ for (const scheme of ['light', 'dark']) {
     const page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') console.log('console error:', m.text()); });
     page.on('pageerror', (e) => console.log('page error:', e.message));
-    await page.clock.setFixedTime(new Date('2026-11-27T18:30:00Z'));
+    // SHOT_TIME picks the moment shown (the default has a live stream on).
+    await page.clock.setFixedTime(new Date(process.env.SHOT_TIME || '2026-11-27T18:30:00Z'));
     for (const path of paths.length ? paths : ['/']) {
       await page.goto(base + path);
       await page.waitForSelector('html[data-ready]');

@@ -1143,7 +1143,8 @@ impl Validator<'_> {
                     .as_ref()
                     .map(|s| Scope { products: s.products.clone(), collections: s.collections.clone() })
                     .unwrap_or_default();
-                let ends_label = ends_at.zip(window.zone.as_ref()).map(|(end, (_, tz))| instant_label(end, tz));
+                // The last moment it works names the day (an end at midnight is the day before).
+                let ends_label = ends_at.zip(window.zone.as_ref()).map(|(end, (_, tz))| day_label(end - 1, tz));
                 Code {
                     id: c.id.clone(),
                     code,
@@ -1219,6 +1220,13 @@ impl Validator<'_> {
                 }
                 let images =
                     p.images.iter().enumerate().map(|(j, img)| self.image(format!("{at}.images[{j}]"), img)).collect();
+                let zone =
+                    p.available_at.as_ref().and_then(|_| self.own_zone(&at, p.time_zone.as_deref(), creator_zone));
+                let available_at = p
+                    .available_at
+                    .as_deref()
+                    .and_then(|when| self.instant(format!("{at}.available_at"), when, zone.as_ref()));
+                let available_label = available_at.zip(zone.as_ref()).map(|(when, (_, tz))| day_label(when, tz));
                 Product {
                     id: p.id.clone(),
                     title: self.required(format!("{at}.title"), &p.title),
@@ -1229,10 +1237,8 @@ impl Validator<'_> {
                     badges: p.badges.clone(),
                     disclosure: p.disclosure,
                     checkout: self.checkout(&format!("{at}.checkout"), &p.checkout, default_shop),
-                    available_at: p.available_at.as_deref().and_then(|when| {
-                        let zone = self.own_zone(&at, p.time_zone.as_deref(), creator_zone);
-                        self.instant(format!("{at}.available_at"), when, zone.as_ref())
-                    }),
+                    available_at,
+                    available_label,
                 }
             })
             .collect()
@@ -1415,7 +1421,7 @@ impl Validator<'_> {
                     title: self.required(format!("{at}.title"), &p.title),
                     starts_at: start,
                     ends_at: end,
-                    when_label: when_label(start, end, &tz),
+                    when_label: when_label(start, end, &tz, &zone_name),
                     time_zone: zone_name,
                     place,
                     ics_path: format!("calendar/{}.ics", p.id),
@@ -1453,25 +1459,26 @@ pub fn instant(value: &str, zone: Option<&(String, TimeZone)>) -> Result<UtcMill
     }
 }
 
-/// "Thu 24 Dec, 23:59 CET": one instant in a zone, as `when_label` writes its ends.
-pub fn instant_label(at: UtcMillis, tz: &TimeZone) -> String {
+/// "24 Dec": the calendar day of one instant in a zone, as a person names a deadline.
+pub fn day_label(at: UtcMillis, tz: &TimeZone) -> String {
     match Timestamp::from_millisecond(at) {
-        Ok(at) => at.to_zoned(tz.clone()).strftime("%a %-d %b, %H:%M %Z").to_string(),
+        Ok(at) => at.to_zoned(tz.clone()).strftime("%-d %b").to_string(),
         Err(_) => String::new(),
     }
 }
 
-/// "Sat 5 Dec, 11:00–18:00 CET", or with both dates when it spans midnight.
-pub fn when_label(starts_at: UtcMillis, ends_at: UtcMillis, tz: &TimeZone) -> String {
+/// "Sat 5 Dec, 11:00–18:00, Berlin time", or with both dates when it spans midnight:
+/// the zone named by its city (`schedule::zone_city`), as the page names it.
+pub fn when_label(starts_at: UtcMillis, ends_at: UtcMillis, tz: &TimeZone, zone_name: &str) -> String {
     let (Ok(start), Ok(end)) = (Timestamp::from_millisecond(starts_at), Timestamp::from_millisecond(ends_at)) else {
         return String::new();
     };
     let (start, end) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
-    let zone = end.strftime("%Z").to_string();
+    let city = linkshelf_core::schedule::zone_city(zone_name);
     if start.date() == end.date() {
-        format!("{}–{} {zone}", start.strftime("%a %-d %b, %H:%M"), end.strftime("%H:%M"))
+        format!("{}–{}, {city} time", start.strftime("%a %-d %b, %H:%M"), end.strftime("%H:%M"))
     } else {
-        format!("{} – {} {zone}", start.strftime("%a %-d %b, %H:%M"), end.strftime("%a %-d %b, %H:%M"))
+        format!("{} – {}, {city} time", start.strftime("%a %-d %b, %H:%M"), end.strftime("%a %-d %b, %H:%M"))
     }
 }
 

@@ -165,7 +165,7 @@ fn an_event_spanning_a_dst_change_has_its_real_duration() {
     let store = check(config).expect("valid");
     let popup = &store.popups[0];
     assert_eq!(popup.ends_at - popup.starts_at, 2 * 3_600_000);
-    assert_eq!(popup.when_label, "Sun 29 Mar, 01:00–04:00 CEST");
+    assert_eq!(popup.when_label, "Sun 29 Mar, 01:00–04:00, Berlin time");
     // And back in autumn, 01:00 to 04:00 local is 4 hours.
     let mut config = minimal();
     config["popups"][0]["starts_at"] = json!("2026-10-25T01:00");

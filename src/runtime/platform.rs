@@ -73,6 +73,8 @@ pub enum DateStyle {
     TimeOnly,
     /// Only the calendar day, for telling whether two instants share one.
     Day,
+    /// "24 Dec": a deadline as a person names it.
+    DayMonth,
 }
 
 #[cfg(feature = "hydrate")]
@@ -149,17 +151,12 @@ mod browser {
             .and_then(|v| v.as_string())
     }
 
-    pub fn format_datetime(
-        at: i64,
-        time_zone: &str,
-        locale: &str,
-        style: DateStyle,
-        zone_name: bool,
-    ) -> Option<String> {
+    pub fn format_datetime(at: i64, time_zone: &str, locale: &str, style: DateStyle) -> Option<String> {
         let mut pairs = vec![("timeZone", time_zone)];
         match style {
             DateStyle::Day => pairs.extend([("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]),
             DateStyle::TimeOnly => pairs.extend([("hour", "numeric"), ("minute", "2-digit")]),
+            DateStyle::DayMonth => pairs.extend([("day", "numeric"), ("month", "short")]),
             DateStyle::DateAndTime => pairs.extend([
                 ("weekday", "short"),
                 ("day", "numeric"),
@@ -167,9 +164,6 @@ mod browser {
                 ("hour", "numeric"),
                 ("minute", "2-digit"),
             ]),
-        }
-        if zone_name {
-            pairs.push(("timeZoneName", "short"));
         }
         let format = js_sys::Intl::DateTimeFormat::new(&locales(locale), &options(&pairs));
         let function: Function = format.format();
@@ -581,7 +575,7 @@ mod native {
     pub fn format_money(_: &Money, _: &str) -> Option<String> {
         None
     }
-    pub fn format_datetime(_: i64, _: &str, _: &str, _: DateStyle, _: bool) -> Option<String> {
+    pub fn format_datetime(_: i64, _: &str, _: &str, _: DateStyle) -> Option<String> {
         None
     }
     pub async fn copy_text(_: String) -> bool {

@@ -61,6 +61,11 @@ impl CartState {
         result
     }
 
+    /// The id of the applied code (tracked), for the code card's applied state.
+    pub fn applied_code_id(&self) -> Option<String> {
+        self.cart.with(|c| c.code.clone())
+    }
+
     pub fn tell(&self, message: String) {
         let notice = self.notice;
         notice.set(message.clone());
@@ -100,10 +105,9 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
             platform::storage_get(keep, CART_KEY).map(|text| Cart::decode(&text, &store)).unwrap_or_default();
         if let Some(typed) = cart::landing_code(&platform::landing().0) {
             match cart::find_code(&store, &typed, platform::now()) {
-                Ok(code) => {
-                    cart.code = Some(code.id.clone());
-                    state.tell(format!("Code {} applied", code.code));
-                }
+                // Applied quietly: the code card and the cart bar show it (a notice
+                // here covered the page the shopper had just opened).
+                Ok(code) => cart.code = Some(code.id.clone()),
                 Err(why) => state.tell(why.to_string()),
             }
         }
@@ -156,7 +160,7 @@ async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<Str
 /// apply are hidden, so an update changes the DOM in place (focus stays) and the
 /// bundle carries one view type instead of one per state.
 pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide: bool) -> impl IntoView {
-    let (shop, clock, state) = (use_store(), use_clock(), use_cart());
+    let (shop, clock, state, shopper) = (use_store(), use_clock(), use_cart(), use_shopper());
     let product = Arc::new(product);
     let host = product.checkout.host();
     let (buy_label, buy_text) = if wide {
@@ -192,24 +196,31 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     };
     let added = product.clone();
     let add = move |_| change(&added, 1);
+    let drop_day = product.available_label.clone();
     move || {
         let now = clock.get();
-        let action = state.cart.with(|c| c.action(&product, now));
+        let action = state.cart.with(|c| c.action(&known(), &product, now));
         let quantity = match action {
             ProductAction::InCart(n) => n,
             _ => 0,
         };
+        // "Drops in 5 h" on its last day, before that the day in the shopper's calendar.
         let countdown = match &action {
-            ProductAction::Upcoming(label) => Some(label.clone()),
+            ProductAction::Upcoming(soon) => soon.clone().or_else(|| {
+                let at = product.available_at?;
+                let day = shopper.get().and_then(|s| text::day(at, &s)).or_else(|| drop_day.clone())?;
+                Some(format!("Drops {day}"))
+            }),
             _ => None,
         };
-        let upcoming = countdown.is_some();
+        let upcoming = matches!(action, ProductAction::Upcoming(_));
+        let direct = matches!(action, ProductAction::BuyDirect | ProductAction::Separately);
         view! {
             <div class="control">
                 <span class="buy sold-out" hidden=action != ProductAction::SoldOut>"Sold out"</span>
                 <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
                 <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
-                    hidden=action != ProductAction::BuyDirect>
+                    hidden=!direct>
                     {wide.then(|| icon(Glyph::Bag))}
                     {buy_text.clone()}
                 </a>
@@ -224,6 +235,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                     {buy_text.clone()}
                 </a>
                 {stepper(product.clone(), quantity, quantity == 0)}
+                <span class="separately" hidden=action != ProductAction::Separately>"Checks out separately"</span>
             </div>
         }
     }
@@ -282,25 +294,42 @@ fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView 
     }
 }
 
-/// The price after the applied code, on cards and pages of products it covers
-/// (empty, and hidden by CSS, otherwise).
-pub fn code_saving(product: Product) -> impl IntoView {
+/// The one price line of a card or product page: the price, and the compared-at
+/// price struck through; with an applied code that covers the product, the price
+/// after it and the code instead, the full price struck through ("€27.20 with JUNO15
+/// ~~€32~~"). One line, so a covered card doesn't carry three prices.
+pub fn price(product: Product) -> impl IntoView {
     let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
     let state = use_cart();
-    let saving = move || {
+    let amounts = move || {
         let store = &shop;
         let now = clock.get();
-        let code = state.cart.with(|c| c.code_for(store, &product, now).cloned())?;
-        let saving = cart::card_saving(&code, &product, store, now)?;
-        let after =
-            linkshelf_core::money::Money { minor: product.price.minor - saving.minor, currency: saving.currency };
-        // The code is the creator's text: U+2068/U+2069 (first-strong isolate … pop) keep
-        // a right-to-left code from reordering our "with", as a `<bdi>` would. Text-level
-        // isolates, because this line is one string: a `<bdi>` here needs a view per
-        // state, measured at 0.8 KB brotli of bundle.
-        Some(format!("{} with \u{2068}{}\u{2069}", text::money(&after, shopper.get().as_ref()), code.code))
+        let locale = shopper.get();
+        let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
+        let code = state.cart.with(|c| c.code_for(store, &product, now).cloned());
+        let saving = code.as_ref().and_then(|code| Some((code, cart::card_saving(code, &product, store, now)?)));
+        let (class, now_text, was) = match saving {
+            // The code is the creator's text: U+2068/U+2069 (first-strong isolate … pop)
+            // keep a right-to-left code from reordering our "with", as a `<bdi>` would.
+            // Text-level isolates, because this line is one string: a `<bdi>` here needs
+            // a view per state, measured at 0.8 KB brotli of bundle.
+            Some((code, saving)) => {
+                let after = linkshelf_core::money::Money {
+                    minor: product.price.minor - saving.minor,
+                    currency: saving.currency,
+                };
+                let text = format!("{} with \u{2068}{}\u{2069}", money(&after), code.code);
+                ("now with-code", text, Some(money(&product.price)))
+            }
+            None => ("now", money(&product.price), product.compare_at.as_ref().map(money)),
+        };
+        let no_was = was.is_none();
+        view! {
+            <span class=class>{now_text}</span>
+            <s class="was" hidden=no_was><span class="sr-only">"was "</span>{was}</s>
+        }
     };
-    view! { <p class="with-code">{saving}</p> }
+    view! { <p class="price">{amounts}</p> }
 }
 
 /// The notice line and, while the cart holds something, the bar that opens it.
@@ -313,11 +342,15 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
         let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
         let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
         let hide = count == 0 || on_cart;
+        // The applied code rides along, so the shopper sees it is kept.
+        let code = state.cart.with(|c| c.applied_code(&known).map(|c| c.code.clone()));
+        let no_code = code.is_none();
         view! {
             <a class="cart-bar" href=shop.site.href("cart/") hidden=hide>
                 {icon(Glyph::Bag)}
                 <span class="cart-bar-label">"View cart"</span>
                 <span class="cart-bar-count">{items}</span>
+                <span class="cart-bar-code" translate="no" hidden=no_code>{code}</span>
                 <span class="cart-bar-total">{total}</span>
             </a>
         }

@@ -1,6 +1,7 @@
 //! Discount codes: what each gives, whose it is, when it ends, and one-tap copy.
 
 use crate::runtime::{platform, tracking};
+use crate::ui::cart::use_cart;
 use crate::ui::icons::{icon, Glyph};
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
@@ -42,14 +43,13 @@ enum CopyState {
 }
 
 fn code_card(code: Code) -> impl IntoView {
-    let clock = use_clock();
-    let shopper = use_shopper();
+    let (clock, shopper, cart) = (use_clock(), use_shopper(), use_cart());
     let state = RwSignal::new(CopyState::Idle);
     let value = code.code.clone();
     let code_id = code.id.clone();
     // `view_promotion` once the card is seen.
     let card = NodeRef::<leptos::html::Li>::new();
-    let seen_id = code.id.clone();
+    let (seen_id, card_id) = (code.id.clone(), code.id.clone());
     Effect::new(move |_| {
         if let Some(element) = card.get() {
             let id = seen_id.clone();
@@ -72,17 +72,20 @@ fn code_card(code: Code) -> impl IntoView {
     // state), redrawn in place when any changes.
     let parts = move || {
         let locale = shopper.get();
-        let offer = discount::describe(&code, |m| text::money(m, locale.as_ref()));
+        let money = |m: &_| text::money(m, locale.as_ref());
+        let offer = discount::describe(&code, money);
+        // Hours on its last day, otherwise the last day it works in the shopper's own
+        // calendar (an end at midnight names the day before, as a person would).
         let ends = code.ends_at.and_then(|end| {
-            let relative = discount::ends_in(clock.get(), end).map(|e| e.to_string());
-            let exact = locale.as_ref().and_then(|s| text::instant(end, s)).or_else(|| code.ends_label.clone());
-            match (relative, exact) {
-                (Some(r), Some(e)) => Some(format!("{r} · {e}")),
-                (Some(r), None) => Some(r),
-                (None, Some(e)) => Some(format!("Ends {e}")),
-                (None, None) => None,
-            }
+            discount::ends_in(clock.get(), end).map(|e| e.to_string()).or_else(|| {
+                let day = locale.as_ref().and_then(|s| text::day(end - 1, s)).or_else(|| code.ends_label.clone())?;
+                Some(format!("Ends {day}"))
+            })
         });
+        // Applied (from the link or in the cart): the card says so and copying
+        // becomes the secondary action.
+        let applied = cart.applied_code_id().as_deref() == Some(code.id.as_str());
+        let note = applied.then(|| discount::applied_note(&code, money));
         let copied = state.get() == CopyState::Copied;
         let verb = if copied { "Copied" } else { "Copy" };
         let label = format!("{verb} code {}", code.code);
@@ -94,11 +97,12 @@ fn code_card(code: Code) -> impl IntoView {
         };
         view! {
             <p class="offer">{offer}</p>
+            <p class="applied" hidden=!applied>{icon(Glyph::Check)}{note}</p>
             <p class="brand">"with " <bdi>{code.brand.clone()}</bdi></p>
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
                 // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).
-                <button type="button" class="copy needs-js" aria-label=label on:click=copy.clone() class:copied=copied>
+                <button type="button" class="copy needs-js" aria-label=label on:click=copy.clone() class:copied=copied class:secondary=applied>
                     {icon(if copied { Glyph::Check } else { Glyph::Copy })}
                     {verb}
                 </button>
@@ -107,5 +111,5 @@ fn code_card(code: Code) -> impl IntoView {
             <p class="status" role="status" aria-live="polite">{announcement}</p>
         }
     };
-    view! { <li class="code-card" node_ref=card>{parts}</li> }
+    view! { <li class="code-card" class:applied=move || cart.applied_code_id().as_deref() == Some(card_id.as_str()) node_ref=card>{parts}</li> }
 }

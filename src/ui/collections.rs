@@ -1,11 +1,11 @@
 //! Curated collections and the product cards inside them.
 
 use crate::runtime::{platform, tracking};
-use crate::ui::cart::{cart_control, code_saving};
+use crate::ui::cart::{cart_control, price};
 use crate::ui::route::Route;
-use crate::ui::{text, use_shopper, use_store};
+use crate::ui::use_store;
 use leptos::prelude::*;
-use linkshelf_core::model::{Product, Storefront};
+use linkshelf_core::model::{Badge, Product, Storefront};
 use stylers_macro::style_sheet;
 
 /// Cards above this index in the page load eagerly; the rest wait until scrolled to.
@@ -73,7 +73,6 @@ pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -
             </a>
             {badges(product.clone())}
             {price(product.clone())}
-            {code_saving(product.clone())}
             {cart_control(product, Some(list_id), index, false)}
         </li>
     }
@@ -82,7 +81,13 @@ pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -
 pub fn badges(product: Product) -> impl IntoView {
     let class = badges_css();
     let badges = product.badges.iter().map(|b| {
-        let kind = format!("badge badge-{}", b.label().to_lowercase().replace(' ', "-"));
+        // Whole class names, not derived from the label: lower-casing a `str` brings
+        // Unicode's case tables into the bundle.
+        let kind = match b {
+            Badge::New => "badge badge-new",
+            Badge::Limited => "badge badge-limited",
+            Badge::SoldOut => "badge badge-sold-out",
+        };
         view! { class = class, <li class=kind>{b.label()}</li> }
     });
     let disclosure = product.disclosure.map(|d| d.label());
@@ -92,23 +97,6 @@ pub fn badges(product: Product) -> impl IntoView {
             {badges.collect_view()}
             <li class="badge badge-disclosure" hidden=disclosure.is_none()>{disclosure}</li>
         </ul>
-    }
-}
-
-pub fn price(product: Product) -> impl IntoView {
-    let class = badges_css();
-    let shopper = use_shopper();
-    let no_was = product.compare_at.is_none();
-    let amounts = move || {
-        let locale = shopper.get();
-        let was = product.compare_at.as_ref().map(|was| text::money(was, locale.as_ref()));
-        view! { class = class,
-            <span class="now">{text::money(&product.price, locale.as_ref())}</span>
-            <s class="was" hidden=no_was><span class="sr-only">"was "</span>{was}</s>
-        }
-    };
-    view! { class = class,
-        <p class="price">{amounts}</p>
     }
 }
 

@@ -117,10 +117,14 @@ fn storefront(store: Storefront, route: Route) -> impl IntoView {
 fn home() -> impl IntoView {
     view! {
         <main class="page" id="main">
+            // Shopper first: who this is, what's on right now, the codes, then the
+            // products; the schedule after them (issue #12: the first product card
+            // starts within the first screen of a phone).
             {profile::profile()}
+            {schedule::popups(true)}
             {codes::codes()}
-            {schedule::popups()}
             {collections::collections()}
+            {schedule::popups(false)}
             <footer class="site-footer">
                 <p>"Made with Linkshelf"</p>
             </footer>

@@ -1,7 +1,7 @@
 //! One product on its own shareable page, `/p/<id>/`.
 
-use crate::ui::cart::{cart_control, code_saving};
-use crate::ui::collections::{badges, collections_of, price};
+use crate::ui::cart::{cart_control, price};
+use crate::ui::collections::{badges, collections_of};
 use crate::ui::icons::{icon, Glyph};
 use crate::ui::use_store;
 use leptos::prelude::*;
@@ -33,7 +33,6 @@ pub fn product_page(product: Product) -> impl IntoView {
             <div class="info">
                 <h1 class="detail-title">{product.title.clone()}</h1>
                 {price(product.clone())}
-                {code_saving(product.clone())}
                 {badges(product.clone())}
                 {cart_control(product.clone(), None, 0, true)}
                 <p class="description">{product.description.clone()}</p>

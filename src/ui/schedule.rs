@@ -8,22 +8,38 @@ use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::{Place, Popup};
 use linkshelf_core::schedule::{self, PopupStatus};
 
-pub fn popups() -> impl IntoView {
+/// With `live`, the pop-ups and streams on right now, for the top of the page (nothing
+/// at all the rest of the time); otherwise the ones still to come, for below the
+/// collections: the next one, and "+2 more" opening the rest (a `<details>`: it opens
+/// without the app, and costs the bundle nothing).
+pub fn popups(live: bool) -> impl IntoView {
     let shop = use_store();
     let clock = use_clock();
-    let visible = Memo::new(move |_| {
-        schedule::visible(&shop.popups, clock.get()).into_iter().map(|(p, s)| (p.clone(), s)).collect::<Vec<_>>()
+    let shown = Memo::new(move |_| {
+        schedule::visible(&shop.popups, clock.get())
+            .into_iter()
+            .filter(|(_, status)| (*status == PopupStatus::LiveNow) == live)
+            .map(|(p, s)| (p.clone(), s))
+            .collect::<Vec<_>>()
     });
+    let (title_id, title) = if live { ("live-title", "Live now") } else { ("schedule-title", "Pop-ups & lives") };
+    // Rebuilt only when a pop-up starts, ends or drops off (a plain list: `<For>`'s
+    // keyed diffing cost ~5 KB of bundle per use).
     move || {
-        (!visible.read().is_empty()).then(|| {
+        let mut cards = shown.get();
+        (!cards.is_empty()).then(|| {
+            let rest = cards.split_off(if live { cards.len() } else { 1 });
+            let more = format!("+{} more", rest.len());
+            let no_more = rest.is_empty();
+            let card = |(popup, status)| popup_card(popup, status);
             view! {
-                <section class="schedule" aria-labelledby="schedule-title">
-                    <h2 id="schedule-title" class="section-title">"Pop-ups & lives"</h2>
-                    <ul class="card-list popup-list">
-                        // Rebuilt only when a pop-up starts, ends or drops off (a plain
-                        // list: `<For>`'s keyed diffing cost ~5 KB of bundle per use).
-                        {move || visible.get().into_iter().map(|(popup, status)| popup_card(popup, status)).collect_view()}
-                    </ul>
+                <section class="schedule" class:live-now=live aria-labelledby=title_id>
+                    <h2 id=title_id class="section-title">{title}</h2>
+                    <ul class="card-list popup-list">{cards.into_iter().map(card).collect_view()}</ul>
+                    <details class="more-popups" hidden=no_more>
+                        <summary>{more}</summary>
+                        <ul class="card-list popup-list">{rest.into_iter().map(card).collect_view()}</ul>
+                    </details>
                 </section>
             }
         })
@@ -48,10 +64,13 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
     let (start, end, zone) = (popup.starts_at, popup.ends_at, popup.time_zone.clone());
     let fallback = popup.when_label.clone();
     let zone_for_venue = zone.clone();
+    // One line in the venue's zone, named by its city ("…, Berlin time").
+    let city = schedule::zone_city(&zone);
     let venue_time = move || {
         shopper
             .get()
             .and_then(|s| text::time_range(start, end, &zone_for_venue, &s))
+            .map(|range| format!("{range}, {city} time"))
             .unwrap_or_else(|| fallback.clone())
     };
     // The shopper's own time, only when it reads differently from the venue's.

@@ -11,18 +11,19 @@ pub fn money(amount: &Money, shopper: Option<&ShopperLocale>) -> String {
     shopper.and_then(|s| platform::format_money(amount, &s.locale)).unwrap_or_else(|| amount.fallback_display())
 }
 
-/// "Sat 5 Dec, 11:00 – 18:00 CET" in `time_zone`, or `None` before the locale is known.
+/// "Sat 5 Dec, 11:00 – 18:00" in `time_zone`, or `None` before the locale is known.
+/// No zone abbreviation: the page names the zone by its city (`schedule::zone_city`).
 pub fn time_range(starts_at: i64, ends_at: i64, time_zone: &str, shopper: &ShopperLocale) -> Option<String> {
     let locale = &shopper.locale;
-    let start = platform::format_datetime(starts_at, time_zone, locale, DateStyle::DateAndTime, false)?;
-    let day = |at| platform::format_datetime(at, time_zone, locale, DateStyle::Day, false);
+    let start = platform::format_datetime(starts_at, time_zone, locale, DateStyle::DateAndTime)?;
+    let day = |at| platform::format_datetime(at, time_zone, locale, DateStyle::Day);
     let same_day = day(starts_at).is_some_and(|d| Some(d) == day(ends_at));
     let style = if same_day { DateStyle::TimeOnly } else { DateStyle::DateAndTime };
-    let end = platform::format_datetime(ends_at, time_zone, locale, style, true)?;
+    let end = platform::format_datetime(ends_at, time_zone, locale, style)?;
     Some(format!("{start} – {end}"))
 }
 
-/// One instant with date and zone, for "ends Thu 24 Dec, 23:59 CET".
-pub fn instant(at: i64, shopper: &ShopperLocale) -> Option<String> {
-    platform::format_datetime(at, &shopper.time_zone, &shopper.locale, DateStyle::DateAndTime, true)
+/// The day of `at` in the shopper's calendar, "24 Dec" (en-GB) or "Dec 24" (en-US).
+pub fn day(at: i64, shopper: &ShopperLocale) -> Option<String> {
+    platform::format_datetime(at, &shopper.time_zone, &shopper.locale, DateStyle::DayMonth)
 }
