@@ -60,7 +60,7 @@ pub fn applied_note(code: &Code, money: impl Fn(&Money) -> String) -> String {
     match (&code.offer, min) {
         (_, Some(min)) => format!("Applied: {head} at checkout on orders over {}", money(min)),
         (Offer::FreeShipping { .. }, None) => "Applied: free shipping at checkout".to_owned(),
-        _ if scoped => format!("Applied: marked prices include {head}"),
+        _ if scoped => format!("Applied: {head} the marked prices"),
         _ => format!("Applied: prices below include {head}"),
     }
 }
@@ -185,7 +185,7 @@ mod tests {
         };
         let percent = Offer::PercentOff { percent: 15, min_subtotal: None };
         assert_eq!(applied_note(&with(percent.clone()), fmt), "Applied: prices below include 15% off");
-        assert_eq!(applied_note(&scoped(percent), fmt), "Applied: marked prices include 15% off");
+        assert_eq!(applied_note(&scoped(percent), fmt), "Applied: 15% off the marked prices");
         assert_eq!(
             applied_note(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
             "Applied: €5 off at checkout on orders over €40"

@@ -110,3 +110,25 @@ test.describe('the cart', () => {
     await expect(page).toHaveURL(/^https:\/\/paperday\.gumroad\.com\/l\/dot-grid\?click_id=[0-9a-f-]{36}$/);
   });
 });
+
+test('keyboard focus never lands under the cart bar', async ({ page }) => {
+  await open(page, '/', NOW, { clock: 'fixed' });
+  await page.getByRole('button', { name: 'Add Speckled stoneware mug to cart' }).click();
+  const bar = page.getByRole('link', { name: /View cart/ });
+  await expect(bar).toBeVisible();
+  // Tab through the whole page; every focused control must sit wholly above the bar.
+  const hidden: string[] = [];
+  for (let i = 0; i < 120; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      const bar = document.querySelector('a.cart-bar') as HTMLElement | null;
+      if (!el || !bar || el === bar || el === document.body) return null;
+      const r = el.getBoundingClientRect();
+      const b = bar.getBoundingClientRect();
+      return { name: el.getAttribute('aria-label') || el.textContent?.trim() || el.tagName, under: r.bottom > b.top && r.top < b.bottom };
+    });
+    if (where?.under) hidden.push(where.name);
+  }
+  expect(hidden).toEqual([]);
+});

@@ -19,6 +19,11 @@ test('the first product card starts within the first 600 px of a 390 × 844 phon
   const first = page.locator('li.product-card').first();
   await expect(first).toBeVisible();
   expect(await top(first)).toBeLessThan(600);
+  // Arriving from the bio link with the code applied, the code card says so and still
+  // leaves the products on the first screen.
+  await open(page, '/?code=JUNO15', QUIET);
+  await expect(page.locator('li.code-card p.applied-note')).toBeVisible();
+  expect(await top(page.locator('li.product-card').first())).toBeLessThan(600);
   // Without JavaScript too: the prerendered page is laid out the same.
   await page.goto('/');
   expect(await top(page.locator('li.product-card').first())).toBeLessThan(600);

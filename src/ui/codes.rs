@@ -97,7 +97,7 @@ fn code_card(code: Code) -> impl IntoView {
         };
         view! {
             <p class="offer">{offer}</p>
-            <p class="applied" hidden=!applied>{icon(Glyph::Check)}{note}</p>
+            <p class="applied-note" hidden=!applied>{icon(Glyph::Check)}{note}</p>
             <p class="brand">"with " <bdi>{code.brand.clone()}</bdi></p>
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
@@ -111,5 +111,5 @@ fn code_card(code: Code) -> impl IntoView {
             <p class="status" role="status" aria-live="polite">{announcement}</p>
         }
     };
-    view! { <li class="code-card" class:applied=move || cart.applied_code_id().as_deref() == Some(card_id.as_str()) node_ref=card>{parts}</li> }
+    view! { <li class="code-card" class:code-applied=move || cart.applied_code_id().as_deref() == Some(card_id.as_str()) node_ref=card>{parts}</li> }
 }
