@@ -19,13 +19,18 @@ pub fn product_file(product_id: &str) -> String {
     format!("p/{product_id}/product.txt")
 }
 
+/// How many picks the way-back pages show: one row on a phone, and a few pictures'
+/// bytes on pages that otherwise carry no product.
+pub const PICKS: usize = 3;
+
 impl Storefront {
     /// The part of the storefront `route`'s page shows and links to:
     /// - home: every collection with its products, the pop-ups, the codes;
     /// - a product page: that product, the collections it is in (their other products
     ///   left out: the page names them, nothing more), the codes;
-    /// - cart, thanks and missing pages: no product, collection or pop-up (the cart
-    ///   fetches its products), the codes.
+    /// - cart, thanks and missing pages: the creator's picks ([`Storefront::picks`],
+    ///   shown as the way back into the shop), no pop-up (the cart fetches its other
+    ///   products), the codes.
     ///
     /// Every page keeps the creator, site, theme, tracking and every code: the cart
     /// bar on every page totals the applied code, which may cover none of the page's
@@ -42,8 +47,21 @@ impl Storefront {
                 }
             }
             Route::Product(id) => self.with_products(&[id.as_str()]),
-            Route::Cart | Route::Thanks | Route::NotFound => self.with_products(&[]),
+            Route::Cart | Route::Thanks | Route::NotFound => self.with_products(&self.picks()),
         }
+    }
+
+    /// The creator's picks for pages that end a path (thank-you, empty cart, missing
+    /// page): the first product of each collection, the first [`PICKS`] distinct ones,
+    /// so those pages lead back into the shop rather than ending the visit.
+    pub fn picks(&self) -> Vec<&str> {
+        let mut picks: Vec<&str> = Vec::new();
+        for id in self.collections.iter().filter_map(|c| c.products.iter().find(|id| self.product(id).is_some())) {
+            if picks.len() < PICKS && !picks.contains(&id.as_str()) {
+                picks.push(id);
+            }
+        }
+        picks
     }
 
     /// The storefront without pop-ups and with only the products `ids` (and only the
@@ -170,14 +188,39 @@ mod tests {
     }
 
     #[test]
-    fn cart_thanks_and_missing_pages_carry_no_product() {
+    fn cart_thanks_and_missing_pages_carry_only_the_picks() {
         let s = with_popup_and_two_collections();
+        assert_eq!(s.picks(), ["mug", "lamp"], "the first product of each collection");
         for route in [Route::Cart, Route::Thanks, Route::NotFound] {
             let page = s.for_page(&route);
-            assert!(page.products.is_empty() && page.collections.is_empty() && page.popups.is_empty(), "{route:?}");
+            assert_eq!(ids(&page), ["mug", "lamp"], "{route:?}");
+            assert!(page.popups.is_empty(), "{route:?}");
             assert_eq!(page.codes, s.codes);
             assert_eq!(page.creator, s.creator);
         }
+    }
+
+    #[test]
+    fn picks_are_distinct_known_and_few() {
+        let mut s = store();
+        let collection = |id: &str, products: &[&str]| Collection {
+            id: id.into(),
+            title: id.into(),
+            description: None,
+            products: products.iter().map(|p| (*p).to_owned()).collect(),
+        };
+        s.collections = vec![
+            collection("a", &["gone-from-shop", "mug"]),
+            collection("b", &["mug", "lamp"]),
+            collection("c", &["zine"]),
+            collection("d", &["yen"]),
+            collection("e", &["drop"]),
+        ];
+        // "gone-from-shop" is no product: "a" offers the mug; "b"'s mug is taken already.
+        assert_eq!(s.picks(), ["mug", "zine", "yen"]);
+        assert_eq!(s.picks().len(), PICKS);
+        s.collections.clear();
+        assert!(s.picks().is_empty());
     }
 
     // What the cart computes from a page plus the products it fetched is what it
@@ -185,7 +228,10 @@ mod tests {
     #[test]
     fn products_added_to_a_page_scope_codes_as_in_the_whole_shop() {
         let s = with_popup_and_two_collections();
+        // From a page that holds none of them (the picks taken away).
         let mut page = s.for_page(&Route::Cart);
+        page.products.clear();
+        page.collections.clear();
         for id in ["mug", "lamp", "mug"] {
             page.add_products_of(s.for_page(&Route::Product(id.into())));
         }

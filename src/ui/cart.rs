@@ -9,6 +9,7 @@
 use crate::runtime::platform::{self, FetchError, StorageKind};
 use crate::runtime::tracking::{self, PurchaseOutcome};
 use crate::ui::icons::{icon, Glyph};
+use crate::ui::profile::way_back;
 use crate::ui::route::Route;
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
@@ -442,6 +443,7 @@ pub fn cart_page() -> impl IntoView {
             <div class="empty" hidden=move || !empty()>
                 <p>"Your cart is empty."</p>
                 <a class="button" href=home.clone()>"Browse the shop"</a>
+                {way_back()}
             </div>
             <div hidden=empty>
                 <ul class="lines">{lines}</ul>
@@ -582,6 +584,7 @@ pub fn thanks_page() -> impl IntoView {
             // One span: the button is a flex box, where each bare text would be an item
             // of its own with a gap around the `<bdi>` ("Juno Park 's shop").
             <a class="button" href=shop.site.href("/")><span>"Back to " <bdi>{shop.creator.name.clone()}</bdi> "'s shop"</span></a>
+            {way_back()}
         </main>
     }
 }

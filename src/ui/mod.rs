@@ -155,6 +155,7 @@ fn not_found() -> impl IntoView {
                 }}
             </p>
             <a class="button" href=home>"See the whole shop"</a>
+            {profile::way_back()}
         </main>
     }
 }
