@@ -71,6 +71,29 @@ impl Attribution {
         query.finish()
     }
 
+    /// The query a link to another page of the shop carries, so a copied or
+    /// long-pressed link keeps where the visit came from: the campaign tags and the
+    /// applied code (`?utm_source=tiktok&code=JUNO15`), or "" without either. Not the
+    /// platform click ids: those name one person's ad click, and a link passed on to
+    /// someone else must not claim it.
+    pub fn campaign_query(&self, code: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
+        for (key, value) in self.campaign_pairs() {
+            if let Some(value) = value {
+                query.append_pair(key, value);
+            }
+        }
+        if let Some(code) = code {
+            query.append_pair("code", code);
+        }
+        let query = query.finish();
+        if query.len() > 1 {
+            query
+        } else {
+            String::new()
+        }
+    }
+
     /// As JSON, fields in declaration order (see `events::Envelope::to_json`).
     pub fn to_json(&self) -> String {
         let mut o = JsonObject::new();
@@ -289,5 +312,21 @@ mod tests {
         assert_eq!(merge(Some(tiktok.clone()), reload.clone()), tiktok);
         assert_eq!(merge(Some(tiktok), insta.clone()), insta);
         assert_eq!(merge(None, reload.clone()), reload);
+    }
+
+    #[test]
+    fn campaign_query_carries_tags_and_code_but_no_click_ids() {
+        let landing = from_landing("?utm_source=tiktok&utm_campaign=fall%20drop&fbclid=abc&ref=clip-7", "");
+        assert_eq!(landing.campaign_query(None), "?utm_source=tiktok&utm_campaign=fall+drop&ref=clip-7");
+        assert_eq!(
+            landing.campaign_query(Some("JUNO 15&")),
+            "?utm_source=tiktok&utm_campaign=fall+drop&ref=clip-7&code=JUNO+15%26"
+        );
+        assert_eq!(Attribution::default().campaign_query(None), "");
+        assert_eq!(Attribution::default().campaign_query(Some("JUNO15")), "?code=JUNO15");
+        // What it writes reads back as the same campaign.
+        let again = from_landing(&landing.campaign_query(Some("JUNO15")), "");
+        assert_eq!(again.campaign_pairs(), landing.campaign_pairs());
+        assert!(again.click_ids.is_empty());
     }
 }

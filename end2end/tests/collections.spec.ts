@@ -103,7 +103,8 @@ test.describe('collections on the home page', () => {
 
   test('one-product checkouts are plain Buy links; Shopify products get Add buttons', async ({ page }) => {
     const napkinsBuy = page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true });
-    await expect(napkinsBuy).toHaveAttribute('href', 'https://linenhaus.example/products/linen-napkins');
+    // Its click id is in the link from the start (issue #12: copied links keep it).
+    await expect(napkinsBuy).toHaveAttribute('href', /^https:\/\/linenhaus\.example\/products\/linen-napkins\?click_id=[0-9a-f-]{36}$/);
 
     const listed = demo.collections
       .flatMap((c) => c.products)
@@ -126,8 +127,11 @@ test.describe('collections on the home page', () => {
         role: a.getAttribute('role'),
       })),
     );
-    expect(found).toEqual(
-      sellable.map((p) => ({ tag: 'A', label: `Buy ${p.title}`, href: p.checkout.url, onclick: null, role: null })),
+    // Each link is the product's own checkout URL with the click id it will carry.
+    const clickId = /(click_id|click_id%5D|client_reference_id)=[0-9a-f-]{36}/;
+    for (const f of found) expect(f.href).toMatch(clickId);
+    expect(found.map((f) => ({ ...f, href: f.href!.split('?')[0] }))).toEqual(
+      sellable.map((p) => ({ tag: 'A', label: `Buy ${p.title}`, href: p.checkout.url.split('?')[0], onclick: null, role: null })),
     );
   });
 

@@ -23,7 +23,7 @@ test.describe('no console errors', () => {
     expect(broken, 'images that failed to load').toEqual([]);
 
     // Open a product, look at it, and come back.
-    await page.locator('a.product-link[href="/p/canvas-tote/"]').click();
+    await page.locator('a.product-link[data-product="canvas-tote"]').click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Heavy canvas market tote');
     await expect(page.locator('ul.gallery img')).toHaveCount(2);
     await page.locator('a.back').click();

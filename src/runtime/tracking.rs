@@ -12,6 +12,7 @@
 //! which stays the same on every retry, so "at least once" lands as "exactly once".
 
 use crate::runtime::platform::{self, StorageKind};
+use leptos::prelude::{GetUntracked, RwSignal, Set};
 use linkshelf_core::attribution::{self, Attribution};
 use linkshelf_core::checkout;
 use linkshelf_core::events::{uuid_v7, Context, Ecommerce, EventName, InAppBrowser, Outbound, Subject};
@@ -164,20 +165,41 @@ pub fn cart_changed(product: &Product, change: i32) {
     queue(|t, now| t.cart_changed(now, product, change));
 }
 
-/// `begin_checkout` on a checkout tap: a fresh click id goes into the link the
-/// browser is about to follow (`link` builds it from the click id) and into the
-/// event. The click is never stopped or delayed.
+/// The click id a checkout link on screen carries in its `href` (empty in the page's
+/// HTML, filled once the app runs), so a link copied or long-pressed before any tap
+/// already carries the visit's attribution; [`begin_checkout`] sends the same id and
+/// then gives the link a fresh one.
+pub fn link_click_id() -> RwSignal<String> {
+    let click = RwSignal::new(String::new());
+    leptos::prelude::Effect::new(move |_| click.set(click_id()));
+    click
+}
+
+/// `begin_checkout` on a checkout tap: the link's click id (see [`link_click_id`]) goes
+/// into the link the browser is about to follow (`link` builds it from the click id)
+/// and into the event; once the browser has taken the link, it gets a fresh id for
+/// the next tap. The click is never stopped or delayed.
 pub fn begin_checkout(
     event: &leptos::ev::MouseEvent,
+    click: RwSignal<String>,
     link: &dyn Fn(&str, &Attribution) -> String,
     host: String,
     ecommerce: Ecommerce,
     list_id: Option<&str>,
 ) {
-    let click_id = click_id();
+    let click_id = click.get_untracked();
+    let click_id = if click_id.is_empty() { self::click_id() } else { click_id };
     platform::retarget_link(event, &link(&click_id, &current_attribution()));
     let outbound = Outbound { click_id, destination_host: host };
     queue(|t, now| t.begin_checkout(now, outbound, ecommerce, list_id));
+    // After the browser has read the link (its default action follows the handlers).
+    leptos::prelude::set_timeout(move || _ = click.try_set(self::click_id()), Duration::ZERO);
+}
+
+/// The query a link to another page of the shop carries (the visit's campaign and
+/// `code`: `Attribution::campaign_query`).
+pub fn campaign_query(code: Option<&str>) -> String {
+    current_attribution().campaign_query(code)
 }
 
 /// Reports `order_id` as a `purchase`, at most once per device (see

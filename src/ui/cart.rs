@@ -67,6 +67,11 @@ impl CartState {
         self.cart.with(|c| c.code.clone())
     }
 
+    /// What the applied code says (tracked), for links that carry it.
+    pub fn applied_code(&self) -> Option<String> {
+        self.cart.with(|c| c.applied_code(&known()).map(|c| c.code.clone()))
+    }
+
     pub fn tell(&self, message: String) {
         let notice = self.notice;
         notice.set(message.clone());
@@ -174,26 +179,21 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let add_label =
         if wide { format!("Add to cart: {}", product.title) } else { format!("Add {} to cart", product.title) };
     let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
-    let bought = product.clone();
+    // The Buy link as it leaves: with the click id it carries, the visit's campaign and
+    // the code that covers the product (the page's HTML has the plain link).
+    let click = tracking::link_click_id();
+    let (linked, link_shop) = (product.clone(), shop.clone());
+    let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution, now| {
+        let code = state.cart.with_untracked(|c| c.code_for(&link_shop, &linked, now).map(|c| c.code.clone()));
+        let handoff = Handoff { click_id, code: code.as_deref(), attribution, creator_id: &link_shop.creator.id };
+        checkout::product_link(&linked.checkout, &handoff)
+    };
+    let (bought, tap_link) = (product.clone(), link.clone());
     let buy = move |ev: leptos::ev::MouseEvent| {
-        let store = &shop;
         let now = clock.get_untracked();
-        let (code, ecommerce) = state.cart.with_untracked(|c| {
-            let (code, ecommerce) = c.direct_buy(store, &bought, list_id.as_deref(), index, now);
-            (code.cloned(), ecommerce)
-        });
-        let checkout = bought.checkout.clone();
-        let creator_id = store.creator.id.clone();
-        let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
-            let handoff = Handoff {
-                click_id,
-                code: code.as_ref().map(|c| c.code.as_str()),
-                attribution,
-                creator_id: &creator_id,
-            };
-            checkout::product_link(&checkout, &handoff)
-        };
-        tracking::begin_checkout(&ev, &link, host.clone(), ecommerce, list_id.as_deref());
+        let ecommerce = state.cart.with_untracked(|c| c.direct_buy(&shop, &bought, list_id.as_deref(), index, now).1);
+        let link = |click_id: &str, attribution: &_| tap_link(click_id, attribution, now);
+        tracking::begin_checkout(&ev, click, &link, host.clone(), ecommerce, list_id.as_deref());
     };
     let added = product.clone();
     let add = move |_| change(&added, 1);
@@ -201,6 +201,10 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     move || {
         let now = clock.get();
         let action = state.cart.with(|c| c.action(&known(), &product, now));
+        let buy_href = match click.get() {
+            id if id.is_empty() => href.clone(),
+            id => link(&id, &tracking::current_attribution(), now),
+        };
         let quantity = match action {
             ProductAction::InCart(n) => n,
             _ => 0,
@@ -220,7 +224,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
             <div class="control">
                 <span class="buy sold-out" hidden=action != ProductAction::SoldOut>"Sold out"</span>
                 <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
-                <a class="buy" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone() on:click=buy.clone()
+                <a class="buy" class:wide=wide href=buy_href rel=rel aria-label=buy_label.clone() on:click=buy.clone()
                     hidden=!direct>
                     {wide.then(|| icon(Glyph::Bag))}
                     {buy_text.clone()}
@@ -382,6 +386,9 @@ pub fn cart_page() -> impl IntoView {
                 .collect_view()
         })
     };
+    // The checkout link carries its click id and the visit's campaign from the start,
+    // as Buy links do (`tracking::link_click_id`).
+    let click = tracking::link_click_id();
     let go = move |ev: leptos::ev::MouseEvent| {
         let store = known();
         let now = clock.get_untracked();
@@ -393,18 +400,19 @@ pub fn cart_page() -> impl IntoView {
         let link = move |click_id: &str, attribution: &linkshelf_core::attribution::Attribution| {
             cart.checkout_link(&link_store, click_id, attribution, now).unwrap_or_default()
         };
-        tracking::begin_checkout(&ev, &link, host, ecommerce, None);
+        tracking::begin_checkout(&ev, click, &link, host, ecommerce, None);
     };
     let summary = move || {
         let store = known();
         let now = clock.get();
         let locale = shopper.get();
         let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());
+        let click_id = click.get();
         let (totals, href, host) = state.cart.with(|c| {
-            let attribution = linkshelf_core::attribution::Attribution::default();
+            let attribution = if click_id.is_empty() { Default::default() } else { tracking::current_attribution() };
             (
                 c.totals(&store, now),
-                c.checkout_link(&store, "", &attribution, now),
+                c.checkout_link(&store, &click_id, &attribution, now),
                 c.shop(&store).unwrap_or_default().to_owned(),
             )
         });

@@ -18,16 +18,16 @@ pub fn codes() -> impl IntoView {
         let now = clock.get();
         shop.codes.iter().filter(|c| discount::status(c, now) == CodeStatus::Active).cloned().collect::<Vec<_>>()
     });
+    // Rebuilt only when the set of active codes changes (a plain list: `<For>`'s keyed
+    // diffing cost ~5 KB of bundle per use; one closure for the section and its list,
+    // rather than one each, is 0.5 KB less).
     move || {
-        (!active.read().is_empty()).then(|| {
+        let cards = active.get();
+        (!cards.is_empty()).then(|| {
             view! {
                 <section class="codes" aria-labelledby="codes-title">
                     <h2 id="codes-title" class="section-title">"Discount codes"</h2>
-                    <ul class="card-list code-list">
-                        // Rebuilt only when the set of active codes changes (a plain list:
-                        // `<For>`'s keyed diffing cost ~5 KB of bundle per use).
-                        {move || active.get().into_iter().map(code_card).collect_view()}
-                    </ul>
+                    <ul class="card-list code-list">{cards.into_iter().map(code_card).collect_view()}</ul>
                 </section>
             }
         })
@@ -49,7 +49,7 @@ fn code_card(code: Code) -> impl IntoView {
     let code_id = code.id.clone();
     // `view_promotion` once the card is seen.
     let card = NodeRef::<leptos::html::Li>::new();
-    let (seen_id, card_id) = (code.id.clone(), code.id.clone());
+    let seen_id = code.id.clone();
     Effect::new(move |_| {
         if let Some(element) = card.get() {
             let id = seen_id.clone();
@@ -111,5 +111,7 @@ fn code_card(code: Code) -> impl IntoView {
             <p class="status" role="status" aria-live="polite">{announcement}</p>
         }
     };
-    view! { <li class="code-card" class:code-applied=move || cart.applied_code_id().as_deref() == Some(card_id.as_str()) node_ref=card>{parts}</li> }
+    // Its applied look comes from CSS (`:has(.applied-note:not([hidden]))`): a reactive
+    // class on the card cost bundle bytes for what the note already says.
+    view! { <li class="code-card" node_ref=card>{parts}</li> }
 }

@@ -1,9 +1,9 @@
 //! Curated collections and the product cards inside them.
 
 use crate::runtime::{platform, tracking};
-use crate::ui::cart::{cart_control, price};
+use crate::ui::cart::{cart_control, price, use_cart};
 use crate::ui::route::Route;
-use crate::ui::use_store;
+use crate::ui::{use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::model::{Badge, Product, Storefront};
 use stylers_macro::style_sheet;
@@ -58,6 +58,17 @@ pub fn product_card(product: Product, lazy: bool, list_id: String, index: u32) -
     let class = collections_css();
     let image = product.images.first().cloned();
     let href = use_store().site.href(&Route::Product(product.id.clone()).path());
+    // Once the app runs, the link carries the visit's campaign and applied code, so a
+    // copied or long-pressed link keeps them (the page's HTML has the plain path).
+    let (shopper, cart) = (use_shopper(), use_cart());
+    let plain = href.clone();
+    let href = move || match shopper.get() {
+        None => plain.clone(),
+        Some(_) => {
+            let code = cart.applied_code();
+            format!("{plain}{}", tracking::campaign_query(code.as_deref()))
+        }
+    };
     let (selected, selected_list) = (product.clone(), list_id.clone());
     let open = move |_| tracking::select_item(&selected, Some(&selected_list), index);
     view! { class = class,

@@ -142,18 +142,21 @@ fn not_found() -> impl IntoView {
         let here = Route::from_path(site.path_in_site(&platform::current_path()));
         product.set(matches!(here, Route::Product(_)));
     });
+    // One closure for both lines: which words depends on one thing.
+    let words = move || {
+        let (title, detail) = if product.get() {
+            ("This product isn't here", "It may have been removed from the shop.")
+        } else {
+            ("This page isn't here", "The link may be old, or the product was removed.")
+        };
+        view! {
+            <h1>{title}</h1>
+            <p>{detail}</p>
+        }
+    };
     view! {
         <main class="page state" id="main">
-            <h1>{move || if product.get() { "This product isn't here" } else { "This page isn't here" }}</h1>
-            <p>
-                {move || {
-                    if product.get() {
-                        "It may have been removed from the shop."
-                    } else {
-                        "The link may be old, or the product was removed."
-                    }
-                }}
-            </p>
+            {words}
             <a class="button" href=home>"See the whole shop"</a>
             {profile::way_back()}
         </main>

@@ -41,7 +41,7 @@ test('a TikTok visit with JUNO15 lands in the collector, and the Shopify webhook
   await stubShop(context, 'fable-studio.example');
   await openTracked(page, '/?utm_source=tiktok&utm_medium=clip&code=JUNO15');
 
-  await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
+  await page.locator('a.product-link[data-product="speckled-mug"]').click();
   await page.getByRole('button', { name: 'Add to cart: Speckled stoneware mug' }).click();
   await page.getByRole('group', { name: 'Speckled stoneware mug in your cart' }).getByRole('button', { name: 'One more' }).click();
   await page.getByRole('link', { name: /View cart/ }).click();

@@ -83,7 +83,7 @@ test('a product tap before the app runs opens the product page with the campaign
   await holdWasm(page);
   await resetSink();
   await page.goto('/?utm_source=tiktok&ref=clip7');
-  await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
+  await page.locator('a.product-link[data-product="speckled-mug"]').click();
   await expect(page).toHaveURL(/\/p\/speckled-mug\/\?utm_source=tiktok&ref=clip7$/);
   const [selected] = await eventsNamed('select_item', 1);
   expect(selected.attribution?.utm_source).toBe('tiktok');

@@ -21,14 +21,15 @@ test('Endpoint unreachable: the page works fully, no console errors', async ({ p
   await expect(page.locator('li.code-card').first().getByRole('status')).toContainText('Copied JUNO15 to the clipboard');
 
   // Open a product and come back.
-  await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
+  await page.locator('a.product-link[data-product="speckled-mug"]').click();
   await expect(page).toHaveURL(/\/p\/speckled-mug\/$/);
   await expect(page.locator('main.detail').getByRole('heading', { level: 1 })).toHaveText('Speckled stoneware mug');
   await page.goBack();
   await expect(page.locator('header.profile h1.name')).toHaveText('Juno Park');
   expect(new URL(page.url()).pathname).toBe('/');
 
-  // Add the Berlin market to a calendar: the .ics file still downloads.
+  // Add the Berlin market to a calendar (behind "+3 more"): the .ics file still downloads.
+  await page.locator('details.more-popups summary').click();
   const downloading = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Add to calendar: Winter studio market (.ics file)', exact: true }).click();
   const download = await downloading;

@@ -63,7 +63,7 @@ test('every event carries the envelope fields', async ({ page, context }) => {
     await sweep(page, 'up');
   }
   // A product page and back (client-side: the same page load), then a copy.
-  await page.locator('a.product-link[href="/p/canvas-tote/"]').click();
+  await page.locator('a.product-link[data-product="canvas-tote"]').click();
   await expect(page.locator('main.detail').getByRole('heading', { level: 1 })).toHaveText('Heavy canvas market tote');
   await page.locator('a.back').click();
   await expect(page.locator('header.profile h1.name')).toHaveText('Juno Park');

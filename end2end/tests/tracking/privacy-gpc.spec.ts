@@ -22,7 +22,7 @@ test('GPC on: nothing is written to localStorage, sessionStorage or cookies', as
   // Copy a code, open a product, put it in the cart, check out, come back.
   await page.getByRole('button', { name: COPY_JUNO15 }).click();
   await expect(page.getByRole('button', { name: COPIED_JUNO15 })).toHaveText('Copied');
-  await page.locator('a.product-link[href="/p/speckled-mug/"]').click();
+  await page.locator('a.product-link[data-product="speckled-mug"]').click();
   const detail = page.locator('main.detail');
   await expect(detail.getByRole('heading', { level: 1 })).toHaveText('Speckled stoneware mug');
   await detail.getByRole('button', { name: 'Add to cart: Speckled stoneware mug' }).click();
