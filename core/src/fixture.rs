@@ -39,6 +39,7 @@ pub fn store() -> Storefront {
             links: vec![],
         },
         theme: Theme {
+            preset: Default::default(),
             accent: String::new(),
             on_accent: String::new(),
             accent_text_light: String::new(),

@@ -166,6 +166,8 @@ pub struct SocialLink {
 /// Colours derived from the creator's accent so every pairing meets WCAG AA.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Theme {
+    /// The look (`theme.preset`): colours, heading font, shapes.
+    pub preset: crate::theme::Preset,
     /// The creator's accent, used for filled buttons.
     pub accent: String,
     /// Text on an accent-filled surface (black or white, whichever contrasts more).

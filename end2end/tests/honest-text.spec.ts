@@ -4,11 +4,10 @@
 // (tools/bake-copy.mjs) and served here on a random port, stopped by its PID.
 import { test, expect, open } from './fixtures';
 import type { Page } from '@playwright/test';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { serveCopy, ROOT, type Served } from './serve-copy';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
-const ROOT = resolve(__dirname, '../..');
 const DIST = process.env.DIST_DIR || join(ROOT, 'dist');
 const CONFIG = join(ROOT, 'tests/fixtures/hostile-storefront.json');
 const OUT = join(ROOT, 'target/hostile-dist');
@@ -17,34 +16,18 @@ const NAME = 'مريم الخزف 🏺';
 const CODE = 'SUPERLONGCODE0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmno';
 const PHONE_WIDTH = 360;
 
-let server: ChildProcess | undefined;
+let served: Served | undefined;
 let base = '';
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-    probe.on('error', fail);
-  });
-}
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   execFileSync('node', [join(ROOT, 'end2end/tools/bake-copy.mjs'), DIST, CONFIG, OUT], { stdio: 'pipe' });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(join(ROOT, 'end2end/node_modules/.bin/http-server'), [OUT, '-a', '127.0.0.1', '-p', String(port), '-s', '-c-1'], {
-    stdio: 'ignore',
-  });
-  await expect.poll(() => fetch(`${base}/`).then((r) => r.status, () => 0), { timeout: 10_000 }).toBe(200);
+  served = await serveCopy(OUT);
+  base = served.base;
 });
 
-test.afterAll(() => {
-  if (server?.pid) process.kill(server.pid);
-});
+test.afterAll(() => served?.stop());
 
 test.use({ viewport: { width: PHONE_WIDTH, height: 780 } });
 

@@ -171,11 +171,16 @@ pub struct RawTheme {
     /// The brand colour as "#rrggbb". Text colours are derived from it to meet WCAG AA.
     #[schemars(regex(pattern = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"))]
     pub accent: String,
+    /// The look: "studio" (the default), "bold", "editorial", "soft" or "mono". Each
+    /// sets the background and surface colours for light and dark, the heading font,
+    /// the button shape and the card style; see docs/configuration.md.
+    #[serde(default)]
+    pub preset: Option<String>,
 }
 
 impl Default for RawTheme {
     fn default() -> Self {
-        RawTheme { accent: "#b4532a".to_owned() }
+        RawTheme { accent: "#b4532a".to_owned(), preset: None }
     }
 }
 
@@ -453,6 +458,7 @@ pub enum ConfigErrorKind {
         value: String,
     },
     BadColor(String),
+    UnknownPreset(String),
     NoPlace,
     TwoPlaces,
     BadShop(String),
@@ -562,6 +568,10 @@ impl fmt::Display for ConfigErrorKind {
                 "\"{value}\" leads outside the config's folder (through a link); copy the image into the folder"
             ),
             BadColor(value) => write!(f, "\"{value}\" is not a colour: write it as \"#rrggbb\""),
+            UnknownPreset(value) => {
+                let names: Vec<&str> = theme::Preset::ALL.iter().map(|p| p.name()).collect();
+                write!(f, "\"{value}\" is not a preset: use one of {}", names.join(", "))
+            }
             NoPlace => write!(f, "give either a \"venue\" (in person) or a \"stream\" (live)"),
             TwoPlaces => write!(f, "give a \"venue\" or a \"stream\", not both"),
             BadShop(value) => write!(
@@ -992,6 +1002,13 @@ impl Validator<'_> {
                 Rgb(0, 0, 0)
             }
         };
+        let preset = match raw.theme.preset.as_deref().map(str::trim) {
+            None => theme::Preset::default(),
+            Some(name) => theme::Preset::parse(name).unwrap_or_else(|| {
+                self.error("theme.preset", ConfigErrorKind::UnknownPreset(name.to_owned()));
+                theme::Preset::default()
+            }),
+        };
         let codes = self.codes(&raw.codes, creator_zone.as_ref());
         let products = self.products(&raw.products, raw.shopify.as_ref(), creator_zone.as_ref());
         let collections = self.collections(&raw.collections, &products);
@@ -1002,7 +1019,7 @@ impl Validator<'_> {
             baked_at: self.options.now,
             site,
             creator,
-            theme: theme::derive(accent),
+            theme: theme::derive(accent, preset),
             codes,
             products,
             collections,

@@ -710,3 +710,19 @@ fn the_site_url_is_required_https_and_plain() {
     assert_eq!(store.site.url, "https://ana.github.io/shop/", "a final slash is added");
     assert_eq!(store.site.base_path(), "/shop/");
 }
+
+#[test]
+fn an_unknown_preset_names_the_ones_there_are() {
+    let mut config = minimal();
+    config["theme"] = json!({ "accent": "#a9502c", "preset": "brutal" });
+    let errors = check(config).expect_err("unknown preset");
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t.contains("theme.preset")
+            && t.contains("\"brutal\" is not a preset: use one of studio, bold, editorial, soft, mono")),
+        "{text:?}"
+    );
+    let mut config = minimal();
+    config["theme"] = json!({ "accent": "#a9502c", "preset": "editorial" });
+    assert_eq!(check(config).expect("valid").theme.preset, linkshelf_core::theme::Preset::Editorial);
+}
