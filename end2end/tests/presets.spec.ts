@@ -1,5 +1,5 @@
 // Every theme preset (issue #12) keeps the page accessible in light and dark: the demo is
-// baked in each look into a copy of the built site (tools/preset-site.mjs: no second
+// baked in each look into a copy of the built site (tools/demo-variant.mjs: no second
 // Trunk build), served here on a random port and stopped by its PID, and checked with
 // axe on the home page (live stream, applied code, cart bar), a product page, the cart
 // and the missing page. The default look ("studio") is accessibility.spec.ts's.
@@ -28,7 +28,7 @@ for (const [preset, look] of Object.entries(LOOKS)) {
 
     test.beforeAll(async () => {
       const out = join(ROOT, `target/preset-${preset}`);
-      execFileSync('node', [join(ROOT, 'end2end/tools/preset-site.mjs'), DIST, preset, out], { stdio: 'pipe' });
+      execFileSync('node', [join(ROOT, 'end2end/tools/demo-variant.mjs'), DIST, preset, out], { stdio: 'pipe' });
       served = await serveCopy(out);
       base = served.base;
     });

@@ -1,4 +1,4 @@
-// Serves a baked copy of the site (tools/bake-copy.mjs, tools/preset-site.mjs) on a free
+// Serves a baked copy of the site (tools/bake-copy.mjs, tools/demo-variant.mjs) on a free
 // port of 127.0.0.1 for one describe block; stopped by the PID it was started with.
 import { expect } from './fixtures';
 import { spawn, type ChildProcess } from 'node:child_process';
