@@ -5,7 +5,7 @@
 
 use linkshelf::build::{config, early, prerender};
 use linkshelf::ui::route::Route;
-use linkshelf_core::attribution::{self, Attribution};
+use linkshelf_core::attribution;
 use linkshelf_core::cart::{self, item_ecommerce, Cart};
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::delivery::{Outbox, Queued};
@@ -90,6 +90,22 @@ fn cases() -> Vec<Case> {
             stored_code: (i % 2 == 1).then_some("fable-15"),
         });
     }
+    // Product links carry the campaign and the applied code (from the link, or kept).
+    for (search, stored_code) in
+        [("?code=juno15&utm_source=tiktok&fbclid=x", None), ("?utm_medium=qr", Some("fable-15"))]
+    {
+        out.push(Case {
+            route: Route::Home,
+            kind: "open",
+            product: "speckled-mug",
+            list: Some("kitchen"),
+            index: 0,
+            search: search.into(),
+            referrer: "",
+            user_agent: agents[2],
+            stored_code,
+        });
+    }
     // Every checkout kind, bought straight away.
     for product in ["oak-board", "dot-grid-notebook", "desk-lamp", "felt-mousepad"] {
         out.push(Case {
@@ -154,7 +170,7 @@ fn expected(store: &Storefront, case: &Case) -> Value {
             &Handoff {
                 click_id: &click_id,
                 code: code.map(|c| c.code.as_str()),
-                attribution: &Attribution::default(),
+                attribution: &attribution,
                 creator_id: &store.creator.id,
             },
         );
@@ -172,7 +188,15 @@ fn expected(store: &Storefront, case: &Case) -> Value {
     } else {
         let ecommerce = item_ecommerce(product, case.list, case.index);
         let tap = envelope(1, uuid_v7(NOW, &random(2)), EventName::SelectItem, NOW, subject, Some(ecommerce), None);
-        (tap, "https://junopark.example/p/speckled-mug/".to_owned())
+        // The product page's link as the app writes it: the campaign and the applied code.
+        let mut cart = Cart { code: case.stored_code.map(str::to_owned), ..Cart::default() };
+        if let Some(typed) = cart::landing_code(&case.search) {
+            if let Ok(code) = cart::find_code(store, &typed, NOW) {
+                cart.code = Some(code.id.clone());
+            }
+        }
+        let code = cart.applied_code(store).map(|c| c.code.as_str());
+        (tap, format!("https://junopark.example/p/speckled-mug/{}", attribution.campaign_query(code)))
     };
     let events = [view, tap];
     let mut requests = Vec::new();

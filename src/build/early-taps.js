@@ -78,6 +78,29 @@ function campaignQuery(a) {
   return q.toString();
 }
 
+// A Buy link's campaign tags (checkout::product_link): its template carries a token
+// for each tag (early.rs, UTM_TOKENS); the visit's value replaces it, form-encoded as
+// the core writes it, and a tag the visit lacks, or that Stripe's length limit
+// (`utm_max`, in UTF-8 bytes) leaves out, drops its pair.
+function withCampaign(href, a, data, utmMax) {
+  var hash = href.indexOf('#'), base = hash < 0 ? href : href.slice(0, hash), fragment = hash < 0 ? '' : href.slice(hash);
+  var q = base.indexOf('?');
+  if (q < 0) return href;
+  var pairs = base.slice(q + 1).split('&').map(function (pair) {
+    var eq = pair.indexOf('='), key = eq < 0 ? null : data.utm_tokens[pair.slice(eq + 1)];
+    if (!key) return pair;
+    var value = a[key];
+    if (value === null || (utmMax && new TextEncoder().encode(value).length > utmMax)) return null;
+    return pair.slice(0, eq + 1) + new URLSearchParams([['', value]]).toString().slice(1);
+  }).filter(function (pair) { return pair !== null; });
+  return base.slice(0, q) + (pairs.length ? '?' + pairs.join('&') : '') + fragment;
+}
+
+// A Buy link as it leaves: the click id, the code the tap carries, the campaign.
+function buyHref(product, code, clickId, attribution, data) {
+  return withCampaign((code ? code.href : product.href).split(data.click_token).join(clickId), attribution, data, product.utm_max);
+}
+
 // events::uuid_v7, from 10 random bytes.
 function uuid7(ms, r) {
   var b = [], i;
@@ -93,9 +116,9 @@ function detect(ua, table) {
   return 'none';
 }
 
-// The code a Buy tap carries (cart::provide, then Cart::code_for): the landing
-// link's `?code=` if the shop knows it and it has not ended, else the cart's.
-function chosenCode(product, env, data) {
+// The applied code's id (cart::provide): the landing link's `?code=` if the shop knows
+// it and it has not ended, else the cart's.
+function appliedId(env, data) {
   var typed = null;
   new URLSearchParams(env.search).forEach(function (v, k) { if (typed === null && k === 'code' && trim(v) !== '') typed = trim(v); });
   var id = env.stored_code;
@@ -103,6 +126,23 @@ function chosenCode(product, env, data) {
     var known = data.codes.filter((c) => asciiUpper(c.code) === asciiUpper(typed))[0];
     if (known && !(known.ends_at !== null && env.now >= known.ends_at)) id = known.id;
   }
+  return id;
+}
+
+// A link to one of the shop's pages as the app writes it (Attribution::campaign_query):
+// the campaign tags and the applied code, never the platform click ids.
+function productHref(href, attribution, env, data) {
+  var q = new URLSearchParams(campaignQuery(attribution));
+  var id = appliedId(env, data), code = data.codes.filter((c) => c.id === id)[0];
+  if (code) q.append('code', code.code);
+  var query = q.toString();
+  return href.split('#')[0].split('?')[0] + (query ? '?' + query : '');
+}
+
+// The code a Buy tap carries (Cart::code_for): the applied one, when it is active and
+// covers the product.
+function chosenCode(product, env, data) {
+  var id = appliedId(env, data);
   var code = data.codes.filter((c) => c.id === id)[0];
   var variant = (product.codes || []).filter((c) => c.id === id)[0];
   if (!code || !variant || (code.starts_at !== null && env.now < code.starts_at) || (code.ends_at !== null && env.now >= code.ends_at)) return null;
@@ -135,10 +175,10 @@ function plan(data, tap, env, random) {
     currency: product.currency, value: code ? code.value : product.price, coupon: code ? code.code : null, transaction_id: null,
     items: [{ item_id: tap.product, item_name: product.name, price: product.price, quantity: 1, index: tap.index, item_list_id: tap.list }],
   };
-  var href = env.href, outbound = null;
+  var href = productHref(env.href, attribution, env, data), outbound = null;
   if (tap.kind === 'buy') {
     outbound = { click_id: uuid7(env.now, random()), destination_host: product.host };
-    href = (code ? code.href : product.href).split(data.click_token).join(outbound.click_id);
+    href = buyHref(product, code, outbound.click_id, attribution, data);
   }
   envelope(tap.kind === 'buy' ? 'begin_checkout' : 'select_item', env.now, tap.list, ecommerce, outbound);
   var decimal = code ? code.decimal : product.decimal;
@@ -241,39 +281,71 @@ function checkoutRecord(e, a) {
   return lines.join('\n');
 }
 
+// Which product a link is for, and where it sits: a card's product link names its
+// product and place; a Buy link outside a card is the product page's own.
+function tapOf(link, app) {
+  var card = link.closest('.product-card'), named = card && card.querySelector('a.product-link');
+  return {
+    kind: link.classList.contains('buy') ? 'buy' : 'open',
+    product: named ? named.getAttribute('data-product') : (/^\/p\/([^/]+)\/$/.exec(app.getAttribute('data-route')) || [])[1],
+    list: named && named.getAttribute('data-list'), index: named ? Number(named.getAttribute('data-index')) || 0 : 0,
+  };
+}
+
+// What the page knows for a tap or a link: the landing URL, the clock, the locale, the
+// kept cart's code (standard privacy only), and where storage may be written.
+function envOf(doc, data, loadedAt, href) {
+  var win = doc.defaultView, nav = win.navigator;
+  var signal = nav.globalPrivacyControl === true || nav.doNotTrack === '1' || nav.doNotTrack === 'yes';
+  var storage = null;
+  try { storage = data.persist && !signal ? win.localStorage : null; } catch (e) { storage = null; }
+  var cart = storage ? (storage.getItem(data.cart_key) || '').split(';') : [];
+  var options = Intl.DateTimeFormat().resolvedOptions();
+  return {
+    search: win.location.search, referrer: doc.referrer, user_agent: nav.userAgent, locale: options.locale,
+    time_zone: options.timeZone, origin: win.location.origin, now: Date.now(), loaded_at: loadedAt, persist: !!storage,
+    stored_code: cart[0] === '1' ? cart[1] : null, href: href, storage: storage,
+  };
+}
+
+function pageData(doc) {
+  var el = doc.getElementById('linkshelf-early');
+  try { return el && JSON.parse(el.textContent); } catch (e) { return null; }
+}
+
+// Links carry their attribution from the first paint, as the app's do once it runs: each
+// Buy link its own click id with the code and the campaign, each product link the
+// campaign and the code. (A tap still writes a fresh click id, the one its event sends.)
+function fill(doc, loadedAt) {
+  var data = pageData(doc), app = doc.getElementById('app'), win = doc.defaultView;
+  if (!data || !app || doc.documentElement.hasAttribute('data-ready')) return;
+  var env = envOf(doc, data, loadedAt, ''), attribution = fromLanding(env.search, env.referrer, data);
+  doc.querySelectorAll('a.buy:not(.only-without-js), a.product-link').forEach(function (link) {
+    var tap = tapOf(link, app), product = data.products[tap.product];
+    if (!product || (tap.kind === 'buy' && !product.href)) return;
+    // The attribute as written (a path stays a path), changed only when there is more.
+    var href = link.getAttribute('href'), filled = tap.kind === 'buy'
+      ? buyHref(product, chosenCode(product, env, data), uuid7(env.now, win.crypto.getRandomValues(new Uint8Array(10))), attribution, data)
+      : productHref(href, attribution, env, data);
+    if (filled !== href) link.setAttribute('href', filled);
+  });
+}
+
 // The page: taps until the app marks the document ready. Runs from the <head>, so
-// the page's data (after it) is read at the first tap.
+// the page's data (after it) is read once the document is parsed, and at each tap.
 function listen(doc) {
   var loadedAt = Date.now(), win = doc.defaultView, nav = win.navigator;
+  doc.addEventListener('DOMContentLoaded', function () { fill(doc, loadedAt); });
   doc.addEventListener('click', function (ev) {
     var root = doc.documentElement, link = ev.target.closest && ev.target.closest('a.buy, a.product-link');
-    var el = doc.getElementById('linkshelf-early'), app = doc.getElementById('app');
-    if (!link || !el || !app || root.hasAttribute('data-ready') || ev.defaultPrevented || ev.button !== 0 ||
+    var app = doc.getElementById('app');
+    if (!link || !app || root.hasAttribute('data-ready') || ev.defaultPrevented || ev.button !== 0 ||
         ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey || (link.target && link.target !== '_self')) return;
-    var data;
-    try { data = JSON.parse(el.textContent); } catch (e) { return; }
-    // A card's product link names its product and place; a Buy link outside a card is
-    // the product page's own.
-    var card = link.closest('.product-card'), named = card && card.querySelector('a.product-link');
-    var tap = {
-      kind: link.classList.contains('buy') ? 'buy' : 'open',
-      product: named ? named.getAttribute('data-product') : (/^\/p\/([^/]+)\/$/.exec(app.getAttribute('data-route')) || [])[1],
-      list: named && named.getAttribute('data-list'), index: named ? Number(named.getAttribute('data-index')) || 0 : 0,
-    };
+    var data = pageData(doc);
+    if (!data) return;
+    var tap = tapOf(link, app);
     if (!data.products[tap.product]) return;
-    var signal = nav.globalPrivacyControl === true || nav.doNotTrack === '1' || nav.doNotTrack === 'yes';
-    var persist = data.persist && !signal, storage = null;
-    try { storage = persist ? win.localStorage : null; } catch (e) { storage = null; }
-    var cart = storage ? (storage.getItem(data.cart_key) || '').split(';') : [];
-    var options = Intl.DateTimeFormat().resolvedOptions();
-    // The next page of the shop reads the campaign from its own URL.
-    var href = link.href;
-    if (tap.kind === 'open' && win.location.search) href = href.split('?')[0].split('#')[0] + win.location.search;
-    var env = {
-      search: win.location.search, referrer: doc.referrer, user_agent: nav.userAgent, locale: options.locale,
-      time_zone: options.timeZone, origin: win.location.origin, now: Date.now(), loaded_at: loadedAt, persist: !!storage,
-      stored_code: cart[0] === '1' ? cart[1] : null, href: href,
-    };
+    var env = envOf(doc, data, loadedAt, link.href), storage = env.storage;
     var planned = plan(data, tap, env, function () { return win.crypto.getRandomValues(new Uint8Array(10)); });
     link.href = planned.href;
     // The app must not take over a page that is leaving (it would count it twice).

@@ -44,8 +44,21 @@ use linkshelf_core::money::Money;
 use linkshelf_core::stored::{outbox_key, CART_KEY, CHECKOUT_KEY};
 use serde_json::{json, Value};
 
-/// Where a Buy link template wants the click id.
-pub const CLICK_TOKEN: &str = "ls-early-click-id";
+/// Where a Buy link template wants the click id. The tokens are short (every Buy link's
+/// template carries six, in every page) and made of characters the form encoder leaves
+/// as they are; the script matches a whole parameter value, never a part.
+pub const CLICK_TOKEN: &str = "_lsc_";
+/// Where a Buy link template wants each campaign tag, in `Attribution::campaign_pairs`
+/// order: the template is the core's link for a visit that had every tag, and the
+/// script puts in the visit's own values and drops the pairs of tags it lacks (or
+/// that Stripe's length limit leaves out), so its link is the core's for any visit.
+pub const UTM_TOKENS: [(&str, &str); 5] = [
+    ("utm_source", "_ls1_"),
+    ("utm_medium", "_ls2_"),
+    ("utm_campaign", "_ls3_"),
+    ("utm_content", "_ls4_"),
+    ("utm_term", "_ls5_"),
+];
 /// The id of the page's early-tap data element.
 pub const DATA_ID: &str = "linkshelf-early";
 
@@ -87,6 +100,7 @@ pub fn data(store: &Storefront, route: &Route, page_html: &str) -> Value {
         "click_keys": CLICK_ID_KEYS,
         "in_app": IN_APP_BROWSERS.iter().map(|(mark, b)| [*mark, b.as_str()]).collect::<Vec<_>>(),
         "click_token": CLICK_TOKEN,
+        "utm_tokens": UTM_TOKENS.iter().map(|(key, token)| (token.to_string(), json!(key))).collect::<serde_json::Map<_, _>>(),
         "outbox_key": outbox_key(""),
         "checkout_key": CHECKOUT_KEY,
         "cart_key": CART_KEY,
@@ -154,13 +168,22 @@ fn sink(sink: &Sink) -> Value {
 /// its shop, the checkout link without and with each code it can carry.
 fn product_data(store: &Storefront, product: &Product) -> Value {
     let price = &product.price;
+    // The decimal amount only the flat formats (Plausible, Umami, PostHog) send: left out
+    // of pages whose sinks do not need it (these bytes are in every page).
+    let decimal = store
+        .tracking
+        .sinks
+        .iter()
+        .any(|s| matches!(s, Sink::Plausible { .. } | Sink::Umami { .. } | Sink::PostHog { .. }));
     let mut out = json!({
         "name": product.title,
         "price": price.minor,
         "currency": price.currency.code(),
-        "decimal": price.decimal_string(),
         "host": product.checkout.host(),
     });
+    if let (true, Some(out)) = (decimal, out.as_object_mut()) {
+        out.insert("decimal".into(), json!(price.decimal_string()));
+    }
     if product.checkout.cart_shop().is_none() {
         let codes: Vec<Value> = store
             .codes
@@ -172,25 +195,43 @@ fn product_data(store: &Storefront, product: &Product) -> Value {
                 let cart = Cart { code: Some(code.id.clone()), ..Cart::default() };
                 let (applied, ecommerce) = cart.direct_buy(store, product, None, 0, at);
                 applied?;
-                Some(json!({
+                let mut entry = json!({
                     "id": code.id,
                     "value": ecommerce.value,
-                    "decimal": Money::new(ecommerce.value, &ecommerce.currency).decimal_string(),
                     "href": link(store, product, Some(&code.code)),
-                }))
+                });
+                if let (true, Some(entry)) = (decimal, entry.as_object_mut()) {
+                    let amount = Money::new(ecommerce.value, &ecommerce.currency).decimal_string();
+                    entry.insert("decimal".into(), json!(amount));
+                }
+                Some(entry)
             })
             .collect();
         if let Some(out) = out.as_object_mut() {
             out.insert("href".into(), json!(link(store, product, None)));
             out.insert("codes".into(), json!(codes));
+            // Stripe leaves out tags longer than this (`checkout::product_link`); other
+            // kinds have no limit, and no key (every byte here is in every page).
+            if matches!(product.checkout, linkshelf_core::model::Checkout::Stripe { .. }) {
+                out.insert("utm_max".into(), json!(checkout::STRIPE_UTM_MAX));
+            }
         }
     }
     out
 }
 
-/// The checkout link with [`CLICK_TOKEN`] where the click id goes.
+/// The checkout link with [`CLICK_TOKEN`] where the click id goes and [`UTM_TOKENS`]
+/// where the campaign tags go.
 fn link(store: &Storefront, product: &Product, code: Option<&str>) -> String {
-    let attribution = Default::default();
+    let token = |key: &str| UTM_TOKENS.iter().find(|(k, _)| *k == key).map(|(_, t)| t.to_string());
+    let attribution = linkshelf_core::attribution::Attribution {
+        utm_source: token("utm_source"),
+        utm_medium: token("utm_medium"),
+        utm_campaign: token("utm_campaign"),
+        utm_content: token("utm_content"),
+        utm_term: token("utm_term"),
+        ..Default::default()
+    };
     let handoff = Handoff { click_id: CLICK_TOKEN, code, attribution: &attribution, creator_id: &store.creator.id };
     checkout::product_link(&product.checkout, &handoff)
 }
@@ -227,11 +268,18 @@ mod tests {
         assert!(href.contains(CLICK_TOKEN), "{href}");
         let attribution = Default::default();
         let handoff = |code| Handoff { click_id: "abc", code, attribution: &attribution, creator_id: "juno-park" };
-        assert_eq!(href.replace(CLICK_TOKEN, "abc"), checkout::product_link(&product.checkout, &handoff(None)));
+        let plain = |href: &str| {
+            let mut href = href.replace(CLICK_TOKEN, "abc");
+            for (key, token) in UTM_TOKENS {
+                href = href.replace(&format!("&{key}={token}"), "");
+            }
+            href
+        };
+        assert_eq!(plain(href), checkout::product_link(&product.checkout, &handoff(None)));
         // JUNOSHIPS covers it; JUNO15 (Shopify products only) and JUNO5 (ended) do not.
         let codes = value["codes"].as_array().expect("codes");
         assert_eq!(codes.iter().map(|c| c["id"].as_str()).collect::<Vec<_>>(), [Some("nordform-ship")]);
-        let with_code = codes[0]["href"].as_str().expect("href").replace(CLICK_TOKEN, "abc");
+        let with_code = plain(codes[0]["href"].as_str().expect("href"));
         assert_eq!(with_code, checkout::product_link(&product.checkout, &handoff(Some("JUNOSHIPS"))));
         // A plain link takes no code, and a cart product has no Buy link at all.
         let napkins = product_data(&store, store.product("linen-napkins").expect("napkins"));

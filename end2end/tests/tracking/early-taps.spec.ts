@@ -39,6 +39,10 @@ test('a Buy tap before the app runs navigates at once, with a click id its begin
   const clickId = url.searchParams.get('click_id');
   expect(clickId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   expect(url.searchParams.get('discount'), 'no code was in the link').toBeNull();
+  // The campaign travels in the link too (the platform click id stays in the event).
+  expect(url.searchParams.get('utm_source')).toBe('tiktok');
+  expect(url.searchParams.get('utm_campaign')).toBe('spring drop');
+  expect(url.searchParams.get('ttclid')).toBeNull();
   expect(shopVisits).toEqual([url.href]);
 
   const [checkout] = await eventsNamed('begin_checkout', 1);
@@ -55,6 +59,28 @@ test('a Buy tap before the app runs navigates at once, with a click id its begin
   expect(view.page_load_id).toBe(checkout.page_load_id);
   expect([view.seq, checkout.seq]).toEqual([0, 1]);
   expect(view.occurred_at).toBeLessThanOrEqual(checkout.occurred_at);
+});
+
+test('before the app runs, links already carry their attribution (for a long-press or copy)', async ({ page, context }) => {
+  await pinDate(context);
+  await holdWasm(page);
+  await resetSink();
+  await page.goto('/?utm_source=tiktok&utm_campaign=fall&fbclid=ad-1&code=juno15');
+  await expect(page.locator('html[data-ready]')).toHaveCount(0);
+  const buy = page.getByRole('link', { name: 'Buy Stonewashed linen napkins (set of 4)', exact: true });
+  const url = new URL((await buy.getAttribute('href'))!);
+  expect(url.searchParams.get('click_id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(url.searchParams.get('utm_source')).toBe('tiktok');
+  expect(url.searchParams.get('utm_campaign')).toBe('fall');
+  const other = new URL((await page.getByRole('link', { name: 'Buy Oak serving board', exact: true }).getAttribute('href'))!);
+  expect(other.searchParams.get('click_id')).not.toBe(url.searchParams.get('click_id'));
+  // Product links: the campaign and the applied code, not the ad click's id.
+  await expect(page.locator('a.product-link[data-product="speckled-mug"]')).toHaveAttribute(
+    'href',
+    '/p/speckled-mug/?utm_source=tiktok&utm_campaign=fall&code=JUNO15',
+  );
+  // Nothing was sent for links merely shown.
+  expect(named(await sinkState(), 'begin_checkout')).toHaveLength(0);
 });
 
 test('an early Buy tap from a link with a code carries the code', async ({ page, context }) => {
