@@ -61,7 +61,7 @@ export default defineConfig({
       // Everything a shopper sees. These pages send events to the sink too (it just
       // records them); the tracking tests reset it before they look.
       name: 'storefront',
-      testIgnore: ['tracking/**', 'collector/**', 'subpath/**'],
+      testIgnore: ['tracking/**', 'collector/**', 'subpath/**', 'brand/**'],
       use: phone,
     },
     {
@@ -79,6 +79,14 @@ export default defineConfig({
       // project alone, with the collector on the event sink's port.
       name: 'collector',
       testMatch: 'collector/**/*.spec.ts',
+      workers: 1,
+      use: phone,
+    },
+    {
+      // Brand mode: demo/brand.json built and served at BRAND_URL, its events going to
+      // the sink; scripts/test.sh builds it and runs this project alone.
+      name: 'brand',
+      testMatch: 'brand/**/*.spec.ts',
       workers: 1,
       use: phone,
     },

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 1: install what is missing, build the demo storefront and
 # serve it at http://127.0.0.1:8080/ with live reload (edit demo/storefront.json).
+# `scripts/demo.sh brand` serves the brand demo instead (demo/brand.json: a brand with
+# five affiliates, each at /c/<handle>/, from demo/affiliates.csv).
 #
 # The demo is built into target/demo-site, never into dist/ (the release build you
 # deploy). The URLs are printed once the shop answers. While it runs, every save
@@ -11,6 +13,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 port="${PORT:-8080}"
+config=demo/storefront.json
+case "${1:-}" in
+  "") ;;
+  brand) config=demo/brand.json ;;
+  *) echo "usage: scripts/demo.sh [brand]" >&2; exit 2 ;;
+esac
+export LINKSHELF_CONFIG="$config"
 site=target/demo-site
 mkdir -p target
 
@@ -68,6 +77,9 @@ for _ in $(seq 600); do
 done
 
 printf '\n  \033[1mLinkshelf demo storefront:\033[0m http://127.0.0.1:%s/\n' "$port"
+if [ "$config" = demo/brand.json ]; then
+  printf '  An affiliate'"'"'s page: http://127.0.0.1:%s/c/junomakes/ (others: demo/affiliates.csv)\n' "$port"
+fi
 printf '  Its numbers (tap around, then reload): http://127.0.0.1:8787/v1/report?token=%s\n' "$token"
-printf '  Edit demo/storefront.json and save: the page rebuilds. Ctrl-C stops the demo.\n\n'
+printf '  Edit %s and save: the page rebuilds. Ctrl-C stops the demo.\n\n' "$config"
 wait "$serve_pid"

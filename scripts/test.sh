@@ -67,10 +67,22 @@ node end2end/tools/event-sink.mjs &
 sink_pid=$!
 collector_pid=""
 subpath_pid=""
-trap 'kill "$server_pid" "$sink_pid" $collector_pid $subpath_pid 2>/dev/null || true' EXIT
+brand_pid=""
+trap 'kill "$server_pid" "$sink_pid" $collector_pid $subpath_pid $brand_pid 2>/dev/null || true' EXIT
 wait_for_url "http://127.0.0.1:$port/"
 wait_for_url "http://127.0.0.1:8787/__events"
 (cd end2end && BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test --project storefront --project tracking)
+
+say "End-to-end: brand mode (demo/brand.json): affiliate pages, their codes, their credit"
+# The same bundle (its hashed files are the demo's), with the brand's pages.
+LINKSHELF_CONFIG="$PWD/demo/brand.json" release_bundle --dist target/brand-site
+brand_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+end2end/node_modules/.bin/http-server target/brand-site -a 127.0.0.1 -p "$brand_port" -s -c-1 &
+brand_pid=$!
+wait_for_url "http://127.0.0.1:$brand_port/"
+(cd end2end && BRAND_URL="http://127.0.0.1:$brand_port/" SINK_URL="http://127.0.0.1:8787" npx playwright test --project brand)
+kill "$brand_pid" 2>/dev/null || true
+brand_pid=""
 
 say "End-to-end: the demo built for a sub-path (https://juno.github.io/shop/) and served there"
 # The demo config with another site.url, next to a copy of its media.

@@ -21,6 +21,8 @@ case "$1" in
   bake)
     cp target/linkshelf-components.css "$TRUNK_STAGING_DIR/linkshelf-components.css"
     LINKSHELF_CONFIG="$config" node end2end/tools/minify-assets.mjs "$TRUNK_STAGING_DIR"
+    # scripts/bench-brand.sh bakes large rosters into copies of this page shell.
+    if [ -n "${LINKSHELF_KEEP_SHELL:-}" ]; then cp "$TRUNK_STAGING_DIR/index.html" "$LINKSHELF_KEEP_SHELL"; fi
     target/debug/linkshelf bake "$config" --dist "$TRUNK_STAGING_DIR" ${LINKSHELF_DEMO:+--problems-page}
     ;;
   *) echo "usage: trunk-hook.sh check|bake" >&2; exit 2 ;;

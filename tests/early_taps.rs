@@ -50,17 +50,29 @@ struct Case {
     referrer: &'static str,
     user_agent: &'static str,
     stored_code: Option<&'static str>,
+    /// On an affiliate's page (`Storefront::affiliate`): the visit is theirs whatever the
+    /// link says, and their code applies unasked.
+    affiliate_page: bool,
+}
+
+/// The storefront a case's page carries.
+fn page_store(store: &Storefront, case: &Case) -> Storefront {
+    let mut page = store.clone();
+    if case.affiliate_page {
+        page.affiliate = Some("juno.park".into());
+    }
+    page
 }
 
 fn cases() -> Vec<Case> {
     let long = format!("{}{}", "a".repeat(198), "👩‍💻é\u{301}tail");
     let many: Vec<String> = (0..70).map(|i| format!("k{i}=v")).collect();
     let searches = [
-        "?utm_source=tiktok&utm_campaign=spring%20drop&ttclid=E.C.P&code=juno15".to_owned(),
+        "?utm_source=tiktok&utm_campaign=spring%20drop&ttclid=E.C.P&code=juno15&affiliate=juno.park".to_owned(),
         format!("?UTM_Source=%20%20Insta%0Agram%20&utm_source=second&ref=qr&gclid=a&fbclid=b&utm_term={long}"),
-        "?utm_medium=%EF%BB%BFbom&utm_content=%C2%85nel%C2%85&MSCL%E2%84%AAID=x&msclkid=y&code=nope".to_owned(),
+        "?utm_medium=%EF%BB%BFbom&utm_content=%C2%85nel%C2%85&MSCL%E2%84%AAID=x&msclkid=y&code=nope&affiliate=Not%20One&affiliate=mia_k-2".to_owned(),
         format!("?{}&utm_source=late", many.join("&")),
-        "?utm_source=a+b%zz%E2%82&utm_campaign=%F0%9F%87%AF%F0%9F%87%B5&&ref=&utm_term=%20&code=JUNO5".to_owned(),
+        format!("?utm_source=a+b%zz%E2%82&utm_campaign=%F0%9F%87%AF%F0%9F%87%B5&&ref=&utm_term=%20&code=JUNO5&affiliate={}", "a".repeat(65)),
         String::new(),
     ];
     let agents = [
@@ -88,6 +100,7 @@ fn cases() -> Vec<Case> {
             referrer: referrers[i % referrers.len()],
             user_agent: agents[i % agents.len()],
             stored_code: (i % 2 == 1).then_some("fable-15"),
+            affiliate_page: false,
         });
     }
     // Product links carry the campaign and the applied code (from the link, or kept).
@@ -104,6 +117,7 @@ fn cases() -> Vec<Case> {
             referrer: "",
             user_agent: agents[2],
             stored_code,
+            affiliate_page: false,
         });
     }
     // Every checkout kind, bought straight away.
@@ -114,10 +128,31 @@ fn cases() -> Vec<Case> {
             product,
             list: None,
             index: 0,
-            search: "?code=JUNO15&utm_source=ig".into(),
+            search: "?code=JUNO15&utm_source=ig&affiliate=juno.park".into(),
             referrer: "",
             user_agent: agents[2],
             stored_code: None,
+            affiliate_page: false,
+        });
+    }
+    // An affiliate's page: credited to them over the link's affiliate, their code
+    // applied without a `?code=` (and a link's code still wins).
+    for (kind, product, search) in [
+        ("buy", "dot-grid-notebook", "?utm_source=tiktok&affiliate=someone.else"),
+        ("open", "speckled-mug", "?utm_source=tiktok"),
+        ("buy", "felt-mousepad", "?code=JUNOSHIPS"),
+    ] {
+        out.push(Case {
+            route: Route::Affiliate("juno.park".into()),
+            kind,
+            product,
+            list: Some("picks"),
+            index: 0,
+            search: search.into(),
+            referrer: "",
+            user_agent: agents[0],
+            stored_code: None,
+            affiliate_page: true,
         });
     }
     out
@@ -130,7 +165,11 @@ fn random(k: u8) -> [u8; 10] {
 /// What the core makes of a case: the link, the requests, the stored writes.
 fn expected(store: &Storefront, case: &Case) -> Value {
     let product = store.product(case.product).expect("product");
-    let attribution = attribution::from_landing(&case.search, case.referrer);
+    let mut attribution = attribution::from_landing(&case.search, case.referrer);
+    // tracking::start
+    if let Some(handle) = &store.affiliate {
+        attribution.affiliate = Some(handle.clone());
+    }
     let page_load_id = uuid_v7(NOW, &random(0));
     let context = Context {
         path: store.site.href(&case.route.path()),
@@ -158,7 +197,7 @@ fn expected(store: &Storefront, case: &Case) -> Value {
     let (tap, href) = if case.kind == "buy" {
         // cart::provide: the kept cart's code, replaced by a good one from the link.
         let mut cart = Cart { code: case.stored_code.map(str::to_owned), ..Cart::default() };
-        if let Some(typed) = cart::landing_code(&case.search) {
+        if let Some(typed) = cart::code_to_apply(&case.search, store) {
             if let Ok(code) = cart::find_code(store, &typed, NOW) {
                 cart.code = Some(code.id.clone());
             }
@@ -190,7 +229,7 @@ fn expected(store: &Storefront, case: &Case) -> Value {
         let tap = envelope(1, uuid_v7(NOW, &random(2)), EventName::SelectItem, NOW, subject, Some(ecommerce), None);
         // The product page's link as the app writes it: the campaign and the applied code.
         let mut cart = Cart { code: case.stored_code.map(str::to_owned), ..Cart::default() };
-        if let Some(typed) = cart::landing_code(&case.search) {
+        if let Some(typed) = cart::code_to_apply(&case.search, store) {
             if let Ok(code) = cart::find_code(store, &typed, NOW) {
                 cart.code = Some(code.id.clone());
             }
@@ -281,6 +320,7 @@ fn the_early_tap_script_agrees_with_the_core() {
     let input: Vec<Value> = cases
         .iter()
         .map(|case| {
+            let store = page_store(&store, case);
             let html = prerender::render(&store, &case.route);
             json!({
                 "data": early::data(&store, &case.route, &html),
@@ -307,7 +347,7 @@ fn the_early_tap_script_agrees_with_the_core() {
     let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the script's JSON");
     assert_eq!(results.len(), cases.len());
     for (case, result) in cases.iter().zip(&results) {
-        let (want, got) = (expected(&store, case), actual(result));
+        let (want, got) = (expected(&page_store(&store, case), case), actual(result));
         assert_eq!(got["href"], want["href"], "link for {} {:?}", case.product, case.search);
         let (want_r, got_r) = (want["requests"].as_array().expect("r"), got["requests"].as_array().expect("r"));
         assert_eq!(got_r.len(), want_r.len());

@@ -1,6 +1,7 @@
 //! Settings, from flags or environment variables (a flag wins), checked before the
 //! collector starts so a mistake is reported at once and in words an operator can act on.
 
+use crate::credential;
 use crate::store::Durability;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -31,6 +32,12 @@ pub struct Config {
     /// least 16 characters. Without it the stats endpoints are off.
     #[arg(long, env = "LINKSHELF_COLLECTOR_READ_TOKEN", hide_env_values = true)]
     pub read_token: Option<String>,
+
+    /// Secret that signs affiliates' own report links (`affiliate-link`), at least 32
+    /// bytes (e.g. `openssl rand -hex 32`). Without it affiliate links are off; changing it
+    /// revokes every link issued with it.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_REPORT_SECRET", hide_env_values = true, global = true)]
+    pub report_secret: Option<String>,
 
     /// Stripe webhook endpoint secret (whsec_…). Without it the Stripe webhook is off.
     #[arg(long, env = "LINKSHELF_COLLECTOR_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
@@ -90,6 +97,32 @@ pub struct Config {
     /// Log format: text for a terminal, json for a log collector.
     #[arg(long, env = "LINKSHELF_COLLECTOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Without a command the collector serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Print an affiliate's own report link: their figures only, signed with
+    /// --report-secret (best given as LINKSHELF_COLLECTOR_REPORT_SECRET, so it stays out
+    /// of the shell history), valid for --days.
+    AffiliateLink(AffiliateLink),
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct AffiliateLink {
+    /// The affiliate's handle, as in the brand's config (`juno.park`).
+    #[arg(long)]
+    pub handle: String,
+    /// How many days the link works, 1 to 365.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// The collector's public address, as the affiliate will open it
+    /// (`https://stats.brand.example`).
+    #[arg(long)]
+    pub base_url: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -104,6 +137,12 @@ pub enum ConfigError {
     Origin(String),
     #[error("--read-token must be at least 16 characters (anyone who guesses it reads your sales)")]
     ShortToken,
+    #[error(
+        "--report-secret must be at least {} bytes (anyone who guesses it reads every affiliate's sales); \
+         make one with `openssl rand -hex 32`",
+        credential::MIN_SECRET_BYTES
+    )]
+    ShortReportSecret,
     #[error("--read-token is required when listening on {0}, which is not a loopback address: the stats would be open to anyone")]
     OpenStats(SocketAddr),
     #[error("--stripe-webhook-secret should be the endpoint's signing secret, which starts with whsec_")]
@@ -136,6 +175,9 @@ impl Config {
             Some(t) if t.chars().count() < 16 => return Err(ConfigError::ShortToken),
             None if !self.listen.ip().is_loopback() => return Err(ConfigError::OpenStats(self.listen)),
             _ => {}
+        }
+        if self.report_secret.as_deref().is_some_and(|s| credential::check_secret(s).is_err()) {
+            return Err(ConfigError::ShortReportSecret);
         }
         if self.stripe_webhook_secret.as_deref().is_some_and(|s| !s.starts_with("whsec_")) {
             return Err(ConfigError::StripeSecret);
@@ -203,6 +245,7 @@ mod tests {
             ConfigError::Origin("https://b.example/".into())
         );
         assert_eq!(bad(&["--read-token", "short"]), ConfigError::ShortToken);
+        assert_eq!(bad(&["--report-secret", &"x".repeat(31)]), ConfigError::ShortReportSecret);
         assert!(matches!(bad(&["--listen", "0.0.0.0:8787"]), ConfigError::OpenStats(_)));
         assert_eq!(bad(&["--stripe-webhook-secret", "sk_live_x"]), ConfigError::StripeSecret);
         assert_eq!(bad(&["--rate-burst", "0"]), ConfigError::Burst);
@@ -225,5 +268,45 @@ mod tests {
         ]);
         assert_eq!(ok.check(), Ok(()));
         assert_eq!(ok.allowed_origins.len(), 2);
+    }
+
+    #[test]
+    fn the_affiliate_link_command_takes_the_secret_before_or_after_it() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        for args in [
+            vec![
+                "c",
+                "--report-secret",
+                secret,
+                "affiliate-link",
+                "--handle",
+                "juno.park",
+                "--base-url",
+                "https://s.example",
+            ],
+            vec![
+                "c",
+                "affiliate-link",
+                "--handle",
+                "juno.park",
+                "--base-url",
+                "https://s.example",
+                "--report-secret",
+                secret,
+            ],
+        ] {
+            let c = Config::try_parse_from(&args).expect("parses");
+            assert_eq!(c.report_secret.as_deref(), Some(secret));
+            let Some(Command::AffiliateLink(link)) = c.command else { panic!("no command: {args:?}") };
+            assert_eq!(
+                (link.handle.as_str(), link.days, link.base_url.as_str()),
+                ("juno.park", 90, "https://s.example")
+            );
+        }
+        assert!(
+            Config::try_parse_from(["c", "affiliate-link", "--base-url", "https://s.example"]).is_err(),
+            "a handle"
+        );
+        assert!(config(&[]).command.is_none(), "without a command it serves");
     }
 }

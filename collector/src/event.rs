@@ -19,7 +19,7 @@
 
 use linkshelf_core::events::EventName;
 use linkshelf_core::limits::{
-    self, CodeProblem, MAX_AMOUNT_MINOR, MAX_ID_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY,
+    self, CodeProblem, MAX_AMOUNT_MINOR, MAX_HANDLE_CHARS, MAX_ID_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,9 @@ pub struct Event {
     pub utm_content: Option<String>,
     pub utm_term: Option<String>,
     pub ref_tag: Option<String>,
+    /// The affiliate (a brand's creator) whose page or link the visit came through: a
+    /// handle by `limits::is_handle`. Stats credit the event to them.
+    pub affiliate: Option<String>,
     pub referrer_host: Option<String>,
     /// Platform click ids (`ttclid`, `fbclid`, …) as a query string.
     pub platform_click_ids: Option<String>,
@@ -158,6 +161,7 @@ struct RawAttribution {
     utm_term: Option<String>,
     #[serde(rename = "ref")]
     ref_tag: Option<String>,
+    affiliate: Option<String>,
     #[serde(default)]
     click_ids: Option<Vec<RawClickId>>,
     referrer_host: Option<String>,
@@ -236,6 +240,11 @@ pub enum Invalid {
     Bounds { field: &'static str, min: i64, max: i64 },
     #[error("ecommerce.coupon: {0}")]
     Code(CodeProblem),
+    #[error(
+        "{field} is not an affiliate handle: 1 to {MAX_HANDLE_CHARS} lowercase letters, digits, '.', '_' or '-', \
+         starting and ending with a letter or digit"
+    )]
+    Handle { field: &'static str },
 }
 
 /// Reads one element of a batch. `raw` is the element's JSON text.
@@ -301,6 +310,7 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
         utm_content: text("attribution.utm_content", a.utm_content, MAX_TAG_CHARS)?,
         utm_term: text("attribution.utm_term", a.utm_term, MAX_TAG_CHARS)?,
         ref_tag: text("attribution.ref", a.ref_tag, MAX_TAG_CHARS)?,
+        affiliate: handle("attribution.affiliate", a.affiliate)?,
         referrer_host: text("attribution.referrer_host", a.referrer_host, MAX_HOST_CHARS)?,
         platform_click_ids: (!platform.is_empty()).then_some(platform),
         path: text("context.path", c.path, MAX_PATH_CHARS)?,
@@ -427,6 +437,16 @@ fn text(field: &'static str, value: Option<String>, max: usize) -> Result<Option
         return Err(Invalid::Rule("text fields must not contain control characters"));
     }
     Ok((!value.is_empty()).then_some(value))
+}
+
+/// An optional affiliate handle: the storefront keeps only handles `limits::is_handle`
+/// accepts, so anything else is a sender's bug, refused rather than credited to a name no
+/// brand gave out. Empty is none, as for every optional text.
+fn handle(field: &'static str, value: Option<String>) -> Result<Option<String>, Invalid> {
+    match value.filter(|h| !h.is_empty()) {
+        Some(h) if !limits::is_handle(&h) => Err(Invalid::Handle { field }),
+        kept => Ok(kept),
+    }
 }
 
 fn cut(text: &str, max: usize) -> String {

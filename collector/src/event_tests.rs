@@ -254,3 +254,37 @@ fn minimal_events_and_unknown_fields_are_fine() {
     let e = parse(&raw, NOW).expect("valid");
     assert_eq!((e.name, e.event_time, e.items), ("page_view", NOW, None));
 }
+
+// ---- Brand mode: the affiliate of the visit ----
+
+#[test]
+fn reads_the_affiliate_of_the_contract() {
+    let e = parse(&STOREFRONT, NOW).expect("valid");
+    assert_eq!(e.affiliate.as_deref(), Some("juno.park"), "the contract's checkout came through juno.park's page");
+}
+
+#[test]
+fn an_affiliate_is_a_handle_or_absent() {
+    use linkshelf_core::limits::MAX_HANDLE_CHARS;
+    let affiliate = |value: serde_json::Value| with(|v| v["attribution"]["affiliate"] = value);
+    let longest = format!("{}9", "a.b_c-".repeat(20).chars().take(MAX_HANDLE_CHARS - 1).collect::<String>());
+    for ok in ["juno.park", "mia_k-2", "7", longest.as_str()] {
+        assert_eq!(parse(&affiliate(ok.into()), NOW).expect(ok).affiliate.as_deref(), Some(ok));
+    }
+    // Absent, null or empty: no affiliate (an older page, a visit to the brand's own page).
+    let absent = with(|v| {
+        v["attribution"].as_object_mut().map(|a| a.remove("affiliate"));
+    });
+    for raw in [absent, affiliate(serde_json::Value::Null), affiliate("".into())] {
+        assert_eq!(parse(&raw, NOW).expect("valid").affiliate, None, "{raw}");
+    }
+    let expected = format!(
+        "attribution.affiliate is not an affiliate handle: 1 to {MAX_HANDLE_CHARS} lowercase letters, digits, '.', \
+         '_' or '-', starting and ending with a letter or digit"
+    );
+    let too_long = format!("{longest}x");
+    for bad in ["Juno.Park", "@juno", "juno.", ".juno", "juno park", "jüno", "a/b", "juno\n", too_long.as_str()] {
+        assert_eq!(reason(&affiliate(bad.into())), expected, "{bad:?}");
+    }
+    assert!(reason(&affiliate(5.into())).starts_with("not an event object: attribution.affiliate: invalid type"));
+}

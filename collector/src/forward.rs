@@ -134,7 +134,7 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
         "SELECT id, event_id, page_load_id, name, event_time, creator_id, utm_source, utm_medium, utm_campaign,
            utm_content, utm_term, ref, referrer_host, path, locale, in_app_browser, currency, value, coupon,
            transaction_id, click_id, seq, time_zone, platform_click_ids, promotion_id, popup_id, item_list_id,
-           items, destination_host
+           items, destination_host, affiliate
          FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let mut last = None;
@@ -175,6 +175,7 @@ pub fn next_batch(conn: &Connection) -> rusqlite::Result<(Vec<Value>, Option<i64
                     utm_content: text(9)?,
                     utm_term: text(10)?,
                     ref_tag: text(11)?,
+                    affiliate: text(29)?,
                     click_ids,
                     referrer_host: text(12)?,
                 },
@@ -272,6 +273,7 @@ mod tests {
             event_time: 1_795_804_200_000,
             page_load_id: Some("pl-1".into()),
             utm_source: Some("tiktok".into()),
+            affiliate: Some("juno.park".into()),
             currency: Some("EUR".into()),
             value: Some(3200),
             ..Event::default()
@@ -285,6 +287,7 @@ mod tests {
         assert_eq!(rows[0]["distinct_id"], "pl-1");
         assert_eq!(rows[0]["timestamp"], "2026-11-27T18:30:00.000Z");
         assert_eq!(rows[0]["properties"]["utm_source"], "tiktok");
+        assert_eq!(rows[0]["properties"]["affiliate"], "juno.park", "the affiliate goes on with the event");
         // The browser's PostHog schema (core::sinks::posthog_item): value in major units.
         assert_eq!(rows[0]["properties"]["value"], "32.00");
         assert_eq!(rows[0]["properties"]["currency"], "EUR");

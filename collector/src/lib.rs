@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod config;
+pub mod credential;
 pub mod event;
 pub mod forward;
 pub mod load;

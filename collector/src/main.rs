@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use clap::Parser;
-use linkshelf_collector::config::{Config, LogFormat};
+use linkshelf_collector::config::{AffiliateLink, Command, Config, LogFormat};
+use linkshelf_collector::credential;
 use linkshelf_collector::forward::{self, PostHog};
 use linkshelf_collector::server::{router, AppState};
 use linkshelf_collector::store;
@@ -11,6 +12,9 @@ use std::time::Duration;
 
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
+    if let Some(Command::AffiliateLink(link)) = &config.command {
+        return affiliate_link(config.report_secret.as_deref(), link);
+    }
     init_logs(config.log_format);
     if let Err(e) = config.check() {
         eprintln!("linkshelf-collector: {e}");
@@ -21,6 +25,24 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             eprintln!("linkshelf-collector: {e:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the link alone on stdout (so a script can take it) and what it is on stderr.
+fn affiliate_link(secret: Option<&str>, link: &AffiliateLink) -> std::process::ExitCode {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    match credential::report_link(secret, &link.handle, link.days, &link.base_url, now) {
+        Ok((url, expires)) => {
+            let until = jiff::Timestamp::from_second(expires)
+                .map_or_else(|_| expires.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
+            eprintln!("{}'s own report, valid until {until}; it shows their figures only:", link.handle);
+            println!("{url}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("linkshelf-collector affiliate-link: {e}");
+            std::process::ExitCode::from(2)
         }
     }
 }

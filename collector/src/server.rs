@@ -10,8 +10,9 @@
 //! internal text (see [`panic_response`]).
 
 use crate::config::Config;
+use crate::credential::{self, Refused};
 use crate::event::{self, EventResult, Status};
-use crate::stats::{self, Query};
+use crate::stats::{self, Query, Scope};
 use crate::store::{self, StoreError, Write, Writer, Written};
 use crate::webhook::{self, Delivery};
 use axum::body::{Body, Bytes};
@@ -459,8 +460,74 @@ struct StatsParams {
     from: Option<String>,
     to: Option<String>,
     creator: Option<String>,
+    affiliate: Option<String>,
     token: Option<String>,
     format: Option<String>,
+}
+
+/// Who reads the stats, by the token they gave.
+#[derive(Debug, PartialEq, Eq)]
+enum Reader {
+    /// The read token: everything.
+    Brand,
+    /// An affiliate's report link (see `credential`): their own figures only.
+    Affiliate(String),
+}
+
+/// Who `given` (the bearer token or `?token=`) is, or the answer refusing it: 404 when
+/// stats are off, 401 for anything but the read token or a genuine, unexpired affiliate
+/// credential. The read token is compared by digest (timing independent of the token),
+/// an affiliate credential by its MAC in constant time.
+// The error is the answer itself, built once per refused request: not worth a Box.
+#[allow(clippy::result_large_err)]
+fn reader(config: &Config, given: &str, now_ms: i64) -> Result<Reader, Response> {
+    let (read_token, secret) = (config.read_token.as_deref(), config.report_secret.as_deref());
+    if read_token.is_none() && secret.is_none() {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "stats are off: start the collector with --read-token (and --report-secret for affiliates' links)",
+        ));
+    }
+    if read_token.is_some_and(|t| Sha256::digest(given.as_bytes()) == Sha256::digest(t.as_bytes())) {
+        return Ok(Reader::Brand);
+    }
+    if let Some(secret) = secret.filter(|_| given.starts_with(credential::PREFIX)) {
+        match credential::verify(secret.as_bytes(), given, now_ms.div_euclid(1000)) {
+            Ok(handle) => return Ok(Reader::Affiliate(handle)),
+            // Only a genuine link gets here (the MAC is checked first): tell its owner why.
+            Err(expired @ Refused::Expired(_)) => return Err(error(StatusCode::UNAUTHORIZED, expired.to_string())),
+            Err(refused) => tracing::info!(reason = %refused, "affiliate report link refused"),
+        }
+    }
+    Err(error(
+        StatusCode::UNAUTHORIZED,
+        "a valid read token or affiliate report link is required (Authorization: Bearer … or ?token=)",
+    ))
+}
+
+/// Whose figures a reader gets. An affiliate's link fixes its scope: `affiliate=` and
+/// `creator=` are refused with 403 (even naming the link's own handle), so no edit of
+/// the link can show, or probe, anything else. The brand may narrow to one affiliate.
+#[allow(clippy::result_large_err)]
+fn scope(reader: Reader, affiliate: Option<String>, creator: &Option<String>) -> Result<Scope, Response> {
+    match reader {
+        Reader::Affiliate(handle) => {
+            if affiliate.is_some() || creator.is_some() {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    "this report link shows one affiliate's own figures: it does not take affiliate= or creator=",
+                ));
+            }
+            Ok(Scope::Affiliate(handle))
+        }
+        Reader::Brand => match affiliate.filter(|a| !a.is_empty()) {
+            Some(a) if !linkshelf_core::limits::is_handle(&a) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "affiliate: an affiliate handle, lowercase letters, digits, '.', '_' or '-' (as in the brand's config)",
+            )),
+            affiliate => Ok(Scope::Brand { affiliate }),
+        },
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -489,17 +556,18 @@ async fn stats_as(
     UrlQuery(p): UrlQuery<StatsParams>,
     format: Format,
 ) -> Response {
-    let Some(expected) = &s.config.read_token else {
-        return error(StatusCode::NOT_FOUND, "stats are off: start the collector with --read-token");
-    };
+    let now = now_ms();
     let bearer =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let given = bearer.or(p.token.as_deref()).unwrap_or("");
-    // Comparing digests keeps the comparison's timing independent of the token.
-    if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.as_bytes()) {
-        return error(StatusCode::UNAUTHORIZED, "a valid read token is required (Authorization: Bearer … or ?token=)");
-    }
-    let now = now_ms();
+    let reader = match reader(&s.config, given, now) {
+        Ok(reader) => reader,
+        Err(refused) => return refused,
+    };
+    let scope = match scope(reader, p.affiliate, &p.creator) {
+        Ok(scope) => scope,
+        Err(refused) => return refused,
+    };
     let to = match p.to.as_deref().map(|t| parse_time(t, true)) {
         None => now,
         Some(Some(t)) => t,
@@ -514,7 +582,7 @@ async fn stats_as(
             return error(StatusCode::BAD_REQUEST, "from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds")
         }
     };
-    let query = Query { from, to, creator: p.creator.filter(|c| !c.is_empty()) };
+    let query = Query { from, to, creator: p.creator.filter(|c| !c.is_empty()), scope };
     let db = s.config.db.clone();
     let window = i64::from(s.config.attribution_window_hours) * 3_600_000;
     let default_creator = s.config.default_creator.clone();

@@ -91,6 +91,7 @@ impl Writer {
     }
 }
 
+/// The tables as first written. Columns added since are in [`ADDED_COLUMNS`].
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY,
@@ -145,6 +146,27 @@ CREATE TABLE IF NOT EXISTS refunds (
 );
 ";
 
+/// Columns added since the tables above were first written, as (table, column, type).
+/// [`open`] adds each one a file lacks, so a database from any earlier version keeps
+/// working: `ALTER TABLE … ADD COLUMN` is instant and old rows read NULL (no affiliate,
+/// which is what they had). A fresh file goes through the same steps, so there is one
+/// schema, whatever the file's age.
+pub const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+    // The affiliate the storefront's attribution named (`attribution.affiliate`).
+    ("events", "affiliate", "TEXT"),
+    // The affiliate the shop sent back with the order (note attribute, custom data).
+    ("orders", "affiliate", "TEXT"),
+];
+
+/// Indexes on the added columns: created once the columns exist.
+const ADDED_INDEXES: &str = "
+-- An affiliate's own report reads only their events.
+CREATE INDEX IF NOT EXISTS events_by_affiliate ON events (affiliate, event_time) WHERE affiliate IS NOT NULL;
+-- Who owns a discount code: the earliest event that carried it together with an affiliate.
+CREATE INDEX IF NOT EXISTS events_code_owner ON events (coupon COLLATE NOCASE, event_time)
+  WHERE coupon IS NOT NULL AND affiliate IS NOT NULL;
+";
+
 /// Opens (creating if needed) the database for writing and checks its schema.
 pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
@@ -156,7 +178,27 @@ pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreErro
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.execute_batch(SCHEMA)?;
+    migrate(&conn)?;
     Ok(conn)
+}
+
+/// Brings a file of any earlier version up to this one (see [`ADDED_COLUMNS`]), in one
+/// transaction: a crash half-way leaves the file as it was.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            params![table, column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            tracing::info!(table, column, "adding a column to an existing database");
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    tx.execute_batch(ADDED_INDEXES)?;
+    tx.commit()
 }
 
 /// A read-only connection for stats.
@@ -250,9 +292,9 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                 "INSERT OR IGNORE INTO events (event_id, name, creator_id, event_time, occurred_at, sent_at, received_at,
                    page_load_id, seq, client, utm_source, utm_medium, utm_campaign, utm_content, utm_term, ref,
                    referrer_host, platform_click_ids, path, locale, time_zone, in_app_browser, promotion_id, popup_id,
-                   item_list_id, currency, value, coupon, transaction_id, items, click_id, destination_host)
+                   item_list_id, currency, value, coupon, transaction_id, items, click_id, destination_host, affiliate)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                   ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+                   ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
             )?;
             let mut statuses = Vec::with_capacity(events.len());
             for e in events {
@@ -288,7 +330,8 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                     e.transaction_id,
                     e.items,
                     e.click_id,
-                    e.destination_host
+                    e.destination_host,
+                    e.affiliate
                 ])?;
                 statuses.push(if changed == 1 { Status::Accepted } else { Status::Duplicate });
             }
@@ -297,12 +340,24 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
         Write::Order(o) => {
             let changed = conn.prepare_cached(
                 "INSERT OR IGNORE INTO orders (provider, order_id, creator_id, created_at, received_at, currency, value,
-                   click_id, coupon, utm_source, utm_medium, utm_campaign, payment_ref)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                   click_id, coupon, utm_source, utm_medium, utm_campaign, payment_ref, affiliate)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
-                o.provider, o.order_id, o.creator_id, o.created_at, o.received_at, o.currency, o.value, o.click_id,
-                o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.payment_ref
+                o.provider,
+                o.order_id,
+                o.creator_id,
+                o.created_at,
+                o.received_at,
+                o.currency,
+                o.value,
+                o.click_id,
+                o.coupon,
+                o.utm_source,
+                o.utm_medium,
+                o.utm_campaign,
+                o.payment_ref,
+                o.affiliate
             ])?;
             Ok(Written::Recorded(changed == 1))
         }
@@ -397,6 +452,50 @@ mod tests {
         assert_eq!(answers[2], Ok(Written::Events(vec![Status::Accepted])));
         let stored: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count");
         assert_eq!(stored, 2);
+    }
+
+    #[test]
+    fn opening_an_older_file_adds_the_new_columns_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("old.sqlite");
+        // A file as the collector wrote it before the affiliate columns, with a row.
+        let old = Connection::open(&path).expect("create");
+        old.execute_batch(SCHEMA).expect("the first schema");
+        old.execute_batch(
+            "INSERT INTO events (event_id, name, creator_id, event_time, occurred_at, received_at)
+             VALUES ('old-1', 'page_view', 'juno', 1, 1, 1);",
+        )
+        .expect("an old row");
+        drop(old);
+        let columns = |conn: &Connection, table: &str| -> Vec<String> {
+            let mut s = conn.prepare("SELECT name FROM pragma_table_info(?1)").expect("pragma");
+            s.query_map([table], |r| r.get(0)).expect("columns").collect::<Result<_, _>>().expect("names")
+        };
+        for _ in 0..2 {
+            let conn = open(&path, Durability::Normal).expect("opens, twice");
+            for (table, column, _) in ADDED_COLUMNS {
+                assert_eq!(columns(&conn, table).iter().filter(|c| *c == column).count(), 1, "{table}.{column}");
+            }
+        }
+        let conn = open(&path, Durability::Normal).expect("open");
+        let old_row: Option<String> =
+            conn.query_row("SELECT affiliate FROM events WHERE event_id = 'old-1'", [], |r| r.get(0)).expect("row");
+        assert_eq!(old_row, None, "an old row has no affiliate");
+        let mut new = event("new-1", "page_view", None);
+        new.affiliate = Some("juno.park".into());
+        insert(&conn, vec![new]);
+        let stored: String =
+            conn.query_row("SELECT affiliate FROM events WHERE event_id = 'new-1'", [], |r| r.get(0)).expect("row");
+        assert_eq!(stored, "juno.park");
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT affiliate FROM events WHERE coupon = 'X' COLLATE NOCASE
+                   AND affiliate IS NOT NULL ORDER BY event_time, id LIMIT 1",
+                [],
+                |r| r.get(3),
+            )
+            .expect("plan");
+        assert!(plan.contains("events_code_owner"), "a code's owner is found by its index: {plan}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use linkshelf_core::limits::MAX_AMOUNT_MINOR;
+use linkshelf_core::limits::{self, MAX_AMOUNT_MINOR};
 use linkshelf_core::money::Money;
 use serde::Deserialize;
 use sha2::Sha256;
@@ -115,6 +115,9 @@ pub struct Order {
     pub utm_campaign: Option<String>,
     /// Stripe's PaymentIntent id: refunds name it, not the session.
     pub payment_ref: Option<String>,
+    /// The affiliate the shop sent back (see [`affiliate_sent`]): the first rule of crediting
+    /// an order (`stats` module).
+    pub affiliate: Option<String>,
 }
 
 /// Money given back on an order.
@@ -255,6 +258,7 @@ pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
                 utm_medium: meta("utm_medium"),
                 utm_campaign: meta("utm_campaign"),
                 payment_ref: s.payment_intent,
+                affiliate: affiliate_sent(meta("affiliate")),
             }))
         }
         "charge.refunded" => {
@@ -320,6 +324,8 @@ struct ShopifyTransaction {
 }
 
 /// Reads a Shopify webhook by its `X-Shopify-Topic`: `orders/paid`, `refunds/create`.
+/// The cart permalink's `attributes[click_id]` and `attributes[affiliate]` come back as
+/// the order's note attributes of those names.
 pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
     let json = |e: serde_json::Error| PayloadError::Json(e.to_string());
     match topic {
@@ -363,6 +369,9 @@ pub fn shopify(topic: &str, body: &[u8], received_at: i64) -> Result<Delivery, P
                 utm_medium: tag("utm_medium"),
                 utm_campaign: tag("utm_campaign"),
                 payment_ref: None,
+                // The cart permalink's `attributes[affiliate]`; a plain link to the shop
+                // carries `affiliate=` in the landing URL instead.
+                affiliate: affiliate_sent(attr("affiliate")).or_else(|| affiliate_sent(tag("affiliate"))),
             }))
         }
         "refunds/create" => {
@@ -442,7 +451,7 @@ struct LemonOrder {
 
 /// Reads a Lemon Squeezy event: `order_created` when paid, `order_refunded`. The click
 /// id comes back as `meta.custom_data.click_id` (the checkout link's
-/// `checkout[custom][click_id]`).
+/// `checkout[custom][click_id]`), the affiliate as `meta.custom_data.affiliate`.
 pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
     let event: LemonEvent = serde_json::from_slice(body).map_err(|e| PayloadError::Json(e.to_string()))?;
     let custom = |k: &str| match event.meta.custom_data.get(k) {
@@ -467,6 +476,7 @@ pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadEr
             utm_medium: custom("utm_medium"),
             utm_campaign: custom("utm_campaign"),
             payment_ref: None,
+            affiliate: affiliate_sent(custom("affiliate")),
         })),
         // Lemon Squeezy reports the running total refunded on the order.
         "order_refunded" => Ok(Delivery::Refund(Refund {
@@ -480,6 +490,15 @@ pub fn lemonsqueezy(body: &[u8], received_at: i64) -> Result<Delivery, PayloadEr
         })),
         other => Ok(Delivery::Ignored(other.to_owned())),
     }
+}
+
+/// An affiliate handle as a shop sends it back: what the checkout link carried, which
+/// the storefront wrote from a checked handle. A person may have retyped it in the shop's
+/// admin, so it is lowercased first; anything that is still not a handle
+/// (`limits::is_handle`) is dropped rather than credited, and the order then goes by the
+/// next crediting rule. The order itself is always kept: it is real money.
+pub fn affiliate_sent(sent: Option<String>) -> Option<String> {
+    sent.map(|h| h.trim().to_ascii_lowercase()).filter(|h| limits::is_handle(h))
 }
 
 /// A shop's amount (`"32.50"` in `EUR` → 3250) by the core's money rule

@@ -196,3 +196,39 @@ fn refunds_must_be_positive_and_in_range() {
     let lemon = r#"{"meta":{"event_name":"order_refunded"},"data":{"id":"42","attributes":{"currency":"USD","total":9,"refunded_amount":0}}}"#;
     assert!(lemonsqueezy(lemon.as_bytes(), 5).is_err_and(|e| e.is_impossible_amount()));
 }
+
+// ---- Brand mode: the affiliate the shop sends back ----
+
+#[test]
+fn reads_the_affiliate_each_shop_sends_back() {
+    let stripe_body = br#"{"type":"checkout.session.completed","data":{"object":{"id":"cs_1","amount_total":1,
+      "currency":"eur","payment_status":"paid","client_reference_id":"c-1","metadata":{"affiliate":"juno.park"}}}}"#;
+    let Ok(Delivery::Order(o)) = stripe(stripe_body, 5) else { panic!("not an order") };
+    assert_eq!((o.affiliate.as_deref(), o.click_id.as_deref()), (Some("juno.park"), Some("c-1")));
+
+    let shopify_body = |notes: &str, landing: &str| {
+        format!(
+            r#"{{"id":1,"currency":"EUR","total_price":"1.00","discount_codes":[],"note_attributes":{notes},"landing_site":"{landing}"}}"#
+        )
+    };
+    let shopify_affiliate =
+        |notes: &str, landing: &str| match shopify("orders/paid", shopify_body(notes, landing).as_bytes(), 5) {
+            Ok(Delivery::Order(o)) => o.affiliate,
+            other => panic!("not an order: {other:?}"),
+        };
+    let note = r#"[{"name":"click_id","value":"c-7"},{"name":"affiliate","value":"juno.park"}]"#;
+    assert_eq!(shopify_affiliate(note, "/"), Some("juno.park".into()));
+    // A plain link to the shop carries it in the landing URL; the note wins when both do.
+    assert_eq!(shopify_affiliate("[]", "/products/mug?affiliate=mika&utm_source=x"), Some("mika".into()));
+    assert_eq!(shopify_affiliate(note, "/products/mug?affiliate=mika"), Some("juno.park".into()));
+    // Retyped in the shop's admin: lowercased. Not a handle at all: dropped, the order kept.
+    assert_eq!(shopify_affiliate(r#"[{"name":"affiliate","value":" Juno.Park "}]"#, "/"), Some("juno.park".into()));
+    assert_eq!(shopify_affiliate(r#"[{"name":"affiliate","value":"<script>"}]"#, "/"), None);
+    assert_eq!(shopify_affiliate(r#"[{"name":"affiliate","value":""}]"#, "/"), None);
+    assert_eq!(shopify_affiliate("[]", "/"), None);
+
+    let lemon = br#"{"meta":{"event_name":"order_created","custom_data":{"click_id":"c-3","affiliate":"mia_k-2"}},
+      "data":{"type":"orders","id":"42","attributes":{"currency":"USD","total":999,"status":"paid"}}}"#;
+    let Ok(Delivery::Order(o)) = lemonsqueezy(lemon, 5) else { panic!("not an order") };
+    assert_eq!(o.affiliate.as_deref(), Some("mia_k-2"));
+}

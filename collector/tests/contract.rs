@@ -13,7 +13,8 @@ use linkshelf_core::events::{
     uuid_v7, Context, Ecommerce, Envelope, EventName, InAppBrowser, Item, Outbound, Subject, SCHEMA_VERSION,
 };
 use linkshelf_core::limits::{
-    self, MAX_AMOUNT_MINOR, MAX_CODE_CHARS, MAX_ID_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY, MAX_TAG_CHARS,
+    self, MAX_AMOUNT_MINOR, MAX_CODE_CHARS, MAX_HANDLE_CHARS, MAX_ID_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY,
+    MAX_TAG_CHARS,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -41,7 +42,15 @@ fn new_id() -> String {
     uuid_v7(now_ms(), &[n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], 0x5a, 0xa5])
 }
 
-/// Campaign tags at the tag limit, with emoji (one `char` each, four bytes).
+/// An affiliate handle the config check accepts, exactly `MAX_HANDLE_CHARS` long.
+fn long_handle() -> String {
+    let handle = format!("{}7", chars("juno.park_", MAX_HANDLE_CHARS - 1));
+    assert!(limits::is_handle(&handle), "{handle}");
+    handle
+}
+
+/// Campaign tags at the tag limit, with emoji (one `char` each, four bytes), and the
+/// longest affiliate handle.
 fn tags_at_the_limit() -> Attribution {
     Attribution {
         utm_source: Some(chars("tiktok🌿", MAX_TAG_CHARS)),
@@ -50,6 +59,7 @@ fn tags_at_the_limit() -> Attribution {
         utm_content: Some(chars("vid-42-", MAX_TAG_CHARS)),
         utm_term: Some(chars("søm ", MAX_TAG_CHARS)),
         ref_tag: Some(chars("bio👩‍👩‍👧", MAX_TAG_CHARS)),
+        affiliate: Some(long_handle()),
         click_ids: CLICK_ID_KEYS
             .iter()
             .map(|name| ClickId { name: (*name).to_owned(), value: chars("E.C.P.abc", MAX_TAG_CHARS) })
@@ -217,6 +227,7 @@ async fn the_storefronts_largest_events_are_accepted_and_counted_exactly() {
     let source = tags_at_the_limit().utm_source.expect("source");
     assert_eq!(row(&stats, "utm_source", &source)["checkouts_started"], 3);
     assert_eq!(row(&stats, "creator", &creator)["purchases"], 3);
+    assert_eq!(row(&stats, "affiliate", &long_handle())["purchases_unverified"], 3);
     // Stored as sent: the tag with its emoji, the code with its accents.
     let stored: String = c
         .sqlite()

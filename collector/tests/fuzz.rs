@@ -19,7 +19,7 @@ use linkshelf_collector::store::{self, Durability, Write, Written};
 use linkshelf_collector::webhook::{self, Delivery};
 use linkshelf_core::events::EventName;
 use linkshelf_core::limits::{
-    MAX_AMOUNT_MINOR, MAX_CODE_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY, MAX_TAG_CHARS,
+    MAX_AMOUNT_MINOR, MAX_CODE_CHARS, MAX_HANDLE_CHARS, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY, MAX_TAG_CHARS,
 };
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -44,7 +44,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 fn everything() -> Query {
-    Query { from: 0, to: i64::MAX, creator: None }
+    Query { from: 0, to: i64::MAX, ..Query::default() }
 }
 
 fn fresh() -> (tempfile::TempDir, Connection) {
@@ -194,19 +194,32 @@ fn chaotic_envelope() -> impl Strategy<Value = Value> {
         prop::option::weighted(0.6, ecommerce()),
         prop::sample::select(vec![Value::Null, json!("c-1"), json!("c-2")]),
         prop::sample::select(vec![0i64, 1000, 1000, 1000, -HOUR, 9 * 24 * HOUR]),
+        affiliate(),
     )
-        .prop_map(|(id, name, creator, source, path, ecommerce, click, waited)| {
+        .prop_map(|(id, name, creator, source, path, ecommerce, click, waited, affiliate)| {
             json!({
                 "v": 1, "event_id": id, "name": name, "occurred_at": NOW - 1000 - waited, "sent_at": NOW - 1000,
                 "page_load_id": "pl-1", "seq": 0, "creator_id": creator,
                 "attribution": {"utm_source": source, "utm_medium": "clip", "utm_campaign": null, "utm_content": null,
-                    "utm_term": null, "ref": null, "click_ids": [{"name": "ttclid", "value": "abc"}], "referrer_host": null},
+                    "utm_term": null, "ref": null, "affiliate": affiliate, "click_ids": [{"name": "ttclid", "value": "abc"}],
+                    "referrer_host": null},
                 "context": {"path": path, "locale": "en-GB", "time_zone": "Europe/London", "in_app_browser": "none"},
                 "subject": {"promotion_id": null, "popup_id": null, "item_list_id": null},
                 "ecommerce": ecommerce,
                 "outbound": click.as_str().map(|c| json!({"click_id": c, "destination_host": "shop.example"})),
             })
         })
+}
+
+/// Affiliate handles: valid ones (at the length limit too), and what is not a handle.
+fn affiliate() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            Value::Null, json!("juno.park"), json!("mika"), json!(""), json!("Juno"), json!("juno."), json!("a/b"),
+            json!("a".repeat(MAX_HANDLE_CHARS)), json!("a".repeat(MAX_HANDLE_CHARS + 1)), json!(7), json!("jüno"),
+        ]),
+        1 => "[a-z0-9._ -]{0,8}".prop_map(Value::String),
+    ]
 }
 
 /// A signed Stripe delivery's body (the signature is checked before this, elsewhere).
@@ -368,7 +381,7 @@ fn check(conn: &Connection, expected: &Expected) -> Stats {
     assert_eq!(money, expected.money);
     assert_eq!(s.excluded.count, 0, "whatever ingest accepts, stats count: {:?}", s.excluded);
     // Every breakdown adds up to the total's sales.
-    for dim in ["creator", "utm_source", "utm_medium", "code"] {
+    for dim in ["creator", "affiliate", "utm_source", "utm_medium", "code"] {
         let sales: u64 = s.by[dim].iter().map(|r| r.group.funnel.purchases).sum();
         assert_eq!(sales, f.purchases, "{dim}");
     }

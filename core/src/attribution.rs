@@ -37,6 +37,10 @@ pub struct Attribution {
     /// The creator's own `?ref=` tag (a clip id, a pop-up QR code …).
     #[cfg_attr(test, serde(rename = "ref"))]
     pub ref_tag: Option<String>,
+    /// The affiliate whose page (`/c/<handle>/`) or link (`?affiliate=<handle>`) the
+    /// visit came through: a brand's sale is credited to them. Only a valid handle
+    /// ([`crate::limits::is_handle`]) is kept.
+    pub affiliate: Option<String>,
     /// Each platform click id present, in [`CLICK_ID_KEYS`] order.
     pub click_ids: Vec<ClickId>,
     /// The referring site's host only (never its path, which can be personal).
@@ -44,8 +48,9 @@ pub struct Attribution {
 }
 
 impl Attribution {
-    /// The campaign tags as query pairs (`utm_*` and `ref`), for URLs and storage.
-    pub fn campaign_pairs(&self) -> [(&'static str, &Option<String>); 6] {
+    /// The campaign tags as query pairs (`utm_*`, `ref` and `affiliate`), for URLs and
+    /// storage.
+    pub fn campaign_pairs(&self) -> [(&'static str, &Option<String>); 7] {
         [
             ("utm_source", &self.utm_source),
             ("utm_medium", &self.utm_medium),
@@ -53,6 +58,7 @@ impl Attribution {
             ("utm_content", &self.utm_content),
             ("utm_term", &self.utm_term),
             ("ref", &self.ref_tag),
+            ("affiliate", &self.affiliate),
         ]
     }
 
@@ -120,6 +126,7 @@ impl Attribution {
             || self.utm_medium.is_some()
             || self.utm_campaign.is_some()
             || self.ref_tag.is_some()
+            || self.affiliate.is_some()
             || !self.click_ids.is_empty()
     }
 }
@@ -150,6 +157,7 @@ pub fn from_landing(query: &str, referrer: &str) -> Attribution {
             "utm_content" => &mut found.utm_content,
             "utm_term" => &mut found.utm_term,
             "ref" => &mut found.ref_tag,
+            "affiliate" if crate::limits::is_handle(&value) => &mut found.affiliate,
             other => {
                 if let Some(i) = CLICK_ID_KEYS.iter().position(|k| *k == other) {
                     click_ids[i].get_or_insert(value);

@@ -370,6 +370,13 @@ pub fn landing_code(search: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// The code a page applies when it is opened: the link's `?code=`, else on an
+/// affiliate's page (`Storefront::affiliate`) their first code, as if their link had
+/// carried it.
+pub fn code_to_apply(search: &str, store: &Storefront) -> Option<String> {
+    landing_code(search).or_else(|| store.affiliate.as_ref().and(store.codes.first()).map(|c| c.code.clone()))
+}
+
 /// The countdown on a drop's last day: "Drops in 5 h", "Drops in 12 min". Earlier
 /// it is `None`: a person names the day ("Drops 1 Mar", which the page writes in the
 /// shopper's calendar), and "Drops in 89 days" was both vague and too long for the
@@ -534,11 +541,14 @@ mod tests {
         assert_eq!(Cart::decode(&cart.encode(), &s), cart);
         assert_eq!(Cart::decode("", &s), Cart::default());
         assert_eq!(Cart::decode("2;five;mug:1", &s), Cart::default());
-        // Unknown codes, other shops, malformed ids, junk and huge numbers are dropped
-        // or capped; a product the page does not carry is pending.
+        // Other shops, malformed ids, junk and huge numbers are dropped or capped; a
+        // product the page does not carry is pending, and so is a code it does not list
+        // (an affiliate's): kept, applying to nothing until the page knows it.
         let read = Cart::decode("1;gone-code;mug:x,nope:1,mug:999,lamp:1,bowl:0,zine:1,mug:3,../x:1,Nope:1,,:", &s);
         let line = |id: &str, quantity| CartLine { product_id: id.into(), quantity };
-        assert_eq!(read, Cart { code: None, lines: vec![line("nope", 1), line("mug", MAX_QUANTITY)] });
+        let lines = vec![line("nope", 1), line("mug", MAX_QUANTITY)];
+        assert_eq!(read, Cart { code: Some("gone-code".into()), lines: lines.clone() });
+        assert_eq!(read.applied_code(&s), None);
         assert_eq!(read.pending(&s).collect::<Vec<_>>(), ["nope"]);
     }
 
@@ -573,6 +583,15 @@ mod tests {
         assert_eq!(landing_code("?code=A%26B+1").as_deref(), Some("A&B 1"));
         assert_eq!(landing_code("?code=&x=1"), None);
         assert_eq!(landing_code(""), None);
+        let mut page = crate::fixture::store();
+        assert_eq!(code_to_apply("", &page), None, "a creator's page applies nothing unasked");
+        page.affiliate = Some("juno".into());
+        assert_eq!(
+            code_to_apply("", &page).as_deref(),
+            Some(page.codes[0].code.as_str()),
+            "an affiliate's applies theirs"
+        );
+        assert_eq!(code_to_apply("?code=OTHER", &page).as_deref(), Some("OTHER"), "the link's code wins");
         const MIN: i64 = 60_000;
         assert_eq!(drops_in(0, 1).as_deref(), Some("Drops in 1 min"));
         assert_eq!(drops_in(0, 59 * MIN).as_deref(), Some("Drops in 59 min"));

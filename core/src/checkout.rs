@@ -6,11 +6,18 @@
 //!
 //! | provider      | code                                | click id                          | campaign          |
 //! |---------------|-------------------------------------|-----------------------------------|-------------------|
-//! | Shopify       | `discount=`                         | `attributes[click_id]=` (note attribute) | `utm_*`, `ref=<creator id>` |
+//! | Shopify       | `discount=`                         | `attributes[click_id]=` (note attribute) | `utm_*`, `ref=<affiliate or creator id>` |
 //! | Stripe        | `prefilled_promo_code=`             | `client_reference_id=`            | `utm_*` (≤ 150 chars) |
 //! | Lemon Squeezy | `checkout[discount_code]=`          | `checkout[custom][click_id]=`     | `checkout[custom][utm_*]=` |
 //! | Gumroad       | `/l/<permalink>/<CODE>` path segment | `click_id=` (returns in the Ping's `url_params`) | `utm_*` |
 //! | other link    | —                                   | `click_id=`                       | `utm_*`           |
+//!
+//! The affiliate of a brand's visit (`Attribution::affiliate`) travels beside the click
+//! id, so the shop's order names them even when no code was used: Shopify
+//! `attributes[affiliate]=` (and `ref=`, Shopify's own referral tag), Lemon Squeezy
+//! `checkout[custom][affiliate]=`, Gumroad and other links `affiliate=`. Stripe has no
+//! free field on a Payment Link besides `client_reference_id`, which stays the click id:
+//! the collector credits the order through the click's `begin_checkout` event.
 //!
 //! Keys and values are form-encoded (`&`, `#`, `+`, spaces, emoji all survive), so a
 //! value that is itself a URL with a query is encoded once more, as it must be. A
@@ -23,6 +30,8 @@ use crate::model::Checkout;
 
 /// The query parameter that carries a click id to a plain link or Gumroad.
 pub const CLICK_ID_PARAM: &str = "click_id";
+/// The query parameter that carries the affiliate to a plain link or Gumroad.
+pub const AFFILIATE_PARAM: &str = "affiliate";
 
 /// Stripe silently drops a `client_reference_id` longer than this, or with
 /// characters other than letters, digits, `-` and `_`.
@@ -62,8 +71,12 @@ pub fn shopify_cart(shop: &str, lines: &[(&str, u32)], handoff: &Handoff) -> Str
     if let Some(code) = handoff.code {
         params.push(("discount", code));
     }
-    params.push(("ref", handoff.creator_id));
+    let affiliate = handoff.attribution.affiliate.as_deref();
+    params.push(("ref", affiliate.unwrap_or(handoff.creator_id)));
     params.push(("attributes[click_id]", handoff.click_id));
+    if let Some(affiliate) = affiliate {
+        params.push(("attributes[affiliate]", affiliate));
+    }
     params.extend(utm(handoff.attribution));
     with_params(&format!("https://{shop}/cart/{}", items.join(",")), &params, &[])
 }
@@ -72,6 +85,11 @@ pub fn shopify_cart(shop: &str, lines: &[(&str, u32)], handoff: &Handoff) -> Str
 pub fn product_link(checkout: &Checkout, handoff: &Handoff) -> String {
     let click = handoff.click_id;
     let utm = utm(handoff.attribution);
+    let affiliate = handoff.attribution.affiliate.as_deref();
+    let mut plain = vec![(CLICK_ID_PARAM, click)];
+    if let Some(affiliate) = affiliate {
+        plain.push((AFFILIATE_PARAM, affiliate));
+    }
     match checkout {
         Checkout::Shopify { shop, variant } => shopify_cart(shop, &[(variant, 1)], handoff),
         Checkout::Stripe { url } => {
@@ -92,6 +110,9 @@ pub fn product_link(checkout: &Checkout, handoff: &Handoff) -> String {
                 params.push(("checkout[discount_code]", code));
             }
             params.push(("checkout[custom][click_id]", click));
+            if let Some(affiliate) = affiliate {
+                params.push(("checkout[custom][affiliate]", affiliate));
+            }
             let campaign: Vec<(&str, &str)> = custom.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             with_params(url, &params, &campaign)
         }
@@ -100,9 +121,9 @@ pub fn product_link(checkout: &Checkout, handoff: &Handoff) -> String {
                 Some(code) => append_path_segment(url, code),
                 None => url.clone(),
             };
-            with_params(&url, &[(CLICK_ID_PARAM, click)], &utm)
+            with_params(&url, &plain, &utm)
         }
-        Checkout::Link { url } => with_params(url, &[(CLICK_ID_PARAM, click)], &utm),
+        Checkout::Link { url } => with_params(url, &plain, &utm),
     }
 }
 
@@ -263,8 +284,47 @@ mod tests {
         }
     }
 
+    /// The value of `key` in `url`'s query, decoded.
+    fn read(url: &str, key: &str) -> Option<String> {
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+    }
+
     fn handoff<'a>(code: Option<&'a str>, attribution: &'a Attribution) -> Handoff<'a> {
         Handoff { click_id: CLICK, code, attribution, creator_id: "juno-park" }
+    }
+
+    // The affiliate rides in each provider's own place (none for Stripe, whose
+    // `client_reference_id` stays the click id), and is Shopify's `ref`.
+    #[test]
+    fn the_affiliate_travels_to_every_shop_that_has_a_place_for_it() {
+        let a = Attribution { affiliate: Some("juno.park".into()), ..tiktok() };
+        let link = |checkout: Checkout| product_link(&checkout, &handoff(None, &a));
+        let shopify = link(Checkout::Shopify { shop: "s.example".into(), variant: "1".into() });
+        assert!(
+            shopify.starts_with(
+                "https://s.example/cart/1:1?ref=juno.park&attributes%5Bclick_id%5D=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d\
+                 &attributes%5Baffiliate%5D=juno.park&utm_source=tiktok"
+            ),
+            "{shopify}"
+        );
+        let lemon = link(Checkout::LemonSqueezy { url: "https://s.lemonsqueezy.com/checkout/buy/v".into() });
+        assert_eq!(read(&lemon, "checkout[custom][affiliate]").as_deref(), Some("juno.park"));
+        for url in ["https://juno.gumroad.com/l/zine", "https://shop.example/mug"] {
+            let gumroad_or_link = if url.contains("gumroad") {
+                link(Checkout::Gumroad { url: url.into() })
+            } else {
+                link(Checkout::Link { url: url.into() })
+            };
+            assert_eq!(read(&gumroad_or_link, AFFILIATE_PARAM).as_deref(), Some("juno.park"), "{gumroad_or_link}");
+            assert_eq!(read(&gumroad_or_link, CLICK_ID_PARAM).as_deref(), Some(CLICK));
+        }
+        let stripe = link(Checkout::Stripe { url: "https://buy.stripe.com/test_8wM".into() });
+        assert!(!stripe.contains("juno.park"), "{stripe}");
+        assert_eq!(read(&stripe, "client_reference_id").as_deref(), Some(CLICK));
+        // Without an affiliate, nothing of it is sent, and Shopify's ref is the creator.
+        let plain = product_link(&Checkout::Link { url: "https://shop.example/mug".into() }, &handoff(None, &tiktok()));
+        assert!(!plain.contains("affiliate"), "{plain}");
     }
 
     #[test]
@@ -320,10 +380,6 @@ mod tests {
         );
         assert_eq!(stripe, "https://buy.stripe.com/test_8wM?client_reference_id=0195f3a4-7c2e-7b61-9d0a-3e5f6a7b8c9d");
         // Every builder's output reads back to exactly the code that went in.
-        let read = |url: &str, key: &str| {
-            let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-            form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
-        };
         assert_eq!(read(&shopify, "discount").as_deref(), Some(nasty));
         assert_eq!(read(&lemon, "checkout[discount_code]").as_deref(), Some(nasty));
     }

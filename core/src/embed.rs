@@ -14,7 +14,17 @@ use crate::model::Storefront;
 use std::fmt;
 
 /// Bumped whenever the model changes shape, so a mismatch reads as such.
-pub const FORMAT_VERSION: u8 = 3;
+pub const FORMAT_VERSION: u8 = 4;
+
+/// What a page's data holds of `store` once decoded: all of it but what only the build
+/// uses (`#[serde(skip)]` in the model: the theme, in the page's CSS, and the share
+/// image, in its head tags), which the app never reads.
+pub fn as_decoded(store: &Storefront) -> Storefront {
+    let mut decoded = store.clone();
+    decoded.theme = Default::default();
+    decoded.site.share_image = None;
+    decoded
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum DecodeError {

@@ -8,7 +8,7 @@ pub fn product(id: &str, price: Money, checkout: Checkout) -> Product {
     Product {
         id: id.into(),
         title: id.into(),
-        description: String::new(),
+        description: format!("All about the {id}."),
         price,
         compare_at: None,
         images: vec![],
@@ -28,6 +28,7 @@ pub fn store() -> Storefront {
     use crate::model::{Creator, Image, Site, Theme, Tracking};
     let mut s = Storefront {
         baked_at: 0,
+        affiliate: None,
         site: Site { url: "https://juno.example/".into(), share_image: None },
         creator: Creator {
             id: "juno-park".into(),

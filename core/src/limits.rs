@@ -39,11 +39,20 @@ pub const MAX_CODE_CHARS: usize = 64;
 /// Campaign tags and click ids kept from a landing URL (and accepted by the collector).
 pub const MAX_TAG_CHARS: usize = 200;
 
+/// Affiliate handles: the `<handle>` of `/c/<handle>/`, in event data and reports.
+/// Instagram allows 30 characters and TikTok 24; 64 leaves room for a brand's own ids.
+pub const MAX_HANDLE_CHARS: usize = 64;
+
+/// An affiliate's picks: what their page lists before the brand's catalogue. A page
+/// carries its products, so this bounds an affiliate page's weight.
+pub const MAX_PICKS: usize = 60;
+
 // The chain above must hold: the largest cart's value fits what the collector takes,
 // and a billion such values still fit the `i128` sums with room to spare.
 const _: () = assert!(MAX_PRICE_MINOR.checked_mul(MAX_QUANTITY as i64).is_some());
 const _: () = assert!(MAX_AMOUNT_MINOR / MAX_LINES as i64 / MAX_QUANTITY as i64 == MAX_PRICE_MINOR);
 const _: () = assert!(MAX_ID_CHARS <= MAX_TAG_CHARS && MAX_CODE_CHARS <= MAX_TAG_CHARS);
+const _: () = assert!(MAX_HANDLE_CHARS <= MAX_TAG_CHARS);
 
 /// Adds amounts without any chance of overflow: `i128` holds more than 10^20 of the
 /// largest amount, so a report over any number of stored events is exact.
@@ -76,6 +85,20 @@ pub fn is_id(id: &str) -> bool {
         && id.len() <= MAX_ID_CHARS
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
+}
+
+/// Whether `handle` is an affiliate handle as the site uses it (already lowercased;
+/// the config check normalises what the brand wrote first): 1 to [`MAX_HANDLE_CHARS`]
+/// lowercase ASCII letters, digits, `.`, `_` and `-`, starting and ending with a letter
+/// or digit. The characters the platforms allow in handles, and safe as one segment of
+/// a path on every static host (no escaping, no trailing dot Windows would drop).
+pub fn is_handle(handle: &str) -> bool {
+    let bytes = handle.as_bytes();
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    handle.len() <= MAX_HANDLE_CHARS
+        && edge(bytes.first())
+        && edge(bytes.last())
+        && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Why a discount code can't be used, in words a creator understands.
@@ -234,6 +257,18 @@ mod tests {
     }
 
     #[test]
+    fn handles() {
+        for good in ["juno", "juno.park", "mia_k-2", "7", &"a".repeat(MAX_HANDLE_CHARS)] {
+            assert!(is_handle(good), "{good}");
+        }
+        let long = "a".repeat(MAX_HANDLE_CHARS + 1);
+        for bad in ["", "Juno", "@juno", "juno.", ".juno", "-juno", "juno park", "jüno", "ｊｕｎｏ", "a/b", "..", &long]
+        {
+            assert!(!is_handle(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn codes() {
         assert_eq!(code_problem("JUNO15"), None);
         assert_eq!(code_problem("ÉTÉ-20%"), None);
@@ -330,6 +365,8 @@ mod docs {
             ("MAX_ID_CHARS", super::MAX_ID_CHARS.to_string()),
             ("MAX_CODE_CHARS", super::MAX_CODE_CHARS.to_string()),
             ("MAX_TAG_CHARS", super::MAX_TAG_CHARS.to_string()),
+            ("MAX_HANDLE_CHARS", super::MAX_HANDLE_CHARS.to_string()),
+            ("MAX_PICKS", super::MAX_PICKS.to_string()),
         ];
         for (name, value) in expected {
             let row = doc

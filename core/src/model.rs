@@ -20,18 +20,55 @@ pub struct Storefront {
     pub baked_at: UtcMillis,
     pub site: Site,
     pub creator: Creator,
+    /// Not in the page's data (`crate::embed`): the page's CSS carries it, written at
+    /// build time, and the app never reads it (decoding it cost WASM bytes).
+    #[serde(skip)]
     pub theme: Theme,
     pub codes: Vec<Code>,
     pub products: Vec<Product>,
     pub collections: Vec<Collection>,
     pub popups: Vec<Popup>,
     pub tracking: Tracking,
+    /// The handle of the affiliate this page belongs to (`/c/<handle>/`, brand mode),
+    /// whose code the page applies and whom the visit is credited to; `None` on every
+    /// other page. See [`Roster`].
+    pub affiliate: Option<String>,
 }
 
 impl Storefront {
     pub fn product(&self, id: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
     }
+}
+
+/// A brand's affiliates (brand mode): creators who each get a page of their own,
+/// `/c/<handle>/`, from the brand's catalogue. Build-time only: every page carries at
+/// most one affiliate (`Storefront::for_affiliate`), never the roster, so a page's
+/// bytes do not grow with the number of affiliates.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Roster {
+    pub affiliates: Vec<Affiliate>,
+    /// Whether an affiliate's page shows the brand's collections after their picks.
+    pub catalogue: bool,
+    /// Whether the site lists its affiliates (`/c/`). Off by default: many brands keep
+    /// their roster to themselves.
+    pub directory: bool,
+}
+
+/// One affiliate, checked: a unique handle, their own profile, codes and pop-ups, and
+/// picks that name products of the catalogue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affiliate {
+    /// Lowercase, `limits::is_handle`: the `<handle>` of `/c/<handle>/` and what events,
+    /// checkout links and reports name them by.
+    pub handle: String,
+    /// Their profile; its `id` is the brand's (events stay the brand's, credited to
+    /// the affiliate through `Attribution::affiliate`).
+    pub profile: Creator,
+    pub codes: Vec<Code>,
+    /// Product ids, in the affiliate's order.
+    pub picks: Vec<String>,
+    pub popups: Vec<Popup>,
 }
 
 /// Where the shop lives on the web: for canonical links, link previews, search
@@ -41,7 +78,9 @@ pub struct Site {
     /// The home page's public address: https, no query or fragment, ending in `/`
     /// (`https://junopark.example/`, `https://name.github.io/shop/`).
     pub url: String,
-    /// The picture link previews show for the home page (otherwise the avatar).
+    /// The picture link previews show for the home page (otherwise the avatar). Only
+    /// in the page's head tags, written at build time: not in its data (`crate::embed`).
+    #[serde(skip)]
     pub share_image: Option<Image>,
 }
 
@@ -164,7 +203,7 @@ pub struct SocialLink {
 }
 
 /// Colours derived from the creator's accent so every pairing meets WCAG AA.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Theme {
     /// The look (`theme.preset`): colours, heading font, shapes.
     pub preset: crate::theme::Preset,

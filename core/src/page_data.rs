@@ -10,7 +10,7 @@
 //! `docs/design.md` ("Each page carries only what it shows") for why per-product files
 //! and not one catalogue file or snapshots in the stored cart.
 
-use crate::model::{Collection, Storefront};
+use crate::model::{Affiliate, Collection, Storefront};
 use crate::route::Route;
 
 /// Where a product's part of the storefront is written, from the site's root: the
@@ -18,6 +18,17 @@ use crate::route::Route;
 pub fn product_file(product_id: &str) -> String {
     format!("p/{product_id}/product.txt")
 }
+
+/// Where an affiliate's part is written ([`Storefront::affiliate_part`]): fetched by
+/// the shared pages (products, cart, thank-you) of a visit that came through the
+/// affiliate, so their code prices the cart there too.
+pub fn affiliate_file(handle: &str) -> String {
+    format!("c/{handle}/affiliate.txt")
+}
+
+/// The id of the collection of an affiliate's picks on their page: what `item_list_id`
+/// says in events ("sold from the picks"). The config check keeps it free in brand mode.
+pub const PICKS_ID: &str = "picks";
 
 /// How many picks the way-back pages show: one row on a phone, and a few pictures'
 /// bytes on pages that otherwise carry no product.
@@ -45,9 +56,75 @@ impl Storefront {
                     products: self.products.iter().filter(|p| shown(&p.id)).cloned().collect(),
                     ..self.clone()
                 }
+                .without_descriptions()
             }
             Route::Product(id) => self.with_products(&[id.as_str()]),
-            Route::Cart | Route::Thanks | Route::NotFound => self.with_products(&self.picks()),
+            // An affiliate's page is made from the roster ([`Storefront::for_affiliate`]);
+            // one not in it is a missing page.
+            Route::Cart | Route::Thanks | Route::NotFound | Route::Affiliate(_) => {
+                self.with_products(&self.picks()).without_descriptions()
+            }
+        }
+    }
+
+    /// Products' descriptions show only on their own page: a page that shows cards
+    /// leaves them out of its data (the demo's home page carried 2.3 KB of them).
+    fn without_descriptions(mut self) -> Storefront {
+        for product in &mut self.products {
+            product.description.clear();
+        }
+        self
+    }
+
+    /// The page of `affiliate` at `/c/<handle>/`, from the brand's storefront: their
+    /// profile (with the brand's id, see [`Affiliate::profile`]), their codes only (the
+    /// page applies the first; a brand code beside it would take the credit), their
+    /// picks as the first collection, the brand's collections after them when
+    /// `catalogue`, their pop-ups then the brand's, and only the products those show.
+    /// Nothing of any other affiliate: the page weighs the same in a roster of ten or
+    /// ten thousand.
+    pub fn for_affiliate(&self, affiliate: &Affiliate, catalogue: bool) -> Storefront {
+        let picks = Collection {
+            id: PICKS_ID.to_owned(),
+            title: "My picks".to_owned(),
+            description: None,
+            products: affiliate.picks.clone(),
+        };
+        let mut collections = vec![picks];
+        if catalogue {
+            collections.extend(self.collections.iter().cloned());
+        }
+        let shown = |id: &str| collections.iter().any(|c| c.products.iter().any(|p| p == id));
+        let products = self.products.iter().filter(|p| shown(&p.id)).cloned().collect();
+        let mut popups = affiliate.popups.clone();
+        popups.extend(self.popups.iter().cloned());
+        popups.sort_by_key(|p| p.starts_at);
+        Storefront {
+            baked_at: self.baked_at,
+            site: self.site.clone(),
+            creator: affiliate.profile.clone(),
+            theme: self.theme.clone(),
+            codes: affiliate.codes.clone(),
+            products,
+            collections,
+            popups,
+            tracking: self.tracking.clone(),
+            affiliate: Some(affiliate.handle.clone()),
+        }
+        .without_descriptions()
+    }
+
+    /// What the shared pages of an affiliate's visit fetch ([`affiliate_file`]): the
+    /// affiliate's codes, with the brand's collections their scopes name (for
+    /// `Scope::covers`), and no product or pop-up. Added to a page with
+    /// [`Storefront::add_products_of`].
+    pub fn affiliate_part(&self, affiliate: &Affiliate) -> Storefront {
+        let named = |c: &&Collection| affiliate.codes.iter().any(|code| code.scope.collections.contains(&c.id));
+        Storefront {
+            products: Vec::new(),
+            collections: self.collections.iter().filter(named).cloned().collect(),
+            popups: Vec::new(),
+            ..self.for_affiliate(&Affiliate { picks: Vec::new(), popups: Vec::new(), ..affiliate.clone() }, false)
         }
     }
 
@@ -87,14 +164,21 @@ impl Storefront {
                 .collect(),
             popups: Vec::new(),
             tracking: self.tracking.clone(),
+            affiliate: self.affiliate.clone(),
         }
     }
 
-    /// Adds the products of `part` (another page's part of the same build, e.g. a
-    /// fetched [`product_file`]) that this one lacks, with their collections, so the
-    /// cart can price, scope codes over, and check out lines this page does not show.
-    /// Products and collections already here are kept as they are.
+    /// Adds the products and codes of `part` (another page's part of the same build,
+    /// e.g. a fetched [`product_file`] or [`affiliate_file`]) that this one lacks, with
+    /// their collections, so the cart can price, scope codes over, and check out lines
+    /// this page does not show, with an affiliate's code this page does not list.
+    /// Products, codes and collections already here are kept as they are.
     pub fn add_products_of(&mut self, part: Storefront) {
+        for code in part.codes {
+            if !self.codes.iter().any(|c| c.id == code.id) {
+                self.codes.push(code);
+            }
+        }
         for product in part.products {
             if self.product(&product.id).is_none() {
                 self.products.push(product);
@@ -184,6 +268,10 @@ mod tests {
         let s = with_popup_and_two_collections();
         let home = s.for_page(&Route::Home);
         assert_eq!(ids(&home), ["mug", "lamp"], "in the shop's order, products in no collection left out");
+        assert!(s.products.iter().any(|p| !p.description.is_empty()), "the fixture has descriptions");
+        assert!(home.products.iter().all(|p| p.description.is_empty()), "cards show none: left out");
+        let mug = s.for_page(&Route::Product("mug".into()));
+        assert_eq!(mug.products[0].description, s.products[0].description, "a product's own page keeps it");
         assert_eq!((home.collections, home.popups, home.codes), (s.collections, s.popups, s.codes));
     }
 
@@ -248,8 +336,81 @@ mod tests {
         assert_eq!(page, known, "adding what is there changes nothing");
     }
 
+    fn affiliate(handle: &str, picks: &[&str]) -> Affiliate {
+        let s = store();
+        let mut code = s.codes[0].clone();
+        code.id = format!("{handle}-code");
+        code.code = handle.to_uppercase();
+        code.scope.collections = vec!["lighting".into()];
+        Affiliate {
+            handle: handle.into(),
+            profile: crate::model::Creator { name: handle.to_uppercase(), ..s.creator.clone() },
+            codes: vec![code],
+            picks: picks.iter().map(|p| (*p).to_owned()).collect(),
+            popups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_affiliate_page_carries_their_profile_code_and_picks_first() {
+        let s = with_popup_and_two_collections();
+        let juno = affiliate("juno", &["lamp", "bowl"]);
+        let page = s.for_affiliate(&juno, true);
+        assert_eq!(page.affiliate.as_deref(), Some("juno"));
+        assert_eq!(page.creator.name, "JUNO");
+        assert_eq!(page.creator.id, s.creator.id, "events stay the brand's");
+        assert_eq!(page.codes, juno.codes, "their code only");
+        let lists: Vec<&str> = page.collections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(lists, [PICKS_ID, "kitchen", "lighting"], "picks first, then the catalogue");
+        assert_eq!(page.collections[0].products, ["lamp", "bowl"], "in the affiliate's order");
+        assert_eq!(ids(&page), ["mug", "bowl", "lamp"], "only what the page shows, in the catalogue's order");
+        assert_eq!(page.popups, s.popups);
+        let without = s.for_affiliate(&juno, false);
+        assert_eq!(ids(&without), ["bowl", "lamp"]);
+        assert_eq!(without.collections.len(), 1);
+    }
+
+    // Page weight does not grow with the roster: a page is made from its affiliate
+    // alone, so the same affiliate in a roster of one or of a thousand gives the same
+    // page.
+    #[test]
+    fn an_affiliate_page_is_the_same_in_any_roster() {
+        let s = with_popup_and_two_collections();
+        let juno = affiliate("juno", &["lamp"]);
+        let roster: Vec<Affiliate> = (0..1000).map(|i| affiliate(&format!("a{i}"), &["mug", "lamp"])).collect();
+        let alone = s.for_affiliate(&juno, true);
+        assert!(roster.iter().all(|other| s.for_affiliate(other, true).affiliate != alone.affiliate));
+        assert_eq!(crate::embed::encode(&alone), crate::embed::encode(&s.for_affiliate(&juno, true)));
+    }
+
+    #[test]
+    fn an_affiliate_part_prices_their_code_on_shared_pages() {
+        let s = with_popup_and_two_collections();
+        let juno = affiliate("juno", &["lamp"]);
+        let part = s.affiliate_part(&juno);
+        assert!(part.products.is_empty() && part.popups.is_empty());
+        assert_eq!(part.codes, juno.codes);
+        let named: Vec<&str> = part.collections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(named, ["lighting"], "the collections the code's scope names, whole");
+        let mut page = s.for_page(&Route::Product("mug".into()));
+        page.add_products_of(part.clone());
+        assert!(page.codes.iter().any(|c| c.id == "juno-code"));
+        let code = &juno.codes[0];
+        for id in ["mug", "lamp"] {
+            assert_eq!(code.scope.covers(id, &page.collections), code.scope.covers(id, &s.collections), "{id}");
+        }
+        let once = page.clone();
+        page.add_products_of(part);
+        assert_eq!(page, once, "adding a code that is there changes nothing");
+    }
+
     #[test]
     fn product_files_sit_beside_their_pages() {
+        assert_eq!(affiliate_file("juno.park"), "c/juno.park/affiliate.txt");
+        assert_eq!(
+            Route::from_path(affiliate_file("juno").trim_end_matches("affiliate.txt")),
+            Route::Affiliate("juno".into())
+        );
         assert_eq!(product_file("mug"), "p/mug/product.txt");
         assert_eq!(Route::from_path(product_file("mug").trim_end_matches("product.txt")), Route::Product("mug".into()));
     }

@@ -18,6 +18,8 @@ pub enum Route {
     Cart,
     /// `/thanks/`: where a shop sends the shopper after paying.
     Thanks,
+    /// `/c/<handle>/`: an affiliate's page (brand mode).
+    Affiliate(String),
     NotFound,
 }
 
@@ -30,6 +32,7 @@ impl Route {
         match segments.as_slice() {
             [] => Route::Home,
             ["p", id] => Route::Product((*id).to_owned()),
+            ["c", handle] => Route::Affiliate((*handle).to_owned()),
             ["cart"] => Route::Cart,
             ["thanks"] => Route::Thanks,
             _ => Route::NotFound,
@@ -67,6 +70,7 @@ impl Route {
             Route::Product(id) => format!("/p/{id}/"),
             Route::Cart => "/cart/".to_owned(),
             Route::Thanks => "/thanks/".to_owned(),
+            Route::Affiliate(handle) => format!("/c/{handle}/"),
         }
     }
 }
@@ -88,11 +92,15 @@ mod tests {
         assert_eq!(Route::from_path("/calendar/x.ics"), Route::NotFound);
         assert_eq!(Route::from_path("/cart"), Route::Cart);
         assert_eq!(Route::from_path("/thanks/index.html"), Route::Thanks);
+        assert_eq!(Route::from_path("/c/juno.park/"), Route::Affiliate("juno.park".into()));
+        assert_eq!(Route::from_path("/c/"), Route::NotFound);
     }
 
     #[test]
     fn paths_round_trip() {
-        for route in [Route::Home, Route::Product("tote".into()), Route::Cart, Route::Thanks] {
+        for route in
+            [Route::Home, Route::Product("tote".into()), Route::Cart, Route::Thanks, Route::Affiliate("juno.p".into())]
+        {
             assert_eq!(Route::from_path(&route.path()), route);
         }
         for route in [Route::Home, Route::Product("tote".into()), Route::Cart, Route::Thanks, Route::NotFound] {

@@ -190,12 +190,17 @@ impl Cart {
     /// is, *pending* ([`Cart::pending`]): the page fetches that product and reads the
     /// cart again with it, or drops the line ([`Cart::set_quantity`] 0) if the product
     /// left the shop. Only well-formed ids are kept, since they name the file fetched.
+    ///
+    /// The applied code is kept in the same way when the page does not list it: it may
+    /// be an affiliate's, known once their part arrives (`page_data::affiliate_file`).
+    /// Until the page knows it, it applies to nothing and shows nowhere
+    /// ([`Cart::applied_code`]), like a code removed from the shop.
     pub fn decode(text: &str, store: &Storefront) -> Cart {
         let mut parts = text.splitn(3, ';');
         if parts.next() != Some("1") {
             return Cart::default();
         }
-        let code = parts.next().filter(|c| store.codes.iter().any(|k| k.id == *c)).map(str::to_owned);
+        let code = parts.next().filter(|c| !c.is_empty()).map(str::to_owned);
         let mut cart = Cart { lines: Vec::new(), code };
         for pair in parts.next().unwrap_or_default().split(',') {
             let Some((id, quantity)) = pair.split_once(':') else { continue };

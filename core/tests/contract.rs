@@ -87,6 +87,7 @@ fn envelope(seq: u32, name: EventName) -> Envelope {
             utm_content: Some("clip-42".into()),
             utm_term: Some("mug".into()),
             ref_tag: Some("popup-qr".into()),
+            affiliate: Some("juno.park".into()),
             click_ids: vec![ClickId { name: "ttclid".into(), value: "E.C.P.abc".into() }],
             referrer_host: Some("www.tiktok.com".into()),
         };

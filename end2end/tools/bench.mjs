@@ -1,5 +1,6 @@
 // Linkshelf benchmark: bundle bytes and page metrics. Reports; never times a test.
 //   node tools/bench.mjs --sizes ../dist            bytes raw/gzip/brotli + budget check
+//   node tools/bench.mjs --sizes ../dist --html c/juno/index.html   the same for another page
 //   node tools/bench.mjs --page http://127.0.0.1:N/ page metrics on a throttled phone
 //   node tools/bench.mjs --tracking http://127.0.0.1:N/  main-thread time per 100 events
 // The byte budget is deterministic, so --sizes exits non-zero when it is exceeded.
@@ -11,11 +12,11 @@ const BUDGET_BROTLI = 150 * 1024;
 const args = process.argv.slice(2);
 const kb = (n) => (n / 1024).toFixed(1).padStart(7);
 
-function sizes(dist) {
+function sizes(dist, page = 'index.html') {
   const files = fs.readdirSync(dist);
   const pick = (test) => files.filter(test).map((f) => path.join(dist, f));
   const groups = {
-    html: [path.join(dist, 'index.html')],
+    html: [path.join(dist, page)],
     js: pick((f) => f.endsWith('.js')),
     wasm: pick((f) => f.endsWith('.wasm')),
     css: pick((f) => f.endsWith('.css')),
@@ -127,7 +128,10 @@ async function tracking(url) {
 
 let status = 0;
 for (let i = 0; i < args.length; i += 2) {
-  if (args[i] === '--sizes') status |= sizes(args[i + 1]);
+  if (args[i] === '--sizes') {
+    const page = args.indexOf('--html') >= 0 ? args[args.indexOf('--html') + 1] : undefined;
+    status |= sizes(args[i + 1], page);
+  }
   else if (args[i] === '--page') status |= await page(args[i + 1]);
   else if (args[i] === '--tracking') status |= await tracking(args[i + 1]);
   else { console.error(`unknown option ${args[i]}`); status = 2; }

@@ -55,8 +55,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { config } => match bake::estimate(&config, now_millis()) {
             Ok((store, report)) => {
+                let affiliates = match report.affiliates {
+                    0 => String::new(),
+                    1 => ", 1 affiliate".to_owned(),
+                    n => format!(", {n} affiliates"),
+                };
                 println!(
-                    "{} is valid: {} products in {} collections, {} codes, {} pop-ups; about {} in {} files once built.",
+                    "{} is valid: {} products in {} collections, {} codes, {} pop-ups{affiliates}; about {} in {} files once built.",
                     config.display(),
                     store.products.len(),
                     store.collections.len(),

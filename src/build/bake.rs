@@ -12,7 +12,7 @@
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
-use crate::build::{early, hosting, prerender, seo};
+use crate::build::{directory, early, hosting, prerender, qr, seo};
 use crate::ui::route::Route;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
 use linkshelf_core::theme;
@@ -37,6 +37,8 @@ pub enum BakeError {
     MissingMarker(&'static str),
     /// The shell's early-tap script was minified for another config's sinks.
     EarlyTapSinks(Vec<&'static str>),
+    /// A QR code could not be made or written (an address too long to scan in print).
+    Qr(qr::QrWriteError),
     Io {
         path: PathBuf,
         error: std::io::Error,
@@ -63,6 +65,7 @@ impl fmt::Display for BakeError {
                  LINKSHELF_CONFIG set to this config, so the shell is minified for its sinks",
                 kinds.join(", ")
             ),
+            BakeError::Qr(error) => write!(f, "{error}"),
             BakeError::Io { path, error } => write!(f, "{}: {error}", path.display()),
         }
     }
@@ -133,6 +136,8 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
 #[derive(Debug, Default)]
 pub struct Report {
     pub pages: usize,
+    /// Brand mode: the affiliates with a page of their own (counted in `pages` too).
+    pub affiliates: usize,
     pub images: usize,
     pub calendars: usize,
     /// The whole built site afterwards (Trunk's files included), as a host counts it.
@@ -202,6 +207,79 @@ fn write(path: &Path, contents: &str) -> Result<(), BakeError> {
     fs::write(path, contents).map_err(io(path))
 }
 
+/// A printable sheet of QR codes (`build::qr`): `first` (the page itself), then a card
+/// per pop-up, each opening `page_url` tagged `utm_source=qr&utm_campaign=<pop-up id>`
+/// so the report tells which stall's code sold.
+fn qr_sheet(
+    store: &Storefront,
+    name: &str,
+    first: qr::Card,
+    popups: &[linkshelf_core::model::Popup],
+    page_url: &str,
+) -> qr::Sheet {
+    let mut cards = vec![first];
+    for popup in popups {
+        let mut card = qr::Card::new(page_url, &popup.id, popup.title.clone());
+        // Named apart from the page's own card, whatever the pop-up's id.
+        card.name = format!("popup-{}", popup.id);
+        card.subtitle = Some(popup.when_label.clone());
+        cards.push(card);
+    }
+    qr::Sheet {
+        lang: "en".into(),
+        title: format!("QR codes: {name}"),
+        intro: "For stickers, packaging and your pop-up table. Scans count as utm_source=qr in the numbers.".into(),
+        cards,
+        labels: qr::Labels::default(),
+        icon: Some(store.site.href("favicon.svg")),
+    }
+}
+
+/// Brand mode: every affiliate's page (`c/<handle>/index.html`, made from their part
+/// alone: `Storefront::for_affiliate`), the part the brand's shared pages fetch for
+/// their visits (`page_data::affiliate_file`), and their pop-ups' calendar files.
+/// Written on every core: a roster of 10,000 is 10,000 prerendered pages.
+fn write_affiliates(
+    store: &Storefront,
+    assets: &Assets,
+    shell: &str,
+    dist: &Path,
+    now: i64,
+) -> Result<usize, BakeError> {
+    let roster = &assets.roster;
+    let one = |affiliate: &linkshelf_core::model::Affiliate| -> Result<(), BakeError> {
+        let route = Route::Affiliate(affiliate.handle.clone());
+        let part = store.for_affiliate(affiliate, roster.catalogue);
+        write(
+            &dist.join(route.file_path().trim_start_matches('/')).join("index.html"),
+            &fill_page(shell, &part, &route)?,
+        )?;
+        write(&dist.join(page_data::affiliate_file(&affiliate.handle)), &embed_text(&store.affiliate_part(affiliate)))?;
+        for popup in &affiliate.popups {
+            write(&dist.join(&popup.ics_path), &calendar::ics(popup, &affiliate.profile, now))?;
+        }
+        let page_url = store.site.page_url(&route.path());
+        let mut card = qr::Card::new(&page_url, "affiliate", affiliate.profile.name.clone());
+        card.subtitle = Some(affiliate.profile.handle.clone());
+        card.code = affiliate.codes.first().map(|c| c.code.clone());
+        let sheet = qr_sheet(store, &affiliate.profile.name, card, &affiliate.popups, &page_url);
+        qr::write(dist, &format!("c/{}/qr", affiliate.handle), &sheet).map_err(BakeError::Qr)?;
+        Ok(())
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = roster.affiliates.len().div_ceil(cores).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = roster
+            .affiliates
+            .chunks(chunk)
+            .map(|affiliates| scope.spawn(move || affiliates.iter().try_for_each(one)))
+            .collect();
+        // A worker that panicked is a bug in rendering, not in the config: say so.
+        workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
+    Ok(roster.affiliates.len())
+}
+
 fn write_site(
     store: &Storefront,
     assets: &Assets,
@@ -231,7 +309,18 @@ fn write_site(
             write(&dist.join(page_data::product_file(id)), &embed_text(&part))?;
         }
     }
-    write(&dist.join("sitemap.xml"), &seo::sitemap(store))?;
+    report.affiliates = write_affiliates(store, assets, &shell, dist, now)?;
+    report.pages += report.affiliates;
+    if assets.roster.directory {
+        write(&dist.join("c/index.html"), &directory::page(store, &assets.roster))?;
+        report.pages += 1;
+    }
+    write(&dist.join("sitemap.xml"), &seo::sitemap(store, &assets.roster))?;
+    // The site's own QR codes: the home page and each pop-up (a brand's too).
+    let mut home = qr::Card::new(&store.site.url, "home", store.creator.name.clone());
+    home.subtitle = Some(store.creator.handle.clone()).filter(|h| !h.is_empty());
+    qr::write(dist, "qr", &qr_sheet(store, &store.creator.name, home, &store.popups, &store.site.url))
+        .map_err(BakeError::Qr)?;
     write(&dist.join("robots.txt"), &seo::robots(store))?;
     for image in &assets.images {
         let (from, to) = (config_dir.join(image), dist.join(image));
@@ -263,7 +352,7 @@ mod tests {
         store.creator.bio = "</script><!-- & \u{2028} <b>".to_owned();
         let embedded = embed_text(&store);
         assert!(!embedded.contains('<') && !embedded.contains('>') && !embedded.contains('&'));
-        assert_eq!(embed::decode(&embed::from_text(&embedded)), Ok(store));
+        assert_eq!(embed::decode(&embed::from_text(&embedded)), Ok(embed::as_decoded(&store)));
     }
 
     #[test]
@@ -370,13 +459,13 @@ mod tests {
         let read = |file: &str| fs::read_to_string(dist.join(file)).expect(file);
         let mug = embedded(&read("p/speckled-mug/index.html"));
         assert_eq!(mug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["speckled-mug"]);
-        assert_eq!(mug, store.for_page(&Route::Product("speckled-mug".into())));
+        assert_eq!(mug, embed::as_decoded(&store.for_page(&Route::Product("speckled-mug".into()))));
         let file = read(&page_data::product_file("speckled-mug"));
         assert_eq!(embed::decode(&embed::from_text(&file)), Ok(mug), "the cart's file is the page's data");
         for (file, route) in
             [("index.html", Route::Home), ("cart/index.html", Route::Cart), ("404.html", Route::NotFound)]
         {
-            assert_eq!(embedded(&read(file)), store.for_page(&route), "{file}");
+            assert_eq!(embedded(&read(file)), embed::as_decoded(&store.for_page(&route)), "{file}");
         }
         let picks = embedded(&read("cart/index.html"));
         assert_eq!(picks.products.len(), page_data::PICKS, "the cart page carries only the creator's picks");
@@ -443,14 +532,18 @@ mod tests {
         println!("site: 500 products {small} B, 2,000 products {large} B (×{ratio:.2}); mug page {small_mug} → {large_mug} B");
     }
 
-    // The embedded text, read back, is exactly the storefront the check produced.
+    // The embedded text, read back, is exactly the storefront the check produced, but
+    // for what only the build uses (the theme and the share image).
     #[test]
     fn round_trips_the_demo_storefront() {
         let store = demo();
-        assert_eq!(embed::decode(&embed::encode(&store)), Ok(store.clone()));
+        assert!(store.site.share_image.is_some(), "the demo has one: the test would not see it left out");
+        let decoded = embed::as_decoded(&store);
+        assert_ne!(decoded.theme, store.theme);
+        assert_eq!(embed::decode(&embed::encode(&store)), Ok(decoded.clone()));
         let text = embed::to_text(&embed::encode(&store));
         assert!(!text.contains(['<', '>', '&', '\r', '\0']), "nothing the HTML parser would change or end on");
-        assert_eq!(embed::decode(&embed::from_text(&format!("\n  {text}\n"))), Ok(store));
+        assert_eq!(embed::decode(&embed::from_text(&format!("\n  {text}\n"))), Ok(decoded));
     }
 
     #[test]
@@ -460,5 +553,87 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(embed::decode(&bytes[..cut]).is_err());
         }
+    }
+
+    /// Bakes demo/brand.json with `extra` more affiliates in its roster (copies of the
+    /// demo's rows under other handles and codes); returns the dist folder.
+    fn bake_brand(extra: usize) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("linkshelf-brand-{}-{extra}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let config = dir.join("config");
+        fs::create_dir_all(config.join("media")).expect("config dir");
+        for entry in fs::read_dir("demo/media").expect("demo media").flatten() {
+            fs::copy(entry.path(), config.join("media").join(entry.file_name())).expect("copy image");
+        }
+        fs::copy("demo/brand.json", config.join("brand.json")).expect("config");
+        let roster = fs::read_to_string("demo/affiliates.csv").expect("roster");
+        let mut lines: Vec<String> = roster.lines().map(str::to_owned).collect();
+        let rows: Vec<String> = lines[1..].to_vec();
+        for i in 0..extra {
+            let row = &rows[i % rows.len()];
+            let (handle, rest) = row.split_once(',').expect("a row");
+            let code = ["MIA10", "MISAKI5", "LEILA", "TOMAS20"][i % 4];
+            lines.push(format!("x{i}-{handle},{}", rest.replacen(code, &format!("X{i}{code}"), 1)));
+        }
+        write(&config.join("affiliates.csv"), &(lines.join("\n") + "\n")).expect("roster");
+        let dist = dir.join("dist");
+        write(&dist.join("index.html"), &format!("<head>{HEAD_MARKER}</head><body>{DATA_MARKER}{PAGE_MARKER}</body>"))
+            .expect("shell");
+        let (_, report) = bake(&config.join("brand.json"), &dist, 0).expect("bakes");
+        assert_eq!(report.affiliates, 5 + extra);
+        dist
+    }
+
+    // An affiliate's page carries their profile, code and picks and nothing of anyone
+    // else's, and is the same file in a roster of 5 or of 1,005: a page's weight does
+    // not grow with the roster.
+    #[test]
+    fn an_affiliate_page_is_theirs_alone_whatever_the_roster() {
+        let small = bake_brand(0);
+        let page = fs::read_to_string(small.join("c/junomakes/index.html")).expect("Juno's page");
+        assert!(page.contains("Juno Park") && page.contains("JUNO15") && page.contains("My picks"));
+        for other in ["MIA10", "Mia König", "LEILA", "sato.misaki", "WELCOME10"] {
+            assert!(!page.contains(other), "{other} on Juno's page");
+        }
+        let data = embedded(&page);
+        assert_eq!(data.affiliate.as_deref(), Some("junomakes"));
+        assert_eq!(data.codes.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["JUNO15"]);
+        let part = embed::decode(&embed::from_text(
+            &fs::read_to_string(small.join("c/junomakes/affiliate.txt")).expect("part"),
+        ))
+        .expect("readable part");
+        assert!(part.products.is_empty() && part.codes.len() == 1);
+        assert!(fs::read_to_string(small.join("sitemap.xml")).expect("sitemap").contains("/c/tomas.rivera/"));
+        let large = bake_brand(1000);
+        for file in ["c/junomakes/index.html", "c/leila.haddad/index.html", "c/junomakes/affiliate.txt", "index.html"] {
+            let (a, b) = (fs::read(small.join(file)).expect("small"), fs::read(large.join(file)).expect("large"));
+            assert!(a == b, "{file} differs with 1,000 more affiliates");
+        }
+        assert!(large.join("c/x999-tomas.rivera/index.html").is_file());
+        // Each affiliate's QR code opens their page tagged as a scan, their pop-ups'
+        // name the pop-up; the brand's own sheet has its home and pop-ups. Decoded from
+        // the written SVGs with an independent decoder.
+        for (file, url) in [
+            (
+                "c/junomakes/qr/affiliate.svg",
+                "https://fable-studio.example/c/junomakes/?utm_source=qr&utm_campaign=affiliate",
+            ),
+            (
+                "c/junomakes/qr/popup-juno-glaze-live.svg",
+                "https://fable-studio.example/c/junomakes/?utm_source=qr&utm_campaign=juno-glaze-live",
+            ),
+            ("qr/home.svg", "https://fable-studio.example/?utm_source=qr&utm_campaign=home"),
+            (
+                "qr/popup-fable-berlin-market.svg",
+                "https://fable-studio.example/?utm_source=qr&utm_campaign=fable-berlin-market",
+            ),
+        ] {
+            let svg = fs::read_to_string(small.join(file)).expect(file);
+            assert_eq!(crate::build::qr::tests::decode(&svg, 4.0), url, "{file}");
+        }
+        let sheet = fs::read_to_string(small.join("c/junomakes/qr/index.html")).expect("Juno's sheet");
+        assert!(sheet.contains("JUNO15") && sheet.contains("fable-studio.example/c/junomakes"), "code and short URL");
+        let _ = fs::remove_dir_all(small.parent().expect("dir"));
+        let _ = fs::remove_dir_all(large.parent().expect("dir"));
     }
 }

@@ -7,6 +7,9 @@
 //! [`validate`] can report *every* problem at once, each with its field path.
 
 use crate::build::calendar;
+use linkshelf_core::model::Roster;
+
+mod roster;
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
@@ -21,7 +24,7 @@ use linkshelf_core::money::{Money, MoneyParseError};
 use linkshelf_core::theme::{self, Rgb};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -58,6 +61,70 @@ pub struct RawConfig {
     /// "shop" of their own.
     #[serde(default)]
     pub shopify: Option<RawShopify>,
+    /// Brand mode: the brand's affiliates, each with a page of their own at
+    /// /c/<handle>/ (see "Brand mode" in docs/configuration.md). Here `creator` is the
+    /// brand.
+    #[serde(default)]
+    pub affiliates: Option<RawAffiliates>,
+}
+
+/// A brand's affiliates: written here in `list`, or one per row of a CSV file
+/// (`roster`), or both.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAffiliates {
+    /// A CSV file next to this config with one affiliate per row, as a spreadsheet or
+    /// affiliate platform exports it. Columns: see docs/configuration.md.
+    #[serde(default)]
+    pub roster: Option<String>,
+    /// Show the brand's collections on each affiliate's page, after their picks.
+    #[serde(default = "yes")]
+    pub catalogue: bool,
+    /// List every affiliate on a page of the site (/c/). Off unless set: many brands
+    /// keep their roster to themselves.
+    #[serde(default)]
+    pub directory: bool,
+    /// Shown on an affiliate's page unless they have their own, e.g. "I earn a
+    /// commission on sales through this page."
+    #[serde(default)]
+    pub disclosure: String,
+    /// Affiliates written in this file (the roster's rows follow them).
+    #[serde(default)]
+    pub list: Vec<RawAffiliate>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One affiliate.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAffiliate {
+    /// Their page's address: /c/<handle>/. Letters, digits, ".", "_" and "-", as on
+    /// TikTok and Instagram; a leading "@" and capitals are fine (the page uses it
+    /// lowercased).
+    pub handle: String,
+    pub name: String,
+    /// Their photo; without it, the brand's avatar.
+    #[serde(default)]
+    pub avatar: Option<RawImage>,
+    #[serde(default)]
+    pub bio: String,
+    /// Their own disclosure; without it, affiliates.disclosure.
+    #[serde(default)]
+    pub disclosure: Option<String>,
+    #[serde(default)]
+    pub links: Vec<RawSocialLink>,
+    /// Their codes (the page applies the first), with the same rules as the brand's.
+    #[serde(default)]
+    pub codes: Vec<RawCode>,
+    /// Product ids from the brand's catalogue, in the order shown.
+    #[serde(default)]
+    pub picks: Vec<String>,
+    /// Their own pop-ups and lives, shown before the brand's.
+    #[serde(default)]
+    pub popups: Vec<RawPopup>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -474,6 +541,36 @@ pub enum ConfigErrorKind {
         code: String,
         product: String,
     },
+    BadHandle(String),
+    /// A handle that is one of the site's own paths or files.
+    ReservedHandle(String),
+    DuplicateHandle {
+        handle: String,
+        first: String,
+    },
+    /// One code text for two affiliates (or an affiliate and the brand): a sale with
+    /// it could not be credited to one of them.
+    DuplicateCode {
+        code: String,
+        first: String,
+    },
+    /// A collection id the site uses for affiliates' picks.
+    ReservedCollectionId(String),
+    NoPicks,
+    TooManyPicks(usize),
+    UnknownColumn {
+        name: String,
+    },
+    DuplicateColumn(String),
+    MissingColumn(&'static str),
+    FieldCount {
+        found: usize,
+        expected: usize,
+    },
+    BadOffer(String),
+    OfferWithoutCode,
+    /// A roster file path that leaves the config's folder.
+    BadRosterPath(String),
 }
 
 impl fmt::Display for ConfigErrorKind {
@@ -589,6 +686,56 @@ impl fmt::Display for ConfigErrorKind {
                 f,
                 "Stripe would silently drop the code \"{code}\" for product \"{product}\": Stripe promotion codes are letters and digits only (at most 200); rename the code or limit it with applies_to"
             ),
+            BadHandle(handle) => write!(
+                f,
+                "\"{handle}\" is not a handle: use letters, digits, \".\", \"_\" and \"-\" (at most {}), starting and ending with a letter or digit; it is the page's address /c/<handle>/",
+                limits::MAX_HANDLE_CHARS
+            ),
+            ReservedHandle(handle) => write!(
+                f,
+                "\"{handle}\" is one of the site's own paths or file names; pick another handle"
+            ),
+            DuplicateHandle { handle, first } => write!(
+                f,
+                "the handle \"{handle}\" is taken already (at {first}); handles are compared ignoring capitals, as addresses are"
+            ),
+            DuplicateCode { code, first } => write!(
+                f,
+                "the code \"{code}\" is given already (at {first}); each code belongs to one affiliate, or their sales could not be told apart (codes are compared ignoring capitals, as shops do)"
+            ),
+            ReservedCollectionId(id) => write!(
+                f,
+                "\"{id}\" is the id of each affiliate's picks on their page; give this collection another id"
+            ),
+            NoPicks => write!(
+                f,
+                "an affiliate needs at least one pick (product ids from the catalogue), or set affiliates.catalogue to true"
+            ),
+            TooManyPicks(count) => write!(
+                f,
+                "{count} picks is more than {} (a page this long loses shoppers; the rest of the catalogue can follow with affiliates.catalogue)",
+                limits::MAX_PICKS
+            ),
+            UnknownColumn { name } => write!(
+                f,
+                "unknown column \"{name}\": the columns are {}",
+                roster::COLUMNS.join(", ")
+            ),
+            DuplicateColumn(name) => write!(f, "the column \"{name}\" appears twice"),
+            MissingColumn(name) => write!(f, "the roster needs a \"{name}\" column"),
+            FieldCount { found, expected } => write!(
+                f,
+                "this row has {found} fields but the header has {expected}: a value with a comma, quote or line break must be in double quotes (\"like, this\")"
+            ),
+            BadOffer(value) => write!(
+                f,
+                "\"{value}\" is not an offer: write \"15%\", an amount like \"5.00 EUR\", or \"free shipping\""
+            ),
+            OfferWithoutCode => write!(f, "an offer needs a code in the \"code\" column"),
+            BadRosterPath(value) => write!(
+                f,
+                "\"{value}\" must be a CSV file inside the config's folder (no \"..\", not starting with /)"
+            ),
         }
     }
 }
@@ -665,9 +812,21 @@ pub fn text_of(bytes: &[u8]) -> Result<&str, ConfigError> {
 
 /// Fields whose value is an object, and those whose value is a list: each name means
 /// one shape wherever it appears in the config.
-const OBJECT_FIELDS: [&str; 10] =
-    ["creator", "theme", "tracking", "shopify", "avatar", "offer", "applies_to", "checkout", "venue", "stream"];
-const LIST_FIELDS: [&str; 8] = ["codes", "products", "collections", "popups", "sinks", "links", "images", "badges"];
+const OBJECT_FIELDS: [&str; 11] = [
+    "creator",
+    "theme",
+    "tracking",
+    "shopify",
+    "avatar",
+    "offer",
+    "applies_to",
+    "checkout",
+    "venue",
+    "stream",
+    "affiliates",
+];
+const LIST_FIELDS: [&str; 10] =
+    ["codes", "products", "collections", "popups", "sinks", "links", "images", "badges", "list", "picks"];
 
 /// The first place where an object stands for a list or the other way round.
 fn shape_error(value: &serde_json::Value, path: String) -> Option<ConfigError> {
@@ -736,11 +895,15 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// What the site needs besides the validated data: image files to copy into it.
+/// What the site needs besides the storefront every page is made from.
 #[derive(Debug, Default)]
 pub struct Assets {
-    /// Paths relative to the config's folder, as they will appear in the site.
+    /// Image files to copy into it: paths relative to the config's folder, as they
+    /// will appear in the site.
     pub images: Vec<String>,
+    /// The brand's affiliates (brand mode), each written as a page of its own; empty
+    /// for a single creator's site.
+    pub roster: Roster,
 }
 
 /// Where images referenced by relative paths are looked up; `None` skips the check
@@ -753,9 +916,25 @@ pub struct Options<'a> {
 
 /// Checks every rule and resolves the config into the storefront the page renders.
 /// Returns every error found, in file order.
+///
+/// A roster named in the config is read from `options.base_dir` (see
+/// [`validate_with_roster`] for giving its text directly).
 pub fn validate(raw: &RawConfig, options: &Options<'_>) -> Result<(Storefront, Assets), Vec<ConfigError>> {
-    let mut v = Validator { errors: Vec::new(), assets: Assets::default(), options };
+    let roster = roster::read(raw, options.base_dir);
+    validate_with_roster(raw, options, roster)
+}
+
+/// [`validate`] with the roster's file name and text (or why it could not be read).
+pub fn validate_with_roster(
+    raw: &RawConfig,
+    options: &Options<'_>,
+    roster: Option<Result<(String, String), ConfigError>>,
+) -> Result<(Storefront, Assets), Vec<ConfigError>> {
+    let mut v = Validator { errors: Vec::new(), assets: Assets::default(), options, image_seen: HashSet::new() };
     let store = v.storefront(raw);
+    if let Some(affiliates) = &raw.affiliates {
+        v.assets.roster = v.roster(raw, affiliates, roster, &store);
+    }
     if v.errors.is_empty() {
         Ok((store, v.assets))
     } else {
@@ -773,6 +952,8 @@ struct Validator<'a> {
     errors: Vec<ConfigError>,
     assets: Assets,
     options: &'a Options<'a>,
+    /// `assets.images` as a set: a roster names thousands of avatars.
+    image_seen: HashSet<String>,
 }
 
 impl Validator<'_> {
@@ -898,7 +1079,7 @@ impl Validator<'_> {
                     }
                 }
             }
-            if !self.assets.images.iter().any(|s| s == src) {
+            if self.image_seen.insert(src.to_owned()) {
                 self.assets.images.push(src.to_owned());
             }
             src.to_owned()
@@ -1009,11 +1190,11 @@ impl Validator<'_> {
                 theme::Preset::default()
             }),
         };
-        let codes = self.codes(&raw.codes, creator_zone.as_ref());
+        let codes = self.codes("", &raw.codes, creator_zone.as_ref());
         let products = self.products(&raw.products, raw.shopify.as_ref(), creator_zone.as_ref());
         let collections = self.collections(&raw.collections, &products);
-        self.check_code_reach(&raw.codes, &codes, &products, &collections);
-        let popups = self.popups(&raw.popups, creator_zone.as_ref(), &creator);
+        self.check_code_reach("", &raw.codes, &codes, &products, &collections);
+        let popups = self.popups("", &raw.popups, creator_zone.as_ref(), &creator);
         let tracking = self.tracking(&raw.tracking);
         Storefront {
             baked_at: self.options.now,
@@ -1025,6 +1206,7 @@ impl Validator<'_> {
             collections,
             popups,
             tracking,
+            affiliate: None,
         }
     }
 
@@ -1135,12 +1317,13 @@ impl Validator<'_> {
         }
     }
 
-    fn codes(&mut self, raw: &[RawCode], creator_zone: Option<&(String, TimeZone)>) -> Vec<Code> {
+    /// The codes at `{prefix}codes[…]` (the brand's, or an affiliate's).
+    fn codes(&mut self, prefix: &str, raw: &[RawCode], creator_zone: Option<&(String, TimeZone)>) -> Vec<Code> {
         let mut seen = HashMap::new();
         raw.iter()
             .enumerate()
             .map(|(i, c)| {
-                let at = format!("codes[{i}]");
+                let at = format!("{prefix}codes[{i}]");
                 self.id(format!("{at}.id"), &c.id, &mut seen);
                 let code = c.code.trim().to_owned();
                 if let Some(problem) = limits::code_problem(&code) {
@@ -1332,13 +1515,20 @@ impl Validator<'_> {
 
     /// Code scopes name real products and collections, and a code that can reach a
     /// Stripe product is one Stripe keeps.
-    fn check_code_reach(&mut self, raw: &[RawCode], codes: &[Code], products: &[Product], collections: &[Collection]) {
+    fn check_code_reach(
+        &mut self,
+        prefix: &str,
+        raw: &[RawCode],
+        codes: &[Code],
+        products: &[Product],
+        collections: &[Collection],
+    ) {
         for (i, (raw, code)) in raw.iter().zip(codes).enumerate() {
             if let Some(scope) = &raw.applies_to {
                 for (j, id) in scope.products.iter().enumerate() {
                     if !products.iter().any(|p| &p.id == id) {
                         self.error(
-                            format!("codes[{i}].applies_to.products[{j}]"),
+                            format!("{prefix}codes[{i}].applies_to.products[{j}]"),
                             ConfigErrorKind::UnknownProduct(id.clone()),
                         );
                     }
@@ -1346,7 +1536,7 @@ impl Validator<'_> {
                 for (j, id) in scope.collections.iter().enumerate() {
                     if !collections.iter().any(|c| &c.id == id) {
                         self.error(
-                            format!("codes[{i}].applies_to.collections[{j}]"),
+                            format!("{prefix}codes[{i}].applies_to.collections[{j}]"),
                             ConfigErrorKind::UnknownCollection(id.clone()),
                         );
                     }
@@ -1358,7 +1548,7 @@ impl Validator<'_> {
             if let Some(product) = stripe {
                 if !checkout::stripe_accepts_code(&code.code) {
                     self.error(
-                        format!("codes[{i}].code"),
+                        format!("{prefix}codes[{i}].code"),
                         ConfigErrorKind::StripeDropsCode { code: code.code.clone(), product: product.id.clone() },
                     );
                 }
@@ -1376,18 +1566,7 @@ impl Validator<'_> {
                 if c.products.is_empty() {
                     self.error(format!("{at}.products"), ConfigErrorKind::Empty);
                 }
-                let mut listed = HashMap::new();
-                for (j, id) in c.products.iter().enumerate() {
-                    let path = format!("{at}.products[{j}]");
-                    if !products.iter().any(|p| &p.id == id) {
-                        self.error(path, ConfigErrorKind::UnknownProduct(id.clone()));
-                    } else if let Some(first) = listed.get(id) {
-                        let first: String = Clone::clone(first);
-                        self.error(path, ConfigErrorKind::DuplicateId { id: id.clone(), first });
-                    } else {
-                        listed.insert(id.clone(), path);
-                    }
-                }
+                self.product_list(&format!("{at}.products"), &c.products, |id| products.iter().any(|p| p.id == id));
                 Collection {
                     id: c.id.clone(),
                     title: self.required(format!("{at}.title"), &c.title),
@@ -1402,12 +1581,36 @@ impl Validator<'_> {
             .collect()
     }
 
-    fn popups(&mut self, raw: &[RawPopup], creator_zone: Option<&(String, TimeZone)>, creator: &Creator) -> Vec<Popup> {
+    /// The pop-ups at `{prefix}popups[…]` (the brand's, or an affiliate's).
+    /// A list of product ids at `at` (a collection's products, an affiliate's picks):
+    /// each one known, none twice.
+    fn product_list(&mut self, at: &str, ids: &[String], known: impl Fn(&str) -> bool) {
+        let mut listed: HashMap<&str, String> = HashMap::new();
+        for (j, id) in ids.iter().enumerate() {
+            let path = format!("{at}[{j}]");
+            if !known(id) {
+                self.error(path, ConfigErrorKind::UnknownProduct(id.clone()));
+            } else if let Some(first) = listed.get(id.as_str()) {
+                let first = first.clone();
+                self.error(path, ConfigErrorKind::DuplicateId { id: id.clone(), first });
+            } else {
+                listed.insert(id, path);
+            }
+        }
+    }
+
+    fn popups(
+        &mut self,
+        prefix: &str,
+        raw: &[RawPopup],
+        creator_zone: Option<&(String, TimeZone)>,
+        creator: &Creator,
+    ) -> Vec<Popup> {
         let mut seen = HashMap::new();
         raw.iter()
             .enumerate()
             .map(|(i, p)| {
-                let at = format!("popups[{i}]");
+                let at = format!("{prefix}popups[{i}]");
                 self.id(format!("{at}.id"), &p.id, &mut seen);
                 let window =
                     self.window(&at, Some(&p.starts_at), Some(&p.ends_at), p.time_zone.as_deref(), creator_zone);

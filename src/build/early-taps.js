@@ -11,7 +11,9 @@ var SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029
 var TRIM_START = new RegExp('^' + SPACE + '+');
 var TRIM_END = new RegExp(SPACE + '+$');
 var CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-var CAMPAIGN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'ref'];
+var CAMPAIGN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'ref', 'affiliate'];
+// limits::is_handle (MAX_HANDLE_CHARS = 64)
+var HANDLE = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 // Rust's `str::trim` (Unicode White_Space), not JavaScript's (which adds U+FEFF).
 function trim(s) { return s.replace(TRIM_START, '').replace(TRIM_END, ''); }
@@ -57,6 +59,7 @@ function fromLanding(query, referrer, data) {
     if (pairs++ >= data.max_pairs) return;
     var key = asciiLower(trim(rawKey)), value = clean(raw, data.max_chars);
     if (value === null) return;
+    if (key === 'affiliate' && !HANDLE.test(value)) return;
     if (CAMPAIGN.indexOf(key) >= 0) {
       if (found[key] === null) found[key] = value;
     } else if (data.click_keys.indexOf(key) >= 0 && !(key in ids)) {
@@ -66,6 +69,8 @@ function fromLanding(query, referrer, data) {
   return {
     utm_source: found.utm_source, utm_medium: found.utm_medium, utm_campaign: found.utm_campaign,
     utm_content: found.utm_content, utm_term: found.utm_term, ref: found.ref,
+    // An affiliate's page is theirs whatever the link said (tracking::start).
+    affiliate: data.affiliate || found.affiliate,
     click_ids: data.click_keys.filter((k) => k in ids)
       .map(function (k) { return { name: k, value: ids[k] }; }),
     referrer_host: found.referrer_host,
@@ -79,7 +84,7 @@ function campaignQuery(a) {
 }
 
 // A Buy link's campaign tags (checkout::product_link): its template carries a token
-// for each tag (early.rs, UTM_TOKENS); the visit's value replaces it, form-encoded as
+// for each tag (early.rs, CAMPAIGN_TOKENS); the visit's value replaces it, form-encoded as
 // the core writes it, and a tag the visit lacks, or that Stripe's length limit
 // (`utm_max`, in UTF-8 bytes) leaves out, drops its pair.
 function withCampaign(href, a, data, utmMax) {
@@ -87,7 +92,7 @@ function withCampaign(href, a, data, utmMax) {
   var q = base.indexOf('?');
   if (q < 0) return href;
   var pairs = base.slice(q + 1).split('&').map(function (pair) {
-    var eq = pair.indexOf('='), key = eq < 0 ? null : data.utm_tokens[pair.slice(eq + 1)];
+    var eq = pair.indexOf('='), key = eq < 0 ? null : data.campaign_tokens[pair.slice(eq + 1)];
     if (!key) return pair;
     var value = a[key];
     if (value === null || (utmMax && new TextEncoder().encode(value).length > utmMax)) return null;
@@ -121,6 +126,8 @@ function detect(ua, table) {
 function appliedId(env, data) {
   var typed = null;
   new URLSearchParams(env.search).forEach(function (v, k) { if (typed === null && k === 'code' && trim(v) !== '') typed = trim(v); });
+  // An affiliate's page applies their code as `?code=` would.
+  if (typed === null && data.affiliate && data.codes.length) typed = data.codes[0].code;
   var id = env.stored_code;
   if (typed !== null) {
     var known = data.codes.filter((c) => asciiUpper(c.code) === asciiUpper(typed))[0];

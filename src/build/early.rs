@@ -52,12 +52,13 @@ pub const CLICK_TOKEN: &str = "_lsc_";
 /// order: the template is the core's link for a visit that had every tag, and the
 /// script puts in the visit's own values and drops the pairs of tags it lacks (or
 /// that Stripe's length limit leaves out), so its link is the core's for any visit.
-pub const UTM_TOKENS: [(&str, &str); 5] = [
+pub const CAMPAIGN_TOKENS: [(&str, &str); 6] = [
     ("utm_source", "_ls1_"),
     ("utm_medium", "_ls2_"),
     ("utm_campaign", "_ls3_"),
     ("utm_content", "_ls4_"),
     ("utm_term", "_ls5_"),
+    ("affiliate", "_ls6_"),
 ];
 /// The id of the page's early-tap data element.
 pub const DATA_ID: &str = "linkshelf-early";
@@ -90,7 +91,7 @@ pub fn data(store: &Storefront, route: &Route, page_html: &str) -> Value {
         .iter()
         .map(|c| json!({"id": c.id, "code": c.code, "starts_at": c.starts_at, "ends_at": c.ends_at}))
         .collect();
-    json!({
+    let mut data = json!({
         "v": SCHEMA_VERSION,
         "creator_id": store.creator.id,
         "path": store.site.href(&route.path()),
@@ -100,14 +101,21 @@ pub fn data(store: &Storefront, route: &Route, page_html: &str) -> Value {
         "click_keys": CLICK_ID_KEYS,
         "in_app": IN_APP_BROWSERS.iter().map(|(mark, b)| [*mark, b.as_str()]).collect::<Vec<_>>(),
         "click_token": CLICK_TOKEN,
-        "utm_tokens": UTM_TOKENS.iter().map(|(key, token)| (token.to_string(), json!(key))).collect::<serde_json::Map<_, _>>(),
+        "campaign_tokens": CAMPAIGN_TOKENS.iter().map(|(key, token)| (token.to_string(), json!(key))).collect::<serde_json::Map<_, _>>(),
         "outbox_key": outbox_key(""),
         "checkout_key": CHECKOUT_KEY,
         "cart_key": CART_KEY,
         "sinks": store.tracking.sinks.iter().map(sink).collect::<Vec<_>>(),
         "codes": codes,
         "products": products,
-    })
+    });
+    // An affiliate's page credits the visit to them and applies their code
+    // (`tracking::start`, `cart::provide`); other pages leave the key out (every byte
+    // here is in every page).
+    if let (Some(handle), Some(data)) = (&store.affiliate, data.as_object_mut()) {
+        data.insert("affiliate".into(), json!(handle));
+    }
+    data
 }
 
 /// Product ids in the page's `data-product` attributes, in order, once each.
@@ -220,16 +228,17 @@ fn product_data(store: &Storefront, product: &Product) -> Value {
     out
 }
 
-/// The checkout link with [`CLICK_TOKEN`] where the click id goes and [`UTM_TOKENS`]
+/// The checkout link with [`CLICK_TOKEN`] where the click id goes and [`CAMPAIGN_TOKENS`]
 /// where the campaign tags go.
 fn link(store: &Storefront, product: &Product, code: Option<&str>) -> String {
-    let token = |key: &str| UTM_TOKENS.iter().find(|(k, _)| *k == key).map(|(_, t)| t.to_string());
+    let token = |key: &str| CAMPAIGN_TOKENS.iter().find(|(k, _)| *k == key).map(|(_, t)| t.to_string());
     let attribution = linkshelf_core::attribution::Attribution {
         utm_source: token("utm_source"),
         utm_medium: token("utm_medium"),
         utm_campaign: token("utm_campaign"),
         utm_content: token("utm_content"),
         utm_term: token("utm_term"),
+        affiliate: token("affiliate"),
         ..Default::default()
     };
     let handoff = Handoff { click_id: CLICK_TOKEN, code, attribution: &attribution, creator_id: &store.creator.id };
@@ -270,7 +279,7 @@ mod tests {
         let handoff = |code| Handoff { click_id: "abc", code, attribution: &attribution, creator_id: "juno-park" };
         let plain = |href: &str| {
             let mut href = href.replace(CLICK_TOKEN, "abc");
-            for (key, token) in UTM_TOKENS {
+            for (key, token) in CAMPAIGN_TOKENS {
                 href = href.replace(&format!("&{key}={token}"), "");
             }
             href

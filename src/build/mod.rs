@@ -7,7 +7,11 @@ pub mod calendar;
 pub mod config;
 #[cfg(test)]
 mod config_tests;
+pub mod directory;
 pub mod early;
 pub mod hosting;
 pub mod prerender;
+pub mod qr;
+#[cfg(test)]
+mod roster_tests;
 pub mod seo;

@@ -8,7 +8,7 @@
 //! `startDate` and `location`, with `endDate`, `eventAttendanceMode` and `image`.
 
 use crate::ui::route::Route;
-use linkshelf_core::model::{Image, Place, Popup, Product, Storefront};
+use linkshelf_core::model::{Image, Place, Popup, Product, Roster, Storefront};
 use serde_json::{json, Value};
 
 fn escape(text: &str) -> String {
@@ -95,7 +95,8 @@ pub fn head_tags(store: &Storefront, route: &Route) -> String {
 /// home page, the product on its page.
 pub fn json_ld(store: &Storefront, route: &Route) -> Option<Value> {
     match route {
-        Route::Home => {
+        // An affiliate's page is their profile page too (`Storefront::for_affiliate`).
+        Route::Home | Route::Affiliate(_) => {
             let creator = &store.creator;
             let person = json!({
                 "@type": "Person",
@@ -107,7 +108,7 @@ pub fn json_ld(store: &Storefront, route: &Route) -> Option<Value> {
             });
             let mut graph = vec![json!({
                 "@type": "ProfilePage",
-                "url": store.site.page_url("/"),
+                "url": store.site.page_url(&route.path()),
                 "name": route.title(store),
                 "mainEntity": person,
             })];
@@ -177,10 +178,11 @@ fn event(store: &Storefront, popup: &Popup) -> Value {
     })
 }
 
-/// `sitemap.xml`: the home page and every product page.
-pub fn sitemap(store: &Storefront) -> String {
+/// `sitemap.xml`: the home page, every product page, and every affiliate's page.
+pub fn sitemap(store: &Storefront, roster: &Roster) -> String {
     let mut paths = vec![Route::Home.path()];
     paths.extend(store.products.iter().map(|p| Route::Product(p.id.clone()).path()));
+    paths.extend(roster.affiliates.iter().map(|a| Route::Affiliate(a.handle.clone()).path()));
     let urls: String =
         paths.iter().map(|path| format!("<url><loc>{}</loc></url>\n", escape(&store.site.page_url(path)))).collect();
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n{urls}</urlset>\n")
@@ -311,7 +313,7 @@ mod tests {
     #[test]
     fn the_sitemap_lists_every_page_and_robots_points_at_it() {
         let store = demo();
-        let sitemap = sitemap(&store);
+        let sitemap = sitemap(&store, &Roster::default());
         assert_eq!(sitemap.matches("<url>").count(), 1 + store.products.len());
         assert!(sitemap.contains("<loc>https://shop.junopark.example/p/speckled-mug/</loc>"));
         assert!(!sitemap.contains("/cart/"));

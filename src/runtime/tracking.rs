@@ -25,6 +25,19 @@ use std::time::Duration;
 
 thread_local! {
     static TRACKER: RefCell<Option<Tracker>> = const { RefCell::new(None) };
+    /// The affiliate whose page this is (`Storefront::affiliate`): the visit is theirs
+    /// whatever the landing link said.
+    static PAGE_AFFILIATE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The landing URL's attribution, credited to the page's affiliate on theirs.
+fn landing() -> Attribution {
+    let (search, referrer) = platform::landing();
+    let mut found = attribution::from_landing(&search, &referrer);
+    if let Some(handle) = PAGE_AFFILIATE.with(|a| a.borrow().clone()) {
+        found.affiliate = Some(handle);
+    }
+    found
 }
 
 /// This moment as the tracker sees it.
@@ -91,21 +104,18 @@ pub fn may_store(store: &Storefront) -> bool {
 
 /// The campaign this visit came from, for checkout links (also without sinks).
 pub fn current_attribution() -> Attribution {
-    TRACKER.with(|t| t.try_borrow().ok()?.as_ref().map(|t| t.attribution().clone())).unwrap_or_else(|| {
-        let (search, referrer) = platform::landing();
-        attribution::from_landing(&search, &referrer)
-    })
+    TRACKER.with(|t| t.try_borrow().ok()?.as_ref().map(|t| t.attribution().clone())).unwrap_or_else(landing)
 }
 
 /// Starts tracking for this visit, on `path`; on later pages of the visit (pages
 /// change in place) only the path changes. Does nothing without sinks.
 pub fn start(store: &Storefront, path: &str) {
+    PAGE_AFFILIATE.with(|a| a.borrow_mut().clone_from(&store.affiliate));
     if store.tracking.sinks.is_empty() || TRACKER.with(|t| t.borrow().is_some()) {
         return set_path(path);
     }
     let persist = may_store(store);
-    let (search, referrer) = platform::landing();
-    let landing = attribution::from_landing(&search, &referrer);
+    let landing = landing();
     let attribution = if persist {
         let kept =
             platform::storage_get(StorageKind::Session, ATTRIBUTION_KEY).and_then(|s| Attribution::read_stored(&s));

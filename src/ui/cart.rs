@@ -94,9 +94,12 @@ pub fn use_cart() -> CartState {
 }
 
 /// Creates the cart for this page, empty as the page was written. Once the page is
-/// taken over it is read back from where it is kept (see [`CartState::keep`]) and a
-/// `?code=` in the landing URL is applied; lines whose product the page does not carry
-/// count at once, and are priced once [`fetch_pending`] brings their products.
+/// taken over it is read back from where it is kept (see [`CartState::keep`]) and the
+/// code to apply is applied (a `?code=` in the landing URL, or on an affiliate's page
+/// theirs: `cart::code_to_apply`); lines whose product the page does not carry count
+/// at once, and are priced once [`fetch_pending`] brings their products, as is the
+/// code of the visit's affiliate on a page that does not list it (a shared product,
+/// cart or thank-you page of a brand).
 pub fn provide(store: Arc<Storefront>) -> CartState {
     let state = CartState {
         cart: RwSignal::new(Cart::default()),
@@ -107,57 +110,68 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
     provide_context(state);
     Effect::new(move |_| {
         let keep = if tracking::may_store(&store) { StorageKind::Local } else { StorageKind::Memory };
-        let mut cart =
-            platform::storage_get(keep, CART_KEY).map(|text| Cart::decode(&text, &store)).unwrap_or_default();
-        if let Some(typed) = cart::landing_code(&platform::landing().0) {
-            match cart::find_code(&store, &typed, platform::now()) {
-                // Applied quietly: the code card and the cart bar show it (a notice
-                // here covered the page the shopper had just opened).
-                Ok(code) => cart.code = Some(code.id.clone()),
-                Err(why) => state.tell(why.to_string()),
-            }
-        }
+        let cart = platform::storage_get(keep, CART_KEY).map(|text| Cart::decode(&text, &store)).unwrap_or_default();
+        let affiliate = tracking::current_attribution().affiliate.filter(|h| store.affiliate.as_ref() != Some(h));
         state.keep.set(keep);
         let pending: Vec<String> = cart.pending(&store).map(str::to_owned).collect();
         state.update(|c| *c = cart);
-        if !pending.is_empty() {
-            leptos::task::spawn_local(fetch_pending(state, store.clone(), pending));
-        }
+        leptos::task::spawn_local(fetch_pending(state, store.clone(), pending, affiliate));
     });
     state
 }
 
 /// Fetches the products of the cart's pending lines (all at once; a cart holds one
-/// to three lines as a rule, [`cart::MAX_LINES`] at most) and reads the cart again
-/// with them: a product whose file is gone left the shop and its line is dropped, as
-/// it always was; one that could not be fetched (offline) stays pending, counted but
-/// not totalled, and is fetched again on the next page.
-async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<String>) {
-    let paths: Vec<String> = pending.iter().map(|id| page.site.href(&page_data::product_file(id))).collect();
-    // The page's data read again rather than cloned: a derived `Clone` of the whole
-    // model cost about 2 KB brotli of WASM, and the reader is there anyway.
-    let Ok(mut known) = platform::read_embedded_data() else { return };
-    let mut gone = Vec::new();
-    for (id, answer) in pending.iter().zip(platform::fetch_texts(&paths).await) {
-        match answer.map(|text| embed::decode(&embed::from_text(&text))) {
-            Ok(Ok(part)) => known.add_products_of(part),
-            Err(FetchError::Gone) => gone.push(id),
-            // Unreadable (a file from another deploy) or unreachable: still pending.
-            Ok(Err(_)) | Err(FetchError::Unreachable) => {}
-        }
+/// to three lines as a rule, [`cart::MAX_LINES`] at most) and the part of the visit's
+/// `affiliate` when this page does not carry it, and reads the cart again with them: a
+/// product whose file is gone left the shop and its line is dropped, as it always was;
+/// one that could not be fetched (offline) stays pending, counted but not totalled,
+/// and is fetched again on the next page. Then applies the code the page was opened
+/// with (`cart::code_to_apply`), quietly (the code card and the cart bar show it; a
+/// notice here covered the page the shopper had just opened), after the fetch so an
+/// affiliate's code in a link to a shared page is found; one the shop does not know
+/// says why. (One function for both, with nothing to fetch as a rule: a second caller
+/// of the code's part cost about 0.9 KB of WASM.)
+async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<String>, affiliate: Option<String>) {
+    let mut paths: Vec<String> = pending.iter().map(|id| page.site.href(&page_data::product_file(id))).collect();
+    if let Some(handle) = affiliate {
+        paths.push(page.site.href(&page_data::affiliate_file(&handle)));
     }
-    // The page may have been replaced while the products were on their way.
+    if !paths.is_empty() {
+        // The page's data read again rather than cloned: a derived `Clone` of the whole
+        // model cost about 2 KB brotli of WASM, and the reader is there anyway.
+        let Ok(mut known) = platform::read_embedded_data() else { return };
+        let mut gone = Vec::new();
+        for (i, answer) in platform::fetch_texts(&paths).await.into_iter().enumerate() {
+            match answer.map(|text| embed::decode(&embed::from_text(&text))) {
+                Ok(Ok(part)) => known.add_products_of(part),
+                Err(FetchError::Gone) => gone.extend(pending.get(i)),
+                // Unreadable (a file from another deploy) or unreachable: still pending.
+                Ok(Err(_)) | Err(FetchError::Unreachable) => {}
+            }
+        }
+        if state.cart.is_disposed() {
+            return;
+        }
+        let known = Arc::new(known);
+        KNOWN.with(|k| *k.borrow_mut() = Some(known.clone()));
+        state.update(|c| {
+            for id in gone {
+                c.set_quantity(id, 0);
+            }
+            *c = Cart::decode(&c.encode(), &known);
+        });
+    }
+    // The page may have been replaced while the files were on their way.
     if state.cart.is_disposed() {
         return;
     }
-    let known = Arc::new(known);
-    KNOWN.with(|k| *k.borrow_mut() = Some(known.clone()));
-    state.update(|c| {
-        for id in gone {
-            c.set_quantity(id, 0);
+    let known = known();
+    if let Some(typed) = cart::code_to_apply(&platform::landing().0, &known) {
+        match cart::find_code(&known, &typed, platform::now()) {
+            Ok(code) => _ = state.update(|c| c.code = Some(code.id.clone())),
+            Err(why) => state.tell(why.to_string()),
         }
-        *c = Cart::decode(&c.encode(), &known);
-    });
+    }
 }
 
 /// What a product card or page offers: add to the cart (then a quantity stepper), a
@@ -304,10 +318,12 @@ fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView 
 /// after it and the code instead, the full price struck through ("€27.20 with JUNO15
 /// ~~€32~~"). One line, so a covered card doesn't carry three prices.
 pub fn price(product: Product) -> impl IntoView {
-    let (shop, clock, shopper) = (use_store(), use_clock(), use_shopper());
+    let (clock, shopper) = (use_clock(), use_shopper());
     let state = use_cart();
     let amounts = move || {
-        let store = &shop;
+        // The known codes, not only the page's: an affiliate's code prices the brand's
+        // shared pages once their part arrives (`fetch_pending`, which updates the cart).
+        let store = &known();
         let now = clock.get();
         let locale = shopper.get();
         let money = |m: &linkshelf_core::money::Money| text::money(m, locale.as_ref());

@@ -101,7 +101,9 @@ fn storefront(store: Storefront, route: Route) -> impl IntoView {
     let on_cart = matches!(route, Route::Cart | Route::Thanks);
     view! {
         {match route {
-            Route::Home => EitherOf5::A(home()),
+            // An affiliate's page is a home page with their profile, code and picks
+            // (`Storefront::for_affiliate`).
+            Route::Home | Route::Affiliate(_) => EitherOf5::A(home()),
             Route::Product(id) => match store.product(&id) {
                 Some(product) => EitherOf5::B(product_page::product_page(product.clone())),
                 None => EitherOf5::E(not_found()),

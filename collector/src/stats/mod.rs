@@ -1,5 +1,6 @@
 //! The numbers a creator needs: the funnel, conversion rates and revenue per currency,
-//! in total and broken down by creator, code, utm_source, utm_medium and product.
+//! in total and broken down by creator, affiliate, code, utm_source, utm_medium and
+//! product.
 //!
 //! Rules, with their reasons:
 //! - Money is never summed across currencies: revenue is a list, one entry per code.
@@ -19,6 +20,40 @@
 //!   edited by hand: an amount outside them, items that cannot be read) is left out of
 //!   every figure and *reported* in `excluded`, never fatal to a report: one bad row must
 //!   not take the stats down.
+//!
+//! ## Affiliates (brand mode)
+//!
+//! A brand gives each affiliate their own page (`/c/<handle>/`); every event carries the
+//! affiliate of the visit in its attribution, and checkout links hand it to the shop.
+//!
+//! - **An event's affiliate** is its attribution's (a browser `purchase` included): the
+//!   page the shopper came through is the one thing the browser knows first-hand.
+//! - **An order's affiliate** is, by the first rule that gives one (see [`credit`]):
+//!   1. *the shop's*: the affiliate the shop sent back with the order (Shopify note
+//!      attribute, Lemon Squeezy custom data, Stripe metadata). The shop signed it and it
+//!      rode on this very checkout, so nothing is more direct;
+//!   2. *the click's*: the affiliate of the click found by the order's own click id (the
+//!      `begin_checkout` whose link the shop hands back; Stripe's `client_reference_id`).
+//!      Only a click found by click id counts: one found by code or UTM is a guess about
+//!      *some* checkout, possibly another shopper's, and must not move money;
+//!   3. *the code's owner*: the affiliate of the **earliest** event that carried the
+//!      order's discount code together with an affiliate (codes are unique per
+//!      affiliate in a brand: the config check guarantees it). The earliest, because
+//!      events reach the collector unauthenticated: an affiliate who later sends forged
+//!      events with another's code cannot take its orders over. The code is the shop's,
+//!      else the one on the order's own click;
+//!   4. else none (`(none)` in the breakdown).
+//!
+//!   `orders[].credited_by` says which rule (`shop`, `click`, `code`).
+//! - Verified and unverified stay apart per affiliate exactly as in total: an affiliate
+//!   row's `verified` is the orders credited to them, `unverified` the thank-you-page
+//!   purchases of their visits.
+//! - **An affiliate's own view** ([`Scope::Affiliate`], a signed report link) holds only
+//!   their events and the orders credited to them, and names nobody else (see
+//!   [`private`]): no creator breakdown, codes that are not theirs counted under
+//!   [`OTHER`], no click (and so no products, tags or code) of another affiliate's
+//!   visit. A brand reading one affiliate ([`Scope::Brand`] with a handle) sees the same
+//!   figures with nothing hidden.
 
 use crate::event::StoredItem;
 use linkshelf_core::limits::{self, MAX_AMOUNT_MINOR, MAX_LINES};
@@ -28,15 +63,46 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
 /// The breakdowns, in the order they are shown.
-pub const DIMENSIONS: [&str; 5] = ["creator", "code", "utm_source", "utm_medium", "product"];
+pub const DIMENSIONS: [&str; 6] = ["creator", "affiliate", "code", "utm_source", "utm_medium", "product"];
 /// The key of events or orders without a value for a dimension.
 pub const NONE: &str = "(none)";
+/// In an affiliate's own view, the key of a discount code that is not theirs: the sale
+/// counts, the code is not named.
+pub const OTHER: &str = "(other)";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query {
     pub from: i64,
     pub to: i64,
     pub creator: Option<String>,
+    pub scope: Scope,
+}
+
+/// Whose figures, read by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The brand (the read token): everything, or one affiliate's share when a handle is
+    /// given, with nothing hidden.
+    Brand { affiliate: Option<String> },
+    /// An affiliate's own report link: their events and orders only, and nothing that
+    /// names anyone else.
+    Affiliate(String),
+}
+
+impl Default for Scope {
+    fn default() -> Scope {
+        Scope::Brand { affiliate: None }
+    }
+}
+
+impl Scope {
+    /// The affiliate whose figures these are, if only one's.
+    pub fn affiliate(&self) -> Option<&str> {
+        match self {
+            Scope::Brand { affiliate } => affiliate.as_deref(),
+            Scope::Affiliate(handle) => Some(handle),
+        }
+    }
 }
 
 /// One event as stats read it.
@@ -53,6 +119,8 @@ pub struct EventRow {
     pub click_id: Option<String>,
     pub items: Vec<StoredItem>,
     pub path: Option<String>,
+    /// The affiliate of the visit (`attribution.affiliate`).
+    pub affiliate: Option<String>,
     /// Set when the stored row could not be read as an event (see [`Exclusion`]).
     pub unreadable: Option<Exclusion>,
 }
@@ -145,8 +213,47 @@ pub struct Click {
     pub coupon: Option<String>,
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
+    /// The affiliate of the visit the click came from.
+    pub affiliate: Option<String>,
     #[serde(skip)]
     pub items: Vec<StoredItem>,
+}
+
+impl Click {
+    /// Found by the order's own click id: the very checkout that became the order, not a
+    /// guess by code or UTM.
+    pub fn is_the_orders_own(&self) -> bool {
+        self.how == "click_id"
+    }
+}
+
+/// Which rule credited an order to its affiliate (see the module's rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credit {
+    /// The shop sent the affiliate back with the order.
+    Shop,
+    /// The order's own click (found by click id) came through the affiliate.
+    Click,
+    /// The affiliate owns the discount code the order used.
+    Code,
+}
+
+/// An order's affiliate by the module's rules, in order: the one the shop `sent`, the one
+/// of the order's own `click` (found by click id), the owner of its code (asked only when
+/// the first two give none, since it costs a query).
+pub fn credit<E>(
+    sent: Option<&str>,
+    click: Option<&Click>,
+    code_owner: impl FnOnce() -> Result<Option<String>, E>,
+) -> Result<Option<(String, Credit)>, E> {
+    if let Some(handle) = sent {
+        return Ok(Some((handle.to_owned(), Credit::Shop)));
+    }
+    if let Some(handle) = click.filter(|c| c.is_the_orders_own()).and_then(|c| c.affiliate.clone()) {
+        return Ok(Some((handle, Credit::Click)));
+    }
+    Ok(code_owner()?.map(|handle| (handle, Credit::Code)))
 }
 
 /// A verified order, joined to its click.
@@ -166,6 +273,12 @@ pub struct OrderRow {
     pub utm_medium: Option<String>,
     pub utm_campaign: Option<String>,
     pub click: Option<Click>,
+    /// The affiliate the order is credited to, and by which rule (see [`credit`]).
+    pub affiliate: Option<String>,
+    pub credited_by: Option<Credit>,
+    /// The affiliate the shop sent back, as stored (the first crediting rule).
+    #[serde(skip)]
+    pub affiliate_sent: Option<String>,
     /// Stripe's PaymentIntent id, which its refunds name.
     #[serde(skip)]
     pub payment_ref: Option<String>,
@@ -237,6 +350,11 @@ pub struct Stats {
     pub from: i64,
     pub to: i64,
     pub creator: Option<String>,
+    /// The affiliate whose figures these are, when only one's.
+    pub affiliate: Option<String>,
+    /// Who reads them (the report's wording depends on it).
+    #[serde(skip)]
+    pub scope: Scope,
     pub totals: Group,
     /// Dimension → rows, sorted by key.
     pub by: BTreeMap<&'static str, Vec<Row>>,
@@ -326,6 +444,7 @@ pub fn aggregate(
         count(&mut totals, value);
         let keys = [
             ("creator", e.creator_id.clone()),
+            ("affiliate", key(&e.affiliate)),
             ("code", key(&e.coupon)),
             ("utm_source", key(&e.utm_source)),
             ("utm_medium", key(&e.utm_medium)),
@@ -360,6 +479,7 @@ pub fn aggregate(
         count(&mut totals, value, o.refunded);
         let keys = [
             ("creator", o.creator().map_or_else(|| NONE.to_owned(), str::to_owned)),
+            ("affiliate", key(&o.affiliate)),
             ("code", key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())))),
             ("utm_source", key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()))),
             ("utm_medium", key(&click.and_then(|c| c.utm_medium.clone()).or_else(|| o.utm_medium.clone()))),
@@ -393,7 +513,21 @@ pub fn aggregate(
         })
         .collect();
     let excluded = Excluded::from_counts(excluded);
-    Stats { from: query.from, to: query.to, creator: query.creator.clone(), totals, by, orders, excluded }
+    let mut stats = Stats {
+        from: query.from,
+        to: query.to,
+        creator: query.creator.clone(),
+        affiliate: query.scope.affiliate().map(str::to_owned),
+        scope: query.scope.clone(),
+        totals,
+        by,
+        orders,
+        excluded,
+    };
+    if let Scope::Affiliate(_) = query.scope {
+        private::finish(&mut stats);
+    }
+    stats
 }
 
 fn key(value: &Option<String>) -> String {
@@ -468,10 +602,11 @@ pub fn split(amount: i128, items: &[StoredItem]) -> Vec<(String, i128)> {
 
 mod csv;
 mod load;
+pub mod private;
 mod report;
 
 pub use self::csv::{to_csv, CSV_HEADER};
-pub use load::{load, resolve};
+pub use load::{code_owner, load, resolve};
 pub use report::{format_money, to_html};
 
 #[cfg(test)]

@@ -24,8 +24,9 @@ td small{white-space:normal;min-width:8rem}\
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}p,small,.cards span{color:#aaa}.cards div,th,td{border-color:#333}}";
 
 /// The breakdowns shown, with their titles.
-const TITLES: [(&str, &str); 5] = [
+const TITLES: [(&str, &str); 6] = [
     ("creator", "creator"),
+    ("affiliate", "affiliate"),
     ("code", "code"),
     ("utm_source", "source"),
     ("utm_medium", "channel"),
@@ -57,6 +58,17 @@ fn money(group: &Group) -> Markup {
     }
 }
 
+/// A group's sales with the verified / unverified split: a brand pays affiliates on
+/// what the shop confirmed, so the two are never shown as one number alone.
+fn sales(funnel: &Funnel) -> Markup {
+    html! {
+        (funnel.purchases)
+        @if funnel.purchases_unverified > 0 || funnel.purchases_verified > 0 {
+            small { (funnel.purchases_verified) " verified · " (funnel.purchases_unverified) " unverified" }
+        }
+    }
+}
+
 fn utc(millis: i64) -> String {
     jiff::Timestamp::from_millisecond(millis)
         .map_or_else(|_| millis.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
@@ -82,11 +94,21 @@ pub fn to_html(stats: &Stats) -> String {
                 h1 {
                     "Stats"
                     @if let Some(creator) = &stats.creator { " for " (creator) }
+                    @if let Some(affiliate) = &stats.affiliate {
+                        (if stats.creator.is_some() { ", affiliate " } else { " for " }) (affiliate)
+                    }
                 }
                 p {
                     (utc(stats.from)) " to " (utc(stats.to)) ". Sales count every verified order (from the shop) \
                     and each thank-you-page purchase no verified order confirms; revenue is never added across \
                     currencies."
+                }
+                @if let Scope::Affiliate(_) = stats.scope {
+                    p {
+                        "Your own figures: visits to your page and links, and the orders credited to you (the \
+                        affiliate the shop reported, else the one of the checkout link, else the owner of the \
+                        discount code). Codes that are not yours show as " (OTHER) "."
+                    }
                 }
                 @if excluded.count > 0 {
                     p.warn role="status" {
@@ -119,7 +141,7 @@ pub fn to_html(stats: &Stats) -> String {
                                 @for r in rows {
                                     tr {
                                         th scope="row" { (r.key) }
-                                        td { (r.group.funnel.purchases) }
+                                        td { (sales(&r.group.funnel)) }
                                         td { (money(&r.group)) }
                                         td { (r.group.funnel.page_views) }
                                         td { (r.group.funnel.product_selects) }

@@ -64,6 +64,7 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
             coupon: Some("JUNO15".into()),
             utm_source: Some("tiktok".into()),
             utm_medium: Some("clip".into()),
+            affiliate: None,
             items: vec![item("mug", 3200, 1)],
         }),
         ..OrderRow::default()
@@ -84,7 +85,7 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
 
 fn stats() -> Stats {
     let (events, orders, confirmed) = known_set();
-    aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &confirmed)
+    aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, orders, &confirmed)
 }
 
 fn revenue(currency: &str, all: i128, verified: i128, unverified: i128, refunded: i128) -> Revenue {
@@ -178,7 +179,7 @@ fn splits_an_order_over_its_products_exactly() {
 fn csv_has_a_header_and_quotes_per_rfc_4180() {
     let (mut events, orders, confirmed) = known_set();
     events[0].creator_id = "juno, \"the maker\"".into();
-    let s = aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &confirmed);
+    let s = aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, orders, &confirmed);
     let csv = to_csv(&s).expect("csv");
     let mut lines = csv.split("\r\n");
     assert_eq!(lines.next(), Some(CSV_HEADER.join(",").as_str()));
@@ -192,7 +193,12 @@ fn csv_has_a_header_and_quotes_per_rfc_4180() {
 fn html_escapes_everything_and_formats_money() {
     let (mut events, orders, confirmed) = known_set();
     events[0].utm_source = Some("<script>alert(1)</script>".into());
-    let s = aggregate(&Query { from: 0, to: 1, creator: Some("a&b".into()) }, events, orders, &confirmed);
+    let s = aggregate(
+        &Query { from: 0, to: 1, creator: Some("a&b".into()), ..Query::default() },
+        events,
+        orders,
+        &confirmed,
+    );
     let html = to_html(&s);
     assert!(!html.contains("<script>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -212,7 +218,7 @@ fn purchase_row(tx: &str, value: Option<i64>, items: Vec<StoredItem>) -> EventRo
 }
 
 fn aggregate_all(events: Vec<EventRow>, orders: Vec<OrderRow>) -> Stats {
-    aggregate(&Query { from: 0, to: 1, creator: None }, events, orders, &Confirmed::default())
+    aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, orders, &Confirmed::default())
 }
 
 /// Before the fix: price 10^12 (inside the old limit) × quantity u32::MAX overflowed
@@ -239,7 +245,7 @@ fn revenue_sums_past_i64_are_exact() {
     let n = 20_000;
     let max = linkshelf_core::limits::MAX_AMOUNT_MINOR;
     let events = (0..n).map(|i| purchase_row(&format!("T-{i}"), Some(max), vec![]));
-    let s = aggregate(&Query { from: 0, to: 1, creator: None }, events, vec![], &Confirmed::default());
+    let s = aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, vec![], &Confirmed::default());
     let expected = i128::from(max) * n;
     assert!(expected > i128::from(i64::MAX));
     assert_eq!(s.totals.revenue, vec![revenue("EUR", expected, 0, expected, 0)]);
@@ -301,6 +307,140 @@ fn splits_the_largest_amounts_without_overflow() {
     assert_eq!(parts.iter().map(|(_, p)| p).sum::<i128>(), amount);
     let parts = split(-7, &[max_line, item("b", 0, 1)]);
     assert_eq!(parts.iter().map(|(_, p)| p).sum::<i128>(), -7);
+}
+
+// ---- Brand mode: affiliates ----
+
+fn click(how: &'static str, affiliate: Option<&str>, coupon: Option<&str>) -> Click {
+    Click {
+        how,
+        event_id: "e-click".into(),
+        creator_id: "brand".into(),
+        coupon: coupon.map(str::to_owned),
+        affiliate: affiliate.map(str::to_owned),
+        ..Click::default()
+    }
+}
+
+/// The rules in order: the shop's, the order's own click's, the code owner's, none.
+#[test]
+fn an_order_is_credited_by_the_first_rule_that_names_an_affiliate() {
+    type Owner = Result<Option<String>, ()>;
+    fn owner(h: Option<&'static str>) -> impl FnOnce() -> Result<Option<String>, ()> {
+        move || Ok(h.map(str::to_owned))
+    }
+    let never = || -> Owner { panic!("the code owner is asked only when the first rules give none") };
+    let own = click("click_id", Some("mika"), None);
+    assert_eq!(credit(Some("juno"), Some(&own), never), Ok(Some(("juno".into(), Credit::Shop))));
+    assert_eq!(credit(None, Some(&own), never), Ok(Some(("mika".into(), Credit::Click))));
+    // A click found by code or UTM is a guess about some checkout: it never moves money.
+    for how in ["code", "utm"] {
+        let guess = click(how, Some("mika"), None);
+        assert_eq!(credit(None, Some(&guess), owner(Some("juno"))), Ok(Some(("juno".into(), Credit::Code))));
+        assert_eq!(credit(None, Some(&guess), owner(None)), Ok(None));
+    }
+    let anonymous = click("click_id", None, None);
+    assert_eq!(credit(None, Some(&anonymous), owner(Some("juno"))), Ok(Some(("juno".into(), Credit::Code))));
+    assert_eq!(credit(None, None, owner(None)), Ok(None));
+    assert_eq!(credit(None, None, || -> Owner { Err(()) }), Err(()), "a failed lookup is not \"none\"");
+}
+
+/// Two affiliates, each with visits, a checkout, a verified order and a browser-only
+/// purchase; one verified order in yen; nothing summed across currencies.
+fn affiliate_set() -> (Vec<EventRow>, Vec<OrderRow>) {
+    let of = |mut e: EventRow, affiliate: &str| {
+        e.affiliate = Some(affiliate.into());
+        e
+    };
+    let purchase = |tx: &str, value: i64| EventRow {
+        transaction_id: Some(tx.into()),
+        currency: Some("EUR".into()),
+        value: Some(value),
+        ..ev("purchase")
+    };
+    let events = vec![
+        of(ev("page_view"), "juno.park"),
+        of(ev("page_view"), "juno.park"),
+        of(ev("select_item"), "juno.park"),
+        of(ev("begin_checkout"), "juno.park"),
+        of(purchase("T-juno", 1500), "juno.park"),
+        of(ev("page_view"), "mika"),
+        of(purchase("T-mika", 900), "mika"),
+        ev("page_view"),
+    ];
+    let order = |id: &str, currency: &str, value: i64, affiliate: Option<&str>, by: Option<Credit>| OrderRow {
+        provider: "shopify".into(),
+        order_id: id.into(),
+        currency: currency.into(),
+        value,
+        affiliate: affiliate.map(str::to_owned),
+        credited_by: by,
+        ..OrderRow::default()
+    };
+    let orders = vec![
+        order("1", "EUR", 3200, Some("juno.park"), Some(Credit::Shop)),
+        order("2", "JPY", 3800, Some("juno.park"), Some(Credit::Code)),
+        order("3", "EUR", 2000, Some("mika"), Some(Credit::Click)),
+        order("4", "EUR", 700, None, None),
+    ];
+    (events, orders)
+}
+
+#[test]
+fn the_affiliate_breakdown_keeps_verified_and_claimed_apart_per_currency() {
+    let (events, orders) = affiliate_set();
+    let s = aggregate_all(events, orders);
+    let juno = row(&s, "affiliate", "juno.park");
+    assert_eq!(
+        (juno.funnel.page_views, juno.funnel.product_selects, juno.funnel.checkouts_started),
+        (2, 1, 1),
+        "visits, product taps and checkouts of the affiliate's page"
+    );
+    assert_eq!((juno.funnel.purchases_verified, juno.funnel.purchases_unverified, juno.funnel.purchases), (2, 1, 3));
+    assert_eq!(juno.revenue, vec![revenue("EUR", 4700, 3200, 1500, 0), revenue("JPY", 3800, 3800, 0, 0)]);
+    let mika = row(&s, "affiliate", "mika");
+    assert_eq!((mika.funnel.purchases_verified, mika.funnel.purchases_unverified), (1, 1));
+    assert_eq!(mika.revenue, vec![revenue("EUR", 2900, 2000, 900, 0)]);
+    let none = row(&s, "affiliate", NONE);
+    assert_eq!((none.funnel.page_views, none.funnel.purchases_verified), (1, 1));
+    // The rows add up to the totals.
+    let sales: u64 = s.by["affiliate"].iter().map(|r| r.group.funnel.purchases).sum();
+    assert_eq!(sales, s.totals.funnel.purchases);
+    let json = serde_json::to_value(&s).expect("json");
+    assert_eq!(json["orders"][0]["affiliate"], "juno.park");
+    assert_eq!(json["orders"][0]["credited_by"], "shop");
+    assert_eq!(json["orders"][1]["credited_by"], "code");
+    assert_eq!(json["orders"][3]["credited_by"], serde_json::Value::Null);
+    let csv = to_csv(&s).expect("csv");
+    assert!(csv.contains("\r\naffiliate,juno.park,2,1,1,3,2,1,0.5,1,3,EUR,4700,3200,1500,0,\r\n"), "{csv}");
+    assert!(csv.contains("\r\naffiliate,juno.park,2,1,1,3,2,1,0.5,1,3,JPY,3800,3800,0,0,\r\n"), "{csv}");
+    let html = to_html(&s);
+    assert!(html.contains("By affiliate"), "{html}");
+    assert!(html.contains("47.00 EUR"), "{html}");
+    assert!(html.contains("2 verified · 1 unverified"), "{html}");
+}
+
+/// An affiliate's own view (already filtered to their rows by `load`) leaves out the
+/// creator breakdown and every order's creator.
+#[test]
+fn an_affiliates_view_names_no_creator() {
+    let (events, orders) = affiliate_set();
+    let mine = |a: &Option<String>| a.as_deref() == Some("juno.park");
+    let events = events.into_iter().filter(|e| mine(&e.affiliate)).collect::<Vec<_>>();
+    let orders = orders
+        .into_iter()
+        .filter(|o| mine(&o.affiliate))
+        .map(|o| OrderRow { creator_id: Some("brand-a".into()), ..o })
+        .collect();
+    let query = Query { from: 0, to: 1, scope: Scope::Affiliate("juno.park".into()), ..Query::default() };
+    let s = aggregate(&query, events, orders, &Confirmed::default());
+    assert!(!s.by.contains_key("creator"), "{:?}", s.by.keys());
+    assert_eq!(s.by["affiliate"].iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["juno.park"]);
+    assert!(s.orders.iter().all(|o| o.creator_id.is_none()));
+    assert_eq!((s.creator.as_deref(), s.affiliate.as_deref()), (None, Some("juno.park")));
+    let html = to_html(&s);
+    assert!(html.contains("Stats for juno.park") && html.contains("Your own figures"), "{html}");
+    assert!(!html.contains("brand-a") && !to_csv(&s).expect("csv").contains("brand-a"));
 }
 
 mod join {
@@ -414,7 +554,7 @@ mod join {
                     ('stripe', 'r4', 'cs_1', 'EUR', -300, 0, 0);"
         ))
         .expect("legacy rows");
-        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, creator: None };
+        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, ..Query::default() };
         let s = load(&conn, &query, 168 * HOUR, None).expect("stats answer");
         assert_eq!(s.totals.revenue, vec![revenue("EUR", 3720, 1000, 2720, 300)]);
         let counts: Vec<(Exclusion, u64)> = s.excluded.reasons.iter().map(|r| (r.reason, r.count)).collect();
@@ -429,5 +569,148 @@ mod join {
         );
         assert_eq!(s.excluded.count, 9);
         assert!(to_csv(&s).is_ok());
+    }
+
+    // ---- Crediting orders to affiliates, over a real database ----
+
+    /// An event of `affiliate`'s page with `code` and `click`.
+    fn visit(
+        id: &str,
+        name: &'static str,
+        at: i64,
+        affiliate: Option<&str>,
+        code: Option<&str>,
+        click: Option<&str>,
+    ) -> Event {
+        Event {
+            affiliate: affiliate.map(str::to_owned),
+            name,
+            ..checkout(id, "brand", at, code, Some(&format!("src-{id}")), click)
+        }
+    }
+
+    fn paid(id: &str, sent: Option<&str>, click: Option<&str>, code: Option<&str>) -> crate::webhook::Order {
+        crate::webhook::Order {
+            provider: "shopify",
+            order_id: id.into(),
+            creator_id: None,
+            created_at: ORDER_AT,
+            received_at: ORDER_AT,
+            currency: "EUR".into(),
+            value: 1000,
+            click_id: click.map(str::to_owned),
+            coupon: code.map(str::to_owned),
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            payment_ref: None,
+            affiliate: sent.map(str::to_owned),
+        }
+    }
+
+    fn stats_of(conn: &Connection, scope: Scope) -> Stats {
+        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, scope, ..Query::default() };
+        load(conn, &query, 168 * HOUR, None).expect("stats")
+    }
+
+    fn credited(s: &Stats) -> Vec<(String, Option<String>, Option<Credit>)> {
+        s.orders.iter().map(|o| (o.order_id.clone(), o.affiliate.clone(), o.credited_by)).collect()
+    }
+
+    #[test]
+    fn a_codes_owner_is_the_earliest_affiliate_seen_with_it() {
+        let (_d, conn) = db(vec![
+            visit("first", "add_to_cart", ORDER_AT - 300 * HOUR, Some("juno.park"), Some("JUNO15"), None),
+            visit("later-forged", "begin_checkout", ORDER_AT - HOUR, Some("mika"), Some("JUNO15"), None),
+            visit("anonymous", "begin_checkout", ORDER_AT - 400 * HOUR, None, Some("MIKA10"), None),
+            visit("mika", "begin_checkout", ORDER_AT + 30 * HOUR, Some("mika"), Some("mika10"), None),
+        ]);
+        assert_eq!(code_owner(&conn, "juno15", None).expect("owner").as_deref(), Some("juno.park"));
+        // Learned from any time: an event after the order still tells whose code it is.
+        assert_eq!(code_owner(&conn, "MIKA10", None).expect("owner").as_deref(), Some("mika"));
+        assert_eq!(code_owner(&conn, "MIKA10", Some("another-brand")).expect("owner"), None);
+        assert_eq!(code_owner(&conn, "NOBODY", None).expect("owner"), None);
+    }
+
+    #[test]
+    fn orders_are_credited_shop_first_then_click_then_code() {
+        let (_d, conn) = db(vec![
+            visit("co-mika", "begin_checkout", ORDER_AT - HOUR, Some("mika"), None, Some("c-mika")),
+            visit("co-juno", "begin_checkout", ORDER_AT - HOUR, Some("juno.park"), None, Some("c-juno")),
+            visit("co-plain", "begin_checkout", ORDER_AT - HOUR, None, Some("JUNO15"), Some("c-plain")),
+            visit("cart", "add_to_cart", ORDER_AT - 500 * HOUR, Some("juno.park"), Some("JUNO15"), None),
+        ]);
+        for o in [
+            paid("shop", Some("juno.park"), Some("c-mika"), None),
+            paid("stripe-style", None, Some("c-mika"), None),
+            paid("code", None, None, Some("juno15")),
+            paid("own-click-code", None, Some("c-plain"), None),
+            paid("none", None, Some("c-404"), Some("NOBODY")),
+        ] {
+            store::apply(&conn, &Write::Order(o)).expect("order");
+        }
+        let s = stats_of(&conn, Scope::default());
+        let by = |id: &str| credited(&s).into_iter().find(|(o, _, _)| o == id).expect(id);
+        assert_eq!(by("shop"), ("shop".into(), Some("juno.park".into()), Some(Credit::Shop)));
+        assert_eq!(by("stripe-style"), ("stripe-style".into(), Some("mika".into()), Some(Credit::Click)));
+        assert_eq!(by("code"), ("code".into(), Some("juno.park".into()), Some(Credit::Code)));
+        // Its own click had no affiliate, but the click's code is juno's.
+        assert_eq!(by("own-click-code"), ("own-click-code".into(), Some("juno.park".into()), Some(Credit::Code)));
+        assert_eq!(by("none"), ("none".into(), None, None));
+        assert_eq!(row_of(&s, "affiliate", "juno.park").funnel.purchases_verified, 3);
+        assert_eq!(row_of(&s, "affiliate", "mika").funnel.purchases_verified, 1);
+        // The brand narrowed to one affiliate: their orders and their events only.
+        let juno = stats_of(&conn, Scope::Brand { affiliate: Some("juno.park".into()) });
+        assert_eq!(juno.orders.len(), 3);
+        assert_eq!(juno.totals.funnel.checkouts_started, 1);
+        assert_eq!(juno.by["affiliate"].iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["juno.park"]);
+        assert!(juno.by.contains_key("creator"), "the brand sees everything");
+    }
+
+    fn row_of<'a>(s: &'a Stats, dim: &str, key: &str) -> &'a Group {
+        &s.by[dim].iter().find(|r| r.key == key).unwrap_or_else(|| panic!("no {dim} row {key}")).group
+    }
+
+    /// Juno's order was found a click by code that is mika's visit (with mika's tags and
+    /// products); another of juno's orders used mika's code; juno's own page sent an
+    /// event with a code nobody owns. Juno's view names none of it; the brand's does.
+    #[test]
+    fn an_affiliates_own_view_names_nobody_else() {
+        let mut mika_checkout =
+            visit("co-mika", "begin_checkout", ORDER_AT - HOUR, Some("mika"), Some("MIKA10"), Some("c-mika"));
+        mika_checkout.items = Some(r#"[{"item_id":"mika-lamp","price":1000,"quantity":1}]"#.into());
+        let mut juno_checkout =
+            visit("co-juno", "begin_checkout", ORDER_AT - HOUR, Some("juno.park"), Some("JUNO15"), Some("c-juno"));
+        juno_checkout.items = Some(r#"[{"item_id":"mug","price":1000,"quantity":1}]"#.into());
+        let (_d, conn) = db(vec![
+            mika_checkout,
+            juno_checkout,
+            visit("stray", "begin_checkout", ORDER_AT - HOUR, Some("juno.park"), Some("WELCOME"), None),
+            visit("welcome-owner", "add_to_cart", ORDER_AT - 900 * HOUR, Some("zed"), Some("WELCOME"), None),
+        ]);
+        for o in [
+            // Shop says juno; no click id; the code join finds mika's checkout.
+            paid("guessed", Some("juno.park"), None, Some("MIKA10")),
+            paid("own", None, Some("c-juno"), None),
+        ] {
+            store::apply(&conn, &Write::Order(o)).expect("order");
+        }
+        let brand = stats_of(&conn, Scope::Brand { affiliate: Some("juno.park".into()) });
+        let juno = stats_of(&conn, Scope::Affiliate("juno.park".into()));
+        assert_eq!(brand.totals, juno.totals, "the same figures, read by the brand or by the affiliate");
+        let text = serde_json::to_string(&juno).expect("json") + &to_csv(&juno).expect("csv") + &to_html(&juno);
+        for other in ["mika", "MIKA10", "mika-lamp", "src-co-mika", "WELCOME", "zed"] {
+            assert!(!text.contains(other), "juno's view names {other:?}: {text}");
+        }
+        let keys = |dim: &str| juno.by[dim].iter().map(|r| r.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys("code"), [OTHER, "JUNO15"]);
+        assert_eq!(keys("product"), [NONE, "mug"]);
+        let guessed = juno.orders.iter().find(|o| o.order_id == "guessed").expect("juno's order");
+        assert_eq!((guessed.coupon.as_deref(), guessed.click.is_none()), (Some(OTHER), true));
+        let own = juno.orders.iter().find(|o| o.order_id == "own").expect("juno's order");
+        assert_eq!(own.click.as_ref().map(|c| c.event_id.as_str()), Some("co-juno"));
+        // The brand, narrowed to juno, sees the code and the guessed click as they are.
+        let brand_text = serde_json::to_string(&brand).expect("json");
+        assert!(brand_text.contains("MIKA10") && brand_text.contains("mika-lamp"), "{brand_text}");
     }
 }
