@@ -110,8 +110,8 @@ fn every_bad_row_is_named_by_its_line_and_column() {
         found,
         [
             "affiliates.csv line 3, column 1 (handle): \"bad handle\" is not a handle: use letters, digits, \".\", \"_\" and \"-\" (at most 64), starting and ending with a letter or digit; it is the page's address /c/<handle>/",
-            "affiliates.csv line 5, column 5 (offer): \"ten percent\" is not an offer: write \"15%\", an amount like \"5.00 EUR\", or \"free shipping\"",
             "affiliates.csv line 5, column 3 (picks): unknown product \"nope\"",
+            "affiliates.csv line 5, column 5 (offer): \"ten percent\" is not an offer: write \"15%\", an amount like \"5.00 EUR\", or \"free shipping\"",
             "affiliates.csv line 6: this row has 2 fields but the header has 5: a value with a comma, quote or line break must be in double quotes (\"like, this\")",
         ]
     );
@@ -173,15 +173,24 @@ fn a_code_belongs_to_one_affiliate_and_not_to_the_brand_too() {
     assert_eq!(ids, ["mia-10", "mia-10-2"]);
 }
 
+// A row with two problems names both, even when one is an offer that does not read.
+#[test]
+fn a_row_with_a_bad_offer_still_has_its_code_checked() {
+    let found = errors(brand(), "handle,name,picks,code,offer\nmia,Mia,mug,JUNO15,20 percent\n");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].starts_with("affiliates.csv line 2, column 4 (code): the code \"JUNO15\" is given already"));
+    assert!(found[1].starts_with("affiliates.csv line 2, column 5 (offer): \"20 percent\" is not an offer"));
+}
+
 #[test]
 fn the_roster_header_is_checked_first() {
     let found = errors(brand(), "handle,nmae,picks,picks\nmia,Mia,mug,mug\n");
     assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found[0], "affiliates.csv line 1: the roster needs a \"name\" column");
     assert!(
-        found[0].starts_with("affiliates.csv line 1, column 2: unknown column \"nmae\": the columns are handle, name,")
+        found[1].starts_with("affiliates.csv line 1, column 2: unknown column \"nmae\": the columns are handle, name,")
     );
-    assert_eq!(found[1], "affiliates.csv line 1, column 4: the column \"picks\" appears twice");
-    assert_eq!(found[2], "affiliates.csv line 1: the roster needs a \"name\" column");
+    assert_eq!(found[2], "affiliates.csv line 1, column 4: the column \"picks\" appears twice");
 }
 
 #[test]

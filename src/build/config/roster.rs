@@ -234,35 +234,42 @@ pub fn rows(file: &str, text: &str, brand: &str, taken: &HashSet<String>) -> (Ve
             }
         }
         let (code, offer) = (cell("code"), cell("offer"));
-        match (code.is_empty(), offer_of(offer, cell("min_subtotal"))) {
-            (true, _) if !offer.is_empty() => {
-                errors.push(ConfigError { path: at("offer"), kind: ConfigErrorKind::OfferWithoutCode })
+        if code.is_empty() {
+            if !offer.is_empty() {
+                errors.push(ConfigError { path: at("offer"), kind: ConfigErrorKind::OfferWithoutCode });
             }
-            (true, _) => {}
-            (false, Ok(offer)) => {
-                let id = code_id(code, &mut code_ids);
-                affiliate.codes.push(RawCode {
-                    id,
-                    code: code.to_owned(),
-                    brand: brand.to_owned(),
-                    offer,
-                    starts_at: Some(cell("code_starts_at").to_owned()).filter(|s| !s.is_empty()),
-                    ends_at: Some(cell("code_ends_at").to_owned()).filter(|s| !s.is_empty()),
-                    time_zone: None,
-                    applies_to: None,
-                });
-            }
-            (false, Err(kind)) => errors.push(ConfigError { path: at("offer"), kind }),
+        } else {
+            // An offer that does not read is reported, and the code is still checked
+            // (a duplicate, a bad end date) so every problem of the row shows at once.
+            let offer = offer_of(offer, cell("min_subtotal")).unwrap_or_else(|kind| {
+                errors.push(ConfigError { path: at("offer"), kind });
+                RawOffer::FreeShipping { min_subtotal: None }
+            });
+            let id = code_id(code, &mut code_ids);
+            affiliate.codes.push(RawCode {
+                id,
+                code: code.to_owned(),
+                brand: brand.to_owned(),
+                offer,
+                starts_at: Some(cell("code_starts_at").to_owned()).filter(|s| !s.is_empty()),
+                ends_at: Some(cell("code_ends_at").to_owned()).filter(|s| !s.is_empty()),
+                time_zone: None,
+                applies_to: None,
+            });
         }
         rows.push(Row { line, affiliate, link_columns });
     }
     (rows, errors, header)
 }
 
-/// The line a roster error's path names (`affiliates.csv line 7, …`).
-fn line_of(path: &str) -> u64 {
-    let after = path.split(" line ").nth(1).unwrap_or_default();
-    after.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).unwrap_or(0)
+/// The line and column a roster error's path names (`affiliates.csv line 7, column 8
+/// (code)`), for listing them as a spreadsheet reads: row by row, left to right.
+fn cell_of(path: &str) -> (u64, u64) {
+    let number = |after: &str| {
+        let rest = path.split(after).nth(1).unwrap_or_default();
+        rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    (number(" line "), number(", column "))
 }
 
 /// Where an affiliate was written: what its errors' paths are made from.
@@ -440,7 +447,7 @@ impl Validator<'_> {
                     roster.affiliates.push(affiliate);
                 }
                 // In the file's order, as a person goes through their spreadsheet.
-                self.errors[first_of_file..].sort_by_key(|e| line_of(&e.path));
+                self.errors[first_of_file..].sort_by_key(|e| cell_of(&e.path));
             }
         }
         roster
