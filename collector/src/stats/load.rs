@@ -20,7 +20,12 @@ pub fn load(
         }
         let own_click = o.click.as_ref().filter(|c| c.is_the_orders_own());
         let code = o.coupon.clone().or_else(|| own_click.and_then(|c| c.coupon.clone()));
-        let owner = || code.as_deref().map_or(Ok(None), |code| code_owner(conn, code, o.creator_id.as_deref()));
+        // The code's owner among the order's own storefront's affiliates (the creator the
+        // shop sent, else its own click's; a click found by code is a guess and says
+        // nothing): another storefront's sale with the same code text is no affiliate's
+        // of this one.
+        let creator = o.creator_id.clone().or_else(|| own_click.map(|c| c.creator_id.clone()));
+        let owner = || code.as_deref().map_or(Ok(None), |code| code_owner(conn, code, creator.as_deref()));
         (o.affiliate, o.credited_by) = credit(o.affiliate_sent.as_deref(), o.click.as_ref(), owner)?.unzip();
     }
     orders.retain(|o| {

@@ -667,6 +667,30 @@ mod join {
         assert!(juno.by.contains_key("creator"), "the brand sees everything");
     }
 
+    // One collector for a brand and a creator of their own: the creator's sale with a
+    // code text the brand's affiliate also uses is the creator's, no affiliate's (found
+    // by the end-to-end brand journey, where it showed in Juno's own report).
+    #[test]
+    fn a_code_credits_only_within_the_orders_own_storefront() {
+        let solo_checkout = Event {
+            affiliate: None,
+            ..checkout("co-solo", "juno-park", ORDER_AT - HOUR, Some("JUNO15"), Some("src-solo"), Some("c-solo"))
+        };
+        let (_d, conn) = db(vec![
+            visit("cart", "add_to_cart", ORDER_AT - 500 * HOUR, Some("juno.park"), Some("JUNO15"), None),
+            solo_checkout,
+        ]);
+        store::apply(&conn, &Write::Order(paid("solo-sale", None, Some("c-solo"), Some("JUNO15")))).expect("order");
+        store::apply(&conn, &Write::Order(paid("brand-sale", None, None, Some("JUNO15")))).expect("order");
+        let s = stats_of(&conn, Scope::default());
+        let by = |id: &str| credited(&s).into_iter().find(|(o, _, _)| o == id).expect(id);
+        assert_eq!(by("solo-sale"), ("solo-sale".into(), None, None));
+        // Without a creator or a click the code is all there is to go on.
+        assert_eq!(by("brand-sale"), ("brand-sale".into(), Some("juno.park".into()), Some(Credit::Code)));
+        let juno = stats_of(&conn, Scope::Affiliate("juno.park".into()));
+        assert_eq!(juno.orders.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), ["brand-sale"]);
+    }
+
     fn row_of<'a>(s: &'a Stats, dim: &str, key: &str) -> &'a Group {
         &s.by[dim].iter().find(|r| r.key == key).unwrap_or_else(|| panic!("no {dim} row {key}")).group
     }
