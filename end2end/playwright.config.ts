@@ -79,6 +79,17 @@ export default defineConfig({
       // project alone, with the collector on the event sink's port.
       name: 'collector',
       testMatch: 'collector/**/*.spec.ts',
+      testIgnore: 'collector/brand-*.spec.ts',
+      workers: 1,
+      use: phone,
+    },
+    {
+      // Brand mode into the same collector, after the demo journey: its JUNO15 sale must
+      // stay out of the brand affiliate Juno's figures (same code text, other storefront).
+      // scripts/test.sh runs this project, which runs `collector` first.
+      name: 'collector-brand',
+      testMatch: 'collector/brand-*.spec.ts',
+      dependencies: ['collector'],
       workers: 1,
       use: phone,
     },

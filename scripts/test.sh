@@ -105,20 +105,36 @@ kill "$sink_pid" 2>/dev/null || true
 wait "$sink_pid" 2>/dev/null || true
 
 say "End-to-end: the shopper's journey into the real collector"
-# The real collector takes the sink's port, with a fresh database; the same built site
-# now sends its events there.
+# The real collector takes the sink's port, with a fresh database; the same built sites
+# (the demo and, served again, the brand) now send their events there.
 cargo build --quiet -p linkshelf-collector --bin linkshelf-collector
 rm -f target/e2e-collector.sqlite target/e2e-collector.sqlite-wal target/e2e-collector.sqlite-shm
+brand_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+end2end/node_modules/.bin/http-server target/brand-site -a 127.0.0.1 -p "$brand_port" -s -c-1 &
+brand_pid=$!
 token="e2e-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 shopify_secret="shpss_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+# Signs the affiliates' own report links (at least 32 bytes).
+report_secret="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 target/debug/linkshelf-collector --listen 127.0.0.1:8787 --db target/e2e-collector.sqlite \
-  --allowed-origins "http://127.0.0.1:$port" --read-token "$token" --rate-limit 0 \
-  --shopify-webhook-secret "$shopify_secret" >target/e2e-collector.out 2>target/e2e-collector.log &
+  --allowed-origins "http://127.0.0.1:$port,http://127.0.0.1:$brand_port" --read-token "$token" --rate-limit 0 \
+  --shopify-webhook-secret "$shopify_secret" --report-secret "$report_secret" \
+  >target/e2e-collector.out 2>target/e2e-collector.log &
 collector_pid=$!
+# Juno's and Mia's own report links, made as a brand makes them (the link alone on stdout).
+affiliate_link() {
+  target/debug/linkshelf-collector affiliate-link --handle "$1" --days 1 --base-url http://127.0.0.1:8787 \
+    --report-secret "$report_secret"
+}
+link_juno="$(affiliate_link junomakes)"
+link_mia="$(affiliate_link mia.koenig)"
 wait_for_url "http://127.0.0.1:8787/healthz"
+wait_for_url "http://127.0.0.1:$brand_port/"
 (cd end2end && COLLECTOR_PHASE=1 COLLECTOR_TOKEN="$token" SHOPIFY_SECRET="$shopify_secret" \
-  BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:8787" npx playwright test --project collector)
-kill "$server_pid" "$collector_pid" 2>/dev/null || true
+  BASE_URL="http://127.0.0.1:$port" BRAND_URL="http://127.0.0.1:$brand_port/" \
+  AFFILIATE_LINK_JUNO="$link_juno" AFFILIATE_LINK_MIA="$link_mia" \
+  SINK_URL="http://127.0.0.1:8787" npx playwright test --project collector-brand)
+kill "$server_pid" "$brand_pid" "$collector_pid" 2>/dev/null || true
 
 say "Bundle size (budget: first load ≤ 150 KB brotli)"
 node end2end/tools/bench.mjs --sizes dist
