@@ -112,9 +112,13 @@ pub enum Status {
 }
 
 /// A line item as stored: what stats need, nothing more.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredItem {
     pub item_id: String,
+    /// The product's title as the page showed it (`item_name`), so a report names
+    /// products rather than ids. Absent on rows stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_name: Option<String>,
     pub price: i64,
     pub quantity: u32,
 }
@@ -201,6 +205,8 @@ struct RawEcommerce {
 #[derive(Deserialize)]
 struct RawItem {
     item_id: String,
+    #[serde(default)]
+    item_name: Option<String>,
     #[serde(default)]
     price: Option<i64>,
     #[serde(default)]
@@ -358,7 +364,13 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
                 let max = i64::from(MAX_QUANTITY);
                 return Err(Invalid::Bounds { field: "ecommerce.items.quantity", min: 1, max });
             }
-            stored.push(StoredItem { item_id: id("ecommerce.items.item_id", item.item_id)?, price, quantity });
+            let item_name = text("ecommerce.items.item_name", item.item_name, MAX_TAG_CHARS)?;
+            stored.push(StoredItem {
+                item_id: id("ecommerce.items.item_id", item.item_id)?,
+                item_name,
+                price,
+                quantity,
+            });
         }
         event.currency = currency;
         event.value = ec.value;

@@ -59,7 +59,7 @@ fn reads_the_storefronts_envelope() {
     assert_eq!(
         e.items.as_deref(),
         Some(
-            r#"[{"item_id":"speckled-mug","price":3200,"quantity":2},{"item_id":"linen-tote","price":6400,"quantity":1}]"#
+            r#"[{"item_id":"speckled-mug","item_name":"speckled-mug \"quoted\" ☕","price":3200,"quantity":2},{"item_id":"linen-tote","item_name":"linen-tote \"quoted\" ☕","price":6400,"quantity":1}]"#
         )
     );
     assert_eq!(e.path.as_deref(), Some("/"));

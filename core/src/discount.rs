@@ -102,8 +102,39 @@ impl fmt::Display for EndsIn {
     }
 }
 
+/// The id a code gets from its text when none is written (a brand's roster row):
+/// ASCII letters and digits lowercased, any run of other characters one `-`, cut to
+/// leave room for a `-N` suffix (`JUNO-15` → `juno-15`, `Été 20 %` → `t-20`; `code` when
+/// nothing is left). The config check numbers two texts that read alike (`juno-15-2`);
+/// the collector uses the same rule to show a `view_promotion` (which names the id)
+/// under the code's text.
+pub fn id_from_text(code: &str) -> String {
+    let mut slug = String::new();
+    for c in code.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let base = crate::limits::cut_at_grapheme(slug.trim_end_matches('-'), crate::limits::MAX_ID_CHARS - 4)
+        .trim_end_matches('-');
+    if base.is_empty() { "code" } else { base }.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_from_code_texts() {
+        assert_eq!(super::id_from_text("JUNO-15"), "juno-15");
+        assert_eq!(super::id_from_text("MIA_10"), "mia-10");
+        assert_eq!(super::id_from_text("Été 20 %"), "t-20");
+        assert_eq!(super::id_from_text("🎁"), "code");
+        let long = super::id_from_text(&"A".repeat(100));
+        assert_eq!(long.len(), crate::limits::MAX_ID_CHARS - 4);
+        assert!(crate::limits::is_id(&long));
+    }
+
     use super::*;
 
     fn code(starts_at: Option<i64>, ends_at: Option<i64>) -> Code {

@@ -4,21 +4,24 @@ use super::*;
 
 /// The CSV header; one row per (dimension, key, currency). A group's funnel counts
 /// repeat on each of its currency rows; a group without revenue has one row with an
-/// empty currency. The last column, `excluded`, is the number of stored rows left out
-/// of the figures: on the `total` rows, then one `excluded` row per reason (`key` is
-/// `event:event_value` and the like) with its count; empty elsewhere.
-pub const CSV_HEADER: [&str; 17] = [
+/// empty currency. `title` is a product's title (product rows). The "what sold" table
+/// follows the breakdowns as `what_sold` rows keyed `source · campaign · code`, with
+/// only the sales and revenue columns filled. The last column, `excluded`, is the number
+/// of stored rows left out of the figures: on the `total` rows, then one `excluded` row
+/// per reason (`key` is `event:event_value` and the like) with its count; empty elsewhere.
+pub const CSV_HEADER: [&str; 18] = [
     "dimension",
     "key",
+    "title",
     "page_views",
+    "code_views",
     "product_selects",
     "checkouts_started",
+    "checkouts_ordered",
     "purchases",
     "purchases_verified",
     "purchases_unverified",
-    "view_to_select",
-    "select_to_checkout",
-    "checkout_to_purchase",
+    "checkout_to_order",
     "currency",
     "revenue_all",
     "revenue_verified",
@@ -27,44 +30,74 @@ pub const CSV_HEADER: [&str; 17] = [
     "excluded",
 ];
 
+/// The key of a "what sold" row.
+pub fn sold_key(s: &Sold) -> String {
+    format!("{} · {} · {}", s.utm_source, s.utm_campaign, s.code)
+}
+
 /// The stats as CSV (RFC 4180: quoted where needed, CRLF line ends).
 pub fn to_csv(stats: &Stats) -> Result<String, ::csv::Error> {
     let mut out = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     out.write_record(CSV_HEADER)?;
-    let mut rows: Vec<(&str, &str, &Group)> = vec![("total", "", &stats.totals)];
+    let mut rows: Vec<(&str, &str, Option<&str>, &Group)> = vec![("total", "", None, &stats.totals)];
     for (dim, list) in &stats.by {
-        rows.extend(list.iter().map(|r| (*dim, r.key.as_str(), &r.group)));
+        rows.extend(list.iter().map(|r| (*dim, r.key.as_str(), r.title.as_deref(), &r.group)));
     }
     let rate = |r: Option<f64>| r.map_or(String::new(), |r| r.to_string());
-    for (dim, key, g) in rows {
+    let money = |m: &Revenue, excluded: &str| {
+        [
+            m.currency.clone(),
+            m.all.to_string(),
+            m.verified.to_string(),
+            m.unverified.to_string(),
+            m.refunded.to_string(),
+            excluded.to_owned(),
+        ]
+    };
+    for (dim, key, title, g) in rows {
         let excluded = if dim == "total" { stats.excluded.count.to_string() } else { String::new() };
         let f = &g.funnel;
         let head = [
             dim.to_owned(),
             key.to_owned(),
+            title.unwrap_or_default().to_owned(),
             f.page_views.to_string(),
+            f.code_views.to_string(),
             f.product_selects.to_string(),
             f.checkouts_started.to_string(),
+            f.checkouts_ordered.to_string(),
             f.purchases.to_string(),
             f.purchases_verified.to_string(),
             f.purchases_unverified.to_string(),
-            rate(g.rates.view_to_select),
-            rate(g.rates.select_to_checkout),
-            rate(g.rates.checkout_to_purchase),
+            rate(g.rates.checkout_to_order),
         ];
         if g.revenue.is_empty() {
             out.write_record(head.iter().map(String::as_str).chain(["", "", "", "", "", &excluded]))?;
         }
         for m in &g.revenue {
-            let money = [
-                m.currency.clone(),
-                m.all.to_string(),
-                m.verified.to_string(),
-                m.unverified.to_string(),
-                m.refunded.to_string(),
-                excluded.clone(),
-            ];
-            out.write_record(head.iter().chain(money.iter()))?;
+            out.write_record(head.iter().chain(money(m, &excluded).iter()))?;
+        }
+    }
+    for s in &stats.what_sold {
+        let head = [
+            "what_sold".to_owned(),
+            sold_key(s),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            s.purchases.to_string(),
+            s.purchases_verified.to_string(),
+            s.purchases_unverified.to_string(),
+            String::new(),
+        ];
+        if s.revenue.is_empty() {
+            out.write_record(head.iter().map(String::as_str).chain(["", "", "", "", "", ""]))?;
+        }
+        for m in &s.revenue {
+            out.write_record(head.iter().chain(money(m, "").iter()))?;
         }
     }
     for r in &stats.excluded.reasons {

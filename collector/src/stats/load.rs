@@ -56,10 +56,10 @@ pub fn load(
     let affiliate = if query.scope.affiliate().is_some() { "affiliate = ?4" } else { "?4 IS NULL" };
     let mut statement = conn.prepare(&format!(
         "SELECT name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id, click_id, items, path,
-           affiliate
+           affiliate, utm_campaign, utm_content, promotion_id
          FROM events
          WHERE event_time >= ?1 AND event_time < ?2 AND (?3 IS NULL OR creator_id = ?3) AND {affiliate}
-           AND name IN ('page_view', 'select_item', 'begin_checkout', 'purchase')"
+           AND name IN ('page_view', 'view_promotion', 'select_item', 'begin_checkout', 'purchase')"
     ))?;
     let rows = statement.query_map(params![query.from, query.to, query.creator, query.scope.affiliate()], |r| {
         let (value, bad_value) = match r.get::<_, SqlValue>(6)? {
@@ -83,6 +83,9 @@ pub fn load(
             items: items.unwrap_or_default(),
             path: r.get(10)?,
             affiliate: r.get(11)?,
+            utm_campaign: r.get(12)?,
+            utm_content: r.get(13)?,
+            promotion_id: r.get(14)?,
             unreadable,
         })
     })?;
@@ -180,7 +183,8 @@ const CLOCK_SLACK_MS: i64 = 5 * 60 * 1000;
 /// 3. the latest `begin_checkout` with the order's utm_source (and medium and campaign
 ///    when the order has them) within the window.
 pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Result<Option<Click>> {
-    const COLUMNS: &str = "event_id, creator_id, coupon, utm_source, utm_medium, items, affiliate";
+    const COLUMNS: &str =
+        "event_id, creator_id, coupon, utm_source, utm_medium, items, affiliate, utm_campaign, utm_content";
     let read = |how: &'static str| {
         move |r: &rusqlite::Row| {
             Ok(Click {
@@ -192,6 +196,8 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
                 utm_medium: r.get(4)?,
                 items: items(r.get(5)?),
                 affiliate: r.get(6)?,
+                utm_campaign: r.get(7)?,
+                utm_content: r.get(8)?,
             })
         }
     };

@@ -1,8 +1,26 @@
 //! The numbers a creator needs: the funnel, conversion rates and revenue per currency,
-//! in total and broken down by creator, affiliate, code, utm_source, utm_medium and
-//! product.
+//! in total and broken down by creator, affiliate, code, utm_source, utm_medium,
+//! utm_campaign, utm_content and product, and the ranked "what sold" table (source ·
+//! campaign · code).
 //!
 //! Rules, with their reasons:
+//! - **A rate compares two counts of the same thing**, so it can never pass 100 %:
+//!   `checkout_to_order` is the share of `begin_checkout` events whose click id came
+//!   back on a verified order (the numerator is a subset of the denominator). Ratios of
+//!   different events (checkouts over product taps, sales over page views) are not
+//!   rates: a Buy link checks out without a tap, one view can lead to two orders, and an
+//!   order can arrive with tags no page view had. Those counts are shown side by side,
+//!   never divided.
+//! - **Code views** (`code_views`) are `view_promotion` events: the code's card was on
+//!   screen (once per code per page load; a code applied from a `?code=` link shows its
+//!   card as applied, and is counted when that card is seen). The event names the code
+//!   by its id (`subject.promotion_id`, the slug of its text: `JUNO-15` → `juno-15`);
+//!   the code breakdown puts it under the code text that checkouts and orders carry
+//!   (see [`code_id`]), or under the id when no event in the range carried the text.
+//!   **Code used** is `checkouts_started` in the code's row: checkouts carrying it.
+//! - **Product revenue is what was paid**: a purchase's value (after its code's
+//!   discount) or an order's total is split over its lines in proportion to their list
+//!   price × quantity (see [`split`]), so the product rows add up to the totals exactly.
 //! - Money is never summed across currencies: revenue is a list, one entry per code.
 //! - Verified (shop webhooks) and unverified (the browser's thank-you page) purchases
 //!   are counted apart. `purchases` / `all` is the best single figure: every verified
@@ -63,7 +81,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
 /// The breakdowns, in the order they are shown.
-pub const DIMENSIONS: [&str; 6] = ["creator", "affiliate", "code", "utm_source", "utm_medium", "product"];
+pub const DIMENSIONS: [&str; 8] =
+    ["creator", "affiliate", "code", "utm_source", "utm_medium", "utm_campaign", "utm_content", "product"];
 /// The key of events or orders without a value for a dimension.
 pub const NONE: &str = "(none)";
 /// In an affiliate's own view, the key of a discount code that is not theirs: the sale
@@ -113,6 +132,10 @@ pub struct EventRow {
     pub coupon: Option<String>,
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    /// A `view_promotion`'s code id (`subject.promotion_id`).
+    pub promotion_id: Option<String>,
     pub currency: Option<String>,
     pub value: Option<i64>,
     pub transaction_id: Option<String>,
@@ -213,6 +236,8 @@ pub struct Click {
     pub coupon: Option<String>,
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
     /// The affiliate of the visit the click came from.
     pub affiliate: Option<String>,
     #[serde(skip)]
@@ -300,21 +325,25 @@ impl OrderRow {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Funnel {
     pub page_views: u64,
+    /// `view_promotion` events: a code's card was on screen.
+    pub code_views: u64,
     pub product_selects: u64,
     pub checkouts_started: u64,
+    /// Of `checkouts_started`, those whose click id a verified order carries.
+    pub checkouts_ordered: u64,
     /// Verified plus unconfirmed unverified: each sale once.
     pub purchases: u64,
     pub purchases_verified: u64,
     pub purchases_unverified: u64,
 }
 
-/// Ratios of the funnel's steps, rounded to 4 decimals; `None` when nothing to divide by.
+/// Rates whose two ends count the same thing (a part over its whole, so at most 1),
+/// rounded to 4 decimals; `None` when nothing to divide by. See the module's rules for
+/// why ratios of different events are not here.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rates {
-    pub view_to_select: Option<f64>,
-    pub select_to_checkout: Option<f64>,
-    pub checkout_to_purchase: Option<f64>,
-    pub view_to_purchase: Option<f64>,
+    /// `checkouts_ordered / checkouts_started`.
+    pub checkout_to_order: Option<f64>,
 }
 
 /// Revenue in one currency, minor units. Sums are `i128`, so they are exact over any
@@ -341,6 +370,9 @@ pub struct Group {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
     pub key: String,
+    /// A product's title, as its events named it (product rows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     #[serde(flatten)]
     pub group: Group,
 }
@@ -358,9 +390,25 @@ pub struct Stats {
     pub totals: Group,
     /// Dimension → rows, sorted by key.
     pub by: BTreeMap<&'static str, Vec<Row>>,
+    /// Sales by source · campaign · code, best first (see [`Sold`]).
+    pub what_sold: Vec<Sold>,
     pub orders: Vec<OrderRow>,
     /// Stored rows in the range that could not be counted, and why.
     pub excluded: Excluded,
+}
+
+/// One row of "what sold": the sales that came by one `utm_source`, `utm_campaign`
+/// and code, verified and unverified apart as in every breakdown, revenue per currency.
+/// Ranked by `purchases`, then `purchases_verified`, then the keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Sold {
+    pub utm_source: String,
+    pub utm_campaign: String,
+    pub code: String,
+    pub purchases: u64,
+    pub purchases_verified: u64,
+    pub purchases_unverified: u64,
+    pub revenue: Vec<Revenue>,
 }
 
 impl Group {
@@ -372,18 +420,24 @@ impl Group {
 
     fn finish(&mut self) {
         let f = &self.funnel;
-        self.rates = Rates {
-            view_to_select: ratio(f.product_selects, f.page_views),
-            select_to_checkout: ratio(f.checkouts_started, f.product_selects),
-            checkout_to_purchase: ratio(f.purchases, f.checkouts_started),
-            view_to_purchase: ratio(f.purchases, f.page_views),
-        };
+        debug_assert!(f.checkouts_ordered <= f.checkouts_started, "a part of its whole");
+        self.rates = Rates { checkout_to_order: ratio(f.checkouts_ordered, f.checkouts_started) };
         self.revenue = self.by_currency.values().cloned().collect();
     }
 }
 
+/// `part / whole`, for a part counted among the whole's own rows (at most 1).
 fn ratio(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
+    (whole > 0).then(|| (part.min(whole) as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
+}
+
+/// A code's id as the storefront names it in `view_promotion` (`subject.promotion_id`),
+/// from its text: the config check's rule for a roster's codes
+/// (`linkshelf_core::discount::id_from_text`). Two code texts that read alike get a
+/// numbered id there (`juno-15-2`), and a code written in the config has the id written
+/// beside it; such a view is then shown under its id.
+pub fn code_id(code: &str) -> String {
+    linkshelf_core::discount::id_from_text(code)
 }
 
 /// What a verified order confirms: browser purchases with these transaction ids or
@@ -404,6 +458,10 @@ pub fn aggregate(
     let mut totals = Group::default();
     let mut by: BTreeMap<&'static str, BTreeMap<String, Group>> =
         DIMENSIONS.iter().map(|d| (*d, BTreeMap::new())).collect();
+    let mut sold: BTreeMap<(String, String, String), Group> = BTreeMap::new();
+    // Code views by code id, put under their code text once every text is known.
+    let mut code_views: BTreeMap<String, u64> = BTreeMap::new();
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
     let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut exclude = |why: Exclusion, n: u64| {
         if n > 0 {
@@ -417,18 +475,24 @@ pub fn aggregate(
         }
         let step: fn(&mut Funnel) = match e.name.as_str() {
             "page_view" => |f| f.page_views += 1,
+            "view_promotion" => |f| f.code_views += 1,
             "select_item" => |f| f.product_selects += 1,
             "begin_checkout" => |f| f.checkouts_started += 1,
             "purchase" => |f| f.purchases_unverified += 1,
             _ => continue,
         };
         let purchase = e.name == "purchase";
+        let ordered =
+            e.name == "begin_checkout" && e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
         let unconfirmed = purchase
             && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction_ids.contains(t))
             && !e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
         // Counts and money of this event for one group; `value` differs per product.
         let count = |g: &mut Group, value: Option<i128>| {
             step(&mut g.funnel);
+            if ordered {
+                g.funnel.checkouts_ordered += 1;
+            }
             if unconfirmed {
                 g.funnel.purchases += 1;
             }
@@ -445,15 +509,31 @@ pub fn aggregate(
         let keys = [
             ("creator", e.creator_id.clone()),
             ("affiliate", key(&e.affiliate)),
-            ("code", key(&e.coupon)),
             ("utm_source", key(&e.utm_source)),
             ("utm_medium", key(&e.utm_medium)),
+            ("utm_campaign", key(&e.utm_campaign)),
+            ("utm_content", key(&e.utm_content)),
         ];
         for (dim, k) in keys {
             count(group(&mut by, dim, k), value);
         }
+        for i in &e.items {
+            if let Some(name) = i.item_name.as_ref().filter(|n| !n.trim().is_empty()) {
+                titles.entry(i.item_id.clone()).or_insert_with(|| name.clone());
+            }
+        }
+        if e.name == "view_promotion" {
+            // A code's card, not a product: counted under its code once the texts are known.
+            *code_views.entry(key(&e.promotion_id)).or_default() += 1;
+            continue;
+        }
+        count(group(&mut by, "code", key(&e.coupon)), value);
         for (product, value) in products_of_event(&e) {
             count(group(&mut by, "product", product), value);
+        }
+        if purchase {
+            let k = (key(&e.utm_source), key(&e.utm_campaign), key(&e.coupon));
+            count(sold.entry(k).or_default(), value);
         }
     }
     let mut orders = orders;
@@ -477,26 +557,43 @@ pub fn aggregate(
             money.refunded += refunded;
         };
         count(&mut totals, value, o.refunded);
+        let code = key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())));
+        let source = key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()));
+        let campaign = key(&click.and_then(|c| c.utm_campaign.clone()).or_else(|| o.utm_campaign.clone()));
         let keys = [
             ("creator", o.creator().map_or_else(|| NONE.to_owned(), str::to_owned)),
             ("affiliate", key(&o.affiliate)),
-            ("code", key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())))),
-            ("utm_source", key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()))),
+            ("code", code.clone()),
+            ("utm_source", source.clone()),
             ("utm_medium", key(&click.and_then(|c| c.utm_medium.clone()).or_else(|| o.utm_medium.clone()))),
+            ("utm_campaign", campaign.clone()),
+            ("utm_content", key(&click.and_then(|c| c.utm_content.clone()))),
         ];
         for (dim, k) in keys {
             count(group(&mut by, dim, k), value, o.refunded);
         }
+        count(sold.entry((source, campaign, code)).or_default(), value, o.refunded);
         // A click whose items cannot be counted splits nothing: the order is `(none)`'s.
         let items = click
             .map(|c| c.items.as_slice())
             .filter(|i| i.len() <= MAX_LINES && i.iter().all(StoredItem::in_bounds))
             .unwrap_or_default();
+        for i in items {
+            if let Some(name) = i.item_name.as_ref().filter(|n| !n.trim().is_empty()) {
+                titles.entry(i.item_id.clone()).or_insert_with(|| name.clone());
+            }
+        }
         let values = split(value, items);
         let refunds = split(o.refunded, items);
         for ((product, value), (_, refunded)) in values.into_iter().zip(refunds) {
             count(group(&mut by, "product", product), value, refunded);
         }
+    }
+    let codes = by.entry("code").or_default();
+    for (id, n) in code_views {
+        // The text whose id this is, among the codes checkouts and orders carried.
+        let text = codes.keys().find(|k| **k == id || (*k != NONE && *k != OTHER && code_id(k) == id)).cloned();
+        codes.entry(text.unwrap_or(id)).or_default().funnel.code_views += n;
     }
     totals.finish();
     let by = by
@@ -506,12 +603,31 @@ pub fn aggregate(
                 .into_iter()
                 .map(|(key, mut group)| {
                     group.finish();
-                    Row { key, group }
+                    let title = if dim == "product" { titles.get(&key).cloned() } else { None };
+                    Row { key, title, group }
                 })
                 .collect();
             (dim, rows)
         })
         .collect();
+    let mut what_sold: Vec<Sold> = sold
+        .into_iter()
+        .map(|((utm_source, utm_campaign, code), mut g)| {
+            g.finish();
+            let f = g.funnel;
+            Sold {
+                utm_source,
+                utm_campaign,
+                code,
+                purchases: f.purchases,
+                purchases_verified: f.purchases_verified,
+                purchases_unverified: f.purchases_unverified,
+                revenue: g.revenue,
+            }
+        })
+        .collect();
+    // Best first; a stable sort keeps the keys' order among equals.
+    what_sold.sort_by_key(|s| std::cmp::Reverse((s.purchases, s.purchases_verified)));
     let excluded = Excluded::from_counts(excluded);
     let mut stats = Stats {
         from: query.from,
@@ -521,6 +637,7 @@ pub fn aggregate(
         scope: query.scope.clone(),
         totals,
         by,
+        what_sold,
         orders,
         excluded,
     };
@@ -542,20 +659,18 @@ fn group<'a>(
     by.entry(dim).or_default().entry(key).or_default()
 }
 
-/// The products an event is about, each with its share of the event's value: line
-/// items (price × quantity), or for a page view of `/p/{id}/` that product.
+/// The products an event is about, each with its share of the event's value (what
+/// was paid, after the code's discount: [`split`] over its lines), or for a page view
+/// of `/p/{id}/` that product. Without a value, no product has revenue either.
 fn products_of_event(e: &EventRow) -> Vec<(String, Option<i128>)> {
     if !e.items.is_empty() {
-        let mut seen = HashSet::new();
-        return e
-            .items
-            .iter()
-            .filter(|i| seen.insert(i.item_id.as_str()))
-            .map(|i| {
-                let lines = e.items.iter().filter(|j| j.item_id == i.item_id);
-                (i.item_id.clone(), Some(lines.map(|j| limits::line_total(j.price, j.quantity)).sum()))
-            })
-            .collect();
+        return match e.value {
+            Some(value) => split(i128::from(value), &e.items).into_iter().map(|(id, v)| (id, Some(v))).collect(),
+            None => {
+                let mut seen = HashSet::new();
+                e.items.iter().filter(|i| seen.insert(i.item_id.as_str())).map(|i| (i.item_id.clone(), None)).collect()
+            }
+        };
     }
     let product = e
         .path
@@ -566,38 +681,53 @@ fn products_of_event(e: &EventRow) -> Vec<(String, Option<i128>)> {
     vec![(product.map_or_else(|| NONE.to_owned(), str::to_owned), e.value.map(i128::from))]
 }
 
-/// Splits an order's amount over its click's products in proportion to their list
-/// prices (integer minor units; the remainder goes to the first product, so the parts
-/// always add up to the whole). Without items the whole amount is `(none)`'s.
-/// Exact for any amount a report holds: the callers pass amounts and weights within
-/// the limits (an order ≤ `MAX_AMOUNT_MINOR`, refunds summed in `i128`, lines ≤
-/// `MAX_PRICE_MINOR` × `MAX_QUANTITY`), so `amount × weight` stays far inside `i128`;
-/// the multiplication saturates rather than panics all the same.
+/// Splits an amount (an order's total, its refunds, a purchase's value) over the
+/// products of its lines in proportion to their list price × quantity, in integer minor
+/// units, so that the parts always add up to the whole exactly: each product gets the
+/// floor of its exact share, and the minor units left over (fewer than the number of
+/// products) go one each to the largest remainders, ties to the product listed first
+/// (Hamilton's method: deterministic, and no part is off by a whole unit or more).
+/// Lines of one product are added up first. Without prices to weigh by the shares are
+/// equal; without items the whole amount is `(none)`'s.
+/// Exact for any amount a report holds: amounts and weights are within the limits (an
+/// order ≤ `MAX_AMOUNT_MINOR`, refunds summed in `i128`, lines ≤ `MAX_PRICE_MINOR` ×
+/// `MAX_QUANTITY`), so `amount × weight` is far inside `i128`; the arithmetic is checked
+/// all the same, and a product that could not be computed leaves the whole amount
+/// `(none)`'s rather than a wrong split.
 pub fn split(amount: i128, items: &[StoredItem]) -> Vec<(String, i128)> {
+    let whole = || vec![(NONE.to_owned(), amount)];
     let mut weights: Vec<(String, i128)> = Vec::new();
     for i in items {
         let w = limits::line_total(i.price, i.quantity);
         match weights.iter_mut().find(|(id, _)| *id == i.item_id) {
-            Some((_, total)) => *total += w,
+            Some((_, total)) => *total = total.saturating_add(w),
             None => weights.push((i.item_id.clone(), w)),
         }
     }
     if weights.is_empty() {
-        return vec![(NONE.to_owned(), amount)];
+        return whole();
     }
-    let total: i128 = weights.iter().map(|(_, w)| *w).sum();
-    if total <= 0 {
+    let Some(mut total) = weights.iter().try_fold(0i128, |sum, (_, w)| sum.checked_add(*w)) else { return whole() };
+    if total <= 0 || weights.iter().any(|(_, w)| *w < 0) {
         // No prices to weigh by: equal shares.
-        let n = weights.len() as i128;
-        let mut parts: Vec<(String, i128)> = weights.into_iter().map(|(id, _)| (id, amount / n)).collect();
-        parts[0].1 += amount - amount / n * n;
-        return parts;
+        weights.iter_mut().for_each(|(_, w)| *w = 1);
+        total = weights.len() as i128;
     }
-    let mut parts: Vec<(String, i128)> =
-        weights.into_iter().map(|(id, w)| (id, amount.saturating_mul(w) / total)).collect();
-    let given: i128 = parts.iter().map(|(_, p)| *p).sum();
-    parts[0].1 += amount - given;
-    parts
+    // (product, floor of its share, remainder of that division)
+    let mut parts: Vec<(String, i128, i128)> = Vec::with_capacity(weights.len());
+    for (id, w) in weights {
+        let Some(exact) = amount.checked_mul(w) else { return whole() };
+        parts.push((id, exact.div_euclid(total), exact.rem_euclid(total)));
+    }
+    let given = parts.iter().try_fold(0i128, |sum, (_, p, _)| sum.checked_add(*p));
+    let Some(left) = given.and_then(|g| amount.checked_sub(g)) else { return whole() };
+    // 0 ≤ left < parts.len(): the floors fall short by less than one unit each.
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2).then(a.cmp(&b)));
+    for &i in order.iter().take(usize::try_from(left).unwrap_or(0)) {
+        parts[i].1 += 1;
+    }
+    parts.into_iter().map(|(id, p, _)| (id, p)).collect()
 }
 
 mod csv;

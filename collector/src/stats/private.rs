@@ -8,6 +8,11 @@
 //!   shop may report an order credited to one (by its own note) with the code of another.
 //!   A code is named only when it is the reader's by the crediting rule
 //!   ([`super::code_owner`]); any other code is counted under [`OTHER`].
+//! - **Code views**: a `view_promotion` names its code by id. It is shown under the
+//!   reader's code whose id it is (among the codes their own events carried and the
+//!   crediting rule says are theirs); any other id, including a code of theirs never
+//!   carried by one of their events yet, is counted under [`OTHER`]. The same rule then
+//!   holds for the code column of "what sold", which is built from the shown codes.
 //! - **Clicks**: an order keeps its click only when that click came through the reader's
 //!   own page. A click found by code or UTM may be another affiliate's visit, and the click
 //!   gives the order its products, tags and code in the breakdowns; without it the order
@@ -27,11 +32,13 @@ pub struct Codes<'c> {
     me: &'c str,
     /// Code, lowercased (owners are found without case) → whether it is the reader's.
     known: HashMap<String, bool>,
+    /// Code id → the reader's code text, read once when the first code view comes.
+    ids: Option<HashMap<String, String>>,
 }
 
 impl<'c> Codes<'c> {
     pub fn new(conn: &'c Connection, me: &'c str) -> Codes<'c> {
-        Codes { conn, me, known: HashMap::new() }
+        Codes { conn, me, known: HashMap::new(), ids: None }
     }
 
     fn is_mine(&mut self, code: &str) -> rusqlite::Result<bool> {
@@ -50,6 +57,30 @@ impl<'c> Codes<'c> {
             Some(code) if !self.is_mine(&code)? => Ok(Some(OTHER.to_owned())),
             kept => Ok(kept),
         }
+    }
+
+    /// A code view's id as the reader may see it: their code's text, else [`OTHER`].
+    pub fn shown_id(&mut self, id: Option<String>) -> rusqlite::Result<Option<String>> {
+        let Some(id) = id else { return Ok(None) };
+        if self.ids.is_none() {
+            let mut texts: Vec<String> = self
+                .conn
+                .prepare(
+                    "SELECT DISTINCT coupon FROM events WHERE affiliate = ?1 AND coupon IS NOT NULL ORDER BY coupon",
+                )?
+                .query_map([self.me], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            texts.retain(|t: &String| !t.is_empty());
+            let mut ids = HashMap::new();
+            for text in texts {
+                if self.is_mine(&text)? {
+                    ids.entry(code_id(&text)).or_insert(text);
+                }
+            }
+            self.ids = Some(ids);
+        }
+        let text = self.ids.as_ref().and_then(|ids| ids.get(&id)).cloned();
+        Ok(Some(text.unwrap_or_else(|| OTHER.to_owned())))
     }
 
     pub fn reader(&self) -> &str {
@@ -73,6 +104,7 @@ pub fn order(o: &mut OrderRow, codes: &mut Codes) -> rusqlite::Result<()> {
 /// One of the reader's events, as they may see it.
 pub fn event(e: &mut EventRow, codes: &mut Codes) -> rusqlite::Result<()> {
     e.coupon = codes.shown(e.coupon.take())?;
+    e.promotion_id = codes.shown_id(e.promotion_id.take())?;
     Ok(())
 }
 

@@ -17,19 +17,26 @@ h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:1.4rem 0 .3rem}p{m
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem}\
 .cards div{border:1px solid #ddd;border-radius:.5rem;padding:.5rem .7rem}.cards span{display:block;color:#555;font-size:.85rem}\
 .cards b{font-size:1.3rem}.warn{color:#8a4b00;border-left:3px solid #d98a00;padding-left:.5rem}small{display:block;font-size:.75rem;font-weight:normal;color:#555}\
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}\
+.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;font-size:.9rem}\
 th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:right;vertical-align:top;white-space:nowrap}\
-th[scope=row]{text-align:left;white-space:normal;min-width:6.5rem;overflow-wrap:anywhere}\
-td small{white-space:normal;min-width:8rem}\
-@media (prefers-color-scheme:dark){body{background:#111;color:#eee}p,small,.cards span{color:#aaa}.cards div,th,td{border-color:#333}}";
+th[scope=row],td.k{text-align:left;white-space:normal;min-width:5.5rem;max-width:11rem;overflow-wrap:anywhere}\
+th[scope=row]{position:sticky;left:0;background:#fff}td small{white-space:normal;min-width:7rem}\
+@media (max-width:30rem){body{margin:.6rem}.scroll{overflow:visible}table{width:100%}\
+table,tbody,tr,th,td{display:block}tr.head{display:none}tr{border-bottom:1px solid #ddd;padding:.35rem 0}\
+th,td{border:0;padding:.1rem 0;white-space:normal}th[scope=row]{position:static;max-width:none}\
+td{text-align:right}td::before{content:attr(data-label);float:left;margin-right:1rem;color:#555}tr::after{content:'';display:block;clear:both}\
+td.k{max-width:none}td small{min-width:0}}\
+@media (prefers-color-scheme:dark){body{background:#111;color:#eee}th[scope=row]{background:#111}p,small,.cards span,td::before{color:#aaa}.cards div,th,td{border-color:#333}}";
 
 /// The breakdowns shown, with their titles.
-const TITLES: [(&str, &str); 6] = [
+const TITLES: [(&str, &str); 8] = [
     ("creator", "creator"),
     ("affiliate", "affiliate"),
     ("code", "code"),
     ("utm_source", "source"),
     ("utm_medium", "channel"),
+    ("utm_campaign", "campaign"),
+    ("utm_content", "clip (utm_content)"),
     ("product", "product"),
 ];
 
@@ -40,11 +47,15 @@ fn percent(rate: Option<f64>) -> String {
 /// A group's revenue, one line per currency, with the verified / unverified /
 /// refunded split where it says something.
 fn money(group: &Group) -> Markup {
+    revenue(&group.revenue)
+}
+
+fn revenue(revenue: &[Revenue]) -> Markup {
     html! {
-        @if group.revenue.is_empty() {
+        @if revenue.is_empty() {
             "–"
         }
-        @for (i, m) in group.revenue.iter().enumerate() {
+        @for (i, m) in revenue.iter().enumerate() {
             @if i > 0 { br; }
             (format_money(m.all, &m.currency))
             @if m.unverified > 0 || m.refunded > 0 {
@@ -61,10 +72,24 @@ fn money(group: &Group) -> Markup {
 /// A group's sales with the verified / unverified split: a brand pays affiliates on
 /// what the shop confirmed, so the two are never shown as one number alone.
 fn sales(funnel: &Funnel) -> Markup {
+    sales_of(funnel.purchases, funnel.purchases_verified, funnel.purchases_unverified)
+}
+
+fn sales_of(all: u64, verified: u64, unverified: u64) -> Markup {
     html! {
-        (funnel.purchases)
-        @if funnel.purchases_unverified > 0 || funnel.purchases_verified > 0 {
-            small { (funnel.purchases_verified) " verified · " (funnel.purchases_unverified) " unverified" }
+        (all)
+        @if unverified > 0 || verified > 0 {
+            small { (verified) " verified · " (unverified) " unverified" }
+        }
+    }
+}
+
+/// A row's name: a product's title with its id below, else the key.
+fn name(row: &Row) -> Markup {
+    html! {
+        @match &row.title {
+            Some(title) => { (title) small { (row.key) } }
+            None => (row.key),
         }
     }
 }
@@ -124,29 +149,59 @@ pub fn to_html(stats: &Stats) -> String {
                 div.cards {
                     div { span { "Sales" } b { (f.purchases) small { (f.purchases_verified) " verified" } } }
                     div { span { "Revenue" } b { (money(t)) } }
-                    div { span { "Conversion" } b { (percent(t.rates.view_to_purchase)) small { "views to sales" } } }
+                    div {
+                        span { "Checkouts → orders" }
+                        b {
+                            (percent(t.rates.checkout_to_order))
+                            small { (f.checkouts_ordered) " of " (f.checkouts_started) " became a verified order" }
+                        }
+                    }
                     div { span { "Views" } b { (f.page_views) } }
+                    div { span { "Code views" } b { (f.code_views) } }
                     div { span { "Product taps" } b { (f.product_selects) } }
                     div { span { "Checkouts" } b { (f.checkouts_started) } }
+                }
+                p {
+                    "Code views: a code's card was on screen. Checkouts → orders: the share of checkouts whose \
+                    link came back on a verified order. Counts of different steps are not divided: a Buy link \
+                    checks out without a tap, and one visit can buy twice."
+                }
+                @if !stats.what_sold.is_empty() {
+                    h2 { "What sold" }
+                    div.scroll {
+                        table {
+                            tr.head { th { "Source" } th { "Campaign" } th { "Code" } th { "Sales" } th { "Revenue" } }
+                            @for s in &stats.what_sold {
+                                tr {
+                                    td.k data-label="Source" { (s.utm_source) }
+                                    td.k data-label="Campaign" { (s.utm_campaign) }
+                                    td.k data-label="Code" { (s.code) }
+                                    td data-label="Sales" { (sales_of(s.purchases, s.purchases_verified, s.purchases_unverified)) }
+                                    td data-label="Revenue" { (revenue(&s.revenue)) }
+                                }
+                            }
+                        }
+                    }
                 }
                 @for (dim, title) in TITLES {
                     @if let Some(rows) = stats.by.get(dim).filter(|r| !r.is_empty()) {
                         h2 { "By " (title) }
                         div.scroll {
                             table {
-                                tr {
-                                    th {} th { "Sales" } th { "Revenue" } th { "Views" } th { "Taps" }
-                                    th { "Checkouts" } th { "Conv." }
+                                tr.head {
+                                    th {} th { "Sales" } th { "Revenue" } th { "Views" } th { "Code views" }
+                                    th { "Taps" } th { "Checkouts" } th { "→ orders" }
                                 }
                                 @for r in rows {
                                     tr {
-                                        th scope="row" { (r.key) }
-                                        td { (sales(&r.group.funnel)) }
-                                        td { (money(&r.group)) }
-                                        td { (r.group.funnel.page_views) }
-                                        td { (r.group.funnel.product_selects) }
-                                        td { (r.group.funnel.checkouts_started) }
-                                        td { (percent(r.group.rates.view_to_purchase)) }
+                                        th scope="row" { (name(r)) }
+                                        td data-label="Sales" { (sales(&r.group.funnel)) }
+                                        td data-label="Revenue" { (money(&r.group)) }
+                                        td data-label="Views" { (r.group.funnel.page_views) }
+                                        td data-label="Code views" { (r.group.funnel.code_views) }
+                                        td data-label="Taps" { (r.group.funnel.product_selects) }
+                                        td data-label="Checkouts" { (r.group.funnel.checkouts_started) }
+                                        td data-label="→ orders" { (percent(r.group.rates.checkout_to_order)) }
                                     }
                                 }
                             }

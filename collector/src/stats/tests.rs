@@ -1,7 +1,7 @@
 use super::*;
 
 fn item(id: &str, price: i64, quantity: u32) -> StoredItem {
-    StoredItem { item_id: id.into(), price, quantity }
+    StoredItem { item_id: id.into(), price, quantity, ..StoredItem::default() }
 }
 
 fn ev(name: &str) -> EventRow {
@@ -66,6 +66,7 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
             utm_medium: Some("clip".into()),
             affiliate: None,
             items: vec![item("mug", 3200, 1)],
+            ..Click::default()
         }),
         ..OrderRow::default()
     };
@@ -104,22 +105,17 @@ fn the_funnel_counts_each_sale_once() {
         f,
         &Funnel {
             page_views: 10,
+            code_views: 0,
             product_selects: 4,
             checkouts_started: 2,
+            checkouts_ordered: 1,
             purchases: 3,
             purchases_verified: 2,
             purchases_unverified: 2
         }
     );
-    assert_eq!(
-        s.totals.rates,
-        Rates {
-            view_to_select: Some(0.4),
-            select_to_checkout: Some(0.5),
-            checkout_to_purchase: Some(1.5),
-            view_to_purchase: Some(0.3)
-        }
-    );
+    // One of the two checkouts (c-1) came back on a verified order.
+    assert_eq!(s.totals.rates, Rates { checkout_to_order: Some(0.5) });
 }
 
 #[test]
@@ -144,7 +140,7 @@ fn breakdowns_by_source_channel_code_creator_and_product() {
         (4, 1, 1, 1)
     );
     assert_eq!(tiktok.revenue, vec![revenue("EUR", 2720, 2720, 0, 500)]);
-    assert_eq!(tiktok.rates.view_to_purchase, Some(0.25));
+    assert_eq!(tiktok.rates.checkout_to_order, Some(1.0));
     assert_eq!(row(&s, "utm_medium", "clip").funnel.page_views, 4);
     let none = row(&s, "utm_source", NONE);
     assert_eq!((none.funnel.page_views, none.funnel.purchases), (6, 2));
@@ -168,8 +164,12 @@ fn breakdowns_by_source_channel_code_creator_and_product() {
 #[test]
 fn splits_an_order_over_its_products_exactly() {
     assert_eq!(split(1000, &[]), vec![(NONE.to_owned(), 1000)]);
+    // 333.33 and 666.67: the unit left over goes to the larger remainder.
     let parts = split(1000, &[item("a", 100, 1), item("b", 200, 1)]);
-    assert_eq!(parts, vec![("a".to_owned(), 334), ("b".to_owned(), 666)]);
+    assert_eq!(parts, vec![("a".to_owned(), 333), ("b".to_owned(), 667)]);
+    // Three equal thirds of 1000: the one unit left goes to the first listed.
+    let parts = split(1000, &[item("a", 5, 1), item("b", 5, 1), item("c", 5, 1)]);
+    assert_eq!(parts, vec![("a".to_owned(), 334), ("b".to_owned(), 333), ("c".to_owned(), 333)]);
     let parts = split(1001, &[item("a", 0, 1), item("b", 0, 2), item("a", 0, 1)]);
     assert_eq!(parts, vec![("a".to_owned(), 501), ("b".to_owned(), 500)]);
     assert_eq!(split(999, &[item("a", 5, 3), item("a", 5, 1)]), vec![("a".to_owned(), 999)]);
@@ -183,9 +183,9 @@ fn csv_has_a_header_and_quotes_per_rfc_4180() {
     let csv = to_csv(&s).expect("csv");
     let mut lines = csv.split("\r\n");
     assert_eq!(lines.next(), Some(CSV_HEADER.join(",").as_str()));
-    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,EUR,3720,2720,3720,500,0"));
-    assert_eq!(lines.next(), Some("total,,10,4,2,3,2,2,0.4,0.5,1.5,JPY,3800,3800,0,0,0"));
-    assert!(csv.contains("creator,\"juno, \"\"the maker\"\"\",1,0,0,0,0,0,0,,,,,,,,\r\n"), "{csv}");
+    assert_eq!(lines.next(), Some("total,,,10,0,4,2,1,3,2,2,0.5,EUR,3720,2720,3720,500,0"));
+    assert_eq!(lines.next(), Some("total,,,10,0,4,2,1,3,2,2,0.5,JPY,3800,3800,0,0,0"));
+    assert!(csv.contains("creator,\"juno, \"\"the maker\"\"\",,1,0,0,0,0,0,0,0,,,,,,,\r\n"), "{csv}");
     assert!(csv.ends_with("\r\n"));
 }
 
@@ -292,8 +292,8 @@ fn out_of_range_values_orders_and_refunds_are_reported() {
     );
     let csv = to_csv(&s).expect("csv");
     assert!(csv.contains(",EUR,1100,1000,100,50,8\r\n"), "{csv}");
-    assert!(csv.contains("excluded,order:order_value,,,,,,,,,,,,,,,2\r\n"), "{csv}");
-    assert!(csv.contains("excluded,refund:refund_amount,,,,,,,,,,,,,,,2\r\n"), "{csv}");
+    assert!(csv.contains("excluded,order:order_value,,,,,,,,,,,,,,,,2\r\n"), "{csv}");
+    assert!(csv.contains("excluded,refund:refund_amount,,,,,,,,,,,,,,,,2\r\n"), "{csv}");
     let html = to_html(&s);
     assert!(html.contains("8 stored rows were left out of these figures"), "{html}");
     assert!(html.contains("2 × an order whose total is outside the limits"), "{html}");
@@ -412,8 +412,9 @@ fn the_affiliate_breakdown_keeps_verified_and_claimed_apart_per_currency() {
     assert_eq!(json["orders"][1]["credited_by"], "code");
     assert_eq!(json["orders"][3]["credited_by"], serde_json::Value::Null);
     let csv = to_csv(&s).expect("csv");
-    assert!(csv.contains("\r\naffiliate,juno.park,2,1,1,3,2,1,0.5,1,3,EUR,4700,3200,1500,0,\r\n"), "{csv}");
-    assert!(csv.contains("\r\naffiliate,juno.park,2,1,1,3,2,1,0.5,1,3,JPY,3800,3800,0,0,\r\n"), "{csv}");
+    // Juno's checkout carried no click id: none of it is known to have become an order.
+    assert!(csv.contains("\r\naffiliate,juno.park,,2,0,1,1,0,3,2,1,0,EUR,4700,3200,1500,0,\r\n"), "{csv}");
+    assert!(csv.contains("\r\naffiliate,juno.park,,2,0,1,1,0,3,2,1,0,JPY,3800,3800,0,0,\r\n"), "{csv}");
     let html = to_html(&s);
     assert!(html.contains("By affiliate"), "{html}");
     assert!(html.contains("47.00 EUR"), "{html}");
@@ -441,6 +442,200 @@ fn an_affiliates_view_names_no_creator() {
     let html = to_html(&s);
     assert!(html.contains("Stats for juno.park") && html.contains("Your own figures"), "{html}");
     assert!(!html.contains("brand-a") && !to_csv(&s).expect("csv").contains("brand-a"));
+}
+
+// ---- Issue #15 point 5: right numbers first ----
+
+fn verified(id: &str, currency: &str, value: i64, click: Option<Click>) -> OrderRow {
+    OrderRow {
+        provider: "shopify".into(),
+        order_id: id.into(),
+        currency: currency.into(),
+        value,
+        click_id: click.as_ref().filter(|c| c.how == "click_id").map(|c| c.event_id.clone()),
+        click,
+        ..OrderRow::default()
+    }
+}
+
+fn own_click(click_id: &str, source: &str, campaign: &str, content: &str, code: &str, items: Vec<StoredItem>) -> Click {
+    Click {
+        how: "click_id",
+        event_id: click_id.into(),
+        creator_id: "juno".into(),
+        coupon: Some(code.into()),
+        utm_source: Some(source.into()),
+        utm_medium: Some("clip".into()),
+        utm_campaign: Some(campaign.into()),
+        utm_content: Some(content.into()),
+        items,
+        ..Click::default()
+    }
+}
+
+/// A channel with 1 view, 2 Buy-link checkouts (no product tap) and 2 verified orders
+/// showed "Conv. 200 %" (sales over views). The one rate left compares checkouts with
+/// the checkouts among them that came back on an order: 1 of 2.
+#[test]
+fn a_rate_compares_a_part_with_its_whole_and_never_passes_100_percent() {
+    let checkout =
+        |click: &str| EventRow { click_id: Some(click.into()), ..tagged(ev("begin_checkout"), "tiktok", "clip") };
+    let events = vec![tagged(ev("page_view"), "tiktok", "clip"), checkout("c-1"), checkout("c-2")];
+    let orders = vec![
+        verified("1", "EUR", 1000, Some(own_click("c-1", "tiktok", "spring", "clip-7", "JUNO15", vec![]))),
+        OrderRow {
+            utm_source: Some("tiktok".into()),
+            utm_medium: Some("clip".into()),
+            ..verified("2", "EUR", 1000, None)
+        },
+    ];
+    let confirmed = Confirmed { click_ids: ["c-1".to_owned()].into(), ..Confirmed::default() };
+    let s = aggregate(&Query::default(), events, orders, &confirmed);
+    let clip = row(&s, "utm_medium", "clip");
+    assert_eq!(
+        (clip.funnel.page_views, clip.funnel.checkouts_started, clip.funnel.checkouts_ordered, clip.funnel.purchases),
+        (1, 2, 1, 2)
+    );
+    assert_eq!(clip.rates, Rates { checkout_to_order: Some(0.5) });
+    assert_eq!(s.totals.rates, Rates { checkout_to_order: Some(0.5) });
+    let html = to_html(&s);
+    assert!(html.contains("50.0 %") && !html.contains("200.0 %"), "{html}");
+    assert!(html.contains("1 of 2 became a verified order"), "{html}");
+    let json = serde_json::to_value(&s).expect("json");
+    assert_eq!(json["totals"]["rates"], serde_json::json!({"checkout_to_order": 0.5}));
+}
+
+/// Code views are `view_promotion` events, which name the code by its id; they are put
+/// under the code text checkouts carry. "Code used" is the checkouts carrying it.
+#[test]
+fn code_views_are_counted_under_the_code_they_show() {
+    let view = |id: &str| EventRow { promotion_id: Some(id.into()), ..ev("view_promotion") };
+    let events = vec![
+        // Landed with ?code=JUNO-15 from a clip: the applied card was seen on 3 page loads.
+        tagged(view("juno-15"), "tiktok", "clip"),
+        view("juno-15"),
+        view("juno-15"),
+        view("welcome"),
+        tagged(ev("page_view"), "tiktok", "clip"),
+        EventRow { coupon: Some("JUNO-15".into()), ..ev("begin_checkout") },
+    ];
+    let s = aggregate_all(events, vec![]);
+    assert_eq!(s.totals.funnel.code_views, 4);
+    assert_eq!(s.totals.funnel.page_views, 1, "a code view is not a page view");
+    let juno = row(&s, "code", "JUNO-15");
+    assert_eq!((juno.funnel.code_views, juno.funnel.checkouts_started), (3, 1));
+    // Never carried by a checkout in the range: shown under its id.
+    assert_eq!(row(&s, "code", "welcome").funnel.code_views, 1);
+    assert_eq!(row(&s, "code", NONE).funnel.code_views, 0);
+    assert_eq!(row(&s, "utm_source", "tiktok").funnel.code_views, 1);
+    assert!(s.by["product"].iter().all(|r| r.group.funnel.code_views == 0), "a code's card is no product");
+    assert_eq!(
+        (code_id("JUNO-15"), code_id("Five Off!"), code_id("--")),
+        ("juno-15".into(), "five-off".into(), "code".into())
+    );
+    let csv = to_csv(&s).expect("csv");
+    assert!(csv.contains("\r\ncode,JUNO-15,,0,3,0,1,0,0,0,0,0,,,,,,\r\n"), "{csv}");
+}
+
+/// A €252 list-price basket bought for €228.91 with a code: the product rows add up to
+/// what was paid, the leftover cent going to the larger remainder.
+#[test]
+fn product_revenue_is_what_was_paid_after_the_code() {
+    let basket = || {
+        vec![
+            StoredItem { item_name: Some("Speckled mug".into()), ..item("mug", 12000, 1) },
+            StoredItem { item_name: Some("Linen tote".into()), ..item("tote", 6600, 2) },
+        ]
+    };
+    let claimed = EventRow { coupon: Some("JUNO15".into()), ..purchase_row("T-1", Some(22891), basket()) };
+    let order = verified("2", "EUR", 21420, Some(own_click("c-2", "tiktok", "spring", "clip-7", "JUNO15", basket())));
+    let s = aggregate_all(vec![claimed], vec![order]);
+    assert_eq!(s.totals.revenue, vec![revenue("EUR", 44311, 21420, 22891, 0)]);
+    // 22891 × 12000/25200 = 10900.48, × 13200/25200 = 11990.52 → 10900 + 11991.
+    // 21420 × 12000/25200 = 10200, × 13200/25200 = 11220 exactly.
+    assert_eq!(row(&s, "product", "mug").revenue, vec![revenue("EUR", 21100, 10200, 10900, 0)]);
+    assert_eq!(row(&s, "product", "tote").revenue, vec![revenue("EUR", 23211, 11220, 11991, 0)]);
+    assert_eq!(row(&s, "product", "mug").funnel.purchases, 2);
+    // Titles, not ids, where the events carry the item's name.
+    assert_eq!(
+        s.by["product"].iter().map(|r| r.title.as_deref()).collect::<Vec<_>>(),
+        [Some("Speckled mug"), Some("Linen tote")]
+    );
+    let html = to_html(&s);
+    assert!(html.contains("Speckled mug<small>mug</small>"), "{html}");
+    assert!(html.contains("211.00 EUR") && html.contains("232.11 EUR") && !html.contains("252.00 EUR"), "{html}");
+    assert!(to_csv(&s)
+        .expect("csv")
+        .contains("\r\nproduct,mug,Speckled mug,0,0,0,0,0,2,1,1,,EUR,21100,10200,10900,0,\r\n"));
+}
+
+/// "Which clip sold": campaign and content breakdowns, and one ranked table by source ·
+/// campaign · code, verified and unverified apart, one revenue per currency.
+#[test]
+fn what_sold_ranks_source_campaign_and_code() {
+    let claimed = |tx: &str, value: i64| EventRow {
+        utm_source: Some("tiktok".into()),
+        utm_campaign: Some("spring".into()),
+        utm_content: Some("clip-7".into()),
+        coupon: Some("JUNO15".into()),
+        ..purchase_row(tx, Some(value), vec![])
+    };
+    let orders = vec![
+        verified("1", "EUR", 2000, Some(own_click("c-1", "tiktok", "spring", "clip-7", "JUNO15", vec![]))),
+        verified("2", "USD", 1500, Some(own_click("c-2", "tiktok", "spring", "clip-7", "JUNO15", vec![]))),
+        OrderRow { utm_source: Some("instagram".into()), ..verified("3", "EUR", 900, None) },
+        OrderRow { utm_source: Some("instagram".into()), ..verified("4", "EUR", 800, None) },
+        verified("5", "EUR", 700, Some(own_click("c-5", "tiktok", "spring", "clip-9", "JUNO15", vec![]))),
+    ];
+    let s = aggregate_all(vec![claimed("T-1", 1000), ev("page_view")], orders);
+    let ranked: Vec<(&str, &str, &str, u64, u64, u64)> = s
+        .what_sold
+        .iter()
+        .map(|r| {
+            (
+                r.utm_source.as_str(),
+                r.utm_campaign.as_str(),
+                r.code.as_str(),
+                r.purchases,
+                r.purchases_verified,
+                r.purchases_unverified,
+            )
+        })
+        .collect();
+    assert_eq!(ranked, [("tiktok", "spring", "JUNO15", 4, 3, 1), ("instagram", NONE, NONE, 2, 2, 0)]);
+    assert_eq!(s.what_sold[0].revenue, vec![revenue("EUR", 3700, 2700, 1000, 0), revenue("USD", 1500, 1500, 0, 0)]);
+    assert_eq!(s.what_sold[1].revenue, vec![revenue("EUR", 1700, 1700, 0, 0)]);
+    let clip7 = row(&s, "utm_content", "clip-7");
+    assert_eq!((clip7.funnel.purchases, clip7.funnel.purchases_verified), (3, 2));
+    assert_eq!(clip7.revenue, vec![revenue("EUR", 3000, 2000, 1000, 0), revenue("USD", 1500, 1500, 0, 0)]);
+    assert_eq!(row(&s, "utm_content", "clip-9").revenue, vec![revenue("EUR", 700, 700, 0, 0)]);
+    assert_eq!(row(&s, "utm_campaign", "spring").funnel.purchases, 4);
+    let csv = to_csv(&s).expect("csv");
+    assert!(csv.contains("\r\nwhat_sold,tiktok · spring · JUNO15,,,,,,,4,3,1,,EUR,3700,2700,1000,0,\r\n"), "{csv}");
+    assert!(csv.contains("\r\nwhat_sold,tiktok · spring · JUNO15,,,,,,,4,3,1,,USD,1500,1500,0,0,\r\n"), "{csv}");
+    let html = to_html(&s);
+    assert!(html.contains("<h2>What sold</h2>") && html.contains("By clip (utm_content)"), "{html}");
+    let json = serde_json::to_value(&s).expect("json");
+    assert_eq!(json["what_sold"][1]["utm_source"], "instagram");
+}
+
+/// On a 390 px phone no figure is cut off: tables scroll inside their own box, with
+/// the row's name kept in view; names wrap.
+#[test]
+fn the_report_keeps_every_figure_reachable_on_a_phone() {
+    let html = to_html(&stats());
+    // Wide screens: a table scrolls inside its box with its row names in view; phones:
+    // each row becomes a card of labelled figures (no column can be cut off).
+    assert!(html.contains(".scroll{overflow-x:auto;max-width:100%"), "{html}");
+    assert!(html.contains("th[scope=row]{position:sticky;left:0"), "{html}");
+    assert!(html.contains("@media (max-width:30rem)"), "{html}");
+    assert!(html.contains("td::before{content:attr(data-label)"), "{html}");
+    assert_eq!(html.matches("<table>").count(), html.matches("<div class=\"scroll\"><table>").count());
+    // Every figure cell says what it is.
+    assert_eq!(
+        html.matches("<td").count(),
+        html.matches("<td data-label=").count() + html.matches("<td class=\"k\" data-label=").count()
+    );
 }
 
 mod join {
@@ -711,6 +906,15 @@ mod join {
             juno_checkout,
             visit("stray", "begin_checkout", ORDER_AT - HOUR, Some("juno.park"), Some("WELCOME"), None),
             visit("welcome-owner", "add_to_cart", ORDER_AT - 900 * HOUR, Some("zed"), Some("WELCOME"), None),
+            // Code cards seen on juno's page: juno's own, and one of mika's.
+            Event {
+                promotion_id: Some("juno15".into()),
+                ..visit("seen-juno", "view_promotion", ORDER_AT - HOUR, Some("juno.park"), None, None)
+            },
+            Event {
+                promotion_id: Some("mika10".into()),
+                ..visit("seen-other", "view_promotion", ORDER_AT - HOUR, Some("juno.park"), None, None)
+            },
         ]);
         for o in [
             // Shop says juno; no click id; the code join finds mika's checkout.
@@ -728,6 +932,13 @@ mod join {
         }
         let keys = |dim: &str| juno.by[dim].iter().map(|r| r.key.clone()).collect::<Vec<_>>();
         assert_eq!(keys("code"), [OTHER, "JUNO15"]);
+        let views = |s: &Stats, code: &str| row_of(s, "code", code).funnel.code_views;
+        assert_eq!((views(&juno, "JUNO15"), views(&juno, OTHER)), (1, 1));
+        // "What sold" is built from the codes as shown: another's code is `(other)`.
+        let sold: Vec<&str> = juno.what_sold.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(sold, [OTHER, "JUNO15"]);
+        // The brand sees the code views under the codes' own texts.
+        assert_eq!((views(&brand, "JUNO15"), views(&brand, "MIKA10")), (1, 1));
         assert_eq!(keys("product"), [NONE, "mug"]);
         let guessed = juno.orders.iter().find(|o| o.order_id == "guessed").expect("juno's order");
         assert_eq!((guessed.coupon.as_deref(), guessed.click.is_none()), (Some(OTHER), true));

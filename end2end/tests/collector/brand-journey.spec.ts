@@ -206,7 +206,8 @@ test("a visit through Juno's page becomes Juno's verified sale, in Juno's report
   expect(html).toContain('JUNO15');
   expect(html).toContain('unverified 81.60 EUR');
   const csv = await (await read('/v1/stats.csv', juno, 'query')).text();
-  expect(csv).toMatch(/^affiliate,junomakes,3,0,1,/m);
+  // dimension, key, title, page views, code views, product taps, checkouts …
+  expect(csv).toMatch(/^affiliate,junomakes,,3,\d+,0,1,/m);
 
   // Mia's own link: none of it, in any format, either way of giving it.
   const mia = credential(LINK_MIA);
@@ -229,7 +230,7 @@ test("a visit through Juno's page becomes Juno's verified sale, in Juno's report
     const csvResponse = await read('/v1/stats.csv', mia, how);
     expect(csvResponse.status, `${how}: csv`).toBe(200);
     const text = await csvResponse.text();
-    expect(text, `${how}: csv`).toMatch(/^total,,0,0,0,0,0,0,/m);
+    expect(text, `${how}: csv`).toMatch(/^total,,,0,0,0,0,0,0,/m);
     expect(text, `${how}: csv`).not.toMatch(nothingOfJunos);
 
     const shown = await read('/v1/report', mia, how);

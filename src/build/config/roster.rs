@@ -358,17 +358,8 @@ fn offer_of(offer: &str, min_subtotal: &str) -> Result<RawOffer, ConfigErrorKind
 /// A code's id (the cart and events name a code by it) from its text: `JUNO-15` →
 /// `juno-15`, made unique with a number when two texts read alike (`JUNO_15`).
 fn code_id(code: &str, taken: &mut HashSet<String>) -> String {
-    let mut slug = String::new();
-    for c in code.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    let base = limits::cut_at_grapheme(slug.trim_end_matches('-'), limits::MAX_ID_CHARS - 4).trim_end_matches('-');
-    let base = if base.is_empty() { "code" } else { base };
-    let mut id = base.to_owned();
+    let base = linkshelf_core::discount::id_from_text(code);
+    let mut id = base.clone();
     let mut n = 2;
     while !taken.insert(id.clone()) {
         id = format!("{base}-{n}");
