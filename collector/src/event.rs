@@ -364,7 +364,14 @@ fn check(e: RawEnvelope, received_at: i64) -> Result<Event, Invalid> {
                 let max = i64::from(MAX_QUANTITY);
                 return Err(Invalid::Bounds { field: "ecommerce.items.quantity", min: 1, max });
             }
-            let item_name = text("ecommerce.items.item_name", item.item_name, MAX_TAG_CHARS)?;
+            // The title only names the product in the report: the config puts no bound on
+            // a title, so a long one is cut (between characters), never a reason to refuse
+            // the event; control characters are dropped.
+            let item_name = item.item_name.map(|name| {
+                let shown: String = name.chars().filter(|c| !c.is_control()).take(MAX_TAG_CHARS * 2).collect();
+                linkshelf_core::limits::cut_at_grapheme(shown.trim(), MAX_TAG_CHARS).to_owned()
+            });
+            let item_name = item_name.filter(|n| !n.is_empty());
             stored.push(StoredItem {
                 item_id: id("ecommerce.items.item_id", item.item_id)?,
                 item_name,

@@ -144,6 +144,19 @@ fn with_item(item: serde_json::Value) -> String {
     with(|v| v["ecommerce"]["items"] = serde_json::json!([item]))
 }
 
+// A product title has no bound in the config: a long one (or one with a stray control
+// character) still arrives, cut for the report, and the event is kept.
+#[test]
+fn a_long_product_title_is_cut_not_refused() {
+    let title = format!("{}\u{7}é", "Handmade ".repeat(60));
+    let e =
+        parse(&with_item(serde_json::json!({"item_id": "mug", "item_name": title, "price": 5})), NOW).expect("kept");
+    let items: serde_json::Value = serde_json::from_str(e.items.as_deref().expect("items")).expect("JSON");
+    let name = items[0]["item_name"].as_str().expect("a title");
+    assert_eq!(name.chars().count(), linkshelf_core::limits::MAX_TAG_CHARS);
+    assert!(name.starts_with("Handmade Handmade") && !name.contains('\u{7}'));
+}
+
 #[test]
 fn prices_quantities_lines_and_values_use_the_shared_limits() {
     use linkshelf_core::limits::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_PRICE_MINOR, MAX_QUANTITY};
