@@ -462,6 +462,17 @@ pub fn aggregate(
     // Code views by code id, put under their code text once every text is known.
     let mut code_views: BTreeMap<String, u64> = BTreeMap::new();
     let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    // One row per code whatever its case: shops keep codes case-insensitive and some send
+    // them back lowercased (`juno15` for the page's `JUNO15`). Shown as first spelled,
+    // events before orders, so as the creator wrote it when their page carried it.
+    let mut spellings: BTreeMap<String, String> = BTreeMap::new();
+    let mut code_key = |code: &Option<String>| {
+        let k = key(code);
+        if k == NONE || k == OTHER {
+            return k;
+        }
+        spellings.entry(k.to_uppercase()).or_insert(k).clone()
+    };
     let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut exclude = |why: Exclusion, n: u64| {
         if n > 0 {
@@ -527,12 +538,13 @@ pub fn aggregate(
             *code_views.entry(key(&e.promotion_id)).or_default() += 1;
             continue;
         }
-        count(group(&mut by, "code", key(&e.coupon)), value);
+        let code = code_key(&e.coupon);
+        count(group(&mut by, "code", code.clone()), value);
         for (product, value) in products_of_event(&e) {
             count(group(&mut by, "product", product), value);
         }
         if purchase {
-            let k = (key(&e.utm_source), key(&e.utm_campaign), key(&e.coupon));
+            let k = (key(&e.utm_source), key(&e.utm_campaign), code);
             count(sold.entry(k).or_default(), value);
         }
     }
@@ -557,7 +569,7 @@ pub fn aggregate(
             money.refunded += refunded;
         };
         count(&mut totals, value, o.refunded);
-        let code = key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())));
+        let code = code_key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())));
         let source = key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()));
         let campaign = key(&click.and_then(|c| c.utm_campaign.clone()).or_else(|| o.utm_campaign.clone()));
         let keys = [

@@ -537,6 +537,24 @@ fn code_views_are_counted_under_the_code_they_show() {
     assert!(csv.contains("\r\ncode,JUNO-15,,0,3,0,1,0,0,0,0,0,,,,,,\r\n"), "{csv}");
 }
 
+// The shop sends the code back lowercased (`juno15`), the page spelled it `JUNO15`: one
+// code row, as the creator wrote it, with the checkout and the order in it.
+#[test]
+fn a_code_is_one_row_whatever_its_case() {
+    let checkout = EventRow { coupon: Some("JUNO15".into()), ..ev("begin_checkout") };
+    let order = OrderRow { coupon: Some("juno15".into()), ..verified("1", "EUR", 5440, None) };
+    let other = OrderRow { coupon: Some("Mika10".into()), ..verified("2", "EUR", 1000, None) };
+    let again = OrderRow { coupon: Some("MIKA10".into()), ..verified("3", "EUR", 2000, None) };
+    let s = aggregate_all(vec![checkout], vec![order, other, again]);
+    let keys: Vec<&str> = s.by["code"].iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys.iter().filter(|k| k.eq_ignore_ascii_case("juno15")).count(), 1, "{keys:?}");
+    let juno = row(&s, "code", "JUNO15");
+    assert_eq!((juno.funnel.checkouts_started, juno.funnel.purchases_verified), (1, 1));
+    // No page carried Mika's: the first spelling an order sent.
+    assert_eq!(row(&s, "code", "Mika10").funnel.purchases_verified, 2);
+    assert_eq!(s.what_sold.iter().filter(|w| w.code.eq_ignore_ascii_case("mika10")).count(), 1);
+}
+
 /// A €252 list-price basket bought for €228.91 with a code: the product rows add up to
 /// what was paid, the leftover cent going to the larger remainder.
 #[test]
