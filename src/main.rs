@@ -9,6 +9,11 @@
 //! came from and its outbox, and the cart under strict privacy. If the fetch fails,
 //! the browser loads the page itself.
 
+// No `fn main`: the page starts the app through wasm-bindgen's start function, without
+// std's wrapper around `main` (its runtime set-up and the stdout flush at exit, which
+// a page never needs): 0.8 KB raw, 0.2 KB brotli of WASM, measured 2026-12-03.
+#![no_main]
+
 use linkshelf::runtime::platform;
 use linkshelf::ui::{app, route::Route};
 use linkshelf_core::model::Site;
@@ -20,7 +25,9 @@ thread_local! {
     static PAGE: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
 }
 
-fn main() {
+/// Runs once the WASM module is instantiated (wasm-bindgen's start function).
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+fn start() {
     let Some((root, path)) = platform::prerendered_page() else { return };
     let Some(site) = take_over(&root, &path) else { return };
     platform::listen_navigation(
