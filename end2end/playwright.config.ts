@@ -61,14 +61,15 @@ export default defineConfig({
       // Everything a shopper sees. These pages send events to the sink too (it just
       // records them); the tracking tests reset it before they look.
       name: 'storefront',
-      testIgnore: ['tracking/**', 'collector/**', 'subpath/**', 'brand/**'],
+      testIgnore: ['tracking/**', 'collector/**', 'subpath/**', 'brand/**', 'offline/**/*.tracked.spec.ts'],
       use: phone,
     },
     {
       // Event delivery, against the one shared sink: after the storefront tests (so no
       // other page is sending), one test at a time (each spec file also runs serially).
+      // Offline tests that count events at the sink (`offline/*.tracked.spec.ts`) too.
       name: 'tracking',
-      testMatch: 'tracking/**/*.spec.ts',
+      testMatch: ['tracking/**/*.spec.ts', 'offline/**/*.tracked.spec.ts'],
       dependencies: ['storefront'],
       fullyParallel: false,
       workers: 1,

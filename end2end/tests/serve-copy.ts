@@ -19,12 +19,16 @@ function freePort(): Promise<number> {
 
 export type Served = { base: string; stop: () => void };
 
-export async function serveCopy(dir: string): Promise<Served> {
+/**
+ * `cacheSeconds`: the `Cache-Control: max-age` the server sends (GitHub Pages sends 600);
+ * by default none may be stored (`no-store`), so every test sees the files as they are.
+ */
+export async function serveCopy(dir: string, { cacheSeconds }: { cacheSeconds?: number } = {}): Promise<Served> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server: ChildProcess = spawn(
     join(ROOT, 'end2end/node_modules/.bin/http-server'),
-    [dir, '-a', '127.0.0.1', '-p', String(port), '-s', '-c-1'],
+    [dir, '-a', '127.0.0.1', '-p', String(port), '-s', `-c${cacheSeconds ?? -1}`],
     { stdio: 'ignore' },
   );
   await expect.poll(() => fetch(`${base}/`).then((r) => r.status, () => 0), { timeout: 10_000 }).toBe(200);

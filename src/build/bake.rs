@@ -8,11 +8,13 @@
 //! every product so a shared product link opens directly on any static host (GitHub
 //! Pages, Netlify, Cloudflare Pages) without rewrite rules. Each page carries only its
 //! own part of the storefront (`linkshelf_core::page_data`), and each product's part is
-//! also written beside its page for the carts of other pages.
+//! also written beside its page for the carts of other pages. Last, what makes the
+//! site open offline and installable (`offline`): the manifest, its icons, the offline
+//! page and the service worker.
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
-use crate::build::{directory, early, hosting, prerender, qr, seo};
+use crate::build::{directory, early, hosting, offline, prerender, qr, seo};
 use crate::ui::route::Route;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
 use linkshelf_core::theme;
@@ -107,10 +109,13 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
     if !missing.is_empty() {
         return Err(BakeError::EarlyTapSinks(missing));
     }
+    // The manifest and the worker's registration (`offline`) sit before the theme's
+    // `<style>`, inside the part `end2end/tools/bake-copy.mjs` puts back to a marker.
     let head = format!(
-        "<title>{}</title>\n{}\n<style>{}</style>",
+        "<title>{}</title>\n{}\n{}\n<style>{}</style>",
         html_escape(&route.title(store)),
         seo::head_tags(store, route),
+        offline::head_tags(store),
         theme::css_variables(&store.theme)
     );
     let rendered = prerender::render(store, route);
@@ -334,6 +339,8 @@ fn write_site(
         write(&dist.join(&popup.ics_path), &calendar::ics(popup, &store.creator, now))?;
         report.calendars += 1;
     }
+    // Last: the service worker's version is a hash of every file written before it.
+    offline::write(store, &shell, dist).map_err(io(dist))?;
     Ok(report)
 }
 
