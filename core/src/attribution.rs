@@ -14,8 +14,16 @@ pub use crate::limits::MAX_TAG_CHARS as MAX_VALUE_CHARS;
 /// Pairs of a query string looked at; the rest are ignored.
 pub const MAX_PAIRS: usize = 64;
 
-/// The click ids platforms append to outbound links, by the name they use.
-pub const CLICK_ID_KEYS: [&str; 7] = ["ttclid", "fbclid", "gclid", "msclkid", "twclid", "epik", "sccid"];
+/// The click ids platforms append to outbound links, by the name they use, and our
+/// own [`FROM_VISIT`]. Kept with the platforms' on purpose: like them it ties this
+/// visit to a tap made elsewhere, and every sink format, the early-tap script and the
+/// collector already carry click ids, so a jump needs no new field anywhere.
+pub const CLICK_ID_KEYS: [&str; 8] = ["ttclid", "fbclid", "gclid", "msclkid", "twclid", "epik", "sccid", FROM_VISIT];
+
+/// The in-app browser visit (its `page_load_id`) this visit continues: set by the "Open
+/// in your browser" link ([`Attribution::jump_query`]), so a backend tells a shopper who
+/// jumped out of Instagram from a new visit.
+pub const FROM_VISIT: &str = "from_visit";
 
 /// A platform's click id, e.g. `ttclid` = `E.C.P…`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -98,6 +106,21 @@ impl Attribution {
         } else {
             String::new()
         }
+    }
+
+    /// The query of the link that takes this visit out of an in-app browser into the
+    /// shopper's own: the campaign and code ([`Attribution::campaign_query`]), the
+    /// platform click ids (the same person's own click, going on in another browser,
+    /// which shares no storage with this one) and [`FROM_VISIT`] = `visit`.
+    pub fn jump_query(&self, code: Option<&str>, visit: &str) -> String {
+        let campaign = self.campaign_query(code);
+        let mut query =
+            form_urlencoded::Serializer::for_suffix(if campaign.is_empty() { "?".into() } else { campaign }, 1);
+        for c in self.click_ids.iter().filter(|c| c.name != FROM_VISIT) {
+            query.append_pair(&c.name, &c.value);
+        }
+        query.append_pair(FROM_VISIT, visit);
+        query.finish()
     }
 
     /// As JSON, fields in declaration order (see `events::Envelope::to_json`).
@@ -320,6 +343,24 @@ mod tests {
         assert_eq!(merge(Some(tiktok.clone()), reload.clone()), tiktok);
         assert_eq!(merge(Some(tiktok), insta.clone()), insta);
         assert_eq!(merge(None, reload.clone()), reload);
+    }
+
+    #[test]
+    fn a_jump_carries_the_campaign_the_click_ids_and_the_visit_it_continues() {
+        let landing = from_landing(
+            "?utm_source=instagram&utm_content=reel-9&fbclid=IwAR1&from_visit=old",
+            "https://l.instagram.com/",
+        );
+        let query = landing.jump_query(Some("JUNO15"), "0190a1b2-visit");
+        assert_eq!(
+            query,
+            "?utm_source=instagram&utm_content=reel-9&code=JUNO15&fbclid=IwAR1&from_visit=0190a1b2-visit"
+        );
+        // The visit in the shopper's own browser reads the same campaign and the jump.
+        let outside = from_landing(&query, "");
+        assert_eq!(outside.campaign_pairs(), landing.campaign_pairs());
+        assert_eq!(outside.click_ids, vec![click("fbclid", "IwAR1"), click(FROM_VISIT, "0190a1b2-visit")]);
+        assert_eq!(Attribution::default().jump_query(None, "v&1"), "?from_visit=v%261");
     }
 
     #[test]

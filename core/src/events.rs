@@ -148,55 +148,7 @@ impl Outbound {
 
 /// Which in-app browser the page runs in, if any: they block downloads and sometimes
 /// the clipboard, and their beacons are the least reliable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
-pub enum InAppBrowser {
-    #[cfg_attr(test, serde(rename = "instagram"))]
-    Instagram,
-    #[cfg_attr(test, serde(rename = "tiktok"))]
-    Tiktok,
-    #[cfg_attr(test, serde(rename = "facebook"))]
-    Facebook,
-    #[cfg_attr(test, serde(rename = "none"))]
-    None,
-}
-
-impl InAppBrowser {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InAppBrowser::Instagram => "instagram",
-            InAppBrowser::Tiktok => "tiktok",
-            InAppBrowser::Facebook => "facebook",
-            InAppBrowser::None => "none",
-        }
-    }
-
-    /// Reads the name [`InAppBrowser::as_str`] writes; anything else is `None`.
-    pub fn parse(name: &str) -> InAppBrowser {
-        [InAppBrowser::Instagram, InAppBrowser::Tiktok, InAppBrowser::Facebook]
-            .into_iter()
-            .find(|b| b.as_str() == name)
-            .unwrap_or(InAppBrowser::None)
-    }
-
-    /// Detects from the user agent (which is read for this and never sent): the
-    /// first entry of [`IN_APP_BROWSERS`] whose mark the user agent contains.
-    pub fn detect(user_agent: &str) -> InAppBrowser {
-        IN_APP_BROWSERS.iter().find(|(mark, _)| user_agent.contains(mark)).map_or(InAppBrowser::None, |(_, b)| *b)
-    }
-}
-
-/// What each in-app browser writes into its user agent, checked in this order. One
-/// table for the app and for the page's early-tap script (written into each page at
-/// build time), so both name a visit's browser alike.
-pub const IN_APP_BROWSERS: [(&str, InAppBrowser); 6] = [
-    ("Instagram", InAppBrowser::Instagram),
-    ("musical_ly", InAppBrowser::Tiktok),
-    ("BytedanceWebview", InAppBrowser::Tiktok),
-    ("TikTok", InAppBrowser::Tiktok),
-    ("FBAN", InAppBrowser::Facebook),
-    ("FBAV", InAppBrowser::Facebook),
-];
+pub use crate::in_app::{InAppBrowser, IN_APP_BROWSERS};
 
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
@@ -397,21 +349,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn detects_in_app_browsers() {
-        let ig = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0";
-        let tt = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 trill_310 BytedanceWebview/d8a21c6";
-        let fb = "Mozilla/5.0 (iPhone) Mobile/15E148 [FBAN/FBIOS;FBAV/440.0]";
-        assert_eq!(InAppBrowser::detect(ig), InAppBrowser::Instagram);
-        assert_eq!(InAppBrowser::detect(tt), InAppBrowser::Tiktok);
-        assert_eq!(InAppBrowser::detect(fb), InAppBrowser::Facebook);
-        assert_eq!(InAppBrowser::detect("Mozilla/5.0 Chrome/156"), InAppBrowser::None);
-        for b in [InAppBrowser::Instagram, InAppBrowser::Tiktok, InAppBrowser::Facebook, InAppBrowser::None] {
-            assert_eq!(InAppBrowser::parse(b.as_str()), b);
-        }
-        assert_eq!(InAppBrowser::parse("snapchat"), InAppBrowser::None);
-    }
-
-    #[test]
     fn names_round_trip() {
         for name in [
             EventName::PageView,
@@ -432,9 +369,6 @@ pub(crate) mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), EventName::ALL.len(), "no name twice");
-        for b in [InAppBrowser::Instagram, InAppBrowser::Tiktok, InAppBrowser::Facebook, InAppBrowser::None] {
-            assert_eq!(miniserde::json::to_string(&b), format!("\"{}\"", b.as_str()));
-        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod embed;
 pub mod events;
 #[cfg(test)]
 mod fixture;
+pub mod in_app;
 pub mod json;
 pub mod limits;
 pub mod model;
@@ -23,6 +24,7 @@ pub mod page_data;
 pub mod pricing;
 pub mod route;
 pub mod schedule;
+pub mod share;
 pub mod sinks;
 pub mod stored;
 pub mod theme;

@@ -205,6 +205,11 @@ impl Tracker {
         self.persist
     }
 
+    /// This page load's id, which every event it makes carries.
+    pub fn page_load_id(&self) -> &str {
+        &self.page_load_id
+    }
+
     /// This visit's campaign.
     pub fn attribution(&self) -> &Attribution {
         &self.attribution

@@ -381,6 +381,44 @@ function listen(doc) {
   }, true);
 }
 
+// Share buttons (`[data-share]`, src/ui/share.rs), before and after the app runs: the
+// system's share sheet, or the link copied where there is none (or it refuses). Here,
+// not in the app: a listener in the WASM cost 1.2 KB brotli, this about 0.3 KB.
+// Feedback replaces the button's word (its last text node, which the app never changes).
+function listenShare(doc) {
+  var win = doc.defaultView, nav = win.navigator;
+  doc.addEventListener('click', function (ev) {
+    var button = ev.target.closest && ev.target.closest('[data-share]');
+    if (!button) return;
+    var url = button.getAttribute('data-share'), word = button.lastChild;
+    function say(text) {
+      var was = word.data;
+      word.data = text;
+      setTimeout(function () { word.data = was; }, 2500);
+    }
+    function bySelection() {
+      var area = doc.createElement('textarea'), done = false;
+      area.value = url;
+      area.setAttribute('readonly', '');
+      area.style.cssText = 'position:fixed;top:0;left:-9999px;opacity:0';
+      doc.body.appendChild(area);
+      area.select();
+      try { done = doc.execCommand('copy'); } catch (e) { done = false; }
+      area.remove();
+      say(done ? 'Link copied' : "Couldn't copy");
+    }
+    function copy() {
+      if (nav.clipboard) nav.clipboard.writeText(url).then(function () { say('Link copied'); }, bySelection);
+      else bySelection();
+    }
+    if (nav.share) nav.share({ url: url, title: doc.title }).catch(function (e) { if (e.name !== 'AbortError') copy(); });
+    else copy();
+  });
+}
+
 // For tests/early_taps.mjs, which runs this file in Node (no document).
 globalThis.linkshelfEarly = { plan: plan };
-if (typeof document !== 'undefined') listen(document);
+if (typeof document !== 'undefined') {
+  listen(document);
+  listenShare(document);
+}

@@ -4,6 +4,7 @@
 //! so the same components render natively (tests now, prerendering later). Native
 //! builds get the non-browser answers: no locale yet, no clipboard.
 
+use linkshelf_core::in_app::{Escape, InAppBrowser};
 use linkshelf_core::model::Storefront;
 use linkshelf_core::money::Money;
 use std::fmt;
@@ -27,11 +28,15 @@ impl fmt::Display for DataError {
     }
 }
 
-/// The shopper's own locale and time zone, known once the page runs in a browser.
+/// The shopper's own browser: its locale and time zone, and the app whose built-in
+/// browser it is (if any), known once the page runs.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ShopperLocale {
+pub struct ShopperBrowser {
     pub locale: String,
     pub time_zone: String,
+    pub in_app: InAppBrowser,
+    /// The way out of that app's browser, when one is known to work there.
+    pub escape: Option<Escape>,
 }
 
 /// Another page of the site, fetched to be shown in place of this one.
@@ -52,6 +57,16 @@ pub enum FetchError {
     Gone,
     /// Offline, blocked, or another answer: it may be there next time.
     Unreachable,
+}
+
+/// What the in-app browser bars on a page say (see `ui::in_app`).
+pub struct EscapeBar<'a> {
+    /// The sentence for each slot's `data-before`.
+    pub sentences: &'a [(&'a str, String)],
+    /// The "Open in …" link and its words, where a way out is known to work.
+    pub open: Option<(String, &'static str)>,
+    /// This page's link, to copy.
+    pub url: &'a str,
 }
 
 /// Which Web Storage area.
@@ -81,6 +96,7 @@ pub enum DateStyle {
 mod browser {
     use super::*;
     use js_sys::{Array, Function, Object, Reflect};
+    use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast, JsValue};
 
     pub fn read_embedded_data() -> Result<Storefront, DataError> {
@@ -124,11 +140,14 @@ mod browser {
         Array::of1(&JsValue::from_str(locale))
     }
 
-    pub fn shopper_locale() -> Option<ShopperLocale> {
+    pub fn shopper_browser() -> Option<ShopperBrowser> {
         let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
         let resolved = format.resolved_options();
         let get = |key: &str| Reflect::get(&resolved, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
-        Some(ShopperLocale { locale: get("locale")?, time_zone: get("timeZone")? })
+        let agent = user_agent();
+        let in_app = InAppBrowser::detect(&agent);
+        let escape = Escape::for_app(in_app, linkshelf_core::in_app::System::detect(&agent));
+        Some(ShopperBrowser { locale: get("locale")?, time_zone: get("timeZone")?, in_app, escape })
     }
 
     /// `Intl.NumberFormat` given the exact decimal string, so no float rounding.
@@ -551,6 +570,87 @@ mod browser {
         <a class=\"button\" href=\"\">Reload</a>\
         <p class=\"state-detail\">Details for the shop owner: <span></span></p></main>";
 
+    /// Fills each empty in-app bar slot (`.in-app[data-before]`) with its sentence, the
+    /// way out (if any) and a "Copy link" button, and brings it out; bars already
+    /// filled get the current link. Marks the page `html[data-in-app]`, which hides the
+    /// links an in-app browser cannot follow (calendar downloads: style/main.css).
+    pub fn fill_escape_bars(bar: &EscapeBar) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("data-in-app", "");
+        }
+        let Ok(slots) = document.query_selector_all(".in-app[data-before]") else { return };
+        let element = |tag: &str, class: &str, parent: &web_sys::Element| {
+            let e = document.create_element(tag).ok()?;
+            e.set_class_name(class);
+            parent.append_child(&e).ok()?;
+            Some(e)
+        };
+        for i in 0..slots.length() {
+            let Some(slot) = slots.get(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+            if slot.child_element_count() == 0 {
+                let _ = build_escape_bar(&slot, bar, &element);
+            }
+            let before = slot.get_attribute("data-before").unwrap_or_default();
+            let sentence = bar.sentences.iter().find(|(b, _)| *b == before).map(|(_, s)| s.as_str());
+            if let Some(p) = slot.first_element_child() {
+                p.set_text_content(sentence);
+            }
+            if let (Some((href, _)), Ok(Some(open))) = (&bar.open, slot.query_selector("a")) {
+                let _ = open.set_attribute("href", href);
+            }
+            if let Ok(Some(copy)) = slot.query_selector("button") {
+                let _ = copy.set_attribute("data-url", bar.url);
+            }
+            let _ = slot.remove_attribute("hidden");
+        }
+    }
+
+    fn build_escape_bar(
+        slot: &web_sys::Element,
+        bar: &EscapeBar,
+        element: &dyn Fn(&str, &str, &web_sys::Element) -> Option<web_sys::Element>,
+    ) -> Option<()> {
+        let _ = slot.set_attribute("role", "group");
+        let _ = slot.set_attribute("aria-label", "Open in your own browser");
+        element("p", "", slot)?;
+        let actions = element("div", "in-app-actions", slot)?;
+        if let Some((_, label)) = &bar.open {
+            element("a", "button", &actions)?.set_text_content(Some(label));
+        }
+        let copy = element("button", "button", &actions)?;
+        let _ = copy.set_attribute("type", "button");
+        copy.set_text_content(Some("Copy link"));
+        // Where the clipboard is blocked: the link to press and hold.
+        let status = element("p", "in-app-link", slot)?;
+        let _ = status.set_attribute("role", "status");
+        let (button, said) = (copy.clone(), status.clone());
+        let on_click = Closure::<dyn Fn()>::new(move || {
+            let (button, said) = (button.clone(), said.clone());
+            let url = button.get_attribute("data-url").unwrap_or_default();
+            wasm_bindgen_futures::spawn_local(async move {
+                if copy_text(url.clone()).await {
+                    button.set_text_content(Some("Link copied"));
+                } else {
+                    said.set_text_content(Some("Couldn't copy. Press and hold the link: "));
+                    if let Some(link) = document().and_then(|d| d.create_element("span").ok()) {
+                        link.set_class_name("selectable");
+                        link.set_text_content(Some(&url));
+                        let _ = said.append_child(&link);
+                    }
+                }
+            });
+        });
+        let _ = copy.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        // Lives as long as its button, which lives as long as the page.
+        on_click.forget();
+        Some(())
+    }
+
+    fn document() -> Option<web_sys::Document> {
+        web_sys::window()?.document()
+    }
+
     /// Tells tests (and styles) that the app has taken over the page.
     pub fn mark_ready() {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
@@ -569,7 +669,7 @@ mod native {
     pub fn now() -> i64 {
         0
     }
-    pub fn shopper_locale() -> Option<ShopperLocale> {
+    pub fn shopper_browser() -> Option<ShopperBrowser> {
         None
     }
     pub fn format_money(_: &Money, _: &str) -> Option<String> {
@@ -581,6 +681,7 @@ mod native {
     pub async fn copy_text(_: String) -> bool {
         false
     }
+    pub fn fill_escape_bars(_: &EscapeBar) {}
     pub fn random_bytes<const N: usize>() -> [u8; N] {
         [0; N]
     }

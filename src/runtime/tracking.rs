@@ -125,7 +125,7 @@ pub fn start(store: &Storefront, path: &str) {
     } else {
         landing
     };
-    let locale = platform::shopper_locale();
+    let browser = platform::shopper_browser();
     let setup = Setup {
         creator_id: store.creator.id.clone(),
         sinks: store.tracking.sinks.clone(),
@@ -133,9 +133,9 @@ pub fn start(store: &Storefront, path: &str) {
         attribution,
         context: Context {
             path: path.to_owned(),
-            locale: locale.as_ref().map(|l| l.locale.clone()).unwrap_or_default(),
-            time_zone: locale.map(|l| l.time_zone).unwrap_or_default(),
-            in_app_browser: InAppBrowser::detect(&platform::user_agent()),
+            locale: browser.as_ref().map(|b| b.locale.clone()).unwrap_or_default(),
+            time_zone: browser.as_ref().map(|b| b.time_zone.clone()).unwrap_or_default(),
+            in_app_browser: browser.map_or(InAppBrowser::None, |b| b.in_app),
         },
         origin: platform::origin(),
     };
@@ -210,6 +210,13 @@ pub fn begin_checkout(
 /// `code`: `Attribution::campaign_query`).
 pub fn campaign_query(code: Option<&str>) -> String {
     current_attribution().campaign_query(code)
+}
+
+/// The query of the link that continues this visit in the shopper's own browser
+/// (`Attribution::jump_query`): this page load's id names the visit it continues.
+pub fn jump_query(code: Option<&str>) -> String {
+    let visit = TRACKER.with(|t| t.try_borrow().ok()?.as_ref().map(|t| t.page_load_id().to_owned()));
+    current_attribution().jump_query(code, &visit.unwrap_or_else(click_id))
 }
 
 /// Reports `order_id` as a `purchase`, at most once per device (see

@@ -9,6 +9,7 @@
 use crate::runtime::platform::{self, FetchError, StorageKind};
 use crate::runtime::tracking::{self, PurchaseOutcome};
 use crate::ui::icons::{icon, Glyph};
+use crate::ui::in_app::{escape_bar, Before};
 use crate::ui::profile::way_back;
 use crate::ui::route::Route;
 use crate::ui::{text, use_clock, use_shopper, use_store};
@@ -473,6 +474,7 @@ pub fn cart_page() -> impl IntoView {
                 <ul class="lines">{lines}</ul>
                 {code_field()}
                 {summary}
+                {escape_bar(Before::Checkout)}
                 <p class="fine-print">"You pay on the shop's own checkout, where shipping and taxes are added."</p>
             </div>
         </main>
@@ -482,7 +484,7 @@ pub fn cart_page() -> impl IntoView {
 fn line_view(
     product: Product,
     quantity: u32,
-    locale: Option<&crate::runtime::platform::ShopperLocale>,
+    locale: Option<&crate::runtime::platform::ShopperBrowser>,
 ) -> impl IntoView {
     let (state, site) = (use_cart(), use_store().site.clone());
     let image = product.images.first().map(|i| site.image_url(i)).unwrap_or_default();

@@ -3,12 +3,14 @@
 use crate::runtime::{platform, tracking};
 use crate::ui::cart::use_cart;
 use crate::ui::icons::{icon, Glyph};
+use crate::ui::share::share_button;
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use linkshelf_core::discount::{self, CodeStatus};
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::Code;
+use linkshelf_core::share::Shared;
 use std::time::Duration;
 
 pub fn codes() -> impl IntoView {
@@ -45,6 +47,7 @@ enum CopyState {
 fn code_card(code: Code) -> impl IntoView {
     let (clock, shopper, cart) = (use_clock(), use_shopper(), use_cart());
     let state = RwSignal::new(CopyState::Idle);
+    let (code_id_for_share, code_text) = (code.id.clone(), code.code.clone());
     let value = code.code.clone();
     let code_id = code.id.clone();
     // `view_promotion` once the card is seen.
@@ -113,5 +116,6 @@ fn code_card(code: Code) -> impl IntoView {
     };
     // Its applied look comes from CSS (`:has(.applied-note:not([hidden]))`): a reactive
     // class on the card cost bundle bytes for what the note already says.
-    view! { <li class="code-card" node_ref=card>{parts}</li> }
+    let share = share_button(Shared::Code { id: &code_id_for_share, code: &code_text }, &format!("code {code_text}"));
+    view! { <li class="code-card" node_ref=card>{parts}<p class="code-share">{share}</p></li> }
 }

@@ -37,6 +37,7 @@ pub enum Glyph {
     Live,
     Back,
     Bag,
+    Share,
 }
 
 fn glyph_path(glyph: Glyph) -> &'static str {
@@ -48,6 +49,7 @@ fn glyph_path(glyph: Glyph) -> &'static str {
         Glyph::Live => "M12 9a3 3 0 1 1 0 6 3 3 0 0 1 0-6ZM6.3 5.9l1.4 1.4a6.5 6.5 0 0 0 0 9.4l-1.4 1.4a8.5 8.5 0 0 1 0-12.2Zm11.4 0a8.5 8.5 0 0 1 0 12.2l-1.4-1.4a6.5 6.5 0 0 0 0-9.4Z",
         Glyph::Back => "M11 5.6 12.4 7l-4 4H20v2H8.4l4 4-1.4 1.4L4.6 12Z",
         Glyph::Bag => "M8 7V6a4 4 0 1 1 8 0v1h3l1 14H4L5 7Zm2 0h4V6a2 2 0 1 0-4 0Zm-3.1 2-.7 10h11.6l-.7-10Z",
+        Glyph::Share => "M12 2.6 16.4 7 15 8.4l-2-2V15h-2V6.4l-2 2L7.6 7ZM4 10h4v2H6v8h12v-8h-2v-2h4v12H4Z",
     }
 }
 

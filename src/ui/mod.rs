@@ -20,13 +20,15 @@ mod cart;
 mod codes;
 mod collections;
 mod icons;
+mod in_app;
 mod product_page;
 mod profile;
 pub mod route;
 mod schedule;
+mod share;
 mod text;
 
-use crate::runtime::platform::{self, ShopperLocale};
+use crate::runtime::platform::{self, ShopperBrowser};
 use crate::runtime::tracking;
 use leptos::either::EitherOf5;
 use leptos::prelude::*;
@@ -48,7 +50,7 @@ struct Clock(RwSignal<UtcMillis>);
 
 /// The shopper's locale and zone; `None` until known (and always `None` natively).
 #[derive(Clone, Copy)]
-struct Shopper(RwSignal<Option<ShopperLocale>>);
+struct Shopper(RwSignal<Option<ShopperBrowser>>);
 
 // Context helpers: each view asks for what it reads by name, and the newtypes that
 // keep the three contexts apart stay private to this module.
@@ -64,7 +66,7 @@ pub fn use_clock() -> RwSignal<UtcMillis> {
 }
 
 /// The shopper's locale and zone ([`Shopper`]).
-pub fn use_shopper() -> RwSignal<Option<ShopperLocale>> {
+pub fn use_shopper() -> RwSignal<Option<ShopperBrowser>> {
     expect_context::<Shopper>().0
 }
 
@@ -88,13 +90,22 @@ fn storefront(store: Storefront, route: Route) -> impl IntoView {
     // After the take-over: the shopper's locale and clock replace the build's, and
     // the page is reported (the tracker starts with the first page of the visit).
     Effect::new(move |_| {
-        shopper.0.set(platform::shopper_locale());
+        shopper.0.set(platform::shopper_browser());
         clock.0.set(platform::now());
         if let Ok(tick) = set_interval_with_handle(move || clock.0.set(platform::now()), Duration::from_secs(30)) {
             on_cleanup(move || tick.clear());
         }
         tracking::start(&tracked, &path);
         tracking::track(EventName::PageView, tracking::EventSpec::default());
+    });
+    // In an in-app browser: the bars with the way out (`in_app`), again whenever the
+    // clock redraws the schedule or the applied code changes the link.
+    let cart = cart::use_cart();
+    Effect::new(move |_| {
+        clock.0.track();
+        if let Some(browser) = shopper.0.get() {
+            in_app::fill(&browser, cart.applied_code().as_deref());
+        }
     });
     // The page never changes under the app: another page is fetched and taken over in
     // its place (see `main.rs`).

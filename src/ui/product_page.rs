@@ -3,9 +3,12 @@
 use crate::ui::cart::{cart_control, price};
 use crate::ui::collections::{badges, collections_of};
 use crate::ui::icons::{icon, Glyph};
+use crate::ui::in_app::{escape_bar, Before};
+use crate::ui::share::share_button;
 use crate::ui::use_store;
 use leptos::prelude::*;
 use linkshelf_core::model::Product;
+use linkshelf_core::share::Shared;
 
 pub fn product_page(product: Product) -> impl IntoView {
     let store = use_store();
@@ -27,6 +30,7 @@ pub fn product_page(product: Product) -> impl IntoView {
         <main class="page detail" id="main">
             <nav class="detail-nav" aria-label="Back">
                 <a class="back" href=store.site.href("/")>{icon(Glyph::Back)} <span><bdi>{store.creator.name.clone()}</bdi> "'s shop"</span></a>
+                {share_button(Shared::Product(&product.id), &product.title)}
             </nav>
             // Focusable so keyboard users can scroll the photos sideways.
             <ul class="gallery" aria-label="Photos" tabindex="0">{images}</ul>
@@ -35,6 +39,7 @@ pub fn product_page(product: Product) -> impl IntoView {
                 {price(product.clone())}
                 {badges(product.clone())}
                 {cart_control(product.clone(), None, 0, true)}
+                {escape_bar(Before::Checkout)}
                 <p class="description">{product.description.clone()}</p>
                 {(!part_of.is_empty()).then(|| view! { <p class="part-of">"In " <bdi>{part_of}</bdi></p> })}
             </div>

@@ -2,11 +2,14 @@
 
 use crate::runtime::tracking;
 use crate::ui::icons::{icon, Glyph};
+use crate::ui::in_app::{escape_bar, Before};
+use crate::ui::share::share_button;
 use crate::ui::{text, use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::events::{EventName, Subject};
 use linkshelf_core::model::{Place, Popup};
 use linkshelf_core::schedule::{self, PopupStatus};
+use linkshelf_core::share::Shared;
 
 /// With `live`, the pop-ups and streams on right now, for the top of the page (nothing
 /// at all the rest of the time); otherwise the ones still to come, for below the
@@ -120,6 +123,7 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
             <p class="kind">
                 <span class="live-badge" hidden=!live>"Live now"</span>
                 {kind_label}
+                {share_button(Shared::Popup(&popup.id), &popup.title)}
             </p>
             <h3 class="popup-title">{popup.title.clone()}</h3>
             <p class="when">{venue_time}</p>
@@ -137,11 +141,14 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
             </a>
             <p class="calendar">
                 {icon(Glyph::Calendar)}
+                // In an in-app browser a download does nothing: `html[data-in-app]`
+                // hides this link (style/main.css) and the bar below offers a way out.
                 <a href=use_store().site.href(&popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label
                     on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.ics_path)>"Add to calendar"</a>
                 <a href=popup.google_calendar_url.clone() target="_blank" rel="noopener" aria-label=google_label
                     on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.google_calendar_url)>"Google Calendar"</a>
             </p>
+            {escape_bar(Before::Calendar)}
         </li>
     }
 }
