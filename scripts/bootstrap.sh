@@ -46,6 +46,10 @@ for component in rustfmt clippy rust-src; do
     rustup component add "$component" --toolchain "$toolchain"
   fi
 done
+# The bundle's std is compiled from rust-src (-Zbuild-std, `release_bundle`), and std's
+# own dependencies (dlmalloc, compiler_builtins …) must be in Cargo's cache before Trunk
+# builds offline: a new machine has none of them (seen 2026-12-03). Quick when present.
+(cd "$root" && cargo fetch --quiet --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml")
 if ! rustup target list --installed --toolchain "$toolchain" | grep -q '^wasm32-unknown-unknown$'; then
   say "Adding the wasm32 target"
   rustup target add wasm32-unknown-unknown --toolchain "$toolchain"
