@@ -31,7 +31,7 @@ fn start() {
     let Some((root, path)) = platform::prerendered_page() else { return };
     let Some(site) = take_over(&root, &path) else { return };
     platform::listen_navigation(
-        move |path| Route::from_path(site.path_in_site(path)) != Route::NotFound,
+        move |path| site.path_in_site(path).is_some_and(|inside| Route::from_path(inside) != Route::NotFound),
         move |path| leptos::task::spawn_local(change_page(root.clone(), path)),
     );
 }

@@ -77,8 +77,14 @@ fn bake_fills_a_built_page() {
     let (ok, stdout, stderr) =
         linkshelf(&["bake", "demo/storefront.json", "--dist", dist.to_str().unwrap_or_default()]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("24 pages, 24 images, 4 calendar files"), "{stdout}");
+    assert!(
+        stdout.contains("139 pages in 6 languages (en, es, de, fr, pt-BR, ja), 24 images, 24 calendar files"),
+        "{stdout}"
+    );
     let shirt = std::fs::read_to_string(dist.join("p/linen-shirt/index.html")).expect("product page");
     assert!(shirt.contains("<h1 class=\"detail-title\">"), "the page is prerendered");
     assert!(Path::new(&dist.join("calendar/berlin-winter-market.ics")).is_file());
+    let japanese = std::fs::read_to_string(dist.join("ja/p/linen-shirt/index.html")).expect("Japanese page");
+    assert!(japanese.starts_with("<html><head>"), "no lang attribute in this shell to set");
+    assert!(japanese.contains("カートに入れる"), "Japanese words");
 }

@@ -16,10 +16,10 @@
 use crate::checkout::{self, Handoff};
 use crate::discount::{self, CodeStatus};
 use crate::events::{Ecommerce, Item};
+use crate::locale::{Count, Counted, Key, Text};
 use crate::model::{Checkout, Code, Product, Storefront, UtcMillis};
 use crate::money::Money;
 use crate::pricing::{self, Applied, Line, NotApplied};
-use std::fmt;
 
 pub use crate::limits::{MAX_LINES, MAX_QUANTITY};
 
@@ -58,25 +58,20 @@ pub enum CannotAdd {
     Unknown,
 }
 
-impl fmt::Display for CannotAdd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CannotAdd {
+    /// Why, in `text`'s language, for the shopper.
+    pub fn message(&self, text: &Text) -> String {
         match self {
-            CannotAdd::SoldOut => write!(f, "This one is sold out."),
-            CannotAdd::NotYet(_) => write!(f, "This drop isn't on sale yet."),
-            CannotAdd::BuyDirect => write!(f, "This one is bought straight from its shop."),
-            CannotAdd::OtherShop { cart_shop } => write!(
-                f,
-                "Your cart checks out at {cart_shop}, and this comes from another shop. Check out first, or empty your cart."
-            ),
-            CannotAdd::OtherCurrency { cart_currency } => write!(
-                f,
-                "Your cart is in {cart_currency}, and this is priced in another currency. Check out first, or empty your cart."
-            ),
-            CannotAdd::AtLimit => write!(f, "That's as many as one order can take ({MAX_QUANTITY})."),
-            CannotAdd::Full => {
-                write!(f, "Your cart holds {MAX_LINES} different products, as many as one order can take. Check out first.")
+            CannotAdd::SoldOut => text.get(Key::CannotSoldOut).to_owned(),
+            CannotAdd::NotYet(_) => text.get(Key::CannotNotYet).to_owned(),
+            CannotAdd::BuyDirect => text.get(Key::CannotBuyDirect).to_owned(),
+            CannotAdd::OtherShop { cart_shop } => text.fill(Key::CannotOtherShop, &[("shop", cart_shop)]),
+            CannotAdd::OtherCurrency { cart_currency } => {
+                text.fill(Key::CannotOtherCurrency, &[("currency", cart_currency)])
             }
-            CannotAdd::Unknown => write!(f, "This product is no longer in the shop."),
+            CannotAdd::AtLimit => text.fill(Key::CannotAtLimit, &[("max", &MAX_QUANTITY.to_string())]),
+            CannotAdd::Full => text.fill(Key::CannotFull, &[("max", &MAX_LINES.to_string())]),
+            CannotAdd::Unknown => text.get(Key::CannotUnknown).to_owned(),
         }
     }
 }
@@ -87,7 +82,7 @@ pub enum ProductAction {
     SoldOut,
     /// A drop before its release: its countdown on its last day ("Drops in 5 h"),
     /// otherwise `None` and the page names the day ("Drops 1 Mar", see [`drops_in`]).
-    Upcoming(Option<String>),
+    Upcoming(Option<Count>),
     /// A one-product checkout link: bought straight away.
     BuyDirect,
     /// A cart product that cannot join this cart (the cart holds another shop's or
@@ -332,14 +327,13 @@ pub enum CodeEntryError {
     Ended(String),
 }
 
-impl fmt::Display for CodeEntryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CodeEntryError {
+    /// Why, in `text`'s language, for the shopper.
+    pub fn message(&self, text: &Text) -> String {
         match self {
-            CodeEntryError::Blank => write!(f, "Type or paste a code first."),
-            CodeEntryError::Unknown(code) => {
-                write!(f, "\"{code}\" isn't one of this shop's codes. Check the spelling?")
-            }
-            CodeEntryError::Ended(code) => write!(f, "{code} has ended."),
+            CodeEntryError::Blank => text.get(Key::CodeBlank).to_owned(),
+            CodeEntryError::Unknown(code) => text.fill(Key::CodeUnknown, &[("code", code)]),
+            CodeEntryError::Ended(code) => text.fill(Key::CodeEnded, &[("code", code)]),
         }
     }
 }
@@ -381,13 +375,13 @@ pub fn code_to_apply(search: &str, store: &Storefront) -> Option<String> {
 /// it is `None`: a person names the day ("Drops 1 Mar", which the page writes in the
 /// shopper's calendar), and "Drops in 89 days" was both vague and too long for the
 /// button it sits in.
-pub fn drops_in(now: UtcMillis, at: UtcMillis) -> Option<String> {
+pub fn drops_in(now: UtcMillis, at: UtcMillis) -> Option<Count> {
     const MINUTE: i64 = 60_000;
     // Rounded up: "1 min" until it drops, never "0 min".
     let minutes = ((at - now).max(0) + MINUTE - 1) / MINUTE;
     match minutes / 60 {
-        0 => Some(format!("Drops in {minutes} min")),
-        hours @ 1..24 => Some(format!("Drops in {hours} h")),
+        0 => Some(Count { key: Counted::DropsInMinutes, n: minutes as u64 }),
+        hours @ 1..24 => Some(Count { key: Counted::DropsInHours, n: hours as u64 }),
         _ => None,
     }
 }
@@ -448,7 +442,7 @@ mod tests {
         assert_eq!(cart.add(&s, "nope", 0), Err(CannotAdd::Unknown));
         assert_eq!(cart.item_count(), 3);
         assert!(CannotAdd::OtherShop { cart_shop: "fable.example".into() }
-            .to_string()
+            .message(&Text::shipped(crate::locale::Locale::En))
             .contains("checks out at fable.example"));
         // An emptied cart takes any shop again.
         cart.set_quantity("mug", 0);
@@ -593,11 +587,13 @@ mod tests {
         );
         assert_eq!(code_to_apply("?code=OTHER", &page).as_deref(), Some("OTHER"), "the link's code wins");
         const MIN: i64 = 60_000;
-        assert_eq!(drops_in(0, 1).as_deref(), Some("Drops in 1 min"));
-        assert_eq!(drops_in(0, 59 * MIN).as_deref(), Some("Drops in 59 min"));
-        assert_eq!(drops_in(0, 59 * MIN + 1).as_deref(), Some("Drops in 1 h"), "rounded up to the hour");
-        assert_eq!(drops_in(0, 5 * 60 * MIN + 20 * MIN).as_deref(), Some("Drops in 5 h"));
-        assert_eq!(drops_in(0, 24 * 60 * MIN - MIN).as_deref(), Some("Drops in 23 h"));
+        let en = Text::shipped(crate::locale::Locale::En);
+        let say = |now, at| drops_in(now, at).map(|c| en.count(c.key, c.n, crate::locale::plural(en.locale, c.n)));
+        assert_eq!(say(0, 1).as_deref(), Some("Drops in 1 min"));
+        assert_eq!(say(0, 59 * MIN).as_deref(), Some("Drops in 59 min"));
+        assert_eq!(say(0, 59 * MIN + 1).as_deref(), Some("Drops in 1 h"), "rounded up to the hour");
+        assert_eq!(say(0, 5 * 60 * MIN + 20 * MIN).as_deref(), Some("Drops in 5 h"));
+        assert_eq!(say(0, 24 * 60 * MIN - MIN).as_deref(), Some("Drops in 23 h"));
         assert_eq!(drops_in(0, 24 * 60 * MIN), None, "a later day is named, not counted");
     }
 
@@ -612,7 +608,10 @@ mod tests {
         ended.codes[0].ends_at = Some(100);
         assert_eq!(find_code(&ended, "juno15", 99).map(|c| c.id.as_str()), Ok("juno15"));
         assert_eq!(find_code(&ended, "juno15", 100).map(|c| c.id.clone()), Err(CodeEntryError::Ended("JUNO15".into())));
-        assert_eq!(CodeEntryError::Ended("JUNO15".into()).to_string(), "JUNO15 has ended.");
+        assert_eq!(
+            CodeEntryError::Ended("JUNO15".into()).message(&Text::shipped(crate::locale::Locale::En)),
+            "JUNO15 has ended."
+        );
         let juno = &s.codes[0];
         let mug = s.product("mug").expect("mug");
         let bowl = s.product("bowl").expect("bowl");
@@ -681,7 +680,10 @@ mod tests {
         let drop = s.products[0].clone();
         assert_eq!(cart.action(&s, &drop, 0), ProductAction::Upcoming(None));
         let last_day = 2 * 24 * 3_600_000 + 2 * 3_600_000;
-        assert_eq!(cart.action(&s, &drop, last_day), ProductAction::Upcoming(Some("Drops in 22 h".into())));
+        assert_eq!(
+            cart.action(&s, &drop, last_day),
+            ProductAction::Upcoming(Some(Count { key: Counted::DropsInHours, n: 22 }))
+        );
         assert_eq!(cart.action(&s, &drop, 3 * 24 * 3_600_000 + 1), ProductAction::InCart(2), "released");
         s.products[0].badges.push(Badge::SoldOut);
         assert_eq!(cart.action(&s, &s.products[0], 0), ProductAction::SoldOut, "sold out wins over a countdown");

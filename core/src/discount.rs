@@ -1,8 +1,8 @@
 //! Discount codes: when a code shows, and how its offer is worded.
 
+use crate::locale::{Count, Counted, Key, Text};
 use crate::model::{Code, Offer, UtcMillis};
 use crate::money::Money;
-use std::fmt;
 
 /// Where a code stands at a given instant. Only `Active` codes are shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,28 +24,37 @@ pub fn status(code: &Code, now: UtcMillis) -> CodeStatus {
 }
 
 /// What a code gives, in words a shopper scans: "15% off everything", "€5 off orders
-/// over €40", "15% off selected items", "Free shipping". `money` formats amounts
-/// (the browser passes its locale-aware formatter; native code passes the fallback).
-pub fn describe(code: &Code, money: impl Fn(&Money) -> String) -> String {
+/// over €40", "15% off selected items", "Free shipping", in `text`'s language.
+/// `money` formats amounts (the browser passes its locale-aware formatter; native
+/// code passes the fallback).
+pub fn describe(code: &Code, text: &Text, money: impl Fn(&Money) -> String) -> String {
     let scoped = !code.scope.products.is_empty() || !code.scope.collections.is_empty();
-    let (head, min) = head(code, &money, "Free shipping");
-    let what = if scoped { "selected items" } else { "orders" };
-    match (&code.offer, min) {
-        (Offer::FreeShipping { .. }, Some(min)) => format!("{head} on {what} over {}", money(min)),
-        (Offer::FreeShipping { .. }, None) if scoped => format!("{head} on selected items"),
-        (Offer::FreeShipping { .. }, None) => head,
-        (_, Some(min)) => format!("{head} {what} over {}", money(min)),
-        (_, None) if scoped => format!("{head} selected items"),
-        (_, None) => format!("{head} everything"),
-    }
+    let (offer, min) = head(code, text, &money);
+    let min = min.as_ref().map(&money);
+    let key = match (&code.offer, &min, scoped) {
+        (Offer::FreeShipping { .. }, Some(_), false) => Key::OfferFreeShippingOver,
+        (Offer::FreeShipping { .. }, Some(_), true) => Key::OfferFreeShippingSelectedOver,
+        (Offer::FreeShipping { .. }, None, true) => Key::OfferFreeShippingSelected,
+        (Offer::FreeShipping { .. }, None, false) => Key::OfferFreeShipping,
+        (_, Some(_), false) => Key::OfferOrdersOver,
+        (_, Some(_), true) => Key::OfferSelectedOver,
+        (_, None, true) => Key::OfferSelected,
+        (_, None, false) => Key::OfferEverything,
+    };
+    text.fill(key, &[("offer", &offer), ("minimum", min.as_deref().unwrap_or(""))])
 }
 
-/// "15% off", "€5 off" or `free_shipping`, and the offer's minimum.
-fn head<'a>(code: &'a Code, money: &impl Fn(&Money) -> String, free_shipping: &str) -> (String, &'a Option<Money>) {
+/// "15% off" or "€5 off" (empty for free shipping, whose texts say it whole), and the
+/// offer's minimum.
+fn head<'a>(code: &'a Code, text: &Text, money: &impl Fn(&Money) -> String) -> (String, &'a Option<Money>) {
     match &code.offer {
-        Offer::PercentOff { percent, min_subtotal } => (format!("{percent}% off"), min_subtotal),
-        Offer::AmountOff { amount, min_subtotal } => (format!("{} off", money(amount)), min_subtotal),
-        Offer::FreeShipping { min_subtotal } => (free_shipping.to_owned(), min_subtotal),
+        Offer::PercentOff { percent, min_subtotal } => {
+            (text.fill(Key::OfferPercent, &[("percent", &percent.to_string())]), min_subtotal)
+        }
+        Offer::AmountOff { amount, min_subtotal } => {
+            (text.fill(Key::OfferAmount, &[("amount", &money(amount))]), min_subtotal)
+        }
+        Offer::FreeShipping { min_subtotal } => (String::new(), min_subtotal),
     }
 }
 
@@ -54,15 +63,18 @@ fn head<'a>(code: &'a Code, money: &impl Fn(&Money) -> String, free_shipping: &s
 /// whether the prices on the page already include it ([`crate::cart::card_saving`]
 /// shows it on every card it covers when it does not depend on the rest of the cart)
 /// or it is taken off at checkout.
-pub fn applied_note(code: &Code, money: impl Fn(&Money) -> String) -> String {
+pub fn applied_note(code: &Code, text: &Text, money: impl Fn(&Money) -> String) -> String {
     let scoped = !code.scope.products.is_empty() || !code.scope.collections.is_empty();
-    let (head, min) = head(code, &money, "free shipping");
-    match (&code.offer, min) {
-        (_, Some(min)) => format!("Applied: {head} at checkout on orders over {}", money(min)),
-        (Offer::FreeShipping { .. }, None) => "Applied: free shipping at checkout".to_owned(),
-        _ if scoped => format!("Applied: {head} the marked prices"),
-        _ => format!("Applied: prices below include {head}"),
-    }
+    let (offer, min) = head(code, text, &money);
+    let min = min.as_ref().map(&money);
+    let key = match (&code.offer, &min) {
+        (Offer::FreeShipping { .. }, Some(_)) => Key::AppliedFreeShippingOver,
+        (_, Some(_)) => Key::AppliedAtCheckoutOver,
+        (Offer::FreeShipping { .. }, None) => Key::AppliedFreeShipping,
+        _ if scoped => Key::AppliedMarked,
+        _ => Key::AppliedIncluded,
+    };
+    text.fill(key, &[("offer", &offer), ("minimum", min.as_deref().unwrap_or(""))])
 }
 
 /// How long until a code ends, for "Ends in 5 hours". Only on its last day: a person
@@ -91,14 +103,13 @@ pub fn ends_in(now: UtcMillis, ends_at: UtcMillis) -> Option<EndsIn> {
     }
 }
 
-impl fmt::Display for EndsIn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (n, unit) = match *self {
-            EndsIn::Minutes(n) => (n, "minute"),
-            EndsIn::Hours(n) => (n, "hour"),
-        };
-        let plural = if n == 1 { "" } else { "s" };
-        write!(f, "Ends in {n} {unit}{plural}")
+impl EndsIn {
+    /// The counted text that says it ("Ends in 5 hours").
+    pub fn count(self) -> Count {
+        match self {
+            EndsIn::Minutes(n) => Count { key: Counted::EndsInMinutes, n },
+            EndsIn::Hours(n) => Count { key: Counted::EndsInHours, n },
+        }
     }
 }
 
@@ -146,6 +157,7 @@ mod tests {
             starts_at,
             ends_at,
             ends_label: None,
+            time_zone: None,
             scope: Default::default(),
         }
     }
@@ -165,24 +177,28 @@ mod tests {
     #[test]
     fn describes_each_offer() {
         let fmt = |m: &Money| m.fallback_display();
+        let en = Text::shipped(crate::locale::Locale::En);
         let eur = |minor| Some(Money::new(minor, "EUR"));
         let with = |offer: Offer| Code { offer, ..code(None, None) };
-        assert_eq!(describe(&with(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt), "15% off everything");
         assert_eq!(
-            describe(&with(Offer::PercentOff { percent: 10, min_subtotal: eur(5000) }), fmt),
+            describe(&with(Offer::PercentOff { percent: 15, min_subtotal: None }), &en, fmt),
+            "15% off everything"
+        );
+        assert_eq!(
+            describe(&with(Offer::PercentOff { percent: 10, min_subtotal: eur(5000) }), &en, fmt),
             "10% off orders over €50"
         );
         assert_eq!(
-            describe(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
+            describe(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), &en, fmt),
             "€5 off orders over €40"
         );
         assert_eq!(
-            describe(&with(Offer::AmountOff { amount: Money::new(1000, "JPY"), min_subtotal: None }), fmt),
+            describe(&with(Offer::AmountOff { amount: Money::new(1000, "JPY"), min_subtotal: None }), &en, fmt),
             "¥1,000 off everything"
         );
-        assert_eq!(describe(&with(Offer::FreeShipping { min_subtotal: None }), fmt), "Free shipping");
+        assert_eq!(describe(&with(Offer::FreeShipping { min_subtotal: None }), &en, fmt), "Free shipping");
         assert_eq!(
-            describe(&with(Offer::FreeShipping { min_subtotal: eur(2550) }), fmt),
+            describe(&with(Offer::FreeShipping { min_subtotal: eur(2550) }), &en, fmt),
             "Free shipping on orders over €25.50"
         );
         let scoped = |offer: Offer| Code {
@@ -191,15 +207,15 @@ mod tests {
             ..code(None, None)
         };
         assert_eq!(
-            describe(&scoped(Offer::PercentOff { percent: 15, min_subtotal: None }), fmt),
+            describe(&scoped(Offer::PercentOff { percent: 15, min_subtotal: None }), &en, fmt),
             "15% off selected items"
         );
         assert_eq!(
-            describe(&scoped(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
+            describe(&scoped(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), &en, fmt),
             "€5 off selected items over €40"
         );
         assert_eq!(
-            describe(&scoped(Offer::FreeShipping { min_subtotal: None }), fmt),
+            describe(&scoped(Offer::FreeShipping { min_subtotal: None }), &en, fmt),
             "Free shipping on selected items"
         );
     }
@@ -207,6 +223,7 @@ mod tests {
     #[test]
     fn applied_note_says_where_the_saving_shows() {
         let fmt = |m: &Money| m.fallback_display();
+        let en = Text::shipped(crate::locale::Locale::En);
         let eur = |minor| Some(Money::new(minor, "EUR"));
         let with = |offer: Offer| Code { offer, ..code(None, None) };
         let scoped = |offer: Offer| Code {
@@ -215,18 +232,18 @@ mod tests {
             ..code(None, None)
         };
         let percent = Offer::PercentOff { percent: 15, min_subtotal: None };
-        assert_eq!(applied_note(&with(percent.clone()), fmt), "Applied: prices below include 15% off");
-        assert_eq!(applied_note(&scoped(percent), fmt), "Applied: 15% off the marked prices");
+        assert_eq!(applied_note(&with(percent.clone()), &en, fmt), "Applied: prices below include 15% off");
+        assert_eq!(applied_note(&scoped(percent), &en, fmt), "Applied: 15% off the marked prices");
         assert_eq!(
-            applied_note(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), fmt),
+            applied_note(&with(Offer::AmountOff { amount: Money::new(500, "EUR"), min_subtotal: eur(4000) }), &en, fmt),
             "Applied: €5 off at checkout on orders over €40"
         );
         assert_eq!(
-            applied_note(&with(Offer::FreeShipping { min_subtotal: None }), fmt),
+            applied_note(&with(Offer::FreeShipping { min_subtotal: None }), &en, fmt),
             "Applied: free shipping at checkout"
         );
         assert_eq!(
-            applied_note(&scoped(Offer::FreeShipping { min_subtotal: eur(2550) }), fmt),
+            applied_note(&scoped(Offer::FreeShipping { min_subtotal: eur(2550) }), &en, fmt),
             "Applied: free shipping at checkout on orders over €25.50"
         );
     }
@@ -245,8 +262,14 @@ mod tests {
 
     #[test]
     fn ends_in_reads_naturally() {
-        assert_eq!(EndsIn::Hours(23).to_string(), "Ends in 23 hours");
-        assert_eq!(EndsIn::Hours(1).to_string(), "Ends in 1 hour");
-        assert_eq!(EndsIn::Minutes(5).to_string(), "Ends in 5 minutes");
+        use crate::locale::{plural, Locale};
+        let say = |e: EndsIn, locale| {
+            let Count { key, n } = e.count();
+            Text::shipped(locale).count(key, n, plural(locale, n))
+        };
+        assert_eq!(say(EndsIn::Hours(23), Locale::En), "Ends in 23 hours");
+        assert_eq!(say(EndsIn::Hours(1), Locale::En), "Ends in 1 hour");
+        assert_eq!(say(EndsIn::Minutes(5), Locale::En), "Ends in 5 minutes");
+        assert!(say(EndsIn::Minutes(5), Locale::Ja).contains('5'));
     }
 }

@@ -14,7 +14,7 @@ use crate::model::Storefront;
 use std::fmt;
 
 /// Bumped whenever the model changes shape, so a mismatch reads as such.
-pub const FORMAT_VERSION: u8 = 4;
+pub const FORMAT_VERSION: u8 = 5;
 
 /// What a page's data holds of `store` once decoded: all of it but what only the build
 /// uses (`#[serde(skip)]` in the model: the theme, in the page's CSS, and the share
@@ -23,6 +23,14 @@ pub fn as_decoded(store: &Storefront) -> Storefront {
     let mut decoded = store.clone();
     decoded.theme = Default::default();
     decoded.site.share_image = None;
+    decoded.site.languages = Vec::new();
+    decoded.site.locale = Default::default();
+    for code in &mut decoded.codes {
+        code.time_zone = None;
+    }
+    for product in &mut decoded.products {
+        product.time_zone = None;
+    }
     decoded
 }
 

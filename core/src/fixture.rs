@@ -17,6 +17,7 @@ pub fn product(id: &str, price: Money, checkout: Checkout) -> Product {
         checkout,
         available_at: None,
         available_label: None,
+        time_zone: None,
     }
 }
 
@@ -29,7 +30,7 @@ pub fn store() -> Storefront {
     let mut s = Storefront {
         baked_at: 0,
         affiliate: None,
-        site: Site { url: "https://juno.example/".into(), share_image: None },
+        site: Site { url: "https://juno.example/".into(), ..Default::default() },
         creator: Creator {
             id: "juno-park".into(),
             name: "Juno".into(),
@@ -51,6 +52,7 @@ pub fn store() -> Storefront {
         collections: vec![],
         popups: vec![],
         tracking: Tracking::default(),
+        text: crate::locale::Text::shipped(crate::locale::Locale::En),
     };
     s.products = vec![
         product("mug", Money::new(3200, "EUR"), shopify("fable.example", "111")),
@@ -82,6 +84,7 @@ pub fn store() -> Storefront {
             starts_at: None,
             ends_at: None,
             ends_label: None,
+            time_zone: None,
             scope: Scope { products: vec![], collections: vec!["kitchen".into()] },
         },
         Code {
@@ -92,6 +95,7 @@ pub fn store() -> Storefront {
             starts_at: None,
             ends_at: None,
             ends_label: None,
+            time_zone: None,
             scope: Scope::default(),
         },
     ];

@@ -11,6 +11,8 @@
 //! Pure rules: the page reads the user agent once and asks this module; the early-tap
 //! script gets the same table ([`IN_APP_BROWSERS`]) at build time.
 
+use crate::locale::Key;
+
 /// The app whose built-in browser shows the page; sent in every event's context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(miniserde::Serialize, miniserde::Deserialize))]
@@ -182,10 +184,10 @@ impl Escape {
     }
 
     /// The button's words.
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Key {
         match self {
-            Escape::AndroidIntent => "Open in your browser",
-            Escape::SafariScheme => "Open in Safari",
+            Escape::AndroidIntent => Key::OpenInBrowser,
+            Escape::SafariScheme => Key::OpenInSafari,
         }
     }
 }

@@ -18,6 +18,7 @@ mod fixture;
 pub mod in_app;
 pub mod json;
 pub mod limits;
+pub mod locale;
 pub mod model;
 pub mod money;
 pub mod page_data;

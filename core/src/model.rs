@@ -7,6 +7,7 @@
 //! instants in milliseconds since the Unix epoch, money is integer minor units.
 //! Native prerendering (a later step) renders from exactly the same values.
 
+use crate::locale::{Key, Locale, Text};
 use crate::money::Money;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,9 @@ pub struct Storefront {
     /// whose code the page applies and whom the visit is credited to; `None` on every
     /// other page. See [`Roster`].
     pub affiliate: Option<String>,
+    /// The page's words, in the language of the copy of the site it is in
+    /// (`crate::locale`).
+    pub text: Text,
 }
 
 impl Storefront {
@@ -73,7 +77,7 @@ pub struct Affiliate {
 
 /// Where the shop lives on the web: for canonical links, link previews, search
 /// results, the sitemap, and (from its path) the base of every link in the site.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Site {
     /// The home page's public address: https, no query or fragment, ending in `/`
     /// (`https://junopark.example/`, `https://name.github.io/shop/`).
@@ -82,6 +86,17 @@ pub struct Site {
     /// in the page's head tags, written at build time: not in its data (`crate::embed`).
     #[serde(skip)]
     pub share_image: Option<Image>,
+    /// The languages the site is built in, the creator's default (`site.locale`) first:
+    /// the default's pages at the site's root, each other's in its folder
+    /// ([`Locale::folder`]). Build-time only: a page needs only `folder`.
+    #[serde(skip)]
+    pub languages: Vec<Locale>,
+    /// The language of this copy of the site (build-time only, as `languages`).
+    #[serde(skip)]
+    pub locale: Locale,
+    /// This copy's folder under the site's root, where its pages link within: empty
+    /// for the default language, `es/` for Spanish. Set with [`Site::in_language`].
+    pub folder: String,
 }
 
 impl Site {
@@ -92,14 +107,45 @@ impl Site {
         self.url[after_scheme..].find('/').map_or("/", |i| &self.url[after_scheme + i..])
     }
 
-    /// The absolute address of `path` inside the site (`/p/mug/`, `media/a.png`).
+    /// This site in `locale`'s copy: its links within that copy.
+    pub fn in_language(&self, locale: Locale) -> Site {
+        Site { locale, folder: self.folder_of(locale), ..self.clone() }
+    }
+
+    /// Where this copy's pages are, under the site's root: nothing for the default
+    /// language, `es/` for Spanish.
+    pub fn language_folder(&self) -> String {
+        self.folder.clone()
+    }
+
+    /// Where `locale`'s copy of the site is, under its root (nothing for the default).
+    pub fn folder_of(&self, locale: Locale) -> String {
+        match self.languages.first() {
+            Some(default) if *default != locale => locale.folder(),
+            _ => String::new(),
+        }
+    }
+
+    /// The absolute address of the page at `path` in this copy (`/p/mug/` →
+    /// `https://junopark.example/es/p/mug/`).
     pub fn page_url(&self, path: &str) -> String {
+        format!("{}{}{}", self.url, self.language_folder(), path.trim_start_matches('/'))
+    }
+
+    /// The absolute address of a file shared by every language (`media/a.png`).
+    pub fn file_url(&self, path: &str) -> String {
         format!("{}{}", self.url, path.trim_start_matches('/'))
     }
 
-    /// The link to `path` inside the site (`/p/mug/`, `calendar/x.ics`), under the base
-    /// path: `/shop/p/mug/` for a site at `https://name.github.io/shop/`.
+    /// The link to the page at `path` in this copy (`/p/mug/`, `calendar/x.ics`, whose
+    /// text is in the page's language), under the base path: `/shop/es/p/mug/` for
+    /// Spanish in a site at `https://name.github.io/shop/`.
     pub fn href(&self, path: &str) -> String {
+        format!("{}{}{}", self.base_path(), self.language_folder(), path.trim_start_matches('/'))
+    }
+
+    /// The link to a file every language shares (images, the icon, a product's data).
+    pub fn file_href(&self, path: &str) -> String {
         format!("{}{}", self.base_path(), path.trim_start_matches('/'))
     }
 
@@ -108,17 +154,21 @@ impl Site {
         if image.is_remote() {
             image.src.clone()
         } else {
-            self.href(&image.src)
+            self.file_href(&image.src)
         }
     }
 
-    /// A path the browser shows, as a path inside the site (`/shop/p/mug/` →
-    /// `/p/mug/`), for reading which page it is.
-    pub fn path_in_site<'a>(&self, path: &'a str) -> &'a str {
-        let inside = self.base_path().trim_end_matches('/');
-        match path.strip_prefix(inside) {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
-            _ => path,
+    /// A path the browser shows, as a path inside this copy of the site
+    /// (`/shop/es/p/mug/` → `/p/mug/`), for reading which page it is; `None` for a
+    /// path outside it (another site, or from a language's copy another language's).
+    /// In the default copy another language's path reads as a path of no page
+    /// (`/es/p/mug/`), so the browser loads it, with its own `<html lang>`.
+    pub fn path_in_site<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let base = self.base_path().trim_end_matches('/');
+        let rest = path.strip_prefix(base).filter(|r| r.is_empty() || r.starts_with('/'))?;
+        match self.folder.trim_end_matches('/') {
+            "" => Some(rest),
+            folder => rest.strip_prefix('/')?.strip_prefix(folder).filter(|i| i.is_empty() || i.starts_with('/')),
         }
     }
 }
@@ -234,6 +284,10 @@ pub struct Code {
     pub ends_label: Option<String>,
     /// Which products the code covers; the default (both lists empty) is everything.
     pub scope: Scope,
+    /// The IANA zone `ends_label` is written in: the build writes the label again in
+    /// each language's words. Not in the page's data.
+    #[serde(skip)]
+    pub time_zone: Option<String>,
 }
 
 /// Which cart lines a code counts: the products named, plus every product of the
@@ -273,11 +327,11 @@ pub enum Badge {
 }
 
 impl Badge {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Key {
         match self {
-            Badge::New => "New",
-            Badge::Limited => "Limited",
-            Badge::SoldOut => "Sold out",
+            Badge::New => Key::BadgeNew,
+            Badge::Limited => Key::BadgeLimited,
+            Badge::SoldOut => Key::SoldOut,
         }
     }
 }
@@ -296,11 +350,11 @@ pub enum Disclosure {
 }
 
 impl Disclosure {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Key {
         match self {
-            Disclosure::Affiliate => "Affiliate link",
-            Disclosure::Gifted => "Gifted",
-            Disclosure::Paid => "Paid partnership",
+            Disclosure::Affiliate => Key::DisclosureAffiliate,
+            Disclosure::Gifted => Key::DisclosureGifted,
+            Disclosure::Paid => Key::DisclosurePaid,
         }
     }
 }
@@ -321,6 +375,9 @@ pub struct Product {
     /// The drop's day in its own zone, written at build time ("1 Mar"): what "Drops …"
     /// names until the page knows the shopper's calendar.
     pub available_label: Option<String>,
+    /// The IANA zone `available_label` is written in (build-time only, as for codes).
+    #[serde(skip)]
+    pub time_zone: Option<String>,
 }
 
 impl Product {
@@ -406,6 +463,10 @@ pub struct Popup {
 
 /// The id of the `<script>` element that carries the storefront inside the built page.
 pub const DATA_ELEMENT_ID: &str = "linkshelf-data";
+/// The element after the app's with the links to this page in each language
+/// (`build::languages`): written at build time, outside the app, and swapped with the
+/// page when the app changes pages in place.
+pub const LANGUAGES_ELEMENT_ID: &str = "languages";
 /// The id of the element each page is written into at build time, which the app
 /// takes over in the browser.
 pub const APP_ELEMENT_ID: &str = "app";
@@ -420,24 +481,49 @@ impl Image {
 #[cfg(test)]
 mod site_tests {
     use super::Site;
+    use crate::locale::Locale;
 
     #[test]
     fn base_paths_and_page_addresses() {
-        let root = Site { url: "https://junopark.example/".into(), share_image: None };
+        let root = Site { url: "https://junopark.example/".into(), ..Default::default() };
         assert_eq!(root.base_path(), "/");
         assert_eq!(root.page_url("/p/mug/"), "https://junopark.example/p/mug/");
-        let project = Site { url: "https://juno.github.io/shop/".into(), share_image: None };
+        let project = Site { url: "https://juno.github.io/shop/".into(), ..Default::default() };
         assert_eq!(project.base_path(), "/shop/");
         assert_eq!(project.page_url("media/a.png"), "https://juno.github.io/shop/media/a.png");
         assert_eq!(project.page_url("/"), "https://juno.github.io/shop/");
         assert_eq!(project.href("/p/mug/"), "/shop/p/mug/");
         assert_eq!(root.href("calendar/x.ics"), "/calendar/x.ics");
-        assert_eq!(project.path_in_site("/shop/p/mug/"), "/p/mug/");
-        assert_eq!(project.path_in_site("/shop"), "");
-        assert_eq!(project.path_in_site("/shopping/"), "/shopping/", "only a whole segment");
-        assert_eq!(root.path_in_site("/p/mug/"), "/p/mug/");
+        assert_eq!(project.path_in_site("/shop/p/mug/"), Some("/p/mug/"));
+        assert_eq!(project.path_in_site("/shop"), Some(""));
+        assert_eq!(project.path_in_site("/shopping/"), None, "only a whole segment");
+        assert_eq!(root.path_in_site("/p/mug/"), Some("/p/mug/"));
         let photo = super::Image { src: "media/a.png".into(), alt: String::new() };
         assert_eq!(project.image_url(&photo), "/shop/media/a.png");
+        // The Spanish copy: its pages in `es/`, the files every language shares at the root.
+        let spanish = Site { languages: vec![Locale::En, Locale::Es], ..project.clone() }.in_language(Locale::Es);
+        assert_eq!(spanish.href("/p/mug/"), "/shop/es/p/mug/");
+        assert_eq!(spanish.page_url("/"), "https://juno.github.io/shop/es/");
+        assert_eq!(spanish.image_url(&photo), "/shop/media/a.png");
+        assert_eq!(spanish.file_url("media/a.png"), "https://juno.github.io/shop/media/a.png");
+        assert_eq!(spanish.path_in_site("/shop/es/p/mug/"), Some("/p/mug/"));
+        assert_eq!(spanish.path_in_site("/shop/es"), Some(""));
+        assert_eq!(spanish.path_in_site("/shop/p/mug/"), None, "the default copy is another site");
+        assert_eq!(spanish.path_in_site("/shop/esx/"), None);
+        let english = spanish.in_language(Locale::En);
+        assert_eq!(english.href("/p/mug/"), "/shop/p/mug/");
+        assert_eq!(english.path_in_site("/shop/p/mug/"), Some("/p/mug/"));
+        let elsewhere = english.path_in_site("/shop/es/p/mug/");
+        assert_eq!(elsewhere, Some("/es/p/mug/"), "Spanish is another copy: ");
+        assert_eq!(
+            elsewhere.map(crate::route::Route::from_path),
+            Some(crate::route::Route::NotFound),
+            "no page of this one"
+        );
+        assert_eq!(
+            Site { languages: vec![Locale::Es, Locale::En], ..project.clone() }.in_language(Locale::Es).href("/"),
+            "/shop/"
+        );
         let remote = super::Image { src: "https://cdn.example/a.png".into(), alt: String::new() };
         assert_eq!(project.image_url(&remote), "https://cdn.example/a.png");
     }

@@ -10,6 +10,7 @@
 //! `docs/design.md` ("Each page carries only what it shows") for why per-product files
 //! and not one catalogue file or snapshots in the stored cart.
 
+use crate::locale::Key;
 use crate::model::{Affiliate, Collection, Storefront};
 use crate::route::Route;
 
@@ -86,7 +87,7 @@ impl Storefront {
     pub fn for_affiliate(&self, affiliate: &Affiliate, catalogue: bool) -> Storefront {
         let picks = Collection {
             id: PICKS_ID.to_owned(),
-            title: "My picks".to_owned(),
+            title: self.text.get(Key::MyPicks).to_owned(),
             description: None,
             products: affiliate.picks.clone(),
         };
@@ -110,6 +111,7 @@ impl Storefront {
             popups,
             tracking: self.tracking.clone(),
             affiliate: Some(affiliate.handle.clone()),
+            text: self.text.clone(),
         }
         .without_descriptions()
     }
@@ -165,6 +167,7 @@ impl Storefront {
             popups: Vec::new(),
             tracking: self.tracking.clone(),
             affiliate: self.affiliate.clone(),
+            text: self.text.clone(),
         }
     }
 

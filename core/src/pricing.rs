@@ -14,11 +14,11 @@
 //! - free shipping takes nothing off the goods; it is reported for the checkout.
 
 use crate::discount::{self, CodeStatus};
+use crate::locale::{Key, Text};
 #[cfg(test)]
 use crate::model::Scope;
 use crate::model::{Code, Collection, Offer, UtcMillis};
 use crate::money::Money;
-use std::fmt;
 
 /// One cart line.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,20 +62,19 @@ pub enum NotApplied {
     CurrencyMismatch,
 }
 
-impl fmt::Display for NotApplied {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl NotApplied {
+    /// Why, in `text`'s language; `money` formats the amounts (the browser's `Intl`, or
+    /// the fallback natively).
+    pub fn message(&self, text: &Text, money: impl Fn(&Money) -> String) -> String {
         match self {
-            NotApplied::EmptyCart => write!(f, "Add something to your cart first."),
-            NotApplied::NotStarted => write!(f, "This code isn't active yet."),
-            NotApplied::Ended => write!(f, "This code has ended."),
-            NotApplied::NothingInScope => write!(f, "This code doesn't cover anything in your cart."),
-            NotApplied::BelowMinimum { minimum, missing } => write!(
-                f,
-                "This code needs {} of eligible items: add {} more.",
-                minimum.fallback_display(),
-                missing.fallback_display()
-            ),
-            NotApplied::CurrencyMismatch => write!(f, "This code is for a different currency."),
+            NotApplied::EmptyCart => text.get(Key::NotAppliedEmptyCart).to_owned(),
+            NotApplied::NotStarted => text.get(Key::NotAppliedNotStarted).to_owned(),
+            NotApplied::Ended => text.get(Key::NotAppliedEnded).to_owned(),
+            NotApplied::NothingInScope => text.get(Key::NotAppliedNothingInScope).to_owned(),
+            NotApplied::BelowMinimum { minimum, missing } => {
+                text.fill(Key::NotAppliedBelowMinimum, &[("minimum", &money(minimum)), ("missing", &money(missing))])
+            }
+            NotApplied::CurrencyMismatch => text.get(Key::NotAppliedCurrency).to_owned(),
         }
     }
 }
@@ -157,6 +156,7 @@ mod tests {
             starts_at,
             ends_at,
             ends_label: None,
+            time_zone: None,
             scope: Scope::default(),
         }
     }
@@ -228,7 +228,10 @@ mod tests {
             Err(NotApplied::BelowMinimum { minimum: Money::new(4000, "EUR"), missing: Money::new(800, "EUR") })
         );
         assert_eq!(
-            result.err().map(|e| e.to_string()).unwrap_or_default(),
+            result
+                .err()
+                .map(|e| e.message(&Text::shipped(crate::locale::Locale::En), Money::fallback_display))
+                .unwrap_or_default(),
             "This code needs €40 of eligible items: add €8 more."
         );
         let lines = vec![line("mug", 3200, "EUR", 2), line("tote", 3900, "EUR", 1)];

@@ -6,6 +6,7 @@
 //! In the core (not the app) because which data a page carries is a rule of the core
 //! (`page_data`), and it is asked by page.
 
+use crate::locale::Key;
 use crate::model::Storefront;
 
 /// A page of the storefront.
@@ -46,11 +47,12 @@ impl Route {
             Route::Product(id) => store.product(id),
             _ => None,
         };
+        let text = &store.text;
         match (self, product) {
             (_, Some(product)) => format!("{} · {name}", product.title),
-            (Route::Cart, _) => format!("Your cart · {name}"),
-            (Route::Thanks, _) => format!("Thank you · {name}"),
-            _ => format!("{name} ({}) · Shop", store.creator.handle),
+            (Route::Cart, _) => text.fill(Key::TitleCart, &[("name", name)]),
+            (Route::Thanks, _) => text.fill(Key::TitleThanks, &[("name", name)]),
+            _ => text.fill(Key::TitleShop, &[("name", name), ("handle", &store.creator.handle)]),
         }
     }
 

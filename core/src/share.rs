@@ -49,7 +49,7 @@ mod tests {
     use super::*;
 
     fn site(url: &str) -> Site {
-        Site { url: url.into(), share_image: None }
+        Site { url: url.into(), ..Default::default() }
     }
 
     #[test]

@@ -4,7 +4,7 @@ import { test, expect, open } from './fixtures';
 
 const NOW = '2026-11-20T12:00:00Z';
 const PAGES = [
-  { path: '/thanks/?order=1001', home: "Back to Juno Park's shop" },
+  { path: '/thanks/?order=1001', home: "Back to \u2068Juno Park\u2069's shop" },
   { path: '/cart/', home: 'Browse the shop' },
   { path: '/no-such-page/', home: 'See the whole shop' },
   { path: '/p/no-such-product/', home: 'See the whole shop' },

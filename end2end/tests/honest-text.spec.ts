@@ -95,3 +95,17 @@ test('the thank-you page isolates the creator name in "Back to …\'s shop"', as
   await expectIsolated(page, 'main.thanks a.button', NAME);
   await expectNoSideways(page);
 });
+
+// Issue #14, point 3: the same hostile text in the Spanish copy, whose sentences put the
+// creator's words elsewhere ("Volver a la tienda de …"): still isolated, still inside
+// the phone, our words in Spanish around them.
+test('in the Spanish copy a right-to-left name stays isolated and the page inside a 360 px phone', async ({ page }) => {
+  await open(page, `${base}/es/thanks/?order=1001`, NOW, { clock: 'fixed' });
+  expect(await page.evaluate(() => document.documentElement.lang)).toBe('es');
+  await expect(page.locator('main.thanks a.button')).toContainText('Volver a la tienda de');
+  await expectIsolated(page, 'main.thanks a.button', NAME);
+  await expectNoSideways(page);
+  await open(page, `${base}/es/`, NOW, { clock: 'fixed' });
+  await expectIsolated(page, 'li.code-card p.brand', 'متجر الفخار Supercalifragilisticexpialidociousbrandnamewithoutspaces');
+  await expectNoSideways(page);
+});

@@ -33,7 +33,7 @@ test.describe('which pop-ups are shown', () => {
     await expect(live.locator('h3.popup-title')).toHaveText(['Live: unboxing the new glaze collection']);
     await expect(live).toHaveClass(/(^|\s)live(\s|$)/);
     await expect(live.locator('.live-badge')).toHaveText('Live now');
-    const watch = live.getByRole('link', { name: 'Watch now on TikTok Live' });
+    const watch = live.getByRole('link', { name: 'Watch now on \u2068TikTok Live\u2069' });
     await expect(watch).toHaveAttribute('href', 'https://www.tiktok.com/@junomakes/live');
     // The rest of the schedule, below, holds what is still to come.
     await expect(titles(page)).toHaveText(['Winter studio market', 'Pop-up at Corner Coffee', 'Spring pop-up, Brooklyn']);
@@ -57,7 +57,7 @@ test.describe('which pop-ups are shown', () => {
     await page.clock.runFor('02:00');
     const live = liveNow(page).locator('li.popup');
     await expect(live.locator('.live-badge')).toHaveText('Live now');
-    await expect(live.getByRole('link', { name: 'Watch now on TikTok Live' })).toBeVisible();
+    await expect(live.getByRole('link', { name: 'Watch now on \u2068TikTok Live\u2069' })).toBeVisible();
     await expect(titles(page)).toHaveCount(3);
   });
 });

@@ -4,8 +4,9 @@
 //
 // The built index.html already holds the demo's page, so this first puts back the three
 // markers `linkshelf bake` fills (see src/build/bake.rs, `fill_page`): the head part
-// (<title>… the description, canonical, preview and JSON-LD tags …<style>…</style>), the data element and the
-// prerendered page (the app element, last in the body). Then it runs
+// (the language redirect if any, <title>… the description, canonical, preview, hreflang and
+// JSON-LD tags …<style>…</style>), the data element and the prerendered page (the app
+// element and the language links after it, last in the body). Then it runs
 // target/debug/linkshelf (built by the Trunk hook) on the copy.
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -13,9 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const HEAD = /<title>[^<]*<\/title>[\s\S]*?<style>[^<]*<\/style>/g;
+const HEAD = /(?:<script>\(function\(f,b\)[\s\S]*?<\/script>)?<title>[^<]*<\/title>[\s\S]*?<style>[^<]*<\/style>/g;
 const DATA = /<script\b[^>]*\bid="linkshelf-data"[^>]*>[\s\S]*?<\/script>/g;
-const PAGE = /<div id="app" data-route="[^"]*">[\s\S]*<\/div>(?=<\/body>)/g;
+const PAGE = /<div id="app" data-route="[^"]*">[\s\S]*<\/div>(?:<nav class="languages"[\s\S]*?<\/nav>)?(?=<\/body>)/g;
 
 export function bakeCopy(dist, config, out) {
   rmSync(out, { recursive: true, force: true });

@@ -97,12 +97,18 @@ fn main() -> ExitCode {
             }
         },
         Command::Bake { config, dist, problems_page } => match bake::bake(&config, &dist, now_millis()) {
-            Ok((_, report)) => {
+            Ok((store, report)) => {
+                let languages: Vec<&str> = store.site.languages.iter().map(|l| l.tag()).collect();
                 println!(
-                    "baked {} into {}: {} pages, {} images, {} calendar files; the site is {} in {} files",
+                    "baked {} into {}: {} pages in {} ({}), {} images, {} calendar files; the site is {} in {} files",
                     config.display(),
                     dist.display(),
                     report.pages,
+                    match languages.len() {
+                        1 => "1 language".to_owned(),
+                        n => format!("{n} languages"),
+                    },
+                    languages.join(", "),
                     report.images,
                     report.calendars,
                     hosting::megabytes(report.size.bytes),

@@ -14,7 +14,7 @@
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
-use crate::build::{directory, early, hosting, offline, prerender, qr, seo};
+use crate::build::{directory, early, hosting, languages, offline, prerender, qr, seo};
 use crate::ui::route::Route;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
 use linkshelf_core::theme;
@@ -83,6 +83,12 @@ pub fn embed_text(store: &Storefront) -> String {
     embed::to_text(&embed::encode(store))
 }
 
+/// What `route`'s page embeds of its part `store`: the words it can show only
+/// (`Text::for_route`; the build itself writes the titles and the rest from all of them).
+pub fn page_data(store: &Storefront, route: &Route) -> Storefront {
+    Storefront { text: store.text.for_route(route), ..store.clone() }
+}
+
 /// The MIME type of the data element: not JavaScript, so browsers never run it.
 pub const DATA_TYPE: &str = "application/x-linkshelf";
 
@@ -112,25 +118,32 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
     // The manifest and the worker's registration (`offline`) sit before the theme's
     // `<style>`, inside the part `end2end/tools/bake-copy.mjs` puts back to a marker.
     let head = format!(
-        "<title>{}</title>\n{}\n{}\n<style>{}</style>",
+        "{}<title>{}</title>\n{}\n{}\n{}\n<style>{}</style>",
+        languages::redirect_script(store, route),
         html_escape(&route.title(store)),
         seo::head_tags(store, route),
+        seo::language_links(store, route),
         offline::head_tags(store),
         theme::css_variables(&store.theme)
     );
     let rendered = prerender::render(store, route);
     let data = format!(
         "<script type=\"{DATA_TYPE}\" id=\"{DATA_ELEMENT_ID}\">{}</script>{}",
-        embed_text(store),
+        embed_text(&page_data(store, route)),
         early::data_element(store, route, &rendered)
     );
-    let page =
-        format!("<div id=\"{APP_ELEMENT_ID}\" data-route=\"{}\">{rendered}</div>", html_escape(&route.file_path()));
+    let page = format!(
+        "<div id=\"{APP_ELEMENT_ID}\" data-route=\"{}\">{rendered}</div>{}",
+        html_escape(&route.file_path()),
+        languages::links(store, route)
+    );
     // The shell's own links to files at the site's root follow its base path (Trunk
     // writes its hashed files under `--public-url` itself).
     let base = store.site.base_path();
-    let mut html =
-        shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, &data, 1).replacen(PAGE_MARKER, &page, 1);
+    let mut html = languages::set_lang(shell, store.text.locale)
+        .replacen(HEAD_MARKER, &head, 1)
+        .replacen(DATA_MARKER, &data, 1)
+        .replacen(PAGE_MARKER, &page, 1);
     for file in SHELL_FILES {
         html = html.replace(&format!("href=\"/{file}\""), &format!("href=\"{base}{file}\""));
     }
@@ -236,7 +249,7 @@ fn qr_sheet(
         intro: "For stickers, packaging and your pop-up table. Scans count as utm_source=qr in the numbers.".into(),
         cards,
         labels: qr::Labels::default(),
-        icon: Some(store.site.href("favicon.svg")),
+        icon: Some(store.site.file_href("favicon.svg")),
     }
 }
 
@@ -250,18 +263,23 @@ fn write_affiliates(
     shell: &str,
     dist: &Path,
     now: i64,
+    with_qr: bool,
 ) -> Result<usize, BakeError> {
     let roster = &assets.roster;
+    let folder = dist.join(store.site.language_folder());
     let one = |affiliate: &linkshelf_core::model::Affiliate| -> Result<(), BakeError> {
         let route = Route::Affiliate(affiliate.handle.clone());
         let part = store.for_affiliate(affiliate, roster.catalogue);
         write(
-            &dist.join(route.file_path().trim_start_matches('/')).join("index.html"),
+            &folder.join(route.file_path().trim_start_matches('/')).join("index.html"),
             &fill_page(shell, &part, &route)?,
         )?;
-        write(&dist.join(page_data::affiliate_file(&affiliate.handle)), &embed_text(&store.affiliate_part(affiliate)))?;
         for popup in &affiliate.popups {
-            write(&dist.join(&popup.ics_path), &calendar::ics(popup, &affiliate.profile, now))?;
+            write(&folder.join(&popup.ics_path), &calendar::ics(popup, &affiliate.profile, &store.text, now))?;
+        }
+        // The printable QR sheet is the creator's, in the site's default language.
+        if !with_qr {
+            return Ok(());
         }
         let page_url = store.site.page_url(&route.path());
         let mut card = qr::Card::new(&page_url, "affiliate", affiliate.profile.name.clone());
@@ -294,28 +312,30 @@ fn write_site(
 ) -> Result<Report, BakeError> {
     let index = dist.join("index.html");
     let shell = fs::read_to_string(&index).map_err(io(&index))?;
-    // GitHub Pages, Netlify and Cloudflare Pages serve 404.html for missing paths: it
-    // tells a shopper with an old link what happened and links home. `/thanks/` is the
-    // return page a creator gives the shop as its success URL.
-    let mut pages = vec![
-        ("index.html".to_owned(), Route::Home),
-        ("404.html".to_owned(), Route::NotFound),
-        ("cart/index.html".to_owned(), Route::Cart),
-        ("thanks/index.html".to_owned(), Route::Thanks),
-    ];
-    pages.extend(store.products.iter().map(|p| (format!("p/{}/index.html", p.id), Route::Product(p.id.clone()))));
     let mut report = Report::default();
-    for (file, route) in &pages {
-        let part = store.for_page(route);
-        write(&dist.join(file), &fill_page(&shell, &part, route)?)?;
-        report.pages += 1;
-        // What a page whose cart holds this product fetches (`page_data`).
-        if let Route::Product(id) = route {
-            write(&dist.join(page_data::product_file(id)), &embed_text(&part))?;
+    // One copy of the pages per language: the default at the root, each other in its
+    // folder, with its words and its dates in them (`config::localize`).
+    for locale in &store.site.languages {
+        let (mut copy, mut roster) = (store.clone(), assets.roster.clone());
+        if *locale != store.site.locale {
+            config::localize(&mut copy, &mut roster.affiliates, *locale);
         }
+        write_language(&copy, &roster, &shell, dist, now, &mut report)?;
     }
-    report.affiliates = write_affiliates(store, assets, &shell, dist, now)?;
-    report.pages += report.affiliates;
+    // What every language shares, once: the products' and affiliates' data the carts
+    // fetch (without words: a page keeps its own), the images, the QR sheets, the
+    // sitemap and, last, the offline files.
+    let shared = Storefront { text: Default::default(), ..store.clone() };
+    for product in &store.products {
+        let part = shared.for_page(&Route::Product(product.id.clone()));
+        write(&dist.join(page_data::product_file(&product.id)), &embed_text(&part))?;
+    }
+    for affiliate in &assets.roster.affiliates {
+        write(
+            &dist.join(page_data::affiliate_file(&affiliate.handle)),
+            &embed_text(&shared.affiliate_part(affiliate)),
+        )?;
+    }
     if assets.roster.directory {
         write(&dist.join("c/index.html"), &directory::page(store, &assets.roster))?;
         report.pages += 1;
@@ -335,19 +355,60 @@ fn write_site(
         fs::copy(&from, &to).map_err(io(&from))?;
         report.images += 1;
     }
-    for popup in &store.popups {
-        write(&dist.join(&popup.ics_path), &calendar::ics(popup, &store.creator, now))?;
-        report.calendars += 1;
-    }
     // Last: the service worker's version is a hash of every file written before it.
     offline::write(store, &shell, dist).map_err(io(dist))?;
     Ok(report)
+}
+
+/// One language's copy of the pages (`store` in that language): home, missing page,
+/// cart, thank-you, every product, every affiliate, and the pop-ups' calendar files,
+/// in the copy's folder. The page of missing paths is the default copy's alone: hosts
+/// answer every missing path with the root's `404.html`.
+fn write_language(
+    store: &Storefront,
+    roster: &linkshelf_core::model::Roster,
+    shell: &str,
+    dist: &Path,
+    now: i64,
+    report: &mut Report,
+) -> Result<(), BakeError> {
+    let folder = dist.join(store.site.language_folder());
+    let default = store.site.language_folder().is_empty();
+    let mut pages = vec![
+        ("index.html".to_owned(), Route::Home),
+        ("cart/index.html".to_owned(), Route::Cart),
+        ("thanks/index.html".to_owned(), Route::Thanks),
+    ];
+    if default {
+        // GitHub Pages, Netlify and Cloudflare Pages serve 404.html for missing paths: it
+        // tells a shopper with an old link what happened and links home. `/thanks/` is the
+        // return page a creator gives the shop as its success URL.
+        pages.push(("404.html".to_owned(), Route::NotFound));
+    }
+    pages.extend(store.products.iter().map(|p| (format!("p/{}/index.html", p.id), Route::Product(p.id.clone()))));
+    for (file, route) in &pages {
+        let part = store.for_page(route);
+        write(&folder.join(file), &fill_page(shell, &part, route)?)?;
+        report.pages += 1;
+    }
+    let assets = Assets { images: Vec::new(), roster: roster.clone() };
+    let affiliates = write_affiliates(store, &assets, shell, dist, now, default)?;
+    report.pages += affiliates;
+    if default {
+        report.affiliates = affiliates;
+    }
+    for popup in &store.popups {
+        write(&folder.join(&popup.ics_path), &calendar::ics(popup, &store.creator, &store.text, now))?;
+        report.calendars += 1;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::build::config;
+    use linkshelf_core::locale::Locale;
 
     fn demo() -> Storefront {
         config::load(Path::new("demo/storefront.json"), 0).map(|(s, _)| s).expect("demo config")
@@ -429,10 +490,19 @@ mod tests {
         write(&dist.join("index.html"), &shell).expect("shell");
         {
             let (store, report) = bake(Path::new("demo/storefront.json"), &dist, 0).expect("bakes");
-            assert_eq!(report.pages, 4 + store.products.len());
-            assert!(dist.join("404.html").is_file());
+            // Each language's copy has every page but the page of missing paths (the root's).
+            let languages = store.site.languages.len();
+            assert_eq!(languages, 6, "every language by default");
+            assert_eq!(report.pages, languages * (3 + store.products.len()) + 1);
+            assert!(dist.join("404.html").is_file() && !dist.join("es/404.html").exists());
+            let spanish = fs::read_to_string(dist.join("es/p/speckled-mug/index.html")).expect("Spanish page");
+            assert!(spanish.contains("data-route=\"/p/speckled-mug/\""));
+            assert!(spanish.contains("hreflang=\"ja\" href=\"https://shop.junopark.example/ja/p/speckled-mug/\""));
+            let japanese_ics = fs::read_to_string(dist.join("ja/calendar/glaze-live.ics")).expect("ics");
+            assert!(japanese_ics.contains("DESCRIPTION;LANGUAGE=ja:"), "{japanese_ics}");
+            assert!(!dist.join("es/p/speckled-mug/product.txt").exists(), "a product's data is shared");
             assert!(dist.join("cart/index.html").is_file() && dist.join("thanks/index.html").is_file());
-            assert_eq!(report.calendars, store.popups.len());
+            assert_eq!(report.calendars, languages * store.popups.len());
             let product_page = fs::read_to_string(dist.join("p/speckled-mug/index.html")).expect("product page");
             assert!(product_page.contains(DATA_ELEMENT_ID));
             assert!(product_page.contains("<title>Speckled stoneware mug · Juno Park</title>"));
@@ -466,17 +536,55 @@ mod tests {
         let read = |file: &str| fs::read_to_string(dist.join(file)).expect(file);
         let mug = embedded(&read("p/speckled-mug/index.html"));
         assert_eq!(mug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["speckled-mug"]);
-        assert_eq!(mug, embed::as_decoded(&store.for_page(&Route::Product("speckled-mug".into()))));
+        let product = Route::Product("speckled-mug".into());
+        assert_eq!(mug, embed::as_decoded(&page_data(&store.for_page(&product), &product)));
         let file = read(&page_data::product_file("speckled-mug"));
-        assert_eq!(embed::decode(&embed::from_text(&file)), Ok(mug), "the cart's file is the page's data");
+        let wordless = Storefront { text: Default::default(), ..mug.clone() };
+        assert_eq!(
+            embed::decode(&embed::from_text(&file)),
+            Ok(wordless),
+            "the cart's file is the page's data, no words"
+        );
+        // The Spanish copy carries Spanish words and its site says so.
+        let spanish = embedded(&read("es/p/speckled-mug/index.html"));
+        assert_eq!((spanish.text.locale, spanish.site.folder.as_str()), (Locale::Es, "es/"));
+        assert_eq!(spanish.text.get(linkshelf_core::locale::Key::AddToCart), "Añadir al carrito");
+        assert_eq!(spanish.products, mug.products, "the creator's text as written");
         for (file, route) in
             [("index.html", Route::Home), ("cart/index.html", Route::Cart), ("404.html", Route::NotFound)]
         {
-            assert_eq!(embedded(&read(file)), embed::as_decoded(&store.for_page(&route)), "{file}");
+            assert_eq!(embedded(&read(file)), embed::as_decoded(&page_data(&store.for_page(&route), &route)), "{file}");
         }
         let picks = embedded(&read("cart/index.html"));
         assert_eq!(picks.products.len(), page_data::PICKS, "the cart page carries only the creator's picks");
         let _ = fs::remove_dir_all(&dist);
+    }
+
+    /// A page's data carries only the words it can show (`Text::for_route`): rendered
+    /// from them, every page of the demo and of an affiliate is the page rendered from
+    /// all of them, in every language. (Words the page says later, notices and states,
+    /// are in the lists by hand; the end-to-end tests go through them.)
+    #[test]
+    fn each_page_s_words_are_all_it_shows() {
+        let (store, assets) = config::load(Path::new("demo/storefront.json"), 0).expect("demo config");
+        let (brand, brand_assets) = config::load(Path::new("demo/brand.json"), 0).expect("brand config");
+        let mut routes = vec![Route::Home, Route::Cart, Route::Thanks, Route::NotFound];
+        routes.extend(store.products.iter().map(|p| Route::Product(p.id.clone())));
+        for locale in Locale::ALL {
+            let (mut copy, mut roster) = (store.clone(), assets.roster.clone());
+            config::localize(&mut copy, &mut roster.affiliates, locale);
+            for route in &routes {
+                let part = copy.for_page(route);
+                let all = prerender::render(&part, route);
+                assert_eq!(prerender::render(&page_data(&part, route), route), all, "{route:?} in {}", locale.tag());
+            }
+            let (mut brand_copy, mut brand_roster) = (brand.clone(), brand_assets.roster.clone());
+            config::localize(&mut brand_copy, &mut brand_roster.affiliates, locale);
+            let affiliate = &brand_roster.affiliates[0];
+            let route = Route::Affiliate(affiliate.handle.clone());
+            let part = brand_copy.for_affiliate(affiliate, brand_roster.catalogue);
+            assert_eq!(prerender::render(&page_data(&part, &route), &route), prerender::render(&part, &route));
+        }
     }
 
     /// Bakes a copy of the demo with `count` products (the demo's, repeated, their
@@ -534,7 +642,8 @@ mod tests {
         let (large, large_mug) = bake_catalogue(2_000);
         let ratio = large as f64 / small as f64;
         assert!((3.0..=4.5).contains(&ratio), "500 → 2,000 products: {small} → {large} bytes (×{ratio:.2})");
-        assert!(large < 100_000_000, "2,000 products: {large} bytes");
+        // Six languages' copies of every page: still well inside GitHub Pages' 1 GB.
+        assert!(large < 300_000_000, "2,000 products in six languages: {large} bytes");
         assert!(large_mug.abs_diff(small_mug) <= 64, "the mug's page: {small_mug} → {large_mug} bytes");
         println!("site: 500 products {small} B, 2,000 products {large} B (×{ratio:.2}); mug page {small_mug} → {large_mug} B");
     }

@@ -6,6 +6,7 @@
 //! published event needs is small and fully tested below.
 
 use jiff::Timestamp;
+use linkshelf_core::locale::{Key, Text};
 use linkshelf_core::model::{Creator, Place, Popup, UtcMillis};
 
 /// RFC 5545 basic UTC form, `20261205T100000Z`.
@@ -82,7 +83,9 @@ fn place_url(place: &Place) -> Option<&str> {
 }
 
 /// One `VEVENT` in one `VCALENDAR`, CRLF line ends, every line folded.
-pub fn ics(popup: &Popup, creator: &Creator, stamped_at: UtcMillis) -> String {
+/// Our words in it (the description's line about times) are in `text`'s language,
+/// which the description says (`LANGUAGE`, RFC 5545 §3.2.10).
+pub fn ics(popup: &Popup, creator: &Creator, text: &Text, stamped_at: UtcMillis) -> String {
     let summary = format!("{} · {}", popup.title, creator.name);
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
@@ -101,10 +104,8 @@ pub fn ics(popup: &Popup, creator: &Creator, stamped_at: UtcMillis) -> String {
     if let Some(url) = place_url(&popup.place) {
         lines.push(format!("URL:{url}"));
     }
-    lines.push(format!(
-        "DESCRIPTION:{}",
-        escape_text(&format!("{}\nTimes shown in {}: {}", summary, popup.time_zone, popup.when_label))
-    ));
+    let times = text.fill(Key::IcsTimesShown, &[("zone", &popup.time_zone), ("when", &popup.when_label)]);
+    lines.push(format!("DESCRIPTION;LANGUAGE={}:{}", text.locale.tag(), escape_text(&format!("{summary}\n{times}"))));
     lines.push("END:VEVENT".to_owned());
     lines.push("END:VCALENDAR".to_owned());
     let mut out = String::new();
@@ -209,7 +210,12 @@ mod tests {
 
     #[test]
     fn builds_a_complete_calendar() {
-        let text = ics(&popup("Winter market 🎄, pottery; & more"), &creator(), 1_796_000_000_000);
+        let text = ics(
+            &popup("Winter market 🎄, pottery; & more"),
+            &creator(),
+            &Text::shipped(linkshelf_core::locale::Locale::En),
+            1_796_000_000_000,
+        );
         assert!(text.ends_with("END:VCALENDAR\r\n"));
         assert!(!text.replace("\r\n", "").contains('\n'), "bare LF in output");
         for line in text.split("\r\n") {
@@ -223,12 +229,19 @@ mod tests {
         assert!(logical.contains(r"LOCATION:Hall\; 2\, Main St 1\, Berlin"));
         assert!(logical.contains("URL:https://maps.example.com/?q=Main+St\r\n"));
         assert_eq!(logical.matches("BEGIN:VEVENT").count(), 1);
+        assert!(logical.contains("DESCRIPTION;LANGUAGE=en:Winter market"), "{logical}");
+        assert!(logical.contains(r"Times shown in Europe/Berlin: Sat 5 Dec\, 11:00–18:00 CET"), "{logical}");
+        // The Spanish copy's file: our words in Spanish, the creator's as written.
+        let spanish =
+            unfold(&ics(&popup("Winter market"), &creator(), &Text::shipped(linkshelf_core::locale::Locale::Es), 0));
+        assert!(spanish.contains("DESCRIPTION;LANGUAGE=es:Winter market · Juno Park"), "{spanish}");
+        assert!(!spanish.contains("Times shown"), "{spanish}");
     }
 
     #[test]
     fn uid_is_stable_across_builds() {
-        let a = ics(&popup("A"), &creator(), 1);
-        let b = ics(&popup("A"), &creator(), 2);
+        let a = ics(&popup("A"), &creator(), &Text::default(), 1);
+        let b = ics(&popup("A"), &creator(), &Text::default(), 2);
         let uid_line = |s: &str| s.lines().find(|l| l.starts_with("UID:")).map(str::to_owned);
         assert_eq!(uid_line(&a), uid_line(&b));
     }

@@ -15,6 +15,7 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 use linkshelf_core::checkout;
 use linkshelf_core::limits::{self, CodeProblem};
+use linkshelf_core::locale::{CalendarWords, Key, Locale, LocaleFile};
 use linkshelf_core::model::Sink;
 use linkshelf_core::model::{
     Badge, Checkout, Code, Collection, Creator, Disclosure, Image, Offer, Place, Popup, Privacy, Product, Scope, Site,
@@ -191,6 +192,18 @@ pub struct RawSite {
     /// ideally 1200 × 630.
     #[serde(default)]
     pub share_image: Option<RawImage>,
+    /// The language of the site's own words (buttons, notices, the calendar files) for
+    /// shoppers whose browser asks for none of `languages`, and of the pages at the
+    /// site's root: "en" (the default), "es", "de", "fr", "pt-BR" or "ja". Your own
+    /// text (names, titles, descriptions) stays as you write it.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The languages the site is built in (each in its own folder: /es/, /ja/ …), the
+    /// shopper's browser choosing among them. Default: every language Linkshelf
+    /// speaks. `["en"]` builds one language only (a brand with a big roster builds
+    /// each page once per language).
+    #[serde(default)]
+    pub languages: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -526,6 +539,8 @@ pub enum ConfigErrorKind {
     },
     BadColor(String),
     UnknownPreset(String),
+    /// A language Linkshelf has no locale file for.
+    UnknownLanguage(String),
     NoPlace,
     TwoPlaces,
     BadShop(String),
@@ -665,6 +680,14 @@ impl fmt::Display for ConfigErrorKind {
                 "\"{value}\" leads outside the config's folder (through a link); copy the image into the folder"
             ),
             BadColor(value) => write!(f, "\"{value}\" is not a colour: write it as \"#rrggbb\""),
+            UnknownLanguage(value) => {
+                let tags: Vec<&str> = Locale::ALL.iter().map(|l| l.tag()).collect();
+                write!(
+                    f,
+                    "\"{value}\" is not a language Linkshelf speaks: use one of {} (docs/languages.md says how to add one)",
+                    tags.join(", ")
+                )
+            }
             UnknownPreset(value) => {
                 let names: Vec<&str> = theme::Preset::ALL.iter().map(|p| p.name()).collect();
                 write!(f, "\"{value}\" is not a preset: use one of {}", names.join(", "))
@@ -930,7 +953,13 @@ pub fn validate_with_roster(
     options: &Options<'_>,
     roster: Option<Result<(String, String), ConfigError>>,
 ) -> Result<(Storefront, Assets), Vec<ConfigError>> {
-    let mut v = Validator { errors: Vec::new(), assets: Assets::default(), options, image_seen: HashSet::new() };
+    let mut v = Validator {
+        errors: Vec::new(),
+        assets: Assets::default(),
+        options,
+        image_seen: HashSet::new(),
+        words: LocaleFile::shipped_or_blank(Locale::default()),
+    };
     let store = v.storefront(raw);
     if let Some(affiliates) = &raw.affiliates {
         v.assets.roster = v.roster(raw, affiliates, roster, &store);
@@ -954,6 +983,9 @@ struct Validator<'a> {
     options: &'a Options<'a>,
     /// `assets.images` as a set: a roster names thousands of avatars.
     image_seen: HashSet<String>,
+    /// The words dates are written in: the default language's (`site.locale`), once
+    /// the site is read. Other languages' copies are written again by `localize`.
+    words: LocaleFile,
 }
 
 impl Validator<'_> {
@@ -1175,6 +1207,8 @@ impl Validator<'_> {
             .zone("creator.time_zone".into(), raw.creator.time_zone.trim())
             .map(|tz| (raw.creator.time_zone.trim().to_owned(), tz));
         let site = self.site(&raw.site);
+        let site_locale = site.locale;
+        self.words = LocaleFile::shipped_or_blank(site_locale);
         let creator = self.creator(&raw.creator);
         let accent = match Rgb::parse(raw.theme.accent.trim()) {
             Some(rgb) => rgb,
@@ -1207,6 +1241,7 @@ impl Validator<'_> {
             popups,
             tracking,
             affiliate: None,
+            text: self.words.text.clone(),
         }
     }
 
@@ -1265,9 +1300,10 @@ impl Validator<'_> {
     fn site(&mut self, raw: &RawSite) -> Site {
         let value = raw.url.trim();
         let share_image = raw.share_image.as_ref().map(|i| self.image("site.share_image".into(), i));
+        let (languages, locale) = self.languages(raw);
         if value.is_empty() {
             self.error("site.url", ConfigErrorKind::NoSiteUrl);
-            return Site { url: String::new(), share_image };
+            return Site { url: String::new(), share_image, languages, ..Default::default() }.in_language(locale);
         }
         let url = match url::Url::parse(value) {
             Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
@@ -1291,7 +1327,34 @@ impl Validator<'_> {
                 String::new()
             }
         };
-        Site { url, share_image }
+        Site { url, share_image, languages, ..Default::default() }.in_language(locale)
+    }
+
+    /// `site.languages` with `site.locale` first (added when not listed), and the
+    /// default copy's language. Tags match as a browser's would (`es-MX` is Spanish),
+    /// and each language is built once.
+    fn languages(&mut self, raw: &RawSite) -> (Vec<Locale>, Locale) {
+        let mut parse = |at: String, tag: &str| {
+            let found = Locale::from_tag(tag.trim());
+            if found.is_none() {
+                self.error(at, ConfigErrorKind::UnknownLanguage(tag.to_owned()));
+            }
+            found
+        };
+        let locale = raw.locale.as_deref().and_then(|tag| parse("site.locale".into(), tag)).unwrap_or_default();
+        let listed: Vec<Locale> = match &raw.languages {
+            Some(tags) => {
+                tags.iter().enumerate().filter_map(|(i, tag)| parse(format!("site.languages[{i}]"), tag)).collect()
+            }
+            None => Locale::ALL.to_vec(),
+        };
+        let mut languages = vec![locale];
+        for language in listed {
+            if !languages.contains(&language) {
+                languages.push(language);
+            }
+        }
+        (languages, locale)
     }
 
     fn creator(&mut self, raw: &RawCreator) -> Creator {
@@ -1344,7 +1407,9 @@ impl Validator<'_> {
                     .map(|s| Scope { products: s.products.clone(), collections: s.collections.clone() })
                     .unwrap_or_default();
                 // The last moment it works names the day (an end at midnight is the day before).
-                let ends_label = ends_at.zip(window.zone.as_ref()).map(|(end, (_, tz))| day_label(end - 1, tz));
+                let ends_label = ends_at
+                    .zip(window.zone.as_ref())
+                    .map(|(end, (_, tz))| day_label(end - 1, tz, &self.words.calendar));
                 Code {
                     id: c.id.clone(),
                     code,
@@ -1354,6 +1419,7 @@ impl Validator<'_> {
                     ends_at,
                     ends_label,
                     scope,
+                    time_zone: window.zone.as_ref().map(|(name, _)| name.clone()),
                 }
             })
             .collect()
@@ -1426,7 +1492,8 @@ impl Validator<'_> {
                     .available_at
                     .as_deref()
                     .and_then(|when| self.instant(format!("{at}.available_at"), when, zone.as_ref()));
-                let available_label = available_at.zip(zone.as_ref()).map(|(when, (_, tz))| day_label(when, tz));
+                let available_label =
+                    available_at.zip(zone.as_ref()).map(|(when, (_, tz))| day_label(when, tz, &self.words.calendar));
                 Product {
                     id: p.id.clone(),
                     title: self.required(format!("{at}.title"), &p.title),
@@ -1439,6 +1506,7 @@ impl Validator<'_> {
                     checkout: self.checkout(&format!("{at}.checkout"), &p.checkout, default_shop),
                     available_at,
                     available_label,
+                    time_zone: zone.as_ref().map(|(name, _)| name.clone()),
                 }
             })
             .collect()
@@ -1641,7 +1709,7 @@ impl Validator<'_> {
                     title: self.required(format!("{at}.title"), &p.title),
                     starts_at: start,
                     ends_at: end,
-                    when_label: when_label(start, end, &tz, &zone_name),
+                    when_label: when_label(start, end, &tz, &zone_name, &self.words),
                     time_zone: zone_name,
                     place,
                     ics_path: format!("calendar/{}.ics", p.id),
@@ -1679,27 +1747,80 @@ pub fn instant(value: &str, zone: Option<&(String, TimeZone)>) -> Result<UtcMill
     }
 }
 
-/// "24 Dec": the calendar day of one instant in a zone, as a person names a deadline.
-pub fn day_label(at: UtcMillis, tz: &TimeZone) -> String {
+/// "24 Dec": the calendar day of one instant in a zone, as a person names a deadline,
+/// in `words`' language (`24. Dez.`, `12月24日`).
+pub fn day_label(at: UtcMillis, tz: &TimeZone, words: &CalendarWords) -> String {
     match Timestamp::from_millisecond(at) {
-        Ok(at) => at.to_zoned(tz.clone()).strftime("%-d %b").to_string(),
+        Ok(at) => {
+            let date = at.to_zoned(tz.clone()).date();
+            words.day_month(date.day(), date.month())
+        }
         Err(_) => String::new(),
     }
 }
 
 /// "Sat 5 Dec, 11:00–18:00, Berlin time", or with both dates when it spans midnight:
-/// the zone named by its city (`schedule::zone_city`), as the page names it.
-pub fn when_label(starts_at: UtcMillis, ends_at: UtcMillis, tz: &TimeZone, zone_name: &str) -> String {
+/// the zone named by its city (`schedule::zone_city`), as the page names it, in
+/// `file`'s language.
+pub fn when_label(
+    starts_at: UtcMillis,
+    ends_at: UtcMillis,
+    tz: &TimeZone,
+    zone_name: &str,
+    file: &LocaleFile,
+) -> String {
     let (Ok(start), Ok(end)) = (Timestamp::from_millisecond(starts_at), Timestamp::from_millisecond(ends_at)) else {
         return String::new();
     };
     let (start, end) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
-    let city = linkshelf_core::schedule::zone_city(zone_name);
-    if start.date() == end.date() {
-        format!("{}–{}, {city} time", start.strftime("%a %-d %b, %H:%M"), end.strftime("%H:%M"))
+    let words = &file.calendar;
+    let date = |z: &jiff::Zoned| {
+        let d = z.date();
+        words.date(usize::from(d.weekday().to_monday_zero_offset().unsigned_abs()), d.day(), d.month())
+    };
+    let time = |z: &jiff::Zoned| z.strftime("%H:%M").to_string();
+    let range = if start.date() == end.date() {
+        format!("{}, {}–{}", date(&start), time(&start), time(&end))
     } else {
-        format!("{} – {}, {city} time", start.strftime("%a %-d %b, %H:%M"), end.strftime("%a %-d %b, %H:%M"))
+        format!("{}, {} – {}, {}", date(&start), time(&start), date(&end), time(&end))
+    };
+    let city = linkshelf_core::schedule::zone_city(zone_name);
+    file.text.fill(Key::ZoneTime, &[("time", &range), ("city", &city)])
+}
+
+/// Writes the dates the build puts in words (a code's last day, a drop's day, a
+/// pop-up's times) and the page's words in `locale`: the copy of the site in that
+/// language. Dates in a zone the check refused are left as they are.
+pub fn localize(store: &mut Storefront, affiliates: &mut [linkshelf_core::model::Affiliate], locale: Locale) {
+    let Ok(file) = LocaleFile::shipped(locale) else { return };
+    let zone = |name: &str| TimeZone::get(name).ok();
+    let relabel_codes = |codes: &mut [Code]| {
+        for code in codes {
+            if let (Some(end), Some(tz)) = (code.ends_at, code.time_zone.as_deref().and_then(zone)) {
+                code.ends_label = Some(day_label(end - 1, &tz, &file.calendar));
+            }
+        }
+    };
+    let relabel_popups = |popups: &mut [Popup]| {
+        for popup in popups {
+            if let Some(tz) = zone(&popup.time_zone) {
+                popup.when_label = when_label(popup.starts_at, popup.ends_at, &tz, &popup.time_zone, &file);
+            }
+        }
+    };
+    relabel_codes(&mut store.codes);
+    relabel_popups(&mut store.popups);
+    for product in &mut store.products {
+        if let (Some(at), Some(tz)) = (product.available_at, product.time_zone.as_deref().and_then(zone)) {
+            product.available_label = Some(day_label(at, &tz, &file.calendar));
+        }
     }
+    for affiliate in affiliates {
+        relabel_codes(&mut affiliate.codes);
+        relabel_popups(&mut affiliate.popups);
+    }
+    store.site = store.site.in_language(locale);
+    store.text = file.text;
 }
 
 /// The image type a file name promises, by its extension: `None` for anything else,

@@ -8,6 +8,7 @@
 //! searches it; the list is sorted by name as the shopper's language would sort it
 //! in most cases (case-insensitively, by Unicode code point after that).
 
+use linkshelf_core::locale::{self, Counted, Key};
 use linkshelf_core::model::{Roster, Storefront};
 use maud::{html, PreEscaped, DOCTYPE};
 
@@ -33,23 +34,26 @@ pub fn page(store: &Storefront, roster: &Roster) -> String {
     let mut affiliates: Vec<_> = roster.affiliates.iter().collect();
     affiliates.sort_by_cached_key(|a| (a.profile.name.to_lowercase(), a.handle.clone()));
     let brand = &store.creator.name;
-    let title = format!("Shop with a {brand} creator");
+    let text = &store.text;
+    let title = text.fill(Key::DirectoryTitle, &[("brand", brand)]);
+    let count = affiliates.len() as u64;
+    let intro = text.count(Counted::DirectoryIntro, count, locale::plural(text.locale, count));
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(text.locale.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="canonical" href=(store.site.page_url("c/"));
-                link rel="icon" href=(store.site.href("favicon.svg"));
+                link rel="icon" href=(store.site.file_href("favicon.svg"));
                 style { (PreEscaped(style(&store.theme.accent_text_light))) }
             }
             body {
                 main {
                     a.back href=(store.site.href("/")) { "← " (brand) }
                     h1 { (title) }
-                    p.intro { (affiliates.len()) " creators. Each page has their picks and their code." }
+                    p.intro { (intro) }
                     ul {
                         @for a in &affiliates {
                             li {

@@ -391,7 +391,10 @@ function listenShare(doc) {
     var button = ev.target.closest && ev.target.closest('[data-share]');
     if (!button) return;
     var url = button.getAttribute('data-share'), word = button.lastChild;
+    // The page's words for the feedback (its language's: `share_words`, early.rs).
+    var words = (pageData(doc) || {}).share_words || [];
     function say(text) {
+      if (!text) return;
       var was = word.data;
       word.data = text;
       setTimeout(function () { word.data = was; }, 2500);
@@ -405,10 +408,10 @@ function listenShare(doc) {
       area.select();
       try { done = doc.execCommand('copy'); } catch (e) { done = false; }
       area.remove();
-      say(done ? 'Link copied' : "Couldn't copy");
+      say(words[done ? 0 : 1]);
     }
     function copy() {
-      if (nav.clipboard) nav.clipboard.writeText(url).then(function () { say('Link copied'); }, bySelection);
+      if (nav.clipboard) nav.clipboard.writeText(url).then(function () { say(words[0]); }, bySelection);
       else bySelection();
     }
     if (nav.share) nav.share({ url: url, title: doc.title }).catch(function (e) { if (e.name !== 'AbortError') copy(); });

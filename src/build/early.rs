@@ -39,6 +39,7 @@ use linkshelf_core::attribution::{CLICK_ID_KEYS, MAX_PAIRS, MAX_VALUE_CHARS};
 use linkshelf_core::cart::Cart;
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::events::{IN_APP_BROWSERS, SCHEMA_VERSION};
+use linkshelf_core::locale::Key;
 use linkshelf_core::model::{Privacy, Product, Sink, Storefront};
 use linkshelf_core::money::Money;
 use linkshelf_core::stored::{outbox_key, CART_KEY, CHECKOUT_KEY};
@@ -108,6 +109,7 @@ pub fn data(store: &Storefront, route: &Route, page_html: &str) -> Value {
         "sinks": store.tracking.sinks.iter().map(sink).collect::<Vec<_>>(),
         "codes": codes,
         "products": products,
+        "share_words": [store.text.get(Key::LinkCopied), store.text.get(Key::CouldntCopy)],
     });
     // An affiliate's page credits the visit to them and applies their code
     // (`tracking::start`, `cart::provide`); other pages leave the key out (every byte

@@ -10,6 +10,7 @@ mod config_tests;
 pub mod directory;
 pub mod early;
 pub mod hosting;
+pub mod languages;
 pub mod offline;
 pub mod prerender;
 pub mod qr;

@@ -41,6 +41,7 @@
 //! nothing it keeps is personal.
 
 use crate::build::bake::{DATA_MARKER, HEAD_MARKER, PAGE_MARKER};
+use linkshelf_core::locale::Key;
 use linkshelf_core::model::{Image, Storefront};
 use linkshelf_core::{page_data, theme};
 use serde_json::json;
@@ -119,7 +120,7 @@ pub fn manifest(store: &Storefront) -> String {
         "name": store.creator.name,
         "short_name": short_name(store),
         "description": store.creator.bio,
-        "lang": "en",
+        "lang": store.text.locale.tag(),
         "dir": "auto",
         "start_url": base,
         "scope": base,
@@ -217,7 +218,9 @@ pub fn icon_png(store: &Storefront, dist: &Path, size: u32, maskable: bool) -> i
 pub fn precache(store: &Storefront, shell: &str, dist: &Path) -> (Vec<String>, Vec<String>) {
     let base = store.site.base_path();
     let mut core = hashed_files(shell, base, dist);
-    core.extend([base.to_owned(), format!("{base}cart/"), format!("{base}{OFFLINE_FILE}")]);
+    core.extend([base.to_owned(), format!("{base}cart/")]);
+    // Each language's offline page: small, and a shopper in any copy gets theirs.
+    core.extend(store.site.languages.iter().map(|l| format!("{base}{}{OFFLINE_FILE}", store.site.folder_of(*l))));
     if !store.creator.avatar.is_remote() {
         core.push(store.site.image_url(&store.creator.avatar));
     }
@@ -233,7 +236,7 @@ pub fn precache(store: &Storefront, shell: &str, dist: &Path) -> (Vec<String>, V
     }
     let more = order
         .iter()
-        .flat_map(|id| [store.site.href(&format!("p/{id}/")), store.site.href(&page_data::product_file(id))])
+        .flat_map(|id| [store.site.href(&format!("p/{id}/")), store.site.file_href(&page_data::product_file(id))])
         .collect();
     (core, more)
 }
@@ -325,7 +328,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> io::Res
 ///   An old worker can therefore never show an old page while the network answers: it
 ///   asks the network first, and it is replaced as soon as the browser has seen the
 ///   new `sw.js` (on the next navigation with network).
-pub fn worker(base: &str, version: &str, core: &[String], more: &[String]) -> String {
+pub fn worker(base: &str, version: &str, core: &[String], more: &[String], folders: &[String]) -> String {
     let list = |urls: &[String]| serde_json::to_string(urls).unwrap_or_else(|_| "[]".into());
     let quoted = |text: &str| {
         let json = serde_json::to_string(text).unwrap_or_default();
@@ -338,6 +341,7 @@ pub fn worker(base: &str, version: &str, core: &[String], more: &[String]) -> St
         .replace("'__BASE__'", &format!("'{}'", quoted(base)))
         .replace("__CORE__", &list(core))
         .replace("__MORE__", &list(more))
+        .replace("__FOLDERS__", &list(folders))
         .replace("TIMEOUT_MS = 3000", &format!("TIMEOUT_MS = {NETWORK_TIMEOUT_MS}"))
         .replace("MEDIA_MAX = 200", &format!("MEDIA_MAX = {MEDIA_MAX}"))
 }
@@ -368,8 +372,11 @@ border-bottom:1px solid var(--border);color:var(--text);text-decoration:none}\
 pub fn offline_page(shell: &str, store: &Storefront, saved: &[(String, String)]) -> String {
     let base = store.site.base_path();
     let name = html_escape(&store.creator.name);
+    let text = &store.text;
+    let word = |key: Key| html_escape(text.get(key));
+    let title = html_escape(&text.fill(Key::OfflineTitle, &[("name", &store.creator.name)]));
     let head = format!(
-        "<title>Offline · {name}</title>\n<meta name=\"robots\" content=\"noindex\">\n\
+        "<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n\
          <link rel=\"manifest\" href=\"{base}{MANIFEST_FILE}\">\n<style>{}</style><style>{OFFLINE_CSS}</style>",
         theme::css_variables(&store.theme)
     );
@@ -392,17 +399,23 @@ pub fn offline_page(shell: &str, store: &Storefront, saved: &[(String, String)])
         true => String::new(),
         false => format!(
             "<nav aria-labelledby=\"saved-title\" class=\"saved\"><h2 id=\"saved-title\" class=\"section-title\">\
-             Saved on this device</h2><ul>{list}</ul></nav>"
+             {}</h2><ul>{list}</ul></nav>",
+            word(Key::OfflineSeen)
         ),
     };
     let page = format!(
         "<main id=\"main\" class=\"page state offline\">{picture}<p class=\"who\"><bdi>{name}</bdi></p>\
-         <h1>You're offline</h1><p>This page isn't saved on this device yet, so it needs a connection. The shop \
-         and the pages you've already opened work without one.</p>\
-         <div class=\"actions\"><a href=\"\" class=\"button primary\">Try again</a>\
-         <a href=\"{base}\" class=\"button\">Open the shop</a></div>{saved_nav}</main>"
+         <h1>{}</h1><p>{}</p>\
+         <div class=\"actions\"><a href=\"\" class=\"button primary\">{}</a>\
+         <a href=\"{}\" class=\"button\">{}</a></div>{saved_nav}</main>",
+        word(Key::Offline),
+        word(Key::OfflineDetail),
+        word(Key::TryAgain),
+        html_escape(&store.site.href("/")),
+        word(Key::OpenShop),
     );
     let shell = without_script(&without_script(shell, "<script type=\"module\">"), "<script data-sinks=");
+    let shell = crate::build::languages::set_lang(&shell, store.text.locale);
     let mut html = shell.replacen(HEAD_MARKER, &head, 1).replacen(DATA_MARKER, "", 1).replacen(PAGE_MARKER, &page, 1);
     for file in ["favicon.svg", "linkshelf-components.css"] {
         html = html.replace(&format!("href=\"/{file}\""), &format!("href=\"{base}{file}\""));
@@ -431,9 +444,21 @@ pub fn write(store: &Storefront, shell: &str, dist: &Path) -> io::Result<()> {
         .map(|p| (store.site.href(&format!("p/{}/", p.id)), p.title.clone()))
         .filter(|(path, _)| more.contains(path))
         .collect();
-    put(OFFLINE_FILE, offline_page(shell, store, &saved).as_bytes())?;
+    // The offline page of each language's copy, in its words; the pages saved at
+    // install are the default copy's (pages opened in any language are saved as they
+    // are opened).
+    let mut folders = Vec::new();
+    for locale in &store.site.languages {
+        let mut copy = store.clone();
+        crate::build::config::localize(&mut copy, &mut [], *locale);
+        let folder = copy.site.language_folder();
+        put(&format!("{folder}{OFFLINE_FILE}"), offline_page(shell, &copy, &saved).as_bytes())?;
+        if !folder.is_empty() {
+            folders.push(folder);
+        }
+    }
     let version = site_version(dist)?;
-    put(WORKER_FILE, worker(store.site.base_path(), &version, &core, &more).as_bytes())
+    put(WORKER_FILE, worker(store.site.base_path(), &version, &core, &more, &folders).as_bytes())
 }
 
 #[cfg(test)]
@@ -569,6 +594,11 @@ mod tests {
                 "/",
                 "/cart/",
                 "/offline.html",
+                "/es/offline.html",
+                "/de/offline.html",
+                "/fr/offline.html",
+                "/pt-br/offline.html",
+                "/ja/offline.html",
                 "/media/avatar.svg"
             ]
         );
@@ -626,7 +656,7 @@ mod tests {
     fn the_worker_is_the_template_with_this_builds_lists() {
         let core = vec!["/shop/".to_owned(), "/shop/offline.html".to_owned()];
         let more = vec!["/shop/p/mug/".to_owned()];
-        let written = worker("/shop/", "0123456789abcdef", &core, &more);
+        let written = worker("/shop/", "0123456789abcdef", &core, &more, &["es/".to_owned()]);
         assert!(written.contains("const VERSION = '0123456789abcdef';"));
         assert!(written.contains("const BASE = '/shop/';"));
         assert!(written.contains("const CORE = [\"/shop/\",\"/shop/offline.html\"];"));
@@ -638,7 +668,7 @@ mod tests {
         assert!(written.contains("url.origin === self.location.origin && url.pathname.startsWith(BASE)"));
         assert!(written.contains("if (!ours(url)) return;"));
         // A quote in a base path cannot end the string.
-        assert!(worker("/it's/", "v", &[], &[]).contains("const BASE = '/it\\'s/';"));
+        assert!(worker("/it's/", "v", &[], &[], &[]).contains("const BASE = '/it\\'s/';"));
     }
 
     #[test]

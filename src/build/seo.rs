@@ -8,7 +8,7 @@
 //! `startDate` and `location`, with `endDate`, `eventAttendanceMode` and `image`.
 
 use crate::ui::route::Route;
-use linkshelf_core::model::{Image, Place, Popup, Product, Roster, Storefront};
+use linkshelf_core::model::{Image, Place, Popup, Product, Roster, Site, Storefront};
 use serde_json::{json, Value};
 
 fn escape(text: &str) -> String {
@@ -19,7 +19,7 @@ fn escape(text: &str) -> String {
 fn absolute(store: &Storefront, image: &Image) -> String {
     match image.src.starts_with("http://") || image.src.starts_with("https://") {
         true => image.src.clone(),
-        false => store.site.page_url(&image.src),
+        false => store.site.file_url(&image.src),
     }
 }
 
@@ -178,13 +178,18 @@ fn event(store: &Storefront, popup: &Popup) -> Value {
     })
 }
 
-/// `sitemap.xml`: the home page, every product page, and every affiliate's page.
+/// `sitemap.xml`: the home page, every product page, and every affiliate's page, in
+/// every language the site is built in.
 pub fn sitemap(store: &Storefront, roster: &Roster) -> String {
     let mut paths = vec![Route::Home.path()];
     paths.extend(store.products.iter().map(|p| Route::Product(p.id.clone()).path()));
     paths.extend(roster.affiliates.iter().map(|a| Route::Affiliate(a.handle.clone()).path()));
-    let urls: String =
-        paths.iter().map(|path| format!("<url><loc>{}</loc></url>\n", escape(&store.site.page_url(path)))).collect();
+    let copies: Vec<Site> = store.site.languages.iter().map(|l| store.site.in_language(*l)).collect();
+    let urls: String = copies
+        .iter()
+        .flat_map(|site| paths.iter().map(move |path| site.page_url(path)))
+        .map(|url| format!("<url><loc>{}</loc></url>\n", escape(&url)))
+        .collect();
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n{urls}</urlset>\n")
 }
 
@@ -192,11 +197,35 @@ pub fn sitemap(store: &Storefront, roster: &Roster) -> String {
 /// sitemap is. (A shop under a sub-path can't speak for the host's root: its
 /// robots.txt only counts where it is the host's own.)
 pub fn robots(store: &Storefront) -> String {
-    let base = store.site.base_path();
-    format!(
-        "User-agent: *\nDisallow: {base}cart/\nDisallow: {base}thanks/\n\nSitemap: {}\n",
-        store.site.page_url("sitemap.xml")
-    )
+    let site = &store.site;
+    let mut folders = vec![String::new()];
+    folders.extend(site.languages.iter().map(|l| site.folder_of(*l)).filter(|f| !f.is_empty()));
+    let rules: String = folders
+        .iter()
+        .map(|f| format!("Disallow: {base}{f}cart/\nDisallow: {base}{f}thanks/\n", base = site.base_path()))
+        .collect();
+    format!("User-agent: *\n{rules}\nSitemap: {}\n", site.file_url("sitemap.xml"))
+}
+
+/// The language tags of a page's head: where each other language's copy of the page
+/// is (`hreflang`, the creator's default as `x-default`), so a search engine shows
+/// each shopper the page in their language.
+pub fn language_links(store: &Storefront, route: &Route) -> String {
+    let site = &store.site;
+    if site.languages.len() < 2 || matches!(route, Route::Cart | Route::Thanks | Route::NotFound) {
+        return String::new();
+    }
+    let mut links: Vec<String> = site
+        .languages
+        .iter()
+        .map(|l| {
+            let url = site.in_language(*l).page_url(&route.path());
+            format!("<link rel=\"alternate\" hreflang=\"{}\" href=\"{}\">", l.tag(), escape(&url))
+        })
+        .collect();
+    let default = site.in_language(site.languages[0]).page_url(&route.path());
+    links.push(format!("<link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\">", escape(&default)));
+    links.join("\n")
 }
 
 #[cfg(test)]
@@ -312,11 +341,15 @@ mod tests {
 
     #[test]
     fn the_sitemap_lists_every_page_and_robots_points_at_it() {
-        let store = demo();
+        let mut store = demo();
         let sitemap = sitemap(&store, &Roster::default());
-        assert_eq!(sitemap.matches("<url>").count(), 1 + store.products.len());
+        assert_eq!(sitemap.matches("<url>").count(), 6 * (1 + store.products.len()), "in every language");
         assert!(sitemap.contains("<loc>https://shop.junopark.example/p/speckled-mug/</loc>"));
+        assert!(sitemap.contains("<loc>https://shop.junopark.example/pt-br/p/speckled-mug/</loc>"));
         assert!(!sitemap.contains("/cart/"));
+        let robots_txt = robots(&store);
+        assert!(robots_txt.contains("Disallow: /cart/\nDisallow: /thanks/\nDisallow: /es/cart/\n"), "{robots_txt}");
+        store.site.languages = vec![linkshelf_core::locale::Locale::En];
         assert_eq!(
             robots(&store),
             "User-agent: *\nDisallow: /cart/\nDisallow: /thanks/\n\nSitemap: https://shop.junopark.example/sitemap.xml\n"

@@ -11,7 +11,11 @@ const BASE = '__BASE__';
 // product pages with their cart parts, bounded at build time.
 const CORE = __CORE__;
 const MORE = __MORE__;
-const OFFLINE = BASE + 'offline.html';
+// The offline page in the language of the copy a path is in (each other language's
+// copy is a folder under BASE: `es/`), the default's at BASE.
+const FOLDERS = __FOLDERS__;
+const offlineFor = (url) =>
+  BASE + (FOLDERS.find((folder) => url.pathname.startsWith(BASE + folder)) || '') + 'offline.html';
 // One cache per build, so a page and the files it names always come from the same
 // build; images seen are kept across builds (a shop's pictures rarely change).
 const PREFIX = 'linkshelf ' + BASE + ' ';
@@ -137,7 +141,7 @@ function networkFirst(event, url) {
       const copy = await saved(key);
       if (copy) return copy;
       if (request.mode === 'navigate') {
-        const offline = await caches.match(OFFLINE, { cacheName: PAGES });
+        const offline = await caches.match(offlineFor(url), { cacheName: PAGES });
         if (offline) return offline;
       }
       return Response.error();

@@ -5,6 +5,7 @@
 //! builds get the non-browser answers: no locale yet, no clipboard.
 
 use linkshelf_core::in_app::{Escape, InAppBrowser};
+use linkshelf_core::locale::Plural;
 use linkshelf_core::model::Storefront;
 use linkshelf_core::money::Money;
 use std::fmt;
@@ -48,6 +49,9 @@ pub struct FetchedPage {
     /// Its embedded data.
     pub data: String,
     pub title: String,
+    /// The links to the page in each language (`LANGUAGES_ELEMENT_ID`), if the site
+    /// has more than one.
+    pub languages: Option<String>,
 }
 
 /// Why a file of the site could not be had.
@@ -64,9 +68,12 @@ pub struct EscapeBar<'a> {
     /// The sentence for each slot's `data-before`.
     pub sentences: &'a [(&'a str, String)],
     /// The "Open in …" link and its words, where a way out is known to work.
-    pub open: Option<(String, &'static str)>,
+    pub open: Option<(String, String)>,
     /// This page's link, to copy.
     pub url: &'a str,
+    /// The page's words for the bar: its name, "Copy link", "Link copied" and what a
+    /// failed copy says (`linkshelf_core::locale`).
+    pub words: [&'a str; 4],
 }
 
 /// Which Web Storage area.
@@ -168,6 +175,13 @@ mod browser {
             .call1(&JsValue::UNDEFINED, &JsValue::from_str(&money.decimal_string()))
             .ok()
             .and_then(|v| v.as_string())
+    }
+
+    /// `n`'s CLDR plural category in the page's language, from `Intl.PluralRules` (the
+    /// browser's own CLDR data: no rules in the bundle).
+    pub fn plural(language: &str, n: u64) -> Plural {
+        let rules = js_sys::Intl::PluralRules::new(&locales(language), &Object::new());
+        rules.select(n as f64).as_string().map_or(Plural::Other, |name| Plural::from_name(&name))
     }
 
     pub fn format_datetime(at: i64, time_zone: &str, locale: &str, style: DateStyle) -> Option<String> {
@@ -289,7 +303,7 @@ mod browser {
     /// when it cannot be had (offline, or a missing page, which the host answers with
     /// 404: the browser then loads it itself).
     pub async fn fetch_page(path: &str) -> Option<FetchedPage> {
-        use linkshelf_core::model::{APP_ELEMENT_ID, DATA_ELEMENT_ID};
+        use linkshelf_core::model::{APP_ELEMENT_ID, DATA_ELEMENT_ID, LANGUAGES_ELEMENT_ID};
         use wasm_bindgen_futures::JsFuture;
         let response: web_sys::Response =
             JsFuture::from(web_sys::window()?.fetch_with_str(path)).await.ok()?.dyn_into().ok()?;
@@ -304,6 +318,7 @@ mod browser {
             html: app.inner_html(),
             data: page.get_element_by_id(DATA_ELEMENT_ID)?.text_content()?,
             title: page.title(),
+            languages: page.get_element_by_id(LANGUAGES_ELEMENT_ID).map(|e| e.inner_html()),
         })
     }
 
@@ -339,6 +354,10 @@ mod browser {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             if let Some(data) = document.get_element_by_id(linkshelf_core::model::DATA_ELEMENT_ID) {
                 data.set_text_content(Some(&page.data));
+            }
+            let links = document.get_element_by_id(linkshelf_core::model::LANGUAGES_ELEMENT_ID);
+            if let (Some(links), Some(html)) = (links, &page.languages) {
+                links.set_inner_html(html);
             }
             document.set_title(&page.title);
         }
@@ -612,7 +631,8 @@ mod browser {
         element: &dyn Fn(&str, &str, &web_sys::Element) -> Option<web_sys::Element>,
     ) -> Option<()> {
         let _ = slot.set_attribute("role", "group");
-        let _ = slot.set_attribute("aria-label", "Open in your own browser");
+        let [group, copy_word, copied, failed] = bar.words.map(str::to_owned);
+        let _ = slot.set_attribute("aria-label", &group);
         element("p", "", slot)?;
         let actions = element("div", "in-app-actions", slot)?;
         if let Some((_, label)) = &bar.open {
@@ -620,19 +640,19 @@ mod browser {
         }
         let copy = element("button", "button", &actions)?;
         let _ = copy.set_attribute("type", "button");
-        copy.set_text_content(Some("Copy link"));
+        copy.set_text_content(Some(&copy_word));
         // Where the clipboard is blocked: the link to press and hold.
         let status = element("p", "in-app-link", slot)?;
         let _ = status.set_attribute("role", "status");
         let (button, said) = (copy.clone(), status.clone());
         let on_click = Closure::<dyn Fn()>::new(move || {
-            let (button, said) = (button.clone(), said.clone());
+            let (button, said, copied, failed) = (button.clone(), said.clone(), copied.clone(), failed.clone());
             let url = button.get_attribute("data-url").unwrap_or_default();
             wasm_bindgen_futures::spawn_local(async move {
                 if copy_text(url.clone()).await {
-                    button.set_text_content(Some("Link copied"));
+                    button.set_text_content(Some(&copied));
                 } else {
-                    said.set_text_content(Some("Couldn't copy. Press and hold the link: "));
+                    said.set_text_content(Some(&failed));
                     if let Some(link) = document().and_then(|d| d.create_element("span").ok()) {
                         link.set_class_name("selectable");
                         link.set_text_content(Some(&url));
@@ -677,6 +697,11 @@ mod native {
     }
     pub fn format_datetime(_: i64, _: &str, _: &str, _: DateStyle) -> Option<String> {
         None
+    }
+    /// The same CLDR rules as the browser's `Intl.PluralRules`, from `intl_pluralrules`,
+    /// so the page rendered at build time says what the browser will.
+    pub fn plural(language: &str, n: u64) -> Plural {
+        linkshelf_core::locale::plural(linkshelf_core::locale::Locale::from_tag(language).unwrap_or_default(), n)
     }
     pub async fn copy_text(_: String) -> bool {
         false

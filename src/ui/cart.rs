@@ -12,11 +12,13 @@ use crate::ui::icons::{icon, Glyph};
 use crate::ui::in_app::{escape_bar, Before};
 use crate::ui::profile::way_back;
 use crate::ui::route::Route;
-use crate::ui::{text, use_clock, use_shopper, use_store};
+use crate::ui::text::{self, fill, t};
+use crate::ui::{use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::cart::{self, Cart, ProductAction};
 use linkshelf_core::checkout::{self, Handoff};
 use linkshelf_core::discount;
+use linkshelf_core::locale::{Count, Counted, Key};
 use linkshelf_core::model::{Product, Storefront};
 use linkshelf_core::stored::CART_KEY;
 use linkshelf_core::{embed, page_data};
@@ -133,9 +135,9 @@ pub fn provide(store: Arc<Storefront>) -> CartState {
 /// says why. (One function for both, with nothing to fetch as a rule: a second caller
 /// of the code's part cost about 0.9 KB of WASM.)
 async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<String>, affiliate: Option<String>) {
-    let mut paths: Vec<String> = pending.iter().map(|id| page.site.href(&page_data::product_file(id))).collect();
+    let mut paths: Vec<String> = pending.iter().map(|id| page.site.file_href(&page_data::product_file(id))).collect();
     if let Some(handle) = affiliate {
-        paths.push(page.site.href(&page_data::affiliate_file(&handle)));
+        paths.push(page.site.file_href(&page_data::affiliate_file(&handle)));
     }
     if !paths.is_empty() {
         // The page's data read again rather than cloned: a derived `Clone` of the whole
@@ -170,7 +172,7 @@ async fn fetch_pending(state: CartState, page: Arc<Storefront>, pending: Vec<Str
     if let Some(typed) = cart::code_to_apply(&platform::landing().0, &known) {
         match cart::find_code(&known, &typed, platform::now()) {
             Ok(code) => _ = state.update(|c| c.code = Some(code.id.clone())),
-            Err(why) => state.tell(why.to_string()),
+            Err(why) => state.tell(why.message(&known.text)),
         }
     }
 }
@@ -185,14 +187,17 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
     let product = Arc::new(product);
     let host = product.checkout.host();
     let (buy_label, buy_text) = if wide {
-        (format!("Buy at {host}"), format!("Buy at {host}"))
+        let at = fill(Key::BuyAt, &[("host", &host)]);
+        (at.clone(), at)
     } else {
-        (format!("Buy {}", product.title), "Buy".to_owned())
+        (fill(Key::BuyProduct, &[("title", &product.title)]), t(Key::Buy))
     };
     // The name starts with the visible text ("Add" on cards, "Add to cart" on the
     // product page: WCAG 2.5.3, label in name).
     let add_label =
-        if wide { format!("Add to cart: {}", product.title) } else { format!("Add {} to cart", product.title) };
+        fill(if wide { Key::AddToCartProduct } else { Key::AddProductToCart }, &[("title", &product.title)]);
+    let add_text = t(if wide { Key::AddToCart } else { Key::Add });
+    let (sold_out, separately, drops) = (t(Key::SoldOut), t(Key::ChecksOutSeparately), t(Key::Drops));
     let (href, rel) = (product.checkout.base_url(), shop_rel(&product));
     // The Buy link as it leaves: with the click id it carries, the visit's campaign and
     // the code that covers the product (the page's HTML has the plain link).
@@ -226,10 +231,10 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
         };
         // "Drops in 5 h" on its last day, before that the day in the shopper's calendar.
         let countdown = match &action {
-            ProductAction::Upcoming(soon) => soon.clone().or_else(|| {
+            ProductAction::Upcoming(soon) => soon.map(text::count).or_else(|| {
                 let at = product.available_at?;
                 let day = shopper.get().and_then(|s| text::day(at, &s)).or_else(|| drop_day.clone())?;
-                Some(format!("Drops {day}"))
+                Some(linkshelf_core::locale::fill(&drops, &[("day", &day)]))
             }),
             _ => None,
         };
@@ -237,7 +242,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
         let direct = matches!(action, ProductAction::BuyDirect | ProductAction::Separately);
         view! {
             <div class="control">
-                <span class="buy sold-out" hidden=action != ProductAction::SoldOut>"Sold out"</span>
+                <span class="buy sold-out" hidden=action != ProductAction::SoldOut>{sold_out.clone()}</span>
                 <span class="buy upcoming" hidden=!upcoming>{countdown}</span>
                 <a class="buy" class:wide=wide href=buy_href rel=rel aria-label=buy_label.clone() on:click=buy.clone()
                     hidden=!direct>
@@ -247,7 +252,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                 <button type="button" class="buy needs-js" class:wide=wide aria-label=add_label.clone()
                     on:click=add.clone() hidden=action != ProductAction::Add>
                     {wide.then(|| icon(Glyph::Bag))}
-                    {if wide { "Add to cart" } else { "Add" }}
+                    {add_text.clone()}
                 </button>
                 // Without JavaScript there is no cart: the product's own checkout link.
                 <a class="buy only-without-js" class:wide=wide href=href.clone() rel=rel aria-label=buy_label.clone()
@@ -255,7 +260,7 @@ pub fn cart_control(product: Product, list_id: Option<String>, index: u32, wide:
                     {buy_text.clone()}
                 </a>
                 {stepper(product.clone(), quantity, quantity == 0)}
-                <span class="separately" hidden=action != ProductAction::Separately>"Checks out separately"</span>
+                <span class="separately" hidden=action != ProductAction::Separately>{separately.clone()}</span>
             </div>
         }
     }
@@ -287,13 +292,14 @@ fn change(product: &Product, delta: i32) {
         Ok(()) => {
             tracking::cart_changed(product, delta);
             let after = state.cart.with_untracked(|c| c.quantity(&product.id));
+            let title = ("title", product.title.as_str());
             state.tell(match (before, after) {
-                (0, _) => format!("Added {} to your cart", product.title),
-                (_, 0) => format!("Removed {} from your cart", product.title),
-                _ => format!("{} in your cart: {after}", product.title),
+                (0, _) => fill(Key::Added, &[title]),
+                (_, 0) => fill(Key::Removed, &[title]),
+                _ => fill(Key::InYourCartCount, &[title, ("count", &after.to_string())]),
             });
         }
-        Err(why) => state.tell(why.to_string()),
+        Err(why) => state.tell(why.message(&shop.text)),
     }
 }
 
@@ -302,13 +308,13 @@ fn change(product: &Product, delta: i32) {
 /// `+` at the limit stays focusable (aria-disabled) so a tap can say why nothing
 /// happens.
 fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView {
-    let group = format!("{} in your cart", product.title);
+    let group = fill(Key::InYourCart, &[("title", &product.title)]);
     let fewer = product.clone();
     view! {
         <div class="stepper needs-js" role="group" aria-label=group hidden=hidden>
-            <button type="button" aria-label="One fewer" on:click=move |_| change(&fewer, -1)>"−"</button>
+            <button type="button" aria-label=t(Key::OneFewer) on:click=move |_| change(&fewer, -1)>"−"</button>
             <output aria-live="polite">{quantity}</output>
-            <button type="button" aria-label="One more" aria-disabled=(quantity >= cart::MAX_QUANTITY).then_some("true")
+            <button type="button" aria-label=t(Key::OneMore) aria-disabled=(quantity >= cart::MAX_QUANTITY).then_some("true")
                 on:click=move |_| change(&product, 1)>"+"</button>
         </div>
     }
@@ -321,6 +327,7 @@ fn stepper(product: Arc<Product>, quantity: u32, hidden: bool) -> impl IntoView 
 pub fn price(product: Product) -> impl IntoView {
     let (clock, shopper) = (use_clock(), use_shopper());
     let state = use_cart();
+    let (with_code, was_word) = (t(Key::PriceWithCode), t(Key::Was));
     let amounts = move || {
         // The known codes, not only the page's: an affiliate's code prices the brand's
         // shared pages once their part arrives (`fetch_pending`, which updates the cart).
@@ -340,7 +347,8 @@ pub fn price(product: Product) -> impl IntoView {
                     minor: product.price.minor - saving.minor,
                     currency: saving.currency,
                 };
-                let text = format!("{} with \u{2068}{}\u{2069}", money(&after), code.code);
+                let isolated = format!("\u{2068}{}\u{2069}", code.code);
+                let text = linkshelf_core::locale::fill(&with_code, &[("price", &money(&after)), ("code", &isolated)]);
                 ("now with-code", text, Some(money(&product.price)))
             }
             None => ("now", money(&product.price), product.compare_at.as_ref().map(money)),
@@ -348,7 +356,7 @@ pub fn price(product: Product) -> impl IntoView {
         let no_was = was.is_none();
         view! {
             <span class=class>{now_text}</span>
-            <s class="was" hidden=no_was><span class="sr-only">"was "</span>{was}</s>
+            <s class="was" hidden=no_was><span class="sr-only">{was_word.clone()} " "</span>{was}</s>
         }
     };
     view! { <p class="price">{amounts}</p> }
@@ -361,7 +369,7 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
     let bar = move || {
         let known = known();
         let (count, totals) = state.cart.with(|c| (c.item_count(), c.totals(&known, clock.get())));
-        let items = if count == 1 { "1 item".to_owned() } else { format!("{count} items") };
+        let items = text::count(Count { key: Counted::Items, n: u64::from(count) });
         let total = totals.map(|t| text::money(&t.total, shopper.get().as_ref()));
         let hide = count == 0 || on_cart;
         // The applied code rides along, so the shopper sees it is kept.
@@ -370,7 +378,7 @@ pub fn cart_bar(on_cart: bool) -> impl IntoView {
         view! {
             <a class="cart-bar" href=shop.site.href("cart/") hidden=hide>
                 {icon(Glyph::Bag)}
-                <span class="cart-bar-label">"View cart"</span>
+                <span class="cart-bar-label">{t(Key::ViewCart)}</span>
                 <span class="cart-bar-count">{items}</span>
                 <span class="cart-bar-code" translate="no" hidden=no_code>{code}</span>
                 <span class="cart-bar-total">{total}</span>
@@ -448,26 +456,26 @@ pub fn cart_page() -> impl IntoView {
         let no_discount = discount.is_none();
         view! {
             <dl class="totals">
-                <div class="row"><dt>"Subtotal"</dt><dd>{subtotal}</dd></div>
-                <div class="row" hidden=no_discount><dt>"Discount"</dt><dd>{discount}</dd></div>
-                <div class="row" hidden=!free><dt>"Shipping"</dt><dd>"Free"</dd></div>
-                <div class="row total"><dt>"Total"</dt><dd>{total}</dd></div>
+                <div class="row"><dt>{t(Key::Subtotal)}</dt><dd>{subtotal}</dd></div>
+                <div class="row" hidden=no_discount><dt>{t(Key::Discount)}</dt><dd>{discount}</dd></div>
+                <div class="row" hidden=!free><dt>{t(Key::Shipping)}</dt><dd>{t(Key::Free)}</dd></div>
+                <div class="row total"><dt>{t(Key::Total)}</dt><dd>{total}</dd></div>
             </dl>
             <a class="button primary checkout" href=href rel="noopener" on:click=go>
-                {icon(Glyph::Bag)} "Check out at " {host}
+                {icon(Glyph::Bag)} {fill(Key::CheckOutAt, &[("host", &host)])}
             </a>
         }
     };
     let empty = move || state.cart.with(Cart::is_empty);
     view! {
         <main class="page cart-page" id="main">
-            <nav class="detail-nav" aria-label="Back">
-                <a class="back" href=home.clone()>{icon(Glyph::Back)} "Keep shopping"</a>
+            <nav class="detail-nav" aria-label=t(Key::Back)>
+                <a class="back" href=home.clone()>{icon(Glyph::Back)} {t(Key::KeepShopping)}</a>
             </nav>
-            <h1>"Your cart"</h1>
+            <h1>{t(Key::YourCart)}</h1>
             <div class="empty" hidden=move || !empty()>
-                <p>"Your cart is empty."</p>
-                <a class="button" href=home.clone()>"Browse the shop"</a>
+                <p>{t(Key::CartEmpty)}</p>
+                <a class="button" href=home.clone()>{t(Key::BrowseShop)}</a>
                 {way_back()}
             </div>
             <div hidden=empty>
@@ -475,7 +483,7 @@ pub fn cart_page() -> impl IntoView {
                 {code_field()}
                 {summary}
                 {escape_bar(Before::Checkout)}
-                <p class="fine-print">"You pay on the shop's own checkout, where shipping and taxes are added."</p>
+                <p class="fine-print">{t(Key::PayAtShop)}</p>
             </div>
         </main>
     }
@@ -495,12 +503,13 @@ fn line_view(
     let line_total = text::money(&total, locale);
     let product = Arc::new(product);
     let removed = product.clone();
+    let removed_text = t(Key::Removed);
     let remove = move |_| {
         state.update(|c| c.set_quantity(&removed.id, 0));
         tracking::cart_changed(&removed, -(quantity as i32));
-        state.tell(format!("Removed {} from your cart", removed.title));
+        state.tell(linkshelf_core::locale::fill(&removed_text, &[("title", &removed.title)]));
     };
-    let remove_label = format!("Remove {} from your cart", product.title);
+    let remove_label = fill(Key::RemoveProduct, &[("title", &product.title)]);
     view! {
         <li class="line">
             <img class="thumb" src=image alt="" width="72" height="72"/>
@@ -509,7 +518,7 @@ fn line_view(
                 <span class="line-total">{line_total}</span>
                 <div class="line-actions">
                     {stepper(product, quantity, false)}
-                    <button type="button" class="remove" aria-label=remove_label on:click=remove>"Remove"</button>
+                    <button type="button" class="remove" aria-label=remove_label on:click=remove>{t(Key::Remove)}</button>
                 </div>
             </div>
         </li>
@@ -530,48 +539,50 @@ fn code_field() -> impl IntoView {
             Ok(code) => {
                 error.set(String::new());
                 state.update(|c| c.code = Some(code.id.clone()));
-                state.tell(format!("Code {} applied", code.code));
+                state.tell(store.text.fill(Key::CodeApplied, &[("code", &code.code)]));
                 if let Some(i) = input.get_untracked() {
                     i.set_value("");
                 }
             }
-            Err(why) => error.set(why.to_string()),
+            Err(why) => error.set(why.message(&store.text)),
         }
     };
+    let removed = t(Key::CodeRemoved);
     let remove = move |_| {
         state.update(|c| c.code = None);
-        state.tell("Code removed".to_owned());
+        state.tell(removed.clone());
     };
     let applied = move || {
         let store = known();
         let (code, outcome) =
             state.cart.with(|c| (c.applied_code(&store).cloned(), c.totals(&store, clock.get()).and_then(|t| t.code)));
+        let money = |m: &linkshelf_core::money::Money| text::money(m, shopper.get().as_ref());
         let reason = match outcome {
-            Some(Err(why)) => why.to_string(),
+            Some(Err(why)) => why.message(&store.text, money),
             _ => String::new(),
         };
-        let offer = code.as_ref().map(|c| discount::describe(c, |m| text::money(m, shopper.get().as_ref())));
+        let offer = code.as_ref().map(|c| discount::describe(c, &store.text, money));
         let text = code.as_ref().map(|c| c.code.clone()).unwrap_or_default();
         let (none, applying) = (code.is_none(), reason.is_empty());
-        let label = format!("Remove code {text}");
+        let label = store.text.fill(Key::RemoveCode, &[("code", &text)]);
         view! {
             <div class="applied" hidden=none class:not-applying=!applying>
                 <p><bdi>{text.clone()}</bdi> ": " {offer}</p>
                 <p class="reason">{reason}</p>
-                <button type="button" class="remove" on:click=remove aria-label=label>"Remove"</button>
+                <button type="button" class="remove" on:click=remove.clone() aria-label=label>{store.text.get(Key::Remove).to_owned()}</button>
             </div>
         }
     };
     view! {
         <section class="code-field" aria-labelledby="code-title">
-            <h2 id="code-title" class="small-title">"Discount code"</h2>
+            <h2 id="code-title" class="small-title">{t(Key::DiscountCode)}</h2>
             {applied}
             <form class="code-form" on:submit=apply>
-                <label class="sr-only" for="code-input">"Discount code"</label>
+                <label class="sr-only" for="code-input">{t(Key::DiscountCode)}</label>
                 <input id="code-input" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false"
-                    placeholder="Enter a code" node_ref=input
+                    placeholder=t(Key::EnterCode) node_ref=input
                     aria-describedby="code-error" aria-invalid=move || (!error.read().is_empty()).then_some("true")/>
-                <button type="submit" class="button">"Apply"</button>
+                <button type="submit" class="button">{t(Key::Apply)}</button>
             </form>
             <p id="code-error" class="error" role="alert">{move || error.get()}</p>
         </section>
@@ -592,24 +603,25 @@ pub fn thanks_page() -> impl IntoView {
             order.set(id);
         }
     });
+    let (will_email, (order_before, order_after)) = (t(Key::ShopWillEmail), text::around(Key::YourOrder, "{order}"));
     let detail = move || {
         let id = order.get();
         let known = !id.is_empty();
         view! {
-            <p hidden=known>"The shop will email you the confirmation and shipping updates."</p>
+            <p hidden=known>{will_email.clone()}</p>
             <p hidden=!known>
-                "Your order " <strong class="order-id">{id}</strong>
-                " is with the shop. They'll email you the confirmation and shipping updates."
+                {order_before.clone()} <strong class="order-id">{id}</strong> {order_after.clone()}
             </p>
         }
     };
+    let back = text::fill_isolated(Key::BackToShopOf, "name", &shop.creator.name);
     view! {
         <main class="page state thanks" id="main">
-            <h1>"Thank you!"</h1>
+            <h1>{t(Key::ThankYou)}</h1>
             {detail}
             // One span: the button is a flex box, where each bare text would be an item
             // of its own with a gap around the `<bdi>` ("Juno Park 's shop").
-            <a class="button" href=shop.site.href("/")><span>"Back to " <bdi>{shop.creator.name.clone()}</bdi> "'s shop"</span></a>
+            <a class="button" href=shop.site.href("/")>{back}</a>
             {way_back()}
         </main>
     }

@@ -4,11 +4,13 @@ use crate::runtime::{platform, tracking};
 use crate::ui::cart::use_cart;
 use crate::ui::icons::{icon, Glyph};
 use crate::ui::share::share_button;
-use crate::ui::{text, use_clock, use_shopper, use_store};
+use crate::ui::text::{self, fill, t};
+use crate::ui::{use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use linkshelf_core::discount::{self, CodeStatus};
 use linkshelf_core::events::{EventName, Subject};
+use linkshelf_core::locale::Key;
 use linkshelf_core::model::Code;
 use linkshelf_core::share::Shared;
 use std::time::Duration;
@@ -28,7 +30,7 @@ pub fn codes() -> impl IntoView {
         (!cards.is_empty()).then(|| {
             view! {
                 <section class="codes" aria-labelledby="codes-title">
-                    <h2 id="codes-title" class="section-title">"Discount codes"</h2>
+                    <h2 id="codes-title" class="section-title">{t(Key::DiscountCodes)}</h2>
                     <ul class="card-list code-list">{cards.into_iter().map(code_card).collect_view()}</ul>
                 </section>
             }
@@ -73,35 +75,37 @@ fn code_card(code: Code) -> impl IntoView {
     };
     // One snapshot of the card's changing parts (offer wording, countdown, copy
     // state), redrawn in place when any changes.
+    let shop = use_store();
     let parts = move || {
+        let words = &shop.text;
         let locale = shopper.get();
         let money = |m: &_| text::money(m, locale.as_ref());
-        let offer = discount::describe(&code, money);
+        let offer = discount::describe(&code, words, money);
         // Hours on its last day, otherwise the last day it works in the shopper's own
         // calendar (an end at midnight names the day before, as a person would).
         let ends = code.ends_at.and_then(|end| {
-            discount::ends_in(clock.get(), end).map(|e| e.to_string()).or_else(|| {
+            discount::ends_in(clock.get(), end).map(|e| text::count(e.count())).or_else(|| {
                 let day = locale.as_ref().and_then(|s| text::day(end - 1, s)).or_else(|| code.ends_label.clone())?;
-                Some(format!("Ends {day}"))
+                Some(words.fill(Key::Ends, &[("day", &day)]))
             })
         });
         // Applied (from the link or in the cart): the card says so and copying
         // becomes the secondary action.
         let applied = cart.applied_code_id().as_deref() == Some(code.id.as_str());
-        let note = applied.then(|| discount::applied_note(&code, money));
+        let note = applied.then(|| discount::applied_note(&code, words, money));
         let copied = state.get() == CopyState::Copied;
-        let verb = if copied { "Copied" } else { "Copy" };
-        let label = format!("{verb} code {}", code.code);
+        let verb = words.get(if copied { Key::Copied } else { Key::Copy }).to_owned();
+        let label = words.fill(if copied { Key::CopiedCode } else { Key::CopyCode }, &[("code", &code.code)]);
         let no_end = ends.is_none();
         let announcement = match state.get() {
             CopyState::Idle => String::new(),
-            CopyState::Copied => format!("Copied {} to the clipboard", code.code),
-            CopyState::Failed => "Couldn't copy. Press and hold the code to copy it.".to_owned(),
+            CopyState::Copied => words.fill(Key::CopiedToClipboard, &[("code", &code.code)]),
+            CopyState::Failed => words.get(Key::CopyFailed).to_owned(),
         };
         view! {
             <p class="offer">{offer}</p>
             <p class="applied-note" hidden=!applied>{icon(Glyph::Check)}{note}</p>
-            <p class="brand">"with " <bdi>{code.brand.clone()}</bdi></p>
+            <p class="brand">{text::fill_isolated(Key::WithBrand, "brand", &code.brand)}</p>
             <div class="code-row">
                 <span class="code" translate="no">{code.code.clone()}</span>
                 // The name starts with the visible word, "Copy" or "Copied" (WCAG 2.5.3).
@@ -116,6 +120,9 @@ fn code_card(code: Code) -> impl IntoView {
     };
     // Its applied look comes from CSS (`:has(.applied-note:not([hidden]))`): a reactive
     // class on the card cost bundle bytes for what the note already says.
-    let share = share_button(Shared::Code { id: &code_id_for_share, code: &code_text }, &format!("code {code_text}"));
+    let share = share_button(
+        Shared::Code { id: &code_id_for_share, code: &code_text },
+        fill(Key::ShareCode, &[("code", &code_text)]),
+    );
     view! { <li class="code-card" node_ref=card>{parts}<p class="code-share">{share}</p></li> }
 }

@@ -3,8 +3,10 @@
 use crate::runtime::{platform, tracking};
 use crate::ui::cart::{cart_control, price, use_cart};
 use crate::ui::route::Route;
+use crate::ui::text::t;
 use crate::ui::{use_shopper, use_store};
 use leptos::prelude::*;
+use linkshelf_core::locale::Key;
 use linkshelf_core::model::{Badge, Product, Storefront};
 use stylers_macro::style_sheet;
 
@@ -99,14 +101,14 @@ pub fn badges(product: Product) -> impl IntoView {
             Badge::Limited => "badge badge-limited",
             Badge::SoldOut => "badge badge-sold-out",
         };
-        view! { class = class, <li class=kind>{b.label()}</li> }
+        view! { class = class, <li class=kind>{t(b.label())}</li> }
     });
-    let disclosure = product.disclosure.map(|d| d.label());
-    let empty = product.badges.is_empty() && disclosure.is_none();
+    let disclosure = product.disclosure.map(|d| t(d.label()));
+    let (empty, no_disclosure) = (product.badges.is_empty() && disclosure.is_none(), disclosure.is_none());
     view! { class = class,
-        <ul class="badges" aria-label="Labels" hidden=empty>
+        <ul class="badges" aria-label=t(Key::Labels) hidden=empty>
             {badges.collect_view()}
-            <li class="badge badge-disclosure" hidden=disclosure.is_none()>{disclosure}</li>
+            <li class="badge badge-disclosure" hidden=no_disclosure>{disclosure}</li>
         </ul>
     }
 }

@@ -18,6 +18,7 @@ use crate::runtime::platform::{self, EscapeBar, ShopperBrowser};
 use crate::runtime::tracking;
 use leptos::prelude::*;
 use linkshelf_core::in_app::InAppBrowser;
+use linkshelf_core::locale::{Key, Text};
 
 /// What the shopper is about to do, which the bar's sentence names.
 #[derive(Clone, Copy)]
@@ -43,22 +44,17 @@ pub fn escape_bar(before: Before) -> impl IntoView {
 /// Fills every slot on the page for `browser` (nothing outside an in-app browser), with
 /// a link to this page that carries the visit's campaign, `code` and id
 /// ([`tracking::jump_query`]).
-pub fn fill(browser: &ShopperBrowser, code: Option<&str>) {
+pub fn fill(browser: &ShopperBrowser, code: Option<&str>, text: &Text) {
     if browser.in_app == InAppBrowser::None {
         return;
     }
-    let app = browser.in_app.app_name();
+    let app = [("app", browser.in_app.app_name())];
     let url = format!("{}{}{}", platform::origin(), platform::current_path(), tracking::jump_query(code));
-    let open = browser.escape.and_then(|e| Some((e.link(&url)?, e.label())));
+    let open = browser.escape.and_then(|e| Some((e.link(&url)?, text.get(e.label()).to_owned())));
     let sentences = [
-        (
-            Before::Checkout.as_str(),
-            format!("You're in {app}'s browser: your saved cards and sign-ins are in your own browser."),
-        ),
-        (
-            Before::Calendar.as_str(),
-            format!("{app}'s browser can't save calendar files: use Google Calendar or your own browser."),
-        ),
+        (Before::Checkout.as_str(), text.fill(Key::InAppCheckout, &app)),
+        (Before::Calendar.as_str(), text.fill(Key::InAppCalendar, &app)),
     ];
-    platform::fill_escape_bars(&EscapeBar { sentences: &sentences, open, url: &url });
+    let words = [Key::OpenInOwnBrowser, Key::CopyLink, Key::LinkCopied, Key::CopyLinkFailed].map(|k| text.get(k));
+    platform::fill_escape_bars(&EscapeBar { sentences: &sentences, open, url: &url, words });
 }

@@ -9,12 +9,12 @@
 //!
 //! Creator text (names, codes, brands, venues, titles) that sits next to our own words
 //! is isolated, so a right-to-left name or a stray direction character can't reorder
-//! "Back to …'s shop": a `<bdi>` where the creator text is a bare text node (measured:
-//! the six of them cost about 0.1 KB brotli of bundle, less than a wrapper's CSS class
-//! would), CSS `unicode-bidi: plaintext` where an element already holds only that text
-//! (the venue's `<strong>`: no bundle bytes), and U+2068…U+2069 inside the one line
-//! that is a single string (the price "with <code>": a `<bdi>` there needs a view per
-//! state, 0.8 KB). Long unbroken words wrap (`overflow-wrap: anywhere`, style/main.css).
+//! "Back to …'s shop": our words come from the page's language (`text::t`), so a
+//! sentence with creator text in it is one string, the creator text between U+2068
+//! FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE (`text::fill_isolated`; a
+//! `<bdi>` would split the sentence into a view per part, 0.2 KB more, and the parts'
+//! order is the language's), and CSS `unicode-bidi: plaintext` where an element holds
+//! only creator text (the venue's `<strong>`: no bundle bytes). Long unbroken words wrap (`overflow-wrap: anywhere`, style/main.css).
 
 mod cart;
 mod codes;
@@ -33,6 +33,7 @@ use crate::runtime::tracking;
 use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use linkshelf_core::events::EventName;
+use linkshelf_core::locale::Key;
 use linkshelf_core::model::{Storefront, UtcMillis};
 use route::Route;
 use std::sync::Arc;
@@ -89,8 +90,12 @@ fn storefront(store: Storefront, route: Route) -> impl IntoView {
     let (path, tracked) = (store.site.href(&route.path()), store.clone());
     // After the take-over: the shopper's locale and clock replace the build's, and
     // the page is reported (the tracker starts with the first page of the visit).
+    let page_language = store.text.locale;
     Effect::new(move |_| {
-        shopper.0.set(platform::shopper_browser());
+        // Prices and dates in the page's language (`locale::intl_locale`).
+        let browser = platform::shopper_browser()
+            .map(|b| ShopperBrowser { locale: linkshelf_core::locale::intl_locale(&b.locale, page_language), ..b });
+        shopper.0.set(browser);
         clock.0.set(platform::now());
         if let Ok(tick) = set_interval_with_handle(move || clock.0.set(platform::now()), Duration::from_secs(30)) {
             on_cleanup(move || tick.clear());
@@ -100,11 +105,11 @@ fn storefront(store: Storefront, route: Route) -> impl IntoView {
     });
     // In an in-app browser: the bars with the way out (`in_app`), again whenever the
     // clock redraws the schedule or the applied code changes the link.
-    let cart = cart::use_cart();
+    let (cart, words) = (cart::use_cart(), store.clone());
     Effect::new(move |_| {
         clock.0.track();
         if let Some(browser) = shopper.0.get() {
-            in_app::fill(&browser, cart.applied_code().as_deref());
+            in_app::fill(&browser, cart.applied_code().as_deref(), &words.text);
         }
     });
     // The page never changes under the app: another page is fetched and taken over in
@@ -139,7 +144,7 @@ fn home() -> impl IntoView {
             {collections::collections()}
             {schedule::popups(false)}
             <footer class="site-footer">
-                <p>"Made with Linkshelf"</p>
+                <p>{text::t(Key::MadeWith)}</p>
             </footer>
         </main>
     }
@@ -152,16 +157,17 @@ fn not_found() -> impl IntoView {
     let site = use_store().site.clone();
     let home = site.href("/");
     Effect::new(move |_| {
-        let here = Route::from_path(site.path_in_site(&platform::current_path()));
-        product.set(matches!(here, Route::Product(_)));
+        let here = site.path_in_site(&platform::current_path()).map(Route::from_path);
+        product.set(matches!(here, Some(Route::Product(_))));
     });
     // One closure for both lines: which words depends on one thing.
     let words = move || {
         let (title, detail) = if product.get() {
-            ("This product isn't here", "It may have been removed from the shop.")
+            (Key::ProductMissing, Key::ProductMissingDetail)
         } else {
-            ("This page isn't here", "The link may be old, or the product was removed.")
+            (Key::PageMissing, Key::PageMissingDetail)
         };
+        let (title, detail) = (text::t(title), text::t(detail));
         view! {
             <h1>{title}</h1>
             <p>{detail}</p>
@@ -170,7 +176,7 @@ fn not_found() -> impl IntoView {
     view! {
         <main class="page state" id="main">
             {words}
-            <a class="button" href=home>"See the whole shop"</a>
+            <a class="button" href=home>{text::t(Key::SeeWholeShop)}</a>
             {profile::way_back()}
         </main>
     }

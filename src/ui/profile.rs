@@ -6,6 +6,7 @@ use crate::ui::route::Route;
 use crate::ui::use_store;
 use leptos::prelude::*;
 use linkshelf_core::events::EventName;
+use linkshelf_core::locale::Key;
 
 pub fn profile() -> impl IntoView {
     let shop = use_store();
@@ -30,7 +31,7 @@ pub fn socials() -> impl IntoView {
         .links
         .iter()
         .map(|link| {
-            let label = format!("{} on {}", creator.name, link.kind.label());
+            let label = shop.text.fill(Key::OnPlatform, &[("name", &creator.name), ("platform", link.kind.label())]);
             let url = link.url.clone();
             let leave = move |_| tracking::leave(EventName::OutboundClick, &url, Default::default());
             view! {
@@ -42,7 +43,7 @@ pub fn socials() -> impl IntoView {
             }
         })
         .collect_view();
-    view! { <ul class="socials" aria-label="Social links">{links}</ul> }
+    view! { <ul class="socials" aria-label=shop.text.get(Key::SocialLinks).to_owned()>{links}</ul> }
 }
 
 /// Where a page that ends a path (thank-you, empty cart, missing page) leads on: the

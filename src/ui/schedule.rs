@@ -4,9 +4,11 @@ use crate::runtime::tracking;
 use crate::ui::icons::{icon, Glyph};
 use crate::ui::in_app::{escape_bar, Before};
 use crate::ui::share::share_button;
-use crate::ui::{text, use_clock, use_shopper, use_store};
+use crate::ui::text::{self, fill, t};
+use crate::ui::{use_clock, use_shopper, use_store};
 use leptos::prelude::*;
 use linkshelf_core::events::{EventName, Subject};
+use linkshelf_core::locale::{fill as fill_in, Count, Counted, Key};
 use linkshelf_core::model::{Place, Popup};
 use linkshelf_core::schedule::{self, PopupStatus};
 use linkshelf_core::share::Shared;
@@ -25,19 +27,20 @@ pub fn popups(live: bool) -> impl IntoView {
             .map(|(p, s)| (p.clone(), s))
             .collect::<Vec<_>>()
     });
-    let (title_id, title) = if live { ("live-title", "Live now") } else { ("schedule-title", "Pop-ups & lives") };
+    let (title_id, title) =
+        if live { ("live-title", t(Key::LiveNow)) } else { ("schedule-title", t(Key::PopupsAndLives)) };
     // Rebuilt only when a pop-up starts, ends or drops off (a plain list: `<For>`'s
     // keyed diffing cost ~5 KB of bundle per use).
     move || {
         let mut cards = shown.get();
         (!cards.is_empty()).then(|| {
             let rest = cards.split_off(if live { cards.len() } else { 1 });
-            let more = format!("+{} more", rest.len());
+            let more = text::count(Count { key: Counted::More, n: rest.len() as u64 });
             let no_more = rest.is_empty();
             let card = |(popup, status)| popup_card(popup, status);
             view! {
                 <section class="schedule" class:live-now=live aria-labelledby=title_id>
-                    <h2 id=title_id class="section-title">{title}</h2>
+                    <h2 id=title_id class="section-title">{title.clone()}</h2>
                     <ul class="card-list popup-list">{cards.into_iter().map(card).collect_view()}</ul>
                     <details class="more-popups" hidden=no_more>
                         <summary>{more}</summary>
@@ -69,11 +72,12 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
     let zone_for_venue = zone.clone();
     // One line in the venue's zone, named by its city ("…, Berlin time").
     let city = schedule::zone_city(&zone);
+    let (zone_time, your_time) = (t(Key::ZoneTime), t(Key::YourTime));
     let venue_time = move || {
         shopper
             .get()
             .and_then(|s| text::time_range(start, end, &zone_for_venue, &s))
-            .map(|range| format!("{range}, {city} time"))
+            .map(|range| fill_in(&zone_time, &[("time", &range), ("city", &city)]))
             .unwrap_or_else(|| fallback.clone())
     };
     // The shopper's own time, only when it reads differently from the venue's.
@@ -81,33 +85,30 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
         let s = shopper.get()?;
         let theirs = text::time_range(start, end, &zone, &s)?;
         let mine = text::time_range(start, end, &s.time_zone, &s)?;
-        (theirs != mine).then(|| format!("Your time: {mine}"))
+        (theirs != mine).then(|| fill_in(&your_time, &[("time", &mine)]))
     };
     // Venue and stream share one layout (parts that don't apply are hidden), so the
     // bundle carries one card type.
-    // The stream's action ends with the platform's name (creator text): it goes in a
-    // `<bdi>` of its own, so a right-to-left name can't reorder "Watch now on" (the two
-    // share a span: in the flex button, bare text and the `<bdi>` would be apart).
-    let (kind_label, glyph, place_text, link, link_text, link_detail, action_text, action_place) = match &popup.place {
+    // The stream's action names the platform (creator text) between isolates
+    // (`text::fill_isolated`), so a right-to-left name can't reorder "Watch now on".
+    let (kind_label, glyph, place_text, link, link_text, link_detail, action_text) = match &popup.place {
         Place::Venue { name, address, map_url } => (
-            "Pop-up",
+            t(Key::Popup),
             Glyph::Pin,
             Some((name.clone(), address.clone())),
             map_url.clone(),
-            "Map".to_owned(),
-            format!(" for {name}"),
-            "Get directions",
-            String::new(),
+            t(Key::Map),
+            fill(Key::MapFor, &[("name", name)]),
+            t(Key::GetDirections),
         ),
         Place::Stream { platform, url } => (
-            "Live stream",
+            t(Key::LiveStream),
             Glyph::Live,
             None,
             Some(url.clone()),
             platform.clone(),
-            String::new(),
-            "Watch now on ",
             platform.clone(),
+            text::fill_isolated(Key::WatchOn, "platform", platform),
         ),
     };
     let link_url = link.clone().unwrap_or_default();
@@ -116,14 +117,14 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
     let tracked_action = tracked(EventName::SelectEvent, &popup.id, &link_url);
     // Names start with the visible text ("label in name", WCAG 2.5.3), so "Add to
     // calendar" spoken by a speech-input user finds the link.
-    let ics_label = format!("Add to calendar: {} (.ics file)", popup.title);
-    let google_label = format!("Add {} to Google Calendar", popup.title);
+    let ics_label = fill(Key::AddToCalendarFile, &[("title", &popup.title)]);
+    let google_label = fill(Key::AddToGoogleCalendar, &[("title", &popup.title)]);
     view! {
         <li class="popup" class:live=live>
             <p class="kind">
-                <span class="live-badge" hidden=!live>"Live now"</span>
+                <span class="live-badge" hidden=!live>{t(Key::LiveNow)}</span>
                 {kind_label}
-                {share_button(Shared::Popup(&popup.id), &popup.title)}
+                {share_button(Shared::Popup(&popup.id), fill(Key::ShareThing, &[("name", &popup.title)]))}
             </p>
             <h3 class="popup-title">{popup.title.clone()}</h3>
             <p class="when">{venue_time}</p>
@@ -132,21 +133,22 @@ fn popup_card(popup: Popup, status: PopupStatus) -> impl IntoView {
                 {icon(glyph)}
                 <span hidden=place_text.is_none()><strong>{venue_name}</strong> ", " <bdi>{venue_address}</bdi></span>
                 " "
-                <a class="place-link" hidden=link.is_none() href=link_url.clone() target="_blank" rel="noopener" on:click=tracked_link>
-                    {link_text}<span class="sr-only">{link_detail}</span>
+                <a class="place-link" hidden=link.is_none() href=link_url.clone() target="_blank" rel="noopener" on:click=tracked_link
+                    aria-label=link_detail>
+                    {link_text}
                 </a>
             </p>
             <a class="button primary" hidden=!(live && link.is_some()) href=link_url target="_blank" rel="noopener" on:click=tracked_action>
-                {icon(glyph)} <span>{action_text}<bdi>{action_place}</bdi></span>
+                {icon(glyph)} <span>{action_text}</span>
             </a>
             <p class="calendar">
                 {icon(Glyph::Calendar)}
                 // In an in-app browser a download does nothing: `html[data-in-app]`
                 // hides this link (style/main.css) and the bar below offers a way out.
                 <a href=use_store().site.href(&popup.ics_path) download=format!("{}.ics", popup.id) aria-label=ics_label
-                    on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.ics_path)>"Add to calendar"</a>
+                    on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.ics_path)>{t(Key::AddToCalendar)}</a>
                 <a href=popup.google_calendar_url.clone() target="_blank" rel="noopener" aria-label=google_label
-                    on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.google_calendar_url)>"Google Calendar"</a>
+                    on:click=tracked(EventName::AddToCalendar, &popup.id, &popup.google_calendar_url)>{t(Key::GoogleCalendar)}</a>
             </p>
             {escape_bar(Before::Calendar)}
         </li>

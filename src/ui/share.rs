@@ -10,15 +10,16 @@
 use crate::ui::icons::{icon, Glyph};
 use crate::ui::use_store;
 use leptos::prelude::*;
+use linkshelf_core::locale::Key;
 use linkshelf_core::share::{self, Shared};
 
-/// The button for `what`, named "Share <name>" (its visible word first).
-pub fn share_button(what: Shared, name: &str) -> impl IntoView {
+/// The button for `what`, named `label` ("Share <name>": its visible word first).
+pub fn share_button(what: Shared, label: String) -> impl IntoView {
     let store = use_store();
     let link = share::link(&store.site, &what, store.affiliate.as_deref());
     view! {
-        <button type="button" class="share needs-js" data-share=link aria-label=format!("Share {name}")>
-            {icon(Glyph::Share)} "Share"
+        <button type="button" class="share needs-js" data-share=link aria-label=label>
+            {icon(Glyph::Share)} {store.text.get(Key::Share).to_owned()}
         </button>
     }
 }
