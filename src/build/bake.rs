@@ -118,8 +118,9 @@ pub fn fill_page(shell: &str, store: &Storefront, route: &Route) -> Result<Strin
     // The manifest and the worker's registration (`offline`) sit before the theme's
     // `<style>`, inside the part `end2end/tools/bake-copy.mjs` puts back to a marker.
     let head = format!(
-        "{}<title>{}</title>\n{}\n{}\n{}\n<style>{}</style>",
+        "{}{}<title>{}</title>\n{}\n{}\n{}\n<style>{}</style>",
         languages::redirect_script(store, route),
+        languages::missing_script(route),
         html_escape(&route.title(store)),
         seo::head_tags(store, route),
         seo::language_links(store, route),

@@ -53,6 +53,19 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The page of missing paths is one file for every missing path: before its first
+/// paint this marks a product's path (`/p/<id>/`, under any base or language folder),
+/// whose wording the page then shows (`ui::not_found`, style/main.css).
+pub fn missing_script(route: &Route) -> &'static str {
+    match route {
+        Route::NotFound => {
+            "<script>if(/\\/p\\/[^/]+\\/?(index\\.html)?$/.test(location.pathname))\
+             document.documentElement.dataset.missing='product'</script>"
+        }
+        _ => "",
+    }
+}
+
 /// `shell` with `<html lang>` set to `locale`'s tag.
 pub fn set_lang(shell: &str, locale: Locale) -> String {
     const OPEN: &str = "<html lang=\"";
@@ -109,6 +122,15 @@ mod tests {
             .expect("demo config");
         store.site = Site { languages, url: "https://juno.github.io/shop/".into(), ..store.site }.in_language(locale);
         store
+    }
+
+    #[test]
+    fn only_the_page_of_missing_paths_reads_its_path() {
+        let script = missing_script(&Route::NotFound);
+        assert!(script.starts_with("<script>") && script.contains("dataset.missing='product'"), "{script}");
+        assert_eq!(script.matches("</").count(), 1);
+        assert_eq!(missing_script(&Route::Home), "");
+        assert_eq!(missing_script(&Route::Product("mug".into())), "");
     }
 
     #[test]

@@ -151,31 +151,21 @@ fn home() -> impl IntoView {
 }
 
 /// The page of missing paths (`404.html`, which hosts answer every missing path
-/// with). A missing product's path gets the product's words once the page runs.
+/// with). Both wordings are written; `html[data-missing="product"]` (set before the
+/// first paint by the page's own script, `build::languages::missing_script`) shows a
+/// missing product's (style/main.css). Static, so the bundle carries no logic for it.
 fn not_found() -> impl IntoView {
-    let product = RwSignal::new(false);
-    let site = use_store().site.clone();
-    let home = site.href("/");
-    Effect::new(move |_| {
-        let here = site.path_in_site(&platform::current_path()).map(Route::from_path);
-        product.set(matches!(here, Some(Route::Product(_))));
-    });
-    // One closure for both lines: which words depends on one thing.
-    let words = move || {
-        let (title, detail) = if product.get() {
-            (Key::ProductMissing, Key::ProductMissingDetail)
-        } else {
-            (Key::PageMissing, Key::PageMissingDetail)
-        };
-        let (title, detail) = (text::t(title), text::t(detail));
-        view! {
-            <h1>{title}</h1>
-            <p>{detail}</p>
-        }
-    };
+    let home = use_store().site.href("/");
     view! {
         <main class="page state" id="main">
-            {words}
+            <div class="missing-page">
+                <h1>{text::t(Key::PageMissing)}</h1>
+                <p>{text::t(Key::PageMissingDetail)}</p>
+            </div>
+            <div class="missing-product">
+                <h1>{text::t(Key::ProductMissing)}</h1>
+                <p>{text::t(Key::ProductMissingDetail)}</p>
+            </div>
             <a class="button" href=home>{text::t(Key::SeeWholeShop)}</a>
             {profile::way_back()}
         </main>
