@@ -14,6 +14,7 @@
 
 use crate::build::calendar;
 use crate::build::config::{self, Assets, ConfigError};
+use crate::build::html_escape;
 use crate::build::{directory, early, hosting, languages, offline, prerender, qr, seo};
 use crate::ui::route::Route;
 use linkshelf_core::model::{Storefront, APP_ELEMENT_ID, DATA_ELEMENT_ID};
@@ -91,10 +92,6 @@ pub fn page_data(store: &Storefront, route: &Route) -> Storefront {
 
 /// The MIME type of the data element: not JavaScript, so browsers never run it.
 pub const DATA_TYPE: &str = "application/x-linkshelf";
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// One page of the site from the shell: its title, description, canonical address,
 /// preview and schema.org tags (`seo`) and theme colours, the data, and the page

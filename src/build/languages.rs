@@ -14,6 +14,7 @@
 //! copy directly (a creator's Spanish link stays Spanish), and the page of missing
 //! paths (its path is not a page's).
 
+use crate::build::html_escape as escape;
 use crate::ui::route::Route;
 use linkshelf_core::locale::{Key, Locale};
 use linkshelf_core::model::{Storefront, LANGUAGES_ELEMENT_ID};
@@ -47,10 +48,6 @@ pub fn links(store: &Storefront, route: &Route) -> String {
         "<nav class=\"languages\" id=\"{LANGUAGES_ELEMENT_ID}\" aria-label=\"{}\"><ul>{items}</ul></nav>",
         escape(store.text.get(Key::Languages))
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The page of missing paths is one file for every missing path: before its first

@@ -17,3 +17,9 @@ pub mod qr;
 #[cfg(test)]
 mod roster_tests;
 pub mod seo;
+
+/// Text for an HTML attribute value or element content written by hand (the pages'
+/// head tags, the offline page, the language links): `&`, `<`, `>` and `"` escaped.
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -41,6 +41,7 @@
 //! nothing it keeps is personal.
 
 use crate::build::bake::{DATA_MARKER, HEAD_MARKER, PAGE_MARKER};
+use crate::build::html_escape;
 use linkshelf_core::locale::Key;
 use linkshelf_core::model::{Image, Storefront};
 use linkshelf_core::{page_data, theme};
@@ -344,10 +345,6 @@ pub fn worker(base: &str, version: &str, core: &[String], more: &[String], folde
         .replace("__FOLDERS__", &list(folders))
         .replace("TIMEOUT_MS = 3000", &format!("TIMEOUT_MS = {NETWORK_TIMEOUT_MS}"))
         .replace("MEDIA_MAX = 200", &format!("MEDIA_MAX = {MEDIA_MAX}"))
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The shell without the element that starts with `start` (up to its `</script>`).

@@ -7,13 +7,10 @@
 //! `offers` (`price`, `priceCurrency`, `availability`, `url`); for events `name`,
 //! `startDate` and `location`, with `endDate`, `eventAttendanceMode` and `image`.
 
+use crate::build::html_escape as escape;
 use crate::ui::route::Route;
 use linkshelf_core::model::{Image, Place, Popup, Product, Roster, Site, Storefront};
 use serde_json::{json, Value};
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// An image's absolute address (previews and search engines need one).
 fn absolute(store: &Storefront, image: &Image) -> String {
