@@ -136,5 +136,5 @@ wait_for_url "http://127.0.0.1:$brand_port/"
   SINK_URL="http://127.0.0.1:8787" npx playwright test --project collector-brand)
 kill "$server_pid" "$brand_pid" "$collector_pid" 2>/dev/null || true
 
-say "Bundle size (goal: first load ≤ 150 KB brotli; gate 152 KB while issue #14 wins back the languages' bytes)"
+say "Bundle size (first load ≤ 150 KB brotli)"
 node end2end/tools/bench.mjs --sizes dist

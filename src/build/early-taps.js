@@ -381,46 +381,101 @@ function listen(doc) {
   }, true);
 }
 
+// Copies `text` to the clipboard, or by selecting it where there is none (some in-app
+// browsers lack `navigator.clipboard`) or it refuses: a promise of whether it worked.
+// The app's copy buttons call it too (`platform::copy_text`): one way to copy.
+function copyText(doc, text) {
+  var nav = doc.defaultView.navigator;
+  function bySelection() {
+    var area = doc.createElement('textarea'), done = false;
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.cssText = 'position:fixed;top:0;left:-9999px;opacity:0';
+    doc.body.appendChild(area);
+    area.select();
+    try { done = doc.execCommand('copy'); } catch (e) { done = false; }
+    area.remove();
+    return done;
+  }
+  return nav.clipboard ? nav.clipboard.writeText(text).then(function () { return true; }, bySelection) : Promise.resolve(bySelection());
+}
+
 // Share buttons (`[data-share]`, src/ui/share.rs), before and after the app runs: the
 // system's share sheet, or the link copied where there is none (or it refuses). Here,
 // not in the app: a listener in the WASM cost 1.2 KB brotli, this about 0.3 KB.
 // Feedback replaces the button's word (its last text node, which the app never changes).
 function listenShare(doc) {
-  var win = doc.defaultView, nav = win.navigator;
+  var nav = doc.defaultView.navigator;
   doc.addEventListener('click', function (ev) {
     var button = ev.target.closest && ev.target.closest('[data-share]');
     if (!button) return;
     var url = button.getAttribute('data-share'), word = button.lastChild;
     // The page's words for the feedback (its language's: `share_words`, early.rs).
     var words = (pageData(doc) || {}).share_words || [];
-    function say(text) {
-      if (!text) return;
-      var was = word.data;
-      word.data = text;
-      setTimeout(function () { word.data = was; }, 2500);
-    }
-    function bySelection() {
-      var area = doc.createElement('textarea'), done = false;
-      area.value = url;
-      area.setAttribute('readonly', '');
-      area.style.cssText = 'position:fixed;top:0;left:-9999px;opacity:0';
-      doc.body.appendChild(area);
-      area.select();
-      try { done = doc.execCommand('copy'); } catch (e) { done = false; }
-      area.remove();
-      say(words[done ? 0 : 1]);
-    }
     function copy() {
-      if (nav.clipboard) nav.clipboard.writeText(url).then(function () { say(words[0]); }, bySelection);
-      else bySelection();
+      copyText(doc, url).then(function (done) {
+        var text = words[done ? 0 : 1], was = word.data;
+        if (!text) return;
+        word.data = text;
+        setTimeout(function () { word.data = was; }, 2500);
+      });
     }
     if (nav.share) nav.share({ url: url, title: doc.title }).catch(function (e) { if (e.name !== 'AbortError') copy(); });
     else copy();
   });
 }
 
+// The in-app browser bars (src/ui/in_app.rs, which decides what they say): `bar` is its
+// lines, in order: the sentence before checkout, before the calendar, the way out's
+// link and word ('' where none is known to work), the link to copy, the bar's name,
+// "Copy link", "Link copied" and what a failed copy says. Each empty slot
+// (`.in-app[data-before]`) is drawn; drawn ones get the current sentence and link.
+// Here, not in the app: the same DOM calls in the WASM cost about 1 KB brotli.
+function drawInApp(doc, bar) {
+  var f = bar.split('\n');
+  doc.documentElement.setAttribute('data-in-app', '');
+  doc.querySelectorAll('.in-app[data-before]').forEach(function (slot) {
+    function add(tag, cls, parent, text) {
+      var e = doc.createElement(tag);
+      e.className = cls;
+      if (text) e.textContent = text;
+      return parent.appendChild(e);
+    }
+    if (!slot.firstChild) {
+      slot.setAttribute('role', 'group');
+      slot.setAttribute('aria-label', f[5]);
+      add('p', '', slot);
+      var actions = add('div', 'in-app-actions', slot);
+      if (f[2]) add('a', 'button', actions, f[3]);
+      var copy = add('button', 'button', actions, f[6]);
+      copy.type = 'button';
+      // Where the clipboard is blocked: the link to press and hold.
+      var status = add('p', 'in-app-link', slot);
+      status.setAttribute('role', 'status');
+      copy.addEventListener('click', function () {
+        var url = copy.getAttribute('data-url');
+        copyText(doc, url).then(function (done) {
+          if (done) return void (copy.textContent = f[7]);
+          status.textContent = f[8];
+          add('span', 'selectable', status, url);
+        });
+      });
+    }
+    slot.firstChild.textContent = f[slot.getAttribute('data-before') === 'calendar' ? 1 : 0];
+    var open = slot.querySelector('a');
+    if (open) open.href = f[2];
+    slot.querySelector('button').setAttribute('data-url', f[4]);
+    slot.hidden = false;
+  });
+}
+
 // For tests/early_taps.mjs, which runs this file in Node (no document).
-globalThis.linkshelfEarly = { plan: plan };
+// The app's way to copy and to draw the in-app bars (`platform`), beside it.
+globalThis.linkshelfEarly = {
+  plan: plan,
+  copy: function (text) { return copyText(document, text); },
+  inApp: function (bar) { drawInApp(document, bar); },
+};
 if (typeof document !== 'undefined') {
   listen(document);
   listenShare(document);

@@ -29,6 +29,11 @@
 //! checkout links, prices after each code. `tests/early_taps.rs` runs the script in
 //! Node on the same inputs as the core and fails on any difference.
 //!
+//! The script also holds what the app would pay more for in WASM than in JavaScript
+//! (measured in docs/testing.md): the Share buttons' listener, the page's one way to
+//! copy (`copyText`, which the app calls as `linkshelfEarly.copy`) and the drawing of
+//! the in-app browser bars (`drawInApp`, from lines the app writes: `ui::in_app`).
+//!
 //! Left to the app on purpose: the Add button (a cart needs the app; it is a
 //! `needs-js` control), taps that open a new tab (the page stays and the app reports
 //! them), and the campaign tags on an early Buy link (the shop gets the click id; the

@@ -63,19 +63,6 @@ pub enum FetchError {
     Unreachable,
 }
 
-/// What the in-app browser bars on a page say (see `ui::in_app`).
-pub struct EscapeBar<'a> {
-    /// The sentence for each slot's `data-before`.
-    pub sentences: &'a [(&'a str, String)],
-    /// The "Open in …" link and its words, where a way out is known to work.
-    pub open: Option<(String, String)>,
-    /// This page's link, to copy.
-    pub url: &'a str,
-    /// The page's words for the bar: its name, "Copy link", "Link copied" and what a
-    /// failed copy says (`linkshelf_core::locale`).
-    pub words: [&'a str; 4],
-}
-
 /// Which Web Storage area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StorageKind {
@@ -103,7 +90,6 @@ pub enum DateStyle {
 mod browser {
     use super::*;
     use js_sys::{Array, Function, Object, Reflect};
-    use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast, JsValue};
 
     pub fn read_embedded_data() -> Result<Storefront, DataError> {
@@ -204,40 +190,35 @@ mod browser {
         function.call1(&JsValue::UNDEFINED, &date).ok().and_then(|v| v.as_string())
     }
 
-    /// Copies with the Clipboard API; where an in-app browser denies it, falls back to
-    /// a selected off-screen textarea and `execCommand("copy")`.
+    /// Copies with the early script's `copyText` (the Clipboard API, else a selected
+    /// textarea where an in-app browser denies it): one way to copy for the page, in
+    /// JavaScript, which costs less than the same bindings in the WASM.
     pub async fn copy_text(text: String) -> bool {
-        let Some(window) = web_sys::window() else { return false };
-        let clipboard = window.navigator().clipboard();
-        // Some in-app browsers lack `navigator.clipboard` entirely.
-        let has_clipboard = Reflect::get(&window.navigator(), &JsValue::from_str("clipboard"))
-            .map(|v| !v.is_undefined())
-            .unwrap_or(false);
-        if has_clipboard {
-            let promise = clipboard.write_text(&text);
-            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                return true;
-            }
-        }
-        copy_with_selection(&text)
+        let Ok(promise) = early::copy(&text) else { return false };
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok_and(|done| done.is_truthy())
     }
 
-    fn copy_with_selection(text: &str) -> bool {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
-        let Some(body) = document.body() else { return false };
-        let Ok(element) = document.create_element("textarea") else { return false };
-        let Ok(area) = element.dyn_into::<web_sys::HtmlTextAreaElement>() else { return false };
-        area.set_value(text);
-        let _ = area.set_attribute("readonly", "");
-        let _ = area.set_attribute("style", "position:fixed;top:0;left:-9999px;opacity:0");
-        if body.append_child(&area).is_err() {
-            return false;
+    /// Draws the in-app bars with the early script's `inApp` (`ui::in_app` writes what
+    /// they say; `early-taps.js` says how the lines are read). Marks the page
+    /// `html[data-in-app]`, which hides the links an in-app browser cannot follow
+    /// (calendar downloads: style/main.css).
+    pub fn draw_in_app_bars(lines: &str) {
+        let _ = early::in_app(lines);
+    }
+
+    /// The early-tap script's functions (`src/build/early-taps.js`), which every page
+    /// carries. `catch`: a page without it (edited by hand) copies nothing and shows no
+    /// bar, and the app goes on.
+    mod early {
+        use wasm_bindgen::prelude::*;
+
+        #[wasm_bindgen(js_namespace = linkshelfEarly)]
+        extern "C" {
+            #[wasm_bindgen(catch)]
+            pub fn copy(text: &str) -> Result<js_sys::Promise, JsValue>;
+            #[wasm_bindgen(catch, js_name = inApp)]
+            pub fn in_app(lines: &str) -> Result<(), JsValue>;
         }
-        area.select();
-        let copied =
-            document.dyn_ref::<web_sys::HtmlDocument>().and_then(|d| d.exec_command("copy").ok()).unwrap_or(false);
-        area.remove();
-        copied
     }
 
     pub fn current_path() -> String {
@@ -589,88 +570,6 @@ mod browser {
         <a class=\"button\" href=\"\">Reload</a>\
         <p class=\"state-detail\">Details for the shop owner: <span></span></p></main>";
 
-    /// Fills each empty in-app bar slot (`.in-app[data-before]`) with its sentence, the
-    /// way out (if any) and a "Copy link" button, and brings it out; bars already
-    /// filled get the current link. Marks the page `html[data-in-app]`, which hides the
-    /// links an in-app browser cannot follow (calendar downloads: style/main.css).
-    pub fn fill_escape_bars(bar: &EscapeBar) {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-        if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("data-in-app", "");
-        }
-        let Ok(slots) = document.query_selector_all(".in-app[data-before]") else { return };
-        let element = |tag: &str, class: &str, parent: &web_sys::Element| {
-            let e = document.create_element(tag).ok()?;
-            e.set_class_name(class);
-            parent.append_child(&e).ok()?;
-            Some(e)
-        };
-        for i in 0..slots.length() {
-            let Some(slot) = slots.get(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
-            if slot.child_element_count() == 0 {
-                let _ = build_escape_bar(&slot, bar, &element);
-            }
-            let before = slot.get_attribute("data-before").unwrap_or_default();
-            let sentence = bar.sentences.iter().find(|(b, _)| *b == before).map(|(_, s)| s.as_str());
-            if let Some(p) = slot.first_element_child() {
-                p.set_text_content(sentence);
-            }
-            if let (Some((href, _)), Ok(Some(open))) = (&bar.open, slot.query_selector("a")) {
-                let _ = open.set_attribute("href", href);
-            }
-            if let Ok(Some(copy)) = slot.query_selector("button") {
-                let _ = copy.set_attribute("data-url", bar.url);
-            }
-            let _ = slot.remove_attribute("hidden");
-        }
-    }
-
-    fn build_escape_bar(
-        slot: &web_sys::Element,
-        bar: &EscapeBar,
-        element: &dyn Fn(&str, &str, &web_sys::Element) -> Option<web_sys::Element>,
-    ) -> Option<()> {
-        let _ = slot.set_attribute("role", "group");
-        let [group, copy_word, copied, failed] = bar.words.map(str::to_owned);
-        let _ = slot.set_attribute("aria-label", &group);
-        element("p", "", slot)?;
-        let actions = element("div", "in-app-actions", slot)?;
-        if let Some((_, label)) = &bar.open {
-            element("a", "button", &actions)?.set_text_content(Some(label));
-        }
-        let copy = element("button", "button", &actions)?;
-        let _ = copy.set_attribute("type", "button");
-        copy.set_text_content(Some(&copy_word));
-        // Where the clipboard is blocked: the link to press and hold.
-        let status = element("p", "in-app-link", slot)?;
-        let _ = status.set_attribute("role", "status");
-        let (button, said) = (copy.clone(), status.clone());
-        let on_click = Closure::<dyn Fn()>::new(move || {
-            let (button, said, copied, failed) = (button.clone(), said.clone(), copied.clone(), failed.clone());
-            let url = button.get_attribute("data-url").unwrap_or_default();
-            wasm_bindgen_futures::spawn_local(async move {
-                if copy_text(url.clone()).await {
-                    button.set_text_content(Some(&copied));
-                } else {
-                    said.set_text_content(Some(&failed));
-                    if let Some(link) = document().and_then(|d| d.create_element("span").ok()) {
-                        link.set_class_name("selectable");
-                        link.set_text_content(Some(&url));
-                        let _ = said.append_child(&link);
-                    }
-                }
-            });
-        });
-        let _ = copy.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-        // Lives as long as its button, which lives as long as the page.
-        on_click.forget();
-        Some(())
-    }
-
-    fn document() -> Option<web_sys::Document> {
-        web_sys::window()?.document()
-    }
-
     /// Tells tests (and styles) that the app has taken over the page.
     pub fn mark_ready() {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
@@ -706,7 +605,7 @@ mod native {
     pub async fn copy_text(_: String) -> bool {
         false
     }
-    pub fn fill_escape_bars(_: &EscapeBar) {}
+    pub fn draw_in_app_bars(_: &str) {}
     pub fn random_bytes<const N: usize>() -> [u8; N] {
         [0; N]
     }

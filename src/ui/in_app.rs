@@ -6,15 +6,16 @@
 //! core's rule (`linkshelf_core::in_app`): "Open in …" only where it is known to work
 //! on that app and system, "Copy link" always.
 //!
-//! Built as an empty, hidden slot that one effect fills with plain DOM calls
-//! (`platform::fill_escape_bars`), not as a reactive view: measured on the demo's
-//! release bundle (2026-12-03), the same bar as a Leptos view cost 5.7 KB brotli of
-//! WASM (its type is copied into the render, hydrate and rebuild code of every view
-//! that holds it; type-erased with `AnyView`, 14 KB), against about 1 KB this way. The
-//! page's HTML has the empty slot only (the build cannot know the browser), so
-//! hydration matches.
+//! Built as an empty, hidden slot that the page's early script draws into
+//! (`platform::draw_in_app_bars`, `drawInApp` in `early-taps.js`) from the lines this
+//! module writes, not as a reactive view: measured on the demo's release bundle, the
+//! same bar as a Leptos view cost 5.7 KB brotli of WASM (its type is copied into the
+//! render, hydrate and rebuild code of every view that holds it; type-erased with
+//! `AnyView`, 14 KB), the same DOM calls in the WASM about 1 KB, and in the script
+//! about 0.3 KB. The page's HTML has the empty slot only (the build cannot know the
+//! browser), so hydration matches.
 
-use crate::runtime::platform::{self, EscapeBar, ShopperBrowser};
+use crate::runtime::platform::{self, ShopperBrowser};
 use crate::runtime::tracking;
 use leptos::prelude::*;
 use linkshelf_core::in_app::InAppBrowser;
@@ -50,11 +51,20 @@ pub fn fill(browser: &ShopperBrowser, code: Option<&str>, text: &Text) {
     }
     let app = [("app", browser.in_app.app_name())];
     let url = format!("{}{}{}", platform::origin(), platform::current_path(), tracking::jump_query(code));
-    let open = browser.escape.and_then(|e| Some((e.link(&url)?, text.get(e.label()).to_owned())));
-    let sentences = [
-        (Before::Checkout.as_str(), text.fill(Key::InAppCheckout, &app)),
-        (Before::Calendar.as_str(), text.fill(Key::InAppCalendar, &app)),
+    let (open, open_word) = browser.escape.and_then(|e| Some((e.link(&url)?, text.get(e.label())))).unwrap_or_default();
+    // The lines `drawInApp` reads, in its order; none of them holds a line break (ours
+    // are single lines, and a URL cannot).
+    let (checkout, calendar) = (text.fill(Key::InAppCheckout, &app), text.fill(Key::InAppCalendar, &app));
+    let lines = [
+        checkout.as_str(),
+        &calendar,
+        &open,
+        open_word,
+        &url,
+        text.get(Key::OpenInOwnBrowser),
+        text.get(Key::CopyLink),
+        text.get(Key::LinkCopied),
+        text.get(Key::CopyLinkFailed),
     ];
-    let words = [Key::OpenInOwnBrowser, Key::CopyLink, Key::LinkCopied, Key::CopyLinkFailed].map(|k| text.get(k));
-    platform::fill_escape_bars(&EscapeBar { sentences: &sentences, open, url: &url, words });
+    platform::draw_in_app_bars(&lines.join("\n"));
 }
