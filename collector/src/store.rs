@@ -201,6 +201,16 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// A private in-memory database with the collector's schema: stats read from ClickHouse
+/// copy what they need into one and run the same queries as on the file (see
+/// `stats_source`).
+pub fn open_memory() -> Result<Connection, StoreError> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(SCHEMA)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
 /// A read-only connection for stats.
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -370,7 +380,9 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
             Ok(Written::Recorded(true))
         }
         Write::Refund(r) => {
-            // Stripe reports a charge's refunds as a running total: keep the largest.
+            // Stripe reports a charge's refunds as a running total: keep the largest. A
+            // grown total moves the row to a new, highest rowid, so the ClickHouse shipper
+            // (which walks rowids in order, see `ship`) sends it again.
             let before: Option<i64> = conn
                 .query_row(
                     "SELECT amount FROM refunds WHERE provider = ?1 AND refund_id = ?2",
@@ -384,7 +396,8 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
             conn.prepare_cached(
                 "INSERT INTO refunds (provider, refund_id, order_ref, currency, amount, created_at, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (provider, refund_id) DO UPDATE SET amount = excluded.amount, created_at = excluded.created_at",
+                 ON CONFLICT (provider, refund_id) DO UPDATE SET amount = excluded.amount, created_at = excluded.created_at,
+                   rowid = (SELECT max(rowid) FROM refunds) + 1",
             )?
             .execute(params![
                 r.provider,
