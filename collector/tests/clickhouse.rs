@@ -1,0 +1,363 @@
+//! ClickHouse as the shared store (issue #15), against real servers: a two-replica
+//! `ReplicatedReplacingMergeTree` cluster coordinated by ZooKeeper, started by
+//! `scripts/clickhouse-cluster.sh` (scripts/test.sh does it, then runs these with
+//! `LINKSHELF_CLICKHOUSE_TESTS=1` and the replicas' addresses in the environment).
+//! Without that environment each test says "skipped" and passes: the cluster needs
+//! Debian's clickhouse-server and zookeeper packages, which plain `cargo test` cannot
+//! assume.
+//!
+//! Every test uses a database of its own on the shared cluster, so they run in parallel.
+
+mod common;
+use common::*;
+use linkshelf_collector::load::{run, Load, Mix};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+struct Cluster {
+    urls: [String; 2],
+    dir: PathBuf,
+}
+
+/// The running cluster, or `None` (and a loud "skipped") when the tests were not asked for.
+fn cluster(test: &str) -> Option<Cluster> {
+    if std::env::var("LINKSHELF_CLICKHOUSE_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: {test} needs a ClickHouse cluster; run scripts/test.sh, or \
+             `scripts/clickhouse-cluster.sh start DIR && source DIR/env` first"
+        );
+        return None;
+    }
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (see DIR/env)"));
+    Some(Cluster {
+        urls: [var("LINKSHELF_CH_URL1"), var("LINKSHELF_CH_URL2")],
+        dir: PathBuf::from(var("LINKSHELF_CH_DIR")),
+    })
+}
+
+/// A database name of this test run's own.
+fn database(test: &str) -> String {
+    format!("t_{test}_{}_{}", std::process::id(), now_ms() % 1_000_000)
+}
+
+fn ch_args(url: &str, db: &str) -> Vec<String> {
+    ch_args_every(url, db, "50")
+}
+
+/// With shipping rounds every `interval_ms` when idle.
+fn ch_args_every(url: &str, db: &str, interval_ms: &str) -> Vec<String> {
+    let mut args = default_args();
+    args.extend(
+        [
+            "--default-creator",
+            "juno-park",
+            "--clickhouse-url",
+            url,
+            "--clickhouse-database",
+            db,
+            "--clickhouse-cluster",
+            "linkshelf",
+            "--clickhouse-interval-ms",
+            interval_ms,
+            "--clickhouse-batch-rows",
+            "100",
+        ]
+        .map(String::from),
+    );
+    args
+}
+
+fn ch(url: &str, db: &str) -> clickhouse::Client {
+    clickhouse::Client::default().with_url(url).with_database(db).with_validation(false)
+}
+
+async fn number(url: &str, db: &str, sql: &str) -> u64 {
+    ch(url, db).query(sql).fetch_one::<u64>().await.unwrap_or(u64::MAX)
+}
+
+/// Polls `sql` until it gives `expected` (up to `secs`); the last answer.
+async fn wait_for(url: &str, db: &str, sql: &str, expected: u64, secs: u64) -> u64 {
+    let started = Instant::now();
+    loop {
+        let got = number(url, db, sql).await;
+        if got == expected || started.elapsed() > Duration::from_secs(secs) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn cluster_script(c: &Cluster, what: &str, replica: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/clickhouse-cluster.sh");
+    let status = std::process::Command::new("bash")
+        .args([script, what])
+        .arg(&c.dir)
+        .arg(replica)
+        .status()
+        .expect("the cluster script runs");
+    assert!(status.success(), "clickhouse-cluster.sh {what} {replica} failed");
+}
+
+async fn post(http: &Client, c: &Collector, events: &[Value]) -> Value {
+    let a = http.post_text(&c.url("/v1/events"), batch(events)).await.expect("post");
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()
+}
+
+async fn stripe(http: &Client, c: &Collector, body: &str) -> Answer {
+    use hmac::{Hmac, Mac};
+    let t = now_ms() / 1000;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(STRIPE_SECRET.as_bytes()).expect("key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let signature = format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()));
+    let headers = [("content-type", "application/json"), ("stripe-signature", signature.as_str())];
+    http.send("POST", &c.url("/v1/webhooks/stripe"), &headers, body.to_owned()).await.expect("post")
+}
+
+async fn stats(http: &Client, c: &Collector, path: &str, from: i64, to: i64) -> Answer {
+    let url = c.url(&format!("{path}?from={from}&to={to}"));
+    let a = http.get(&url, &[("authorization", &format!("Bearer {TOKEN}"))]).await.expect("get");
+    assert_eq!(a.status, 200, "{path}: {}", a.body);
+    a
+}
+
+/// The known event set: a creator's visits, three checkouts joined three ways, a
+/// thank-you page reloaded.
+fn known_events() -> (Vec<Value>, Value) {
+    let tagged = |id: &str, name: &str, source: &str, medium: &str| {
+        let mut e = event(id, name);
+        e["attribution"]["utm_source"] = source.into();
+        e["attribution"]["utm_medium"] = medium.into();
+        e
+    };
+    let with_item = |mut e: Value, product: &str, price: i64, coupon: Option<&str>, click: Option<&str>| {
+        e["ecommerce"] = json!({"currency": "EUR", "value": price, "coupon": coupon, "transaction_id": null,
+            "items": [{"item_id": product, "item_name": product, "price": price, "quantity": 1, "index": 0, "item_list_id": null}]});
+        if let Some(click) = click {
+            e["outbound"] = json!({"click_id": click, "destination_host": "shop.example"});
+        }
+        e
+    };
+    let mut events = Vec::new();
+    for i in 0..8 {
+        events.push(match i {
+            0..=3 => tagged(&format!("pv-{i}"), "page_view", "tiktok", "clip"),
+            4 | 5 => tagged(&format!("pv-{i}"), "page_view", "popup", "qr"),
+            _ => event(&format!("pv-{i}"), "page_view"),
+        });
+    }
+    events.push(with_item(tagged("sel-1", "select_item", "tiktok", "clip"), "mug", 3200, None, None));
+    events.push(with_item(tagged("sel-2", "select_item", "tiktok", "clip"), "mug", 3200, None, None));
+    events.push(with_item(tagged("sel-3", "select_item", "popup", "qr"), "tote", 1800, None, None));
+    events.push(with_item(event("sel-4", "select_item"), "tote", 1800, None, None));
+    events.push(with_item(tagged("co-1", "begin_checkout", "tiktok", "clip"), "mug", 3200, None, Some("c-1")));
+    events.push(with_item(event("co-2", "begin_checkout"), "tote", 1800, Some("JUNO15"), Some("c-2")));
+    events.push(with_item(tagged("co-3", "begin_checkout", "popup", "qr"), "tote", 1800, None, Some("c-3")));
+    let mut thanks = with_item(tagged("pu-1", "purchase", "tiktok", "clip"), "mug", 3200, None, Some("c-1"));
+    thanks["ecommerce"]["transaction_id"] = "cs_live_1".into();
+    let mut reload = thanks.clone();
+    reload["event_id"] = "pu-1-reload".into();
+    let mut other = with_item(event("pu-2", "purchase"), "tote", 1800, None, Some("c-9"));
+    other["ecommerce"]["transaction_id"] = "T-77".into();
+    events.extend([thanks, other]);
+    (events, reload)
+}
+
+fn session(id: &str, click: &str, amount: i64) -> String {
+    json!({"id": format!("evt_{id}"), "type": "checkout.session.completed", "created": now_ms() / 1000,
+        "data": {"object": {"id": id, "object": "checkout.session", "client_reference_id": click, "amount_total": amount,
+            "currency": "eur", "payment_status": "paid", "payment_intent": format!("pi_{id}"), "created": now_ms() / 1000}}})
+    .to_string()
+}
+
+/// (a) and (d): two collectors, one per replica, each fed part of a known event set
+/// with duplicates across them (events both got, a webhook delivered to both, a
+/// thank-you page reloaded on the other), give exactly the expected stats from either
+/// collector, and the same figures, to the last field, as one collector on SQLite alone
+/// fed the set once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
+    let Some(cluster) = cluster("two_collectors_share_one_cluster") else { return };
+    let db = database("shared");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
+    let b = Collector::start_on(&dir.path().join("b.sqlite"), &ch_args(&cluster.urls[1], &db));
+    let mut reference_args = default_args();
+    reference_args.extend(["--default-creator", "juno-park"].map(String::from));
+    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
+    let http = Client::default();
+
+    let (events, reload) = known_events();
+    assert_eq!(events.len(), 17);
+    // A takes the first 12, B the last 11: six events reach both.
+    assert_eq!(post(&http, &a, &events[..12]).await["accepted"], 12);
+    assert_eq!(post(&http, &b, &events[6..]).await["accepted"], 11);
+    // The thank-you page reloaded, its event landing on the other collector.
+    assert_eq!(post(&http, &a, std::slice::from_ref(&reload)).await["accepted"], 1);
+    let r = post(&http, &reference, &events).await;
+    assert_eq!(post(&http, &reference, &[reload]).await["duplicates"], 1, "SQLite keeps one purchase per transaction");
+    assert_eq!(r["accepted"], 17);
+
+    let s1 = session("cs_live_1", "c-1", 3200);
+    let s2 = session("cs_live_2", "c-2", 1620);
+    let s3 = session("cs_live_3", "c-3", 1800);
+    let refund = json!({"id": "evt_r", "type": "charge.refunded", "created": now_ms() / 1000,
+        "data": {"object": {"id": "ch_1", "payment_intent": "pi_cs_live_1", "amount_refunded": 700, "currency": "eur"}}})
+    .to_string();
+    // Stripe delivers the first order twice, to each collector once.
+    for (collector, body) in [(&a, &s1), (&b, &s1), (&a, &s2), (&b, &s3), (&b, &refund)] {
+        assert_eq!(stripe(&http, collector, body).await.status, 200);
+    }
+    for body in [&s1, &s2, &s3, &refund] {
+        assert_eq!(stripe(&http, &reference, body).await.status, 200);
+    }
+
+    let url = &cluster.urls[0];
+    assert_eq!(
+        wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 18, 30).await,
+        18,
+        "every event id arrives"
+    );
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 3, 30).await, 3);
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM refunds FINAL", 1, 30).await, 1);
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 18, "FINAL collapses the copies");
+    // Both collectors shipped everything (nothing left waiting).
+    for c in [&a, &b] {
+        let started = Instant::now();
+        loop {
+            let h = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
+            if h["clickhouse"]["unshipped_rows"] == 0 && h["clickhouse"]["shipped_rows"].as_u64() > Some(0) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "still unshipped: {h}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    let (from, to) = (now_ms() - 3_600_000, now_ms() + 3_600_000);
+    let from_a = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let from_b = stats(&http, &b, "/v1/stats", from, to).await.json();
+    let from_sqlite = stats(&http, &reference, "/v1/stats", from, to).await.json();
+    let totals = &from_a["totals"];
+    assert_eq!(
+        [
+            &totals["page_views"],
+            &totals["product_selects"],
+            &totals["checkouts_started"],
+            &totals["checkouts_ordered"],
+            &totals["purchases_verified"],
+            &totals["purchases_unverified"],
+            &totals["purchases"],
+        ],
+        [8, 4, 3, 3, 3, 2, 4],
+        "{totals}"
+    );
+    assert_eq!(
+        totals["revenue"],
+        json!([{"currency": "EUR", "all": 8420, "verified": 6620, "unverified": 5000, "refunded": 700}]),
+        "{totals}"
+    );
+    let joined: Vec<&str> =
+        from_a["orders"].as_array().expect("orders").iter().filter_map(|o| o["click"]["how"].as_str()).collect();
+    assert_eq!(joined, ["click_id", "click_id", "click_id"], "every order found its click in ClickHouse");
+    assert_eq!(from_a, from_b, "either collector answers the same");
+    assert_eq!(from_a, from_sqlite, "ClickHouse and SQLite answer the same for the same events");
+    let csv_a = stats(&http, &a, "/v1/stats.csv", from, to).await.body;
+    let csv_sqlite = stats(&http, &reference, "/v1/stats.csv", from, to).await.body;
+    assert_eq!(csv_a, csv_sqlite);
+}
+
+/// (b) kill -9 between insert and mark-shipped: the collector aborts right after
+/// ClickHouse acknowledged a block (the test-only hook), then restarts on the same file:
+/// the same block goes again, the replicated table drops it, and every event is there
+/// exactly once, counted without FINAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_insert_and_mark_shipped_neither_loses_nor_duplicates() {
+    let Some(cluster) = cluster("a_crash_between_insert_and_mark_shipped") else { return };
+    let db = database("crash");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("crash.sqlite");
+    let url = &cluster.urls[0];
+    // Slow rounds, so every event is in SQLite before the first block is planned.
+    let args = ch_args_every(url, &db, "1500");
+    let mut c = Collector::start_on_with_env(&path, &args, &[("LINKSHELF_TEST_CRASH_AFTER_INSERT", "1")]);
+    let http = Client::default();
+    let events: Vec<Value> = (0..250).map(|i| event(&format!("crash-{i}"), "page_view")).collect();
+    for chunk in events.chunks(50) {
+        let answer = http.post_text(&c.url("/v1/events"), batch(chunk)).await;
+        if answer.is_err() {
+            break; // the collector crashed early: what it acknowledged is what counts
+        }
+    }
+    let status = c.wait_exit(Duration::from_secs(30)).expect("the collector aborted after the insert");
+    assert!(!status.success(), "it crashed");
+    let in_clickhouse = number(url, &db, "SELECT count() FROM events").await;
+    assert!((1..=100).contains(&in_clickhouse), "one acknowledged block is in ClickHouse: {in_clickhouse}");
+    let stored = c.count("SELECT count(*) FROM events");
+    let cursor = |target: &str| {
+        c.count(&format!("SELECT coalesce(max(last_id), 0) FROM forward_cursor WHERE target = '{target}'"))
+    };
+    assert_eq!(cursor("clickhouse:events"), 0, "the block was not marked shipped");
+    assert!(cursor("clickhouse:events:block") > 0, "the block was planned");
+
+    let mut c = Collector::start_on(&path, &ch_args(url, &db));
+    let total = stored as u64;
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", total, 30).await, total, "no loss");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(number(url, &db, "SELECT count() FROM events").await, total, "no duplicate, even before merges");
+    assert_eq!(number(&cluster.urls[1], &db, "SELECT count() FROM events").await, total, "the other replica too");
+    assert!(c.logs().contains("resending a block"), "the same block went again");
+    assert_eq!(c.stop().code(), Some(0));
+}
+
+/// (c) ClickHouse stopped for a while under load, then restarted: ingest kept answering
+/// 2xx, and every acknowledged event arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clickhouse_down_under_load_then_back_everything_arrives_once() {
+    let Some(cluster) = cluster("clickhouse_down_under_load") else { return };
+    let db = database("outage");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // This collector talks to replica 2 only; the other tests' collectors use replica 1.
+    let url = cluster.urls[1].clone();
+    let mut c = Collector::start_on(&dir.path().join("outage.sqlite"), &ch_args(&url, &db));
+    let http = Client::default();
+    // The tables exist before the outage.
+    assert_eq!(post(&http, &c, &[event("before-outage", "page_view")]).await["accepted"], 1);
+    assert_eq!(wait_for(&url, &db, "SELECT count() FROM events", 1, 30).await, 1);
+
+    let load = Load {
+        url: c.url("/v1/events"),
+        concurrency: 2,
+        duration: Duration::from_millis(4000),
+        batch: 50,
+        prefix: "outage".into(),
+        keep_ids: true,
+        mix: Mix::Visits,
+    };
+    let running = tokio::spawn(run(load));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    cluster_script(&cluster, "stop-replica", "2");
+    let down_at = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let health = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
+    let waiting = health["clickhouse"]["unshipped_rows"].as_u64().unwrap_or(0);
+    assert!(waiting > 0, "events wait in SQLite while ClickHouse is down: {health}");
+    assert!(health["clickhouse"]["last_error"].is_string(), "the failure shows: {health}");
+    cluster_script(&cluster, "start-replica", "2");
+    eprintln!("replica 2 was down for {:?}; {waiting} rows waited", down_at.elapsed());
+    let report = running.await.expect("load");
+    assert_eq!(report.errors, 0, "ingest answered 2xx throughout the outage");
+    let expected = report.acknowledged + 1;
+    assert!(report.acknowledged > 100, "the load ran: {}", report.acknowledged);
+    let started = Instant::now();
+    let got = wait_for(&url, &db, "SELECT uniqExact(event_id) FROM events", expected, 60).await;
+    assert_eq!(got, expected, "every acknowledged event arrives");
+    eprintln!("caught up {:?} after the load ended", started.elapsed());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ids = ch(&url, &db).query("SELECT event_id FROM events").fetch_all::<String>().await.expect("ids");
+    assert_eq!(ids.len() as u64, expected, "exactly once, even before merges");
+    let ids: std::collections::HashSet<String> = ids.into_iter().collect();
+    assert!(report.acknowledged_ids.iter().all(|id| ids.contains(id)), "each acknowledged id is there");
+    assert_eq!(c.stop().code(), Some(0));
+}
