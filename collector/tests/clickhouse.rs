@@ -15,6 +15,10 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// The outage test stops a replica the others read: it runs alone (write), the others
+/// side by side (read).
+static OUTAGE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 struct Cluster {
     urls: [String; 2],
     dir: PathBuf,
@@ -42,11 +46,11 @@ fn database(test: &str) -> String {
 }
 
 fn ch_args(url: &str, db: &str) -> Vec<String> {
-    ch_args_every(url, db, "50")
+    ch_args_with(url, db, "50", "100")
 }
 
-/// With shipping rounds every `interval_ms` when idle.
-fn ch_args_every(url: &str, db: &str, interval_ms: &str) -> Vec<String> {
+/// With shipping rounds every `interval_ms` when idle, and `batch` rows per insert.
+fn ch_args_with(url: &str, db: &str, interval_ms: &str, batch: &str) -> Vec<String> {
     let mut args = default_args();
     args.extend(
         [
@@ -61,7 +65,7 @@ fn ch_args_every(url: &str, db: &str, interval_ms: &str) -> Vec<String> {
             "--clickhouse-interval-ms",
             interval_ms,
             "--clickhouse-batch-rows",
-            "100",
+            batch,
         ]
         .map(String::from),
     );
@@ -88,15 +92,46 @@ async fn wait_for(url: &str, db: &str, sql: &str, expected: u64, secs: u64) -> u
     }
 }
 
-fn cluster_script(c: &Cluster, what: &str, replica: &str) {
+fn cluster_script(dir: &std::path::Path, what: &str, replica: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/clickhouse-cluster.sh");
     let status = std::process::Command::new("bash")
         .args([script, what])
-        .arg(&c.dir)
+        .arg(dir)
         .arg(replica)
         .status()
         .expect("the cluster script runs");
     assert!(status.success(), "clickhouse-cluster.sh {what} {replica} failed");
+}
+
+/// A replica stopped (SIGTERM, by its PID) until this is dropped, so a failing test
+/// still leaves the cluster whole for the others.
+struct ReplicaDown {
+    dir: PathBuf,
+    replica: &'static str,
+    up: bool,
+}
+
+impl ReplicaDown {
+    async fn stop(dir: &std::path::Path, replica: &'static str) -> ReplicaDown {
+        let owned = dir.to_owned();
+        tokio::task::spawn_blocking(move || cluster_script(&owned, "stop-replica", replica)).await.expect("stop");
+        ReplicaDown { dir: dir.to_owned(), replica, up: false }
+    }
+
+    async fn start(mut self) {
+        let dir = self.dir.clone();
+        let replica = self.replica;
+        tokio::task::spawn_blocking(move || cluster_script(&dir, "start-replica", replica)).await.expect("start");
+        self.up = true;
+    }
+}
+
+impl Drop for ReplicaDown {
+    fn drop(&mut self) {
+        if !self.up {
+            cluster_script(&self.dir, "start-replica", self.replica);
+        }
+    }
 }
 
 async fn post(http: &Client, c: &Collector, events: &[Value]) -> Value {
@@ -179,6 +214,7 @@ fn session(id: &str, click: &str, amount: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     let Some(cluster) = cluster("two_collectors_share_one_cluster") else { return };
+    let _shared = OUTAGE.read().await;
     let db = database("shared");
     let dir = tempfile::tempdir().expect("tempdir");
     let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
@@ -275,12 +311,13 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_insert_and_mark_shipped_neither_loses_nor_duplicates() {
     let Some(cluster) = cluster("a_crash_between_insert_and_mark_shipped") else { return };
+    let _shared = OUTAGE.read().await;
     let db = database("crash");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("crash.sqlite");
     let url = &cluster.urls[0];
     // Slow rounds, so every event is in SQLite before the first block is planned.
-    let args = ch_args_every(url, &db, "1500");
+    let args = ch_args_with(url, &db, "1500", "100");
     let mut c = Collector::start_on_with_env(&path, &args, &[("LINKSHELF_TEST_CRASH_AFTER_INSERT", "1")]);
     let http = Client::default();
     let events: Vec<Value> = (0..250).map(|i| event(&format!("crash-{i}"), "page_view")).collect();
@@ -316,11 +353,11 @@ async fn a_crash_between_insert_and_mark_shipped_neither_loses_nor_duplicates() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clickhouse_down_under_load_then_back_everything_arrives_once() {
     let Some(cluster) = cluster("clickhouse_down_under_load") else { return };
+    let _alone = OUTAGE.write().await;
     let db = database("outage");
     let dir = tempfile::tempdir().expect("tempdir");
-    // This collector talks to replica 2 only; the other tests' collectors use replica 1.
     let url = cluster.urls[1].clone();
-    let mut c = Collector::start_on(&dir.path().join("outage.sqlite"), &ch_args(&url, &db));
+    let mut c = Collector::start_on(&dir.path().join("outage.sqlite"), &ch_args_with(&url, &db, "50", "5000"));
     let http = Client::default();
     // The tables exist before the outage.
     assert_eq!(post(&http, &c, &[event("before-outage", "page_view")]).await["accepted"], 1);
@@ -328,24 +365,33 @@ async fn clickhouse_down_under_load_then_back_everything_arrives_once() {
 
     let load = Load {
         url: c.url("/v1/events"),
-        concurrency: 2,
-        duration: Duration::from_millis(4000),
+        concurrency: 1,
+        duration: Duration::from_secs(12),
         batch: 50,
         prefix: "outage".into(),
         keep_ids: true,
         mix: Mix::Visits,
     };
     let running = tokio::spawn(run(load));
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    cluster_script(&cluster, "stop-replica", "2");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let down = ReplicaDown::stop(&cluster.dir, "2").await;
     let down_at = Instant::now();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Rows pile up in SQLite and the failure shows in /healthz.
+    loop {
+        let health = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
+        let waiting = health["clickhouse"]["unshipped_rows"].as_u64().unwrap_or(0);
+        if waiting > 100 && health["clickhouse"]["last_error"].is_string() {
+            break;
+        }
+        assert!(down_at.elapsed() < Duration::from_secs(8), "no backlog while ClickHouse is down: {health}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!running.is_finished(), "the load still runs while ClickHouse is down");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let health = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
-    let waiting = health["clickhouse"]["unshipped_rows"].as_u64().unwrap_or(0);
-    assert!(waiting > 0, "events wait in SQLite while ClickHouse is down: {health}");
-    assert!(health["clickhouse"]["last_error"].is_string(), "the failure shows: {health}");
-    cluster_script(&cluster, "start-replica", "2");
-    eprintln!("replica 2 was down for {:?}; {waiting} rows waited", down_at.elapsed());
+    assert!(health["clickhouse"]["lag_ms"].as_i64() > Some(900), "the oldest waiting event waits: {health}");
+    down.start().await;
+    eprintln!("replica 2 was down for {:?}; the backlog then: {}", down_at.elapsed(), health["clickhouse"]);
     let report = running.await.expect("load");
     assert_eq!(report.errors, 0, "ingest answered 2xx throughout the outage");
     let expected = report.acknowledged + 1;
