@@ -159,7 +159,7 @@ ORDER BY (provider, refund_id)",
             format!(
                 "CREATE TABLE IF NOT EXISTS {db}.daily{on} (
   day Int64, creator_id String, name String, utm_source String, affiliate String, currency String,
-  events UInt64, value Int64,
+  events UInt64, value Decimal(38, 0),
   ver UInt64
 ) ENGINE = {}
 PARTITION BY tuple()

@@ -131,6 +131,12 @@ pub struct Config {
     #[arg(long, env = "LINKSHELF_COLLECTOR_BUFFER_BUDGET_MB", default_value_t = 1024)]
     pub buffer_budget_mb: u64,
 
+    /// Purge raw events older than this many days (from SQLite and ClickHouse), keeping
+    /// their daily counts (the `daily` table). At least 9, and at least the attribution
+    /// window. Without it nothing is purged.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
+
     /// Log format: text for a terminal, json for a log collector.
     #[arg(long, env = "LINKSHELF_COLLECTOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -212,6 +218,11 @@ pub enum ConfigError {
     ClickHouseInterval,
     #[error("--buffer-budget-mb must be at least 1")]
     BufferBudget,
+    #[error(
+        "--retention-days must be at least {0}: events arrive up to 8 days late, and an order looks back \
+         --attribution-window-hours for its click"
+    )]
+    Retention(u32),
 }
 
 impl Config {
@@ -273,6 +284,10 @@ impl Config {
         }
         if self.buffer_budget_mb == 0 {
             return Err(ConfigError::BufferBudget);
+        }
+        let shortest = crate::retention::min_days(self.attribution_window_hours);
+        if self.retention_days.is_some_and(|d| d < shortest) {
+            return Err(ConfigError::Retention(shortest));
         }
         let folder = self.db.parent().filter(|p| !p.as_os_str().is_empty());
         if folder.is_some_and(|f| !f.is_dir()) {
@@ -362,6 +377,9 @@ mod tests {
         assert_eq!(bad(&["--clickhouse-batch-rows", "0"]), ConfigError::ClickHouseBatch);
         assert_eq!(bad(&["--clickhouse-interval-ms", "5"]), ConfigError::ClickHouseInterval);
         assert_eq!(bad(&["--buffer-budget-mb", "0"]), ConfigError::BufferBudget);
+        assert_eq!(bad(&["--retention-days", "8"]), ConfigError::Retention(9));
+        assert_eq!(bad(&["--retention-days", "20", "--attribution-window-hours", "720"]), ConfigError::Retention(30));
+        assert_eq!(config(&["--retention-days", "9"]).check(), Ok(()));
         let ch = config(&["--clickhouse-url", "http://127.0.0.1:8123/", "--clickhouse-cluster", "linkshelf"]);
         assert_eq!(ch.check(), Ok(()));
         let settings = ch.clickhouse().expect("configured");

@@ -10,6 +10,7 @@ pub mod credential;
 pub mod event;
 pub mod forward;
 pub mod load;
+pub mod retention;
 pub mod server;
 pub mod ship;
 pub mod stats;

@@ -407,3 +407,63 @@ async fn clickhouse_down_under_load_then_back_everything_arrives_once() {
     assert!(report.acknowledged_ids.iter().all(|id| ids.contains(id)), "each acknowledged id is there");
     assert_eq!(c.stop().code(), Some(0));
 }
+
+/// Retention on the cluster: old raw events are counted into `daily`, then purged from
+/// both replicas; recent ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_counts_old_days_then_purges_them() {
+    use linkshelf_collector::clickhouse::{self as store_ch, EventRow};
+    use linkshelf_collector::retention::{self, DAY_MS};
+    let Some(cluster) = cluster("retention_counts_old_days_then_purges_them") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("retention");
+    let settings = store_ch::Settings {
+        url: cluster.urls[0].clone(),
+        database: db.clone(),
+        cluster: Some("linkshelf".into()),
+        user: "default".into(),
+        password: None,
+    };
+    let client = store_ch::prepare(&settings).await.expect("tables");
+    let now = now_ms();
+    let today = now.div_euclid(DAY_MS);
+    let row = |id: &str, day: i64, value: i64| EventRow {
+        event_id: id.into(),
+        name: "purchase".into(),
+        creator_id: "juno-park".into(),
+        event_time: day * DAY_MS + 1000,
+        occurred_at: day * DAY_MS + 1000,
+        currency: Some("EUR".into()),
+        value: Some(value),
+        ver: 1,
+        ..EventRow::default()
+    };
+    let mut insert = client.insert::<EventRow>("events").await.expect("insert");
+    for r in [row("old-1", today - 40, 500), row("old-2", today - 40, 700), row("new-1", today - 1, 300)] {
+        insert.write(&r).await.expect("write");
+    }
+    insert.end().await.expect("end");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("retention.sqlite");
+    let (writer, thread, _) = linkshelf_collector::store::start(
+        linkshelf_collector::store::open(&path, linkshelf_collector::store::Durability::Normal).expect("sqlite"),
+    );
+    retention::round(&path, Some(&client), &writer, 30, now).await.expect("retention");
+    drop(writer);
+    thread.join().expect("writer");
+
+    let daily = |day: i64| format!("SELECT sum(events) FROM daily FINAL WHERE day = {day}");
+    assert_eq!(number(&settings.url, &db, &daily(today - 40)).await, 2, "the old day is counted");
+    assert_eq!(number(&settings.url, &db, &daily(today - 1)).await, 1, "and the recent one");
+    let value: String = ch(&settings.url, &db)
+        .query(&format!("SELECT toString(sum(value)) FROM daily FINAL WHERE day = {}", today - 40))
+        .fetch_one()
+        .await
+        .expect("value");
+    assert_eq!(value, "1200");
+    // The purge is a mutation: it completes in the background, on both replicas.
+    for url in &cluster.urls {
+        assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 1, 20).await, 1, "only the recent event stays");
+    }
+}
