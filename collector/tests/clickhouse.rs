@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+const REPORT_SECRET: &str = "report-secret-of-the-brand-0123456789abcdef";
+const AFFILIATE: &str = "juno.park";
+
 /// The outage test stops a replica the others read: it runs alone (write), the others
 /// side by side (read).
 static OUTAGE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
@@ -56,6 +59,8 @@ fn ch_args_with(url: &str, db: &str, interval_ms: &str, batch: &str) -> Vec<Stri
         [
             "--default-creator",
             "juno-park",
+            "--report-secret",
+            REPORT_SECRET,
             "--clickhouse-url",
             url,
             "--clickhouse-database",
@@ -196,6 +201,10 @@ fn known_events() -> (Vec<Value>, Value) {
     let mut other = with_item(event("pu-2", "purchase"), "tote", 1800, None, Some("c-9"));
     other["ecommerce"]["transaction_id"] = "T-77".into();
     events.extend([thanks, other]);
+    // A brand's affiliate: a visit through their page, and the checkout with their code.
+    for e in events.iter_mut().filter(|e| e["event_id"] == "pv-0" || e["event_id"] == "co-2") {
+        e["attribution"]["affiliate"] = AFFILIATE.into();
+    }
     (events, reload)
 }
 
@@ -220,7 +229,7 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
     let b = Collector::start_on(&dir.path().join("b.sqlite"), &ch_args(&cluster.urls[1], &db));
     let mut reference_args = default_args();
-    reference_args.extend(["--default-creator", "juno-park"].map(String::from));
+    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
     let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
     let http = Client::default();
 
@@ -299,6 +308,28 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     assert_eq!(joined, ["click_id", "click_id", "click_id"], "every order found its click in ClickHouse");
     assert_eq!(from_a, from_b, "either collector answers the same");
     assert_eq!(from_a, from_sqlite, "ClickHouse and SQLite answer the same for the same events");
+    // One affiliate's share, as the brand sees it and as their own report link does.
+    let brand_view = |c: &Collector| c.url(&format!("/v1/stats?from={from}&to={to}&affiliate={AFFILIATE}"));
+    let credential =
+        linkshelf_collector::credential::issue(REPORT_SECRET.as_bytes(), AFFILIATE, now_ms() / 1000 + 3600)
+            .expect("credential");
+    let own_view = |c: &Collector| c.url(&format!("/v1/stats?from={from}&to={to}&token={credential}"));
+    let auth = format!("Bearer {TOKEN}");
+    let mut views = Vec::new();
+    for c in [&a, &b, &reference] {
+        let brand = http.get(&brand_view(c), &[("authorization", &auth)]).await.expect("get");
+        let own = http.get(&own_view(c), &[]).await.expect("get");
+        assert_eq!((brand.status, own.status), (200, 200), "{} {}", brand.body, own.body);
+        views.push((brand.json(), own.json()));
+    }
+    let (brand, own) = &views[0];
+    assert_eq!(brand["totals"]["page_views"], 1, "{brand}");
+    assert_eq!(own["totals"]["checkouts_started"], 1, "{own}");
+    let credited: Vec<&str> =
+        own["orders"].as_array().expect("orders").iter().filter_map(|o| o["order_id"].as_str()).collect();
+    assert_eq!(credited, ["cs_live_2"], "the order of their checkout, credited by its click");
+    assert_eq!(views[0], views[1], "an affiliate's figures are the same from either collector");
+    assert_eq!(views[0], views[2], "and the same as from SQLite");
     let csv_a = stats(&http, &a, "/v1/stats.csv", from, to).await.body;
     let csv_sqlite = stats(&http, &reference, "/v1/stats.csv", from, to).await.body;
     assert_eq!(csv_a, csv_sqlite);
