@@ -330,6 +330,9 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     assert_eq!(credited, ["cs_live_2"], "the order of their checkout, credited by its click");
     assert_eq!(views[0], views[1], "an affiliate's figures are the same from either collector");
     assert_eq!(views[0], views[2], "and the same as from SQLite");
+    let report_a = stats(&http, &a, "/v1/report", from, to).await.body;
+    let report_sqlite = stats(&http, &reference, "/v1/report", from, to).await.body;
+    assert_eq!(report_a, report_sqlite, "the HTML report too");
     let csv_a = stats(&http, &a, "/v1/stats.csv", from, to).await.body;
     let csv_sqlite = stats(&http, &reference, "/v1/stats.csv", from, to).await.body;
     assert_eq!(csv_a, csv_sqlite);
@@ -418,6 +421,9 @@ async fn clickhouse_down_under_load_then_back_everything_arrives_once() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!running.is_finished(), "the load still runs while ClickHouse is down");
+    // Stats read the shared store: while it is away they ask to be retried.
+    let stats_now = http.get(&c.url("/v1/stats"), &[("authorization", &format!("Bearer {TOKEN}"))]).await.expect("get");
+    assert_eq!((stats_now.status, stats_now.header("retry-after")), (503, Some("5")), "{}", stats_now.body);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let health = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
     assert!(health["clickhouse"]["lag_ms"].as_i64() > Some(900), "the oldest waiting event waits: {health}");
