@@ -184,7 +184,11 @@ pub async fn round(
         }
         None => {
             let plan = plan(now_ms, days, final_days, oldest);
-            writer.write(Write::Rollup { from: plan.rollup_from, to: plan.rollup_to }).await?;
+            // A day per write: a first count over years of events never holds the
+            // writer (and so ingest) for long.
+            for day in (plan.rollup_from..plan.rollup_to).step_by(DAY_MS as usize) {
+                writer.write(Write::Rollup { from: day, to: day + DAY_MS }).await?;
+            }
             writer.write(Write::Cursor { target: FINAL_CURSOR, last_id: plan.final_days }).await?;
             let local = purge_sqlite(writer, plan.purge_before, i64::MAX).await?;
             tracing::info!(sqlite = local, before = plan.purge_before, "retention: purged raw events");
@@ -236,6 +240,48 @@ mod tests {
         assert_eq!(plan(now, 30, 0, None).rollup_from, 91 * DAY_MS);
         // The purge never passes the settling days, whatever the period.
         assert_eq!(plan(now, 1, 91, None).purge_before, 91 * DAY_MS);
+    }
+
+    #[tokio::test]
+    async fn a_round_without_clickhouse_counts_every_day_then_purges_the_old_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("round.sqlite");
+        let now = 1000 * DAY_MS + 5;
+        let event = |id: &str, day: i64| Event {
+            event_id: id.into(),
+            name: "page_view",
+            creator_id: "juno".into(),
+            event_time: day * DAY_MS + 1000,
+            ..Event::default()
+        };
+        let conn = open(&path, Durability::Normal).expect("open");
+        let events = vec![event("old-1", 900), event("old-2", 950), event("new-1", 999)];
+        apply(&conn, &Write::Events { events, client: None }).expect("insert");
+        let (writer, thread, _) = store::start(conn);
+        round(&path, None, &writer, 30, now).await.expect("round");
+        drop(writer);
+        thread.join().expect("writer");
+        let conn = store::open_reader(&path).expect("read");
+        let days: Vec<(i64, i64)> = conn
+            .prepare("SELECT day, events FROM daily ORDER BY day")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(days, [(900, 1), (950, 1), (999, 1)], "every day counted, the first time from the oldest");
+        let left: Vec<String> = conn
+            .prepare("SELECT event_id FROM events ORDER BY id")
+            .expect("select")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(left, ["new-1"], "days before the 30 kept are purged");
+        let cursor: i64 = conn
+            .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [FINAL_CURSOR], |r| r.get(0))
+            .expect("cursor");
+        assert_eq!(cursor, 1000 - SETTLING_DAYS);
     }
 
     #[test]
