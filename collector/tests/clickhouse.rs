@@ -504,3 +504,50 @@ async fn retention_counts_old_days_then_purges_them() {
         assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 1, 20).await, 1, "only the recent event stays");
     }
 }
+
+/// One ClickHouse server without a cluster: plain `ReplacingMergeTree` tables, and two
+/// collectors that took the same events still count them once (`FINAL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
+    let Some(cluster) = cluster("one_server_without_a_cluster") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("single");
+    let url = &cluster.urls[0];
+    let args: Vec<String> = {
+        let all = ch_args(url, &db);
+        let at = all.iter().position(|a| a == "--clickhouse-cluster").expect("cluster flag");
+        all.iter().enumerate().filter(|(i, _)| *i != at && *i != at + 1).map(|(_, a)| a.clone()).collect()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &args);
+    let b = Collector::start_on(&dir.path().join("b.sqlite"), &args);
+    let http = Client::default();
+    let events: Vec<Value> = (0..30).map(|i| event(&format!("single-{i}"), "page_view")).collect();
+    assert_eq!(post(&http, &a, &events).await["accepted"], 30);
+    assert_eq!(post(&http, &b, &events[10..]).await["accepted"], 20, "b takes 20 of the same events");
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 30, 30).await, 30);
+    // Both copies went (a background merge may already have collapsed them).
+    for (c, sent) in [(&a, 30), (&b, 20)] {
+        let started = Instant::now();
+        while http.get(&c.url("/healthz"), &[]).await.expect("healthz").json()["clickhouse"]["shipped_rows"] != sent {
+            assert!(started.elapsed() < Duration::from_secs(30), "{sent} rows not shipped");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 30, "they count once");
+    let engine: String = ch(url, "system")
+        .query("SELECT engine FROM system.tables WHERE database = ? AND name = 'events'")
+        .bind(&db)
+        .fetch_one()
+        .await
+        .expect("engine");
+    assert_eq!(engine, "ReplacingMergeTree");
+    assert_eq!(
+        number(&cluster.urls[1], "system", &format!("SELECT count() FROM system.tables WHERE database = '{db}'")).await,
+        0,
+        "nothing on the other server"
+    );
+    let (from, to) = (now_ms() - 3_600_000, now_ms() + 3_600_000);
+    let s = stats(&http, &b, "/v1/stats", from, to).await.json();
+    assert_eq!(s["totals"]["page_views"], 30, "{s}");
+}
