@@ -20,6 +20,27 @@ say "Collector tests (ingest, webhooks, stats, kill -9 under load) over real HTT
 # and no collector test asserts on time.
 cargo test -p linkshelf-collector
 
+say "Collector with ClickHouse as the shared store: two replicas and ZooKeeper on loopback"
+# Debian's packages (clickhouse-server 18.16, the oldest server the collector supports),
+# installed when missing; scripts/clickhouse-cluster.sh starts them with private config
+# and data, and stops them by PID.
+if ! have clickhouse-server || [ ! -f /usr/share/java/zookeeper.jar ]; then
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server zookeeper >/dev/null
+  else
+    echo "The ClickHouse tests need Debian's clickhouse-server and zookeeper: run 'sudo apt-get install --no-install-recommends clickhouse-server zookeeper'." >&2
+    exit 1
+  fi
+fi
+ch_dir="$(mktemp -d)"
+trap 'scripts/clickhouse-cluster.sh stop "$ch_dir"' EXIT
+scripts/clickhouse-cluster.sh start "$ch_dir" >/dev/null
+(source "$ch_dir/env" && cargo test -p linkshelf-collector --test clickhouse -- --nocapture)
+scripts/clickhouse-cluster.sh stop "$ch_dir"
+trap - EXIT
+rm -rf "$ch_dir"
+
 say "A broken config stops the build and lists every problem"
 if LINKSHELF_CONFIG=tests/fixtures/broken-storefront.json trunk build --dist target/broken-dist >target/broken-build.log 2>&1; then
   echo "The build accepted tests/fixtures/broken-storefront.json" >&2

@@ -94,6 +94,49 @@ pub struct Config {
     #[arg(long, env = "LINKSHELF_COLLECTOR_DURABILITY", value_enum, default_value = "full")]
     pub durability: Durability,
 
+    /// Ship every stored event, order and refund to this ClickHouse (its HTTP interface,
+    /// e.g. http://127.0.0.1:8123) and read stats from there, so several collectors behind
+    /// a load balancer answer the same figures. SQLite stays the local outbox.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_URL")]
+    pub clickhouse_url: Option<String>,
+
+    /// The ClickHouse database (created when missing).
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_DATABASE", default_value = "linkshelf")]
+    pub clickhouse_database: String,
+
+    /// A cluster of the servers' `remote_servers`: the tables are then
+    /// ReplicatedReplacingMergeTree, created ON CLUSTER (macros `shard` and `replica` needed).
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_CLUSTER")]
+    pub clickhouse_cluster: Option<String>,
+
+    /// The ClickHouse user.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_USER", default_value = "default")]
+    pub clickhouse_user: String,
+
+    /// The ClickHouse user's password (best given in the environment).
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_PASSWORD", hide_env_values = true)]
+    pub clickhouse_password: Option<String>,
+
+    /// Rows per insert into ClickHouse, 1 to 100000.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_BATCH_ROWS", default_value_t = 5000)]
+    pub clickhouse_batch_rows: usize,
+
+    /// Milliseconds between shipping rounds when nothing is waiting, 10 to 60000.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_INTERVAL_MS", default_value_t = 1000)]
+    pub clickhouse_interval_ms: u64,
+
+    /// How much (MB, estimated) may wait in SQLite for ClickHouse. A warning is logged at
+    /// each tenth; at the budget, ingest answers 503 with Retry-After (the storefront
+    /// keeps and retries the events) until ClickHouse has caught up.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_BUFFER_BUDGET_MB", default_value_t = 1024)]
+    pub buffer_budget_mb: u64,
+
+    /// Purge raw events older than this many days (from SQLite and ClickHouse), keeping
+    /// their daily counts (the `daily` table). At least 9, and at least the attribution
+    /// window. Without it nothing is purged.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
+
     /// Log format: text for a terminal, json for a log collector.
     #[arg(long, env = "LINKSHELF_COLLECTOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -161,6 +204,25 @@ pub enum ConfigError {
     Window,
     #[error("--db {0}: the folder does not exist")]
     DbFolder(PathBuf),
+    #[error(
+        "--clickhouse-url must be the HTTP interface's address, http://host:port or https://host:port (got {0:?})"
+    )]
+    ClickHouseUrl(String),
+    #[error(
+        "--clickhouse-{0} must be a ClickHouse name: letters, digits and '_', not starting with a digit (got {1:?})"
+    )]
+    ClickHouseName(&'static str, String),
+    #[error("--clickhouse-batch-rows must be from 1 to 100000")]
+    ClickHouseBatch,
+    #[error("--clickhouse-interval-ms must be from 10 to 60000")]
+    ClickHouseInterval,
+    #[error("--buffer-budget-mb must be at least 1")]
+    BufferBudget,
+    #[error(
+        "--retention-days must be at least {0}: events arrive up to 8 days late, and an order looks back \
+         --attribution-window-hours for its click"
+    )]
+    Retention(u32),
 }
 
 impl Config {
@@ -202,12 +264,66 @@ impl Config {
         if !(1..=8760).contains(&self.attribution_window_hours) {
             return Err(ConfigError::Window);
         }
+        if let Some(url) = &self.clickhouse_url {
+            let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+            if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+                return Err(ConfigError::ClickHouseUrl(url.clone()));
+            }
+        }
+        if !is_name(&self.clickhouse_database) {
+            return Err(ConfigError::ClickHouseName("database", self.clickhouse_database.clone()));
+        }
+        if let Some(cluster) = self.clickhouse_cluster.as_ref().filter(|c| !is_name(c)) {
+            return Err(ConfigError::ClickHouseName("cluster", cluster.clone()));
+        }
+        if !(1..=100_000).contains(&self.clickhouse_batch_rows) {
+            return Err(ConfigError::ClickHouseBatch);
+        }
+        if !(10..=60_000).contains(&self.clickhouse_interval_ms) {
+            return Err(ConfigError::ClickHouseInterval);
+        }
+        if self.buffer_budget_mb == 0 {
+            return Err(ConfigError::BufferBudget);
+        }
+        let shortest = crate::retention::min_days(self.attribution_window_hours);
+        if self.retention_days.is_some_and(|d| d < shortest) {
+            return Err(ConfigError::Retention(shortest));
+        }
         let folder = self.db.parent().filter(|p| !p.as_os_str().is_empty());
         if folder.is_some_and(|f| !f.is_dir()) {
             return Err(ConfigError::DbFolder(self.db.clone()));
         }
         Ok(())
     }
+}
+
+impl Config {
+    /// Where ClickHouse is, when one is configured.
+    pub fn clickhouse(&self) -> Option<crate::clickhouse::Settings> {
+        self.clickhouse_url.as_ref().map(|url| crate::clickhouse::Settings {
+            url: url.trim_end_matches('/').to_owned(),
+            database: self.clickhouse_database.clone(),
+            cluster: self.clickhouse_cluster.clone(),
+            user: self.clickhouse_user.clone(),
+            password: self.clickhouse_password.clone(),
+        })
+    }
+
+    /// How the shipper runs.
+    pub fn shipping(&self) -> crate::ship::Options {
+        crate::ship::Options {
+            batch: self.clickhouse_batch_rows,
+            interval: std::time::Duration::from_millis(self.clickhouse_interval_ms),
+            budget_bytes: self.buffer_budget_mb.saturating_mul(1_000_000),
+        }
+    }
+}
+
+/// A database or cluster name that needs no quoting in SQL (it is put into DDL as is).
+fn is_name(text: &str) -> bool {
+    text.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && text.len() <= 64
 }
 
 /// `scheme://host[:port]`, as browsers send in the Origin header.
@@ -251,6 +367,25 @@ mod tests {
         assert_eq!(bad(&["--rate-burst", "0"]), ConfigError::Burst);
         assert_eq!(bad(&["--attribution-window-hours", "0"]), ConfigError::Window);
         assert!(matches!(bad(&["--db", "/no/such/folder/x.sqlite"]), ConfigError::DbFolder(_)));
+        assert_eq!(bad(&["--clickhouse-url", "127.0.0.1:8123"]), ConfigError::ClickHouseUrl("127.0.0.1:8123".into()));
+        assert_eq!(bad(&["--clickhouse-url", "http://"]), ConfigError::ClickHouseUrl("http://".into()));
+        assert_eq!(
+            bad(&["--clickhouse-database", "shop; DROP TABLE x"]),
+            ConfigError::ClickHouseName("database", "shop; DROP TABLE x".into())
+        );
+        assert_eq!(bad(&["--clickhouse-cluster", "1x"]), ConfigError::ClickHouseName("cluster", "1x".into()));
+        assert_eq!(bad(&["--clickhouse-batch-rows", "0"]), ConfigError::ClickHouseBatch);
+        assert_eq!(bad(&["--clickhouse-interval-ms", "5"]), ConfigError::ClickHouseInterval);
+        assert_eq!(bad(&["--buffer-budget-mb", "0"]), ConfigError::BufferBudget);
+        assert_eq!(bad(&["--retention-days", "8"]), ConfigError::Retention(9));
+        assert_eq!(bad(&["--retention-days", "20", "--attribution-window-hours", "720"]), ConfigError::Retention(30));
+        assert_eq!(config(&["--retention-days", "9"]).check(), Ok(()));
+        let ch = config(&["--clickhouse-url", "http://127.0.0.1:8123/", "--clickhouse-cluster", "linkshelf"]);
+        assert_eq!(ch.check(), Ok(()));
+        let settings = ch.clickhouse().expect("configured");
+        assert_eq!((settings.url.as_str(), settings.database.as_str()), ("http://127.0.0.1:8123", "linkshelf"));
+        assert_eq!(ch.shipping().budget_bytes, 1024 * 1_000_000);
+        assert!(config(&[]).clickhouse().is_none(), "SQLite alone unless a URL is given");
         let forward = |host: &str, key: &str| bad(&["--forward-posthog-host", host, "--forward-posthog-key", key]);
         assert_eq!(forward("eu.i.posthog.com", "phc_x"), ConfigError::ForwardHost);
         assert_eq!(forward("https://eu.i.posthog.com", "phx_secret"), ConfigError::ForwardKey);

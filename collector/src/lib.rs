@@ -1,14 +1,19 @@
 //! Linkshelf's event collector (issue #5): takes the storefront's events, records
 //! verified purchases from shop webhooks, and answers the numbers a creator needs,
-//! all on one SQLite file.
+//! all on one SQLite file; with a ClickHouse configured (issue #15), that file is the
+//! outbox of a shared store several collectors ship to and read stats from.
 
+pub mod clickhouse;
 pub mod client;
 pub mod config;
 pub mod credential;
 pub mod event;
 pub mod forward;
 pub mod load;
+pub mod retention;
 pub mod server;
+pub mod ship;
 pub mod stats;
+pub mod stats_source;
 pub mod store;
 pub mod webhook;

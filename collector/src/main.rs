@@ -6,8 +6,9 @@ use linkshelf_collector::config::{AffiliateLink, Command, Config, LogFormat};
 use linkshelf_collector::credential;
 use linkshelf_collector::forward::{self, PostHog};
 use linkshelf_collector::server::{router, AppState};
-use linkshelf_collector::store;
+use linkshelf_collector::{retention, ship, store};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> std::process::ExitCode {
@@ -68,7 +69,13 @@ fn run(config: Config) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {} (is another collector running?)", config.listen))?;
         let address = listener.local_addr()?;
         let stop = shutdown(writer_ended)?;
-        let state = AppState::new(writer, config.clone());
+        let mut state = AppState::new(writer, config.clone());
+        let shipper = config.clickhouse().map(|settings| {
+            let options = config.shipping();
+            let status = Arc::new(ship::Status::new(options.budget_bytes));
+            state = state.clone().with_shipping(status.clone());
+            tokio::spawn(ship::run(config.db.clone(), settings, options, state.writer.clone(), status))
+        });
         if let Some(limiter) = state.limiter() {
             tokio::spawn(async move {
                 loop {
@@ -82,6 +89,9 @@ fn run(config: Config) -> anyhow::Result<()> {
                 let target = PostHog { host, api_key, interval: Duration::from_secs(config.forward_interval_secs) };
                 tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
             });
+        let retention = config.retention_days.map(|days| {
+            tokio::spawn(retention::run(config.db.clone(), config.clickhouse(), state.writer.clone(), days))
+        });
         // Tests and scripts read this line to learn the port.
         println!("linkshelf-collector listening on http://{address}");
         tracing::info!(%address, db = %config.db.display(), durability = ?config.durability, "listening");
@@ -91,9 +101,10 @@ fn run(config: Config) -> anyhow::Result<()> {
             .context("the server failed")?;
         // The forwarder holds a handle to the writer; what it did not mark as sent goes
         // next time (PostHog drops repeats).
-        if let Some(forwarder) = forwarder {
-            forwarder.abort();
-            let _ = forwarder.await;
+        // The shipper too: a block sent but not yet marked goes again as the same block.
+        for task in forwarder.into_iter().chain(shipper).chain(retention) {
+            task.abort();
+            let _ = task.await;
         }
         anyhow::Ok(())
     })?;

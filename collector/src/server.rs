@@ -12,7 +12,9 @@
 use crate::config::Config;
 use crate::credential::{self, Refused};
 use crate::event::{self, EventResult, Status};
+use crate::ship;
 use crate::stats::{self, Query, Scope};
+use crate::stats_source::{self, Source};
 use crate::store::{self, StoreError, Write, Writer, Written};
 use crate::webhook::{self, Delivery};
 use axum::body::{Body, Bytes};
@@ -54,6 +56,10 @@ pub struct AppState {
     origins: Arc<HashSet<String>>,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     salt: Arc<Mutex<DailySalt>>,
+    /// Where stats read from: ClickHouse when configured, else the SQLite file.
+    source: Source,
+    /// The ClickHouse shipper's state, when one runs (`/healthz`, the buffer budget).
+    shipping: Option<Arc<ship::Status>>,
 }
 
 impl AppState {
@@ -62,13 +68,25 @@ impl AppState {
             let burst = NonZeroU32::new(config.rate_burst).unwrap_or(rate);
             Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))
         });
+        let source = match config.clickhouse() {
+            Some(settings) => Source::ClickHouse(Box::new(crate::clickhouse::client(&settings))),
+            None => Source::Sqlite(config.db.clone()),
+        };
         AppState {
             writer,
             origins: Arc::new(config.allowed_origins.iter().cloned().collect()),
             config: Arc::new(config),
             limiter,
             salt: Arc::new(Mutex::new(DailySalt::default())),
+            source,
+            shipping: None,
         }
+    }
+
+    /// With the shipper's state: `/healthz` reports it and ingest keeps to its budget.
+    pub fn with_shipping(mut self, status: Arc<ship::Status>) -> AppState {
+        self.shipping = Some(status);
+        self
     }
 
     /// Forgets idle clients of the rate limiter, so its memory stays bounded.
@@ -256,6 +274,17 @@ async fn ingest(
             return response;
         }
     }
+    // The outbox for ClickHouse is at its budget: the storefront keeps these events in
+    // its own outbox and retries after Retry-After, so refusing loses nothing, where
+    // taking them could fill the disk.
+    if s.shipping.as_ref().is_some_and(|status| status.over_budget()) {
+        let mut response = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the collector is holding too many events for ClickHouse; try again later",
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        return response;
+    }
     let batch: Vec<&RawValue> = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("the body must be a JSON array of events: {e}")),
@@ -295,7 +324,7 @@ async fn ingest(
                     }
                 }
             }
-            Ok(Written::Recorded(_)) => return unavailable(StoreError::Stopped),
+            Ok(Written::Recorded(_) | Written::Purged(_)) => return unavailable(StoreError::Stopped),
             Err(e) => return unavailable(e),
         }
     }
@@ -448,7 +477,7 @@ async fn record(s: &AppState, provider: &str, delivery: Result<Delivery, webhook
             tracing::info!(provider, new, "webhook recorded");
             Json(serde_json::json!({ "status": if new { "recorded" } else { "duplicate" } })).into_response()
         }
-        Ok(Written::Events(_)) => unavailable(StoreError::Stopped),
+        Ok(Written::Events(_) | Written::Purged(_)) => unavailable(StoreError::Stopped),
         Err(e) => unavailable(e),
     }
 }
@@ -583,18 +612,17 @@ async fn stats_as(
         }
     };
     let query = Query { from, to, creator: p.creator.filter(|c| !c.is_empty()), scope };
-    let db = s.config.db.clone();
     let window = i64::from(s.config.attribution_window_hours) * 3_600_000;
     let default_creator = s.config.default_creator.clone();
-    let loaded = tokio::task::spawn_blocking(move || -> Result<stats::Stats, StoreError> {
-        let conn = store::open_reader(&db)?;
-        Ok(stats::load(&conn, &query, window, default_creator.as_deref())?)
-    })
-    .await;
-    let stats = match loaded {
-        Ok(Ok(stats)) => stats,
-        Ok(Err(e)) => return unavailable(e),
-        Err(e) => return internal_error("stats failed", &e),
+    let stats = match stats_source::load(&s.source, query, window, default_creator).await {
+        Ok(stats) => stats,
+        Err(stats_source::SourceError::Join(e)) => return internal_error("stats failed", &e),
+        Err(e) => {
+            tracing::error!(error = %e, "stats failed");
+            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, "the stats cannot be read now; try again");
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return response;
+        }
     };
     let no_store = (header::CACHE_CONTROL, "no-store");
     match format {
@@ -629,7 +657,10 @@ async fn healthz(State(s): State<AppState>) -> Response {
     .await
     .is_ok_and(|r| r.is_ok());
     if ok {
-        Json(serde_json::json!({ "status": "ok" })).into_response()
+        match &s.shipping {
+            Some(status) => Json(serde_json::json!({ "status": "ok", "clickhouse": status.report() })).into_response(),
+            None => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        }
     } else {
         error(StatusCode::SERVICE_UNAVAILABLE, "the database cannot be read")
     }

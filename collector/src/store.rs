@@ -55,7 +55,22 @@ pub enum Write {
         target: &'static str,
         last_id: i64,
     },
+    /// Recounts the `daily` rows of the UTC days in `[from, to)` (Unix ms, whole days)
+    /// from the raw events (see `retention`).
+    Rollup {
+        from: i64,
+        to: i64,
+    },
+    /// Deletes up to [`PURGE_CHUNK`] raw events older than `before` with an id of at
+    /// most `through_id`, never the newest row (so SQLite never reuses its id).
+    Purge {
+        before: i64,
+        through_id: i64,
+    },
 }
+
+/// Raw events deleted per write, so a purge never holds the writer long.
+pub const PURGE_CHUNK: i64 = 5000;
 
 /// What a write did.
 #[derive(Debug, PartialEq, Eq)]
@@ -64,6 +79,8 @@ pub enum Written {
     Events(Vec<Status>),
     /// `true` when new, `false` when a replay of something stored.
     Recorded(bool),
+    /// Raw events deleted.
+    Purged(usize),
 }
 
 struct Job {
@@ -158,8 +175,15 @@ pub const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
     ("orders", "affiliate", "TEXT"),
 ];
 
-/// Indexes on the added columns: created once the columns exist.
+/// Indexes on the added columns (created once the columns exist), and tables added since.
 const ADDED_INDEXES: &str = "
+-- What stays of purged raw events (`--retention-days`): counts and value per UTC day,
+-- creator, event name, utm_source, affiliate and currency ('' for none).
+CREATE TABLE IF NOT EXISTS daily (
+  day INTEGER NOT NULL, creator_id TEXT NOT NULL, name TEXT NOT NULL, utm_source TEXT NOT NULL,
+  affiliate TEXT NOT NULL, currency TEXT NOT NULL, events INTEGER NOT NULL, value INTEGER NOT NULL,
+  PRIMARY KEY (day, creator_id, name, utm_source, affiliate, currency)
+);
 -- An affiliate's own report reads only their events.
 CREATE INDEX IF NOT EXISTS events_by_affiliate ON events (affiliate, event_time) WHERE affiliate IS NOT NULL;
 -- Who owns a discount code: the earliest event that carried it together with an affiliate.
@@ -199,6 +223,16 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     tx.execute_batch(ADDED_INDEXES)?;
     tx.commit()
+}
+
+/// A private in-memory database with the collector's schema: stats read from ClickHouse
+/// copy what they need into one and run the same queries as on the file (see
+/// `stats_source`).
+pub fn open_memory() -> Result<Connection, StoreError> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(SCHEMA)?;
+    migrate(&conn)?;
+    Ok(conn)
 }
 
 /// A read-only connection for stats.
@@ -369,8 +403,36 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
             .execute(params![target, last_id])?;
             Ok(Written::Recorded(true))
         }
+        Write::Rollup { from, to } => {
+            conn.prepare_cached("DELETE FROM daily WHERE day >= ?1 / 86400000 AND day < ?2 / 86400000")?
+                .execute(params![from, to])?;
+            // Only amounts within the shared limits count, as in stats; a day whose sum
+            // would pass i64 fails here (SQLite's sum() refuses to overflow) and nothing
+            // is purged until it is resolved.
+            conn.prepare_cached(
+                "INSERT INTO daily (day, creator_id, name, utm_source, affiliate, currency, events, value)
+                 SELECT event_time / 86400000, creator_id, name, coalesce(utm_source, ''), coalesce(affiliate, ''),
+                   coalesce(currency, ''), count(*),
+                   coalesce(sum(CASE WHEN typeof(value) = 'integer' AND value BETWEEN 0 AND ?3 THEN value END), 0)
+                 FROM events WHERE event_time >= ?1 AND event_time < ?2
+                 GROUP BY 1, 2, 3, 4, 5, 6",
+            )?
+            .execute(params![from, to, linkshelf_core::limits::MAX_AMOUNT_MINOR])?;
+            Ok(Written::Recorded(true))
+        }
+        Write::Purge { before, through_id } => {
+            let deleted = conn
+                .prepare_cached(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE event_time < ?1 AND id <= ?2
+                       AND id < (SELECT max(id) FROM events) LIMIT ?3)",
+                )?
+                .execute(params![before, through_id, PURGE_CHUNK])?;
+            Ok(Written::Purged(deleted))
+        }
         Write::Refund(r) => {
-            // Stripe reports a charge's refunds as a running total: keep the largest.
+            // Stripe reports a charge's refunds as a running total: keep the largest. A
+            // grown total moves the row to a new, highest rowid, so the ClickHouse shipper
+            // (which walks rowids in order, see `ship`) sends it again.
             let before: Option<i64> = conn
                 .query_row(
                     "SELECT amount FROM refunds WHERE provider = ?1 AND refund_id = ?2",
@@ -384,7 +446,8 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
             conn.prepare_cached(
                 "INSERT INTO refunds (provider, refund_id, order_ref, currency, amount, created_at, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (provider, refund_id) DO UPDATE SET amount = excluded.amount, created_at = excluded.created_at",
+                 ON CONFLICT (provider, refund_id) DO UPDATE SET amount = excluded.amount, created_at = excluded.created_at,
+                   rowid = (SELECT max(rowid) FROM refunds) + 1",
             )?
             .execute(params![
                 r.provider,

@@ -48,12 +48,18 @@ pub fn default_args() -> Vec<String> {
 impl Collector {
     /// Starts on `db` (in a folder the caller keeps) with `args` added.
     pub fn start_on(db: &Path, args: &[String]) -> Collector {
+        Collector::start_on_with_env(db, args, &[])
+    }
+
+    /// As [`Collector::start_on`], with environment variables added (test-only hooks).
+    pub fn start_on_with_env(db: &Path, args: &[String], env: &[(&str, &str)]) -> Collector {
         let log = db.with_extension(format!("log{}", std::process::id()));
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_linkshelf-collector"))
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(db)
             .args(args)
+            .envs(env.iter().copied())
             .env("LINKSHELF_COLLECTOR_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(log_file)
@@ -96,6 +102,20 @@ impl Collector {
         let mut child = self.child.take().expect("running");
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         let _ = child.wait();
+    }
+
+    /// Waits up to `timeout` for the process to end by itself; its status, if it did.
+    pub fn wait_exit(&mut self, timeout: std::time::Duration) -> Option<ExitStatus> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < timeout {
+            let child = self.child.as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
     }
 
     pub fn logs(&self) -> String {

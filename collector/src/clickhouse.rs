@@ -1,0 +1,317 @@
+//! ClickHouse as the shared store (issue #15): the tables, the rows that travel to them,
+//! and the client every collector of a deployment talks to.
+//!
+//! Each collector keeps writing its own SQLite file, which is its durable outbox; the
+//! shipper (`ship`) copies committed rows here, and stats read from here when a
+//! ClickHouse is configured, so every collector behind a load balancer answers the same
+//! figures.
+//!
+//! Decisions, with their reasons:
+//! - **One row per key, whoever sent it.** Tables are `ReplacingMergeTree` (the
+//!   `Replicated…` variant when `--clickhouse-cluster` names a cluster) sorted by the
+//!   key that makes a row unique: `event_id` for events, `(provider, order_id)` for
+//!   orders, `(provider, refund_id)` for refunds. Two collectors that both took the same
+//!   event (a storefront retry landing elsewhere) insert two rows that collapse at merge
+//!   time, and every read is duplicate-free (`FINAL`, then the same unique constraints as
+//!   SQLite's, see `stats_source`).
+//! - **The first copy wins, as in SQLite.** SQLite keeps the first of two events with one
+//!   id (`INSERT OR IGNORE`); the version column `ver` is `u64::MAX - received_at`, so
+//!   the replacing merge also keeps the copy received first. Refunds keep the largest
+//!   running total (`ver` = the amount), as SQLite's upsert does.
+//! - **Partitions by the device's `occurred_at`** (30-day buckets), not by `event_time`:
+//!   a replacing merge only collapses rows inside one partition, and `occurred_at` is the
+//!   one time both copies of an event share (`event_time` is corrected with each
+//!   collector's own receive time).
+//! - **Old and new servers alike.** Tested against Debian's 18.16.1. The client runs with
+//!   `with_validation(false)` (18.16 lacks `RowBinaryWithNamesAndTypes`), and only sends
+//!   settings the server has: `async_insert = 0` is set when `system.settings` lists it
+//!   (current servers may default it to 1, and an asynchronous insert would be
+//!   acknowledged before it is a block, which breaks the shipper's "acknowledged means
+//!   stored" and the replicated block dedup its retries rely on); 18.16 rejects unknown
+//!   settings, so it is not sent there. Nothing else newer is used
+//!   (`insert_deduplication_token`, `non_replicated_deduplication_window`).
+//! - **DDL only when a table is missing**: `CREATE … ON CLUSTER` waits for every replica,
+//!   so a collector starting while one replica is down would hang on it; it first asks
+//!   the server it talks to whether the tables exist.
+
+use clickhouse::Row;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long one ClickHouse request may take before it counts as failed.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where and how to reach ClickHouse (from `--clickhouse-*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// e.g. `http://127.0.0.1:8123`
+    pub url: String,
+    pub database: String,
+    /// A cluster from the servers' `remote_servers`: the tables are then replicated and
+    /// created `ON CLUSTER`.
+    pub cluster: Option<String>,
+    pub user: String,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChError {
+    #[error("ClickHouse: {0}")]
+    Client(#[from] clickhouse::error::Error),
+    #[error("ClickHouse did not answer within {} s", REQUEST_TIMEOUT.as_secs())]
+    Timeout,
+}
+
+/// Runs `f` with the request timeout.
+pub async fn timed<T>(f: impl std::future::Future<Output = clickhouse::error::Result<T>>) -> Result<T, ChError> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(ChError::Timeout),
+    }
+}
+
+/// A client for `settings`, not yet connected (the first request connects). See
+/// [`prepare`] for the settings that depend on the server.
+pub fn client(settings: &Settings) -> clickhouse::Client {
+    let mut client = clickhouse::Client::default()
+        .with_url(settings.url.clone())
+        .with_database(settings.database.clone())
+        .with_user(settings.user.clone())
+        .with_validation(false);
+    if let Some(password) = &settings.password {
+        client = client.with_password(password.clone());
+    }
+    client
+}
+
+/// `ON CLUSTER name`, or nothing.
+fn on_cluster(settings: &Settings) -> String {
+    settings.cluster.as_deref().map_or_else(String::new, |c| format!(" ON CLUSTER {c}"))
+}
+
+/// The table engine for `table`, replacing by `ver`.
+fn engine(settings: &Settings, table: &str) -> String {
+    match &settings.cluster {
+        Some(_) => format!(
+            "ReplicatedReplacingMergeTree('/clickhouse/tables/{{shard}}/{}.{table}', '{{replica}}', ver)",
+            settings.database
+        ),
+        None => "ReplacingMergeTree(ver)".to_owned(),
+    }
+}
+
+/// The tables' DDL, in the order they are created (the documentation shows the same).
+pub fn ddl(settings: &Settings) -> Vec<(&'static str, String)> {
+    let (db, on) = (&settings.database, on_cluster(settings));
+    let s = "Nullable(String)";
+    vec![
+        (
+            "events",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.events{on} (
+  event_id String, name String, creator_id String,
+  event_time Int64, occurred_at Int64, sent_at Nullable(Int64), received_at Int64,
+  page_load_id {s}, seq Nullable(Int64), client {s},
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s}, utm_term {s},
+  ref {s}, referrer_host {s}, platform_click_ids {s},
+  path {s}, locale {s}, time_zone {s}, in_app_browser {s},
+  promotion_id {s}, popup_id {s}, item_list_id {s},
+  currency {s}, value Nullable(Int64), value_unreadable UInt8, coupon {s}, transaction_id {s}, items {s},
+  click_id {s}, destination_host {s}, affiliate {s},
+  ver UInt64
+) ENGINE = {}
+PARTITION BY intDiv(occurred_at, 2592000000)
+ORDER BY event_id",
+                engine(settings, "events")
+            ),
+        ),
+        (
+            "orders",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.orders{on} (
+  provider String, order_id String, creator_id {s},
+  created_at Int64, received_at Int64, currency String,
+  value Int64, value_unreadable UInt8,
+  click_id {s}, coupon {s}, utm_source {s}, utm_medium {s}, utm_campaign {s},
+  payment_ref {s}, affiliate {s},
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (provider, order_id)",
+                engine(settings, "orders")
+            ),
+        ),
+        (
+            "refunds",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.refunds{on} (
+  provider String, refund_id String, order_ref String, currency String,
+  amount Int64, amount_unreadable UInt8, created_at Int64, received_at Int64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (provider, refund_id)",
+                engine(settings, "refunds")
+            ),
+        ),
+        (
+            "daily",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.daily{on} (
+  day Int64, creator_id String, name String, utm_source String, affiliate String, currency String,
+  events UInt64, value Decimal(38, 0),
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (day, creator_id, name, utm_source, affiliate, currency)",
+                engine(settings, "daily")
+            ),
+        ),
+    ]
+}
+
+/// Makes the database and tables when missing, and returns a client with the settings
+/// this server needs (see the module's notes on versions).
+pub async fn prepare(settings: &Settings) -> Result<clickhouse::Client, ChError> {
+    let client = client(settings);
+    let server = client.clone().with_database("system");
+    let tables: Vec<String> =
+        timed(server.query("SELECT name FROM system.tables WHERE database = ?").bind(&settings.database).fetch_all())
+            .await?;
+    let wanted = ddl(settings);
+    if wanted.iter().any(|(name, _)| !tables.iter().any(|t| t == name)) {
+        let create = format!("CREATE DATABASE IF NOT EXISTS {}{}", settings.database, on_cluster(settings));
+        timed(server.query(&create).execute()).await?;
+        for (name, sql) in wanted {
+            if !tables.iter().any(|t| t == name) {
+                tracing::info!(table = name, database = %settings.database, "creating a ClickHouse table");
+                timed(server.query(&sql).execute()).await?;
+            }
+        }
+    }
+    let async_insert: u64 =
+        timed(server.query("SELECT count() FROM system.settings WHERE name = 'async_insert'").fetch_one()).await?;
+    Ok(if async_insert > 0 { client.with_setting("async_insert", "0") } else { client })
+}
+
+/// `u64::MAX - received_at`: the copy received first has the highest version.
+pub fn first_wins(received_at: i64) -> u64 {
+    u64::MAX - received_at.max(0) as u64
+}
+
+/// An event as stored in ClickHouse: the SQLite row without its local `id`.
+#[derive(Clone, Debug, Default, PartialEq, Row, Serialize, Deserialize)]
+pub struct EventRow {
+    pub event_id: String,
+    pub name: String,
+    pub creator_id: String,
+    pub event_time: i64,
+    pub occurred_at: i64,
+    pub sent_at: Option<i64>,
+    pub received_at: i64,
+    pub page_load_id: Option<String>,
+    pub seq: Option<i64>,
+    pub client: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub utm_term: Option<String>,
+    #[serde(rename = "ref")]
+    pub ref_tag: Option<String>,
+    pub referrer_host: Option<String>,
+    pub platform_click_ids: Option<String>,
+    pub path: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub in_app_browser: Option<String>,
+    pub promotion_id: Option<String>,
+    pub popup_id: Option<String>,
+    pub item_list_id: Option<String>,
+    pub currency: Option<String>,
+    pub value: Option<i64>,
+    /// 1 when the SQLite row's value was not an integer (a row from before the shared
+    /// limits): stats then leave the event out, as they do reading SQLite.
+    pub value_unreadable: u8,
+    pub coupon: Option<String>,
+    pub transaction_id: Option<String>,
+    pub items: Option<String>,
+    pub click_id: Option<String>,
+    pub destination_host: Option<String>,
+    pub affiliate: Option<String>,
+    pub ver: u64,
+}
+
+/// A verified order as stored in ClickHouse.
+#[derive(Clone, Debug, Default, PartialEq, Row, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub provider: String,
+    pub order_id: String,
+    pub creator_id: Option<String>,
+    pub created_at: i64,
+    pub received_at: i64,
+    pub currency: String,
+    pub value: i64,
+    pub value_unreadable: u8,
+    pub click_id: Option<String>,
+    pub coupon: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub payment_ref: Option<String>,
+    pub affiliate: Option<String>,
+    pub ver: u64,
+}
+
+/// A refund as stored in ClickHouse.
+#[derive(Clone, Debug, Default, PartialEq, Row, Serialize, Deserialize)]
+pub struct RefundRow {
+    pub provider: String,
+    pub refund_id: String,
+    pub order_ref: String,
+    pub currency: String,
+    pub amount: i64,
+    pub amount_unreadable: u8,
+    pub created_at: i64,
+    pub received_at: i64,
+    pub ver: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(cluster: Option<&str>) -> Settings {
+        Settings {
+            url: "http://127.0.0.1:8123".into(),
+            database: "linkshelf".into(),
+            cluster: cluster.map(str::to_owned),
+            user: "default".into(),
+            password: None,
+        }
+    }
+
+    #[test]
+    fn replicated_tables_on_a_cluster_plain_ones_on_one_server() {
+        let one = ddl(&settings(None));
+        assert!(one
+            .iter()
+            .all(|(_, sql)| sql.contains("ENGINE = ReplacingMergeTree(ver)") && !sql.contains("ON CLUSTER")));
+        let cluster = ddl(&settings(Some("linkshelf")));
+        let (_, events) = &cluster[0];
+        assert!(events.contains("linkshelf.events ON CLUSTER linkshelf ("), "{events}");
+        assert!(
+            events.contains(
+                "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkshelf.events', '{replica}', ver)"
+            ),
+            "{events}"
+        );
+        assert!(events.ends_with("ORDER BY event_id"));
+    }
+
+    #[test]
+    fn the_first_copy_received_has_the_highest_version() {
+        assert!(first_wins(1_000) > first_wins(2_000));
+        assert_eq!(first_wins(-5), u64::MAX, "a negative time cannot wrap");
+    }
+}

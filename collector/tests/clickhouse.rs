@@ -1,0 +1,553 @@
+//! ClickHouse as the shared store (issue #15), against real servers: a two-replica
+//! `ReplicatedReplacingMergeTree` cluster coordinated by ZooKeeper, started by
+//! `scripts/clickhouse-cluster.sh` (scripts/test.sh does it, then runs these with
+//! `LINKSHELF_CLICKHOUSE_TESTS=1` and the replicas' addresses in the environment).
+//! Without that environment each test says "skipped" and passes: the cluster needs
+//! Debian's clickhouse-server and zookeeper packages, which plain `cargo test` cannot
+//! assume.
+//!
+//! Every test uses a database of its own on the shared cluster, so they run in parallel.
+
+mod common;
+use common::*;
+use linkshelf_collector::load::{run, Load, Mix};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const REPORT_SECRET: &str = "report-secret-of-the-brand-0123456789abcdef";
+const AFFILIATE: &str = "juno.park";
+
+/// The outage test stops a replica the others read: it runs alone (write), the others
+/// side by side (read).
+static OUTAGE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+struct Cluster {
+    urls: [String; 2],
+    dir: PathBuf,
+}
+
+/// The running cluster, or `None` (and a loud "skipped") when the tests were not asked for.
+fn cluster(test: &str) -> Option<Cluster> {
+    if std::env::var("LINKSHELF_CLICKHOUSE_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: {test} needs a ClickHouse cluster; run scripts/test.sh, or \
+             `scripts/clickhouse-cluster.sh start DIR && source DIR/env` first"
+        );
+        return None;
+    }
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (see DIR/env)"));
+    Some(Cluster {
+        urls: [var("LINKSHELF_CH_URL1"), var("LINKSHELF_CH_URL2")],
+        dir: PathBuf::from(var("LINKSHELF_CH_DIR")),
+    })
+}
+
+/// A database name of this test run's own.
+fn database(test: &str) -> String {
+    format!("t_{test}_{}_{}", std::process::id(), now_ms() % 1_000_000)
+}
+
+fn ch_args(url: &str, db: &str) -> Vec<String> {
+    ch_args_with(url, db, "50", "100")
+}
+
+/// With shipping rounds every `interval_ms` when idle, and `batch` rows per insert.
+fn ch_args_with(url: &str, db: &str, interval_ms: &str, batch: &str) -> Vec<String> {
+    let mut args = default_args();
+    args.extend(
+        [
+            "--default-creator",
+            "juno-park",
+            "--report-secret",
+            REPORT_SECRET,
+            "--clickhouse-url",
+            url,
+            "--clickhouse-database",
+            db,
+            "--clickhouse-cluster",
+            "linkshelf",
+            "--clickhouse-interval-ms",
+            interval_ms,
+            "--clickhouse-batch-rows",
+            batch,
+        ]
+        .map(String::from),
+    );
+    args
+}
+
+fn ch(url: &str, db: &str) -> clickhouse::Client {
+    clickhouse::Client::default().with_url(url).with_database(db).with_validation(false)
+}
+
+async fn number(url: &str, db: &str, sql: &str) -> u64 {
+    ch(url, db).query(sql).fetch_one::<u64>().await.unwrap_or(u64::MAX)
+}
+
+/// Polls `sql` until it gives `expected` (up to `secs`); the last answer.
+async fn wait_for(url: &str, db: &str, sql: &str, expected: u64, secs: u64) -> u64 {
+    let started = Instant::now();
+    loop {
+        let got = number(url, db, sql).await;
+        if got == expected || started.elapsed() > Duration::from_secs(secs) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn cluster_script(dir: &std::path::Path, what: &str, replica: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/clickhouse-cluster.sh");
+    let status = std::process::Command::new("bash")
+        .args([script, what])
+        .arg(dir)
+        .arg(replica)
+        .status()
+        .expect("the cluster script runs");
+    assert!(status.success(), "clickhouse-cluster.sh {what} {replica} failed");
+}
+
+/// A replica stopped (SIGTERM, by its PID) until this is dropped, so a failing test
+/// still leaves the cluster whole for the others.
+struct ReplicaDown {
+    dir: PathBuf,
+    replica: &'static str,
+    up: bool,
+}
+
+impl ReplicaDown {
+    async fn stop(dir: &std::path::Path, replica: &'static str) -> ReplicaDown {
+        let owned = dir.to_owned();
+        tokio::task::spawn_blocking(move || cluster_script(&owned, "stop-replica", replica)).await.expect("stop");
+        ReplicaDown { dir: dir.to_owned(), replica, up: false }
+    }
+
+    async fn start(mut self) {
+        let dir = self.dir.clone();
+        let replica = self.replica;
+        tokio::task::spawn_blocking(move || cluster_script(&dir, "start-replica", replica)).await.expect("start");
+        self.up = true;
+    }
+}
+
+impl Drop for ReplicaDown {
+    fn drop(&mut self) {
+        if !self.up {
+            cluster_script(&self.dir, "start-replica", self.replica);
+        }
+    }
+}
+
+async fn post(http: &Client, c: &Collector, events: &[Value]) -> Value {
+    let a = http.post_text(&c.url("/v1/events"), batch(events)).await.expect("post");
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()
+}
+
+async fn stripe(http: &Client, c: &Collector, body: &str) -> Answer {
+    use hmac::{Hmac, Mac};
+    let t = now_ms() / 1000;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(STRIPE_SECRET.as_bytes()).expect("key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let signature = format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()));
+    let headers = [("content-type", "application/json"), ("stripe-signature", signature.as_str())];
+    http.send("POST", &c.url("/v1/webhooks/stripe"), &headers, body.to_owned()).await.expect("post")
+}
+
+async fn stats(http: &Client, c: &Collector, path: &str, from: i64, to: i64) -> Answer {
+    let url = c.url(&format!("{path}?from={from}&to={to}"));
+    let a = http.get(&url, &[("authorization", &format!("Bearer {TOKEN}"))]).await.expect("get");
+    assert_eq!(a.status, 200, "{path}: {}", a.body);
+    a
+}
+
+/// The known event set: a creator's visits, three checkouts joined three ways, a
+/// thank-you page reloaded.
+fn known_events() -> (Vec<Value>, Value) {
+    let tagged = |id: &str, name: &str, source: &str, medium: &str| {
+        let mut e = event(id, name);
+        e["attribution"]["utm_source"] = source.into();
+        e["attribution"]["utm_medium"] = medium.into();
+        e
+    };
+    let with_item = |mut e: Value, product: &str, price: i64, coupon: Option<&str>, click: Option<&str>| {
+        e["ecommerce"] = json!({"currency": "EUR", "value": price, "coupon": coupon, "transaction_id": null,
+            "items": [{"item_id": product, "item_name": product, "price": price, "quantity": 1, "index": 0, "item_list_id": null}]});
+        if let Some(click) = click {
+            e["outbound"] = json!({"click_id": click, "destination_host": "shop.example"});
+        }
+        e
+    };
+    let mut events = Vec::new();
+    for i in 0..8 {
+        events.push(match i {
+            0..=3 => tagged(&format!("pv-{i}"), "page_view", "tiktok", "clip"),
+            4 | 5 => tagged(&format!("pv-{i}"), "page_view", "popup", "qr"),
+            _ => event(&format!("pv-{i}"), "page_view"),
+        });
+    }
+    events.push(with_item(tagged("sel-1", "select_item", "tiktok", "clip"), "mug", 3200, None, None));
+    events.push(with_item(tagged("sel-2", "select_item", "tiktok", "clip"), "mug", 3200, None, None));
+    events.push(with_item(tagged("sel-3", "select_item", "popup", "qr"), "tote", 1800, None, None));
+    events.push(with_item(event("sel-4", "select_item"), "tote", 1800, None, None));
+    events.push(with_item(tagged("co-1", "begin_checkout", "tiktok", "clip"), "mug", 3200, None, Some("c-1")));
+    events.push(with_item(event("co-2", "begin_checkout"), "tote", 1800, Some("JUNO15"), Some("c-2")));
+    events.push(with_item(tagged("co-3", "begin_checkout", "popup", "qr"), "tote", 1800, None, Some("c-3")));
+    let mut thanks = with_item(tagged("pu-1", "purchase", "tiktok", "clip"), "mug", 3200, None, Some("c-1"));
+    thanks["ecommerce"]["transaction_id"] = "cs_live_1".into();
+    let mut reload = thanks.clone();
+    reload["event_id"] = "pu-1-reload".into();
+    let mut other = with_item(event("pu-2", "purchase"), "tote", 1800, None, Some("c-9"));
+    other["ecommerce"]["transaction_id"] = "T-77".into();
+    events.extend([thanks, other]);
+    // A brand's affiliate: a visit through their page, and the checkout with their code.
+    for e in events.iter_mut().filter(|e| e["event_id"] == "pv-0" || e["event_id"] == "co-2") {
+        e["attribution"]["affiliate"] = AFFILIATE.into();
+    }
+    (events, reload)
+}
+
+fn session(id: &str, click: &str, amount: i64) -> String {
+    json!({"id": format!("evt_{id}"), "type": "checkout.session.completed", "created": now_ms() / 1000,
+        "data": {"object": {"id": id, "object": "checkout.session", "client_reference_id": click, "amount_total": amount,
+            "currency": "eur", "payment_status": "paid", "payment_intent": format!("pi_{id}"), "created": now_ms() / 1000}}})
+    .to_string()
+}
+
+/// (a) and (d): two collectors, one per replica, each fed part of a known event set
+/// with duplicates across them (events both got, a webhook delivered to both, a
+/// thank-you page reloaded on the other), give exactly the expected stats from either
+/// collector, and the same figures, to the last field, as one collector on SQLite alone
+/// fed the set once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
+    let Some(cluster) = cluster("two_collectors_share_one_cluster") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("shared");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
+    let b = Collector::start_on(&dir.path().join("b.sqlite"), &ch_args(&cluster.urls[1], &db));
+    let mut reference_args = default_args();
+    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
+    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
+    let http = Client::default();
+
+    let (events, reload) = known_events();
+    assert_eq!(events.len(), 17);
+    // A takes the first 12, B the last 11: six events reach both.
+    assert_eq!(post(&http, &a, &events[..12]).await["accepted"], 12);
+    assert_eq!(post(&http, &b, &events[6..]).await["accepted"], 11);
+    // The thank-you page reloaded, its event landing on the other collector.
+    assert_eq!(post(&http, &a, std::slice::from_ref(&reload)).await["accepted"], 1);
+    let r = post(&http, &reference, &events).await;
+    assert_eq!(post(&http, &reference, &[reload]).await["duplicates"], 1, "SQLite keeps one purchase per transaction");
+    assert_eq!(r["accepted"], 17);
+
+    let s1 = session("cs_live_1", "c-1", 3200);
+    let s2 = session("cs_live_2", "c-2", 1620);
+    let s3 = session("cs_live_3", "c-3", 1800);
+    let refund = json!({"id": "evt_r", "type": "charge.refunded", "created": now_ms() / 1000,
+        "data": {"object": {"id": "ch_1", "payment_intent": "pi_cs_live_1", "amount_refunded": 700, "currency": "eur"}}})
+    .to_string();
+    // Stripe delivers the first order twice, to each collector once.
+    for (collector, body) in [(&a, &s1), (&b, &s1), (&a, &s2), (&b, &s3), (&b, &refund)] {
+        assert_eq!(stripe(&http, collector, body).await.status, 200);
+    }
+    for body in [&s1, &s2, &s3, &refund] {
+        assert_eq!(stripe(&http, &reference, body).await.status, 200);
+    }
+
+    let url = &cluster.urls[0];
+    assert_eq!(
+        wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 18, 30).await,
+        18,
+        "every event id arrives"
+    );
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 3, 30).await, 3);
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM refunds FINAL", 1, 30).await, 1);
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 18, "FINAL collapses the copies");
+    // Both collectors shipped everything (nothing left waiting).
+    for c in [&a, &b] {
+        let started = Instant::now();
+        loop {
+            let h = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
+            if h["clickhouse"]["unshipped_rows"] == 0 && h["clickhouse"]["shipped_rows"].as_u64() > Some(0) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "still unshipped: {h}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    let (from, to) = (now_ms() - 3_600_000, now_ms() + 3_600_000);
+    let from_a = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let from_b = stats(&http, &b, "/v1/stats", from, to).await.json();
+    let from_sqlite = stats(&http, &reference, "/v1/stats", from, to).await.json();
+    let totals = &from_a["totals"];
+    assert_eq!(
+        [
+            &totals["page_views"],
+            &totals["product_selects"],
+            &totals["checkouts_started"],
+            &totals["checkouts_ordered"],
+            &totals["purchases_verified"],
+            &totals["purchases_unverified"],
+            &totals["purchases"],
+        ],
+        [8, 4, 3, 3, 3, 2, 4],
+        "{totals}"
+    );
+    assert_eq!(
+        totals["revenue"],
+        json!([{"currency": "EUR", "all": 8420, "verified": 6620, "unverified": 5000, "refunded": 700}]),
+        "{totals}"
+    );
+    let joined: Vec<&str> =
+        from_a["orders"].as_array().expect("orders").iter().filter_map(|o| o["click"]["how"].as_str()).collect();
+    assert_eq!(joined, ["click_id", "click_id", "click_id"], "every order found its click in ClickHouse");
+    assert_eq!(from_a, from_b, "either collector answers the same");
+    assert_eq!(from_a, from_sqlite, "ClickHouse and SQLite answer the same for the same events");
+    // One affiliate's share, as the brand sees it and as their own report link does.
+    let brand_view = |c: &Collector| c.url(&format!("/v1/stats?from={from}&to={to}&affiliate={AFFILIATE}"));
+    let credential =
+        linkshelf_collector::credential::issue(REPORT_SECRET.as_bytes(), AFFILIATE, now_ms() / 1000 + 3600)
+            .expect("credential");
+    let own_view = |c: &Collector| c.url(&format!("/v1/stats?from={from}&to={to}&token={credential}"));
+    let auth = format!("Bearer {TOKEN}");
+    let mut views = Vec::new();
+    for c in [&a, &b, &reference] {
+        let brand = http.get(&brand_view(c), &[("authorization", &auth)]).await.expect("get");
+        let own = http.get(&own_view(c), &[]).await.expect("get");
+        assert_eq!((brand.status, own.status), (200, 200), "{} {}", brand.body, own.body);
+        views.push((brand.json(), own.json()));
+    }
+    let (brand, own) = &views[0];
+    assert_eq!(brand["totals"]["page_views"], 1, "{brand}");
+    assert_eq!(own["totals"]["checkouts_started"], 1, "{own}");
+    let credited: Vec<&str> =
+        own["orders"].as_array().expect("orders").iter().filter_map(|o| o["order_id"].as_str()).collect();
+    assert_eq!(credited, ["cs_live_2"], "the order of their checkout, credited by its click");
+    assert_eq!(views[0], views[1], "an affiliate's figures are the same from either collector");
+    assert_eq!(views[0], views[2], "and the same as from SQLite");
+    let report_a = stats(&http, &a, "/v1/report", from, to).await.body;
+    let report_sqlite = stats(&http, &reference, "/v1/report", from, to).await.body;
+    assert_eq!(report_a, report_sqlite, "the HTML report too");
+    let csv_a = stats(&http, &a, "/v1/stats.csv", from, to).await.body;
+    let csv_sqlite = stats(&http, &reference, "/v1/stats.csv", from, to).await.body;
+    assert_eq!(csv_a, csv_sqlite);
+}
+
+/// (b) kill -9 between insert and mark-shipped: the collector aborts right after
+/// ClickHouse acknowledged a block (the test-only hook), then restarts on the same file:
+/// the same block goes again, the replicated table drops it, and every event is there
+/// exactly once, counted without FINAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_insert_and_mark_shipped_neither_loses_nor_duplicates() {
+    let Some(cluster) = cluster("a_crash_between_insert_and_mark_shipped") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("crash");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("crash.sqlite");
+    let url = &cluster.urls[0];
+    // Slow rounds, so every event is in SQLite before the first block is planned.
+    let args = ch_args_with(url, &db, "1500", "100");
+    let mut c = Collector::start_on_with_env(&path, &args, &[("LINKSHELF_TEST_CRASH_AFTER_INSERT", "1")]);
+    let http = Client::default();
+    let events: Vec<Value> = (0..250).map(|i| event(&format!("crash-{i}"), "page_view")).collect();
+    for chunk in events.chunks(50) {
+        let answer = http.post_text(&c.url("/v1/events"), batch(chunk)).await;
+        if answer.is_err() {
+            break; // the collector crashed early: what it acknowledged is what counts
+        }
+    }
+    let status = c.wait_exit(Duration::from_secs(30)).expect("the collector aborted after the insert");
+    assert!(!status.success(), "it crashed");
+    let in_clickhouse = number(url, &db, "SELECT count() FROM events").await;
+    assert!((1..=100).contains(&in_clickhouse), "one acknowledged block is in ClickHouse: {in_clickhouse}");
+    let stored = c.count("SELECT count(*) FROM events");
+    let cursor = |target: &str| {
+        c.count(&format!("SELECT coalesce(max(last_id), 0) FROM forward_cursor WHERE target = '{target}'"))
+    };
+    assert_eq!(cursor("clickhouse:events"), 0, "the block was not marked shipped");
+    assert!(cursor("clickhouse:events:block") > 0, "the block was planned");
+
+    let mut c = Collector::start_on(&path, &ch_args(url, &db));
+    let total = stored as u64;
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", total, 30).await, total, "no loss");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(number(url, &db, "SELECT count() FROM events").await, total, "no duplicate, even before merges");
+    assert_eq!(number(&cluster.urls[1], &db, "SELECT count() FROM events").await, total, "the other replica too");
+    assert!(c.logs().contains("resending a block"), "the same block went again");
+    assert_eq!(c.stop().code(), Some(0));
+}
+
+/// (c) ClickHouse stopped for a while under load, then restarted: ingest kept answering
+/// 2xx, and every acknowledged event arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clickhouse_down_under_load_then_back_everything_arrives_once() {
+    let Some(cluster) = cluster("clickhouse_down_under_load") else { return };
+    let _alone = OUTAGE.write().await;
+    let db = database("outage");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = cluster.urls[1].clone();
+    let mut c = Collector::start_on(&dir.path().join("outage.sqlite"), &ch_args_with(&url, &db, "50", "5000"));
+    let http = Client::default();
+    // The tables exist before the outage.
+    assert_eq!(post(&http, &c, &[event("before-outage", "page_view")]).await["accepted"], 1);
+    assert_eq!(wait_for(&url, &db, "SELECT count() FROM events", 1, 30).await, 1);
+
+    let load = Load {
+        url: c.url("/v1/events"),
+        concurrency: 1,
+        duration: Duration::from_secs(12),
+        batch: 50,
+        prefix: "outage".into(),
+        keep_ids: true,
+        mix: Mix::Visits,
+    };
+    let running = tokio::spawn(run(load));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let down = ReplicaDown::stop(&cluster.dir, "2").await;
+    let down_at = Instant::now();
+    // Rows pile up in SQLite and the failure shows in /healthz.
+    loop {
+        let health = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
+        let waiting = health["clickhouse"]["unshipped_rows"].as_u64().unwrap_or(0);
+        if waiting > 100 && health["clickhouse"]["last_error"].is_string() {
+            break;
+        }
+        assert!(down_at.elapsed() < Duration::from_secs(8), "no backlog while ClickHouse is down: {health}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!running.is_finished(), "the load still runs while ClickHouse is down");
+    // Stats read the shared store: while it is away they ask to be retried.
+    let stats_now = http.get(&c.url("/v1/stats"), &[("authorization", &format!("Bearer {TOKEN}"))]).await.expect("get");
+    assert_eq!((stats_now.status, stats_now.header("retry-after")), (503, Some("5")), "{}", stats_now.body);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let health = http.get(&c.url("/healthz"), &[]).await.expect("healthz").json();
+    assert!(health["clickhouse"]["lag_ms"].as_i64() > Some(900), "the oldest waiting event waits: {health}");
+    down.start().await;
+    eprintln!("replica 2 was down for {:?}; the backlog then: {}", down_at.elapsed(), health["clickhouse"]);
+    let report = running.await.expect("load");
+    assert_eq!(report.errors, 0, "ingest answered 2xx throughout the outage");
+    let expected = report.acknowledged + 1;
+    assert!(report.acknowledged > 100, "the load ran: {}", report.acknowledged);
+    let started = Instant::now();
+    let got = wait_for(&url, &db, "SELECT uniqExact(event_id) FROM events", expected, 60).await;
+    assert_eq!(got, expected, "every acknowledged event arrives");
+    eprintln!("caught up {:?} after the load ended", started.elapsed());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ids = ch(&url, &db).query("SELECT event_id FROM events").fetch_all::<String>().await.expect("ids");
+    assert_eq!(ids.len() as u64, expected, "exactly once, even before merges");
+    let ids: std::collections::HashSet<String> = ids.into_iter().collect();
+    assert!(report.acknowledged_ids.iter().all(|id| ids.contains(id)), "each acknowledged id is there");
+    assert_eq!(c.stop().code(), Some(0));
+}
+
+/// Retention on the cluster: old raw events are counted into `daily`, then purged from
+/// both replicas; recent ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_counts_old_days_then_purges_them() {
+    use linkshelf_collector::clickhouse::{self as store_ch, EventRow};
+    use linkshelf_collector::retention::{self, DAY_MS};
+    let Some(cluster) = cluster("retention_counts_old_days_then_purges_them") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("retention");
+    let settings = store_ch::Settings {
+        url: cluster.urls[0].clone(),
+        database: db.clone(),
+        cluster: Some("linkshelf".into()),
+        user: "default".into(),
+        password: None,
+    };
+    let client = store_ch::prepare(&settings).await.expect("tables");
+    let now = now_ms();
+    let today = now.div_euclid(DAY_MS);
+    let row = |id: &str, day: i64, value: i64| EventRow {
+        event_id: id.into(),
+        name: "purchase".into(),
+        creator_id: "juno-park".into(),
+        event_time: day * DAY_MS + 1000,
+        occurred_at: day * DAY_MS + 1000,
+        currency: Some("EUR".into()),
+        value: Some(value),
+        ver: 1,
+        ..EventRow::default()
+    };
+    let mut insert = client.insert::<EventRow>("events").await.expect("insert");
+    for r in [row("old-1", today - 40, 500), row("old-2", today - 40, 700), row("new-1", today - 1, 300)] {
+        insert.write(&r).await.expect("write");
+    }
+    insert.end().await.expect("end");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("retention.sqlite");
+    let (writer, thread, _) = linkshelf_collector::store::start(
+        linkshelf_collector::store::open(&path, linkshelf_collector::store::Durability::Normal).expect("sqlite"),
+    );
+    retention::round(&path, Some(&client), &writer, 30, now).await.expect("retention");
+    drop(writer);
+    thread.join().expect("writer");
+
+    let daily = |day: i64| format!("SELECT sum(events) FROM daily FINAL WHERE day = {day}");
+    assert_eq!(number(&settings.url, &db, &daily(today - 40)).await, 2, "the old day is counted");
+    assert_eq!(number(&settings.url, &db, &daily(today - 1)).await, 1, "and the recent one");
+    let value: String = ch(&settings.url, &db)
+        .query(&format!("SELECT toString(sum(value)) FROM daily FINAL WHERE day = {}", today - 40))
+        .fetch_one()
+        .await
+        .expect("value");
+    assert_eq!(value, "1200");
+    // The purge is a mutation: it completes in the background, on both replicas.
+    for url in &cluster.urls {
+        assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 1, 20).await, 1, "only the recent event stays");
+    }
+}
+
+/// One ClickHouse server without a cluster: plain `ReplacingMergeTree` tables, and two
+/// collectors that took the same events still count them once (`FINAL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
+    let Some(cluster) = cluster("one_server_without_a_cluster") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("single");
+    let url = &cluster.urls[0];
+    let args: Vec<String> = {
+        let all = ch_args(url, &db);
+        let at = all.iter().position(|a| a == "--clickhouse-cluster").expect("cluster flag");
+        all.iter().enumerate().filter(|(i, _)| *i != at && *i != at + 1).map(|(_, a)| a.clone()).collect()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &args);
+    let b = Collector::start_on(&dir.path().join("b.sqlite"), &args);
+    let http = Client::default();
+    let events: Vec<Value> = (0..30).map(|i| event(&format!("single-{i}"), "page_view")).collect();
+    assert_eq!(post(&http, &a, &events).await["accepted"], 30);
+    assert_eq!(post(&http, &b, &events[10..]).await["accepted"], 20, "b takes 20 of the same events");
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 30, 30).await, 30);
+    // Both copies went (a background merge may already have collapsed them).
+    for (c, sent) in [(&a, 30), (&b, 20)] {
+        let started = Instant::now();
+        while http.get(&c.url("/healthz"), &[]).await.expect("healthz").json()["clickhouse"]["shipped_rows"] != sent {
+            assert!(started.elapsed() < Duration::from_secs(30), "{sent} rows not shipped");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 30, "they count once");
+    let engine: String = ch(url, "system")
+        .query("SELECT engine FROM system.tables WHERE database = ? AND name = 'events'")
+        .bind(&db)
+        .fetch_one()
+        .await
+        .expect("engine");
+    assert_eq!(engine, "ReplacingMergeTree");
+    assert_eq!(
+        number(&cluster.urls[1], "system", &format!("SELECT count() FROM system.tables WHERE database = '{db}'")).await,
+        0,
+        "nothing on the other server"
+    );
+    let (from, to) = (now_ms() - 3_600_000, now_ms() + 3_600_000);
+    let s = stats(&http, &b, "/v1/stats", from, to).await.json();
+    assert_eq!(s["totals"]["page_views"], 30, "{s}");
+}
