@@ -743,6 +743,43 @@ mod join {
         assert_eq!(found(&conn, &order(None, Some("MIKA10"), None, None)), Some(("code", "other-creator".into())));
     }
 
+    #[test]
+    fn an_order_missed_only_by_the_window_says_so() {
+        let (_d, conn) = db(vec![
+            checkout("too-old", "juno", ORDER_AT - 169 * HOUR, Some("JUNO15"), None, None),
+            checkout("after", "juno", ORDER_AT + 10 * 60 * 1000, None, Some("tiktok"), None),
+            checkout("other-creator", "mika", ORDER_AT - 200 * HOUR, Some("MIKA10"), None, None),
+        ]);
+        let outside = |o: &OrderRow| outside_window(&conn, o, 168 * HOUR).expect("query");
+        assert!(outside(&order(None, Some("juno15"), None, None)), "a week and an hour before, any case");
+        assert!(outside(&order(None, None, Some("tiktok"), None)), "after the order and its clock slack");
+        assert!(!outside(&order(None, Some("MIKA10"), None, Some("juno"))), "another creator's checkout");
+        assert!(!outside(&order(None, Some("NOPE"), Some("live"), None)));
+        assert!(!outside(&order(None, None, None, None)));
+        // Through the loader: the order's `join` says it.
+        let paid = crate::webhook::Order {
+            provider: "stripe",
+            order_id: "cs_w".into(),
+            creator_id: None,
+            created_at: ORDER_AT,
+            received_at: ORDER_AT,
+            currency: "EUR".into(),
+            value: 1000,
+            click_id: None,
+            coupon: Some("JUNO15".into()),
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            payment_ref: None,
+            affiliate: None,
+        };
+        store::apply(&conn, &Write::Order(paid)).expect("order");
+        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, ..Query::default() };
+        let s = load(&conn, &query, 168 * HOUR, None).expect("stats");
+        assert_eq!(s.orders[0].join, Some(Join::OutsideWindow));
+        assert_eq!((s.joins.orders, s.joins.joined), (1, 0));
+    }
+
     /// Rows stored before the checks (or edited by hand), read straight from SQLite:
     /// a REAL or TEXT amount, items that are not JSON, a refund sum past `i64::MAX`
     /// (SQL's `sum()` failed the whole query on it). Stats answer and report them.
@@ -965,5 +1002,133 @@ mod join {
         // The brand, narrowed to juno, sees the code and the guessed click as they are.
         let brand_text = serde_json::to_string(&brand).expect("json");
         assert!(brand_text.contains("MIKA10") && brand_text.contains("mika-lamp"), "{brand_text}");
+    }
+}
+
+mod over_time {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+    /// 2026-11-01T00:00Z.
+    const NOV_1: i64 = 1_793_491_200_000;
+
+    fn at(name: &str, t: i64) -> EventRow {
+        EventRow { event_time: t, ..ev(name) }
+    }
+
+    fn order_at(id: &str, t: i64, click: Option<Click>, click_id: Option<&str>) -> OrderRow {
+        OrderRow {
+            provider: "stripe".into(),
+            order_id: id.into(),
+            created_at: t,
+            currency: "EUR".into(),
+            value: 1000,
+            click,
+            click_id: click_id.map(str::to_owned),
+            ..OrderRow::default()
+        }
+    }
+
+    #[test]
+    fn each_event_and_order_counts_on_its_utc_day() {
+        let events = vec![
+            at("page_view", NOV_1),
+            at("page_view", NOV_1 + DAY - 1),
+            at("page_view", NOV_1 + DAY),
+            at("select_item", NOV_1 + DAY + 5),
+            at("begin_checkout", NOV_1 + DAY + 6),
+            at("purchase", NOV_1 + 2 * DAY + 7),
+            at("view_promotion", NOV_1 + 7),
+            // Outside the range: in the totals if a loader sent it, never on another day.
+            at("page_view", NOV_1 + 3 * DAY),
+            at("page_view", NOV_1 - 1),
+        ];
+        let orders = vec![order_at("a", NOV_1 + 2 * DAY, None, None), order_at("b", NOV_1 + 2 * DAY + 9, None, None)];
+        let query = Query { from: NOV_1, to: NOV_1 + 3 * DAY, ..Query::default() };
+        let s = aggregate(&query, events, orders, &Confirmed::default());
+        assert_eq!(s.series.bucket_days, 1);
+        let p = |date: &str, start, views, taps, checkouts, verified, claimed| Point {
+            date: date.into(),
+            start,
+            page_views: views,
+            product_selects: taps,
+            checkouts_started: checkouts,
+            purchases_verified: verified,
+            purchases_unverified: claimed,
+        };
+        assert_eq!(
+            s.series.points,
+            [
+                p("2026-11-01", NOV_1, 2, 0, 0, 0, 0),
+                p("2026-11-02", NOV_1 + DAY, 1, 1, 1, 0, 0),
+                p("2026-11-03", NOV_1 + 2 * DAY, 0, 0, 0, 2, 1),
+            ]
+        );
+        assert_eq!(s.totals.funnel.page_views, 5, "the totals count what the loader gave");
+    }
+
+    #[test]
+    fn a_range_starting_mid_day_starts_its_first_point_there() {
+        let s = Series::new(NOV_1 + 10 * 3_600_000, NOV_1 + DAY + 1);
+        let dates: Vec<(&str, i64)> = s.points.iter().map(|p| (p.date.as_str(), p.start)).collect();
+        assert_eq!(dates, [("2026-11-01", NOV_1 + 10 * 3_600_000), ("2026-11-02", NOV_1 + DAY)]);
+    }
+
+    #[test]
+    fn long_ranges_are_cut_into_weeks_and_empty_ones_into_nothing() {
+        let quarter = Series::new(NOV_1, NOV_1 + 92 * DAY);
+        assert_eq!((quarter.bucket_days, quarter.points.len()), (1, 92));
+        let year = Series::new(NOV_1, NOV_1 + 365 * DAY);
+        assert_eq!((year.bucket_days, year.points.len()), (7, 53));
+        assert_eq!(year.points[1].date, "2026-11-08");
+        let mut ages = Series::new(0, NOV_1);
+        assert!(ages.points.len() <= 92, "{}", ages.points.len());
+        assert_eq!(ages.bucket_days % 7, 0);
+        assert!(ages.at(NOV_1 - 1).is_some() && ages.at(NOV_1).is_none());
+        assert!(Series::new(NOV_1, NOV_1).points.is_empty());
+        assert!(Series::new(NOV_1, NOV_1 - DAY).points.is_empty());
+        // Any i64 a client can send as Unix ms: no overflow, at most 92 points.
+        let all = Series::new(i64::MIN, i64::MAX);
+        assert!(!all.points.is_empty() && all.points.len() <= 92);
+    }
+
+    #[test]
+    fn the_join_rate_counts_orders_found_by_their_click_id_and_says_why_not_the_others() {
+        let how = |h: &'static str| Some(Click { how: h, ..Click::default() });
+        let orders = vec![
+            order_at("1", NOV_1, how("click_id"), Some("c-1")),
+            order_at("2", NOV_1, how("click_id"), Some("c-2")),
+            order_at("3", NOV_1, how("code"), None),
+            // An unknown click id, then found by code: the code was the guess.
+            order_at("4", NOV_1, how("code"), Some("c-404")),
+            order_at("5", NOV_1, how("utm"), None),
+            order_at("6", NOV_1, None, Some("c-405")),
+            order_at("7", NOV_1, None, None),
+            // The loader saw a checkout outside the window.
+            OrderRow { join: Some(Join::OutsideWindow), ..order_at("8", NOV_1, None, None) },
+        ];
+        let query = Query { from: NOV_1, to: NOV_1 + DAY, ..Query::default() };
+        let s = aggregate(&query, Vec::new(), orders, &Confirmed::default());
+        let j = &s.joins;
+        assert_eq!((j.orders, j.joined, j.rate), (8, 2, Some(0.25)));
+        let counts: Vec<(Join, u64)> = j.outcomes.iter().map(|o| (o.outcome, o.count)).collect();
+        assert_eq!(
+            counts,
+            [
+                (Join::ClickId, 2),
+                (Join::CodeOnly, 2),
+                (Join::UtmOnly, 1),
+                (Join::ClickIdUnknown, 1),
+                (Join::OutsideWindow, 1),
+                (Join::NoClickId, 1)
+            ]
+        );
+        let json = serde_json::to_value(&s).expect("json");
+        assert_eq!(json["joins"]["outcomes"][3]["outcome"], "click_id_unknown");
+        assert_eq!(json["orders"][0]["join"], "click_id");
+        assert_eq!(json["series"]["points"][0]["purchases_verified"], 8);
+        // Without orders there is no rate, not 0 %.
+        let none = aggregate(&query, Vec::new(), Vec::new(), &Confirmed::default());
+        assert_eq!((none.joins.orders, none.joins.rate), (0, None));
     }
 }
