@@ -304,9 +304,9 @@ impl Join {
             Join::ClickId => "joined by its click id",
             Join::CodeOnly => "matched by discount code only",
             Join::UtmOnly => "matched by UTM tags only",
-            Join::ClickIdUnknown => "click id not found (tracker blocked or events lost)",
-            Join::OutsideWindow => "no click id; a matching checkout lies outside the attribution window",
-            Join::NoClickId => "no click id, nothing to match",
+            Join::ClickIdUnknown => "with a click id no stored click has (tracker blocked or events lost)",
+            Join::OutsideWindow => "with no click id and a matching checkout outside the attribution window",
+            Join::NoClickId => "with no click id and nothing to match by",
         }
     }
 }
@@ -859,10 +859,12 @@ pub fn split(amount: i128, items: &[StoredItem]) -> Vec<(String, i128)> {
     parts.into_iter().map(|(id, p, _)| (id, p)).collect()
 }
 
+pub mod chart;
 mod csv;
 mod load;
 pub mod private;
 mod report;
+pub mod sentence;
 mod series;
 
 pub use self::csv::{to_csv, CSV_HEADER};
