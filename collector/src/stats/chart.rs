@@ -136,7 +136,8 @@ pub struct Band {
 /// period (visits outnumber orders a hundredfold; one shared axis would flatten the
 /// orders to nothing), its total and peak written above it, and the periods' first and
 /// last dates under the last band. Each column has a tooltip with its date and count.
-pub fn columns(id: &str, title: &str, desc: &str, dates: &[String], bands: &[Band]) -> Markup {
+/// `per` names a period ("day", "7 days").
+pub fn columns(id: &str, title: &str, desc: &str, per: &str, dates: &[String], bands: &[Band]) -> Markup {
     const HEAD: f64 = 16.0;
     const PLOT: f64 = 34.0;
     const BAND_GAP: f64 = 10.0;
@@ -152,7 +153,7 @@ pub fn columns(id: &str, title: &str, desc: &str, dates: &[String], bands: &[Ban
             @let total: u64 = band.values.iter().sum();
             text.l x="0" y=(n(top + 11.0)) {
                 (band.name) ": " (total) " in all"
-                @if max > 0 { ", at most " (max) " per " (if dates.len() > 1 { "period" } else { "day" }) }
+                @if max > 0 { ", at most " (max) " per " (per) }
             }
             line.axis x1="0" x2=(n(WIDTH)) y1=(n(top + HEAD + PLOT)) y2=(n(top + HEAD + PLOT)) {}
             @for (j, v) in band.values.iter().enumerate() {
@@ -249,14 +250,14 @@ mod tests {
             Band { name: "visits".into(), style: Style::Solid, values: vec![100, 50, 0, 25] },
             Band { name: "verified orders".into(), style: Style::Solid, values: vec![0, 2, 1, 0] },
         ];
-        let svg = columns("c5", "Funnel per day", "d", &dates, &bands).into_string();
+        let svg = columns("c5", "Funnel per day", "d", "day", &dates, &bands).into_string();
         let heights: Vec<f64> = svg
             .split("<rect class=\"s0\"")
             .skip(1)
             .filter_map(|r| r.split("height=\"").nth(1)?.split('"').next()?.parse().ok())
             .collect();
         assert_eq!(heights, [34.0, 17.0, 8.5, 34.0, 17.0], "each band's peak is full height");
-        assert!(svg.contains(">visits: 175 in all, at most 100 per period</text>"), "{svg}");
+        assert!(svg.contains(">visits: 175 in all, at most 100 per day</text>"), "{svg}");
         assert!(svg.contains("<title>2026-11-02: 2 verified orders</title>"), "{svg}");
         assert!(svg.contains(">2026-11-01</text>") && svg.contains(">2026-11-04</text>"), "{svg}");
         // Columns sit in their slot: 90 units each, 72 wide.

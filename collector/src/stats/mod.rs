@@ -298,6 +298,18 @@ impl Join {
         }
     }
 
+    /// Its name on a chart's bar: short enough for a phone.
+    pub fn label(self) -> &'static str {
+        match self {
+            Join::ClickId => "Joined by click id",
+            Join::CodeOnly => "Code only",
+            Join::UtmOnly => "UTM tags only",
+            Join::ClickIdUnknown => "Click id not found",
+            Join::OutsideWindow => "Outside the window",
+            Join::NoClickId => "No click id",
+        }
+    }
+
     /// What it means, in a creator's words.
     pub fn message(self) -> &'static str {
         match self {

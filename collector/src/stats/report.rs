@@ -203,12 +203,12 @@ fn chart_label(dim: &str, row: &Row) -> String {
         return title.clone();
     }
     match (dim, row.key.as_str()) {
-        ("utm_source", NONE) => "no source tag".to_owned(),
-        ("code", NONE) => "no code".to_owned(),
-        ("code", OTHER) => "codes not yours".to_owned(),
-        ("product", NONE) => "product unknown".to_owned(),
-        ("affiliate", NONE) => "no affiliate".to_owned(),
-        (_, NONE) => "none".to_owned(),
+        ("utm_source", NONE) => "No source tag".to_owned(),
+        ("code", NONE) => "No code".to_owned(),
+        ("code", OTHER) => "Codes not yours".to_owned(),
+        ("product", NONE) => "Product unknown".to_owned(),
+        ("affiliate", NONE) => "No affiliate".to_owned(),
+        (_, NONE) => "None".to_owned(),
         (_, key) => key.to_owned(),
     }
 }
@@ -244,22 +244,32 @@ fn revenue_charts(dim: &str, title: &str, rows: &[Row], period: &str, next_id: &
             @if !figures.is_empty() {
                 @let line = sentence::revenue_share(&figures, &currency, period);
                 @let more = figures.len().saturating_sub(CHART_ROWS);
+                // A kind with nothing in this currency gets no bars (all would read 0.00).
+                @let kinds: Vec<(&str, Style, bool)> = [
+                    ("verified", Style::Solid, figures.iter().any(|f| f.1 > 0)),
+                    ("claimed (thank-you page)", Style::Hatched, figures.iter().any(|f| f.2 > 0)),
+                ]
+                .into_iter()
+                .filter(|k| k.2)
+                .collect();
+                @let series: Vec<(&str, Style)> = kinds.iter().map(|k| (k.0, k.1)).collect();
                 @let bars: Vec<BarRow> = figures
                     .iter()
                     .take(CHART_ROWS)
-                    .map(|(label, verified, claimed)| BarRow {
-                        label: label.clone(),
-                        bars: vec![
-                            (*verified as f64, format!("{} verified", format_money(*verified, &currency))),
-                            (*claimed as f64, format!("{} claimed", format_money(*claimed, &currency))),
-                        ],
+                    .map(|(label, verified, claimed)| {
+                        let mut bars = Vec::new();
+                        for (_, style, _) in &kinds {
+                            let (value, word) = if *style == Style::Solid { (*verified, "verified") } else { (*claimed, "claimed") };
+                            bars.push((value as f64, format!("{} {word}", format_money(value, &currency))));
+                        }
+                        BarRow { label: label.clone(), bars }
                     })
                     .collect();
                 @let id = { *next_id += 1; format!("chart{next_id}") };
                 @let heading = format!("Revenue by {title} ({currency})");
                 @let desc = if more > 0 { format!("{line} The table below has {more} more.") } else { line.clone() };
                 figure {
-                    (chart::hbars(&id, &heading, &desc, &[("verified", Style::Solid), ("claimed", Style::Hatched)], &bars))
+                    (chart::hbars(&id, &heading, &desc, &series, &bars))
                     figcaption { (line) @if more > 0 { " " small.inline { "(" (more) " more in the table)" } } }
                 }
             }
@@ -361,7 +371,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
         ("product taps", Style::Solid, |p| p.product_selects),
         ("checkouts", Style::Solid, |p| p.checkouts_started),
         ("verified orders", Style::Solid, |p| p.purchases_verified),
-        ("claimed purchases (thank-you page)", Style::Hatched, |p| p.purchases_unverified),
+        ("claimed (thank-you page)", Style::Hatched, |p| p.purchases_unverified),
     ]
     .into_iter()
     .map(|(name, style, of)| Band {
@@ -376,7 +386,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
     let join_bars: Vec<BarRow> = joins
         .outcomes
         .iter()
-        .map(|o| BarRow { label: capital(o.outcome.message()), bars: vec![(o.count as f64, o.count.to_string())] })
+        .map(|o| BarRow { label: o.outcome.label().to_owned(), bars: vec![(o.count as f64, o.count.to_string())] })
         .collect();
     let all_currencies = currencies(&stats.by.get("utm_source").cloned().unwrap_or_default());
     let shows_affiliates = matches!(stats.scope, Scope::Brand { affiliate: None })
@@ -453,7 +463,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                 @if !stats.series.points.is_empty() {
                     @let id = { next_id += 1; format!("chart{next_id}") };
                     figure {
-                        (chart::columns(&id, &format!("Visits, product taps, checkouts and orders per {per}"), &funnel_line, &dates, &bands))
+                        (chart::columns(&id, &format!("Visits, product taps, checkouts and orders per {per}"), &funnel_line, &per, &dates, &bands))
                         figcaption { (funnel_line) " Each row has its own scale." }
                     }
                     details {
