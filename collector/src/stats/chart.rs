@@ -159,7 +159,7 @@ pub fn columns(id: &str, title: &str, desc: &str, per: &str, dates: &[String], b
             @for (j, v) in band.values.iter().enumerate() {
                 @if *v > 0 {
                     @let h = (*v as f64 / max as f64 * PLOT).max(1.5);
-                    @let tip = format!("{}: {v} {}", dates.get(j).map_or("", String::as_str), band.name);
+                    @let tip = format!("{} · {}: {v}", dates.get(j).map_or("", String::as_str), band.name);
                     (bar_rect(id, band.style, j as f64 * slot + (slot - width) / 2.0, top + HEAD + PLOT - h, width, h, &tip))
                 }
             }
@@ -258,7 +258,7 @@ mod tests {
             .collect();
         assert_eq!(heights, [34.0, 17.0, 8.5, 34.0, 17.0], "each band's peak is full height");
         assert!(svg.contains(">visits: 175 in all, at most 100 per day</text>"), "{svg}");
-        assert!(svg.contains("<title>2026-11-02: 2 verified orders</title>"), "{svg}");
+        assert!(svg.contains("<title>2026-11-02 · verified orders: 2</title>"), "{svg}");
         assert!(svg.contains(">2026-11-01</text>") && svg.contains(">2026-11-04</text>"), "{svg}");
         // Columns sit in their slot: 90 units each, 72 wide.
         assert!(svg.contains(r#"x="9.0" y="16.0" width="72.0" height="34.0""#), "{svg}");

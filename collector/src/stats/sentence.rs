@@ -50,7 +50,8 @@ fn count(n: u64, one: &str, many: &str) -> String {
 
 /// The line of a revenue-share chart in one currency: who brought the largest share of
 /// the verified revenue (every one tied for it), or, with no verified revenue, what the
-/// thank-you pages claimed. `rows` are (name as read, verified, claimed) in minor units.
+/// thank-you pages claimed. A name always starts its sentence, so a row's words ("No
+/// source tag") are written capitalised and a key as it is stored. `rows` are (name as read, verified, claimed) in minor units.
 pub fn revenue_share(rows: &[(String, i128, i128)], currency: &str, period: &str) -> String {
     let verified: i128 = rows.iter().map(|r| r.1.max(0)).sum();
     let claimed: i128 = rows.iter().map(|r| r.2.max(0)).sum();
@@ -68,7 +69,7 @@ pub fn revenue_share(rows: &[(String, i128, i128)], currency: &str, period: &str
     let leaders: Vec<String> = rows.iter().filter(|r| r.1 == top).map(|r| r.0.clone()).collect();
     let share = percent_of(top, verified);
     if leaders.len() == 1 && top == verified {
-        return format!("All verified revenue in {currency} {period} came from {}.", list(&leaders));
+        return format!("{} brought all verified revenue ({currency}) {period}.", list(&leaders));
     }
     let each = if leaders.len() > 1 { " each" } else { "" };
     format!("{} brought {share} %{each} of verified revenue ({currency}) {period}.", list(&leaders))
@@ -187,7 +188,7 @@ mod tests {
         );
         assert_eq!(
             revenue_share(&rows(&[("JUNO15", 4500, 100), ("MIKA10", 0, 100)]), "EUR", p),
-            "All verified revenue in EUR from 1 Nov to 30 Nov 2026 came from JUNO15."
+            "JUNO15 brought all verified revenue (EUR) from 1 Nov to 30 Nov 2026."
         );
         // No verified revenue: the claim, said to be one.
         assert_eq!(

@@ -1132,3 +1132,120 @@ mod over_time {
         assert_eq!((none.joins.orders, none.joins.rate), (0, None));
     }
 }
+
+// ---- Issue #15 point 4: a report that shows, not tells ----
+
+mod report_page {
+    use super::*;
+
+    fn page(token: Option<&str>) -> Page {
+        Page { token: token.map(str::to_owned), now: 0 }
+    }
+
+    #[test]
+    fn each_chart_is_a_titled_figure_with_its_line_its_table_and_its_csv() {
+        let s = stats();
+        let html = to_page(&s, &page(Some("aff1.juno&x")));
+        let figures = html.matches("<figure>").count();
+        // The funnel, the joins, then source, code and product, once per currency.
+        assert_eq!(figures, 8, "{html}");
+        assert_eq!(html.matches(r#"<svg role="img" aria-labelledby=""#).count(), figures);
+        assert_eq!(html.matches("<figcaption>").count(), figures);
+        for i in 1..=figures {
+            assert!(html.contains(&format!(r#"aria-labelledby="chart{i}-t chart{i}-d""#)), "chart{i}: {html}");
+            assert!(html.contains(&format!(r#"<title id="chart{i}-t">"#)), "chart{i}");
+            assert!(html.contains(&format!(r#"<desc id="chart{i}-d">"#)), "chart{i}");
+        }
+        assert!(html.contains("<figcaption>tiktok brought all verified revenue (EUR) on 1 Jan 1970.</figcaption>"));
+        assert!(html.contains("No source tag brought all verified revenue (JPY) on 1 Jan 1970."), "{html}");
+        assert!(html.contains(
+            "1 of 2 verified orders on 1 Jan 1970 (50 %) joined to the click that led to them; the other: 1 with no \
+             click id and nothing to match by."
+        ));
+        // Product rows by title, not id, in the charts as in the tables.
+        let (mut events, orders, confirmed) = known_set();
+        events[10].items[0].item_name = Some("Speckled <mug>".into());
+        let titled = to_html(&aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, orders, &confirmed));
+        assert!(titled.contains(r#"<text class="l" x="0" y="33.0">Speckled &lt;mug&gt;</text>"#), "{titled}");
+        assert!(!titled.contains(">mug</text>"), "{titled}");
+        // Verified and claimed are separate bars, never one sum.
+        assert!(html.contains(">27.20 EUR verified</text>") && html.contains(">27.20 EUR claimed</text>"), "{html}");
+        assert!(!html.contains("54.40"), "verified and claimed added up: {html}");
+        // Every table has its CSV, for this very range and credential.
+        for table in TABLES.iter().filter(|t| **t != "excluded") {
+            let link =
+                format!(r#"href="stats.csv?table={table}&amp;from=0&amp;to=1&amp;token=aff1.juno%26x" download"#);
+            assert!(html.contains(&link), "{link}: {html}");
+        }
+        assert!(!html.contains("table=excluded"), "no rows left out, no table of them");
+        // The range form carries the credential it came with.
+        assert!(html.contains(r#"<form class="range" method="get" action="report""#), "{html}");
+        assert!(html.contains(r#"<input type="date" name="from" value="1970-01-01" required>"#), "{html}");
+        assert!(html.contains(r#"<input type="date" name="to" value="1970-01-01" required>"#), "{html}");
+        assert!(html.contains(r#"<input type="hidden" name="token" value="aff1.juno&amp;x">"#), "{html}");
+        assert!(html.contains(r#"href="report?from=1969-12-26&amp;to=1970-01-01&amp;token=aff1.juno%26x">Last 7 days"#));
+        // Every table still keeps its figures reachable on a phone.
+        assert_eq!(html.matches("<table>").count(), html.matches("<div class=\"scroll\"><table>").count());
+        assert_eq!(
+            html.matches("<td").count(),
+            html.matches("<td data-label=").count() + html.matches("<td class=\"k\" data-label=").count()
+        );
+    }
+
+    #[test]
+    fn a_credential_from_a_header_is_never_written_into_the_page() {
+        let html = to_page(&stats(), &page(None));
+        assert!(!html.contains("token"), "{html}");
+        assert!(html.contains(r#"href="stats.csv?table=total&amp;from=0&amp;to=1" download"#), "{html}");
+    }
+
+    #[test]
+    fn affiliates_are_charted_for_the_brand_only() {
+        let (events, orders) = affiliate_set();
+        let brand = aggregate_all(events.clone(), orders.clone());
+        let html = to_html(&brand);
+        assert!(html.contains("<title id=\"chart3-t\">Revenue by affiliate (EUR)</title>"), "{html}");
+        assert!(html.contains("juno.park brought 54 % of verified revenue (EUR)"), "{html}");
+        // One affiliate's figures, as the brand or as the affiliate: no chart of "everyone".
+        for scope in [Scope::Brand { affiliate: Some("juno.park".into()) }, Scope::Affiliate("juno.park".into())] {
+            let query = Query { from: 0, to: 1, scope: scope.clone(), ..Query::default() };
+            let mine = |a: &Option<String>| a.as_deref() == Some("juno.park");
+            let events = events.iter().filter(|e| mine(&e.affiliate)).cloned().collect::<Vec<_>>();
+            let orders = orders.iter().filter(|o| mine(&o.affiliate)).cloned().collect();
+            let html = to_page(&aggregate(&query, events, orders, &Confirmed::default()), &page(None));
+            assert!(!html.contains("Revenue by affiliate"), "{scope:?}: {html}");
+            assert!(!html.contains("mika"), "{scope:?}: {html}");
+            // A brand's narrowing goes on in the links; an affiliate's link takes none.
+            let carried = html.contains("affiliate=juno.park");
+            assert_eq!(carried, matches!(scope, Scope::Brand { .. }), "{scope:?}: {html}");
+        }
+    }
+
+    #[test]
+    fn a_bad_range_page_says_what_is_wrong_and_keeps_the_form() {
+        let filters = Filters { affiliate: Some("mika"), creator: None };
+        let html = range_error("from must be before to", &page(Some("t0k")), filters, "2026-12-01", "<x>");
+        assert!(html.contains(r#"<p class="warn" role="alert">from must be before to</p>"#), "{html}");
+        assert!(html.contains(r#"name="from" value="2026-12-01""#) && html.contains(r#"value="&lt;x&gt;""#));
+        assert!(html.contains(r#"<input type="hidden" name="affiliate" value="mika">"#), "{html}");
+        assert!(html.contains(r#"<input type="hidden" name="token" value="t0k">"#), "{html}");
+    }
+
+    #[test]
+    fn the_csv_of_one_table_is_its_rows_of_the_whole_file_or_its_own() {
+        let s = stats();
+        let source = table_csv(&s, "utm_source").expect("a table").expect("csv");
+        let whole = to_csv(&s).expect("csv");
+        let mut lines = source.split("\r\n");
+        assert_eq!(lines.next(), Some(CSV_HEADER.join(",").as_str()));
+        let rows: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+        assert!(!rows.is_empty() && rows.iter().all(|r| r.starts_with("utm_source,")), "{source}");
+        assert!(rows.iter().all(|r| whole.contains(&format!("\r\n{r}\r\n"))), "the same rows as the whole file");
+        let series = table_csv(&s, "series").expect("a table").expect("csv");
+        assert_eq!(series, format!("{}\r\n1970-01-01,0,10,4,2,2,2\r\n", SERIES_HEADER.join(",")));
+        let joins = table_csv(&s, "joins").expect("a table").expect("csv");
+        assert!(joins.starts_with("outcome,message,count\r\nclick_id,joined by its click id,1\r\n"), "{joins}");
+        assert!(joins.contains("\r\nno_click_id,with no click id and nothing to match by,1\r\n"), "{joins}");
+        assert!(table_csv(&s, "orders").is_none());
+    }
+}
