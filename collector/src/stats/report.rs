@@ -460,7 +460,8 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                     p { "Revenue came in " (all_currencies.join(", ")) ": each currency has its own chart and figures, never added together." }
                 }
                 h2 { "Visits to orders, per " (per) }
-                @if !stats.series.points.is_empty() {
+                // Nothing counted: the line says so; five flat rows would say nothing more.
+                @if bands.iter().any(|b| b.values.iter().any(|v| *v > 0)) {
                     @let id = { next_id += 1; format!("chart{next_id}") };
                     figure {
                         (chart::columns(&id, &format!("Visits, product taps, checkouts and orders per {per}"), &funnel_line, &per, &dates, &bands))

@@ -1193,6 +1193,15 @@ mod report_page {
     }
 
     #[test]
+    fn an_empty_range_says_so_instead_of_drawing_empty_charts() {
+        let query = Query { from: 0, to: 86_400_000, ..Query::default() };
+        let html = to_html(&aggregate(&query, Vec::new(), Vec::new(), &Confirmed::default()));
+        assert!(!html.contains("<svg"), "{html}");
+        assert!(html.contains("<p>No visits, taps, checkouts or orders on 1 Jan 1970.</p>"), "{html}");
+        assert!(html.contains("<p>No verified orders on 1 Jan 1970, so none to join to a click.</p>"), "{html}");
+    }
+
+    #[test]
     fn a_credential_from_a_header_is_never_written_into_the_page() {
         let html = to_page(&stats(), &page(None));
         assert!(!html.contains("token"), "{html}");
