@@ -114,7 +114,7 @@ form.range input,form.range button{font:inherit;padding:.3rem .4rem;min-height:2
 .csv{margin:.3rem 0 1rem;font-size:.85rem}details{margin:.3rem 0}summary{cursor:pointer;padding:.3rem 0}\
 a{color:#1d4ed8}\
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}th[scope=row]{background:#111}p,small,.cards span,td::before{color:#aaa}.cards div,th,td{border-color:#333}\
-.s0{fill:#8ab4ff}.s1{stroke:#ffb366}.hb{fill:#111}.hl{stroke:#ffb366}a{color:#8ab4ff}form.range label{color:#aaa}\
+.warn{color:#ffb366}.s0{fill:#8ab4ff}.s1{stroke:#ffb366}.hb{fill:#111}.hl{stroke:#ffb366}a{color:#8ab4ff}form.range label{color:#aaa}\
 form.range input,form.range button{background:#222;color:#eee;border:1px solid #555}}";
 
 /// The breakdowns shown, with their titles.
