@@ -388,7 +388,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
         .iter()
         .map(|o| BarRow { label: o.outcome.label().to_owned(), bars: vec![(o.count as f64, o.count.to_string())] })
         .collect();
-    let all_currencies = currencies(&stats.by.get("utm_source").cloned().unwrap_or_default());
+    let all_currencies: Vec<String> = t.revenue.iter().map(|m| m.currency.clone()).collect();
     let shows_affiliates = matches!(stats.scope, Scope::Brand { affiliate: None })
         && stats.by.get("affiliate").is_some_and(|rows| rows.iter().any(|r| r.key != NONE));
     let page_html = html! {
@@ -456,8 +456,8 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                     checks out without a tap, and one visit can buy twice."
                 }
                 (csv_link(page, stats, "total", "the totals"))
-                @if all_currencies.len() > 1 {
-                    p { "Revenue came in " (all_currencies.join(", ")) ": each currency has its own chart and figures, never added together." }
+                @if let Some(line) = sentence::currencies(&all_currencies) {
+                    p { (line) }
                 }
                 h2 { "Visits to orders, per " (per) }
                 // Nothing counted: the line says so; five flat rows would say nothing more.

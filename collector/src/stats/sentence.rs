@@ -75,6 +75,15 @@ pub fn revenue_share(rows: &[(String, i128, i128)], currency: &str, period: &str
     format!("{} brought {share} %{each} of verified revenue ({currency}) {period}.", list(&leaders))
 }
 
+/// The line before the revenue charts when money came in several currencies: each has
+/// its own charts, and nothing adds them up. `None` for one currency (or none), where
+/// every chart already names it.
+pub fn currencies(codes: &[String]) -> Option<String> {
+    (codes.len() > 1).then(|| {
+        format!("Revenue came in {}: each currency has its own charts and figures, never added together.", list(codes))
+    })
+}
+
 /// The line of the funnel chart: the totals of each step and the busiest period.
 pub fn funnel(series: &Series, period: &str) -> String {
     let p = &series.points;
@@ -201,6 +210,19 @@ mod tests {
         assert_eq!(percent_of(1, 8), 13);
         assert_eq!(percent_of(2, 3), 67);
         assert_eq!(percent_of(i128::MAX / 4, i128::MAX / 2), 50);
+    }
+
+    #[test]
+    fn several_currencies_are_said_to_stay_apart() {
+        let codes = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(currencies(&codes(&[])), None);
+        assert_eq!(currencies(&codes(&["EUR"])), None);
+        assert_eq!(
+            currencies(&codes(&["EUR", "JPY", "USD"])).as_deref(),
+            Some(
+                "Revenue came in EUR, JPY and USD: each currency has its own charts and figures, never added together."
+            )
+        );
     }
 
     #[test]
