@@ -460,13 +460,18 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                     p { (line) }
                 }
                 h2 { "Visits to orders, per " (per) }
-                // Nothing counted: the line says so; five flat rows would say nothing more.
-                @if bands.iter().any(|b| b.values.iter().any(|v| *v > 0)) {
+                // Nothing counted, or one day: the line says it all; five flat rows, or five
+                // full-height columns, would say nothing more.
+                @if dates.len() > 1 && bands.iter().any(|b| b.values.iter().any(|v| *v > 0)) {
                     @let id = { next_id += 1; format!("chart{next_id}") };
                     figure {
                         (chart::columns(&id, &format!("Visits, product taps, checkouts and orders per {per}"), &funnel_line, &per, &dates, &bands))
                         figcaption { (funnel_line) " Each row has its own scale." }
                     }
+                } @else {
+                    p { (funnel_line) }
+                }
+                @if !stats.series.points.is_empty() {
                     details {
                         summary { "The figures per " (per) }
                         div.scroll {
@@ -488,8 +493,6 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                         }
                     }
                     (csv_link(page, stats, "series", &format!("the figures per {per}")))
-                } @else {
-                    p { (funnel_line) }
                 }
                 h2 { "Orders joined to their click" }
                 @if joins.orders > 0 {

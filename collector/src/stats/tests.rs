@@ -1147,8 +1147,8 @@ mod report_page {
         let s = stats();
         let html = to_page(&s, &page(Some("aff1.juno&x")));
         let figures = html.matches("<figure>").count();
-        // The funnel, the joins, then source, code and product, once per currency.
-        assert_eq!(figures, 8, "{html}");
+        // The joins, then source, code and product, once per currency (one day: no funnel).
+        assert_eq!(figures, 7, "{html}");
         assert_eq!(html.matches(r#"<svg role="img" aria-labelledby=""#).count(), figures);
         assert_eq!(html.matches("<figcaption>").count(), figures);
         for i in 1..=figures {
@@ -1202,6 +1202,18 @@ mod report_page {
     }
 
     #[test]
+    fn the_funnel_is_drawn_over_several_days_and_told_for_one() {
+        let (events, orders, confirmed) = known_set();
+        let two_days = Query { from: 0, to: 2 * 86_400_000, ..Query::default() };
+        let html = to_html(&aggregate(&two_days, events, orders, &confirmed));
+        assert!(html.contains(r#"<title id="chart1-t">Visits, product taps, checkouts and orders per day</title>"#));
+        assert!(html.contains(">1970-01-01</text>") && html.contains(">1970-01-02</text>"), "{html}");
+        let one_day = to_html(&stats());
+        assert!(!one_day.contains("orders per day</title>"), "{one_day}");
+        assert!(one_day.contains("<p>On 1 Jan 1970: 10 visits, 4 product taps, 2 checkouts, 2 verified orders and 2"));
+    }
+
+    #[test]
     fn a_credential_from_a_header_is_never_written_into_the_page() {
         let html = to_page(&stats(), &page(None));
         assert!(!html.contains("token"), "{html}");
@@ -1213,7 +1225,7 @@ mod report_page {
         let (events, orders) = affiliate_set();
         let brand = aggregate_all(events.clone(), orders.clone());
         let html = to_html(&brand);
-        assert!(html.contains("<title id=\"chart3-t\">Revenue by affiliate (EUR)</title>"), "{html}");
+        assert!(html.contains("<title id=\"chart2-t\">Revenue by affiliate (EUR)</title>"), "{html}");
         assert!(html.contains("juno.park brought 54 % of verified revenue (EUR)"), "{html}");
         // One affiliate's figures, as the brand or as the affiliate: no chart of "everyone".
         for scope in [Scope::Brand { affiliate: Some("juno.park".into()) }, Scope::Affiliate("juno.park".into())] {
