@@ -327,7 +327,8 @@ async fn report_shows_charts_and_links_every_table(http: &Client, c: &Collector,
         .collect();
     assert_eq!(links.len(), 12, "every table but the excluded rows (none here): {links:?}");
     for link in &links {
-        assert!(link.contains(&format!("&from={from}&to={to}&token={TOKEN}")), "{link}");
+        let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).expect("in range").to_string().replace(':', "%3A");
+        assert!(link.contains(&format!("&from={}&to={}&token={TOKEN}", time(from), time(to))), "{link}");
         let a = http.get(&c.url(link), &[]).await.expect("csv");
         assert_eq!((a.status, a.header("content-type")), (200, Some("text/csv; charset=utf-8")), "{link}");
         let table = link.split("table=").nth(1).and_then(|t| t.split('&').next()).unwrap_or_default();

@@ -1138,6 +1138,9 @@ mod over_time {
 mod report_page {
     use super::*;
 
+    /// `from=0&to=1` as the report's CSV links write it (RFC 3339, URL-encoded).
+    const RANGE: &str = "from=1970-01-01T00%3A00%3A00Z&amp;to=1970-01-01T00%3A00%3A00.001Z";
+
     fn page(token: Option<&str>) -> Page {
         Page { token: token.map(str::to_owned), now: 0 }
     }
@@ -1173,8 +1176,7 @@ mod report_page {
         assert!(!html.contains("54.40"), "verified and claimed added up: {html}");
         // Every table has its CSV, for this very range and credential.
         for table in TABLES.iter().filter(|t| **t != "excluded") {
-            let link =
-                format!(r#"href="stats.csv?table={table}&amp;from=0&amp;to=1&amp;token=aff1.juno%26x" download"#);
+            let link = format!(r#"href="stats.csv?table={table}&amp;{RANGE}&amp;token=aff1.juno%26x" download"#);
             assert!(html.contains(&link), "{link}: {html}");
         }
         assert!(!html.contains("table=excluded"), "no rows left out, no table of them");
@@ -1217,7 +1219,7 @@ mod report_page {
     fn a_credential_from_a_header_is_never_written_into_the_page() {
         let html = to_page(&stats(), &page(None));
         assert!(!html.contains("token"), "{html}");
-        assert!(html.contains(r#"href="stats.csv?table=total&amp;from=0&amp;to=1" download"#), "{html}");
+        assert!(html.contains(&format!(r#"href="stats.csv?table=total&amp;{RANGE}" download"#)), "{html}");
     }
 
     #[test]
