@@ -313,7 +313,7 @@ async fn report_shows_charts_and_links_every_table(http: &Client, c: &Collector,
     assert!(page.contains(">Revenue by code (EUR)</title>"), "{page}");
     assert!(
         page.contains(
-            "(33 %) joined to the click that led to them; the other 2: 1 matched by discount code only; 1 matched by \
+            "(33.3 %) joined to the click that led to them; the other 2: 1 matched by discount code only; 1 matched by \
              UTM tags only."
         ),
         "{page}"

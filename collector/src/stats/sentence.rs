@@ -142,7 +142,9 @@ pub fn joins(j: &Joins, period: &str) -> String {
             if j.orders == 1 { "it" } else { "them" }
         );
     }
-    let share = percent_of(i128::from(j.joined), i128::from(j.orders));
+    // To a tenth, as the report's card shows the same rate ("77.6 %"), so the two agree.
+    let tenths = percent_of(i128::from(j.joined) * 10, i128::from(j.orders));
+    let share = format!("{}.{}", tenths / 10, tenths % 10);
     let mut others: Vec<(u64, Join)> =
         j.outcomes.iter().filter(|o| o.outcome != Join::ClickId && o.count > 0).map(|o| (o.count, o.outcome)).collect();
     // Largest first; a stable sort keeps the listed order among equals.
@@ -265,13 +267,13 @@ mod tests {
         let p = "from 1 Nov to 30 Nov 2026";
         assert_eq!(
             joins(&joins_of([18, 0, 0, 0, 1, 2]), p),
-            "18 of 21 verified orders from 1 Nov to 30 Nov 2026 (86 %) joined to the click that led to them; the \
+            "18 of 21 verified orders from 1 Nov to 30 Nov 2026 (85.7 %) joined to the click that led to them; the \
              other 3: 2 with no click id and nothing to match by; 1 with no click id and a matching checkout outside \
              the attribution window."
         );
         assert_eq!(
             joins(&joins_of([0, 1, 0, 0, 0, 0]), p),
-            "0 of 1 verified order from 1 Nov to 30 Nov 2026 (0 %) joined to the click that led to it; the other: 1 \
+            "0 of 1 verified order from 1 Nov to 30 Nov 2026 (0.0 %) joined to the click that led to it; the other: 1 \
              matched by discount code only."
         );
         assert_eq!(

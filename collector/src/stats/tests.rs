@@ -1162,7 +1162,7 @@ mod report_page {
         assert!(html.contains("<figcaption>tiktok brought all verified revenue (EUR) on 1 Jan 1970.</figcaption>"));
         assert!(html.contains("No source tag brought all verified revenue (JPY) on 1 Jan 1970."), "{html}");
         assert!(html.contains(
-            "1 of 2 verified orders on 1 Jan 1970 (50 %) joined to the click that led to them; the other: 1 with no \
+            "1 of 2 verified orders on 1 Jan 1970 (50.0 %) joined to the click that led to them; the other: 1 with no \
              click id and nothing to match by."
         ));
         // Product rows by title, not id, in the charts as in the tables.
