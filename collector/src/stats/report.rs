@@ -108,7 +108,7 @@ table,tbody,tr,th,td{display:block}tr.head{display:none}tr{border-bottom:1px sol
 th,td{border:0;padding:.1rem 0;white-space:normal}th[scope=row]{position:static;max-width:none}\
 td{text-align:right}td::before{content:attr(data-label);float:left;margin-right:1rem;color:#555}tr::after{content:'';display:block;clear:both}\
 td.k{max-width:none}td small{min-width:0}}\
-figure{margin:.4rem 0 .8rem}figure svg{display:block;max-width:34rem;height:auto}figcaption{margin:.3rem 0 0;max-width:40rem}\
+figure{margin:.4rem 0 .8rem}figure svg{display:block;max-width:28rem;height:auto}figcaption{margin:.3rem 0 0;max-width:40rem}\
 svg text{fill:currentColor;font-size:11px}svg text.l{font-weight:600}.s0{fill:#1d4ed8}.s1{stroke:#9a4a00;stroke-width:1}\
 .hb{fill:#fff}.hl{stroke:#9a4a00;stroke-width:2.2}.axis{stroke:#888;stroke-width:.6}small.inline{display:inline}\
 form.range{display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:end;margin:.5rem 0 .2rem}\
