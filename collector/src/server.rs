@@ -185,7 +185,9 @@ async fn json_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    if content_type.is_some_and(|t| t.starts_with("application/json")) {
+    // Ours are JSON, except the report's page for a range it cannot read, made for a
+    // person (no layer answers in HTML).
+    if content_type.is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html")) {
         return response;
     }
     if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -492,6 +494,8 @@ struct StatsParams {
     affiliate: Option<String>,
     token: Option<String>,
     format: Option<String>,
+    /// One table of the report as CSV (`stats::TABLES`); the whole file without it.
+    table: Option<String>,
 }
 
 /// Who reads the stats, by the token they gave.
@@ -593,23 +597,46 @@ async fn stats_as(
         Ok(reader) => reader,
         Err(refused) => return refused,
     };
-    let scope = match scope(reader, p.affiliate, &p.creator) {
+    let scope = match scope(reader, p.affiliate.clone(), &p.creator) {
         Ok(scope) => scope,
         Err(refused) => return refused,
+    };
+    // The credential goes on in the report's form and links only when it came in the
+    // URL, and only the one that authorised (a header wins over `?token=`).
+    let page = stats::Page { token: if bearer.is_none() { p.token.clone() } else { None }, now };
+    let refuse = |message: &str| match format {
+        Format::Html => {
+            let filters = stats::Filters { affiliate: p.affiliate.as_deref(), creator: p.creator.as_deref() };
+            let form = |v: &Option<String>| v.clone().unwrap_or_default();
+            let html = stats::range_error(message, &page, filters, &form(&p.from), &form(&p.to));
+            (
+                StatusCode::BAD_REQUEST,
+                [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response()
+        }
+        Format::Json | Format::Csv => error(StatusCode::BAD_REQUEST, message),
     };
     let to = match p.to.as_deref().map(|t| parse_time(t, true)) {
         None => now,
         Some(Some(t)) => t,
-        Some(None) => {
-            return error(StatusCode::BAD_REQUEST, "to: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds")
-        }
+        Some(None) => return refuse("to: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds"),
     };
     let from = match p.from.as_deref().map(|t| parse_time(t, false)) {
-        None => to - 30 * 86_400_000,
+        None => to.saturating_sub(30 * 86_400_000),
         Some(Some(t)) => t,
-        Some(None) => {
-            return error(StatusCode::BAD_REQUEST, "from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds")
+        Some(None) => return refuse("from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds"),
+    };
+    if from >= to {
+        return refuse("from must be before to (dates are UTC days, both included: from=2026-11-01&to=2026-11-30)");
+    }
+    let table = match (format, p.table.as_deref()) {
+        (Format::Csv, Some(t)) if !stats::TABLES.contains(&t) => {
+            return refuse(&format!("table: one of {}", stats::TABLES.join(", ")))
         }
+        (Format::Csv, table) => table.map(str::to_owned),
+        _ => None,
     };
     let query = Query { from, to, creator: p.creator.filter(|c| !c.is_empty()), scope };
     let window = i64::from(s.config.attribution_window_hours) * 3_600_000;
@@ -627,13 +654,14 @@ async fn stats_as(
     let no_store = (header::CACHE_CONTROL, "no-store");
     match format {
         Format::Json => ([no_store], Json(stats)).into_response(),
-        Format::Csv => match stats::to_csv(&stats) {
-            Ok(csv) => ([no_store, (header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
-            Err(e) => internal_error("CSV failed", &e),
-        },
-        Format::Html => {
-            ([no_store, (header::CONTENT_TYPE, "text/html; charset=utf-8")], stats::to_html(&stats)).into_response()
+        Format::Csv => {
+            match table.as_deref().and_then(|t| stats::table_csv(&stats, t)).unwrap_or_else(|| stats::to_csv(&stats)) {
+                Ok(csv) => ([no_store, (header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
+                Err(e) => internal_error("CSV failed", &e),
+            }
         }
+        Format::Html => ([no_store, (header::CONTENT_TYPE, "text/html; charset=utf-8")], stats::to_page(&stats, &page))
+            .into_response(),
     }
 }
 

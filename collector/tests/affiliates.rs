@@ -375,8 +375,11 @@ async fn an_affiliates_link_shows_their_figures_through_every_route_and_nothing_
             for a in [http.get(&c.url(&in_query), &[]).await.expect("get"), get(&http, &c, &as_header, &juno).await] {
                 let what = format!("{route} {p}: {} {}", a.status, a.body);
                 assert!(matches!(a.status, 200 | 400 | 403), "{what}");
+                // The report's form and links carry Juno's own credential on; its expiry
+                // and MAC are no one's figures (and could hold "3004" by chance).
+                let shown = a.body.replace(juno.as_str(), "<juno's link>");
                 for other in NOT_JUNOS {
-                    assert!(!a.body.contains(other), "juno's link reads {other:?} through {what}");
+                    assert!(!shown.contains(other), "juno's link reads {other:?} through {what}");
                 }
                 if a.status == 403 {
                     assert!(a.json()["error"].as_str().is_some_and(|e| e.contains("affiliate")), "{what}");

@@ -263,6 +263,8 @@ async fn stats_for_a_known_event_set() {
     let html = http.get(&c.url(&format!("/v1/report?token={TOKEN}&from={from}&to={to}")), &[]).await.expect("report");
     assert_eq!(html.status, 200);
     assert!(html.body.contains("84.20 EUR"), "{}", html.body);
+    report_shows_charts_and_links_every_table(&http, &c, &html.body, from, to).await;
+    assert_eq!((&s["joins"]["orders"], &s["joins"]["joined"]), (&json!(3), &json!(1)), "{}", s["joins"]);
     // Another creator's numbers are empty.
     let other = http
         .get(&c.url(&format!("/v1/stats?from={from}&to={to}&creator=someone-else")), &[("authorization", &auth)])
@@ -299,4 +301,63 @@ async fn lemonsqueezy_signatures_and_replays() {
         stats["totals"]["revenue"],
         json!([{"currency": "USD", "all": 1299, "verified": 1299, "unverified": 0, "refunded": 0}])
     );
+}
+
+/// Issue #15.4: the report draws its charts with their lines, its range form carries the
+/// credential it came with, and each table's CSV link answers with that table's rows.
+async fn report_shows_charts_and_links_every_table(http: &Client, c: &Collector, page: &str, from: i64, to: i64) {
+    let charts = page.matches(r#"<svg role="img" aria-labelledby="chart"#).count();
+    // The funnel is drawn when the range spans two UTC days (it does between 23:00 and 01:00).
+    assert!(charts >= 4, "joins, source, code and product: {charts}");
+    assert_eq!(charts, page.matches("<figcaption>").count());
+    assert!(page.contains(">Revenue by code (EUR)</title>"), "{page}");
+    assert!(
+        page.contains(
+            "(33.3 %) joined to the click that led to them; the other 2: 1 matched by discount code only; 1 matched by \
+             UTM tags only."
+        ),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"<input type="hidden" name="token" value="{TOKEN}">"#)), "{page}");
+    let links: Vec<String> = page
+        .split(r#"href="stats.csv?"#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|q| format!("/v1/stats.csv?{}", q.replace("&amp;", "&")))
+        .collect();
+    assert_eq!(links.len(), 12, "every table but the excluded rows (none here): {links:?}");
+    for link in &links {
+        let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).expect("in range").to_string().replace(':', "%3A");
+        assert!(link.contains(&format!("&from={}&to={}&token={TOKEN}", time(from), time(to))), "{link}");
+        let a = http.get(&c.url(link), &[]).await.expect("csv");
+        assert_eq!((a.status, a.header("content-type")), (200, Some("text/csv; charset=utf-8")), "{link}");
+        let table = link.split("table=").nth(1).and_then(|t| t.split('&').next()).unwrap_or_default();
+        let mut lines = a.body.split("\r\n").filter(|l| !l.is_empty());
+        let header = lines.next().unwrap_or_default();
+        match table {
+            "series" => assert!(header.starts_with("date,start,page_views,"), "{link}: {}", a.body),
+            "joins" => assert_eq!(header, "outcome,message,count", "{link}"),
+            _ => {
+                assert!(header.starts_with("dimension,key,title,"), "{link}");
+                assert!(lines.all(|l| l.starts_with(&format!("{table},"))), "{link}: {}", a.body);
+            }
+        }
+    }
+    // A range the collector cannot read: said in the page, with the form to fix it.
+    let bad =
+        http.get(&c.url(&format!("/v1/report?token={TOKEN}&from=2026-11-30&to=2026-11-01")), &[]).await.expect("get");
+    assert_eq!((bad.status, bad.header("content-type")), (400, Some("text/html; charset=utf-8")));
+    assert!(bad.body.contains(r#"role="alert">from must be before to"#), "{}", bad.body);
+    assert!(bad.body.contains(&format!(r#"name="token" value="{TOKEN}""#)), "{}", bad.body);
+    let csv = http.get(&c.url(&format!("/v1/stats.csv?token={TOKEN}&table=orders")), &[]).await.expect("get");
+    assert_eq!(csv.status, 400);
+    assert!(csv.json()["error"].as_str().is_some_and(|e| e.starts_with("table: one of total, series, joins")));
+    let reversed = http.get(&c.url(&format!("/v1/stats?token={TOKEN}&from={to}&to={from}")), &[]).await.expect("get");
+    assert_eq!(reversed.status, 400, "{}", reversed.body);
+    // Read with a header, the page writes no credential anywhere.
+    let auth = format!("Bearer {TOKEN}");
+    let by_header =
+        http.get(&c.url(&format!("/v1/report?from={from}&to={to}")), &[("authorization", &auth)]).await.expect("get");
+    assert_eq!(by_header.status, 200);
+    assert!(!by_header.body.contains(TOKEN) && !by_header.body.contains("token"), "{}", by_header.body);
 }

@@ -37,7 +37,74 @@ pub fn sold_key(s: &Sold) -> String {
 
 /// The stats as CSV (RFC 4180: quoted where needed, CRLF line ends).
 pub fn to_csv(stats: &Stats) -> Result<String, ::csv::Error> {
-    let mut out = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    rows_where(stats, |_| true)
+}
+
+/// The header of the `series` table: one row per day (or block of days) of the range.
+pub const SERIES_HEADER: [&str; 7] = [
+    "date",
+    "start",
+    "page_views",
+    "product_selects",
+    "checkouts_started",
+    "purchases_verified",
+    "purchases_unverified",
+];
+/// The header of the `joins` table: one row per outcome (see [`Join`]).
+pub const JOINS_HEADER: [&str; 3] = ["outcome", "message", "count"];
+
+/// One table of the report as CSV (see [`super::TABLES`]); `None` for a name that is no
+/// table. The totals, the breakdowns, "what sold" and the excluded rows are the rows of
+/// [`to_csv`] whose `dimension` is the table's name, under the same header, so a
+/// spreadsheet made for the whole file reads each; the series and the joins have their own.
+pub fn table_csv(stats: &Stats, table: &str) -> Option<Result<String, ::csv::Error>> {
+    match table {
+        "series" => Some(series_csv(stats)),
+        "joins" => Some(joins_csv(stats)),
+        t if super::TABLES.contains(&t) => Some(rows_where(stats, |dim| dim == t)),
+        _ => None,
+    }
+}
+
+fn writer() -> ::csv::Writer<Vec<u8>> {
+    ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new())
+}
+
+fn finish(out: ::csv::Writer<Vec<u8>>) -> Result<String, ::csv::Error> {
+    let bytes = out.into_inner().map_err(|e| ::csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn series_csv(stats: &Stats) -> Result<String, ::csv::Error> {
+    let mut out = writer();
+    out.write_record(SERIES_HEADER)?;
+    for p in &stats.series.points {
+        out.write_record([
+            p.date.clone(),
+            p.start.to_string(),
+            p.page_views.to_string(),
+            p.product_selects.to_string(),
+            p.checkouts_started.to_string(),
+            p.purchases_verified.to_string(),
+            p.purchases_unverified.to_string(),
+        ])?;
+    }
+    finish(out)
+}
+
+fn joins_csv(stats: &Stats) -> Result<String, ::csv::Error> {
+    let mut out = writer();
+    out.write_record(JOINS_HEADER)?;
+    for o in &stats.joins.outcomes {
+        let code = serde_json::to_value(o.outcome).ok().and_then(|v| v.as_str().map(str::to_owned));
+        out.write_record([code.unwrap_or_default(), o.message.to_owned(), o.count.to_string()])?;
+    }
+    finish(out)
+}
+
+/// The rows of the whole file whose `dimension` passes `keep`.
+fn rows_where(stats: &Stats, keep: impl Fn(&str) -> bool) -> Result<String, ::csv::Error> {
+    let mut out = writer();
     out.write_record(CSV_HEADER)?;
     let mut rows: Vec<(&str, &str, Option<&str>, &Group)> = vec![("total", "", None, &stats.totals)];
     for (dim, list) in &stats.by {
@@ -55,6 +122,9 @@ pub fn to_csv(stats: &Stats) -> Result<String, ::csv::Error> {
         ]
     };
     for (dim, key, title, g) in rows {
+        if !keep(dim) {
+            continue;
+        }
         let excluded = if dim == "total" { stats.excluded.count.to_string() } else { String::new() };
         let f = &g.funnel;
         let head = [
@@ -78,7 +148,7 @@ pub fn to_csv(stats: &Stats) -> Result<String, ::csv::Error> {
             out.write_record(head.iter().chain(money(m, &excluded).iter()))?;
         }
     }
-    for s in &stats.what_sold {
+    for s in stats.what_sold.iter().filter(|_| keep("what_sold")) {
         let head = [
             "what_sold".to_owned(),
             sold_key(s),
@@ -100,7 +170,7 @@ pub fn to_csv(stats: &Stats) -> Result<String, ::csv::Error> {
             out.write_record(head.iter().chain(money(m, "").iter()))?;
         }
     }
-    for r in &stats.excluded.reasons {
+    for r in stats.excluded.reasons.iter().filter(|_| keep("excluded")) {
         let key = format!("{}:{}", r.row, exclusion_code(r.reason));
         let mut record = vec![String::new(); CSV_HEADER.len()];
         record[0] = "excluded".to_owned();
@@ -108,8 +178,7 @@ pub fn to_csv(stats: &Stats) -> Result<String, ::csv::Error> {
         record[CSV_HEADER.len() - 1] = r.count.to_string();
         out.write_record(&record)?;
     }
-    let bytes = out.into_inner().map_err(|e| ::csv::Error::from(e.into_error()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    finish(out)
 }
 
 /// The reason's code as JSON writes it (`event_value`).

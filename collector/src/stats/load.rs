@@ -15,6 +15,10 @@ pub fn load(
     for o in &mut orders {
         (o.refunded, o.refunds_excluded) = refunds_of(conn, o)?;
         o.click = resolve(conn, o, window_ms)?;
+        // Before the affiliate's view drops a click that is not theirs: how the order was
+        // joined is a fact about the shop's data, and names nobody.
+        let outside = o.click.is_none() && o.click_id.is_none() && outside_window(conn, o, window_ms)?;
+        o.join = Some(Join::of(o, outside));
         if o.creator().is_none() {
             o.creator_id = default_creator.map(str::to_owned);
         }
@@ -56,7 +60,7 @@ pub fn load(
     let affiliate = if query.scope.affiliate().is_some() { "affiliate = ?4" } else { "?4 IS NULL" };
     let mut statement = conn.prepare(&format!(
         "SELECT name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id, click_id, items, path,
-           affiliate, utm_campaign, utm_content, promotion_id
+           affiliate, utm_campaign, utm_content, promotion_id, event_time
          FROM events
          WHERE event_time >= ?1 AND event_time < ?2 AND (?3 IS NULL OR creator_id = ?3) AND {affiliate}
            AND name IN ('page_view', 'view_promotion', 'select_item', 'begin_checkout', 'purchase')"
@@ -86,6 +90,7 @@ pub fn load(
             utm_campaign: r.get(12)?,
             utm_content: r.get(13)?,
             promotion_id: r.get(14)?,
+            event_time: r.get(15)?,
             unreadable,
         })
     })?;
@@ -236,6 +241,24 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
         return Ok(found);
     }
     Ok(None)
+}
+
+/// Whether a checkout that [`resolve`] would have taken by code or UTM exists outside
+/// the attribution window (before it, or after the order's clock slack): the window, not
+/// the data, kept the order from its click. Asked only for orders with no click.
+pub fn outside_window(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Result<bool> {
+    let (earliest, latest) = (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS);
+    // Two lookups, each on its partial index (`events_checkout_by_code`, `…_by_source`).
+    let by = |column: &str, value: &Option<String>| -> rusqlite::Result<bool> {
+        let Some(value) = value else { return Ok(false) };
+        let collate = if column == "coupon" { " COLLATE NOCASE" } else { "" };
+        conn.prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE name = 'begin_checkout' AND {column} = ?1{collate}
+               AND (event_time < ?2 OR event_time > ?3) AND (?4 IS NULL OR creator_id = ?4))"
+        ))?
+        .query_row(params![value, earliest, latest, o.creator_id], |r| r.get(0))
+    };
+    Ok(by("coupon", &o.coupon)? || by("utm_source", &o.utm_source)?)
 }
 
 /// The affiliate who owns a discount code: the one of the **earliest** event that carried

@@ -32,6 +32,10 @@
 //! - `refunded` is what was given back on the orders in the range (whenever refunded).
 //! - An order is joined to the click that led to it (see [`resolve`]) when stats are
 //!   asked for, so a click that arrives after its order's webhook still counts.
+//!   **Joined** means found by the order's own click id; a click found by code or UTM is
+//!   a guess and is counted among the reasons the others did not join (see [`Join`]).
+//! - The funnel over time ([`Series`]) counts the same events and orders as the totals,
+//!   each in the UTC day of its `event_time` (orders: the shop's order time).
 //! - Money is added up in `i128` (`limits::sum_minor`, `limits::line_total`): no number
 //!   of events or orders can overflow a sum, in debug (a panic) or release (a wrap).
 //! - A stored row that cannot be counted (a row from before the shared limits, or
@@ -128,6 +132,8 @@ impl Scope {
 #[derive(Clone, Debug, Default)]
 pub struct EventRow {
     pub name: String,
+    /// The clock-corrected time (Unix ms): places the event in the daily series.
+    pub event_time: i64,
     pub creator_id: String,
     pub coupon: Option<String>,
     pub utm_source: Option<String>,
@@ -252,6 +258,101 @@ impl Click {
     }
 }
 
+/// How a verified order met the click that led to it, or why it did not: the report's
+/// join rate is the share of [`Join::ClickId`], and the rest tell the creator what to fix
+/// (a shop that drops the click id, a tracker blocked, an attribution window too short).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Join {
+    /// Joined: the order's own click id found its checkout.
+    ClickId,
+    /// Only a checkout with the order's discount code was found: a guess.
+    CodeOnly,
+    /// Only a checkout with the order's UTM tags was found: a guess.
+    UtmOnly,
+    /// The order carried a click id that no stored click has (the shopper's tracker was
+    /// blocked, or the click went to another collector).
+    ClickIdUnknown,
+    /// No click id, and a checkout with its code or source exists only outside the
+    /// attribution window.
+    OutsideWindow,
+    /// No click id, and nothing else to join by.
+    NoClickId,
+}
+
+impl Join {
+    /// Every outcome, in the order the report lists them.
+    pub const ALL: [Join; 6] =
+        [Join::ClickId, Join::CodeOnly, Join::UtmOnly, Join::ClickIdUnknown, Join::OutsideWindow, Join::NoClickId];
+
+    /// An order's outcome from its resolved click; `outside_window` is whether a checkout
+    /// with its code or source exists outside the window (the loader knows, the row not).
+    pub fn of(o: &OrderRow, outside_window: bool) -> Join {
+        match o.click.as_ref().map(|c| c.how) {
+            Some("click_id") => Join::ClickId,
+            Some("code") => Join::CodeOnly,
+            Some(_) => Join::UtmOnly,
+            None if o.click_id.is_some() => Join::ClickIdUnknown,
+            None if outside_window => Join::OutsideWindow,
+            None => Join::NoClickId,
+        }
+    }
+
+    /// Its name on a chart's bar: short enough for a phone.
+    pub fn label(self) -> &'static str {
+        match self {
+            Join::ClickId => "Joined by click id",
+            Join::CodeOnly => "Code only",
+            Join::UtmOnly => "UTM tags only",
+            Join::ClickIdUnknown => "Click id not found",
+            Join::OutsideWindow => "Outside the window",
+            Join::NoClickId => "No click id",
+        }
+    }
+
+    /// What it means, in a creator's words.
+    pub fn message(self) -> &'static str {
+        match self {
+            Join::ClickId => "joined by its click id",
+            Join::CodeOnly => "matched by discount code only",
+            Join::UtmOnly => "matched by UTM tags only",
+            Join::ClickIdUnknown => "with a click id no stored click has (tracker blocked or events lost)",
+            Join::OutsideWindow => "with no click id and a matching checkout outside the attribution window",
+            Join::NoClickId => "with no click id and nothing to match by",
+        }
+    }
+}
+
+/// How many of the verified orders were joined to their click (`joined`, the
+/// [`Join::ClickId`] ones), and why the others were not.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Joins {
+    pub orders: u64,
+    pub joined: u64,
+    /// `joined / orders`, at most 1; `None` without orders.
+    pub rate: Option<f64>,
+    /// One entry per outcome, [`Join::ALL`]'s order, zeros included.
+    pub outcomes: Vec<JoinCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JoinCount {
+    pub outcome: Join,
+    pub message: &'static str,
+    pub count: u64,
+}
+
+impl Joins {
+    fn from_counts(counts: &BTreeMap<Join, u64>) -> Joins {
+        let count = |j: Join| counts.get(&j).copied().unwrap_or(0);
+        let orders = counts.values().sum();
+        let joined = count(Join::ClickId);
+        let outcomes =
+            Join::ALL.iter().map(|&j| JoinCount { outcome: j, message: j.message(), count: count(j) }).collect();
+        Joins { orders, joined, rate: ratio(joined, orders), outcomes }
+    }
+}
+
 /// Which rule credited an order to its affiliate (see the module's rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -301,6 +402,9 @@ pub struct OrderRow {
     /// The affiliate the order is credited to, and by which rule (see [`credit`]).
     pub affiliate: Option<String>,
     pub credited_by: Option<Credit>,
+    /// How it met its click (see [`Join`]). A loader that knows the attribution window
+    /// sets it (`OutsideWindow` needs the database); else `aggregate` does from the row.
+    pub join: Option<Join>,
     /// The affiliate the shop sent back, as stored (the first crediting rule).
     #[serde(skip)]
     pub affiliate_sent: Option<String>,
@@ -395,6 +499,10 @@ pub struct Stats {
     pub orders: Vec<OrderRow>,
     /// Stored rows in the range that could not be counted, and why.
     pub excluded: Excluded,
+    /// The funnel per day of the range (see [`Series`]).
+    pub series: Series,
+    /// How many verified orders were joined to their click, and why not the others.
+    pub joins: Joins,
 }
 
 /// One row of "what sold": the sales that came by one `utm_source`, `utm_campaign`
@@ -473,6 +581,7 @@ pub fn aggregate(
         }
         spellings.entry(k.to_uppercase()).or_insert(k).clone()
     };
+    let mut series = Series::new(query.from, query.to);
     let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut exclude = |why: Exclusion, n: u64| {
         if n > 0 {
@@ -492,6 +601,15 @@ pub fn aggregate(
             "purchase" => |f| f.purchases_unverified += 1,
             _ => continue,
         };
+        if let Some(p) = series.at(e.event_time) {
+            match e.name.as_str() {
+                "page_view" => p.page_views += 1,
+                "select_item" => p.product_selects += 1,
+                "begin_checkout" => p.checkouts_started += 1,
+                "purchase" => p.purchases_unverified += 1,
+                _ => {}
+            }
+        }
         let purchase = e.name == "purchase";
         let ordered =
             e.name == "begin_checkout" && e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
@@ -557,6 +675,15 @@ pub fn aggregate(
         }
         why.is_none()
     });
+    let mut joins: BTreeMap<Join, u64> = BTreeMap::new();
+    for o in &mut orders {
+        let join = o.join.unwrap_or_else(|| Join::of(o, false));
+        o.join = Some(join);
+        *joins.entry(join).or_default() += 1;
+        if let Some(p) = series.at(o.created_at) {
+            p.purchases_verified += 1;
+        }
+    }
     for o in &orders {
         let click = o.click.as_ref();
         let value = i128::from(o.value);
@@ -652,6 +779,8 @@ pub fn aggregate(
         what_sold,
         orders,
         excluded,
+        series,
+        joins: Joins::from_counts(&joins),
     };
     if let Scope::Affiliate(_) = query.scope {
         private::finish(&mut stats);
@@ -742,14 +871,18 @@ pub fn split(amount: i128, items: &[StoredItem]) -> Vec<(String, i128)> {
     parts.into_iter().map(|(id, p, _)| (id, p)).collect()
 }
 
+pub mod chart;
 mod csv;
 mod load;
 pub mod private;
 mod report;
+pub mod sentence;
+mod series;
 
-pub use self::csv::{to_csv, CSV_HEADER};
-pub use load::{code_owner, load, resolve};
-pub use report::{format_money, to_html};
+pub use self::csv::{table_csv, to_csv, CSV_HEADER, JOINS_HEADER, SERIES_HEADER};
+pub use load::{code_owner, load, outside_window, resolve};
+pub use report::{format_money, range_error, to_html, to_page, Filters, Page, TABLES};
+pub use series::{Point, Series};
 
 #[cfg(test)]
 mod tests;

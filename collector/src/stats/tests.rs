@@ -743,6 +743,43 @@ mod join {
         assert_eq!(found(&conn, &order(None, Some("MIKA10"), None, None)), Some(("code", "other-creator".into())));
     }
 
+    #[test]
+    fn an_order_missed_only_by_the_window_says_so() {
+        let (_d, conn) = db(vec![
+            checkout("too-old", "juno", ORDER_AT - 169 * HOUR, Some("JUNO15"), None, None),
+            checkout("after", "juno", ORDER_AT + 10 * 60 * 1000, None, Some("tiktok"), None),
+            checkout("other-creator", "mika", ORDER_AT - 200 * HOUR, Some("MIKA10"), None, None),
+        ]);
+        let outside = |o: &OrderRow| outside_window(&conn, o, 168 * HOUR).expect("query");
+        assert!(outside(&order(None, Some("juno15"), None, None)), "a week and an hour before, any case");
+        assert!(outside(&order(None, None, Some("tiktok"), None)), "after the order and its clock slack");
+        assert!(!outside(&order(None, Some("MIKA10"), None, Some("juno"))), "another creator's checkout");
+        assert!(!outside(&order(None, Some("NOPE"), Some("live"), None)));
+        assert!(!outside(&order(None, None, None, None)));
+        // Through the loader: the order's `join` says it.
+        let paid = crate::webhook::Order {
+            provider: "stripe",
+            order_id: "cs_w".into(),
+            creator_id: None,
+            created_at: ORDER_AT,
+            received_at: ORDER_AT,
+            currency: "EUR".into(),
+            value: 1000,
+            click_id: None,
+            coupon: Some("JUNO15".into()),
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            payment_ref: None,
+            affiliate: None,
+        };
+        store::apply(&conn, &Write::Order(paid)).expect("order");
+        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, ..Query::default() };
+        let s = load(&conn, &query, 168 * HOUR, None).expect("stats");
+        assert_eq!(s.orders[0].join, Some(Join::OutsideWindow));
+        assert_eq!((s.joins.orders, s.joins.joined), (1, 0));
+    }
+
     /// Rows stored before the checks (or edited by hand), read straight from SQLite:
     /// a REAL or TEXT amount, items that are not JSON, a refund sum past `i64::MAX`
     /// (SQL's `sum()` failed the whole query on it). Stats answer and report them.
@@ -965,5 +1002,273 @@ mod join {
         // The brand, narrowed to juno, sees the code and the guessed click as they are.
         let brand_text = serde_json::to_string(&brand).expect("json");
         assert!(brand_text.contains("MIKA10") && brand_text.contains("mika-lamp"), "{brand_text}");
+    }
+}
+
+mod over_time {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+    /// 2026-11-01T00:00Z.
+    const NOV_1: i64 = 1_793_491_200_000;
+
+    fn at(name: &str, t: i64) -> EventRow {
+        EventRow { event_time: t, ..ev(name) }
+    }
+
+    fn order_at(id: &str, t: i64, click: Option<Click>, click_id: Option<&str>) -> OrderRow {
+        OrderRow {
+            provider: "stripe".into(),
+            order_id: id.into(),
+            created_at: t,
+            currency: "EUR".into(),
+            value: 1000,
+            click,
+            click_id: click_id.map(str::to_owned),
+            ..OrderRow::default()
+        }
+    }
+
+    #[test]
+    fn each_event_and_order_counts_on_its_utc_day() {
+        let events = vec![
+            at("page_view", NOV_1),
+            at("page_view", NOV_1 + DAY - 1),
+            at("page_view", NOV_1 + DAY),
+            at("select_item", NOV_1 + DAY + 5),
+            at("begin_checkout", NOV_1 + DAY + 6),
+            at("purchase", NOV_1 + 2 * DAY + 7),
+            at("view_promotion", NOV_1 + 7),
+            // Outside the range: in the totals if a loader sent it, never on another day.
+            at("page_view", NOV_1 + 3 * DAY),
+            at("page_view", NOV_1 - 1),
+        ];
+        let orders = vec![order_at("a", NOV_1 + 2 * DAY, None, None), order_at("b", NOV_1 + 2 * DAY + 9, None, None)];
+        let query = Query { from: NOV_1, to: NOV_1 + 3 * DAY, ..Query::default() };
+        let s = aggregate(&query, events, orders, &Confirmed::default());
+        assert_eq!(s.series.bucket_days, 1);
+        let p = |date: &str, start, views, taps, checkouts, verified, claimed| Point {
+            date: date.into(),
+            start,
+            page_views: views,
+            product_selects: taps,
+            checkouts_started: checkouts,
+            purchases_verified: verified,
+            purchases_unverified: claimed,
+        };
+        assert_eq!(
+            s.series.points,
+            [
+                p("2026-11-01", NOV_1, 2, 0, 0, 0, 0),
+                p("2026-11-02", NOV_1 + DAY, 1, 1, 1, 0, 0),
+                p("2026-11-03", NOV_1 + 2 * DAY, 0, 0, 0, 2, 1),
+            ]
+        );
+        assert_eq!(s.totals.funnel.page_views, 5, "the totals count what the loader gave");
+    }
+
+    #[test]
+    fn a_range_starting_mid_day_starts_its_first_point_there() {
+        let s = Series::new(NOV_1 + 10 * 3_600_000, NOV_1 + DAY + 1);
+        let dates: Vec<(&str, i64)> = s.points.iter().map(|p| (p.date.as_str(), p.start)).collect();
+        assert_eq!(dates, [("2026-11-01", NOV_1 + 10 * 3_600_000), ("2026-11-02", NOV_1 + DAY)]);
+    }
+
+    #[test]
+    fn long_ranges_are_cut_into_weeks_and_empty_ones_into_nothing() {
+        let quarter = Series::new(NOV_1, NOV_1 + 92 * DAY);
+        assert_eq!((quarter.bucket_days, quarter.points.len()), (1, 92));
+        let year = Series::new(NOV_1, NOV_1 + 365 * DAY);
+        assert_eq!((year.bucket_days, year.points.len()), (7, 53));
+        assert_eq!(year.points[1].date, "2026-11-08");
+        let mut ages = Series::new(0, NOV_1);
+        assert!(ages.points.len() <= 92, "{}", ages.points.len());
+        assert_eq!(ages.bucket_days % 7, 0);
+        assert!(ages.at(NOV_1 - 1).is_some() && ages.at(NOV_1).is_none());
+        assert!(Series::new(NOV_1, NOV_1).points.is_empty());
+        assert!(Series::new(NOV_1, NOV_1 - DAY).points.is_empty());
+        // Any i64 a client can send as Unix ms: no overflow, at most 92 points.
+        let all = Series::new(i64::MIN, i64::MAX);
+        assert!(!all.points.is_empty() && all.points.len() <= 92);
+    }
+
+    #[test]
+    fn the_join_rate_counts_orders_found_by_their_click_id_and_says_why_not_the_others() {
+        let how = |h: &'static str| Some(Click { how: h, ..Click::default() });
+        let orders = vec![
+            order_at("1", NOV_1, how("click_id"), Some("c-1")),
+            order_at("2", NOV_1, how("click_id"), Some("c-2")),
+            order_at("3", NOV_1, how("code"), None),
+            // An unknown click id, then found by code: the code was the guess.
+            order_at("4", NOV_1, how("code"), Some("c-404")),
+            order_at("5", NOV_1, how("utm"), None),
+            order_at("6", NOV_1, None, Some("c-405")),
+            order_at("7", NOV_1, None, None),
+            // The loader saw a checkout outside the window.
+            OrderRow { join: Some(Join::OutsideWindow), ..order_at("8", NOV_1, None, None) },
+        ];
+        let query = Query { from: NOV_1, to: NOV_1 + DAY, ..Query::default() };
+        let s = aggregate(&query, Vec::new(), orders, &Confirmed::default());
+        let j = &s.joins;
+        assert_eq!((j.orders, j.joined, j.rate), (8, 2, Some(0.25)));
+        let counts: Vec<(Join, u64)> = j.outcomes.iter().map(|o| (o.outcome, o.count)).collect();
+        assert_eq!(
+            counts,
+            [
+                (Join::ClickId, 2),
+                (Join::CodeOnly, 2),
+                (Join::UtmOnly, 1),
+                (Join::ClickIdUnknown, 1),
+                (Join::OutsideWindow, 1),
+                (Join::NoClickId, 1)
+            ]
+        );
+        let json = serde_json::to_value(&s).expect("json");
+        assert_eq!(json["joins"]["outcomes"][3]["outcome"], "click_id_unknown");
+        assert_eq!(json["orders"][0]["join"], "click_id");
+        assert_eq!(json["series"]["points"][0]["purchases_verified"], 8);
+        // Without orders there is no rate, not 0 %.
+        let none = aggregate(&query, Vec::new(), Vec::new(), &Confirmed::default());
+        assert_eq!((none.joins.orders, none.joins.rate), (0, None));
+    }
+}
+
+// ---- Issue #15 point 4: a report that shows, not tells ----
+
+mod report_page {
+    use super::*;
+
+    /// `from=0&to=1` as the report's CSV links write it (RFC 3339, URL-encoded).
+    const RANGE: &str = "from=1970-01-01T00%3A00%3A00Z&amp;to=1970-01-01T00%3A00%3A00.001Z";
+
+    fn page(token: Option<&str>) -> Page {
+        Page { token: token.map(str::to_owned), now: 0 }
+    }
+
+    #[test]
+    fn each_chart_is_a_titled_figure_with_its_line_its_table_and_its_csv() {
+        let s = stats();
+        let html = to_page(&s, &page(Some("aff1.juno&x")));
+        let figures = html.matches("<figure>").count();
+        // The joins, then source, code and product, once per currency (one day: no funnel).
+        assert_eq!(figures, 7, "{html}");
+        assert_eq!(html.matches(r#"<svg role="img" aria-labelledby=""#).count(), figures);
+        assert_eq!(html.matches("<figcaption>").count(), figures);
+        for i in 1..=figures {
+            assert!(html.contains(&format!(r#"aria-labelledby="chart{i}-t chart{i}-d""#)), "chart{i}: {html}");
+            assert!(html.contains(&format!(r#"<title id="chart{i}-t">"#)), "chart{i}");
+            assert!(html.contains(&format!(r#"<desc id="chart{i}-d">"#)), "chart{i}");
+        }
+        assert!(html.contains("<figcaption>tiktok brought all verified revenue (EUR) on 1 Jan 1970.</figcaption>"));
+        assert!(html.contains("No source tag brought all verified revenue (JPY) on 1 Jan 1970."), "{html}");
+        assert!(html.contains(
+            "1 of 2 verified orders on 1 Jan 1970 (50.0 %) joined to the click that led to them; the other: 1 with no \
+             click id and nothing to match by."
+        ));
+        // Product rows by title, not id, in the charts as in the tables.
+        let (mut events, orders, confirmed) = known_set();
+        events[10].items[0].item_name = Some("Speckled <mug>".into());
+        let titled = to_html(&aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, orders, &confirmed));
+        assert!(titled.contains(r#"<text class="l" x="0" y="33.0">Speckled &lt;mug&gt;</text>"#), "{titled}");
+        assert!(!titled.contains(">mug</text>"), "{titled}");
+        // Verified and claimed are separate bars, never one sum.
+        assert!(html.contains(">27.20 EUR verified</text>") && html.contains(">27.20 EUR claimed</text>"), "{html}");
+        assert!(!html.contains("54.40"), "verified and claimed added up: {html}");
+        // Every table has its CSV, for this very range and credential.
+        for table in TABLES.iter().filter(|t| **t != "excluded") {
+            let link = format!(r#"href="stats.csv?table={table}&amp;{RANGE}&amp;token=aff1.juno%26x" download"#);
+            assert!(html.contains(&link), "{link}: {html}");
+        }
+        assert!(!html.contains("table=excluded"), "no rows left out, no table of them");
+        // The range form carries the credential it came with.
+        assert!(html.contains(r#"<form class="range" method="get" action="report""#), "{html}");
+        assert!(html.contains(r#"<input type="date" name="from" value="1970-01-01" required>"#), "{html}");
+        assert!(html.contains(r#"<input type="date" name="to" value="1970-01-01" required>"#), "{html}");
+        assert!(html.contains(r#"<input type="hidden" name="token" value="aff1.juno&amp;x">"#), "{html}");
+        assert!(html.contains(r#"href="report?from=1969-12-26&amp;to=1970-01-01&amp;token=aff1.juno%26x">Last 7 days"#));
+        // Every table still keeps its figures reachable on a phone.
+        assert_eq!(html.matches("<table>").count(), html.matches("<div class=\"scroll\"><table>").count());
+        assert_eq!(
+            html.matches("<td").count(),
+            html.matches("<td data-label=").count() + html.matches("<td class=\"k\" data-label=").count()
+        );
+    }
+
+    #[test]
+    fn an_empty_range_says_so_instead_of_drawing_empty_charts() {
+        let query = Query { from: 0, to: 86_400_000, ..Query::default() };
+        let html = to_html(&aggregate(&query, Vec::new(), Vec::new(), &Confirmed::default()));
+        assert!(!html.contains("<svg"), "{html}");
+        assert!(html.contains("<p>No visits, taps, checkouts or orders on 1 Jan 1970.</p>"), "{html}");
+        assert!(html.contains("<p>No verified orders on 1 Jan 1970, so none to join to a click.</p>"), "{html}");
+    }
+
+    #[test]
+    fn the_funnel_is_drawn_over_several_days_and_told_for_one() {
+        let (events, orders, confirmed) = known_set();
+        let two_days = Query { from: 0, to: 2 * 86_400_000, ..Query::default() };
+        let html = to_html(&aggregate(&two_days, events, orders, &confirmed));
+        assert!(html.contains(r#"<title id="chart1-t">Visits, product taps, checkouts and orders per day</title>"#));
+        assert!(html.contains(">1970-01-01</text>") && html.contains(">1970-01-02</text>"), "{html}");
+        let one_day = to_html(&stats());
+        assert!(!one_day.contains("orders per day</title>"), "{one_day}");
+        assert!(one_day.contains("<p>On 1 Jan 1970: 10 visits, 4 product taps, 2 checkouts, 2 verified orders and 2"));
+    }
+
+    #[test]
+    fn a_credential_from_a_header_is_never_written_into_the_page() {
+        let html = to_page(&stats(), &page(None));
+        assert!(!html.contains("token"), "{html}");
+        assert!(html.contains(&format!(r#"href="stats.csv?table=total&amp;{RANGE}" download"#)), "{html}");
+    }
+
+    #[test]
+    fn affiliates_are_charted_for_the_brand_only() {
+        let (events, orders) = affiliate_set();
+        let brand = aggregate_all(events.clone(), orders.clone());
+        let html = to_html(&brand);
+        assert!(html.contains("<title id=\"chart2-t\">Revenue by affiliate (EUR)</title>"), "{html}");
+        assert!(html.contains("juno.park brought 54 % of verified revenue (EUR)"), "{html}");
+        // One affiliate's figures, as the brand or as the affiliate: no chart of "everyone".
+        for scope in [Scope::Brand { affiliate: Some("juno.park".into()) }, Scope::Affiliate("juno.park".into())] {
+            let query = Query { from: 0, to: 1, scope: scope.clone(), ..Query::default() };
+            let mine = |a: &Option<String>| a.as_deref() == Some("juno.park");
+            let events = events.iter().filter(|e| mine(&e.affiliate)).cloned().collect::<Vec<_>>();
+            let orders = orders.iter().filter(|o| mine(&o.affiliate)).cloned().collect();
+            let html = to_page(&aggregate(&query, events, orders, &Confirmed::default()), &page(None));
+            assert!(!html.contains("Revenue by affiliate"), "{scope:?}: {html}");
+            assert!(!html.contains("mika"), "{scope:?}: {html}");
+            // A brand's narrowing goes on in the links; an affiliate's link takes none.
+            let carried = html.contains("affiliate=juno.park");
+            assert_eq!(carried, matches!(scope, Scope::Brand { .. }), "{scope:?}: {html}");
+        }
+    }
+
+    #[test]
+    fn a_bad_range_page_says_what_is_wrong_and_keeps_the_form() {
+        let filters = Filters { affiliate: Some("mika"), creator: None };
+        let html = range_error("from must be before to", &page(Some("t0k")), filters, "2026-12-01", "<x>");
+        assert!(html.contains(r#"<p class="warn" role="alert">from must be before to</p>"#), "{html}");
+        assert!(html.contains(r#"name="from" value="2026-12-01""#) && html.contains(r#"value="&lt;x&gt;""#));
+        assert!(html.contains(r#"<input type="hidden" name="affiliate" value="mika">"#), "{html}");
+        assert!(html.contains(r#"<input type="hidden" name="token" value="t0k">"#), "{html}");
+    }
+
+    #[test]
+    fn the_csv_of_one_table_is_its_rows_of_the_whole_file_or_its_own() {
+        let s = stats();
+        let source = table_csv(&s, "utm_source").expect("a table").expect("csv");
+        let whole = to_csv(&s).expect("csv");
+        let mut lines = source.split("\r\n");
+        assert_eq!(lines.next(), Some(CSV_HEADER.join(",").as_str()));
+        let rows: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+        assert!(!rows.is_empty() && rows.iter().all(|r| r.starts_with("utm_source,")), "{source}");
+        assert!(rows.iter().all(|r| whole.contains(&format!("\r\n{r}\r\n"))), "the same rows as the whole file");
+        let series = table_csv(&s, "series").expect("a table").expect("csv");
+        assert_eq!(series, format!("{}\r\n1970-01-01,0,10,4,2,2,2\r\n", SERIES_HEADER.join(",")));
+        let joins = table_csv(&s, "joins").expect("a table").expect("csv");
+        assert!(joins.starts_with("outcome,message,count\r\nclick_id,joined by its click id,1\r\n"), "{joins}");
+        assert!(joins.contains("\r\nno_click_id,with no click id and nothing to match by,1\r\n"), "{joins}");
+        assert!(table_csv(&s, "orders").is_none());
     }
 }
