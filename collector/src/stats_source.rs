@@ -19,6 +19,8 @@
 //!   any age);
 //! - for every code, the earliest event carrying it with an affiliate, per creator and
 //!   affiliate (who owns a code, and an affiliate's own codes);
+//! - per code or source of an order in the range, and creator, one checkout outside
+//!   `[from − window, to + 5 min]` (whether an order's code was used outside its window);
 //! - every order and refund (a browser purchase is confirmed by any verified order;
 //!   orders and refunds are few beside events).
 //!
@@ -123,6 +125,31 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
                     "SELECT ?fields FROM events FINAL WHERE coupon IS NOT NULL AND affiliate IS NOT NULL
                      ORDER BY event_time, event_id LIMIT 1 BY coupon, creator_id, affiliate",
                 )
+                .fetch_all::<EventRow>(),
+        )
+        .await?,
+    );
+    // Whether an order's code or source was used outside its window ("outside the
+    // window", `stats::load::outside_window`) asks for any such checkout: every order in
+    // the range has its window inside `[earliest, latest]`, so one checkout outside that
+    // per code or source and creator answers it, as the whole table would.
+    events.extend(
+        ch::timed(
+            client
+                .query(
+                    "SELECT ?fields FROM events FINAL WHERE name = 'begin_checkout' AND (event_time < ? OR event_time > ?)
+                       AND (lower(ifNull(coupon, '')) IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
+                              WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
+                         OR ifNull(utm_source, '') IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
+                              WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL))
+                     ORDER BY event_time, event_id LIMIT 1 BY lower(ifNull(coupon, '')), utm_source, creator_id",
+                )
+                .bind(earliest)
+                .bind(latest)
+                .bind(from)
+                .bind(to)
+                .bind(from)
+                .bind(to)
                 .fetch_all::<EventRow>(),
         )
         .await?,

@@ -226,10 +226,15 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     let _shared = OUTAGE.read().await;
     let db = database("shared");
     let dir = tempfile::tempdir().expect("tempdir");
-    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
-    let b = Collector::start_on(&dir.path().join("b.sqlite"), &ch_args(&cluster.urls[1], &db));
+    // A one-hour window, so a checkout three hours old is outside it.
+    let window = ["--attribution-window-hours", "1"].map(String::from);
+    let a =
+        Collector::start_on(&dir.path().join("a.sqlite"), &[ch_args(&cluster.urls[0], &db), window.to_vec()].concat());
+    let b =
+        Collector::start_on(&dir.path().join("b.sqlite"), &[ch_args(&cluster.urls[1], &db), window.to_vec()].concat());
     let mut reference_args = default_args();
     reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
+    reference_args.extend(window);
     let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
     let http = Client::default();
 
@@ -240,6 +245,16 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     assert_eq!(post(&http, &b, &events[6..]).await["accepted"], 11);
     // The thank-you page reloaded, its event landing on the other collector.
     assert_eq!(post(&http, &a, std::slice::from_ref(&reload)).await["accepted"], 1);
+    // A checkout with a code, three hours ago: its order (below) has no click id, and
+    // the only checkout with its code is outside the window.
+    let mut old = events[13].clone();
+    old["event_id"] = "co-old".into();
+    old["occurred_at"] = (now_ms() - 3 * 3_600_000).into();
+    old["ecommerce"]["coupon"] = "OLD10".into();
+    old["outbound"]["click_id"] = "c-old".into();
+    old["attribution"]["affiliate"] = Value::Null;
+    assert_eq!(post(&http, &b, std::slice::from_ref(&old)).await["accepted"], 1);
+    assert_eq!(post(&http, &reference, &[old]).await["accepted"], 1);
     let r = post(&http, &reference, &events).await;
     assert_eq!(post(&http, &reference, &[reload]).await["duplicates"], 1, "SQLite keeps one purchase per transaction");
     assert_eq!(r["accepted"], 17);
@@ -250,23 +265,28 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     let refund = json!({"id": "evt_r", "type": "charge.refunded", "created": now_ms() / 1000,
         "data": {"object": {"id": "ch_1", "payment_intent": "pi_cs_live_1", "amount_refunded": 700, "currency": "eur"}}})
     .to_string();
+    // An order with the old checkout's code and no click id.
+    let s4 = json!({"id": "evt_cs_live_4", "type": "checkout.session.completed", "created": now_ms() / 1000,
+        "data": {"object": {"id": "cs_live_4", "object": "checkout.session", "amount_total": 1000, "currency": "eur",
+            "payment_status": "paid", "metadata": {"coupon": "old10"}, "created": now_ms() / 1000}}})
+    .to_string();
     // Stripe delivers the first order twice, to each collector once.
-    for (collector, body) in [(&a, &s1), (&b, &s1), (&a, &s2), (&b, &s3), (&b, &refund)] {
+    for (collector, body) in [(&a, &s1), (&b, &s1), (&a, &s2), (&b, &s3), (&a, &s4), (&b, &refund)] {
         assert_eq!(stripe(&http, collector, body).await.status, 200);
     }
-    for body in [&s1, &s2, &s3, &refund] {
+    for body in [&s1, &s2, &s3, &s4, &refund] {
         assert_eq!(stripe(&http, &reference, body).await.status, 200);
     }
 
     let url = &cluster.urls[0];
     assert_eq!(
-        wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 18, 30).await,
-        18,
+        wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 19, 30).await,
+        19,
         "every event id arrives"
     );
-    assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 3, 30).await, 3);
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 4, 30).await, 4);
     assert_eq!(wait_for(url, &db, "SELECT count() FROM refunds FINAL", 1, 30).await, 1);
-    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 18, "FINAL collapses the copies");
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 19, "FINAL collapses the copies");
     // Both collectors shipped everything (nothing left waiting).
     for c in [&a, &b] {
         let started = Instant::now();
@@ -295,17 +315,24 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
             &totals["purchases_unverified"],
             &totals["purchases"],
         ],
-        [8, 4, 3, 3, 3, 2, 4],
+        [8, 4, 3, 3, 4, 2, 5],
         "{totals}"
     );
     assert_eq!(
         totals["revenue"],
-        json!([{"currency": "EUR", "all": 8420, "verified": 6620, "unverified": 5000, "refunded": 700}]),
+        json!([{"currency": "EUR", "all": 9420, "verified": 7620, "unverified": 5000, "refunded": 700}]),
         "{totals}"
     );
     let joined: Vec<&str> =
         from_a["orders"].as_array().expect("orders").iter().filter_map(|o| o["click"]["how"].as_str()).collect();
-    assert_eq!(joined, ["click_id", "click_id", "click_id"], "every order found its click in ClickHouse");
+    assert_eq!(joined, ["click_id", "click_id", "click_id"], "every order with a click id found it in ClickHouse");
+    let joins: Vec<&str> =
+        from_a["orders"].as_array().expect("orders").iter().filter_map(|o| o["join"].as_str()).collect();
+    assert_eq!(
+        joins.iter().filter(|j| **j == "outside_window").count(),
+        1,
+        "{joins:?}: the old code's order, read from ClickHouse"
+    );
     assert_eq!(from_a, from_b, "either collector answers the same");
     assert_eq!(from_a, from_sqlite, "ClickHouse and SQLite answer the same for the same events");
     // One affiliate's share, as the brand sees it and as their own report link does.
