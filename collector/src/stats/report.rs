@@ -328,6 +328,9 @@ fn head(title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             meta name="referrer" content="no-referrer";
+            // No icon of its own: without this line every browser asks the collector for
+            // /favicon.ico and logs its 404.
+            link rel="icon" href="data:,";
             title { (title) }
             style { (PreEscaped(STYLE)) }
         }

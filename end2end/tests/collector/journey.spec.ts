@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { test, expect } from '../fixtures';
 import { openTracked, stubShop, SINK_URL } from '../tracking/sink';
+import { expectNoViolations } from '../axe';
 
 const TOKEN = process.env.COLLECTOR_TOKEN ?? '';
 const SHOPIFY_SECRET = process.env.SHOPIFY_SECRET ?? '';
@@ -109,3 +110,29 @@ test('a TikTok visit with JUNO15 lands in the collector, and the Shopify webhook
   expect(s.by.code.find((row) => row.key === 'JUNO15')).toMatchObject({ checkouts_started: 1, purchases: 1 });
   expect(s.by.product.find((row) => row.key === 'speckled-mug')).toMatchObject({ checkouts_started: 1 });
 });
+
+// The creator reads that visit on a phone (issue #15, point 4): the report's charts and
+// their tables, readable at 360 px without scrolling sideways, accessible in light and
+// dark. Runs after the journey above (this file's tests run in order).
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the report shows the journey in charts with their tables, at 360 px (${scheme})`, async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setExtraHTTPHeaders({ Authorization: `Bearer ${TOKEN}` });
+    const response = await page.goto(`${SINK_URL}/v1/report?creator=juno-park`);
+    expect(response?.status()).toBe(200);
+    // Revenue by channel: TikTok's verified sale, drawn and said.
+    const charts = page.locator('figure svg[role="img"]');
+    expect(await charts.count()).toBeGreaterThan(0);
+    for (const chart of await charts.all()) {
+      await expect(chart).toHaveAccessibleName(/\S/);
+    }
+    await expect(page.locator('figure', { hasText: 'tiktok' }).first()).toBeVisible();
+    await expect(page.locator('figcaption', { hasText: /tiktok/i }).first()).toBeVisible();
+    // Every table has its CSV.
+    expect(await page.locator('a[href^="stats.csv?"]').count()).toBeGreaterThan(1);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(sideways, 'the page scrolls sideways').toBeLessThanOrEqual(0);
+    await expectNoViolations(page);
+  });
+}
