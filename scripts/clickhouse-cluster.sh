@@ -23,7 +23,8 @@ mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  # Node, not Python: the Quick start's machine has node for certain.
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
 # Waits up to $2 tenths of a second for command $1 to succeed.
