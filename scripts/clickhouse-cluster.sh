@@ -37,6 +37,12 @@ wait_until() {
   done
 }
 
+# ClickHouse's /ping answers "Ok." (with node's fetch: curl may not be installed).
+ping_ok() {
+  node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.exit(t.trim() === "Ok." ? 0 : 1), () => process.exit(1))' \
+    "http://127.0.0.1:$1/ping"
+}
+
 zk_ok() { [ "$(exec 3<>/dev/tcp/127.0.0.1/"$1"; printf ruok >&3; head -c 4 <&3)" = imok ]; }
 
 start_zookeeper() {
@@ -144,7 +150,7 @@ start_replica() {
   # Runs as root here (as in CI); the server accepts it when given its config file.
   clickhouse-server --config-file="$dir/ch$n/config.xml" >"$dir/ch$n/log/stdout.log" 2>&1 &
   echo $! >"$dir/ch$n.pid"
-  wait_until "[ \"\$(curl -s http://127.0.0.1:$http/ping)\" = Ok. ]" 300 ||
+  wait_until "ping_ok $http" 300 ||
     { echo "clickhouse-server replica $n did not answer /ping on 127.0.0.1:$http" >&2; tail -30 "$dir/ch$n/log/server.err.log" >&2; exit 1; }
 }
 
