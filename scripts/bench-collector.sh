@@ -108,21 +108,53 @@ ch_disk() {
   local answer
   answer="$(ch_query "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '$1' AND active")"
   case "$answer" in
-    '' | *[!0-9]*) ch_query "SELECT sum(bytes) FROM system.parts WHERE database = '$1' AND active" ;;
+    '' | *[!0-9]*)
+      echo "  (system.parts has no bytes_on_disk here: using bytes)" >&2
+      ch_query "SELECT sum(bytes) FROM system.parts WHERE database = '$1' AND active"
+      ;;
     *) echo "$answer" ;;
   esac
 }
 
 per_million_mb() { awk -v b="$1" -v e="$2" 'BEGIN { if (e > 0) printf "%.1f", b / e; else print 0 }'; }
 
-# run_load LABEL [extra load flags…]: sets $result.
+# CPU seconds (user + system) a running process has used so far; 0 when it is gone.
+cpu_s() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
+  # Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+  printf '%s\n' "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }'
+}
+
+# CPU seconds of the ClickHouse replicas and ZooKeeper together, when they run.
+cluster_cpu_s() {
+  local total=0 f
+  if [ "$cluster_started" = 1 ]; then
+    for f in "$scratch/ch/ch1.pid" "$scratch/ch/ch2.pid" "$scratch/ch/zk.pid"; do
+      [ -f "$f" ] && total="$(awk -v a="$total" -v b="$(cpu_s "$(cat "$f")")" 'BEGIN { printf "%.1f", a + b }')"
+    done
+  fi
+  echo "$total"
+}
+
+# run_load LABEL [extra load flags…]: sets $result, and prints where the CPU went while
+# the load generator ran (these 2 cores are shared by all of it).
 run_load() {
-  local label="$1"
+  local label="$1" c0 k0 started_ms wall
   shift
   say "$label: batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix)"
-  result="$(target/collector/linkshelf-collector-load --url "$url" --seconds "$seconds" --concurrency "$concurrency" \
-    --batch 50 --mix "$mix" "$@")"
+  c0="$(cpu_s "$pid")"
+  k0="$(cluster_cpu_s)"
+  started_ms="$(now_ms)"
+  result="$(/usr/bin/time -f '%U %S' -o "$scratch/load.time" target/collector/linkshelf-collector-load --url "$url" \
+    --seconds "$seconds" --concurrency "$concurrency" --batch 50 --mix "$mix" "$@")"
+  wall="$(awk -v a="$started_ms" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
   echo "$result"
+  printf '  CPU seconds while the load generator ran (%s s wall, %s cores): collector %s, load generator %s, ClickHouse + ZooKeeper %s\n' \
+    "$wall" "$(nproc)" \
+    "$(awk -v a="$c0" -v b="$(cpu_s "$pid")" 'BEGIN { printf "%.1f", b - a }')" \
+    "$(awk '{ printf "%.1f", $1 + $2 }' "$scratch/load.time")" \
+    "$(awk -v a="$k0" -v b="$(cluster_cpu_s)" 'BEGIN { printf "%.1f", b - a }')"
 }
 
 # time_stats LABEL FROM TO: GET /v1/stats three times; prints each time and the median.
