@@ -1,45 +1,252 @@
 #!/usr/bin/env bash
 # Collector benchmark: sustained ingest rate (events/s, batches of 50) and latency
 # percentiles with a load generator on loopback, and the database size per million
-# events. Figures go in the README's Collector section. Never fails on wall-clock time.
+# events. Figures go in docs/collector.md's Benchmark section. Never fails on wall-clock
+# time: it reports figures, the goals are read by people.
 #   scripts/bench-collector.sh [seconds (default 20)] [concurrency (default 16)]
 #   DURABILITY=normal scripts/bench-collector.sh   # compare with synchronous=NORMAL
 #   MIX=visits scripts/bench-collector.sh          # typical visits instead of tagged product taps
+#   CLICKHOUSE=1 scripts/bench-collector.sh [seconds] [concurrency]
+#       # issue #15: the same load SQLite-only, then with shipping to a local two-replica
+#       # ClickHouse cluster (scripts/clickhouse-cluster.sh); side by side, plus the lag
+#       # from acknowledgement to visible in ClickHouse (p50/p99) and the catch-up time.
+#   STATS_N=1000000 scripts/bench-collector.sh     # stats latency on N generated events
+#   STATS_N=1000000 CLICKHOUSE=1 scripts/bench-collector.sh
+#       # ... from SQLite, then shipped to ClickHouse (the shipping rate) and read from
+#       # there; disk per million events in each store.
+#   CH_BATCH_ROWS=5000  rows per ClickHouse insert (the collector's default)
+# Everything it starts (collectors, ClickHouse, ZooKeeper) is stopped by PID on exit, and
+# its scratch directory removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 concurrency="${2:-16}"
 durability="${DURABILITY:-full}"
 mix="${MIX:-tagged}"
+clickhouse="${CLICKHOUSE:-0}"
+stats_n="${STATS_N:-}"
+ch_batch_rows="${CH_BATCH_ROWS:-5000}"
+token=bench-read-token-0123456789
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+now_ms() { date +%s%3N; }
 
-say "Building the collector and its load generator (profile: collector)"
+say "Building the collector, its load generator and fixture generator (profile: collector)"
 cargo build --quiet -p linkshelf-collector --profile collector --bins
 bin=target/collector/linkshelf-collector
-db=target/bench-collector.sqlite
-rm -f "$db" "$db-wal" "$db-shm"
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/linkshelf-bench.XXXXXX")"
+pid=""
+cluster_started=0
+cleanup() {
+  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ "$cluster_started" = 1 ]; then scripts/clickhouse-cluster.sh stop "$scratch/ch" || true; fi
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
 
-"$bin" --listen 127.0.0.1:0 --db "$db" --rate-limit 0 --durability "$durability" \
-  --read-token bench-read-token-0123456789 >target/bench-collector.out 2>target/bench-collector.log &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  url="$(sed -n 's/^linkshelf-collector listening on //p' target/bench-collector.out)"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "the collector did not start:" >&2; cat target/bench-collector.log >&2; exit 1; }
-
-say "Sending batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix)"
-result="$(target/collector/linkshelf-collector-load --url "$url" --seconds "$seconds" --concurrency "$concurrency" --batch 50 --mix "$mix")"
-echo "$result"
+# start_collector DB LOG [extra flags…]: starts a collector on a free loopback port; sets
+# $pid and $url.
+start_collector() {
+  local db="$1" log="$2"
+  shift 2
+  "$bin" --listen 127.0.0.1:0 --db "$db" --rate-limit 0 --durability "$durability" \
+    --read-token "$token" "$@" >"$log.out" 2>"$log.log" &
+  pid=$!
+  url=""
+  for _ in $(seq 300); do
+    url="$(sed -n 's/^linkshelf-collector listening on //p' "$log.out")"
+    [ -n "$url" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "the collector did not start:" >&2; cat "$log.log" >&2; exit 1; }
+}
 
 # A clean stop checkpoints the WAL into the one file, so its size is the whole database.
-kill -TERM "$pid"
-wait "$pid" || true
-trap - EXIT
-events="$(printf '%s\n' "$result" | sed -n 's/.*events=\([0-9]*\) .*/\1/p' | head -1)"
+stop_collector() {
+  kill -TERM "$pid"
+  wait "$pid" || true
+  pid=""
+}
+
+field() { printf '%s\n' "$2" | sed -n "s/.*[ ^]$1=\([0-9.]*\).*/\1/p; s/^$1=\([0-9.]*\).*/\1/p" | head -1; }
+
+# "unshipped shipped" rows from the collector's /healthz, or "-1 -1" when unknown.
+backlog() {
+  curl -s --max-time 5 "$url/healthz" |
+    jq -r '"\(.clickhouse.unshipped_rows // -1) \(.clickhouse.shipped_rows // -1)"' 2>/dev/null || echo "-1 -1"
+}
+
+# wait_shipped MIN: waits (up to an hour) until the collector has nothing left to ship and
+# has shipped at least MIN rows (the report starts at zero before the first round has
+# measured anything); prints the Unix ms at which it saw that.
+wait_shipped() {
+  local min="$1" deadline=$(($(date +%s) + 3600)) waiting shipped
+  while :; do
+    read -r waiting shipped < <(backlog)
+    [ "$waiting" = 0 ] && [ "$shipped" -ge "$min" ] && break
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "ClickHouse did not catch up within an hour" >&2; break; }
+    sleep 0.05
+  done
+  now_ms
+}
+
+start_cluster() {
+  say "Starting ZooKeeper and two ClickHouse replicas (scripts/clickhouse-cluster.sh)"
+  cluster_started=1
+  scripts/clickhouse-cluster.sh start "$scratch/ch" >/dev/null
+  # shellcheck disable=SC1091
+  source "$scratch/ch/env"
+  ch_url="$LINKSHELF_CH_URL1"
+}
+
+# ch_query SQL: one answer from replica 1, as text.
+ch_query() { curl -s --max-time 60 --data-binary "$1" "$ch_url/"; }
+
+# Disk of a ClickHouse database on one replica (its active parts; the other replica holds
+# the same again). `bytes_on_disk` where the server has it, else `bytes`.
+ch_disk() {
+  local answer
+  answer="$(ch_query "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '$1' AND active")"
+  case "$answer" in
+    '' | *[!0-9]*)
+      echo "  (system.parts has no bytes_on_disk here: using bytes)" >&2
+      ch_query "SELECT sum(bytes) FROM system.parts WHERE database = '$1' AND active"
+      ;;
+    *) echo "$answer" ;;
+  esac
+}
+
+per_million_mb() { awk -v b="$1" -v e="$2" 'BEGIN { if (e > 0) printf "%.1f", b / e; else print 0 }'; }
+
+# CPU seconds (user + system) a running process has used so far; 0 when it is gone.
+cpu_s() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
+  # Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+  printf '%s\n' "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }'
+}
+
+# CPU seconds of the ClickHouse replicas and ZooKeeper together, when they run.
+cluster_cpu_s() {
+  local total=0 f
+  if [ "$cluster_started" = 1 ]; then
+    for f in "$scratch/ch/ch1.pid" "$scratch/ch/ch2.pid" "$scratch/ch/zk.pid"; do
+      [ -f "$f" ] && total="$(awk -v a="$total" -v b="$(cpu_s "$(cat "$f")")" 'BEGIN { printf "%.1f", a + b }')"
+    done
+  fi
+  echo "$total"
+}
+
+# run_load LABEL [extra load flags…]: sets $result, and prints where the CPU went while
+# the load generator ran (these 2 cores are shared by all of it).
+run_load() {
+  local label="$1" c0 k0 started_ms wall
+  shift
+  say "$label: batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix)"
+  c0="$(cpu_s "$pid")"
+  k0="$(cluster_cpu_s)"
+  started_ms="$(now_ms)"
+  result="$(/usr/bin/time -f '%U %S' -o "$scratch/load.time" target/collector/linkshelf-collector-load --url "$url" \
+    --seconds "$seconds" --concurrency "$concurrency" --batch 50 --mix "$mix" "$@")"
+  wall="$(awk -v a="$started_ms" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
+  echo "$result"
+  printf '  CPU seconds while the load generator ran (%s s wall, %s cores): collector %s, load generator %s, ClickHouse + ZooKeeper %s\n' \
+    "$wall" "$(nproc)" \
+    "$(awk -v a="$c0" -v b="$(cpu_s "$pid")" 'BEGIN { printf "%.1f", b - a }')" \
+    "$(awk '{ printf "%.1f", $1 + $2 }' "$scratch/load.time")" \
+    "$(awk -v a="$k0" -v b="$(cluster_cpu_s)" 'BEGIN { printf "%.1f", b - a }')"
+}
+
+# time_stats LABEL FROM TO: GET /v1/stats three times; prints each time and the median.
+time_stats() {
+  local label="$1" from="$2" to="$3" times=() t code
+  for _ in 1 2 3; do
+    read -r code t < <(curl -s -o /dev/null --max-time 1800 -w '%{http_code} %{time_total}\n' \
+      -H "authorization: Bearer $token" "$url/v1/stats?from=$from&to=$to")
+    [ "$code" = 200 ] || echo "  (stats answered $code)" >&2
+    times+=("$t")
+  done
+  printf '  %-40s %s s, %s s, %s s (median %s s)\n' "$label" "${times[@]}" \
+    "$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)"
+}
+
+machine() {
+  printf '  machine: %s cores, %s, load average %s (shared: other work may be running)\n' \
+    "$(nproc)" "$(uname -sr)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+if [ -n "$stats_n" ]; then
+  # Stats latency and disk on N generated events (a 90-day season ending now).
+  db="$scratch/stats.sqlite"
+  say "Generating $stats_n events over 90 days into $db"
+  gen="$(target/collector/linkshelf-collector-generate --db "$db" --events "$stats_n" 2>/dev/null)"
+  echo "$gen"
+  end_ms="$(field end_ms "$gen")"
+  season_from=$((end_ms - 90 * 86400000))
+  week_from=$((end_ms - 7 * 86400000))
+  bytes="$(stat -c %s "$db")"
+  start_collector "$db" "$scratch/stats-sqlite"
+  say "GET /v1/stats from SQLite"
+  time_stats "SQLite, 90 days ($stats_n events):" "$season_from" "$end_ms"
+  time_stats "SQLite, 7 days:" "$week_from" "$end_ms"
+  stop_collector
+  printf '  SQLite: %s bytes for %s events = %s MB per million events\n' "$bytes" "$stats_n" "$(per_million_mb "$bytes" "$stats_n")"
+  if [ "$clickhouse" = 1 ]; then
+    start_cluster
+    database="bench_stats_$$"
+    started="$(now_ms)"
+    start_collector "$db" "$scratch/stats-ch" --clickhouse-url "$ch_url" --clickhouse-database "$database" \
+      --clickhouse-cluster linkshelf --clickhouse-batch-rows "$ch_batch_rows"
+    say "Shipping $stats_n events to ClickHouse ($ch_batch_rows rows per insert)"
+    done_ms="$(wait_shipped "$stats_n")"
+    ship_s="$(awk -v a="$started" -v b="$done_ms" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
+    printf '  shipped in %s s (from the collector'"'"'s start) = %s rows/s\n' "$ship_s" \
+      "$(awk -v n="$stats_n" -v s="$ship_s" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print 0 }')"
+    say "GET /v1/stats from ClickHouse"
+    time_stats "ClickHouse, 90 days ($stats_n events):" "$season_from" "$end_ms"
+    time_stats "ClickHouse, 7 days:" "$week_from" "$end_ms"
+    ch_bytes="$(ch_disk "$database")"
+    in_ch="$(ch_query "SELECT count() FROM $database.events")"
+    printf '  ClickHouse: %s bytes on one replica for %s rows (%s events) = %s MB per million events\n' \
+      "$ch_bytes" "$in_ch" "$stats_n" "$(per_million_mb "$ch_bytes" "$stats_n")"
+    stop_collector
+  fi
+  machine
+  exit 0
+fi
+
+db="$scratch/bench.sqlite"
+start_collector "$db" "$scratch/sqlite"
+run_load "SQLite only"
+sqlite_result="$result"
+stop_collector
+events="$(field events "$sqlite_result")"
 bytes="$(stat -c %s "$db")"
-per_million="$(awk -v b="$bytes" -v e="$events" 'BEGIN { if (e > 0) printf "%.0f", b / e * 1000000; else print 0 }')"
-printf '\n  database: %s bytes for %s events = %s MB per million events\n' "$bytes" "$events" "$(awk -v p="$per_million" 'BEGIN { printf "%.1f", p / 1e6 }')"
-printf '  machine: %s cores, %s\n' "$(nproc)" "$(uname -sr)"
+printf '\n  database: %s bytes for %s events = %s MB per million events\n' "$bytes" "$events" "$(per_million_mb "$bytes" "$events")"
+
+if [ "$clickhouse" = 1 ]; then
+  start_cluster
+  database="bench_ingest_$$"
+  db="$scratch/bench-ch.sqlite"
+  start_collector "$db" "$scratch/ch-on" --clickhouse-url "$ch_url" --clickhouse-database "$database" \
+    --clickhouse-cluster linkshelf --clickhouse-batch-rows "$ch_batch_rows"
+  run_load "Shipping to ClickHouse" --probe-clickhouse "$ch_url" --probe-database "$database"
+  ch_result="$result"
+  ended_ms="$(field ended_ms "$ch_result")"
+  caught_up_ms="$(wait_shipped 1)"
+  ch_events="$(field events "$ch_result")"
+  in_ch="$(ch_query "SELECT count() FROM $database.events")"
+  ch_bytes="$(ch_disk "$database")"
+  stop_collector
+  s_rate="$(field events_per_second "$sqlite_result")"
+  c_rate="$(field events_per_second "$ch_result")"
+  printf '\n  %-24s %12s %10s\n' "" "events/s" "p99 ms"
+  printf '  %-24s %12s %10s\n' "SQLite only" "$s_rate" "$(field p99_ms "$sqlite_result")"
+  printf '  %-24s %12s %10s\n' "shipping to ClickHouse" "$c_rate" "$(field p99_ms "$ch_result")"
+  printf '  shipping on / SQLite only: %s %%\n' "$(awk -v a="$c_rate" -v b="$s_rate" 'BEGIN { if (b > 0) printf "%.0f", a / b * 100; else print 0 }')"
+  printf '  ClickHouse caught up %s s after the load ended (%s events acknowledged, %s rows in ClickHouse incl. probes)\n' \
+    "$(awk -v a="$ended_ms" -v b="$caught_up_ms" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" "$ch_events" "$in_ch"
+  printf '  lag from acknowledgement to visible in ClickHouse: %s\n' "$(printf '%s\n' "$ch_result" | sed -n 's/^probe //p')"
+  printf '  ClickHouse: %s bytes on one replica = %s MB per million events\n' "$ch_bytes" "$(per_million_mb "$ch_bytes" "$in_ch")"
+fi
+machine

@@ -9,6 +9,7 @@ pub mod config;
 pub mod credential;
 pub mod event;
 pub mod forward;
+pub mod generate;
 pub mod load;
 pub mod retention;
 pub mod server;

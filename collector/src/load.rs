@@ -35,18 +35,24 @@ pub struct Report {
 impl Report {
     /// The latency below which `q` (0..1) of the batches were answered, in ms.
     pub fn percentile_ms(&self, q: f64) -> f64 {
-        let mut sorted = self.latencies_us.clone();
-        sorted.sort_unstable();
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        sorted[rank - 1] as f64 / 1000.0
+        percentile_ms(&self.latencies_us, q)
     }
 
     pub fn events_per_second(&self) -> f64 {
         self.acknowledged as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+}
+
+/// The value below which `q` (0..1) of `samples_us` lie (nearest rank), in ms; 0 when
+/// there are none.
+pub fn percentile_ms(samples_us: &[u64], q: f64) -> f64 {
+    let mut sorted = samples_us.to_vec();
+    sorted.sort_unstable();
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1] as f64 / 1000.0
 }
 
 /// One storefront-like envelope (about 750 bytes, like a tagged `select_item`).
@@ -193,4 +199,143 @@ pub async fn run(load: Load) -> Report {
     }
     total.elapsed = started.elapsed().min(load.duration.max(Duration::from_millis(1)));
     total
+}
+
+/// The lag from acknowledgement to visible in ClickHouse (issue #15): during the load,
+/// one extra event every `every`, each with a known id; once the collector has answered
+/// 200, ClickHouse is asked every `poll` whether the id is there yet.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    /// `http://host:port/v1/events` of the collector.
+    pub url: String,
+    /// ClickHouse's HTTP interface, e.g. `http://127.0.0.1:8123`.
+    pub clickhouse_url: String,
+    /// The collector's ClickHouse database (`--clickhouse-database`).
+    pub database: String,
+    pub prefix: String,
+    /// How long to send probes (the load's duration).
+    pub duration: Duration,
+    pub every: Duration,
+    pub poll: Duration,
+    /// After the last probe, how long to wait for the unseen ones before counting them lost.
+    pub give_up: Duration,
+}
+
+#[derive(Debug, Default)]
+pub struct ProbeReport {
+    /// Probes acknowledged by the collector.
+    pub sent: u64,
+    /// Acknowledgement → first poll that saw it, per probe seen.
+    pub lags_us: Vec<u64>,
+    /// Acknowledged but not seen before `give_up`.
+    pub unseen: u64,
+    /// Polls that failed (ClickHouse down or refusing); they do not stop the probe.
+    pub poll_errors: u64,
+}
+
+/// The ids of `sql`'s answer in ClickHouse's `TabSeparated` format, one per line.
+pub fn seen_ids(body: &str) -> impl Iterator<Item = &str> {
+    body.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+/// `SELECT event_id … WHERE event_id IN (…)` for ids the probe made itself (letters,
+/// digits and '-', so quoting them is safe).
+pub fn probe_query(database: &str, ids: &[&str]) -> String {
+    let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+    format!("SELECT event_id FROM {database}.events WHERE event_id IN ({}) FORMAT TabSeparated", list.join(","))
+}
+
+/// Runs the probe; it ends `give_up` after its last probe at the latest.
+pub async fn probe(p: Probe) -> ProbeReport {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    let client = Client::default();
+    let pending: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let started = Instant::now();
+    let sender = {
+        let (client, pending, p) = (client.clone(), pending.clone(), p.clone());
+        tokio::spawn(async move {
+            let mut sent = 0u64;
+            let mut tick = tokio::time::interval(p.every);
+            let mut k = 0u64;
+            while started.elapsed() < p.duration {
+                tick.tick().await;
+                let id = format!("{}-probe-{k}", p.prefix);
+                k += 1;
+                let body = format!("[{}]", envelope(&id, now_ms(), 0));
+                if let Ok(a) = client.post_text(&p.url, body).await {
+                    if a.status == 200 && a.json()["accepted"].as_u64() == Some(1) {
+                        let acked = Instant::now();
+                        if let Ok(mut map) = pending.lock() {
+                            map.insert(id, acked);
+                            sent += 1;
+                        }
+                    }
+                }
+            }
+            sent
+        })
+    };
+    let mut report = ProbeReport::default();
+    let mut last_seen_pending = Instant::now();
+    loop {
+        tokio::time::sleep(p.poll).await;
+        let ids: Vec<String> = pending.lock().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        let sending = !sender.is_finished();
+        if ids.is_empty() {
+            if !sending {
+                break;
+            }
+            last_seen_pending = Instant::now();
+            continue;
+        }
+        if sending {
+            last_seen_pending = Instant::now();
+        } else if last_seen_pending.elapsed() > p.give_up {
+            report.unseen = ids.len() as u64;
+            break;
+        }
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let url = format!("{}/", p.clickhouse_url.trim_end_matches('/'));
+        match client.send("POST", &url, &[], probe_query(&p.database, &refs)).await {
+            Ok(a) if a.status == 200 => {
+                let now = Instant::now();
+                if let Ok(mut map) = pending.lock() {
+                    for id in seen_ids(&a.body) {
+                        if let Some(acked) = map.remove(id) {
+                            report.lags_us.push(now.saturating_duration_since(acked).as_micros() as u64);
+                        }
+                    }
+                }
+            }
+            _ => report.poll_errors += 1,
+        }
+    }
+    report.sent = sender.await.unwrap_or(0);
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let samples: Vec<u64> = (1..=100).map(|ms| ms * 1000).collect();
+        assert_eq!(percentile_ms(&samples, 0.5), 50.0);
+        assert_eq!(percentile_ms(&samples, 0.99), 99.0);
+        assert_eq!(percentile_ms(&samples, 1.0), 100.0);
+        assert_eq!(percentile_ms(&samples, 0.0), 1.0, "the lowest, not an index below it");
+        assert_eq!(percentile_ms(&[], 0.99), 0.0);
+        assert_eq!(percentile_ms(&[7_500, 2_500], 0.5), 2.5, "unsorted input");
+    }
+
+    #[test]
+    fn probe_query_and_answer() {
+        assert_eq!(
+            probe_query("linkshelf", &["p-1", "p-2"]),
+            "SELECT event_id FROM linkshelf.events WHERE event_id IN ('p-1','p-2') FORMAT TabSeparated"
+        );
+        assert_eq!(seen_ids("p-1\np-2\n\n").collect::<Vec<_>>(), ["p-1", "p-2"]);
+    }
 }

@@ -4,7 +4,7 @@
 //! parse in scripts/bench-collector.sh).
 
 use clap::Parser;
-use linkshelf_collector::load::{run, Load, Mix};
+use linkshelf_collector::load::{percentile_ms, probe, run, Load, Mix, Probe};
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -25,6 +25,14 @@ struct Args {
     /// Events per request (the storefront's maximum is 50).
     #[arg(long, default_value_t = 50)]
     batch: usize,
+    /// Also measure the lag from acknowledgement to visible in this ClickHouse (its HTTP
+    /// address): one extra event every 100 ms, looked for every 20 ms. Prints a second
+    /// line, `probe …`.
+    #[arg(long)]
+    probe_clickhouse: Option<String>,
+    /// The collector's ClickHouse database, for --probe-clickhouse.
+    #[arg(long, default_value = "linkshelf")]
+    probe_database: String,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,9 +48,30 @@ fn main() -> anyhow::Result<()> {
         keep_ids: false,
         mix: args.mix,
     };
-    let report = runtime.block_on(run(load));
+    let probe_settings = args.probe_clickhouse.map(|clickhouse_url| Probe {
+        url: load.url.clone(),
+        clickhouse_url,
+        database: args.probe_database.clone(),
+        prefix: format!("{}-p", load.prefix),
+        duration: load.duration,
+        every: Duration::from_millis(100),
+        poll: Duration::from_millis(20),
+        give_up: Duration::from_secs(300),
+    });
+    let (report, ended_ms, probed) = runtime.block_on(async move {
+        let probing = probe_settings.map(|p| tokio::spawn(probe(p)));
+        let report = run(load).await;
+        // When the load ended, so the script can time how long ClickHouse takes to catch up.
+        let ended_ms =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let probed = match probing {
+            Some(task) => task.await.ok(),
+            None => None,
+        };
+        (report, ended_ms, probed)
+    });
     println!(
-        "events={} batches={} errors={} seconds={:.2} events_per_second={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2}",
+        "events={} batches={} errors={} seconds={:.2} events_per_second={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} ended_ms={ended_ms}",
         report.acknowledged,
         report.batches,
         report.errors,
@@ -52,5 +81,17 @@ fn main() -> anyhow::Result<()> {
         report.percentile_ms(0.99),
         report.percentile_ms(1.0),
     );
+    if let Some(p) = probed {
+        println!(
+            "probe sent={} seen={} unseen={} poll_errors={} lag_p50_ms={:.1} lag_p99_ms={:.1} lag_max_ms={:.1}",
+            p.sent,
+            p.lags_us.len(),
+            p.unseen,
+            p.poll_errors,
+            percentile_ms(&p.lags_us, 0.50),
+            percentile_ms(&p.lags_us, 0.99),
+            percentile_ms(&p.lags_us, 1.0),
+        );
+    }
     Ok(())
 }

@@ -1,0 +1,180 @@
+//! Fixture generator for the stats benchmark (issue #15): fills a SQLite file with `n`
+//! storefront events spread over a season, without sending them. Each event is written
+//! as the storefront would send it (JSON), checked by the collector's own
+//! [`event::parse`] and stored by the collector's own [`store::apply`], so the rows are
+//! exactly what ingest would have written; only the pace differs (one transaction per
+//! [`ROWS_PER_TRANSACTION`], `synchronous=OFF`: it is a fixture, a crash means run again).
+
+use crate::event;
+use crate::store::{self, Durability, Write};
+use std::path::Path;
+
+/// Rows per transaction: large enough that commits cost nothing, small enough that the
+/// WAL stays a few tens of MB.
+pub const ROWS_PER_TRANSACTION: u64 = 100_000;
+/// Events per visit, in the order of [`visit_event`].
+pub const EVENTS_PER_VISIT: u64 = 6;
+
+const SOURCES: [Option<&str>; 4] = [Some("tiktok"), Some("instagram"), Some("youtube"), None];
+const CAMPAIGNS: [&str; 5] = ["winter-drop", "spring-restock", "collab-week", "bio-evergreen", "live-sale"];
+const CODES: [&str; 4] = ["JUNO15", "WINTER10", "FRIENDS", "LIVE20"];
+const PRODUCTS: [(&str, &str, i64); 8] = [
+    ("speckled-mug", "Speckled stoneware mug", 3200),
+    ("linen-apron", "Linen apron", 4500),
+    ("oak-board", "Oak serving board", 5800),
+    ("tea-towel-set", "Tea towel set", 2400),
+    ("glaze-bowl", "Glazed bowl", 2900),
+    ("pour-over", "Pour-over kettle", 7900),
+    ("spoon-rest", "Spoon rest", 1500),
+    ("recipe-zine", "Recipe zine", 1200),
+];
+const AFFILIATES: [Option<&str>; 3] = [Some("juno.park"), Some("sam.lee"), None];
+const CREATORS: [&str; 3] = ["juno-park", "juno-park", "sam-lee"];
+
+/// A deterministic 64-bit mix (splitmix64): the same `n` gives the same file.
+pub fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// When visit `v` of `visits` starts: visits in time order over `[start_ms, start_ms +
+/// span_ms)` (as ingest would see them, so row ids follow time), with a little jitter.
+pub fn visit_start(v: u64, visits: u64, start_ms: i64, span_ms: i64) -> i64 {
+    let step = span_ms / visits.max(1) as i64;
+    start_ms + step * v as i64 + (mix(v) % step.max(1) as u64) as i64 / 2
+}
+
+/// Event `i` (0..[`EVENTS_PER_VISIT`]) of visit `v`, at `at` (Unix ms), as the storefront
+/// sends it: page view, list seen, code seen, product tapped, product page, then a
+/// checkout started — or, on one visit in 25, a purchase.
+pub fn visit_event(v: u64, i: u64, at: i64) -> String {
+    let r = mix(v);
+    let source = SOURCES[(r % 4) as usize];
+    let campaign = CAMPAIGNS[((r >> 8) % 5) as usize];
+    let code = CODES[((r >> 16) % 4) as usize];
+    let (item_id, item_name, price) = PRODUCTS[((r >> 24) % 8) as usize];
+    let affiliate = AFFILIATES[((r >> 32) % 3) as usize];
+    let creator = CREATORS[((r >> 40) % 3) as usize];
+    let bought = (r >> 48).is_multiple_of(25);
+    let id = format!("{:016x}{:016x}", mix(v.wrapping_mul(8).wrapping_add(i)), mix(!v.wrapping_mul(8).wrapping_add(i)));
+    let q = |s: Option<&str>| s.map_or_else(|| "null".to_owned(), |s| format!("\"{s}\""));
+    let attribution = format!(
+        r#"{{"utm_source":{},"utm_medium":{},"utm_campaign":{},"utm_content":null,"utm_term":null,"ref":"bio","affiliate":{},"click_ids":[],"referrer_host":{}}}"#,
+        q(source),
+        q(source.map(|_| "social")),
+        q(source.map(|_| campaign)),
+        q(affiliate),
+        q(source.map(|s| match s {
+            "tiktok" => "www.tiktok.com",
+            "instagram" => "l.instagram.com",
+            _ => "m.youtube.com",
+        })),
+    );
+    let item = format!(
+        r#"{{"item_id":"{item_id}","item_name":"{item_name}","price":{price},"quantity":1,"index":0,"item_list_id":"shop"}}"#
+    );
+    let ecommerce = |coupon: Option<&str>, tx: Option<String>| {
+        format!(
+            r#"{{"currency":"EUR","value":{price},"coupon":{},"transaction_id":{},"items":[{item}]}}"#,
+            q(coupon),
+            q(tx.as_deref())
+        )
+    };
+    let subject = |promotion: Option<&str>, list: Option<&str>| {
+        format!(r#"{{"promotion_id":{},"popup_id":null,"item_list_id":{}}}"#, q(promotion), q(list))
+    };
+    let product_path = format!("/p/{item_id}/");
+    let (name, path, subject, ecommerce) = match i {
+        0 => ("page_view", "/", subject(None, None), "null".to_owned()),
+        1 => ("view_item_list", "/", subject(None, Some("shop")), "null".to_owned()),
+        2 => ("view_promotion", "/", subject(Some(code), None), "null".to_owned()),
+        3 => ("select_item", "/", subject(None, Some("shop")), ecommerce(None, None)),
+        4 => ("page_view", product_path.as_str(), subject(None, None), "null".to_owned()),
+        _ if bought => {
+            ("purchase", product_path.as_str(), subject(None, None), ecommerce(Some(code), Some(format!("tx-{v}"))))
+        }
+        _ => ("begin_checkout", product_path.as_str(), subject(None, None), ecommerce(Some(code), None)),
+    };
+    format!(
+        r#"{{"v":1,"event_id":"{id}","name":"{name}","occurred_at":{at},"sent_at":{at},"page_load_id":"gen-{v}","seq":{i},"creator_id":"{creator}","attribution":{attribution},"context":{{"path":"{path}","locale":"en-GB","time_zone":"Europe/London","in_app_browser":{iab}}},"subject":{subject},"ecommerce":{ecommerce},"outbound":null}}"#,
+        iab = q(source),
+    )
+}
+
+/// Writes `n` events (whole visits, the last one cut short if `n` is not a multiple of
+/// six) over the `days` before `end_ms` into the database at `path`. Returns the rows
+/// written. `progress` is called after each transaction with the rows so far.
+pub fn fill(path: &Path, n: u64, end_ms: i64, days: i64, mut progress: impl FnMut(u64)) -> anyhow::Result<u64> {
+    let mut conn = store::open(path, Durability::Normal)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    let span_ms = days.max(1) * 86_400_000;
+    let start_ms = end_ms - span_ms;
+    let visits = n.div_ceil(EVENTS_PER_VISIT);
+    let mut written = 0u64;
+    let mut v = 0u64;
+    while written < n {
+        let tx = conn.transaction()?;
+        let target = (written + ROWS_PER_TRANSACTION).min(n);
+        while written < target {
+            let at = visit_start(v, visits, start_ms, span_ms);
+            let count = EVENTS_PER_VISIT.min(n - written);
+            let mut events = Vec::with_capacity(count as usize);
+            for i in 0..count {
+                // Sent as it happened, received 40 ms later: event_time is `at + 5 s × i + 40`.
+                let occurred = at + 5_000 * i as i64;
+                let raw = visit_event(v, i, occurred);
+                let parsed = event::parse(&raw, occurred + 40)
+                    .map_err(|(id, why)| anyhow::anyhow!("generated event {id:?} was refused: {why}"))?;
+                events.push(parsed);
+            }
+            let client = Some(format!("{:016x}", mix(v ^ 0xC11E)));
+            store::apply(&tx, &Write::Events { events, client })?;
+            written += count;
+            v += 1;
+        }
+        tx.commit()?;
+        progress(written);
+    }
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_generated_event_is_accepted_by_ingest() {
+        let now = 1_795_341_600_000;
+        for v in 0..200 {
+            for i in 0..EVENTS_PER_VISIT {
+                let raw = visit_event(v, i, now);
+                assert!(event::parse(&raw, now + 40).is_ok(), "{raw}");
+            }
+        }
+    }
+
+    #[test]
+    fn visits_stay_in_the_season_and_in_order() {
+        let (start, span, visits) = (1_000_000_000_000, 90 * 86_400_000, 1000);
+        let times: Vec<i64> = (0..visits).map(|v| visit_start(v, visits, start, span)).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        assert!(times.iter().all(|t| (start..start + span).contains(t)));
+    }
+
+    #[test]
+    fn fills_a_database_with_whole_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gen.sqlite");
+        let written = fill(&path, 1_003, 1_795_341_600_000, 90, |_| {}).expect("fill");
+        assert_eq!(written, 1_003);
+        let conn = store::open_reader(&path).expect("reader");
+        let count: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count");
+        assert_eq!(count, 1_003, "every id is unique");
+        let bought: i64 =
+            conn.query_row("SELECT count(*) FROM events WHERE name = 'purchase'", [], |r| r.get(0)).expect("count");
+        assert!(bought > 0, "some visits end in a purchase");
+    }
+}
