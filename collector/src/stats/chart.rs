@@ -18,7 +18,7 @@ const BAR_MAX: f64 = 200.0;
 const LABEL_CHARS: usize = 44;
 
 /// One series of bars, drawn in its own style and named in the legend and in each bar's
-/// figure (e.g. verified solid, claimed hatched).
+/// figure (e.g. verified solid, unverified hatched).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
     Solid,
@@ -215,13 +215,13 @@ mod tests {
     fn a_second_series_is_hatched_and_named_in_the_legend() {
         let rows = vec![BarRow {
             label: "JUNO15".into(),
-            bars: vec![(500.0, "5.00 EUR verified".into()), (1000.0, "10.00 EUR claimed".into())],
+            bars: vec![(500.0, "5.00 EUR verified".into()), (1000.0, "10.00 EUR unverified".into())],
         }];
-        let series = [("verified", Style::Solid), ("claimed", Style::Hatched)];
+        let series = [("verified", Style::Solid), ("unverified", Style::Hatched)];
         let svg = hbars("c2", "t", "d", &series, &rows).into_string();
         assert_eq!(widths(&svg), [14.0, 14.0, 100.0, 200.0], "legend swatches, then the bars");
         assert!(svg.contains(r#"<pattern id="c2-h""#) && svg.contains(r#"fill="url(#c2-h)""#), "{svg}");
-        assert!(svg.contains(">verified</text>") && svg.contains(">claimed</text>"), "{svg}");
+        assert!(svg.contains(">verified</text>") && svg.contains(">unverified</text>"), "{svg}");
         // A tiny share stays visible.
         let tiny = vec![
             BarRow { label: "a".into(), bars: vec![(1.0, "0.01".into())] },

@@ -224,8 +224,8 @@ fn currencies(rows: &[Row]) -> Vec<String> {
     all
 }
 
-/// A breakdown's rows with revenue in `currency` as (label, verified, claimed), largest
-/// verified first, then claimed; the stable sort keeps the keys' order among equals.
+/// A breakdown's rows with revenue in `currency` as (label, verified, unverified), largest
+/// verified first, then unverified; the stable sort keeps the keys' order among equals.
 fn revenue_figures(dim: &str, rows: &[Row], currency: &str) -> Vec<(String, i128, i128)> {
     let mut figures: Vec<(String, i128, i128)> = rows
         .iter()
@@ -238,7 +238,7 @@ fn revenue_figures(dim: &str, rows: &[Row], currency: &str) -> Vec<(String, i128
     figures
 }
 
-/// One revenue chart per currency of a breakdown, verified and claimed (thank-you
+/// One revenue chart per currency of a breakdown, verified and unverified (thank-you
 /// pages) as two bars per row, never added; each with its line.
 fn revenue_charts(dim: &str, title: &str, rows: &[Row], period: &str, next_id: &mut u32) -> Markup {
     html! {
@@ -250,7 +250,7 @@ fn revenue_charts(dim: &str, title: &str, rows: &[Row], period: &str, next_id: &
                 // A kind with nothing in this currency gets no bars (all would read 0.00).
                 @let kinds: Vec<(&str, Style, bool)> = [
                     ("verified", Style::Solid, figures.iter().any(|f| f.1 > 0)),
-                    ("claimed (thank-you page)", Style::Hatched, figures.iter().any(|f| f.2 > 0)),
+                    ("unverified (thank-you page)", Style::Hatched, figures.iter().any(|f| f.2 > 0)),
                 ]
                 .into_iter()
                 .filter(|k| k.2)
@@ -259,10 +259,10 @@ fn revenue_charts(dim: &str, title: &str, rows: &[Row], period: &str, next_id: &
                 @let bars: Vec<BarRow> = figures
                     .iter()
                     .take(CHART_ROWS)
-                    .map(|(label, verified, claimed)| {
+                    .map(|(label, verified, unverified)| {
                         let mut bars = Vec::new();
                         for (_, style, _) in &kinds {
-                            let (value, word) = if *style == Style::Solid { (*verified, "verified") } else { (*claimed, "claimed") };
+                            let (value, word) = if *style == Style::Solid { (*verified, "verified") } else { (*unverified, "unverified") };
                             bars.push((value as f64, format!("{} {word}", format_money(value, &currency))));
                         }
                         BarRow { label: label.clone(), bars }
@@ -377,7 +377,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
         ("product taps", Style::Solid, |p| p.product_selects),
         ("checkouts", Style::Solid, |p| p.checkouts_started),
         ("verified orders", Style::Solid, |p| p.purchases_verified),
-        ("claimed (thank-you page)", Style::Hatched, |p| p.purchases_unverified),
+        ("unverified (thank-you page)", Style::Hatched, |p| p.purchases_unverified),
     ]
     .into_iter()
     .map(|(name, style, of)| Band {

@@ -50,16 +50,16 @@ fn count(n: u64, one: &str, many: &str) -> String {
 
 /// The line of a revenue-share chart in one currency: who brought the largest share of
 /// the verified revenue (every one tied for it), or, with no verified revenue, what the
-/// thank-you pages claimed. A name always starts its sentence, so a row's words ("No
-/// source tag") are written capitalised and a key as it is stored. `rows` are (name as read, verified, claimed) in minor units.
+/// thank-you pages reported, unverified. A name always starts its sentence, so a row's words ("No
+/// source tag") are written capitalised and a key as it is stored. `rows` are (name as read, verified, unverified) in minor units.
 pub fn revenue_share(rows: &[(String, i128, i128)], currency: &str, period: &str) -> String {
     let verified: i128 = rows.iter().map(|r| r.1.max(0)).sum();
-    let claimed: i128 = rows.iter().map(|r| r.2.max(0)).sum();
+    let unverified: i128 = rows.iter().map(|r| r.2.max(0)).sum();
     if verified <= 0 {
-        return if claimed > 0 {
+        return if unverified > 0 {
             format!(
-                "No verified revenue in {currency} {period}; thank-you pages claimed {} (not confirmed by the shop).",
-                format_money(claimed, currency)
+                "No verified revenue in {currency} {period}; thank-you pages reported {}, unverified (not confirmed by the shop).",
+                format_money(unverified, currency)
             )
         } else {
             format!("No revenue in {currency} {period}.")
@@ -88,14 +88,14 @@ pub fn currencies(codes: &[String]) -> Option<String> {
 pub fn funnel(series: &Series, period: &str) -> String {
     let p = &series.points;
     let sum = |f: fn(&super::Point) -> u64| p.iter().map(f).sum::<u64>();
-    let (views, taps, checkouts, verified, claimed) = (
+    let (views, taps, checkouts, verified, unverified) = (
         sum(|p| p.page_views),
         sum(|p| p.product_selects),
         sum(|p| p.checkouts_started),
         sum(|p| p.purchases_verified),
         sum(|p| p.purchases_unverified),
     );
-    if views + taps + checkouts + verified + claimed == 0 {
+    if views + taps + checkouts + verified + unverified == 0 {
         return format!("No visits, taps, checkouts or orders {period}.");
     }
     let mut line = format!(
@@ -105,7 +105,7 @@ pub fn funnel(series: &Series, period: &str) -> String {
         count(taps, "product tap", "product taps"),
         count(checkouts, "checkout", "checkouts"),
         count(verified, "verified order", "verified orders"),
-        count(claimed, "thank-you-page purchase", "thank-you-page purchases"),
+        count(unverified, "thank-you-page purchase", "thank-you-page purchases"),
     );
     // A busiest day is news only among several; `rev` so ties name the earliest.
     let busiest = p.iter().rev().max_by_key(|p| p.page_views).filter(|b| b.page_views > 0 && p.len() > 1);
@@ -204,8 +204,8 @@ mod tests {
         // No verified revenue: the claim, said to be one.
         assert_eq!(
             revenue_share(&rows(&[("tiktok", 0, 8160)]), "EUR", p),
-            "No verified revenue in EUR from 1 Nov to 30 Nov 2026; thank-you pages claimed 81.60 EUR (not confirmed \
-             by the shop)."
+            "No verified revenue in EUR from 1 Nov to 30 Nov 2026; thank-you pages reported 81.60 EUR, unverified (not \
+             confirmed by the shop)."
         );
         assert_eq!(revenue_share(&[], "EUR", p), "No revenue in EUR from 1 Nov to 30 Nov 2026.");
         // Rounded half up, in integers.
@@ -230,9 +230,9 @@ mod tests {
     #[test]
     fn the_funnel_line_counts_each_step_and_names_the_busiest_day() {
         let mut s = Series::new(NOV_1, NOV_1 + 3 * DAY);
-        let point = |p: &mut Point, views, taps, checkouts, verified, claimed| {
+        let point = |p: &mut Point, views, taps, checkouts, verified, unverified| {
             (p.page_views, p.product_selects, p.checkouts_started, p.purchases_verified, p.purchases_unverified) =
-                (views, taps, checkouts, verified, claimed);
+                (views, taps, checkouts, verified, unverified);
         };
         let p = period(NOV_1, NOV_1 + 3 * DAY);
         assert_eq!(funnel(&s, &p), "No visits, taps, checkouts or orders from 1 Nov to 3 Nov 2026.");

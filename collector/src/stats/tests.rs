@@ -565,9 +565,9 @@ fn product_revenue_is_what_was_paid_after_the_code() {
             StoredItem { item_name: Some("Linen tote".into()), ..item("tote", 6600, 2) },
         ]
     };
-    let claimed = EventRow { coupon: Some("JUNO15".into()), ..purchase_row("T-1", Some(22891), basket()) };
+    let unverified = EventRow { coupon: Some("JUNO15".into()), ..purchase_row("T-1", Some(22891), basket()) };
     let order = verified("2", "EUR", 21420, Some(own_click("c-2", "tiktok", "spring", "clip-7", "JUNO15", basket())));
-    let s = aggregate_all(vec![claimed], vec![order]);
+    let s = aggregate_all(vec![unverified], vec![order]);
     assert_eq!(s.totals.revenue, vec![revenue("EUR", 44311, 21420, 22891, 0)]);
     // 22891 × 12000/25200 = 10900.48, × 13200/25200 = 11990.52 → 10900 + 11991.
     // 21420 × 12000/25200 = 10200, × 13200/25200 = 11220 exactly.
@@ -591,7 +591,7 @@ fn product_revenue_is_what_was_paid_after_the_code() {
 /// campaign · code, verified and unverified apart, one revenue per currency.
 #[test]
 fn what_sold_ranks_source_campaign_and_code() {
-    let claimed = |tx: &str, value: i64| EventRow {
+    let unverified = |tx: &str, value: i64| EventRow {
         utm_source: Some("tiktok".into()),
         utm_campaign: Some("spring".into()),
         utm_content: Some("clip-7".into()),
@@ -605,7 +605,7 @@ fn what_sold_ranks_source_campaign_and_code() {
         OrderRow { utm_source: Some("instagram".into()), ..verified("4", "EUR", 800, None) },
         verified("5", "EUR", 700, Some(own_click("c-5", "tiktok", "spring", "clip-9", "JUNO15", vec![]))),
     ];
-    let s = aggregate_all(vec![claimed("T-1", 1000), ev("page_view")], orders);
+    let s = aggregate_all(vec![unverified("T-1", 1000), ev("page_view")], orders);
     let ranked: Vec<(&str, &str, &str, u64, u64, u64)> = s
         .what_sold
         .iter()
@@ -1047,14 +1047,14 @@ mod over_time {
         let query = Query { from: NOV_1, to: NOV_1 + 3 * DAY, ..Query::default() };
         let s = aggregate(&query, events, orders, &Confirmed::default());
         assert_eq!(s.series.bucket_days, 1);
-        let p = |date: &str, start, views, taps, checkouts, verified, claimed| Point {
+        let p = |date: &str, start, views, taps, checkouts, verified, unverified| Point {
             date: date.into(),
             start,
             page_views: views,
             product_selects: taps,
             checkouts_started: checkouts,
             purchases_verified: verified,
-            purchases_unverified: claimed,
+            purchases_unverified: unverified,
         };
         assert_eq!(
             s.series.points,
@@ -1171,9 +1171,9 @@ mod report_page {
         let titled = to_html(&aggregate(&Query { from: 0, to: 1, ..Query::default() }, events, orders, &confirmed));
         assert!(titled.contains(r#"<text class="l" x="0" y="33.0">Speckled &lt;mug&gt;</text>"#), "{titled}");
         assert!(!titled.contains(">mug</text>"), "{titled}");
-        // Verified and claimed are separate bars, never one sum.
-        assert!(html.contains(">27.20 EUR verified</text>") && html.contains(">27.20 EUR claimed</text>"), "{html}");
-        assert!(!html.contains("54.40"), "verified and claimed added up: {html}");
+        // Verified and unverified are separate bars, never one sum.
+        assert!(html.contains(">27.20 EUR verified</text>") && html.contains(">27.20 EUR unverified</text>"), "{html}");
+        assert!(!html.contains("54.40"), "verified and unverified added up: {html}");
         // Every table has its CSV, for this very range and credential.
         for table in TABLES.iter().filter(|t| **t != "excluded") {
             let link = format!(r#"href="stats.csv?table={table}&amp;{RANGE}&amp;token=aff1.juno%26x" download"#);
