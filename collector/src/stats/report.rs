@@ -113,7 +113,7 @@ svg text{fill:currentColor;font-size:11px}svg text.l{font-weight:600}.s0{fill:#1
 .hb{fill:#fff}.hl{stroke:#9a4a00;stroke-width:2.2}.axis{stroke:#888;stroke-width:.6}small.inline{display:inline}\
 form.range{display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:end;margin:.5rem 0 .2rem}\
 form.range label{display:flex;flex-direction:column;font-size:.85rem;color:#555}\
-form.range input,form.range button{font:inherit;padding:.3rem .4rem;min-height:2.2rem}.presets{margin:.2rem 0 1rem}\
+form.range input,form.range button{font:inherit;padding:.3rem .5rem;min-height:2.75rem;border:1px solid #888;border-radius:.3rem;background:#fff;color:#222}.presets{margin:.2rem 0 1rem}\
 .csv{margin:.3rem 0 1rem;font-size:.85rem}details{margin:.3rem 0}summary{cursor:pointer;padding:.3rem 0}\
 a{color:#1d4ed8}\
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}th[scope=row]{background:#111}p,small,.cards span,td::before{color:#aaa}.cards div,th,td{border-color:#333}\
