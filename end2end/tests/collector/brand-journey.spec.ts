@@ -211,7 +211,9 @@ test("a visit through Juno's page becomes Juno's verified sale, in Juno's report
 
   // Mia's own link: none of it, in any format, either way of giving it.
   const mia = credential(LINK_MIA);
-  const nothingOfJunos = /juno|6001|86\.50|8650|81\.60|8160/i;
+  // Whole figures only (`\b`): a millisecond time such as `"to":1796316001234` holds
+  // "6001" by chance, and names no order.
+  const nothingOfJunos = /juno|\b6001\b|\b86\.50\b|\b8650\b|\b81\.60\b|\b8160\b/i;
   for (const how of ['query', 'bearer'] as const) {
     const own = await stats('', mia, how);
     expect(own.affiliate, how).toBe('mia.koenig');
