@@ -6,7 +6,7 @@ use linkshelf_collector::config::{AffiliateLink, Command, Config, LogFormat};
 use linkshelf_collector::credential;
 use linkshelf_collector::forward::{self, PostHog};
 use linkshelf_collector::server::{router, AppState};
-use linkshelf_collector::{retention, ship, store};
+use linkshelf_collector::{retention, ship, stats, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,6 +89,8 @@ fn run(config: Config) -> anyhow::Result<()> {
                 let target = PostHog { host, api_key, interval: Duration::from_secs(config.forward_interval_secs) };
                 tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
             });
+        // With ClickHouse, stats read every collector's events there instead.
+        let roller = config.clickhouse().is_none().then(|| tokio::spawn(stats::rollup::run(state.writer.clone())));
         let retention = config.retention_days.map(|days| {
             tokio::spawn(retention::run(config.db.clone(), config.clickhouse(), state.writer.clone(), days))
         });
@@ -102,7 +104,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         // The forwarder holds a handle to the writer; what it did not mark as sent goes
         // next time (PostHog drops repeats).
         // The shipper too: a block sent but not yet marked goes again as the same block.
-        for task in forwarder.into_iter().chain(shipper).chain(retention) {
+        for task in forwarder.into_iter().chain(shipper).chain(retention).chain(roller) {
             task.abort();
             let _ = task.await;
         }

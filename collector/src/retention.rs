@@ -88,8 +88,9 @@ pub enum RetentionError {
     Join(String),
 }
 
-/// Reads (cursor of final days, oldest event time, shipped events cursor).
-async fn state(db: &std::path::Path) -> Result<(i64, Option<i64>, i64), RetentionError> {
+/// Reads (cursor of final days, oldest event time, the last event id that may be purged:
+/// shipped to ClickHouse, or without it rolled up).
+async fn state(db: &std::path::Path, clickhouse: bool) -> Result<(i64, Option<i64>, i64), RetentionError> {
     let db = db.to_owned();
     tokio::task::spawn_blocking(move || -> Result<_, RetentionError> {
         let conn = store::open_reader(&db)?;
@@ -100,7 +101,9 @@ async fn state(db: &std::path::Path) -> Result<(i64, Option<i64>, i64), Retentio
                 .unwrap_or(0))
         };
         let oldest: Option<i64> = conn.query_row("SELECT min(event_time) FROM events", [], |r| r.get(0))?;
-        Ok((cursor(FINAL_CURSOR)?, oldest, cursor(Table::Events.shipped_cursor())?))
+        // Without ClickHouse, only what stats' rollup holds may go (`stats::rollup`).
+        let kept = if clickhouse { Table::Events.shipped_cursor() } else { crate::stats::rollup::CURSOR };
+        Ok((cursor(FINAL_CURSOR)?, oldest, cursor(kept)?))
     })
     .await
     .map_err(|e| RetentionError::Join(e.to_string()))?
@@ -163,7 +166,7 @@ pub async fn round(
     days: u32,
     now_ms: i64,
 ) -> Result<(), RetentionError> {
-    let (final_days, oldest, shipped) = state(db).await?;
+    let (final_days, oldest, purgeable) = state(db, clickhouse.is_some()).await?;
     match clickhouse {
         Some(client) => {
             // The oldest of every collector's events, not only this one's.
@@ -174,7 +177,7 @@ pub async fn round(
             writer.write(Write::Cursor { target: FINAL_CURSOR, last_id: plan.final_days }).await?;
             let purged = purge_clickhouse(client, plan.purge_before).await?;
             // Only rows ClickHouse has: the rest are still this collector's outbox.
-            let local = purge_sqlite(writer, plan.purge_before, shipped).await?;
+            let local = purge_sqlite(writer, plan.purge_before, purgeable).await?;
             tracing::info!(
                 clickhouse = purged,
                 sqlite = local,
@@ -190,7 +193,7 @@ pub async fn round(
                 writer.write(Write::Rollup { from: day, to: day + DAY_MS }).await?;
             }
             writer.write(Write::Cursor { target: FINAL_CURSOR, last_id: plan.final_days }).await?;
-            let local = purge_sqlite(writer, plan.purge_before, i64::MAX).await?;
+            let local = purge_sqlite(writer, plan.purge_before, purgeable).await?;
             tracing::info!(sqlite = local, before = plan.purge_before, "retention: purged raw events");
         }
     }
@@ -257,6 +260,9 @@ mod tests {
         let conn = open(&path, Durability::Normal).expect("open");
         let events = vec![event("old-1", 900), event("old-2", 950), event("new-1", 999)];
         apply(&conn, &Write::Events { events, client: None }).expect("insert");
+        apply(&conn, &Write::RollEvents(crate::stats::rollup::CHUNK)).expect("roll up");
+        // Arrived after the rollup ran: old, but not yet in stats' rollup, so it stays.
+        apply(&conn, &Write::Events { events: vec![event("late-1", 901)], client: None }).expect("insert");
         let (writer, thread, _) = store::start(conn);
         round(&path, None, &writer, 30, now).await.expect("round");
         drop(writer);
@@ -269,7 +275,7 @@ mod tests {
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");
-        assert_eq!(days, [(900, 1), (950, 1), (999, 1)], "every day counted, the first time from the oldest");
+        assert_eq!(days, [(900, 1), (901, 1), (950, 1), (999, 1)], "every day counted, the first time from the oldest");
         let left: Vec<String> = conn
             .prepare("SELECT event_id FROM events ORDER BY id")
             .expect("select")
@@ -277,7 +283,7 @@ mod tests {
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");
-        assert_eq!(left, ["new-1"], "days before the 30 kept are purged");
+        assert_eq!(left, ["new-1", "late-1"], "days before the 30 kept are purged once rolled up");
         let cursor: i64 = conn
             .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [FINAL_CURSOR], |r| r.get(0))
             .expect("cursor");

@@ -61,6 +61,8 @@ pub enum Write {
         from: i64,
         to: i64,
     },
+    /// Rolls up to this many events into stats' daily rollup (`stats::rollup`).
+    RollEvents(i64),
     /// Deletes up to [`PURGE_CHUNK`] raw events older than `before` with an id of at
     /// most `through_id`, never the newest row (so SQLite never reuses its id).
     Purge {
@@ -81,6 +83,8 @@ pub enum Written {
     Recorded(bool),
     /// Raw events deleted.
     Purged(usize),
+    /// Raw events rolled up (fewer than asked: caught up).
+    Rolled(usize),
 }
 
 struct Job {
@@ -186,6 +190,17 @@ CREATE TABLE IF NOT EXISTS daily (
 );
 -- An affiliate's own report reads only their events.
 CREATE INDEX IF NOT EXISTS events_by_affiliate ON events (affiliate, event_time) WHERE affiliate IS NOT NULL;
+-- Stats' daily rollup (`stats::rollup`): one row per UTC day and everything stats group
+-- counting events by, `key` being all of it as JSON (NULLs would not be equal in a UNIQUE
+-- index). The raw purchases of whole days are read by time.
+CREATE TABLE IF NOT EXISTS event_days (
+  day INTEGER NOT NULL, key TEXT NOT NULL,
+  name TEXT NOT NULL, creator_id TEXT NOT NULL, affiliate TEXT,
+  utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_content TEXT, coupon TEXT, promotion_id TEXT,
+  products TEXT NOT NULL, exclusion TEXT, first_time INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (day, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_purchase_by_time ON events (event_time) WHERE name = 'purchase';
 -- Who owns a discount code: the earliest event that carried it together with an affiliate.
 CREATE INDEX IF NOT EXISTS events_code_owner ON events (coupon COLLATE NOCASE, event_time)
   WHERE coupon IS NOT NULL AND affiliate IS NOT NULL;
@@ -420,6 +435,7 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
             .execute(params![from, to, linkshelf_core::limits::MAX_AMOUNT_MINOR])?;
             Ok(Written::Recorded(true))
         }
+        Write::RollEvents(max_rows) => Ok(Written::Rolled(crate::stats::rollup::roll(conn, *max_rows)?)),
         Write::Purge { before, through_id } => {
             let deleted = conn
                 .prepare_cached(

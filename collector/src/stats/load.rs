@@ -55,59 +55,75 @@ pub fn load(
             confirmed.click_ids.insert(c);
         }
     }
-    // One affiliate's events are read by their index (`events_by_affiliate`), which an
-    // `(?4 IS NULL OR …)` condition would keep SQLite from using.
-    let affiliate = if query.scope.affiliate().is_some() { "affiliate = ?4" } else { "?4 IS NULL" };
-    let mut statement = conn.prepare(&format!(
-        "SELECT name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id, click_id, items, path,
-           affiliate, utm_campaign, utm_content, promotion_id, event_time
-         FROM events
-         WHERE event_time >= ?1 AND event_time < ?2 AND (?3 IS NULL OR creator_id = ?3) AND {affiliate}
-           AND name IN ('page_view', 'view_promotion', 'select_item', 'begin_checkout', 'purchase')"
-    ))?;
-    let rows = statement.query_map(params![query.from, query.to, query.creator, query.scope.affiliate()], |r| {
-        let (value, bad_value) = match r.get::<_, SqlValue>(6)? {
-            SqlValue::Null => (None, false),
-            SqlValue::Integer(v) => (Some(v), false),
-            _ => (None, true),
-        };
-        let items = stored_items(r.get::<_, SqlValue>(9)?);
-        let unreadable =
-            if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
-        Ok(EventRow {
-            name: r.get(0)?,
-            creator_id: r.get(1)?,
-            coupon: r.get(2)?,
-            utm_source: r.get(3)?,
-            utm_medium: r.get(4)?,
-            currency: r.get(5)?,
-            value,
-            transaction_id: r.get(7)?,
-            click_id: r.get(8)?,
-            items: items.unwrap_or_default(),
-            path: r.get(10)?,
-            affiliate: r.get(11)?,
-            utm_campaign: r.get(12)?,
-            utm_content: r.get(13)?,
-            promotion_id: r.get(14)?,
-            event_time: r.get(15)?,
-            unreadable,
-        })
-    })?;
+    // Raw events, a day's rollup rows, or both (see `rollup::sources`).
+    let sources = rollup::sources(conn, query)?;
+    let mut statements = Vec::with_capacity(sources.len());
+    for source in &sources {
+        statements.push((conn.prepare(&source.sql)?, source));
+    }
     // Streamed: a million events are added up without being held in memory.
-    let mut failed = None;
-    let events = rows.map_while(|row| {
-        let mut event = row.map_err(|e| failed = Some(e)).ok()?;
-        if let Some(codes) = codes.as_mut() {
-            private::event(&mut event, codes).map_err(|e| failed = Some(e)).ok()?;
-        }
-        Some(event)
-    });
+    let failed = std::cell::RefCell::new(None);
+    let fail = |e| *failed.borrow_mut() = Some(e);
+    let events = statements
+        .iter_mut()
+        .flat_map(|(statement, source)| {
+            statement
+                .query(source.params().as_slice())
+                .map_err(fail)
+                .ok()
+                .map(|rows| rows.mapped(source.read))
+                .into_iter()
+                .flatten()
+        })
+        .map_while(|row| {
+            let mut event = row.map_err(fail).ok()?;
+            if let Some(codes) = codes.as_mut() {
+                private::event(&mut event, codes).map_err(fail).ok()?;
+            }
+            Some(event)
+        });
     let stats = aggregate(query, events, orders, &confirmed);
-    match failed {
+    match failed.into_inner() {
         Some(e) => Err(e),
         None => Ok(stats),
     }
+}
+
+/// The columns [`raw_event`] reads, in its order.
+pub(super) const EVENT_COLUMNS: &str =
+    "name, creator_id, coupon, utm_source, utm_medium, currency, value, transaction_id,
+  click_id, items, path, affiliate, utm_campaign, utm_content, promotion_id, event_time";
+
+/// One stored event as stats read it, from a row of [`EVENT_COLUMNS`].
+pub(super) fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
+    let (value, bad_value) = match r.get::<_, SqlValue>(6)? {
+        SqlValue::Null => (None, false),
+        SqlValue::Integer(v) => (Some(v), false),
+        _ => (None, true),
+    };
+    let items = stored_items(r.get::<_, SqlValue>(9)?);
+    let unreadable =
+        if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
+    Ok(EventRow {
+        name: r.get(0)?,
+        creator_id: r.get(1)?,
+        coupon: r.get(2)?,
+        utm_source: r.get(3)?,
+        utm_medium: r.get(4)?,
+        currency: r.get(5)?,
+        value,
+        transaction_id: r.get(7)?,
+        click_id: r.get(8)?,
+        items: items.unwrap_or_default(),
+        path: r.get(10)?,
+        affiliate: r.get(11)?,
+        utm_campaign: r.get(12)?,
+        utm_content: r.get(13)?,
+        promotion_id: r.get(14)?,
+        event_time: r.get(15)?,
+        unreadable,
+        weight: Weight::One,
+    })
 }
 
 /// A row's stored items; `None` when they cannot be read (not JSON text of items).

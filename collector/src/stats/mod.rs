@@ -152,6 +152,24 @@ pub struct EventRow {
     pub affiliate: Option<String>,
     /// Set when the stored row could not be read as an event (see [`Exclusion`]).
     pub unreadable: Option<Exclusion>,
+    /// How many events the row stands for (see [`Weight`]).
+    pub weight: Weight,
+}
+
+/// How many events an [`EventRow`] stands for: stats at 10^8 events read a day's
+/// rollup rows instead of its raw events (see [`rollup`]), and the rollup has no
+/// click ids, so the checkouts a verified order confirmed come back as rows of their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Weight {
+    /// One raw event.
+    #[default]
+    One,
+    /// A rollup row: this many events of one UTC day with these keys (never purchases,
+    /// which stay raw: each carries money and a transaction id).
+    Rolled(u64),
+    /// A checkout already counted in a rollup row, read again only because a verified
+    /// order carries its click id: adds to `checkouts_ordered`, nothing else.
+    Ordered,
 }
 
 impl EventRow {
@@ -187,6 +205,24 @@ pub enum Exclusion {
 }
 
 impl Exclusion {
+    /// Every reason, for [`Exclusion::from_name`].
+    const ALL: [Exclusion; 4] =
+        [Exclusion::EventValue, Exclusion::EventItems, Exclusion::OrderValue, Exclusion::RefundAmount];
+
+    /// Its name in the JSON and in the rollup table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exclusion::EventValue => "event_value",
+            Exclusion::EventItems => "event_items",
+            Exclusion::OrderValue => "order_value",
+            Exclusion::RefundAmount => "refund_amount",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Exclusion> {
+        Exclusion::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     /// The kind of row: `event`, `order` or `refund`.
     pub fn row(self) -> &'static str {
         match self {
@@ -569,17 +605,21 @@ pub fn aggregate(
     let mut sold: BTreeMap<(String, String, String), Group> = BTreeMap::new();
     // Code views by code id, put under their code text once every text is known.
     let mut code_views: BTreeMap<String, u64> = BTreeMap::new();
-    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    // A product's title and a code's spelling are the earliest event's (ties: the
+    // smaller text), so the figures do not depend on the order rows are read in (raw
+    // events or a day's rollup rows give the same report).
+    let mut titles = Earliest::default();
     // One row per code whatever its case: shops keep codes case-insensitive and some send
     // them back lowercased (`juno15` for the page's `JUNO15`). Shown as first spelled,
-    // events before orders, so as the creator wrote it when their page carried it.
-    let mut spellings: BTreeMap<String, String> = BTreeMap::new();
-    let mut code_key = |code: &Option<String>| {
+    // events before orders, so as the creator wrote it when their page carried it. Rows
+    // are keyed by the code in capitals until the spelling is known.
+    let mut spellings = Earliest::default();
+    let code_key = |code: &Option<String>| {
         let k = key(code);
         if k == NONE || k == OTHER {
             return k;
         }
-        spellings.entry(k.to_uppercase()).or_insert(k).clone()
+        k.to_uppercase()
     };
     let mut series = Series::new(query.from, query.to);
     let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
@@ -589,42 +629,50 @@ pub fn aggregate(
         }
     };
     for e in events {
+        let n = match e.weight {
+            Weight::One => 1,
+            Weight::Rolled(n) => n,
+            Weight::Ordered => 0,
+        };
         if let Some(why) = e.exclusion() {
-            exclude(why, 1);
+            exclude(why, n);
             continue;
         }
-        let step: fn(&mut Funnel) = match e.name.as_str() {
-            "page_view" => |f| f.page_views += 1,
-            "view_promotion" => |f| f.code_views += 1,
-            "select_item" => |f| f.product_selects += 1,
-            "begin_checkout" => |f| f.checkouts_started += 1,
-            "purchase" => |f| f.purchases_unverified += 1,
+        let step: fn(&mut Funnel, u64) = match e.name.as_str() {
+            "page_view" => |f, n| f.page_views += n,
+            "view_promotion" => |f, n| f.code_views += n,
+            "select_item" => |f, n| f.product_selects += n,
+            "begin_checkout" => |f, n| f.checkouts_started += n,
+            "purchase" => |f, n| f.purchases_unverified += n,
             _ => continue,
         };
         if let Some(p) = series.at(e.event_time) {
             match e.name.as_str() {
-                "page_view" => p.page_views += 1,
-                "select_item" => p.product_selects += 1,
-                "begin_checkout" => p.checkouts_started += 1,
-                "purchase" => p.purchases_unverified += 1,
+                "page_view" => p.page_views += n,
+                "select_item" => p.product_selects += n,
+                "begin_checkout" => p.checkouts_started += n,
+                "purchase" => p.purchases_unverified += n,
                 _ => {}
             }
         }
         let purchase = e.name == "purchase";
-        let ordered =
-            e.name == "begin_checkout" && e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
+        let confirms = |c: &Option<String>| c.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
+        let ordered = match e.weight {
+            Weight::One => u64::from(e.name == "begin_checkout" && confirms(&e.click_id)),
+            Weight::Rolled(_) => 0,
+            Weight::Ordered => 1,
+        };
         let unconfirmed = purchase
             && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction_ids.contains(t))
-            && !e.click_id.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
+            && !confirms(&e.click_id);
         // Counts and money of this event for one group; `value` differs per product.
         let count = |g: &mut Group, value: Option<i128>| {
-            step(&mut g.funnel);
-            if ordered {
-                g.funnel.checkouts_ordered += 1;
-            }
+            step(&mut g.funnel, n);
+            g.funnel.checkouts_ordered += ordered;
             if unconfirmed {
-                g.funnel.purchases += 1;
+                g.funnel.purchases += n;
             }
+            // Purchases are never rolled up (see `Weight`): their money is one event's.
             if let (true, Some(currency), Some(value)) = (purchase, e.currency.as_deref(), value) {
                 let money = g.money(currency);
                 money.unverified += value;
@@ -648,15 +696,18 @@ pub fn aggregate(
         }
         for i in &e.items {
             if let Some(name) = i.item_name.as_ref().filter(|n| !n.trim().is_empty()) {
-                titles.entry(i.item_id.clone()).or_insert_with(|| name.clone());
+                titles.offer(&i.item_id, e.event_time, name);
             }
         }
         if e.name == "view_promotion" {
             // A code's card, not a product: counted under its code once the texts are known.
-            *code_views.entry(key(&e.promotion_id)).or_default() += 1;
+            *code_views.entry(key(&e.promotion_id)).or_default() += n;
             continue;
         }
         let code = code_key(&e.coupon);
+        if let Some(spelled) = e.coupon.as_ref().filter(|_| code != NONE && code != OTHER) {
+            spellings.offer(&code, e.event_time, spelled);
+        }
         count(group(&mut by, "code", code.clone()), value);
         for (product, value) in products_of_event(&e) {
             count(group(&mut by, "product", product), value);
@@ -684,6 +735,11 @@ pub fn aggregate(
             p.purchases_verified += 1;
         }
     }
+    // Events before orders: an order's spelling only names a code no event carried, and
+    // its click's titles only products no event named.
+    let (event_spellings, event_titles) = (spellings.done(), titles.done());
+    let mut order_spellings: BTreeMap<String, String> = BTreeMap::new();
+    let mut click_titles: BTreeMap<String, String> = BTreeMap::new();
     for o in &orders {
         let click = o.click.as_ref();
         let value = i128::from(o.value);
@@ -696,7 +752,11 @@ pub fn aggregate(
             money.refunded += refunded;
         };
         count(&mut totals, value, o.refunded);
-        let code = code_key(&o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone())));
+        let spelled = o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone()));
+        let code = code_key(&spelled);
+        if let Some(spelled) = spelled.filter(|_| code != NONE && code != OTHER) {
+            order_spellings.entry(code.clone()).or_insert(spelled);
+        }
         let source = key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()));
         let campaign = key(&click.and_then(|c| c.utm_campaign.clone()).or_else(|| o.utm_campaign.clone()));
         let keys = [
@@ -719,7 +779,7 @@ pub fn aggregate(
             .unwrap_or_default();
         for i in items {
             if let Some(name) = i.item_name.as_ref().filter(|n| !n.trim().is_empty()) {
-                titles.entry(i.item_id.clone()).or_insert_with(|| name.clone());
+                click_titles.entry(i.item_id.clone()).or_insert_with(|| name.clone());
             }
         }
         let values = split(value, items);
@@ -728,7 +788,15 @@ pub fn aggregate(
             count(group(&mut by, "product", product), value, refunded);
         }
     }
+    let spelling = |k: String| event_spellings.get(&k).or_else(|| order_spellings.get(&k)).cloned().unwrap_or(k);
     let codes = by.entry("code").or_default();
+    *codes = std::mem::take(codes).into_iter().map(|(k, g)| (spelling(k), g)).collect();
+    let sold: BTreeMap<(String, String, String), Group> =
+        sold.into_iter().map(|((source, campaign, code), g)| ((source, campaign, spelling(code)), g)).collect();
+    let mut titles = event_titles;
+    for (id, title) in click_titles {
+        titles.entry(id).or_insert(title);
+    }
     for (id, n) in code_views {
         // The text whose id this is, among the codes checkouts and orders carried.
         let text = codes.keys().find(|k| **k == id || (*k != NONE && *k != OTHER && code_id(k) == id)).cloned();
@@ -786,6 +854,29 @@ pub fn aggregate(
         private::finish(&mut stats);
     }
     stats
+}
+
+/// Per key, the text of the earliest time it was offered (ties: the smaller text).
+#[derive(Default)]
+struct Earliest(BTreeMap<String, (i64, String)>);
+
+impl Earliest {
+    fn offer(&mut self, key: &str, at: i64, text: &str) {
+        match self.0.get_mut(key) {
+            Some(best) => {
+                if (at, text) < (best.0, best.1.as_str()) {
+                    *best = (at, text.to_owned());
+                }
+            }
+            None => {
+                self.0.insert(key.to_owned(), (at, text.to_owned()));
+            }
+        }
+    }
+
+    fn done(self) -> BTreeMap<String, String> {
+        self.0.into_iter().map(|(k, (_, text))| (k, text)).collect()
+    }
 }
 
 fn key(value: &Option<String>) -> String {
@@ -876,6 +967,7 @@ mod csv;
 mod load;
 pub mod private;
 mod report;
+pub mod rollup;
 pub mod sentence;
 mod series;
 
