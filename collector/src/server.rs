@@ -488,6 +488,8 @@ async fn record(s: &AppState, provider: &str, delivery: Result<Delivery, webhook
 
 // ---- Stats ----
 
+const DAY_MS: i64 = 86_400_000;
+
 #[derive(Deserialize)]
 struct StatsParams {
     from: Option<String>,
@@ -620,13 +622,15 @@ async fn stats_as(
         }
         Format::Json | Format::Csv => error(StatusCode::BAD_REQUEST, message),
     };
+    // By default the last 30 UTC days, today included (the report's "Last 30 days"):
+    // whole days, which stats read from their daily rollup.
     let to = match p.to.as_deref().map(|t| parse_time(t, true)) {
-        None => now,
+        None => (now.div_euclid(DAY_MS) + 1).saturating_mul(DAY_MS),
         Some(Some(t)) => t,
         Some(None) => return refuse("to: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds"),
     };
     let from = match p.from.as_deref().map(|t| parse_time(t, false)) {
-        None => to.saturating_sub(30 * 86_400_000),
+        None => to.saturating_sub(30 * DAY_MS),
         Some(Some(t)) => t,
         Some(None) => return refuse("from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds"),
     };

@@ -360,4 +360,14 @@ async fn report_shows_charts_and_links_every_table(http: &Client, c: &Collector,
         http.get(&c.url(&format!("/v1/report?from={from}&to={to}")), &[("authorization", &auth)]).await.expect("get");
     assert_eq!(by_header.status, 200);
     assert!(!by_header.body.contains(TOKEN) && !by_header.body.contains("token"), "{}", by_header.body);
+    // Without dates: the last 30 UTC days, today included, as the "Last 30 days" preset.
+    let day = 86_400_000;
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    let plain = http.get(&c.url(&format!("/v1/stats?token={TOKEN}")), &[]).await.expect("get").json();
+    let tomorrow = (before / day + 1) * day;
+    let to = plain["to"].as_i64().expect("to");
+    assert!(to == tomorrow || to == tomorrow + day, "{plain}");
+    assert_eq!(plain["from"].as_i64(), Some(to - 30 * day), "{plain}");
+    let page = http.get(&c.url(&format!("/v1/report?token={TOKEN}")), &[]).await.expect("get").body;
+    assert!(page.contains(r#"aria-current="true"><b>Last 30 days</b>"#), "{page}");
 }

@@ -22,6 +22,9 @@ struct Args {
     /// The season's end, Unix ms (default: now).
     #[arg(long)]
     end_ms: Option<i64>,
+    /// Leave the events raw: no daily rollup (to time stats as they were before it).
+    #[arg(long)]
+    raw: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,10 +40,13 @@ fn main() -> anyhow::Result<()> {
         eprintln!("  {rows} rows, {:.0} s", started.elapsed().as_secs_f64());
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let rolling = Instant::now();
+    let rollup_rows = if args.raw { 0 } else { linkshelf_collector::generate::roll_up(&args.db)? };
     println!(
-        "generated={written} seconds={seconds:.1} rows_per_second={:.0} end_ms={end_ms} days={}",
+        "generated={written} seconds={seconds:.1} rows_per_second={:.0} end_ms={end_ms} days={} rollup_rows={rollup_rows} rollup_seconds={:.1}",
         written as f64 / seconds.max(1e-9),
-        args.days
+        args.days,
+        rolling.elapsed().as_secs_f64()
     );
     Ok(())
 }
