@@ -683,13 +683,14 @@ pub fn aggregate(
         };
         let value = e.value.map(i128::from);
         count(&mut totals, value);
+        // Borrowed keys: a season's rollup rows are counted without a copy of each key.
         let keys = [
-            ("creator", e.creator_id.clone()),
-            ("affiliate", key(&e.affiliate)),
-            ("utm_source", key(&e.utm_source)),
-            ("utm_medium", key(&e.utm_medium)),
-            ("utm_campaign", key(&e.utm_campaign)),
-            ("utm_content", key(&e.utm_content)),
+            ("creator", e.creator_id.as_str()),
+            ("affiliate", key_ref(&e.affiliate)),
+            ("utm_source", key_ref(&e.utm_source)),
+            ("utm_medium", key_ref(&e.utm_medium)),
+            ("utm_campaign", key_ref(&e.utm_campaign)),
+            ("utm_content", key_ref(&e.utm_content)),
         ];
         for (dim, k) in keys {
             count(group(&mut by, dim, k), value);
@@ -708,9 +709,9 @@ pub fn aggregate(
         if let Some(spelled) = e.coupon.as_ref().filter(|_| code != NONE && code != OTHER) {
             spellings.offer(&code, e.event_time, spelled);
         }
-        count(group(&mut by, "code", code.clone()), value);
+        count(group(&mut by, "code", &code), value);
         for (product, value) in products_of_event(&e) {
-            count(group(&mut by, "product", product), value);
+            count(group(&mut by, "product", &product), value);
         }
         if purchase {
             let k = (key(&e.utm_source), key(&e.utm_campaign), code);
@@ -769,7 +770,7 @@ pub fn aggregate(
             ("utm_content", key(&click.and_then(|c| c.utm_content.clone()))),
         ];
         for (dim, k) in keys {
-            count(group(&mut by, dim, k), value, o.refunded);
+            count(group(&mut by, dim, &k), value, o.refunded);
         }
         count(sold.entry((source, campaign, code)).or_default(), value, o.refunded);
         // A click whose items cannot be counted splits nothing: the order is `(none)`'s.
@@ -785,7 +786,7 @@ pub fn aggregate(
         let values = split(value, items);
         let refunds = split(o.refunded, items);
         for ((product, value), (_, refunded)) in values.into_iter().zip(refunds) {
-            count(group(&mut by, "product", product), value, refunded);
+            count(group(&mut by, "product", &product), value, refunded);
         }
     }
     let spelling = |k: String| event_spellings.get(&k).or_else(|| order_spellings.get(&k)).cloned().unwrap_or(k);
@@ -883,12 +884,21 @@ fn key(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| NONE.to_owned())
 }
 
+fn key_ref(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or(NONE)
+}
+
+/// The group of `key` in `dim`, made on first use (the key is copied only then).
 fn group<'a>(
     by: &'a mut BTreeMap<&'static str, BTreeMap<String, Group>>,
     dim: &'static str,
-    key: String,
+    key: &str,
 ) -> &'a mut Group {
-    by.entry(dim).or_default().entry(key).or_default()
+    let groups = by.entry(dim).or_default();
+    if !groups.contains_key(key) {
+        groups.insert(key.to_owned(), Group::default());
+    }
+    groups.get_mut(key).unwrap_or_else(|| unreachable!("the group was just made"))
 }
 
 /// The products an event is about, each with its share of the event's value (what

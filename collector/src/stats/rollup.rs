@@ -93,6 +93,12 @@ impl Key {
     }
 }
 
+/// A row's key: 16 bytes of the SHA-256 of its JSON (a collision needs about 2^64 rows).
+fn key_hash(json: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(json.as_bytes())[..16].to_vec()
+}
+
 fn to_sql_error(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
@@ -136,7 +142,7 @@ pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
            events = events + excluded.events, first_time = min(first_time, excluded.first_time)",
     )?;
     for ((day, k), (first, events)) in days {
-        let key = serde_json::to_string(&k).map_err(to_sql_error)?;
+        let key = key_hash(&serde_json::to_string(&k).map_err(to_sql_error)?);
         let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
         upsert.execute(params![
             day,
