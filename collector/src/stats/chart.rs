@@ -7,6 +7,7 @@
 //! Coordinates are written with one decimal and stay under 1000: a chart adds no long
 //! run of digits that could be mistaken for a figure (the privacy tests look for those).
 
+use super::sentence::grouped;
 use maud::{html, Markup};
 
 /// The drawing's width in user units: a 360 px phone shows it at scale 1, so a font
@@ -152,14 +153,14 @@ pub fn columns(id: &str, title: &str, desc: &str, per: &str, dates: &[String], b
             @let max = band.values.iter().copied().max().unwrap_or(0);
             @let total: u64 = band.values.iter().sum();
             text.l x="0" y=(n(top + 11.0)) {
-                (band.name) ": " (total) " in all"
-                @if max > 0 { ", at most " (max) " per " (per) }
+                (band.name) ": " (grouped(total)) " in all"
+                @if max > 0 { ", at most " (grouped(max)) " per " (per) }
             }
             line.axis x1="0" x2=(n(WIDTH)) y1=(n(top + HEAD + PLOT)) y2=(n(top + HEAD + PLOT)) {}
             @for (j, v) in band.values.iter().enumerate() {
                 @if *v > 0 {
                     @let h = (*v as f64 / max as f64 * PLOT).max(1.5);
-                    @let tip = format!("{} · {}: {v}", dates.get(j).map_or("", String::as_str), band.name);
+                    @let tip = format!("{} · {}: {}", dates.get(j).map_or("", String::as_str), band.name, grouped(*v));
                     (bar_rect(id, band.style, j as f64 * slot + (slot - width) / 2.0, top + HEAD + PLOT - h, width, h, &tip))
                 }
             }

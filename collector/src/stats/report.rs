@@ -4,6 +4,7 @@
 //! ([`sentence`]), the table of its figures and that table's CSV.
 
 use super::chart::{self, Band, BarRow, Style};
+use super::sentence::grouped;
 use super::*;
 use linkshelf_core::money::{decimal_from_digits, Currency};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -91,7 +92,12 @@ pub const TABLES: [&str; 13] = [
 /// `27.20 EUR`, by the core's rule (the sums here are 128-bit).
 pub fn format_money(minor: i128, currency: &str) -> String {
     let exponent = Currency(currency.to_owned()).exponent();
-    format!("{} {currency}", decimal_from_digits(minor < 0, &minor.unsigned_abs().to_string(), exponent))
+    // Grouped like counts (`811,025.00 EUR`): the integer part of the decimal text.
+    let plain = decimal_from_digits(minor < 0, &minor.unsigned_abs().to_string(), exponent);
+    let (sign, digits) = plain.split_at(usize::from(plain.starts_with('-')));
+    let (whole, fraction) = digits.split_at(digits.find('.').unwrap_or(digits.len()));
+    let whole = whole.parse::<u128>().map_or_else(|_| whole.to_owned(), sentence::grouped);
+    format!("{sign}{whole}{fraction} {currency}")
 }
 
 const STYLE: &str = "body{font:15px/1.4 system-ui,sans-serif;margin:1rem;max-width:60rem;color:#222;background:#fff}\
@@ -169,9 +175,9 @@ fn sales(funnel: &Funnel) -> Markup {
 
 fn sales_of(all: u64, verified: u64, unverified: u64) -> Markup {
     html! {
-        (all)
+        (grouped(all))
         @if unverified > 0 || verified > 0 {
-            small { (verified) " verified · " (unverified) " unverified" }
+            small { (grouped(verified)) " verified · " (grouped(unverified)) " unverified" }
         }
     }
 }
@@ -377,7 +383,9 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
         ("product taps", Style::Solid, |p| p.product_selects),
         ("checkouts", Style::Solid, |p| p.checkouts_started),
         ("verified orders", Style::Solid, |p| p.purchases_verified),
-        ("unverified (thank-you page)", Style::Hatched, |p| p.purchases_unverified),
+        // Short, so its line fits a phone with a season's figures (the chart's text
+        // and the hatching say it is the thank-you page's claim).
+        ("unverified orders", Style::Hatched, |p| p.purchases_unverified),
     ]
     .into_iter()
     .map(|(name, style, of)| Band {
@@ -392,7 +400,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
     let join_bars: Vec<BarRow> = joins
         .outcomes
         .iter()
-        .map(|o| BarRow { label: o.outcome.label().to_owned(), bars: vec![(o.count as f64, o.count.to_string())] })
+        .map(|o| BarRow { label: o.outcome.label().to_owned(), bars: vec![(o.count as f64, grouped(o.count))] })
         .collect();
     let all_currencies: Vec<String> = t.revenue.iter().map(|m| m.currency.clone()).collect();
     let shows_affiliates = matches!(stats.scope, Scope::Brand { affiliate: None })
@@ -424,37 +432,37 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                 }
                 @if excluded.count > 0 {
                     p.warn role="status" {
-                        (excluded.count) " stored " (if excluded.count == 1 { "row was" } else { "rows were" })
+                        (grouped(excluded.count)) " stored " (if excluded.count == 1 { "row was" } else { "rows were" })
                         " left out of these figures: "
                         @for (i, r) in excluded.reasons.iter().enumerate() {
                             @if i > 0 { "; " }
-                            (r.count) " × " (r.message)
+                            (grouped(r.count)) " × " (r.message)
                         }
                         "."
                     }
                     (csv_link(page, stats, "excluded", "the rows left out"))
                 }
                 div.cards {
-                    div { span { "Sales" } b { (f.purchases) small { (f.purchases_verified) " verified" } } }
+                    div { span { "Sales" } b { (grouped(f.purchases)) small { (grouped(f.purchases_verified)) " verified" } } }
                     div { span { "Revenue" } b { (money(t)) } }
                     div {
                         span { "Checkouts → orders" }
                         b {
                             (percent(t.rates.checkout_to_order))
-                            small { (f.checkouts_ordered) " of " (f.checkouts_started) " became a verified order" }
+                            small { (grouped(f.checkouts_ordered)) " of " (grouped(f.checkouts_started)) " became a verified order" }
                         }
                     }
                     div {
                         span { "Orders joined to a click" }
                         b {
                             (percent(joins.rate))
-                            small { (joins.joined) " of " (joins.orders) " verified orders" }
+                            small { (grouped(joins.joined)) " of " (grouped(joins.orders)) " verified orders" }
                         }
                     }
-                    div { span { "Views" } b { (f.page_views) } }
-                    div { span { "Code views" } b { (f.code_views) } }
-                    div { span { "Product taps" } b { (f.product_selects) } }
-                    div { span { "Checkouts" } b { (f.checkouts_started) } }
+                    div { span { "Views" } b { (grouped(f.page_views)) } }
+                    div { span { "Code views" } b { (grouped(f.code_views)) } }
+                    div { span { "Product taps" } b { (grouped(f.product_selects)) } }
+                    div { span { "Checkouts" } b { (grouped(f.checkouts_started)) } }
                 }
                 p {
                     "Code views: a code's card was on screen. Checkouts → orders: the share of checkouts whose \
@@ -518,7 +526,7 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                         table {
                             tr.head { th { "How" } th { "Orders" } }
                             @for o in &joins.outcomes {
-                                tr { th scope="row" { (capital(o.message)) } td data-label="Orders" { (o.count) } }
+                                tr { th scope="row" { (capital(o.message)) } td data-label="Orders" { (grouped(o.count)) } }
                             }
                         }
                     }
@@ -561,10 +569,10 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
                                         th scope="row" { (name(r)) }
                                         td data-label="Sales" { (sales(&r.group.funnel)) }
                                         td data-label="Revenue" { (money(&r.group)) }
-                                        td data-label="Views" { (r.group.funnel.page_views) }
-                                        td data-label="Code views" { (r.group.funnel.code_views) }
-                                        td data-label="Taps" { (r.group.funnel.product_selects) }
-                                        td data-label="Checkouts" { (r.group.funnel.checkouts_started) }
+                                        td data-label="Views" { (grouped(r.group.funnel.page_views)) }
+                                        td data-label="Code views" { (grouped(r.group.funnel.code_views)) }
+                                        td data-label="Taps" { (grouped(r.group.funnel.product_selects)) }
+                                        td data-label="Checkouts" { (grouped(r.group.funnel.checkouts_started)) }
                                         td data-label="→ orders" { (percent(r.group.rates.checkout_to_order)) }
                                     }
                                 }

@@ -45,7 +45,21 @@ fn percent_of(part: i128, whole: i128) -> i128 {
 }
 
 fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{} {}", grouped(n), if n == 1 { one } else { many })
+}
+
+/// A whole number as a creator reads it on a phone: digits in groups of three
+/// (`1,100,024`), as English writes them (the report is in English).
+pub fn grouped(n: impl Into<u128>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The line of a revenue-share chart in one currency: who brought the largest share of
@@ -137,7 +151,7 @@ pub fn joins(j: &Joins, period: &str) -> String {
             if j.orders == 1 {
                 "The one verified order".to_owned()
             } else {
-                format!("All {} verified orders", j.orders)
+                format!("All {} verified orders", grouped(j.orders))
             },
             if j.orders == 1 { "it" } else { "them" }
         );
@@ -149,13 +163,13 @@ pub fn joins(j: &Joins, period: &str) -> String {
         j.outcomes.iter().filter(|o| o.outcome != Join::ClickId && o.count > 0).map(|o| (o.count, o.outcome)).collect();
     // Largest first; a stable sort keeps the listed order among equals.
     others.sort_by_key(|o| std::cmp::Reverse(o.0));
-    let why: Vec<String> = others.iter().map(|(n, o)| format!("{n} {}", o.message())).collect();
+    let why: Vec<String> = others.iter().map(|(n, o)| format!("{} {}", grouped(*n), o.message())).collect();
     format!(
         "{} of {} {period} ({share} %) joined to the click that led to {}; the {}: {}.",
-        j.joined,
+        grouped(j.joined),
         count(j.orders, "verified order", "verified orders"),
         if j.orders == 1 { "it" } else { "them" },
-        if j.orders - j.joined == 1 { "other".to_owned() } else { format!("other {}", j.orders - j.joined) },
+        if j.orders - j.joined == 1 { "other".to_owned() } else { format!("other {}", grouped(j.orders - j.joined)) },
         why.join("; ")
     )
 }

@@ -204,10 +204,24 @@ fn html_escapes_everything_and_formats_money() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("Stats for a&amp;b"));
     assert!(html.contains("37.20 EUR"), "{html}");
-    assert!(html.contains("3800 JPY"));
+    assert!(html.contains("3,800 JPY"));
     assert!(html.contains("name=\"viewport\""));
     assert_eq!(format_money(5, "KWD"), "0.005 KWD");
     assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
+    assert_eq!(format_money(-123_456_789, "EUR"), "-1,234,567.89 EUR");
+    assert_eq!(format_money(100_000, "JPY"), "100,000 JPY");
+    assert_eq!(format_money(1_234_567, "KWD"), "1,234.567 KWD");
+}
+
+/// A season's figures read on a phone: digits in threes.
+#[test]
+fn counts_are_grouped_in_threes() {
+    use super::sentence::grouped;
+    let cases = [(0u64, "0"), (999, "999"), (1000, "1,000"), (1_100_024, "1,100,024"), (12_345, "12,345")];
+    for (n, text) in cases {
+        assert_eq!(grouped(n), text);
+    }
+    assert_eq!(grouped(u128::MAX), "340,282,366,920,938,463,463,374,607,431,768,211,455");
 }
 
 // ---- Issue #9: one event must not take the stats down ----
@@ -252,7 +266,7 @@ fn revenue_sums_past_i64_are_exact() {
     assert_eq!(s.excluded, Excluded::default());
     let csv = to_csv(&s).expect("csv");
     assert!(csv.contains(&format!(",EUR,{expected},0,{expected},0,0\r\n")), "{csv}");
-    assert!(to_html(&s).contains("100000000000000000.00 EUR"));
+    assert!(to_html(&s).contains("100,000,000,000,000,000.00 EUR"));
 }
 
 /// Negative, enormous and unreadable amounts (stored before the checks, or by hand)
