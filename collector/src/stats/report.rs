@@ -148,15 +148,22 @@ fn money(group: &Group) -> Markup {
     revenue(&group.revenue)
 }
 
+/// Whether a currency's line carries its verified / unverified / refunded split.
+fn detailed(m: &Revenue) -> bool {
+    m.unverified > 0 || m.refunded > 0
+}
+
 fn revenue(revenue: &[Revenue]) -> Markup {
     html! {
         @if revenue.is_empty() {
             "–"
         }
         @for (i, m) in revenue.iter().enumerate() {
-            @if i > 0 { br; }
+            // After a currency's split (a block of its own) the next starts on its own
+            // line already; a break there left an empty line.
+            @if i > 0 && !detailed(&revenue[i - 1]) { br; }
             (format_money(m.all, &m.currency))
-            @if m.unverified > 0 || m.refunded > 0 {
+            @if detailed(m) {
                 small {
                     "verified " (format_money(m.verified, &m.currency))
                     " · unverified " (format_money(m.unverified, &m.currency))
@@ -590,4 +597,22 @@ pub fn to_page(stats: &Stats, page: &Page) -> String {
 fn capital(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+#[cfg(test)]
+mod money_lines {
+    use super::*;
+
+    fn line(currency: &str, all: i128, unverified: i128) -> Revenue {
+        Revenue { currency: currency.into(), all, verified: all - unverified, unverified, refunded: 0 }
+    }
+
+    /// Each currency on its own line, never an empty one between (a split is a block).
+    #[test]
+    fn each_currency_starts_one_line_down() {
+        let split_first = revenue(&[line("EUR", 330_870, 260_790), line("USD", 36_151, 0)]).into_string();
+        assert!(split_first.contains("refunded 0.00 EUR</small>361.51 USD"), "{split_first}");
+        let plain_first = revenue(&[line("USD", 36_151, 0), line("EUR", 330_870, 0)]).into_string();
+        assert_eq!(plain_first, "361.51 USD<br>3,308.70 EUR");
+    }
 }
