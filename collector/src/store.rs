@@ -205,6 +205,10 @@ CREATE TABLE IF NOT EXISTS event_days (
 CREATE INDEX IF NOT EXISTS events_purchase_by_time ON events (event_time, name, creator_id, coupon, utm_source,
   utm_medium, currency, value, transaction_id, click_id, items, path, affiliate, utm_campaign, utm_content,
   promotion_id) WHERE name = 'purchase';
+-- The codes an affiliate's own events carried (`stats::private`), read by skipping from
+-- one code to the next.
+CREATE INDEX IF NOT EXISTS events_affiliate_codes ON events (affiliate, coupon)
+  WHERE affiliate IS NOT NULL AND coupon IS NOT NULL;
 -- Who owns a discount code: the earliest event that carried it together with an affiliate.
 CREATE INDEX IF NOT EXISTS events_code_owner ON events (coupon COLLATE NOCASE, event_time)
   WHERE coupon IS NOT NULL AND affiliate IS NOT NULL;

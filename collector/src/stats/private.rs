@@ -63,10 +63,18 @@ impl<'c> Codes<'c> {
     pub fn shown_id(&mut self, id: Option<String>) -> rusqlite::Result<Option<String>> {
         let Some(id) = id else { return Ok(None) };
         if self.ids.is_none() {
+            // A skip scan over `events_affiliate_codes`: one index seek per distinct code,
+            // not one row per checkout (an affiliate of a big network has millions).
             let mut texts: Vec<String> = self
                 .conn
                 .prepare(
-                    "SELECT DISTINCT coupon FROM events WHERE affiliate = ?1 AND coupon IS NOT NULL ORDER BY coupon",
+                    "WITH RECURSIVE codes(code) AS (
+                       SELECT min(coupon) FROM events WHERE affiliate = ?1 AND coupon IS NOT NULL
+                       UNION ALL
+                       SELECT (SELECT min(coupon) FROM events WHERE affiliate = ?1 AND coupon > code)
+                       FROM codes WHERE code IS NOT NULL
+                     )
+                     SELECT code FROM codes WHERE code IS NOT NULL",
                 )?
                 .query_map([self.me], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;

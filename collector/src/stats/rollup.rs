@@ -260,10 +260,11 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
     }
     let whole = [(":from", start), (":to", end), (":rolled", rolled)];
     sources.push(Source {
-        // Read by id (`+event_time` keeps SQLite off the time index): few rows are past
-        // the cursor.
+        // Read by id (`NOT INDEXED` keeps SQLite off the time and affiliate indexes,
+        // which would read a season): few rows are past the cursor.
         sql: format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE id > :rolled AND +event_time >= :from AND +event_time < :to
+            "SELECT {EVENT_COLUMNS} FROM events NOT INDEXED
+             WHERE id > :rolled AND event_time >= :from AND event_time < :to
                AND {NAMES} AND {filter}"
         ),
         params: with(&whole),
@@ -279,8 +280,9 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
     });
     sources.push(Source {
         sql: format!(
-            "SELECT {EVENT_COLUMNS} FROM events
-             WHERE click_id IN (SELECT click_id FROM orders WHERE click_id IS NOT NULL) AND name = 'begin_checkout'
+            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_by_click
+             WHERE click_id IS NOT NULL AND click_id IN (SELECT click_id FROM orders WHERE click_id IS NOT NULL)
+               AND name = 'begin_checkout'
                AND event_time >= :from AND event_time < :to AND id <= :rolled AND {filter}"
         ),
         params: with(&whole),
