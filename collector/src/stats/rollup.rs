@@ -20,6 +20,10 @@
 //!   "checkouts that became orders" needs them: [`Weight::Ordered`]); for a range's
 //!   partial first and last day, the raw events. The figures are the raw events' exactly
 //!   (a property test holds the two to each other); only the time differs.
+//! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
+//!   added up there by one `GROUP BY` and written into the in-memory copy's
+//!   `event_days` through [`add`], behind a cursor past every copied event, so
+//!   [`sources`] reads them as it reads a rolled-up file.
 //! - **Retention** purges only events already rolled up, so a day's counts outlive its
 //!   raw events.
 
