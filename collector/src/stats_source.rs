@@ -13,8 +13,21 @@
 //! construction, and the test that compares them checks the copy.
 //!
 //! The rows a report can touch, for orders and events in `[from, to)`:
-//! - every event in `[from − attribution window, to + 5 min]` (the range's events, and
-//!   the checkouts an order there can be joined to by code or UTM);
+//! - for the range's whole UTC days, the events stats only count (`rollup::ROLLED`), not
+//!   copied but added up in ClickHouse: one `GROUP BY` row per day and everything that
+//!   decides their rollup key (`rollup::Key`: the tags, code, code id, items, path, and
+//!   whether the value can be counted), with how many events it stands for and the
+//!   earliest one's time. Each becomes a row of the copy's `event_days` through the
+//!   function the file's roller uses (`rollup::add`), and the copy's rollup cursor is set
+//!   past every copied event, so `stats::load` reads those days from the rollup, exactly
+//!   as from a rolled-up file (the benchmark's 10^6 events over 90 days: about 270,000
+//!   groups, read in one query rather than copied one event at a time);
+//! - every event of the range's partial first and last day (`[from, to)` outside its
+//!   whole days; the whole range when it holds no whole day): stats read those raw;
+//! - every purchase and `begin_checkout` in `[from − attribution window, to + 5 min]`
+//!   (the purchases stay raw in the rollup too; the checkouts are what an order there is
+//!   joined to by code or UTM, and the rolled checkouts a verified order's click id
+//!   confirms, which stats read again raw: `Weight::Ordered`);
 //! - every event carrying the click id of an order in the range (a click id joins at
 //!   any age);
 //! - for every code, the earliest event carrying it with an affiliate, per creator and
@@ -31,10 +44,14 @@
 //! per (creator, transaction id), the first kept.
 
 use crate::clickhouse::{self as ch, ChError, EventRow, OrderRow, RefundRow};
-use crate::stats::{self, Query, Stats};
+use crate::stats::rollup::{self, DAY_MS};
+use crate::stats::{self, Query, Stats, Weight};
 use crate::store::{self, StoreError};
+use clickhouse::Row;
+use linkshelf_core::limits::MAX_AMOUNT_MINOR;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection};
+use serde::Deserialize;
 use std::path::PathBuf;
 
 /// A click may be logged a little after the order by the shop's clock (as in `stats`).
@@ -64,6 +81,67 @@ pub struct Slice {
     pub events: Vec<EventRow>,
     pub orders: Vec<OrderRow>,
     pub refunds: Vec<RefundRow>,
+    /// The counting events of the range's whole UTC days (`rollup::whole_days`), added
+    /// up in ClickHouse; `None` when the range holds no whole day (its events are all
+    /// copied).
+    pub days: Option<Vec<DayGroup>>,
+}
+
+/// Events of one UTC day alike in everything their rollup key is made of: the raw
+/// columns it is derived from, read as `stats::load` reads an event (see
+/// [`DayGroup::event`]).
+#[derive(Clone, Debug, Default, PartialEq, Row, Deserialize)]
+pub struct DayGroup {
+    pub name: String,
+    pub creator_id: String,
+    pub affiliate: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub coupon: Option<String>,
+    pub promotion_id: Option<String>,
+    pub items: Option<String>,
+    pub path: Option<String>,
+    pub value_unreadable: u8,
+    /// The value when it is outside `0..=MAX_AMOUNT_MINOR` (which leaves the events
+    /// out), else 0: a value the stats can count is no part of the key, so grouping by
+    /// it would only split groups.
+    pub odd_value: i64,
+    /// The earliest event's time: decides the row's day, and a code's spelling and a
+    /// product's title (see `rollup`).
+    pub first_time: i64,
+    pub events: u64,
+}
+
+impl DayGroup {
+    /// The group as one event that `rollup::add` keys as it would each of its events:
+    /// the value and items read by the rule a copied raw row is read by
+    /// (`stats::value_and_items` on the value [`fill`] would store), so unreadable ones
+    /// are left out for the same reason.
+    pub fn event(&self) -> stats::EventRow {
+        let items = self.items.clone().map_or(SqlValue::Null, SqlValue::Text);
+        let (value, items, unreadable) =
+            stats::value_and_items(amount(Some(self.odd_value), self.value_unreadable), items);
+        stats::EventRow {
+            name: self.name.clone(),
+            event_time: self.first_time,
+            creator_id: self.creator_id.clone(),
+            coupon: self.coupon.clone(),
+            utm_source: self.utm_source.clone(),
+            utm_medium: self.utm_medium.clone(),
+            utm_campaign: self.utm_campaign.clone(),
+            utm_content: self.utm_content.clone(),
+            promotion_id: self.promotion_id.clone(),
+            value,
+            items,
+            path: self.path.clone(),
+            affiliate: self.affiliate.clone(),
+            unreadable,
+            weight: Weight::Rolled(self.events),
+            ..stats::EventRow::default()
+        }
+    }
 }
 
 /// Adds up the query's figures from `source` (see `stats::load` for the arguments).
@@ -97,66 +175,113 @@ pub async fn load(
 /// Reads every row a report on `[from, to)` can touch (see the module's list).
 pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i64) -> Result<Slice, ChError> {
     let (earliest, latest) = (from.saturating_sub(window_ms), to.saturating_add(CLOCK_SLACK_MS));
-    let mut events: Vec<EventRow> = ch::timed(
+    let whole = rollup::whole_days(from, to);
+    // The partial days, read raw: before and after the whole days, or the whole range.
+    let ((a_from, a_to), (b_from, b_to)) = match whole {
+        Some((first_day, end_day)) => ((from, first_day * DAY_MS), (end_day * DAY_MS, to)),
+        None => ((from, to), (0, 0)),
+    };
+    // Independent queries, sent together: each mostly waits on a scan of its own.
+    let range = ch::timed(
         client
-            .query("SELECT ?fields FROM events FINAL WHERE event_time >= ? AND event_time <= ?")
+            .query(&kept_events(
+                "(name IN ('purchase', 'begin_checkout') AND event_time >= ? AND event_time <= ?)
+                   OR (event_time >= ? AND event_time < ?) OR (event_time >= ? AND event_time < ?)",
+            ))
             .bind(earliest)
             .bind(latest)
-            .fetch_all(),
-    )
-    .await?;
-    events.extend(
-        ch::timed(
-            client
-                .query(
-                    "SELECT ?fields FROM events FINAL WHERE click_id IN
-                       (SELECT click_id FROM orders FINAL WHERE created_at >= ? AND created_at < ? AND click_id IS NOT NULL)",
-                )
-                .bind(from)
-                .bind(to)
-                .fetch_all::<EventRow>(),
-        )
-        .await?,
+            .bind(a_from)
+            .bind(a_to)
+            .bind(b_from)
+            .bind(b_to)
+            .fetch_all::<EventRow>(),
     );
-    events.extend(
-        ch::timed(
-            client
-                .query(
-                    "SELECT ?fields FROM events FINAL WHERE coupon IS NOT NULL AND affiliate IS NOT NULL
-                     ORDER BY event_time, event_id LIMIT 1 BY coupon, creator_id, affiliate",
-                )
-                .fetch_all::<EventRow>(),
-        )
-        .await?,
+    let days = async {
+        match whole {
+            Some(span) => day_groups(client, span).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let clicks = ch::timed(
+        client
+            .query(&kept_events(
+                "click_id IN
+                   (SELECT click_id FROM orders FINAL WHERE created_at >= ? AND created_at < ? AND click_id IS NOT NULL)",
+            ))
+            .bind(from)
+            .bind(to)
+            .fetch_all::<EventRow>(),
+    );
+    let owners = ch::timed(
+        client
+            .query(&kept_events(
+                "coupon IS NOT NULL AND affiliate IS NOT NULL
+                 ORDER BY event_time, event_id LIMIT 1 BY coupon, creator_id, affiliate",
+            ))
+            .fetch_all::<EventRow>(),
     );
     // Whether an order's code or source was used outside its window ("outside the
     // window", `stats::load::outside_window`) asks for any such checkout: every order in
     // the range has its window inside `[earliest, latest]`, so one checkout outside that
     // per code or source and creator answers it, as the whole table would.
-    events.extend(
-        ch::timed(
-            client
-                .query(
-                    "SELECT ?fields FROM events FINAL WHERE name = 'begin_checkout' AND (event_time < ? OR event_time > ?)
-                       AND (lower(ifNull(coupon, '')) IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
-                              WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
-                         OR ifNull(utm_source, '') IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
-                              WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL))
-                     ORDER BY event_time, event_id LIMIT 1 BY lower(ifNull(coupon, '')), utm_source, creator_id",
-                )
-                .bind(earliest)
-                .bind(latest)
-                .bind(from)
-                .bind(to)
-                .bind(from)
-                .bind(to)
-                .fetch_all::<EventRow>(),
-        )
-        .await?,
+    let outside = ch::timed(
+        client
+            .query(&kept_events(
+                "name = 'begin_checkout' AND (event_time < ? OR event_time > ?)
+                   AND (lower(ifNull(coupon, '')) IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
+                          WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
+                     OR ifNull(utm_source, '') IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
+                          WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL))
+                 ORDER BY event_time, event_id LIMIT 1 BY lower(ifNull(coupon, '')), utm_source, creator_id",
+            ))
+            .bind(earliest)
+            .bind(latest)
+            .bind(from)
+            .bind(to)
+            .bind(from)
+            .bind(to)
+            .fetch_all::<EventRow>(),
     );
-    let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all()).await?;
-    let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all()).await?;
-    Ok(Slice { events, orders, refunds })
+    let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
+    let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
+    let (mut events, days, clicks, owners, outside, orders, refunds) =
+        tokio::try_join!(range, days, clicks, owners, outside, orders, refunds)?;
+    events.extend(clicks.into_iter().chain(owners).chain(outside));
+    Ok(Slice { events, orders, refunds, days })
+}
+
+/// The rows `events FINAL WHERE {condition}` gives, read in two steps: the `(event_id,
+/// ver)` of the rows FINAL keeps, then the rows with those. On 18.16 FINAL merges every
+/// column it is asked for across the whole table before filtering (about 2 s for 10^6
+/// events when asked for all of them), the key and version alone a tenth of that. Two
+/// copies with one id and one version both come back: the same block inserted twice and
+/// not yet merged (identical rows), or, vanishingly rarely, two collectors' copies
+/// received in the same millisecond (FINAL keeps the one merged last). [`fill`] keeps
+/// one per id, the earlier `(event_time, event_id)`.
+fn kept_events(condition: &str) -> String {
+    format!("SELECT ?fields FROM events WHERE (event_id, ver) IN (SELECT event_id, ver FROM events FINAL WHERE {condition})")
+}
+
+/// The counting events of the days `[first_day, end_day)`, in one `GROUP BY`: per UTC
+/// day, every column `rollup::Key` is derived from (`DayGroup`), the count and the
+/// earliest time. SQL that ClickHouse 18.16 has (items stay text, read in Rust).
+async fn day_groups(client: &clickhouse::Client, (first_day, end_day): (i64, i64)) -> Result<Vec<DayGroup>, ChError> {
+    let names = rollup::ROLLED.map(|n| format!("'{n}'")).join(", ");
+    let (start, end) = (first_day * DAY_MS, end_day * DAY_MS);
+    // `event_time - start` is never negative here, so `intDiv` (which rounds toward
+    // zero) numbers the days as `div_euclid` does.
+    let sql = format!(
+        "SELECT name, creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, promotion_id,
+           items, path, value_unreadable,
+           if(ifNull(value, 0) >= 0 AND ifNull(value, 0) <= {MAX_AMOUNT_MINOR}, toInt64(0), ifNull(value, 0))
+             AS odd_value,
+           min(event_time) AS first_time, count() AS events
+         FROM events FINAL
+         WHERE name IN ({names}) AND event_time >= ? AND event_time < ?
+         GROUP BY intDiv(event_time - ?, {DAY_MS}), name, creator_id, affiliate, utm_source, utm_medium,
+           utm_campaign, utm_content, coupon, promotion_id, items, path, value_unreadable, odd_value"
+    );
+    ch::timed(client.query(&sql).bind(start).bind(end).bind(start).fetch_all()).await
 }
 
 /// An amount as SQLite held it: the integer, or (flagged unreadable) a text that the
@@ -169,7 +294,9 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
     }
 }
 
-/// Writes a slice into an in-memory database made by `store::open_memory`.
+/// Writes a slice into an in-memory database made by `store::open_memory`: the rows as
+/// they are, and the day groups as rollup rows behind a cursor past every copied event
+/// (so none of those is read again as "not yet rolled up").
 pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<()> {
     slice.events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
@@ -257,6 +384,14 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<()> {
                 r.received_at
             ])?;
         }
+        if let Some(groups) = &slice.days {
+            for g in groups {
+                rollup::add(&tx, &g.event(), g.first_time, g.events)?;
+            }
+            // Stats read a rollup only behind a cursor above 0, even an empty one.
+            let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
+            rollup::advance_cursor(&tx, last.max(1))?;
+        }
     }
     tx.commit()
 }
@@ -273,6 +408,145 @@ mod tests {
             event_time: time,
             transaction_id: tx.map(str::to_owned),
             ..EventRow::default()
+        }
+    }
+
+    /// What `day_groups` asks ClickHouse, done here on the same rows: per UTC day of
+    /// `[start, end)` and raw key columns, the count and earliest time.
+    fn grouped(events: &[EventRow], (first_day, end_day): (i64, i64)) -> Vec<DayGroup> {
+        let mut groups: Vec<DayGroup> = Vec::new();
+        for e in events.iter().filter(|e| rollup::ROLLED.contains(&e.name.as_str())) {
+            let day = e.event_time.div_euclid(DAY_MS);
+            if day < first_day || day >= end_day {
+                continue;
+            }
+            let odd_value = e.value.filter(|v| !(0..=MAX_AMOUNT_MINOR).contains(v)).unwrap_or(0);
+            let g = DayGroup {
+                name: e.name.clone(),
+                creator_id: e.creator_id.clone(),
+                affiliate: e.affiliate.clone(),
+                utm_source: e.utm_source.clone(),
+                utm_medium: e.utm_medium.clone(),
+                utm_campaign: e.utm_campaign.clone(),
+                utm_content: e.utm_content.clone(),
+                coupon: e.coupon.clone(),
+                promotion_id: e.promotion_id.clone(),
+                items: e.items.clone(),
+                path: e.path.clone(),
+                value_unreadable: e.value_unreadable,
+                odd_value,
+                first_time: e.event_time,
+                events: 1,
+            };
+            let same = |o: &DayGroup| {
+                o.first_time.div_euclid(DAY_MS) == day
+                    && DayGroup { first_time: 0, events: 0, ..o.clone() }
+                        == DayGroup { first_time: 0, events: 0, ..g.clone() }
+            };
+            match groups.iter_mut().find(|o| same(o)) {
+                Some(o) => {
+                    o.first_time = o.first_time.min(g.first_time);
+                    o.events += 1;
+                }
+                None => groups.push(g),
+            }
+        }
+        groups
+    }
+
+    /// A spread of events over four days: every name, both spellings of a code, titled
+    /// and untitled products, product pages, click ids an order carries, and rows stats
+    /// leave out (an unreadable or out-of-range value, unreadable items).
+    fn season(day0: i64) -> Vec<EventRow> {
+        const NAMES: [&str; 6] =
+            ["page_view", "view_promotion", "select_item", "begin_checkout", "purchase", "view_item_list"];
+        let line = |id: &str, title: Option<&str>, price: i64| {
+            let item = crate::event::StoredItem {
+                item_id: id.into(),
+                item_name: title.map(str::to_owned),
+                price,
+                quantity: 1,
+            };
+            serde_json::to_string(&[item]).expect("items")
+        };
+        let items =
+            [None, Some(line("mug", Some("Mug"), 1200)), Some(line("tote", None, 800)), Some("not items".into())];
+        let coupons = [None, Some("JUNO15"), Some("juno15")];
+        let values = [None, Some(1200), Some(-5), Some(0)];
+        (0..160i64)
+            .map(|i| {
+                let name = NAMES[(i % 6) as usize];
+                let time = day0 + (i * 7919 % 4) * DAY_MS + (i * 104_729) % DAY_MS;
+                let mut e = event(&format!("e{i:03}"), time, name, None);
+                e.coupon = coupons[(i % 3) as usize].map(str::to_owned);
+                e.promotion_id = (i % 5 == 0).then(|| "juno15".to_owned());
+                e.items = items[(i % 4) as usize].clone();
+                e.value = values[(i / 4 % 4) as usize];
+                e.value_unreadable = u8::from(i % 23 == 0);
+                e.path = [None, Some("/"), Some("/p/mug/")][(i % 7 % 3) as usize].map(str::to_owned);
+                e.utm_source = (i % 2 == 0).then(|| "tiktok".to_owned());
+                e.affiliate = (i % 9 == 0).then(|| "ana".to_owned());
+                e.click_id = (i % 11 == 0).then(|| format!("c{}", i % 3));
+                e.transaction_id = (name == "purchase").then(|| format!("t{i}"));
+                e
+            })
+            .collect()
+    }
+
+    /// The Rust half of the rollup path: a range's whole days given as day groups (and
+    /// only the events `read` still copies raw) give the figures of every event copied.
+    #[test]
+    fn day_groups_give_the_figures_of_the_events_they_stand_for() {
+        let day0 = 20_400 * DAY_MS;
+        let events = season(day0);
+        let order = |id: &str, click: &str, at: i64| OrderRow {
+            provider: "stripe".into(),
+            order_id: id.into(),
+            creator_id: Some("juno".into()),
+            created_at: at,
+            received_at: at,
+            currency: "EUR".into(),
+            value: 2000,
+            click_id: Some(click.into()),
+            coupon: Some("Juno15".into()),
+            ..OrderRow::default()
+        };
+        let orders = vec![order("o1", "c0", day0 + 2 * DAY_MS), order("o2", "c1", day0 + DAY_MS + 7)];
+        let window = 3_600_000;
+        for (from, to) in [
+            (day0 + 5 * 3_600_000, day0 + 3 * DAY_MS + 2 * 3_600_000),
+            (day0, day0 + 4 * DAY_MS),
+            (day0 + DAY_MS - 1, day0 + 3 * DAY_MS),
+        ] {
+            let span = rollup::whole_days(from, to).expect("whole days");
+            let (start, end) = (span.0 * DAY_MS, span.1 * DAY_MS);
+            let copied: Vec<EventRow> = events
+                .iter()
+                .filter(|e| {
+                    let t = e.event_time;
+                    (["purchase", "begin_checkout"].contains(&e.name.as_str())
+                        && t >= from - window
+                        && t <= to + CLOCK_SLACK_MS)
+                        || (from..start).contains(&t)
+                        || (end..to).contains(&t)
+                })
+                .cloned()
+                .collect();
+            assert!(copied.len() < events.len() / 2, "the whole days are not copied");
+            let raw = store::open_memory().expect("memory");
+            fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
+            let rolled = store::open_memory().expect("memory");
+            let days = Some(grouped(&events, span));
+            fill(&rolled, Slice { events: copied, orders: orders.clone(), refunds: vec![], days }).expect("fill");
+            assert!(rollup::cursor(&rolled).expect("cursor") > 0);
+            for query in [
+                Query { from, to, ..Query::default() },
+                Query { from, to, creator: Some("juno".into()), scope: stats::Scope::Affiliate("ana".into()) },
+            ] {
+                let want = stats::load(&raw, &query, window, None).expect("raw");
+                assert!(want.totals.funnel.page_views > 0 && want.excluded.count > 0, "{want:?}");
+                assert_eq!(stats::load(&rolled, &query, window, None).expect("rolled"), want, "{query:?}");
+            }
         }
     }
 
@@ -297,6 +571,7 @@ mod tests {
                 ..OrderRow::default()
             }],
             refunds: vec![],
+            days: None,
         };
         fill(&conn, slice).expect("fill");
         let ids: Vec<String> = conn

@@ -578,3 +578,188 @@ async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
     let s = stats(&http, &b, "/v1/stats", from, to).await.json();
     assert_eq!(s["totals"]["page_views"], 30, "{s}");
 }
+
+/// Stats over whole UTC days read ClickHouse through day groups (one `GROUP BY`, see
+/// `stats_source`), and the partial first and last day raw: a collector on ClickHouse
+/// answers what one on SQLite alone answers (itself reading its own rollup) for the same
+/// events spread over five days, to the last field, in JSON, CSV and HTML. The events
+/// vary in everything a rollup row is keyed by (tags, both spellings of a code, code
+/// ids, products by line and by page, titles, an affiliate), purchases and checkouts
+/// that orders confirm fall on whole days, and one checkout arrives late (after SQLite
+/// rolled its day up) and is its day's earliest, so its spelling of the code wins there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers() {
+    let Some(cluster) = cluster("whole_days_read_from_clickhouse_day_groups") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("days");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
+    let mut reference_args = default_args();
+    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
+    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
+    let http = Client::default();
+
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    let now = now_ms();
+    let today = now.div_euclid(DAY) * DAY;
+    // Without `sent_at` the event's time is its `occurred_at` exactly, on both collectors.
+    let at = |id: &str, name: &str, time: i64| {
+        let mut e = event(id, name);
+        e["occurred_at"] = time.min(now).into();
+        e["sent_at"] = Value::Null;
+        e
+    };
+    let tagged = |mut e: Value, source: &str, campaign: Option<&str>| {
+        e["attribution"]["utm_source"] = source.into();
+        e["attribution"]["utm_medium"] = "clip".into();
+        e["attribution"]["utm_campaign"] = campaign.into();
+        e
+    };
+    let item = |mut e: Value, product: &str, title: &str, price: i64, coupon: Option<&str>, click: Option<&str>| {
+        e["ecommerce"] = json!({"currency": "EUR", "value": price, "coupon": coupon, "transaction_id": null,
+            "items": [{"item_id": product, "item_name": title, "price": price, "quantity": 1, "index": 0, "item_list_id": null}]});
+        if let Some(click) = click {
+            e["outbound"] = json!({"click_id": click, "destination_host": "shop.example"});
+        }
+        e
+    };
+    let mut events = Vec::new();
+    // Day 4 ago is the range's partial first day (from 06:00), today its partial last one.
+    for ago in 0..=4i64 {
+        // Today's from midnight on (held at `now` by `at` just after midnight).
+        let base = if ago == 0 { today } else { today - ago * DAY + 10 * HOUR };
+        let id = |what: &str| format!("d{ago}-{what}");
+        let t = |minutes: i64| base + minutes * 60_000;
+        events.push(tagged(at(&id("pv-1"), "page_view", t(0)), "tiktok", Some("spring")));
+        events.push(tagged(at(&id("pv-2"), "page_view", t(1)), "tiktok", None));
+        events.push(tagged(at(&id("pv-3"), "page_view", t(2)), "popup", None));
+        let mut product_page = at(&id("pv-4"), "page_view", t(3));
+        product_page["context"]["path"] = "/p/mug/".into();
+        events.push(product_page);
+        let mut theirs = at(&id("pv-5"), "page_view", t(4));
+        theirs["attribution"]["affiliate"] = AFFILIATE.into();
+        events.push(theirs);
+        // Alike but for the path, the items or the code's spelling: a day group each.
+        events.push(at(&id("pv-6"), "page_view", t(4)));
+        let mut card = at(&id("vp-1"), "view_promotion", t(5));
+        card["subject"]["promotion_id"] = "juno15".into();
+        events.push(card);
+        // The product's title changes on day 2: the earliest line's title names it.
+        let title = if ago == 2 { "Mug (blue)" } else { "Mug" };
+        events.push(item(
+            tagged(at(&id("sel-1"), "select_item", t(6)), "tiktok", None),
+            "mug",
+            title,
+            3200,
+            None,
+            None,
+        ));
+        events.push(item(at(&id("sel-2"), "select_item", t(7)), "tote", "Tote", 1800, None, None));
+        events.push(item(at(&id("sel-3"), "select_item", t(7)), "mug", title, 3200, None, None));
+        // Both spellings of one code, the other one first on alternate days.
+        let (first, second) = if ago % 2 == 0 { ("JUNO15", "juno15") } else { ("juno15", "JUNO15") };
+        let mut code = item(at(&id("co-1"), "begin_checkout", t(8)), "tote", "Tote", 1620, Some(first), None);
+        code["attribution"]["affiliate"] = AFFILIATE.into();
+        // The same again later: a group of two, whose earliest time decides the spelling.
+        let mut again = code.clone();
+        again["event_id"] = id("co-6").into();
+        again["occurred_at"] = t(20).min(now).into();
+        events.push(code);
+        events.push(again);
+        events.push(item(at(&id("co-2"), "begin_checkout", t(9)), "mug", "Mug", 2720, Some(second), None));
+        events.push(item(at(&id("co-5"), "begin_checkout", t(10)), "mug", "Mug", 2720, Some(first), None));
+        // A checkout that an order (below) confirms by its click id, and one no order does.
+        let click = format!("c-{ago}");
+        events.push(item(
+            tagged(at(&id("co-3"), "begin_checkout", t(10)), "tiktok", None),
+            "mug",
+            "Mug",
+            3200,
+            None,
+            Some(&click),
+        ));
+        events.push(item(
+            at(&id("co-4"), "begin_checkout", t(11)),
+            "tote",
+            "Tote",
+            1800,
+            None,
+            Some(&format!("x-{ago}")),
+        ));
+        let mut bought = item(at(&id("pu-1"), "purchase", t(12)), "mug", "Mug", 3200, None, Some(&click));
+        bought["ecommerce"]["transaction_id"] = format!("T-{ago}").into();
+        events.push(bought);
+    }
+    let n = events.len() as u64;
+    for c in [&a, &reference] {
+        for chunk in events.chunks(50) {
+            assert_eq!(post(&http, c, chunk).await["accepted"], chunk.len());
+        }
+    }
+    // Orders now, with the click ids of the checkouts of days 1 to 3 (whole days) and 4.
+    for ago in 1..=4 {
+        let body = session(&format!("cs_days_{ago}"), &format!("c-{ago}"), 3200);
+        for c in [&a, &reference] {
+            assert_eq!(stripe(&http, c, &body).await.status, 200);
+        }
+    }
+    // SQLite rolls its events up (every few seconds); then a late checkout comes, from a
+    // phone's outbox: the earliest of day 3, with a third spelling of the code.
+    let started = Instant::now();
+    while reference.count("SELECT count(*) FROM event_days") == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the reference never rolled up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let late = [
+        item(at("late-co", "begin_checkout", today - 3 * DAY + 9 * HOUR), "tote", "Tote", 1620, Some("Juno15"), None),
+        tagged(at("late-pv", "page_view", today - 2 * DAY + 23 * HOUR), "tiktok", Some("spring")),
+    ];
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, &late).await["accepted"], 2);
+    }
+
+    let url = &cluster.urls[0];
+    let total = n + 2;
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", total, 30).await, total);
+    assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 4, 30).await, 4);
+
+    // Partial days at both ends, whatever the time of day (the orders, made now, are in
+    // it but in the day's last minute).
+    let from = today - 4 * DAY + 6 * HOUR;
+    let to = today + DAY - 60_000;
+    let auth = format!("Bearer {TOKEN}");
+    // Also whole days only, from the late checkout's day and from the next one's.
+    for (from, to) in [(from, to), (today - 3 * DAY, today), (today - 2 * DAY, today)] {
+        let ch_stats = stats(&http, &a, "/v1/stats", from, to).await.json();
+        let sqlite_stats = stats(&http, &reference, "/v1/stats", from, to).await.json();
+        assert_eq!(ch_stats, sqlite_stats, "ClickHouse and SQLite answer the same from {from} to {to}");
+        for path in ["/v1/stats.csv", "/v1/report"] {
+            let ch_body = stats(&http, &a, path, from, to).await.body;
+            assert_eq!(ch_body, stats(&http, &reference, path, from, to).await.body, "{path} from {from} to {to}");
+        }
+        let brand_view = |c: &Collector| c.url(&format!("/v1/stats?from={from}&to={to}&affiliate={AFFILIATE}"));
+        let mut views = Vec::new();
+        for c in [&a, &reference] {
+            let answer = http.get(&brand_view(c), &[("authorization", &auth)]).await.expect("get");
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            views.push(answer.json());
+        }
+        assert_eq!(views[0], views[1], "one affiliate's share, from either store");
+    }
+    // The range holds every event: the comparison above compared all of them.
+    let s = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let totals = &s["totals"];
+    assert_eq!(
+        [&totals["page_views"], &totals["product_selects"], &totals["checkouts_started"], &totals["checkouts_ordered"]],
+        [31, 15, 31, 4],
+        "{totals}"
+    );
+    let series: Vec<i64> = s["series"]["points"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .filter_map(|p| p["checkouts_started"].as_i64())
+        .collect();
+    assert_eq!(series, [6, 7, 6, 6, 6], "each day's checkouts in its own day, the late one in day 3");
+}

@@ -96,14 +96,7 @@ pub(super) const EVENT_COLUMNS: &str =
 
 /// One stored event as stats read it, from a row of [`EVENT_COLUMNS`].
 pub(super) fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
-    let (value, bad_value) = match r.get::<_, SqlValue>(6)? {
-        SqlValue::Null => (None, false),
-        SqlValue::Integer(v) => (Some(v), false),
-        _ => (None, true),
-    };
-    let items = stored_items(r.get::<_, SqlValue>(9)?);
-    let unreadable =
-        if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
+    let (value, items, unreadable) = value_and_items(r.get(6)?, r.get(9)?);
     Ok(EventRow {
         name: r.get(0)?,
         creator_id: r.get(1)?,
@@ -114,7 +107,7 @@ pub(super) fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         value,
         transaction_id: r.get(7)?,
         click_id: r.get(8)?,
-        items: items.unwrap_or_default(),
+        items,
         path: r.get(10)?,
         affiliate: r.get(11)?,
         utm_campaign: r.get(12)?,
@@ -124,6 +117,22 @@ pub(super) fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         unreadable,
         weight: Weight::One,
     })
+}
+
+/// A stored event's value and items as stats read them, and why the event cannot be
+/// counted when either cannot be read (a value that is not an integer; items that are
+/// not JSON text of items). Shared by [`raw_event`] and the day groups read from
+/// ClickHouse (`stats_source`), so a group is left out exactly as its events would be.
+pub(crate) fn value_and_items(value: SqlValue, items: SqlValue) -> (Option<i64>, Vec<StoredItem>, Option<Exclusion>) {
+    let (value, bad_value) = match value {
+        SqlValue::Null => (None, false),
+        SqlValue::Integer(v) => (Some(v), false),
+        _ => (None, true),
+    };
+    let items = stored_items(items);
+    let unreadable =
+        if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
+    (value, items.unwrap_or_default(), unreadable)
 }
 
 /// A row's stored items; `None` when they cannot be read (not JSON text of items).

@@ -20,6 +20,10 @@
 //!   "checkouts that became orders" needs them: [`Weight::Ordered`]); for a range's
 //!   partial first and last day, the raw events. The figures are the raw events' exactly
 //!   (a property test holds the two to each other); only the time differs.
+//! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
+//!   added up there by one `GROUP BY` and written into the in-memory copy's
+//!   `event_days` through [`add`], behind a cursor past every copied event, so
+//!   [`sources`] reads them as it reads a rolled-up file.
 //! - **Retention** purges only events already rolled up, so a day's counts outlive its
 //!   raw events.
 
@@ -35,7 +39,8 @@ pub const ROLLED: [&str; 4] = ["page_view", "view_promotion", "select_item", "be
 /// Raw events rolled up per write: about 50 ms of the writer's time, so ingest never
 /// waits long behind it.
 pub const CHUNK: i64 = 20_000;
-const DAY_MS: i64 = 86_400_000;
+/// A UTC day: the rollup's unit.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// Everything a rolled-up event is grouped by: the fields [`aggregate`] reads of a
 /// counting event. An event that cannot be counted keeps only what filters it and why.
@@ -119,8 +124,9 @@ pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
     let mut read =
         conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS}, id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
     let mut rows = read.query(params![after, max_rows])?;
-    // (day, key) → (earliest event_time, events)
-    let mut days: HashMap<(i64, Key), (i64, u64)> = HashMap::new();
+    // (day, key) → (an event of the group, its earliest event_time, events): one write
+    // per group rather than per event.
+    let mut days: HashMap<(i64, Key), (EventRow, i64, u64)> = HashMap::new();
     let (mut last, mut count) = (after, 0);
     while let Some(r) = rows.next()? {
         last = r.get(16)?;
@@ -129,47 +135,74 @@ pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
         if !ROLLED.contains(&e.name.as_str()) {
             continue;
         }
-        let day = e.event_time.div_euclid(DAY_MS);
-        let entry = days.entry((day, Key::of(&e))).or_insert((e.event_time, 0));
-        entry.0 = entry.0.min(e.event_time);
-        entry.1 += 1;
+        let (day, time) = (e.event_time.div_euclid(DAY_MS), e.event_time);
+        let entry = days.entry((day, Key::of(&e))).or_insert_with(|| (e, time, 0));
+        entry.1 = entry.1.min(time);
+        entry.2 += 1;
     }
-    let mut upsert = conn.prepare_cached(
+    for (e, first, events) in days.into_values() {
+        add(conn, &e, first, events)?;
+    }
+    if count > 0 {
+        advance_cursor(conn, last)?;
+    }
+    Ok(count)
+}
+
+/// Adds `events` events like `e`, the earliest at `first_time`, to the `event_days` row
+/// of `first_time`'s UTC day and `e`'s key. The one place an event becomes a rollup row:
+/// [`roll`] uses it for the file's events, and `stats_source` for the day groups it
+/// reads from ClickHouse, so both key events alike (and a ClickHouse group that differs
+/// only in what the key leaves out, a path or a price, adds to the same row).
+pub fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
+    let k = Key::of(e);
+    let key = key_hash(&serde_json::to_string(&k).map_err(to_sql_error)?);
+    let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
+    conn.prepare_cached(
         "INSERT INTO event_days (day, key, name, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
            utm_content, coupon, promotion_id, products, exclusion, first_time, events)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (day, key) DO UPDATE SET
            events = events + excluded.events, first_time = min(first_time, excluded.first_time)",
-    )?;
-    for ((day, k), (first, events)) in days {
-        let key = key_hash(&serde_json::to_string(&k).map_err(to_sql_error)?);
-        let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
-        upsert.execute(params![
-            day,
-            key,
-            k.name,
-            k.creator_id,
-            k.affiliate,
-            k.utm_source,
-            k.utm_medium,
-            k.utm_campaign,
-            k.utm_content,
-            k.coupon,
-            k.promotion_id,
-            products,
-            k.exclusion.map(Exclusion::name),
-            first,
-            events as i64
-        ])?;
-    }
-    if count > 0 {
-        conn.prepare_cached(
-            "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
-             ON CONFLICT (target) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
-        )?
-        .execute(params![CURSOR, last])?;
-    }
-    Ok(count)
+    )?
+    .execute(params![
+        first_time.div_euclid(DAY_MS),
+        key,
+        k.name,
+        k.creator_id,
+        k.affiliate,
+        k.utm_source,
+        k.utm_medium,
+        k.utm_campaign,
+        k.utm_content,
+        k.coupon,
+        k.promotion_id,
+        products,
+        k.exclusion.map(Exclusion::name),
+        first_time,
+        i64::try_from(events).unwrap_or(i64::MAX)
+    ])?;
+    Ok(())
+}
+
+/// The whole UTC days of `[from, to)`, as `(first_day, end_day)` day numbers (end
+/// exclusive), or `None` when it holds none: what [`sources`] reads from the rollup,
+/// and so what `stats_source` rolls up from ClickHouse.
+pub fn whole_days(from: i64, to: i64) -> Option<(i64, i64)> {
+    let first_day = from.div_euclid(DAY_MS) + i64::from(from.rem_euclid(DAY_MS) != 0);
+    let end_day = to.div_euclid(DAY_MS);
+    (first_day < end_day).then_some((first_day, end_day))
+}
+
+/// Moves the cursor up to `last_id` (never back): the events up to it count as rolled
+/// up, and [`sources`] reads only those past it raw.
+pub fn advance_cursor(conn: &Connection, last_id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
+         ON CONFLICT (target) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+    )?
+    .execute(params![CURSOR, last_id])?;
+    Ok(())
 }
 
 /// A row of `event_days` as the events it stands for.
@@ -245,11 +278,9 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         read: raw_event,
     };
     let rolled = cursor(conn)?;
-    let first_day = query.from.div_euclid(DAY_MS) + i64::from(query.from.rem_euclid(DAY_MS) != 0);
-    let end_day = query.to.div_euclid(DAY_MS);
-    if rolled == 0 || first_day >= end_day {
+    let Some((first_day, end_day)) = whole_days(query.from, query.to).filter(|_| rolled > 0) else {
         return Ok(vec![raw(query.from, query.to)]);
-    }
+    };
     let (start, end) = (first_day * DAY_MS, end_day * DAY_MS);
     let mut sources = Vec::new();
     if query.from < start {
