@@ -39,6 +39,12 @@ pub const QUERY_TIMEOUT: Duration = Duration::from_secs(1800);
 pub enum DaysError {
     #[error("day rollup: {0}")]
     ClickHouse(#[from] ChError),
+    #[error("day rollup: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("day rollup: reading the outbox: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("day rollup: the outbox reader failed: {0}")]
+    Join(String),
     #[error("day rollup: keying a day group: {0}")]
     Key(#[from] serde_json::Error),
 }
@@ -133,10 +139,38 @@ pub async fn roll_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> R
     Ok(rolled)
 }
 
-/// One step: every settled day at `now_ms` that has events and is not done yet.
-pub async fn step(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled, DaysError> {
-    let days = pending(client, now_ms).await?;
+/// One step: every settled day at `now_ms` that has events and is not done yet, but
+/// none from the day of `unshipped_from` on (the oldest event this collector has not
+/// shipped yet, [`oldest_unshipped`]): a file with a season of events shipped for the
+/// first time must not have its old days counted half-way.
+pub async fn step(client: &clickhouse::Client, now_ms: i64, unshipped_from: Option<i64>) -> Result<Rolled, DaysError> {
+    let mut days = pending(client, now_ms).await?;
+    if let Some(t) = unshipped_from {
+        days.retain(|&day| day < t.div_euclid(DAY_MS));
+    }
     roll_days(client, &days, now_ms.max(0) as u64).await
+}
+
+/// The time of the oldest event in this collector's file not yet shipped to ClickHouse
+/// (`None`: everything is there). Read by id past the shipper's cursor: few rows, as a
+/// rule.
+pub async fn oldest_unshipped(db: &std::path::Path) -> Result<Option<i64>, DaysError> {
+    let db = db.to_owned();
+    tokio::task::spawn_blocking(move || -> Result<Option<i64>, DaysError> {
+        use rusqlite::OptionalExtension;
+        let conn = crate::store::open_reader(&db)?;
+        let shipped: i64 = conn
+            .query_row(
+                "SELECT last_id FROM forward_cursor WHERE target = ?1",
+                [crate::ship::Table::Events.shipped_cursor()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        Ok(conn.query_row("SELECT min(event_time) FROM events WHERE id > ?1", [shipped], |r| r.get(0))?)
+    })
+    .await
+    .map_err(|e| DaysError::Join(e.to_string()))?
 }
 
 /// The rows of the days in `[first_day, end_day)` that `event_days` holds complete, and
@@ -178,12 +212,13 @@ pub async fn done_rows(
 
 /// Runs [`step`] every `every` (the first a few seconds after start), making the
 /// tables first if the shipper has not yet.
-pub async fn run(settings: ch::Settings, every: Duration) {
+pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration) {
     tokio::time::sleep(Duration::from_secs(5).min(every)).await;
     loop {
         let result = async {
             let client = ch::prepare(&settings).await?;
-            step(&client, crate::server::now_ms()).await
+            let unshipped = oldest_unshipped(&db).await?;
+            step(&client, crate::server::now_ms(), unshipped).await
         }
         .await;
         match result {

@@ -93,7 +93,8 @@ fn run(config: Config) -> anyhow::Result<()> {
         let roller = config.clickhouse().is_none().then(|| tokio::spawn(stats::rollup::run(state.writer.clone())));
         // With ClickHouse, settled days go into its day rollup, whatever the retention.
         let days = config.clickhouse().map(|settings| {
-            tokio::spawn(ch_days::run(settings, Duration::from_secs(config.clickhouse_days_every_secs)))
+            let every = Duration::from_secs(config.clickhouse_days_every_secs);
+            tokio::spawn(ch_days::run(config.db.clone(), settings, every))
         });
         let retention = config.retention_days.map(|days| {
             tokio::spawn(retention::run(config.db.clone(), config.clickhouse(), state.writer.clone(), days))

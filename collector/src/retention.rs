@@ -184,7 +184,11 @@ pub async fn round(
             writer.write(Write::Cursor { target: FINAL_CURSOR, last_id: plan.final_days }).await?;
             // Stats' day rollup of the settled days first (its own task may not have
             // run yet), and never a day it does not hold.
-            if let Err(e) = crate::ch_days::step(client, now_ms).await {
+            let step = async {
+                let unshipped = crate::ch_days::oldest_unshipped(db).await?;
+                crate::ch_days::step(client, now_ms, unshipped).await
+            };
+            if let Err(e) = step.await {
                 tracing::warn!(error = %e, "retention: the day rollup failed; its days are kept");
             }
             let pending = crate::ch_days::pending(client, now_ms).await?;
