@@ -21,7 +21,10 @@
 //!   function the file's roller uses (`rollup::add`), and the copy's rollup cursor is set
 //!   past every copied event, so `stats::load` reads those days from the rollup, exactly
 //!   as from a rolled-up file (the benchmark's 10^6 events over 90 days: about 270,000
-//!   groups, read in one query rather than copied one event at a time);
+//!   groups, read in one query rather than copied one event at a time). Whole days that
+//!   ClickHouse's own day rollup holds complete (`ch_days`: settled days) are not
+//!   grouped again: their `event_days` rows are read and put into the copy's rollup
+//!   through `rollup::insert`, the same insert;
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
 //! - every purchase and `begin_checkout` in `[from − attribution window, to + 5 min]`

@@ -23,7 +23,9 @@
 //! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
 //!   added up there by one `GROUP BY` and written into the in-memory copy's
 //!   `event_days` through [`add`], behind a cursor past every copied event, so
-//!   [`sources`] reads them as it reads a rolled-up file.
+//!   [`sources`] reads them as it reads a rolled-up file. Settled days are keyed once
+//!   by [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back through
+//!   [`insert`].
 //! - **Retention** purges only events already rolled up, so a day's counts outlive its
 //!   raw events.
 
