@@ -58,15 +58,24 @@ pub struct Settings {
 pub enum ChError {
     #[error("ClickHouse: {0}")]
     Client(#[from] clickhouse::error::Error),
-    #[error("ClickHouse did not answer within {} s", REQUEST_TIMEOUT.as_secs())]
-    Timeout,
+    #[error("ClickHouse did not answer within {0} s")]
+    Timeout(u64),
 }
 
 /// Runs `f` with the request timeout.
 pub async fn timed<T>(f: impl std::future::Future<Output = clickhouse::error::Result<T>>) -> Result<T, ChError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
+    timed_within(REQUEST_TIMEOUT, f).await
+}
+
+/// Runs `f` with a timeout of its own: background work that may scan a season of events
+/// (`ch_days`) waits longer than a report's request.
+pub async fn timed_within<T>(
+    timeout: Duration,
+    f: impl std::future::Future<Output = clickhouse::error::Result<T>>,
+) -> Result<T, ChError> {
+    match tokio::time::timeout(timeout, f).await {
         Ok(result) => Ok(result?),
-        Err(_) => Err(ChError::Timeout),
+        Err(_) => Err(ChError::Timeout(timeout.as_secs())),
     }
 }
 
@@ -167,6 +176,40 @@ ORDER BY (day, creator_id, name, utm_source, affiliate, currency)",
                 engine(settings, "daily")
             ),
         ),
+        // Stats' day rollup (`stats::rollup::DayRow`) of settled days, written by
+        // `ch_days` so a report reads a day's rows instead of grouping its events. The
+        // version is the time of the count: two collectors counting a settled day write
+        // identical rows, and either copy may stay.
+        (
+            "event_days",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.event_days{on} (
+  day Int64, key FixedString(16), name String, creator_id String, affiliate {s},
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
+  coupon {s}, promotion_id {s}, products String, exclusion {s},
+  first_time Int64, events UInt64,
+  ver UInt64 DEFAULT toUInt64(now())
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (day, key)",
+                engine(settings, "event_days")
+            ),
+        ),
+        // The days whose `event_days` rows are all written, with how many rows and
+        // events (a reader checks the rows it got against the count: on a cluster a
+        // replica may have this row before the rows themselves).
+        (
+            "event_days_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.event_days_done{on} (
+  day Int64, groups UInt64, events UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY day",
+                engine(settings, "event_days_done")
+            ),
+        ),
     ]
 }
 
@@ -260,6 +303,16 @@ pub struct OrderRow {
     pub utm_campaign: Option<String>,
     pub payment_ref: Option<String>,
     pub affiliate: Option<String>,
+    pub ver: u64,
+}
+
+/// A day whose `event_days` rows are complete: how many rows (`groups`) and events it
+/// holds, written after them. `ver` is the time it was counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct DayDone {
+    pub day: i64,
+    pub groups: u64,
+    pub events: u64,
     pub ver: u64,
 }
 

@@ -128,6 +128,11 @@ pub struct Config {
     #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_INTERVAL_MS", default_value_t = 1000)]
     pub clickhouse_interval_ms: u64,
 
+    /// Seconds between looks for newly settled days to write into ClickHouse's day
+    /// rollup (`event_days`, see `ch_days`), 1 to 86400.
+    #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_DAYS_EVERY_SECS", default_value_t = 600)]
+    pub clickhouse_days_every_secs: u64,
+
     /// How much (MB, estimated) may wait in SQLite for ClickHouse. A warning is logged at
     /// each tenth; at the budget, ingest answers 503 with Retry-After (the storefront
     /// keeps and retries the events) until ClickHouse has caught up.
@@ -219,6 +224,8 @@ pub enum ConfigError {
     ClickHouseBatch,
     #[error("--clickhouse-interval-ms must be from 10 to 60000")]
     ClickHouseInterval,
+    #[error("--clickhouse-days-every-secs must be from 1 to 86400")]
+    ClickHouseDaysEvery,
     #[error("--buffer-budget-mb must be at least 1")]
     BufferBudget,
     #[error(
@@ -284,6 +291,9 @@ impl Config {
         }
         if !(10..=60_000).contains(&self.clickhouse_interval_ms) {
             return Err(ConfigError::ClickHouseInterval);
+        }
+        if !(1..=86_400).contains(&self.clickhouse_days_every_secs) {
+            return Err(ConfigError::ClickHouseDaysEvery);
         }
         if self.buffer_budget_mb == 0 {
             return Err(ConfigError::BufferBudget);
@@ -379,6 +389,7 @@ mod tests {
         assert_eq!(bad(&["--clickhouse-cluster", "1x"]), ConfigError::ClickHouseName("cluster", "1x".into()));
         assert_eq!(bad(&["--clickhouse-batch-rows", "0"]), ConfigError::ClickHouseBatch);
         assert_eq!(bad(&["--clickhouse-interval-ms", "5"]), ConfigError::ClickHouseInterval);
+        assert_eq!(bad(&["--clickhouse-days-every-secs", "0"]), ConfigError::ClickHouseDaysEvery);
         assert_eq!(bad(&["--buffer-budget-mb", "0"]), ConfigError::BufferBudget);
         assert_eq!(bad(&["--retention-days", "8"]), ConfigError::Retention(9));
         assert_eq!(bad(&["--retention-days", "20", "--attribution-window-hours", "720"]), ConfigError::Retention(30));

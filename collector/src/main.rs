@@ -6,7 +6,7 @@ use linkshelf_collector::config::{AffiliateLink, Command, Config, LogFormat};
 use linkshelf_collector::credential;
 use linkshelf_collector::forward::{self, PostHog};
 use linkshelf_collector::server::{router, AppState};
-use linkshelf_collector::{retention, ship, stats, store};
+use linkshelf_collector::{ch_days, retention, ship, stats, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,6 +91,11 @@ fn run(config: Config) -> anyhow::Result<()> {
             });
         // With ClickHouse, stats read every collector's events there instead.
         let roller = config.clickhouse().is_none().then(|| tokio::spawn(stats::rollup::run(state.writer.clone())));
+        // With ClickHouse, settled days go into its day rollup, whatever the retention.
+        let days = config.clickhouse().map(|settings| {
+            let every = Duration::from_secs(config.clickhouse_days_every_secs);
+            tokio::spawn(ch_days::run(config.db.clone(), settings, every))
+        });
         let retention = config.retention_days.map(|days| {
             tokio::spawn(retention::run(config.db.clone(), config.clickhouse(), state.writer.clone(), days))
         });
@@ -104,7 +109,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         // The forwarder holds a handle to the writer; what it did not mark as sent goes
         // next time (PostHog drops repeats).
         // The shipper too: a block sent but not yet marked goes again as the same block.
-        for task in forwarder.into_iter().chain(shipper).chain(retention).chain(roller) {
+        for task in forwarder.into_iter().chain(shipper).chain(retention).chain(roller).chain(days) {
             task.abort();
             let _ = task.await;
         }

@@ -76,6 +76,13 @@ pub fn plan(now_ms: i64, days: u32, final_days: i64, oldest_event: Option<i64>) 
     }
 }
 
+/// Where a purge with ClickHouse stops: before `purge_before`, and before the first
+/// settled day that has events but is not yet in stats' day rollup (`ch_days`), whose
+/// raw events are the only record a report can read of it.
+pub fn purge_limit(purge_before: i64, first_pending_day: Option<i64>) -> i64 {
+    first_pending_day.map_or(purge_before, |day| purge_before.min(day.saturating_mul(DAY_MS)))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
     #[error("retention: {0}")]
@@ -175,15 +182,21 @@ pub async fn round(
             let plan = plan(now_ms, days, final_days, (count > 0).then_some(min));
             rollup_clickhouse(client, plan.rollup_from, plan.rollup_to, now_ms).await?;
             writer.write(Write::Cursor { target: FINAL_CURSOR, last_id: plan.final_days }).await?;
-            let purged = purge_clickhouse(client, plan.purge_before).await?;
+            // Stats' day rollup of the settled days first (its own task may not have
+            // run yet), and never a day it does not hold.
+            let step = async {
+                let unshipped = crate::ch_days::oldest_unshipped(db).await?;
+                crate::ch_days::step(client, now_ms, unshipped).await
+            };
+            if let Err(e) = step.await {
+                tracing::warn!(error = %e, "retention: the day rollup failed; its days are kept");
+            }
+            let pending = crate::ch_days::pending(client, now_ms).await?;
+            let before = purge_limit(plan.purge_before, pending.first().copied());
+            let purged = purge_clickhouse(client, before).await?;
             // Only rows ClickHouse has: the rest are still this collector's outbox.
-            let local = purge_sqlite(writer, plan.purge_before, purgeable).await?;
-            tracing::info!(
-                clickhouse = purged,
-                sqlite = local,
-                before = plan.purge_before,
-                "retention: purged raw events"
-            );
+            let local = purge_sqlite(writer, before, purgeable).await?;
+            tracing::info!(clickhouse = purged, sqlite = local, before, "retention: purged raw events");
         }
         None => {
             let plan = plan(now_ms, days, final_days, oldest);
@@ -217,6 +230,13 @@ mod tests {
     use super::*;
     use crate::event::Event;
     use crate::store::{apply, open, Durability};
+
+    #[test]
+    fn a_purge_waits_for_the_day_rollup() {
+        assert_eq!(purge_limit(70 * DAY_MS, None), 70 * DAY_MS);
+        assert_eq!(purge_limit(70 * DAY_MS, Some(60)), 60 * DAY_MS, "day 60 is not rolled up yet");
+        assert_eq!(purge_limit(70 * DAY_MS, Some(80)), 70 * DAY_MS);
+    }
 
     #[test]
     fn the_shortest_period_covers_late_events_and_the_attribution_window() {

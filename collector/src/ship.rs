@@ -474,7 +474,8 @@ pub enum ShipError {
     Join(String),
 }
 
-async fn insert<T>(client: &clickhouse::Client, table: &str, rows: &[T]) -> Result<(), ChError>
+/// Inserts `rows` into `table` as one block, within the request timeout.
+pub(crate) async fn insert<T>(client: &clickhouse::Client, table: &str, rows: &[T]) -> Result<(), ChError>
 where
     T: clickhouse::Row + for<'a> clickhouse::RowWrite<Value<'a> = T> + Serialize,
 {

@@ -21,7 +21,10 @@
 //!   function the file's roller uses (`rollup::add`), and the copy's rollup cursor is set
 //!   past every copied event, so `stats::load` reads those days from the rollup, exactly
 //!   as from a rolled-up file (the benchmark's 10^6 events over 90 days: about 270,000
-//!   groups, read in one query rather than copied one event at a time);
+//!   groups, read in one query rather than copied one event at a time). Whole days that
+//!   ClickHouse's own day rollup holds complete (`ch_days`: settled days) are not
+//!   grouped again: their `event_days` rows are read and put into the copy's rollup
+//!   through `rollup::insert`, the same insert;
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
 //! - every purchase and `begin_checkout` in `[from − attribution window, to + 5 min]`
@@ -44,7 +47,7 @@
 //! per (creator, transaction id), the first kept.
 
 use crate::clickhouse::{self as ch, ChError, EventRow, OrderRow, RefundRow};
-use crate::stats::rollup::{self, DAY_MS};
+use crate::stats::rollup::{self, DayRow, DAY_MS};
 use crate::stats::{self, Query, Stats, Weight};
 use crate::store::{self, StoreError};
 use clickhouse::Row;
@@ -85,6 +88,9 @@ pub struct Slice {
     /// up in ClickHouse; `None` when the range holds no whole day (its events are all
     /// copied).
     pub days: Option<Vec<DayGroup>>,
+    /// The rollup rows of the whole days ClickHouse's `event_days` holds complete
+    /// (`ch_days`): those days are not in `days`.
+    pub day_rows: Vec<DayRow>,
 }
 
 /// Events of one UTC day alike in everything their rollup key is made of: the raw
@@ -198,7 +204,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     );
     let days = async {
         match whole {
-            Some(span) => day_groups(client, span).await.map(Some),
+            Some(span) => whole_days(client, span).await.map(Some),
             None => Ok(None),
         }
     };
@@ -247,7 +253,11 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     let (mut events, days, clicks, owners, outside, orders, refunds) =
         tokio::try_join!(range, days, clicks, owners, outside, orders, refunds)?;
     events.extend(clicks.into_iter().chain(owners).chain(outside));
-    Ok(Slice { events, orders, refunds, days })
+    let (day_rows, days) = match days {
+        Some((rows, groups)) => (rows, Some(groups)),
+        None => (Vec::new(), None),
+    };
+    Ok(Slice { events, orders, refunds, days, day_rows })
 }
 
 /// The rows `events FINAL WHERE {condition}` gives, read in two steps: the `(event_id,
@@ -262,12 +272,38 @@ fn kept_events(condition: &str) -> String {
     format!("SELECT ?fields FROM events WHERE (event_id, ver) IN (SELECT event_id, ver FROM events FINAL WHERE {condition})")
 }
 
-/// The counting events of the days `[first_day, end_day)`, in one `GROUP BY`: per UTC
-/// day, every column `rollup::Key` is derived from (`DayGroup`), the count and the
-/// earliest time. SQL that ClickHouse 18.16 has (items stay text, read in Rust).
-async fn day_groups(client: &clickhouse::Client, (first_day, end_day): (i64, i64)) -> Result<Vec<DayGroup>, ChError> {
+/// The whole days `[first_day, end_day)` of a report: the rows of the days ClickHouse's
+/// `event_days` holds complete (cheap: a range of its sorting key), and the day groups
+/// of the others, counted from the events in one `GROUP BY` ([`day_groups`]).
+async fn whole_days(
+    client: &clickhouse::Client,
+    (first_day, end_day): (i64, i64),
+) -> Result<(Vec<DayRow>, Vec<DayGroup>), ChError> {
+    let (rows, done) = crate::ch_days::done_rows(client, first_day, end_day).await?;
+    let spans = crate::ch_days::spans((first_day..end_day).filter(|d| !done.contains(d)));
+    Ok((rows, day_groups(client, &spans, ch::REQUEST_TIMEOUT).await?))
+}
+
+/// The counting events of the day spans `[first_day, end_day)` given, in one `GROUP BY`:
+/// per UTC day, every column `rollup::Key` is derived from (`DayGroup`), the count and
+/// the earliest time, within `timeout`. SQL that ClickHouse 18.16 has (items stay
+/// text, read in Rust).
+pub async fn day_groups(
+    client: &clickhouse::Client,
+    spans: &[(i64, i64)],
+    timeout: std::time::Duration,
+) -> Result<Vec<DayGroup>, ChError> {
+    let Some(start) = spans.iter().map(|(first_day, _)| first_day * DAY_MS).min() else {
+        return Ok(Vec::new());
+    };
     let names = rollup::ROLLED.map(|n| format!("'{n}'")).join(", ");
-    let (start, end) = (first_day * DAY_MS, end_day * DAY_MS);
+    let within = spans
+        .iter()
+        .map(|(first_day, end_day)| {
+            format!("(event_time >= {} AND event_time < {})", first_day * DAY_MS, end_day * DAY_MS)
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
     // `event_time - start` is never negative here, so `intDiv` (which rounds toward
     // zero) numbers the days as `div_euclid` does.
     let sql = format!(
@@ -277,11 +313,11 @@ async fn day_groups(client: &clickhouse::Client, (first_day, end_day): (i64, i64
              AS odd_value,
            min(event_time) AS first_time, count() AS events
          FROM events FINAL
-         WHERE name IN ({names}) AND event_time >= ? AND event_time < ?
-         GROUP BY intDiv(event_time - ?, {DAY_MS}), name, creator_id, affiliate, utm_source, utm_medium,
+         WHERE name IN ({names}) AND ({within})
+         GROUP BY intDiv(event_time - {start}, {DAY_MS}), name, creator_id, affiliate, utm_source, utm_medium,
            utm_campaign, utm_content, coupon, promotion_id, items, path, value_unreadable, odd_value"
     );
-    ch::timed(client.query(&sql).bind(start).bind(end).bind(start).fetch_all()).await
+    ch::timed_within(timeout, client.query(&sql).fetch_all()).await
 }
 
 /// An amount as SQLite held it: the integer, or (flagged unreadable) a text that the
@@ -385,6 +421,9 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<()> {
             ])?;
         }
         if let Some(groups) = &slice.days {
+            for r in &slice.day_rows {
+                rollup::insert(&tx, r)?;
+            }
             for g in groups {
                 rollup::add(&tx, &g.event(), g.first_time, g.events)?;
             }
@@ -537,7 +576,7 @@ mod tests {
             fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
             let rolled = store::open_memory().expect("memory");
             let days = Some(grouped(&events, span));
-            fill(&rolled, Slice { events: copied, orders: orders.clone(), refunds: vec![], days }).expect("fill");
+            fill(&rolled, Slice { events: copied, orders: orders.clone(), days, ..Slice::default() }).expect("fill");
             assert!(rollup::cursor(&rolled).expect("cursor") > 0);
             for query in [
                 Query { from, to, ..Query::default() },
@@ -570,8 +609,7 @@ mod tests {
                 value_unreadable: 1,
                 ..OrderRow::default()
             }],
-            refunds: vec![],
-            days: None,
+            ..Slice::default()
         };
         fill(&conn, slice).expect("fill");
         let ids: Vec<String> = conn

@@ -526,6 +526,10 @@ async fn retention_counts_old_days_then_purges_them() {
         .await
         .expect("value");
     assert_eq!(value, "1200");
+    // Stats' day rollup holds the old day (it has no counting events: no rows) before
+    // its raw events go.
+    let done = format!("SELECT count() FROM event_days_done FINAL WHERE day = {}", today - 40);
+    assert_eq!(number(&settings.url, &db, &done).await, 1, "the old day is in the day rollup");
     // The purge is a mutation: it completes in the background, on both replicas.
     for url in &cluster.urls {
         assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 1, 20).await, 1, "only the recent event stays");
@@ -599,6 +603,125 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
     let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
     let http = Client::default();
 
+    let url = &cluster.urls[0];
+    let today = feed_days(&http, &a, &reference, url, &db).await;
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    // Partial days at both ends, whatever the time of day (the orders, made now, are in
+    // it but in the day's last minute).
+    let from = today - 4 * DAY + 6 * HOUR;
+    let to = today + DAY - 60_000;
+    // Also whole days only, from the late checkout's day and from the next one's.
+    same_figures(&http, &a, &reference, &[(from, to), (today - 3 * DAY, today), (today - 2 * DAY, today)]).await;
+    // The range holds every event: the comparison above compared all of them.
+    let s = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let totals = &s["totals"];
+    assert_eq!(
+        [&totals["page_views"], &totals["product_selects"], &totals["checkouts_started"], &totals["checkouts_ordered"]],
+        [31, 15, 31, 4],
+        "{totals}"
+    );
+    let series: Vec<i64> = s["series"]["points"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .filter_map(|p| p["checkouts_started"].as_i64())
+        .collect();
+    assert_eq!(series, [6, 7, 6, 6, 6], "each day's checkouts in its own day, the late one in day 3");
+}
+
+/// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole
+/// day still grouped from the events and partial days read raw, answer what a
+/// collector on SQLite alone answers, to the last field; counting the same days again,
+/// as a second collector would, changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
+    use linkshelf_collector::ch_days;
+    use linkshelf_collector::clickhouse as store_ch;
+    let Some(cluster) = cluster("settled_days_from_clickhouse_event_days") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("settled");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = &cluster.urls[0];
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(url, &db));
+    let mut reference_args = default_args();
+    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
+    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
+    let http = Client::default();
+    let today = feed_days(&http, &a, &reference, url, &db).await;
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    let day = today / DAY;
+    // Events alike but for what a rollup key leaves out (a price, a path): three day
+    // groups in ClickHouse, one rollup row (3 days ago, rolled up below).
+    let alike = |id: &str, minutes: i64, price: i64, path: &str| {
+        let mut e = event(id, "select_item");
+        e["occurred_at"] = (today - 3 * DAY + 13 * HOUR + minutes * 60_000).into();
+        e["sent_at"] = Value::Null;
+        e["context"]["path"] = path.into();
+        e["ecommerce"] = json!({"currency": "EUR", "value": price, "coupon": null, "transaction_id": null,
+            "items": [{"item_id": "mug", "item_name": "Mug", "price": price, "quantity": 1, "index": 0, "item_list_id": null}]});
+        e
+    };
+    let extra = [alike("alike-1", 0, 3200, "/"), alike("alike-2", 1, 3000, "/"), alike("alike-3", 2, 3200, "/about/")];
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, &extra).await["accepted"], 3);
+    }
+    let sql = "SELECT count() FROM events FINAL WHERE event_id LIKE 'alike-%'";
+    assert_eq!(wait_for(url, &db, sql, 3, 30).await, 3);
+    let settings = store_ch::Settings {
+        url: url.clone(),
+        database: db.clone(),
+        cluster: Some("linkshelf".into()),
+        user: "default".into(),
+        password: None,
+    };
+    let client = store_ch::prepare(&settings).await.expect("tables");
+    // Eight days on, the days before yesterday have settled (4, 3 and 2 days ago); two
+    // collectors count them at once.
+    let later = today + 8 * DAY + 1;
+    assert_eq!(ch_days::pending(&client, later).await.expect("pending"), [day - 4, day - 3, day - 2]);
+    // A collector whose outbox still holds an event of 3 days ago counts only the day
+    // before it.
+    let first = ch_days::step(&client, later, Some(today - 3 * DAY + 5)).await.expect("step");
+    assert_eq!(first.days, 1, "{first:?}");
+    assert_eq!(ch_days::pending(&client, later).await.expect("pending"), [day - 3, day - 2]);
+    let (one, two) = tokio::join!(ch_days::step(&client, later, None), ch_days::step(&client, later, None));
+    let (one, two) = (one.expect("step"), two.expect("step"));
+    assert!(one.days + two.days >= 2, "{one:?} {two:?}");
+    assert_eq!(ch_days::pending(&client, later).await.expect("pending"), Vec::<i64>::new(), "nothing left");
+    let (rows, mut done) = ch_days::done_rows(&client, day - 5, day + 1)
+        .await
+        .map(|(rows, done)| (rows, done.into_iter().collect::<Vec<_>>()))
+        .expect("done rows");
+    done.sort_unstable();
+    assert_eq!(done, [day - 4, day - 3, day - 2], "the settled days are done, the others not");
+    assert!(rows.len() > 30, "{} rows", rows.len());
+    // Ranges mixing rolled days (2, 3 ago), a day grouped from the events (yesterday),
+    // and partial days.
+    let ranges = [
+        (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000),
+        (today - 3 * DAY, today),
+        (today - 4 * DAY, today - 2 * DAY),
+        (today - 3 * DAY + HOUR, today - DAY + HOUR),
+    ];
+    same_figures(&http, &a, &reference, &ranges).await;
+    let (from, to) = ranges[0];
+    let before = stats(&http, &a, "/v1/stats", from, to).await.json();
+    // Another collector that saw the same days pending counts them once more.
+    let again = ch_days::roll_days(&client, &[day - 4, day - 3, day - 2], later as u64 + 5).await.expect("again");
+    assert_eq!(again.rows, rows.len());
+    assert_eq!(again.events, rows.iter().map(|r| r.events).sum::<u64>(), "the same count");
+    assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), before, "no double count");
+    same_figures(&http, &a, &reference, &ranges[..1]).await;
+    let sql = format!("SELECT count() FROM event_days FINAL WHERE day >= {} AND day < {}", day - 4, day - 1);
+    assert_eq!(number(url, &db, &sql).await, rows.len() as u64, "the copies collapse");
+}
+
+/// Feeds `a` (on ClickHouse) and `reference` (SQLite alone) the same events over five
+/// days, orders and late events (see the test below), and waits until ClickHouse has
+/// them all; returns the start of today (ms).
+async fn feed_days(http: &Client, a: &Collector, reference: &Collector, url: &str, db: &str) -> i64 {
     const DAY: i64 = 86_400_000;
     const HOUR: i64 = 3_600_000;
     let now = now_ms();
@@ -692,16 +815,16 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
         events.push(bought);
     }
     let n = events.len() as u64;
-    for c in [&a, &reference] {
+    for c in [a, reference] {
         for chunk in events.chunks(50) {
-            assert_eq!(post(&http, c, chunk).await["accepted"], chunk.len());
+            assert_eq!(post(http, c, chunk).await["accepted"], chunk.len());
         }
     }
     // Orders now, with the click ids of the checkouts of days 1 to 3 (whole days) and 4.
     for ago in 1..=4 {
         let body = session(&format!("cs_days_{ago}"), &format!("c-{ago}"), 3200);
-        for c in [&a, &reference] {
-            assert_eq!(stripe(&http, c, &body).await.status, 200);
+        for c in [a, reference] {
+            assert_eq!(stripe(http, c, &body).await.status, 200);
         }
     }
     // SQLite rolls its events up (every few seconds); then a late checkout comes, from a
@@ -715,51 +838,35 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
         item(at("late-co", "begin_checkout", today - 3 * DAY + 9 * HOUR), "tote", "Tote", 1620, Some("Juno15"), None),
         tagged(at("late-pv", "page_view", today - 2 * DAY + 23 * HOUR), "tiktok", Some("spring")),
     ];
-    for c in [&a, &reference] {
-        assert_eq!(post(&http, c, &late).await["accepted"], 2);
+    for c in [a, reference] {
+        assert_eq!(post(http, c, &late).await["accepted"], 2);
     }
 
-    let url = &cluster.urls[0];
     let total = n + 2;
-    assert_eq!(wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", total, 30).await, total);
-    assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 4, 30).await, 4);
+    assert_eq!(wait_for(url, db, "SELECT uniqExact(event_id) FROM events", total, 30).await, total);
+    assert_eq!(wait_for(url, db, "SELECT uniqExact(provider, order_id) FROM orders", 4, 30).await, 4);
+    today
+}
 
-    // Partial days at both ends, whatever the time of day (the orders, made now, are in
-    // it but in the day's last minute).
-    let from = today - 4 * DAY + 6 * HOUR;
-    let to = today + DAY - 60_000;
+/// `a` and `reference` answer the same for each range, to the last field, in JSON, CSV
+/// and HTML, and for one affiliate's share.
+async fn same_figures(http: &Client, a: &Collector, reference: &Collector, ranges: &[(i64, i64)]) {
     let auth = format!("Bearer {TOKEN}");
-    // Also whole days only, from the late checkout's day and from the next one's.
-    for (from, to) in [(from, to), (today - 3 * DAY, today), (today - 2 * DAY, today)] {
-        let ch_stats = stats(&http, &a, "/v1/stats", from, to).await.json();
-        let sqlite_stats = stats(&http, &reference, "/v1/stats", from, to).await.json();
+    for &(from, to) in ranges {
+        let ch_stats = stats(http, a, "/v1/stats", from, to).await.json();
+        let sqlite_stats = stats(http, reference, "/v1/stats", from, to).await.json();
         assert_eq!(ch_stats, sqlite_stats, "ClickHouse and SQLite answer the same from {from} to {to}");
         for path in ["/v1/stats.csv", "/v1/report"] {
-            let ch_body = stats(&http, &a, path, from, to).await.body;
-            assert_eq!(ch_body, stats(&http, &reference, path, from, to).await.body, "{path} from {from} to {to}");
+            let ch_body = stats(http, a, path, from, to).await.body;
+            assert_eq!(ch_body, stats(http, reference, path, from, to).await.body, "{path} from {from} to {to}");
         }
         let brand_view = |c: &Collector| c.url(&format!("/v1/stats?from={from}&to={to}&affiliate={AFFILIATE}"));
         let mut views = Vec::new();
-        for c in [&a, &reference] {
+        for c in [a, reference] {
             let answer = http.get(&brand_view(c), &[("authorization", &auth)]).await.expect("get");
             assert_eq!(answer.status, 200, "{}", answer.body);
             views.push(answer.json());
         }
         assert_eq!(views[0], views[1], "one affiliate's share, from either store");
     }
-    // The range holds every event: the comparison above compared all of them.
-    let s = stats(&http, &a, "/v1/stats", from, to).await.json();
-    let totals = &s["totals"];
-    assert_eq!(
-        [&totals["page_views"], &totals["product_selects"], &totals["checkouts_started"], &totals["checkouts_ordered"]],
-        [31, 15, 31, 4],
-        "{totals}"
-    );
-    let series: Vec<i64> = s["series"]["points"]
-        .as_array()
-        .expect("series")
-        .iter()
-        .filter_map(|p| p["checkouts_started"].as_i64())
-        .collect();
-    assert_eq!(series, [6, 7, 6, 6, 6], "each day's checkouts in its own day, the late one in day 3");
 }

@@ -23,7 +23,9 @@
 //! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
 //!   added up there by one `GROUP BY` and written into the in-memory copy's
 //!   `event_days` through [`add`], behind a cursor past every copied event, so
-//!   [`sources`] reads them as it reads a rolled-up file.
+//!   [`sources`] reads them as it reads a rolled-up file. Settled days are keyed once
+//!   by [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back through
+//!   [`insert`].
 //! - **Retention** purges only events already rolled up, so a day's counts outlive its
 //!   raw events.
 
@@ -99,9 +101,12 @@ impl Key {
 }
 
 /// A row's key: 16 bytes of the SHA-256 of its JSON (a collision needs about 2^64 rows).
-fn key_hash(json: &str) -> Vec<u8> {
+fn key_hash(json: &str) -> [u8; 16] {
     use sha2::Digest;
-    sha2::Sha256::digest(json.as_bytes())[..16].to_vec()
+    let digest = sha2::Sha256::digest(json.as_bytes());
+    let mut key = [0; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
 }
 
 fn to_sql_error(e: serde_json::Error) -> rusqlite::Error {
@@ -149,15 +154,81 @@ pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
     Ok(count)
 }
 
-/// Adds `events` events like `e`, the earliest at `first_time`, to the `event_days` row
-/// of `first_time`'s UTC day and `e`'s key. The one place an event becomes a rollup row:
-/// [`roll`] uses it for the file's events, and `stats_source` for the day groups it
-/// reads from ClickHouse, so both key events alike (and a ClickHouse group that differs
-/// only in what the key leaves out, a path or a price, adds to the same row).
-pub fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
+/// A row of `event_days`: what SQLite's table and ClickHouse's (`clickhouse::ddl`) hold
+/// alike. Made only by [`row`], so every store keys events one way.
+#[derive(Clone, Debug, PartialEq, Eq, clickhouse::Row, Serialize, serde::Deserialize)]
+pub struct DayRow {
+    /// The UTC day (days since the epoch) of `first_time`.
+    pub day: i64,
+    /// 16 bytes of the SHA-256 of the key's JSON ([`key_hash`]).
+    pub key: [u8; 16],
+    pub name: String,
+    pub creator_id: String,
+    pub affiliate: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub coupon: Option<String>,
+    pub promotion_id: Option<String>,
+    /// The key's products as JSON: `[[id, title or null], …]`.
+    pub products: String,
+    /// Why the events cannot be counted ([`Exclusion::name`]), if they cannot.
+    pub exclusion: Option<String>,
+    /// The earliest event's time.
+    pub first_time: i64,
+    pub events: u64,
+}
+
+impl DayRow {
+    /// Folds in another row of the same day and key (events alike but for what the key
+    /// leaves out): what SQLite's upsert in [`insert`] does, for a writer that must hand
+    /// over one row per key (ClickHouse's `ReplacingMergeTree` keeps only one).
+    pub fn merge(&mut self, other: &DayRow) {
+        self.events = self.events.saturating_add(other.events);
+        self.first_time = self.first_time.min(other.first_time);
+    }
+}
+
+/// `events` events like `e`, the earliest at `first_time`, as the `event_days` row of
+/// `first_time`'s UTC day and `e`'s key. The one place an event becomes a rollup row:
+/// [`roll`] (through [`add`]) uses it for the file's events, and ClickHouse's day
+/// rollup (`ch_days`) and `stats_source` for the day groups they read there, so every
+/// store keys events alike (and a ClickHouse group that differs only in what the key
+/// leaves out, a path or a price, belongs to the same row).
+pub fn row(e: &EventRow, first_time: i64, events: u64) -> Result<DayRow, serde_json::Error> {
     let k = Key::of(e);
-    let key = key_hash(&serde_json::to_string(&k).map_err(to_sql_error)?);
-    let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
+    let key = key_hash(&serde_json::to_string(&k)?);
+    let products = serde_json::to_string(&k.products)?;
+    Ok(DayRow {
+        day: first_time.div_euclid(DAY_MS),
+        key,
+        name: k.name,
+        creator_id: k.creator_id,
+        affiliate: k.affiliate,
+        utm_source: k.utm_source,
+        utm_medium: k.utm_medium,
+        utm_campaign: k.utm_campaign,
+        utm_content: k.utm_content,
+        coupon: k.coupon,
+        promotion_id: k.promotion_id,
+        products,
+        exclusion: k.exclusion.map(|why| why.name().to_owned()),
+        first_time,
+        events,
+    })
+}
+
+/// Adds `events` events like `e`, the earliest at `first_time`, to SQLite's
+/// `event_days` ([`row`], then [`insert`]).
+pub fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
+    insert(conn, &row(e, first_time, events).map_err(to_sql_error)?)
+}
+
+/// Adds a row to SQLite's `event_days`, or its events to the row already there with its
+/// day and key (the earliest time kept). The one way rows go in, whether made here
+/// ([`add`]) or read back from ClickHouse's `event_days` (`stats_source`).
+pub fn insert(conn: &Connection, r: &DayRow) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO event_days (day, key, name, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
            utm_content, coupon, promotion_id, products, exclusion, first_time, events)
@@ -166,21 +237,21 @@ pub fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rus
            events = events + excluded.events, first_time = min(first_time, excluded.first_time)",
     )?
     .execute(params![
-        first_time.div_euclid(DAY_MS),
-        key,
-        k.name,
-        k.creator_id,
-        k.affiliate,
-        k.utm_source,
-        k.utm_medium,
-        k.utm_campaign,
-        k.utm_content,
-        k.coupon,
-        k.promotion_id,
-        products,
-        k.exclusion.map(Exclusion::name),
-        first_time,
-        i64::try_from(events).unwrap_or(i64::MAX)
+        r.day,
+        &r.key[..],
+        r.name,
+        r.creator_id,
+        r.affiliate,
+        r.utm_source,
+        r.utm_medium,
+        r.utm_campaign,
+        r.utm_content,
+        r.coupon,
+        r.promotion_id,
+        r.products,
+        r.exclusion,
+        r.first_time,
+        i64::try_from(r.events).unwrap_or(i64::MAX)
     ])?;
     Ok(())
 }

@@ -1,0 +1,250 @@
+//! Stats' day rollup kept in ClickHouse for settled days, so a report over a season
+//! reads a few thousand rows per day instead of grouping every event of it again.
+//!
+//! - **Why**: a report's whole days are added up by one `GROUP BY` over `events FINAL`
+//!   (`stats_source::day_groups`), about 2 s per 10^6 events, paid again by every
+//!   report. A day whose events can no longer change need be added up only once.
+//! - **Which days**: the settled ones. An event can arrive up to 8 days late, so a day
+//!   before the last [`SETTLING_DAYS`] whole days is final (retention's rule). Each such
+//!   day that has events and is not yet done is grouped (the very query a report runs,
+//!   for that day), keyed in Rust by `rollup::row` (the function SQLite's rollup uses),
+//!   written into `event_days`, and then marked in `event_days_done` with its number of
+//!   rows and events.
+//! - **Two collectors** may count the same day: a settled day's events do not change,
+//!   so both write identical rows (`ReplacingMergeTree` keeps one per `(day, key)`) and
+//!   identical markers. Groups that differ only in what the key leaves out (a path, a
+//!   price) are merged here into one row first, as SQLite's upsert does, since the table
+//!   would keep only one of them.
+//! - **Reading** ([`done_rows`]): a day counts as done only when its marker's row and
+//!   event counts match the rows read (on a cluster, the replica asked may have the
+//!   marker before the rows); the other days are grouped from the events as before.
+//! - **Retention** purges a day's raw events only once it is done here (`retention`).
+
+use crate::clickhouse::{self as ch, ChError, DayDone};
+use crate::retention::SETTLING_DAYS;
+use crate::stats::rollup::{self, DayRow, DAY_MS};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+/// How often the background task looks for newly settled days.
+pub const EVERY: Duration = Duration::from_secs(600);
+/// Days grouped per query while catching up: a first run over a season of events is
+/// many queries, each of which scans the events once.
+pub const DAYS_PER_QUERY: usize = 7;
+/// How long one of those queries may take (a report's requests wait less): `FINAL` on
+/// ClickHouse 18.16 merges the whole table, about 2 s per 10^6 events.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(1800);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaysError {
+    #[error("day rollup: {0}")]
+    ClickHouse(#[from] ChError),
+    #[error("day rollup: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("day rollup: reading the outbox: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("day rollup: the outbox reader failed: {0}")]
+    Join(String),
+    #[error("day rollup: keying a day group: {0}")]
+    Key(#[from] serde_json::Error),
+}
+
+/// What a step wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rolled {
+    pub days: usize,
+    pub rows: usize,
+    pub events: u64,
+}
+
+/// The first day (days since the epoch) not yet settled at `now_ms`: days before it are
+/// final.
+pub fn settled_before(now_ms: i64) -> i64 {
+    now_ms.div_euclid(DAY_MS) - SETTLING_DAYS
+}
+
+/// Consecutive days as `(first_day, end_day)` spans (end exclusive), for one query.
+pub fn spans(days: impl IntoIterator<Item = i64>) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = Vec::new();
+    for day in days {
+        match spans.last_mut() {
+            Some(last) if last.1 == day => last.1 = day + 1,
+            _ => spans.push((day, day + 1)),
+        }
+    }
+    spans
+}
+
+/// The settled days (before [`settled_before`]) that have events and are not marked
+/// done, oldest first. Days before 1970 are left alone (no collector stores them).
+pub async fn pending(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<i64>, ChError> {
+    ch::timed_within(
+        QUERY_TIMEOUT,
+        client
+            .query(
+                "SELECT intDiv(event_time, 86400000) AS d FROM events
+                 WHERE event_time >= 0 AND event_time < ? AND d NOT IN (SELECT day FROM event_days_done FINAL)
+                 GROUP BY d ORDER BY d",
+            )
+            .bind(settled_before(now_ms).saturating_mul(DAY_MS))
+            .fetch_all::<i64>(),
+    )
+    .await
+    .map(|mut days| {
+        // (18.16 gave `SELECT DISTINCT` duplicates here; the order and uniqueness are
+        // what callers rely on, so they are made sure of.)
+        days.sort_unstable();
+        days.dedup();
+        days
+    })
+}
+
+/// Counts `days` from the events (each a settled day) into `event_days`, then marks
+/// them done, [`DAYS_PER_QUERY`] at a time; `ver` is the time of the count.
+pub async fn roll_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> Result<Rolled, DaysError> {
+    let mut rolled = Rolled::default();
+    for chunk in days.chunks(DAYS_PER_QUERY) {
+        let groups = crate::stats_source::day_groups(client, &spans(chunk.iter().copied()), QUERY_TIMEOUT).await?;
+        // One row per (day, key): groups alike but for what the key leaves out fold
+        // into one, as SQLite's upsert folds them.
+        let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
+        for g in &groups {
+            let row = rollup::row(&g.event(), g.first_time, g.events)?;
+            match rows.get_mut(&(row.day, row.key)) {
+                Some(r) => r.merge(&row),
+                None => {
+                    rows.insert((row.day, row.key), row);
+                }
+            }
+        }
+        let rows: Vec<DayRow> = rows.into_values().collect();
+        let mut done: BTreeMap<i64, DayDone> =
+            chunk.iter().map(|&day| (day, DayDone { day, groups: 0, events: 0, ver })).collect();
+        for r in &rows {
+            if let Some(d) = done.get_mut(&r.day) {
+                d.groups += 1;
+                d.events += r.events;
+            }
+        }
+        // The rows first: a marker promises they are all there.
+        if !rows.is_empty() {
+            crate::ship::insert(client, "event_days", &rows).await?;
+        }
+        let done: Vec<DayDone> = done.into_values().collect();
+        crate::ship::insert(client, "event_days_done", &done).await?;
+        rolled.days += done.len();
+        rolled.rows += rows.len();
+        rolled.events += rows.iter().map(|r| r.events).sum::<u64>();
+    }
+    Ok(rolled)
+}
+
+/// One step: every settled day at `now_ms` that has events and is not done yet, but
+/// none from the day of `unshipped_from` on (the oldest event this collector has not
+/// shipped yet, [`oldest_unshipped`]): a file with a season of events shipped for the
+/// first time must not have its old days counted half-way.
+pub async fn step(client: &clickhouse::Client, now_ms: i64, unshipped_from: Option<i64>) -> Result<Rolled, DaysError> {
+    let mut days = pending(client, now_ms).await?;
+    if let Some(t) = unshipped_from {
+        days.retain(|&day| day < t.div_euclid(DAY_MS));
+    }
+    roll_days(client, &days, now_ms.max(0) as u64).await
+}
+
+/// The time of the oldest event in this collector's file not yet shipped to ClickHouse
+/// (`None`: everything is there). Read by id past the shipper's cursor: few rows, as a
+/// rule.
+pub async fn oldest_unshipped(db: &std::path::Path) -> Result<Option<i64>, DaysError> {
+    let db = db.to_owned();
+    tokio::task::spawn_blocking(move || -> Result<Option<i64>, DaysError> {
+        use rusqlite::OptionalExtension;
+        let conn = crate::store::open_reader(&db)?;
+        let shipped: i64 = conn
+            .query_row(
+                "SELECT last_id FROM forward_cursor WHERE target = ?1",
+                [crate::ship::Table::Events.shipped_cursor()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        Ok(conn.query_row("SELECT min(event_time) FROM events WHERE id > ?1", [shipped], |r| r.get(0))?)
+    })
+    .await
+    .map_err(|e| DaysError::Join(e.to_string()))?
+}
+
+/// The rows of the days in `[first_day, end_day)` that `event_days` holds complete, and
+/// those days. A day counts only when the rows read match its marker (a replica may
+/// have received the marker before the rows).
+pub async fn done_rows(
+    client: &clickhouse::Client,
+    first_day: i64,
+    end_day: i64,
+) -> Result<(Vec<DayRow>, HashSet<i64>), ChError> {
+    let markers = ch::timed(
+        client
+            .query("SELECT ?fields FROM event_days_done FINAL WHERE day >= ? AND day < ?")
+            .bind(first_day)
+            .bind(end_day)
+            .fetch_all::<DayDone>(),
+    );
+    let rows = ch::timed(
+        client
+            .query("SELECT ?fields FROM event_days FINAL WHERE day >= ? AND day < ?")
+            .bind(first_day)
+            .bind(end_day)
+            .fetch_all::<DayRow>(),
+    );
+    let (markers, rows) = tokio::try_join!(markers, rows)?;
+    let mut found: HashMap<i64, (u64, u64)> = HashMap::new();
+    for r in &rows {
+        let f = found.entry(r.day).or_default();
+        f.0 += 1;
+        f.1 += r.events;
+    }
+    let done: HashSet<i64> = markers
+        .iter()
+        .filter(|m| found.get(&m.day).copied().unwrap_or_default() == (m.groups, m.events))
+        .map(|m| m.day)
+        .collect();
+    Ok((rows.into_iter().filter(|r| done.contains(&r.day)).collect(), done))
+}
+
+/// Runs [`step`] every `every` (the first a few seconds after start), making the
+/// tables first if the shipper has not yet.
+pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration) {
+    tokio::time::sleep(Duration::from_secs(5).min(every)).await;
+    loop {
+        let result = async {
+            let client = ch::prepare(&settings).await?;
+            let unshipped = oldest_unshipped(&db).await?;
+            step(&client, crate::server::now_ms(), unshipped).await
+        }
+        .await;
+        match result {
+            Ok(r) if r.days > 0 => {
+                tracing::info!(days = r.days, rows = r.rows, events = r.events, "day rollup: settled days written")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "day rollup failed; reports group those days from the events"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_days_make_one_span() {
+        assert_eq!(spans([3, 4, 5, 8, 10, 11]), [(3, 6), (8, 9), (10, 12)]);
+        assert_eq!(spans([]), []);
+    }
+
+    #[test]
+    fn a_day_settles_after_the_settling_days() {
+        let now = 100 * DAY_MS + 5;
+        assert_eq!(settled_before(now), 100 - SETTLING_DAYS);
+    }
+}
