@@ -125,8 +125,12 @@ pub struct Report {
     pub budget_bytes: u64,
     /// At the budget: ingest answers 503 until the backlog shrinks.
     pub over_budget: bool,
-    /// How long the oldest unshipped event has waited, in milliseconds.
+    /// How long the oldest unshipped event has waited, in milliseconds, as of the
+    /// moment the report is read (not of the last measure, which a backoff can make
+    /// seconds old while the wait goes on growing).
     pub lag_ms: Option<i64>,
+    /// When the oldest unshipped event was received (Unix ms), as last measured.
+    pub oldest_waiting_at: Option<i64>,
     /// When ClickHouse last acknowledged a block (Unix ms).
     pub last_shipped_at: Option<i64>,
     /// The last failure, cleared by the next success.
@@ -154,7 +158,14 @@ impl Status {
     }
 
     pub fn report(&self) -> Report {
-        self.report.lock().map(|r| r.clone()).unwrap_or_default()
+        self.report_at(crate::server::now_ms())
+    }
+
+    /// The report with `lag_ms` taken at `now_ms`.
+    pub fn report_at(&self, now_ms: i64) -> Report {
+        let mut report = self.report.lock().map(|r| r.clone()).unwrap_or_default();
+        report.lag_ms = report.oldest_waiting_at.map(|t| (now_ms - t).max(0));
+        report
     }
 
     /// Whether ingest should refuse new events for now.
@@ -175,7 +186,7 @@ impl Status {
         self.update(|r| {
             r.unshipped_rows = backlog.rows;
             r.unshipped_bytes = backlog.bytes;
-            r.lag_ms = backlog.lag_ms;
+            r.oldest_waiting_at = backlog.oldest_waiting_at;
             over = backlog.bytes >= r.budget_bytes;
             r.over_budget = over;
         });
@@ -231,7 +242,8 @@ pub fn growth_step(bytes: u64, budget: u64, warned: u64) -> Step {
 pub struct Backlog {
     pub rows: u64,
     pub bytes: u64,
-    pub lag_ms: Option<i64>,
+    /// `received_at` of the oldest unshipped event.
+    pub oldest_waiting_at: Option<i64>,
 }
 
 /// `used_bytes × unshipped / total`, without overflow.
@@ -250,7 +262,7 @@ fn cursor(conn: &Connection, target: &str) -> rusqlite::Result<i64> {
 }
 
 /// Measures the backlog: rows after each shipped cursor, and their share of the file.
-pub fn backlog(conn: &Connection, now_ms: i64) -> rusqlite::Result<Backlog> {
+pub fn backlog(conn: &Connection) -> rusqlite::Result<Backlog> {
     let (mut rows, mut total) = (0u64, 0u64);
     for table in Table::ALL {
         let shipped = cursor(conn, table.shipped_cursor())?;
@@ -274,7 +286,7 @@ pub fn backlog(conn: &Connection, now_ms: i64) -> rusqlite::Result<Backlog> {
     let oldest: Option<i64> = conn
         .query_row("SELECT received_at FROM events WHERE id > ?1 ORDER BY id LIMIT 1", [shipped], |r| r.get(0))
         .optional()?;
-    Ok(Backlog { rows, bytes: share_of(used, rows, total), lag_ms: oldest.map(|t| (now_ms - t).max(0)) })
+    Ok(Backlog { rows, bytes: share_of(used, rows, total), oldest_waiting_at: oldest })
 }
 
 /// A TEXT column as text, whatever an old or hand-edited row holds there, so one odd
@@ -537,8 +549,7 @@ pub async fn run(db: PathBuf, settings: ch::Settings, options: Options, writer: 
     let mut backoff = options.interval;
     loop {
         let path = db.clone();
-        let now = crate::server::now_ms();
-        match tokio::task::spawn_blocking(move || store::open_reader(&path).map(|c| backlog(&c, now))).await {
+        match tokio::task::spawn_blocking(move || store::open_reader(&path).map(|c| backlog(&c))).await {
             Ok(Ok(Ok(measured))) => status.measured(measured),
             Ok(Ok(Err(e))) => tracing::warn!(error = %e, "measuring the ClickHouse backlog failed"),
             Ok(Err(e)) => tracing::warn!(error = %e, "measuring the ClickHouse backlog failed"),
@@ -620,13 +631,23 @@ mod tests {
     #[test]
     fn over_budget_closes_ingest_and_reopens_when_drained() {
         let status = Status::new(1000);
-        status.measured(Backlog { rows: 10, bytes: 999, lag_ms: Some(5) });
+        status.measured(Backlog { rows: 10, bytes: 999, oldest_waiting_at: Some(5) });
         assert!(!status.over_budget());
-        status.measured(Backlog { rows: 11, bytes: 1000, lag_ms: Some(5) });
+        status.measured(Backlog { rows: 11, bytes: 1000, oldest_waiting_at: Some(5) });
         assert!(status.over_budget());
         assert!(status.report().over_budget);
-        status.measured(Backlog { rows: 0, bytes: 0, lag_ms: None });
+        status.measured(Backlog { rows: 0, bytes: 0, oldest_waiting_at: None });
         assert!(!status.over_budget());
+        assert_eq!(status.report_at(100).lag_ms, None, "nothing waits");
+    }
+
+    #[test]
+    fn the_lag_keeps_growing_between_measures() {
+        let status = Status::new(1000);
+        status.measured(Backlog { rows: 3, bytes: 30, oldest_waiting_at: Some(1_000) });
+        assert_eq!(status.report_at(1_500).lag_ms, Some(500));
+        assert_eq!(status.report_at(9_000).lag_ms, Some(8_000), "a backoff between measures does not freeze it");
+        assert_eq!(status.report_at(900).lag_ms, Some(0), "a clock step back is no negative wait");
     }
 
     fn event(id: &str) -> Event {
@@ -653,9 +674,9 @@ mod tests {
         apply(&conn, &Write::Cursor { target: Table::Events.shipped_cursor(), last_id: 2 }).expect("cursor");
         let (next, rows) = next_block(&conn, Table::Events, 10).expect("read").expect("a block");
         assert_eq!((next, rows.len()), (Block { after: 2, through: 6, resend: false }, 4));
-        let measured = backlog(&conn, 10).expect("backlog");
+        let measured = backlog(&conn).expect("backlog");
         assert_eq!(measured.rows, 4);
-        assert_eq!(measured.lag_ms, Some(3));
+        assert_eq!(measured.oldest_waiting_at, Some(7));
         assert!(measured.bytes > 0);
 
         let refund = |amount| {
