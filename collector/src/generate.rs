@@ -143,7 +143,7 @@ pub fn fill(path: &Path, n: u64, end_ms: i64, days: i64, mut progress: impl FnMu
 
 /// Rolls every event of the file at `path` up into stats' daily rollup
 /// (`stats::rollup`), as a collector does in the background, so the benchmark times the
-/// reports a running collector gives. Returns the rollup rows.
+/// reports a running collector gives. Returns the rollup rows (events' and purchases').
 pub fn roll_up(path: &Path) -> anyhow::Result<u64> {
     const CHUNK: i64 = 500_000;
     let mut conn = store::open(path, Durability::Normal)?;
@@ -157,7 +157,11 @@ pub fn roll_up(path: &Path) -> anyhow::Result<u64> {
         }
     }
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-    Ok(conn.query_row("SELECT count(*) FROM event_days", [], |r| r.get::<_, i64>(0))? as u64)
+    let rows: i64 =
+        conn.query_row("SELECT (SELECT count(*) FROM event_days) + (SELECT count(*) FROM purchase_days)", [], |r| {
+            r.get(0)
+        })?;
+    Ok(rows.max(0) as u64)
 }
 
 #[cfg(test)]
@@ -196,16 +200,22 @@ mod tests {
             conn.query_row("SELECT count(*) FROM events WHERE name = 'purchase'", [], |r| r.get(0)).expect("count");
         assert!(bought > 0, "some visits end in a purchase");
         let rows = roll_up(&path).expect("roll up");
-        let rolled: i64 =
-            conn.query_row("SELECT sum(events) FROM event_days", [], |r| r.get(0)).expect("rolled events");
+        let rolled: i64 = conn
+            .query_row(
+                "SELECT (SELECT sum(events) FROM event_days) + (SELECT sum(events) FROM purchase_days)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("rolled events");
         let counting: i64 = conn
             .query_row(
-                "SELECT count(*) FROM events WHERE name IN ('page_view', 'view_promotion', 'select_item', 'begin_checkout')",
+                "SELECT count(*) FROM events
+                 WHERE name IN ('page_view', 'view_promotion', 'select_item', 'begin_checkout', 'purchase')",
                 [],
                 |r| r.get(0),
             )
             .expect("count");
-        assert_eq!(rolled, counting, "every counting event is in the rollup once");
+        assert_eq!(rolled, counting, "every counting event and purchase is in the rollups once");
         assert!(rows > 0 && (rows as i64) < counting, "{rows} rows for {counting} events");
     }
 }

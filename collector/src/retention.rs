@@ -108,9 +108,15 @@ async fn state(db: &std::path::Path, clickhouse: bool) -> Result<(i64, Option<i6
                 .unwrap_or(0))
         };
         let oldest: Option<i64> = conn.query_row("SELECT min(event_time) FROM events", [], |r| r.get(0))?;
-        // Without ClickHouse, only what stats' rollup holds may go (`stats::rollup`).
-        let kept = if clickhouse { Table::Events.shipped_cursor() } else { crate::stats::rollup::CURSOR };
-        Ok((cursor(FINAL_CURSOR)?, oldest, cursor(kept)?))
+        // Without ClickHouse, only what stats' rollups hold may go (`stats::rollup`: its
+        // events and, from a file older than the purchases' rollup, purchases too).
+        let kept = if clickhouse {
+            cursor(Table::Events.shipped_cursor())?
+        } else {
+            use crate::stats::rollup::{CURSOR, PURCHASE_CURSOR};
+            cursor(CURSOR)?.min(cursor(PURCHASE_CURSOR)?)
+        };
+        Ok((cursor(FINAL_CURSOR)?, oldest, kept))
     })
     .await
     .map_err(|e| RetentionError::Join(e.to_string()))?
@@ -308,6 +314,47 @@ mod tests {
             .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [FINAL_CURSOR], |r| r.get(0))
             .expect("cursor");
         assert_eq!(cursor, 1000 - SETTLING_DAYS);
+    }
+
+    /// A file from before purchases were rolled up: its events are, its purchases not
+    /// yet, so nothing goes until the roller has caught up on them too.
+    #[tokio::test]
+    async fn a_purge_waits_for_the_purchases_rollup_too() {
+        use crate::stats::rollup::{CHUNK, PURCHASE_CURSOR};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("upgraded.sqlite");
+        let now = 1000 * DAY_MS + 5;
+        let conn = open(&path, Durability::Normal).expect("open");
+        let old = Event {
+            event_id: "old-1".into(),
+            name: "purchase",
+            creator_id: "juno".into(),
+            transaction_id: Some("t1".into()),
+            event_time: 900 * DAY_MS,
+            ..Event::default()
+        };
+        // (A purge always keeps the newest event, whose id the next one follows.)
+        let new = Event {
+            event_id: "new-1".into(),
+            transaction_id: Some("t2".into()),
+            event_time: 999 * DAY_MS,
+            ..old.clone()
+        };
+        apply(&conn, &Write::Events { events: vec![old, new], client: None }).expect("insert");
+        apply(&conn, &Write::RollEvents(CHUNK)).expect("roll up");
+        conn.execute("DELETE FROM forward_cursor WHERE target = ?1", [PURCHASE_CURSOR]).expect("as before");
+        let (writer, thread, _) = store::start(conn);
+        let left = || -> i64 {
+            let conn = store::open_reader(&path).expect("read");
+            conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count")
+        };
+        round(&path, None, &writer, 30, now).await.expect("round");
+        assert_eq!(left(), 2, "the old purchase is not in a rollup yet");
+        writer.write(Write::RollEvents(CHUNK)).await.expect("the roller catches up");
+        round(&path, None, &writer, 30, now).await.expect("round");
+        assert_eq!(left(), 1, "then it may go");
+        drop(writer);
+        thread.join().expect("writer");
     }
 
     #[test]

@@ -28,9 +28,10 @@
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
 //! - every purchase and `begin_checkout` in `[from − attribution window, to + 5 min]`
-//!   (the purchases stay raw in the rollup too; the checkouts are what an order there is
-//!   joined to by code or UTM, and the rolled checkouts a verified order's click id
-//!   confirms, which stats read again raw: `Weight::Ordered`);
+//!   (the copy rolls no purchases up: its purchase cursor stays 0, so stats read them
+//!   raw; the checkouts are what an order there is joined to by code or UTM, and the
+//!   rolled checkouts a verified order's click id confirms, which stats read again raw:
+//!   `Weight::Ordered`);
 //! - every event carrying the click id of an order in the range (a click id joins at
 //!   any age);
 //! - for every code, the earliest event carrying it with an affiliate, per creator and

@@ -200,6 +200,22 @@ CREATE TABLE IF NOT EXISTS event_days (
   products TEXT NOT NULL, exclusion TEXT, first_time INTEGER NOT NULL, events INTEGER NOT NULL,
   PRIMARY KEY (day, key)
 ) WITHOUT ROWID;
+-- Purchases rolled up the same way (`stats::rollup`), keyed also by currency, value,
+-- its split over products (`shares`, JSON `[[product, minor units or null], …]`) and
+-- whether a verified order confirms them (`confirmed`, kept true by the order's write).
+CREATE TABLE IF NOT EXISTS purchase_days (
+  day INTEGER NOT NULL, key BLOB NOT NULL,
+  creator_id TEXT NOT NULL, affiliate TEXT,
+  utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_content TEXT, coupon TEXT,
+  products TEXT NOT NULL, exclusion TEXT, currency TEXT, value INTEGER, shares TEXT NOT NULL,
+  confirmed INTEGER NOT NULL, first_time INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (day, key)
+) WITHOUT ROWID;
+-- Whether an order confirms a purchase, asked both ways: by the roller of each purchase,
+-- and by each new order of the purchases already rolled up.
+CREATE INDEX IF NOT EXISTS orders_by_order_id ON orders (order_id);
+CREATE INDEX IF NOT EXISTS orders_by_click ON orders (click_id) WHERE click_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_purchase_by_transaction ON events (transaction_id) WHERE name = 'purchase';
 -- The raw purchases of a report's whole days, read from the index alone (it holds every
 -- column stats read): purchases are spread over the whole file, one page each otherwise.
 CREATE INDEX IF NOT EXISTS events_purchase_by_time ON events (event_time, name, creator_id, coupon, utm_source,
@@ -416,6 +432,9 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                 o.payment_ref,
                 o.affiliate
             ])?;
+            if changed == 1 {
+                crate::stats::rollup::confirm(conn, o)?;
+            }
             Ok(Written::Recorded(changed == 1))
         }
         Write::Cursor { target, last_id } => {

@@ -55,11 +55,16 @@ pub fn load(
             confirmed.click_ids.insert(c);
         }
     }
-    // Raw events, a day's rollup rows, or both (see `rollup::sources`).
+    // Raw events, a day's rollup rows, or both (see `rollup::sources`); rollup rows one
+    // per key (`rollup::collapsed`), raw events streamed.
     let sources = rollup::sources(conn, query)?;
+    let mut rolled = Vec::new();
     let mut statements = Vec::with_capacity(sources.len());
     for source in &sources {
-        statements.push((conn.prepare(&source.sql)?, source));
+        match source.collapse {
+            Some(c) => rolled.extend(rollup::collapsed(conn, source, c)?),
+            None => statements.push((conn.prepare(&source.sql)?, source)),
+        }
     }
     // Streamed: a million events are added up without being held in memory.
     let failed = std::cell::RefCell::new(None);
@@ -75,6 +80,7 @@ pub fn load(
                 .into_iter()
                 .flatten()
         })
+        .chain(rolled.into_iter().map(Ok))
         .map_while(|row| {
             let mut event = row.map_err(fail).ok()?;
             if let Some(codes) = codes.as_mut() {
@@ -116,6 +122,9 @@ pub(super) fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         event_time: r.get(15)?,
         unreadable,
         weight: Weight::One,
+        confirmed: false,
+        shares: None,
+        days: None,
     })
 }
 

@@ -154,6 +154,16 @@ pub struct EventRow {
     pub unreadable: Option<Exclusion>,
     /// How many events the row stands for (see [`Weight`]).
     pub weight: Weight,
+    /// A rolled-up purchase that a verified order confirms (the rollup keeps no
+    /// transaction or click ids, so it keeps this instead; see `rollup`). Raw purchases
+    /// are checked against [`Confirmed`] and leave it false.
+    pub confirmed: bool,
+    /// A rolled-up purchase's value per product, as [`products_of_event`] gave it for
+    /// each of its events (the rollup keeps products, not line prices).
+    pub shares: Option<Vec<(String, Option<i128>)>>,
+    /// Rollup rows of one key read as one (`rollup::collapsed`): each day's earliest
+    /// time and count, for the series (the row's `event_time` is the earliest of all).
+    pub days: Option<Vec<(i64, u64)>>,
 }
 
 /// How many events an [`EventRow`] stands for: stats at 10^8 events read a day's
@@ -164,8 +174,8 @@ pub enum Weight {
     /// One raw event.
     #[default]
     One,
-    /// A rollup row: this many events of one UTC day with these keys (never purchases,
-    /// which stay raw: each carries money and a transaction id).
+    /// A rollup row: this many events of one UTC day with these keys (for purchases,
+    /// also the same currency, value, split over products, and confirmation).
     Rolled(u64),
     /// A checkout already counted in a rollup row, read again only because a verified
     /// order carries its click id: adds to `checkouts_ordered`, nothing else.
@@ -646,14 +656,20 @@ pub fn aggregate(
             "purchase" => |f, n| f.purchases_unverified += n,
             _ => continue,
         };
-        if let Some(p) = series.at(e.event_time) {
-            match e.name.as_str() {
-                "page_view" => p.page_views += n,
-                "select_item" => p.product_selects += n,
-                "begin_checkout" => p.checkouts_started += n,
-                "purchase" => p.purchases_unverified += n,
-                _ => {}
+        let mut on_day = |time: i64, n: u64| {
+            if let Some(p) = series.at(time) {
+                match e.name.as_str() {
+                    "page_view" => p.page_views += n,
+                    "select_item" => p.product_selects += n,
+                    "begin_checkout" => p.checkouts_started += n,
+                    "purchase" => p.purchases_unverified += n,
+                    _ => {}
+                }
             }
+        };
+        match &e.days {
+            Some(days) => days.iter().for_each(|&(time, n)| on_day(time, n)),
+            None => on_day(e.event_time, n),
         }
         let purchase = e.name == "purchase";
         let confirms = |c: &Option<String>| c.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
@@ -663,6 +679,7 @@ pub fn aggregate(
             Weight::Ordered => 1,
         };
         let unconfirmed = purchase
+            && !e.confirmed
             && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction_ids.contains(t))
             && !confirms(&e.click_id);
         // Counts and money of this event for one group; `value` differs per product.
@@ -672,7 +689,8 @@ pub fn aggregate(
             if unconfirmed {
                 g.funnel.purchases += n;
             }
-            // Purchases are never rolled up (see `Weight`): their money is one event's.
+            // `value` is already the row's `n` events' (a rolled-up purchase row's events
+            // share one value and split).
             if let (true, Some(currency), Some(value)) = (purchase, e.currency.as_deref(), value) {
                 let money = g.money(currency);
                 money.unverified += value;
@@ -681,7 +699,9 @@ pub fn aggregate(
                 }
             }
         };
-        let value = e.value.map(i128::from);
+        // At most MAX_AMOUNT_MINOR × u64::MAX: far inside i128.
+        let times = |v: i128| v.saturating_mul(i128::from(n));
+        let value = e.value.map(|v| times(i128::from(v)));
         count(&mut totals, value);
         // Borrowed keys: a season's rollup rows are counted without a copy of each key.
         let keys = [
@@ -711,7 +731,7 @@ pub fn aggregate(
         }
         count(group(&mut by, "code", &code), value);
         for (product, value) in products_of_event(&e) {
-            count(group(&mut by, "product", &product), value);
+            count(group(&mut by, "product", &product), value.map(times));
         }
         if purchase {
             let k = (key(&e.utm_source), key(&e.utm_campaign), code);
@@ -903,8 +923,12 @@ fn group<'a>(
 
 /// The products an event is about, each with its share of the event's value (what
 /// was paid, after the code's discount: [`split`] over its lines), or for a page view
-/// of `/p/{id}/` that product. Without a value, no product has revenue either.
-fn products_of_event(e: &EventRow) -> Vec<(String, Option<i128>)> {
+/// of `/p/{id}/` that product. Without a value, no product has revenue either. A
+/// rolled-up purchase gives the split its events had (`EventRow::shares`).
+pub(crate) fn products_of_event(e: &EventRow) -> Vec<(String, Option<i128>)> {
+    if let Some(shares) = &e.shares {
+        return shares.clone();
+    }
     if !e.items.is_empty() {
         return match e.value {
             Some(value) => split(i128::from(value), &e.items).into_iter().map(|(id, v)| (id, Some(v))).collect(),

@@ -6,16 +6,21 @@
 //!   UTC day and everything stats group or filter them by (creator, affiliate, the four
 //!   UTM tags, code, code id, the products and their titles, or why the event cannot be
 //!   counted), with how many events it stands for and the earliest one's time (which
-//!   decides a code's spelling and a product's title, see `aggregate`). Purchases stay
-//!   raw: each carries money, a transaction id and a click id that a verified order may
-//!   confirm. So does every event for as long as it is not rolled up.
+//!   decides a code's spelling and a product's title, see `aggregate`). Purchases are
+//!   rolled up apart, into `purchase_days`, keyed also by currency, value, the value's
+//!   split over products, and whether a verified order confirms them: the rollup keeps
+//!   no transaction or click ids, so the confirmation is decided when a purchase is
+//!   rolled up (is there an order for it?) and kept true by the order that comes later
+//!   ([`confirm`], in that order's write). Every event stays raw for as long as it is
+//!   not rolled up.
 //! - **When**: the writer rolls up events in id order, [`CHUNK`] at a time, behind a
 //!   cursor in `forward_cursor` ([`CURSOR`]), a few seconds after they are stored
 //!   (`run`). Rolling by id, not by day, means an event that arrives days late (the
 //!   storefront's outbox) is rolled into its own day like any other, and a report never
 //!   waits for a day to close.
 //! - **How stats read them** ([`sources`]): for the whole UTC days of the range, the
-//!   rollup rows plus the raw events past the cursor, the raw purchases, and the rolled
+//!   rollup rows plus the raw events past the cursor, the raw purchases not rolled up
+//!   (those between [`PURCHASE_CURSOR`] and [`CURSOR`]), and the rolled
 //!   checkouts whose click id a verified order carries (the rollup has no click ids, and
 //!   "checkouts that became orders" needs them: [`Weight::Ordered`]); for a range's
 //!   partial first and last day, the raw events. The figures are the raw events' exactly
@@ -23,7 +28,8 @@
 //! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
 //!   added up there by one `GROUP BY` and written into the in-memory copy's
 //!   `event_days` through [`add`], behind a cursor past every copied event, so
-//!   [`sources`] reads them as it reads a rolled-up file. Settled days are keyed once
+//!   [`sources`] reads them as it reads a rolled-up file (its purchases stay raw: the
+//!   copy's purchase cursor stays at 0). Settled days are keyed once
 //!   by [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back through
 //!   [`insert`].
 //! - **Retention** purges only events already rolled up, so a day's counts outlive its
@@ -36,6 +42,12 @@ use std::collections::HashMap;
 
 /// The `forward_cursor` row: the last event id rolled up.
 pub const CURSOR: &str = "rollup:event-days";
+/// The `forward_cursor` row: the last event id whose purchases are rolled up (into
+/// `purchase_days`). Apart from [`CURSOR`] so that a file from before purchases were
+/// rolled up catches up on them, and so that ClickHouse's in-memory copy, which rolls
+/// none, reads them raw (`stats_source`): [`sources`] reads raw the purchases between
+/// the two.
+pub const PURCHASE_CURSOR: &str = "rollup:purchase-days";
 /// The events rolled up: those stats only count.
 pub const ROLLED: [&str; 4] = ["page_view", "view_promotion", "select_item", "begin_checkout"];
 /// Raw events rolled up per write: about 50 ms of the writer's time, so ingest never
@@ -100,6 +112,32 @@ impl Key {
     }
 }
 
+/// Everything rolled-up purchases are grouped by: a counting event's [`Key`], and what
+/// their money and its confirmation need. Events alike in all of it add up to a row
+/// whose money is its value times its events, split over products as each was.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+struct PurchaseKey {
+    key: Key,
+    currency: Option<String>,
+    value: Option<i64>,
+    /// [`products_of_event`]: each product's share of the value, `(none)` included.
+    shares: Vec<(String, Option<i128>)>,
+    /// A verified order confirms the purchase (its transaction id or its click id is an
+    /// order's: see `Confirmed`). Kept true by [`confirm`] when the order comes later.
+    confirmed: bool,
+}
+
+impl PurchaseKey {
+    fn of(e: &EventRow, confirmed: bool) -> PurchaseKey {
+        let key = Key::of(e);
+        // A purchase that cannot be counted is only counted out, confirmed or not.
+        if key.exclusion.is_some() {
+            return PurchaseKey { key, currency: None, value: None, shares: Vec::new(), confirmed: false };
+        }
+        PurchaseKey { key, currency: e.currency.clone(), value: e.value, shares: products_of_event(e), confirmed }
+    }
+}
+
 /// A row's key: 16 bytes of the SHA-256 of its JSON (a collision needs about 2^64 rows).
 fn key_hash(json: &str) -> [u8; 16] {
     use sha2::Digest;
@@ -121,37 +159,140 @@ pub fn cursor(conn: &Connection) -> rusqlite::Result<i64> {
         .unwrap_or(0))
 }
 
-/// Rolls up to `max_rows` events past the cursor into `event_days`, inside the caller's
-/// transaction, and moves the cursor. Returns the events read (fewer than `max_rows`:
-/// caught up).
+/// The last event id whose purchases are rolled up (0: none yet).
+pub fn purchase_cursor(conn: &Connection) -> rusqlite::Result<i64> {
+    Ok(conn
+        .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [PURCHASE_CURSOR], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Rolls up to `max_rows` events past the cursors into `event_days` and
+/// `purchase_days`, inside the caller's transaction, and moves the cursors. Returns the
+/// events read (fewer than `max_rows`: caught up).
 pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
-    let after = cursor(conn)?;
+    let (events_after, purchases_after) = (cursor(conn)?, purchase_cursor(conn)?);
+    let after = events_after.min(purchases_after);
     let mut read =
         conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS}, id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
     let mut rows = read.query(params![after, max_rows])?;
     // (day, key) → (an event of the group, its earliest event_time, events): one write
     // per group rather than per event.
     let mut days: HashMap<(i64, Key), (EventRow, i64, u64)> = HashMap::new();
+    let mut purchases: HashMap<(i64, PurchaseKey), (i64, u64)> = HashMap::new();
     let (mut last, mut count) = (after, 0);
     while let Some(r) = rows.next()? {
-        last = r.get(16)?;
-        count += 1;
+        let id: i64 = r.get(16)?;
+        (last, count) = (id, count + 1);
         let e = raw_event(r)?;
-        if !ROLLED.contains(&e.name.as_str()) {
-            continue;
-        }
         let (day, time) = (e.event_time.div_euclid(DAY_MS), e.event_time);
-        let entry = days.entry((day, Key::of(&e))).or_insert_with(|| (e, time, 0));
-        entry.1 = entry.1.min(time);
-        entry.2 += 1;
+        if ROLLED.contains(&e.name.as_str()) && id > events_after {
+            let entry = days.entry((day, Key::of(&e))).or_insert_with(|| (e, time, 0));
+            entry.1 = entry.1.min(time);
+            entry.2 += 1;
+        } else if e.name == "purchase" && id > purchases_after {
+            let key = PurchaseKey::of(&e, is_confirmed(conn, &e)?);
+            let entry = purchases.entry((day, key)).or_insert((time, 0));
+            entry.0 = entry.0.min(time);
+            entry.1 += 1;
+        }
     }
     for (e, first, events) in days.into_values() {
         add(conn, &e, first, events)?;
     }
+    for ((_, key), (first, events)) in &purchases {
+        add_purchases(conn, key, *first, *events)?;
+    }
     if count > 0 {
         advance_cursor(conn, last)?;
+        advance(conn, PURCHASE_CURSOR, last)?;
     }
     Ok(count)
+}
+
+/// Whether a verified order confirms purchase `e` now (as `Confirmed` would say).
+fn is_confirmed(conn: &Connection, e: &EventRow) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = ?1) OR EXISTS (SELECT 1 FROM orders WHERE click_id = ?2)",
+    )?
+    .query_row(params![e.transaction_id, e.click_id], |r| r.get(0))
+}
+
+/// Adds `events` purchases alike in `key`, the earliest at `first_time`, to
+/// `purchase_days` (or to the row already there).
+fn add_purchases(conn: &Connection, key: &PurchaseKey, first_time: i64, events: u64) -> rusqlite::Result<()> {
+    let k = &key.key;
+    let hash = key_hash(&serde_json::to_string(key).map_err(to_sql_error)?);
+    let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
+    let shares = serde_json::to_string(&key.shares).map_err(to_sql_error)?;
+    conn.prepare_cached(
+        "INSERT INTO purchase_days (day, key, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
+           utm_content, coupon, products, exclusion, currency, value, shares, confirmed, first_time, events)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT (day, key) DO UPDATE SET
+           events = events + excluded.events, first_time = min(first_time, excluded.first_time)",
+    )?
+    .execute(params![
+        first_time.div_euclid(DAY_MS),
+        &hash[..],
+        k.creator_id,
+        k.affiliate,
+        k.utm_source,
+        k.utm_medium,
+        k.utm_campaign,
+        k.utm_content,
+        k.coupon,
+        products,
+        k.exclusion.map(|why| why.name()),
+        key.currency,
+        key.value,
+        shares,
+        key.confirmed,
+        first_time,
+        i64::try_from(events).unwrap_or(i64::MAX)
+    ])?;
+    Ok(())
+}
+
+/// Moves the purchases already rolled up that `order` (just stored) confirms, and no
+/// order before it did, from their unconfirmed rows to confirmed ones: the rollup then
+/// says what `Confirmed` says of the raw events, whenever the order comes. Runs in the
+/// order's write, so no roll can come between. (The moved purchase's old row keeps its
+/// earliest time: another of its events or this one, now in the confirmed row, has
+/// that time and the same texts, so titles and spellings come out the same.)
+pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Result<()> {
+    let rolled = purchase_cursor(conn)?;
+    if rolled == 0 {
+        return Ok(());
+    }
+    let mut find = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS}, id FROM events WHERE name = 'purchase' AND id <= ?1 AND transaction_id = ?2
+         UNION SELECT {EVENT_COLUMNS}, id FROM events WHERE name = 'purchase' AND id <= ?1 AND click_id = ?3"
+    ))?;
+    let purchases = find.query_map(params![rolled, order.order_id, order.click_id], raw_event)?;
+    let mut earlier = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = ?1 AND NOT (provider = ?3 AND order_id = ?4))
+           OR EXISTS (SELECT 1 FROM orders WHERE click_id = ?2 AND NOT (provider = ?3 AND order_id = ?4))",
+    )?;
+    for p in purchases {
+        let p = p?;
+        if p.exclusion().is_some()
+            || earlier.query_row(params![p.transaction_id, p.click_id, order.provider, order.order_id], |r| {
+                r.get::<_, bool>(0)
+            })?
+        {
+            continue;
+        }
+        let (from, to) = (PurchaseKey::of(&p, false), PurchaseKey::of(&p, true));
+        let day = p.event_time.div_euclid(DAY_MS);
+        let hash = key_hash(&serde_json::to_string(&from).map_err(to_sql_error)?);
+        conn.prepare_cached("UPDATE purchase_days SET events = events - 1 WHERE day = ?1 AND key = ?2")?
+            .execute(params![day, &hash[..]])?;
+        conn.prepare_cached("DELETE FROM purchase_days WHERE day = ?1 AND key = ?2 AND events <= 0")?
+            .execute(params![day, &hash[..]])?;
+        add_purchases(conn, &to, p.event_time, 1)?;
+    }
+    Ok(())
 }
 
 /// A row of `event_days`: what SQLite's table and ClickHouse's (`clickhouse::ddl`) hold
@@ -268,11 +409,15 @@ pub fn whole_days(from: i64, to: i64) -> Option<(i64, i64)> {
 /// Moves the cursor up to `last_id` (never back): the events up to it count as rolled
 /// up, and [`sources`] reads only those past it raw.
 pub fn advance_cursor(conn: &Connection, last_id: i64) -> rusqlite::Result<()> {
+    advance(conn, CURSOR, last_id)
+}
+
+fn advance(conn: &Connection, target: &str, last_id: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
          ON CONFLICT (target) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
     )?
-    .execute(params![CURSOR, last_id])?;
+    .execute(params![target, last_id])?;
     Ok(())
 }
 
@@ -304,6 +449,42 @@ fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
     })
 }
 
+/// A row of `purchase_days` as the purchases it stands for.
+fn rolled_purchase(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
+    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    let bad = |i: usize| {
+        move |e: serde_json::Error| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        }
+    };
+    let products: Vec<(String, Option<String>)> = serde_json::from_str(&json(7)?).map_err(bad(7))?;
+    let shares: Vec<(String, Option<i128>)> = serde_json::from_str(&json(11)?).map_err(bad(11))?;
+    let exclusion = r.get::<_, Option<String>>(8)?;
+    let events: i64 = r.get(14)?;
+    Ok(EventRow {
+        name: "purchase".to_owned(),
+        creator_id: r.get(0)?,
+        affiliate: r.get(1)?,
+        utm_source: r.get(2)?,
+        utm_medium: r.get(3)?,
+        utm_campaign: r.get(4)?,
+        utm_content: r.get(5)?,
+        coupon: r.get(6)?,
+        items: products
+            .into_iter()
+            .map(|(item_id, item_name)| StoredItem { item_id, item_name, price: 0, quantity: 1 })
+            .collect(),
+        unreadable: exclusion.map(|why| Exclusion::from_name(&why).unwrap_or(Exclusion::EventItems)),
+        currency: r.get(9)?,
+        value: r.get(10)?,
+        shares: Some(shares),
+        confirmed: r.get(12)?,
+        event_time: r.get(13)?,
+        weight: Weight::Rolled(u64::try_from(events).unwrap_or(0)),
+        ..EventRow::default()
+    })
+}
+
 /// A rolled-up checkout read again because a verified order carries its click id.
 fn ordered_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
     Ok(EventRow { weight: Weight::Ordered, ..raw_event(r)? })
@@ -314,6 +495,56 @@ pub struct Source {
     pub sql: String,
     params: Vec<(&'static str, SqlValue)>,
     pub read: fn(&rusqlite::Row) -> rusqlite::Result<EventRow>,
+    /// Rollup rows: read through [`collapsed`], not one by one.
+    pub collapse: Option<Collapse>,
+}
+
+/// Where a rollup row's key, earliest time and count are among its columns.
+#[derive(Clone, Copy, Debug)]
+pub struct Collapse {
+    key: usize,
+    time: usize,
+    events: usize,
+}
+
+/// A rollup source's rows as one [`EventRow`] per key, holding each day's count for
+/// the series (`EventRow::days`). A season is about 90 rows of each key, one a day, and
+/// the sum per group is the dearest part of a report: done once per key it is done
+/// about 90 times less. (Rows alike in their key are alike in every column read but
+/// the day, time and count: the key is their hash.)
+pub fn collapsed(conn: &Connection, source: &Source, c: Collapse) -> rusqlite::Result<Vec<EventRow>> {
+    let mut statement = conn.prepare(&source.sql)?;
+    let mut rows = statement.query(source.params().as_slice())?;
+    let mut at: HashMap<[u8; 16], usize> = HashMap::new();
+    let mut out: Vec<EventRow> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (time, events): (i64, i64) = (r.get(c.time)?, r.get(c.events)?);
+        let n = u64::try_from(events).unwrap_or(0);
+        // A key that is not 16 bytes (a hand-edited row) is its own row.
+        let key = match r.get_ref(c.key)? {
+            rusqlite::types::ValueRef::Blob(b) => <[u8; 16]>::try_from(b).ok(),
+            _ => None,
+        };
+        match key.and_then(|k| at.get(&k).copied()) {
+            Some(i) => {
+                let e = &mut out[i];
+                e.event_time = e.event_time.min(time);
+                if let Weight::Rolled(total) = e.weight {
+                    e.weight = Weight::Rolled(total.saturating_add(n));
+                }
+                e.days.get_or_insert_with(Vec::new).push((time, n));
+            }
+            None => {
+                let mut e = (source.read)(r)?;
+                e.days = Some(vec![(time, n)]);
+                if let Some(k) = key {
+                    at.insert(k, out.len());
+                }
+                out.push(e);
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl Source {
@@ -347,6 +578,7 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         ),
         params: with(&[(":from", from), (":to", to)]),
         read: raw_event,
+        collapse: None,
     };
     let rolled = cursor(conn)?;
     let Some((first_day, end_day)) = whole_days(query.from, query.to).filter(|_| rolled > 0) else {
@@ -371,14 +603,22 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         ),
         params: with(&whole),
         read: raw_event,
+        collapse: None,
     });
     sources.push(Source {
         sql: format!(
             "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_purchase_by_time
-             WHERE name = 'purchase' AND event_time >= :from AND event_time < :to AND id <= :rolled AND {filter}"
+             WHERE name = 'purchase' AND event_time >= :from AND event_time < :to
+               AND id > :purchases_rolled AND id <= :rolled AND {filter}"
         ),
-        params: with(&whole),
+        params: with(&[
+            (":from", start),
+            (":to", end),
+            (":rolled", rolled),
+            (":purchases_rolled", purchase_cursor(conn)?.min(rolled)),
+        ]),
         read: raw_event,
+        collapse: None,
     });
     sources.push(Source {
         sql: format!(
@@ -389,15 +629,27 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         ),
         params: with(&whole),
         read: ordered_event,
+        collapse: None,
     });
     sources.push(Source {
         sql: format!(
             "SELECT name, creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon,
-               promotion_id, products, exclusion, first_time, events
+               promotion_id, products, exclusion, first_time, events, key
              FROM event_days WHERE day >= :first_day AND day < :end_day AND {filter}"
         ),
         params: with(&[(":first_day", first_day), (":end_day", end_day)]),
         read: rolled_event,
+        collapse: Some(Collapse { time: 11, events: 12, key: 13 }),
+    });
+    sources.push(Source {
+        sql: format!(
+            "SELECT creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, products,
+               exclusion, currency, value, shares, confirmed, first_time, events, key
+             FROM purchase_days WHERE day >= :first_day AND day < :end_day AND {filter}"
+        ),
+        params: with(&[(":first_day", first_day), (":end_day", end_day)]),
+        read: rolled_purchase,
+        collapse: Some(Collapse { time: 13, events: 14, key: 15 }),
     });
     Ok(sources)
 }
@@ -482,6 +734,7 @@ mod tests {
             promotion in text(&[None, Some("juno15"), Some("mika10")]),
             items in items(),
             value in pick(&[None, Some(0i64), Some(3200), Some(-5)]),
+            currency in text(&[Some("EUR"), Some("EUR"), Some("USD"), None]),
             click in text(&[None, Some("c1"), Some("c2"), Some("c3"), Some("c4")]),
             tx in text(&[Some("t1"), Some("t2"), Some("t3"), Some("t4")]),
             path in text(&[None, Some("/"), Some("/p/mug/"), Some("/p/pen/")]),
@@ -499,7 +752,7 @@ mod tests {
                 promotion_id: promotion,
                 items,
                 value,
-                currency: Some("EUR".into()),
+                currency,
                 click_id: click,
                 transaction_id: tx.filter(|_| name == "purchase"),
                 path,
@@ -511,7 +764,7 @@ mod tests {
 
     prop_compose! {
         fn order()(
-            n in 0..1000u32,
+            id in prop_oneof![(0..1000u32).prop_map(|n| format!("o-{n}")), pick(&["t1", "t2", "t3"]).prop_map(String::from)],
             click in text(&[None, Some("c1"), Some("c2"), Some("c5")]),
             coupon in text(&[None, Some("JUNO15"), Some("mika10")]),
             creator in text(&[None, Some("juno")]),
@@ -519,7 +772,7 @@ mod tests {
         ) -> Order {
             Order {
                 provider: "stripe",
-                order_id: format!("o-{n}"),
+                order_id: id,
                 creator_id: creator,
                 created_at: DAY0 + at,
                 received_at: DAY0 + at,
@@ -603,6 +856,81 @@ mod tests {
         assert_eq!(stats.series.points.iter().map(|p| p.checkouts_started).collect::<Vec<_>>(), [3, 1]);
     }
 
+    fn purchase(id: &str, tx: &str, at: i64) -> Event {
+        let lines = [
+            StoredItem { item_id: "mug".into(), item_name: Some("Mug".into()), price: 2000, quantity: 1 },
+            StoredItem { item_id: "tote".into(), item_name: Some("Tote".into()), price: 1000, quantity: 1 },
+        ];
+        Event {
+            event_id: id.into(),
+            name: "purchase",
+            creator_id: "juno".into(),
+            coupon: Some("JUNO15".into()),
+            currency: Some("EUR".into()),
+            value: Some(2551),
+            items: Some(serde_json::to_string(&lines).expect("items")),
+            transaction_id: Some(tx.into()),
+            event_time: DAY0 + at,
+            ..Event::default()
+        }
+    }
+
+    /// Purchases alike add up to one row whose money is the value times its events,
+    /// split as each was; an order confirms one before and one after the roll, and the
+    /// row for it moves, so `purchases` (each sale once) stays what the raw events say.
+    #[test]
+    fn rolled_purchases_keep_their_money_and_their_confirmations() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = store::open(&dir.path().join("p.sqlite"), Durability::Normal).expect("open");
+        let purchases = (0..4).map(|i| purchase(&format!("p{i}"), &format!("t{i}"), 1000 * (i + 1))).collect();
+        store::apply(&conn, &Write::Events { events: purchases, client: None }).expect("insert");
+        let order = |id: &str| Order {
+            provider: "stripe",
+            order_id: id.into(),
+            creator_id: Some("juno".into()),
+            created_at: DAY0 + 9000,
+            received_at: DAY0 + 9000,
+            currency: "EUR".into(),
+            value: 2551,
+            click_id: None,
+            coupon: None,
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            payment_ref: None,
+            affiliate: None,
+        };
+        store::apply(&conn, &Write::Order(order("t0"))).expect("order before the roll");
+        assert_eq!(roll(&conn, 100).expect("roll"), 4);
+        let rows = |conn: &Connection| -> Vec<(bool, i64, i64)> {
+            conn.prepare("SELECT confirmed, events, first_time FROM purchase_days ORDER BY confirmed")
+                .expect("select")
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows")
+        };
+        assert_eq!(rows(&conn), [(false, 3, DAY0 + 2000), (true, 1, DAY0 + 1000)]);
+        store::apply(&conn, &Write::Order(order("t2"))).expect("order after the roll");
+        store::apply(&conn, &Write::Order(Order { provider: "shopify", ..order("t2") })).expect("a second order");
+        assert_eq!(rows(&conn), [(false, 2, DAY0 + 2000), (true, 2, DAY0 + 1000)]);
+
+        let query = Query { from: DAY0, to: DAY0 + DAY_MS, ..Query::default() };
+        let stats = load(&conn, &query, DAY_MS, None).expect("stats");
+        let f = &stats.totals.funnel;
+        // 3 orders (t2 twice: two shops) and the 2 browser purchases no order confirms.
+        assert_eq!((f.purchases, f.purchases_verified, f.purchases_unverified), (5, 3, 4));
+        let eur = &stats.totals.revenue[0];
+        assert_eq!((eur.unverified, eur.verified, eur.all), (4 * 2551, 3 * 2551, 5 * 2551));
+        // 2551 split 2:1 is 1701 (the larger remainder) and 850, four times; the orders
+        // have no click, so no products: theirs is `(none)`.
+        let products: Vec<(&str, Option<&str>, i128)> = stats.by["product"]
+            .iter()
+            .map(|r| (r.key.as_str(), r.title.as_deref(), r.group.revenue[0].unverified))
+            .collect();
+        assert_eq!(products, [("(none)", None, 0), ("mug", Some("Mug"), 4 * 1701), ("tote", Some("Tote"), 4 * 850)]);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -613,6 +941,7 @@ mod tests {
             first in proptest::collection::vec(event(), 0..40),
             late in proptest::collection::vec(event(), 0..10),
             orders in proptest::collection::vec(order(), 0..5),
+            late_orders in proptest::collection::vec(order(), 0..4),
             chunk in 1i64..50,
             query in query(),
         ) {
@@ -621,20 +950,16 @@ mod tests {
             let number = |events: Vec<Event>, prefix: &str| -> Vec<Event> {
                 events.into_iter().enumerate().map(|(i, e)| Event { event_id: format!("{prefix}{i}"), ..e }).collect()
             };
+            let add_orders = |orders: Vec<Order>| {
+                for o in orders {
+                    store::apply(&conn, &Write::Order(o)).expect("order");
+                }
+            };
             store::apply(&conn, &Write::Events { events: number(first, "a"), client: None }).expect("insert");
-            for o in orders {
-                store::apply(&conn, &Write::Order(o)).expect("order");
-            }
+            add_orders(orders);
             let window = 7 * 24 * 3_600_000;
-            let raw = load(&conn, &query, window, None).expect("raw");
-            // Part rolled up (one chunk), then all, then more arrive and are read raw.
-            roll(&conn, chunk).expect("roll");
-            prop_assert_eq!(&load(&conn, &query, window, None).expect("part"), &raw);
-            while roll(&conn, chunk).expect("roll") as i64 == chunk {}
-            prop_assert_eq!(&load(&conn, &query, window, None).expect("all"), &raw);
-            store::apply(&conn, &Write::Events { events: number(late, "b"), client: None }).expect("insert");
             // The same file without its rollup reads everything raw.
-            let with_late = {
+            let raw_now = || {
                 let cursor = cursor(&conn).expect("cursor");
                 conn.execute("DELETE FROM forward_cursor WHERE target = ?1", [CURSOR]).expect("forget");
                 let raw = load(&conn, &query, window, None).expect("raw");
@@ -642,6 +967,18 @@ mod tests {
                     .expect("restore");
                 raw
             };
+            let raw = load(&conn, &query, window, None).expect("raw");
+            // Part rolled up (one chunk), then all, then more arrive and are read raw.
+            roll(&conn, chunk).expect("roll");
+            prop_assert_eq!(&load(&conn, &query, window, None).expect("part"), &raw);
+            while roll(&conn, chunk).expect("roll") as i64 == chunk {}
+            prop_assert_eq!(&load(&conn, &query, window, None).expect("all"), &raw);
+            // Orders that confirm purchases already rolled up as unconfirmed.
+            add_orders(late_orders);
+            let confirmed_late = raw_now();
+            prop_assert_eq!(&load(&conn, &query, window, None).expect("late orders"), &confirmed_late);
+            store::apply(&conn, &Write::Events { events: number(late, "b"), client: None }).expect("insert");
+            let with_late = raw_now();
             prop_assert_eq!(&load(&conn, &query, window, None).expect("late, raw"), &with_late);
             while roll(&conn, chunk).expect("roll") as i64 == chunk {}
             prop_assert_eq!(&load(&conn, &query, window, None).expect("late, rolled"), &with_late);
