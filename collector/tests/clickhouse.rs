@@ -618,16 +618,24 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
     let totals = &s["totals"];
     assert_eq!(
         [&totals["page_views"], &totals["product_selects"], &totals["checkouts_started"], &totals["checkouts_ordered"]],
-        [31, 15, 31, 4],
+        [31, 15, 33, 4],
         "{totals}"
     );
+    let joins: Vec<(&str, i64)> = s["joins"]["outcomes"]
+        .as_array()
+        .expect("joins")
+        .iter()
+        .filter_map(|o| Some((o["outcome"].as_str()?, o["count"].as_i64()?)))
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    assert_eq!(joins, [("click_id", 4), ("code_only", 1), ("utm_only", 1)], "every order joined");
     let series: Vec<i64> = s["series"]["points"]
         .as_array()
         .expect("series")
         .iter()
         .filter_map(|p| p["checkouts_started"].as_i64())
         .collect();
-    assert_eq!(series, [6, 7, 6, 6, 6], "each day's checkouts in its own day, the late one in day 3");
+    assert_eq!(series, [6, 8, 7, 6, 6], "each day's checkouts in its own day, the late one in day 3");
 }
 
 /// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole
@@ -792,6 +800,16 @@ async fn feed_days(http: &Client, a: &Collector, reference: &Collector, url: &st
         events.push(again);
         events.push(item(at(&id("co-2"), "begin_checkout", t(9)), "mug", "Mug", 2720, Some(second), None));
         events.push(item(at(&id("co-5"), "begin_checkout", t(10)), "mug", "Mug", 2720, Some(first), None));
+        // Checkouts that orders with no click id (below) are joined to by code and by
+        // source: on whole days, so they are read from ClickHouse as checkouts an order
+        // can use, not as a partial day's events.
+        if ago == 2 {
+            events.push(item(at(&id("co-code"), "begin_checkout", t(13)), "mug", "Mug", 2720, Some("MIKA10"), None));
+        }
+        if ago == 3 {
+            let checkout = tagged(at(&id("co-utm"), "begin_checkout", t(13)), "newsletter", None);
+            events.push(item(checkout, "tote", "Tote", 1800, None, None));
+        }
         // A checkout that an order (below) confirms by its click id, and one no order does.
         let click = format!("c-{ago}");
         events.push(item(
@@ -827,6 +845,17 @@ async fn feed_days(http: &Client, a: &Collector, reference: &Collector, url: &st
             assert_eq!(stripe(http, c, &body).await.status, 200);
         }
     }
+    for (id, metadata) in
+        [("cs_days_code", json!({"coupon": "mika10"})), ("cs_days_utm", json!({"utm_source": "newsletter"}))]
+    {
+        let body = json!({"id": format!("evt_{id}"), "type": "checkout.session.completed", "created": now / 1000,
+            "data": {"object": {"id": id, "object": "checkout.session", "amount_total": 2000, "currency": "eur",
+                "payment_status": "paid", "metadata": metadata, "created": now / 1000}}})
+        .to_string();
+        for c in [a, reference] {
+            assert_eq!(stripe(http, c, &body).await.status, 200);
+        }
+    }
     // SQLite rolls its events up (every few seconds); then a late checkout comes, from a
     // phone's outbox: the earliest of day 3, with a third spelling of the code.
     let started = Instant::now();
@@ -844,7 +873,7 @@ async fn feed_days(http: &Client, a: &Collector, reference: &Collector, url: &st
 
     let total = n + 2;
     assert_eq!(wait_for(url, db, "SELECT uniqExact(event_id) FROM events", total, 30).await, total);
-    assert_eq!(wait_for(url, db, "SELECT uniqExact(provider, order_id) FROM orders", 4, 30).await, 4);
+    assert_eq!(wait_for(url, db, "SELECT uniqExact(provider, order_id) FROM orders", 6, 30).await, 6);
     today
 }
 
