@@ -180,6 +180,15 @@ pub async fn load(
     .map_err(|e| SourceError::Join(e.to_string()))?
 }
 
+/// Whether a checkout carries the code (without case) or the source of an order created
+/// in `[?, ?)`, the range bound twice: the checkouts `stats::load::resolve` and
+/// `outside_window` look at.
+const AN_ORDERS_CODE_OR_SOURCE: &str =
+    "(lower(ifNull(coupon, '')) IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
+       WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
+     OR ifNull(utm_source, '') IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
+       WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL))";
+
 /// Reads every row a report on `[from, to)` can touch (see the module's list).
 pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i64) -> Result<Slice, ChError> {
     let (earliest, latest) = (from.saturating_sub(window_ms), to.saturating_add(CLOCK_SLACK_MS));
@@ -195,15 +204,11 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // the partial days, and a season has far more checkouts than orders.
     let range = ch::timed(
         client
-            .query(&kept_events(
+            .query(&kept_events(&format!(
                 "(name = 'purchase' AND event_time >= ? AND event_time <= ?)
-                 OR (name = 'begin_checkout' AND event_time >= ? AND event_time <= ?
-                   AND (lower(ifNull(coupon, '')) IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
-                          WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
-                     OR ifNull(utm_source, '') IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
-                          WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL)))
+                 OR (name = 'begin_checkout' AND event_time >= ? AND event_time <= ? AND {AN_ORDERS_CODE_OR_SOURCE})
                  OR (event_time >= ? AND event_time < ?) OR (event_time >= ? AND event_time < ?)",
-            ))
+            )))
             .bind(earliest)
             .bind(latest)
             .bind(earliest)
@@ -245,14 +250,10 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // per code or source and creator answers it, as the whole table would.
     let outside = ch::timed(
         client
-            .query(&kept_events(
-                "name = 'begin_checkout' AND (event_time < ? OR event_time > ?)
-                   AND (lower(ifNull(coupon, '')) IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
-                          WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
-                     OR ifNull(utm_source, '') IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
-                          WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL))
+            .query(&kept_events(&format!(
+                "name = 'begin_checkout' AND (event_time < ? OR event_time > ?) AND {AN_ORDERS_CODE_OR_SOURCE}
                  ORDER BY event_time, event_id LIMIT 1 BY lower(ifNull(coupon, '')), utm_source, creator_id",
-            ))
+            )))
             .bind(earliest)
             .bind(latest)
             .bind(from)
