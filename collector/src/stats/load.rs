@@ -11,6 +11,19 @@ pub fn load(
     window_ms: i64,
     default_creator: Option<&str>,
 ) -> rusqlite::Result<Stats> {
+    load_with(conn, query, window_ms, default_creator, Vec::new())
+}
+
+/// [`load`], with rollup rows of the range's whole days that are not in `conn` but
+/// already read (ClickHouse's, see `stats_source`), one per key
+/// (`rollup::Collapser`), for every creator and affiliate: the query's are kept.
+pub fn load_with(
+    conn: &Connection,
+    query: &Query,
+    window_ms: i64,
+    default_creator: Option<&str>,
+    rolled: Vec<EventRow>,
+) -> rusqlite::Result<Stats> {
     let mut orders = orders_in(conn, query.from, query.to)?;
     for o in &mut orders {
         (o.refunded, o.refunds_excluded) = refunds_of(conn, o)?;
@@ -58,7 +71,13 @@ pub fn load(
     // Raw events, a day's rollup rows, or both (see `rollup::sources`); rollup rows one
     // per key (`rollup::collapsed`), raw events streamed.
     let sources = rollup::sources(conn, query)?;
-    let mut rolled = Vec::new();
+    let mut rolled: Vec<EventRow> = rolled
+        .into_iter()
+        .filter(|e| {
+            query.creator.as_deref().is_none_or(|c| e.creator_id == c)
+                && query.scope.affiliate().is_none_or(|a| e.affiliate.as_deref() == Some(a))
+        })
+        .collect();
     let mut statements = Vec::with_capacity(sources.len());
     for source in &sources {
         match source.collapse {

@@ -322,6 +322,31 @@ pub struct DayRow {
 }
 
 impl DayRow {
+    /// The events the row stands for, as stats add them up.
+    pub fn event(&self) -> Result<EventRow, serde_json::Error> {
+        let products: Vec<(String, Option<String>)> = serde_json::from_str(&self.products)?;
+        Ok(EventRow {
+            name: self.name.clone(),
+            creator_id: self.creator_id.clone(),
+            affiliate: self.affiliate.clone(),
+            utm_source: self.utm_source.clone(),
+            utm_medium: self.utm_medium.clone(),
+            utm_campaign: self.utm_campaign.clone(),
+            utm_content: self.utm_content.clone(),
+            coupon: self.coupon.clone(),
+            promotion_id: self.promotion_id.clone(),
+            items: products
+                .into_iter()
+                .map(|(item_id, item_name)| StoredItem { item_id, item_name, price: 0, quantity: 1 })
+                .collect(),
+            // A reason this version does not know still leaves the events out.
+            unreadable: self.exclusion.as_deref().map(|why| Exclusion::from_name(why).unwrap_or(Exclusion::EventItems)),
+            event_time: self.first_time,
+            weight: Weight::Rolled(self.events),
+            ..EventRow::default()
+        })
+    }
+
     /// Folds in another row of the same day and key (events alike but for what the key
     /// leaves out): what SQLite's upsert in [`insert`] does, for a writer that must hand
     /// over one row per key (ClickHouse's `ReplacingMergeTree` keeps only one).
@@ -421,13 +446,13 @@ fn advance(conn: &Connection, target: &str, last_id: i64) -> rusqlite::Result<()
     Ok(())
 }
 
-/// A row of `event_days` as the events it stands for.
+/// A row of `event_days` as the events it stands for (its columns in [`DayRow`]'s
+/// order, from `name`).
 fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
-    let products: Vec<(String, Option<String>)> = serde_json::from_str(&r.get::<_, String>(9)?)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e)))?;
-    let exclusion = r.get::<_, Option<String>>(10)?;
     let events: i64 = r.get(12)?;
-    Ok(EventRow {
+    let row = DayRow {
+        day: 0,
+        key: [0; 16],
         name: r.get(0)?,
         creator_id: r.get(1)?,
         affiliate: r.get(2)?,
@@ -437,16 +462,12 @@ fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         utm_content: r.get(6)?,
         coupon: r.get(7)?,
         promotion_id: r.get(8)?,
-        items: products
-            .into_iter()
-            .map(|(item_id, item_name)| StoredItem { item_id, item_name, price: 0, quantity: 1 })
-            .collect(),
-        // A reason this version does not know still leaves the events out.
-        unreadable: exclusion.map(|why| Exclusion::from_name(&why).unwrap_or(Exclusion::EventItems)),
-        event_time: r.get(11)?,
-        weight: Weight::Rolled(u64::try_from(events).unwrap_or(0)),
-        ..EventRow::default()
-    })
+        products: r.get(9)?,
+        exclusion: r.get(10)?,
+        first_time: r.get(11)?,
+        events: u64::try_from(events).unwrap_or(0),
+    };
+    row.event().map_err(|e| rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// A row of `purchase_days` as the purchases it stands for.
@@ -507,44 +528,68 @@ pub struct Collapse {
     events: usize,
 }
 
-/// A rollup source's rows as one [`EventRow`] per key, holding each day's count for
-/// the series (`EventRow::days`). A season is about 90 rows of each key, one a day, and
-/// the sum per group is the dearest part of a report: done once per key it is done
-/// about 90 times less. (Rows alike in their key are alike in every column read but
-/// the day, time and count: the key is their hash.)
+/// Rollup rows as one [`EventRow`] per key, holding each day's count for the series
+/// (`EventRow::days`). A season is about 90 rows of each key, one a day, and the sum
+/// per group is the dearest part of a report: done once per key it is done about 90
+/// times less. (Rows alike in their key are alike in every column read but the day,
+/// time and count: the key is their hash.)
+#[derive(Default)]
+pub struct Collapser {
+    at: HashMap<[u8; 16], usize>,
+    rows: Vec<EventRow>,
+}
+
+impl Collapser {
+    /// Adds a row of `key` (`None`: a row of its own) standing for `events` events, the
+    /// earliest at `time`; `event` makes its [`EventRow`], only for a key not seen yet.
+    pub fn add<E>(
+        &mut self,
+        key: Option<[u8; 16]>,
+        time: i64,
+        events: u64,
+        event: impl FnOnce() -> Result<EventRow, E>,
+    ) -> Result<(), E> {
+        match key.and_then(|k| self.at.get(&k).copied()) {
+            Some(i) => {
+                let e = &mut self.rows[i];
+                e.event_time = e.event_time.min(time);
+                if let Weight::Rolled(total) = e.weight {
+                    e.weight = Weight::Rolled(total.saturating_add(events));
+                }
+                e.days.get_or_insert_with(Vec::new).push((time, events));
+            }
+            None => {
+                let mut e = event()?;
+                e.days = Some(vec![(time, events)]);
+                if let Some(k) = key {
+                    self.at.insert(k, self.rows.len());
+                }
+                self.rows.push(e);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn rows(self) -> Vec<EventRow> {
+        self.rows
+    }
+}
+
+/// A rollup source's rows through a [`Collapser`].
 pub fn collapsed(conn: &Connection, source: &Source, c: Collapse) -> rusqlite::Result<Vec<EventRow>> {
     let mut statement = conn.prepare(&source.sql)?;
     let mut rows = statement.query(source.params().as_slice())?;
-    let mut at: HashMap<[u8; 16], usize> = HashMap::new();
-    let mut out: Vec<EventRow> = Vec::new();
+    let mut collapser = Collapser::default();
     while let Some(r) = rows.next()? {
         let (time, events): (i64, i64) = (r.get(c.time)?, r.get(c.events)?);
-        let n = u64::try_from(events).unwrap_or(0);
         // A key that is not 16 bytes (a hand-edited row) is its own row.
         let key = match r.get_ref(c.key)? {
             rusqlite::types::ValueRef::Blob(b) => <[u8; 16]>::try_from(b).ok(),
             _ => None,
         };
-        match key.and_then(|k| at.get(&k).copied()) {
-            Some(i) => {
-                let e = &mut out[i];
-                e.event_time = e.event_time.min(time);
-                if let Weight::Rolled(total) = e.weight {
-                    e.weight = Weight::Rolled(total.saturating_add(n));
-                }
-                e.days.get_or_insert_with(Vec::new).push((time, n));
-            }
-            None => {
-                let mut e = (source.read)(r)?;
-                e.days = Some(vec![(time, n)]);
-                if let Some(k) = key {
-                    at.insert(k, out.len());
-                }
-                out.push(e);
-            }
-        }
+        collapser.add(key, time, u64::try_from(events).unwrap_or(0), || (source.read)(r))?;
     }
-    Ok(out)
+    Ok(collapser.rows())
 }
 
 impl Source {
