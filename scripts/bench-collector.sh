@@ -15,7 +15,7 @@
 #   STATS_N=1000000 CLICKHOUSE=1 scripts/bench-collector.sh
 #       # ... from SQLite, then shipped to ClickHouse (the shipping rate) and read from
 #       # there; disk per million events in each store.
-#   CH_BATCH_ROWS=5000  rows per ClickHouse insert (the collector's default)
+#   CH_BATCH_ROWS=50000 rows per ClickHouse insert (the collector's default)
 # Everything it starts (collectors, ClickHouse, ZooKeeper) is stopped by PID on exit, and
 # its scratch directory removed.
 set -euo pipefail
@@ -26,7 +26,7 @@ durability="${DURABILITY:-full}"
 mix="${MIX:-tagged}"
 clickhouse="${CLICKHOUSE:-0}"
 stats_n="${STATS_N:-}"
-ch_batch_rows="${CH_BATCH_ROWS:-5000}"
+ch_batch_rows="${CH_BATCH_ROWS:-50000}"
 token=bench-read-token-0123456789
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 now_ms() { date +%s%3N; }
