@@ -5,7 +5,7 @@
 //! and only a body that is not a JSON array at all is 400.
 //!
 //! Every error is JSON of one shape, `{"error": "<what went wrong, for a person>"}`, the
-//! framework's own answers included (413, 404, 405, 408, 400/415; see [`json_errors`]).
+//! framework's own answers included (413, 404, 405, 408, 400/415; see `json_errors`).
 //! A 500 also carries `"id"`, the same id as the error line in the log, and never any
 //! internal text (see [`panic_response`]).
 

@@ -17,14 +17,14 @@
 //!   copied but added up in ClickHouse: one `GROUP BY` row per day and everything that
 //!   decides their rollup key (`rollup::Key`: the tags, code, code id, items, path, and
 //!   whether the value can be counted), with how many events it stands for and the
-//!   earliest one's time. Each becomes a row of the copy's `event_days` through the
-//!   function the file's roller uses (`rollup::add`), and the copy's rollup cursor is set
-//!   past every copied event, so `stats::load` reads those days from the rollup, exactly
-//!   as from a rolled-up file (the benchmark's 10^6 events over 90 days: about 270,000
-//!   groups, read in one query rather than copied one event at a time). Whole days that
-//!   ClickHouse's own day rollup holds complete (`ch_days`: settled days) are not
-//!   grouped again: their `event_days` rows are read and put into the copy's rollup
-//!   through `rollup::insert`, the same insert;
+//!   earliest one's time. Each is keyed by the function the file's roller uses
+//!   (`rollup::row`) and goes straight into the sum, one row per key across the days
+//!   (`rollup::Collapser`, then `stats::load_with`), as a rolled-up file's rows do; the
+//!   copy's rollup cursor is set past every copied event, so `stats::load` reads none
+//!   of those as "not yet rolled up" (the benchmark's 10^6 events over 90 days: about
+//!   270,000 groups, read in one query rather than copied one event at a time). Whole
+//!   days that ClickHouse's own day rollup holds complete (`ch_days`: settled days) are
+//!   not grouped again: their `event_days` rows join the same sum;
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
 //! - every purchase in `[from − attribution window, to + 5 min]` (the copy rolls no
@@ -123,7 +123,7 @@ pub struct DayGroup {
 }
 
 impl DayGroup {
-    /// The group as one event that `rollup::add` keys as it would each of its events:
+    /// The group as one event that `rollup::row` keys as it would each of its events:
     /// the value and items read by the rule a copied raw row is read by
     /// (`stats::value_and_items` on the value [`fill`] would store), so unreadable ones
     /// are left out for the same reason.

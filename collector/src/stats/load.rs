@@ -14,7 +14,7 @@ pub fn load(
     load_with(conn, query, window_ms, default_creator, Vec::new())
 }
 
-/// [`load`], with rollup rows of the range's whole days that are not in `conn` but
+/// [`load()`], with rollup rows of the range's whole days that are not in `conn` but
 /// already read (ClickHouse's, see `stats_source`), one per key
 /// (`rollup::Collapser`), for every creator and affiliate: the query's are kept.
 pub fn load_with(

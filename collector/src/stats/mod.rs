@@ -158,7 +158,7 @@ pub struct EventRow {
     /// transaction or click ids, so it keeps this instead; see `rollup`). Raw purchases
     /// are checked against [`Confirmed`] and leave it false.
     pub confirmed: bool,
-    /// A rolled-up purchase's value per product, as [`products_of_event`] gave it for
+    /// A rolled-up purchase's value per product, as `products_of_event` gave it for
     /// each of its events (the rollup keeps products, not line prices).
     pub shares: Option<Vec<(String, Option<i128>)>>,
     /// Rollup rows of one key read as one (`rollup::collapsed`): each day's earliest

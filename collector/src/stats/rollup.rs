@@ -26,14 +26,13 @@
 //!   partial first and last day, the raw events. The figures are the raw events' exactly
 //!   (a property test holds the two to each other); only the time differs.
 //! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
-//!   added up there by one `GROUP BY` and written into the in-memory copy's
-//!   `event_days` through [`add`], behind a cursor past every copied event, so
-//!   [`sources`] reads them as it reads a rolled-up file (its purchases stay raw: the
-//!   copy's purchase cursor stays at 0). Settled days are keyed once
-//!   by [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back through
-//!   [`insert`].
-//! - **Retention** purges only events already rolled up, so a day's counts outlive its
-//!   raw events.
+//!   added up there by one `GROUP BY`, keyed by [`row`] and summed through a
+//!   [`Collapser`] like a file's rollup rows, beside an in-memory copy whose cursor is
+//!   past every copied event, so [`sources`] reads none of those raw (its purchases are
+//!   read raw: the copy's purchase cursor stays at 0). Settled days are keyed once by
+//!   [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back as they are.
+//! - **Retention** purges only events already rolled up, so a day's counts and money
+//!   outlive its raw events.
 
 use super::load::{raw_event, EVENT_COLUMNS};
 use super::*;
@@ -301,7 +300,7 @@ pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Re
 pub struct DayRow {
     /// The UTC day (days since the epoch) of `first_time`.
     pub day: i64,
-    /// 16 bytes of the SHA-256 of the key's JSON ([`key_hash`]).
+    /// 16 bytes of the SHA-256 of the key's JSON (`key_hash`).
     pub key: [u8; 16],
     pub name: String,
     pub creator_id: String,
@@ -348,7 +347,7 @@ impl DayRow {
     }
 
     /// Folds in another row of the same day and key (events alike but for what the key
-    /// leaves out): what SQLite's upsert in [`insert`] does, for a writer that must hand
+    /// leaves out): what SQLite's upsert in `insert` does, for a writer that must hand
     /// over one row per key (ClickHouse's `ReplacingMergeTree` keeps only one).
     pub fn merge(&mut self, other: &DayRow) {
         self.events = self.events.saturating_add(other.events);
@@ -358,7 +357,7 @@ impl DayRow {
 
 /// `events` events like `e`, the earliest at `first_time`, as the `event_days` row of
 /// `first_time`'s UTC day and `e`'s key. The one place an event becomes a rollup row:
-/// [`roll`] (through [`add`]) uses it for the file's events, and ClickHouse's day
+/// [`roll`] (through `add`) uses it for the file's events, and ClickHouse's day
 /// rollup (`ch_days`) and `stats_source` for the day groups they read there, so every
 /// store keys events alike (and a ClickHouse group that differs only in what the key
 /// leaves out, a path or a price, belongs to the same row).
@@ -387,14 +386,13 @@ pub fn row(e: &EventRow, first_time: i64, events: u64) -> Result<DayRow, serde_j
 
 /// Adds `events` events like `e`, the earliest at `first_time`, to SQLite's
 /// `event_days` ([`row`], then [`insert`]).
-pub fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
+fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
     insert(conn, &row(e, first_time, events).map_err(to_sql_error)?)
 }
 
 /// Adds a row to SQLite's `event_days`, or its events to the row already there with its
-/// day and key (the earliest time kept). The one way rows go in, whether made here
-/// ([`add`]) or read back from ClickHouse's `event_days` (`stats_source`).
-pub fn insert(conn: &Connection, r: &DayRow) -> rusqlite::Result<()> {
+/// day and key (the earliest time kept).
+fn insert(conn: &Connection, r: &DayRow) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO event_days (day, key, name, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
            utm_content, coupon, promotion_id, products, exclusion, first_time, events)
