@@ -48,7 +48,7 @@
 //! rules apply to the copy as to the file: one row per event id, one browser purchase
 //! per (creator, transaction id), the first kept.
 
-use crate::clickhouse::{self as ch, ChError, EventRow, OrderRow, RefundRow};
+use crate::clickhouse::{self as ch, ChError, OrderRow, RefundRow};
 use crate::stats::rollup::{self, DayRow, DAY_MS};
 use crate::stats::{self, Query, Stats, Weight};
 use crate::store::{self, StoreError};
@@ -80,10 +80,36 @@ pub enum SourceError {
     Join(String),
 }
 
+/// An event as a copy holds it: the columns stats read of `events`, about half of
+/// them. A report's reads from ClickHouse gather rows scattered over the whole table
+/// (it is sorted by event id), so each column asked for is read in full, and fewer
+/// columns is most of what such a read can save.
+#[derive(Clone, Debug, Default, PartialEq, Row, Deserialize)]
+pub struct CopiedEvent {
+    pub event_id: String,
+    pub name: String,
+    pub creator_id: String,
+    pub event_time: i64,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub path: Option<String>,
+    pub promotion_id: Option<String>,
+    pub currency: Option<String>,
+    pub value: Option<i64>,
+    pub value_unreadable: u8,
+    pub coupon: Option<String>,
+    pub transaction_id: Option<String>,
+    pub items: Option<String>,
+    pub click_id: Option<String>,
+    pub affiliate: Option<String>,
+}
+
 /// What a ClickHouse read brought back.
 #[derive(Debug, Default)]
 pub struct Slice {
-    pub events: Vec<EventRow>,
+    pub events: Vec<CopiedEvent>,
     pub orders: Vec<OrderRow>,
     pub refunds: Vec<RefundRow>,
     /// The counting events of the range's whole UTC days (`rollup::whole_days`), added
@@ -221,7 +247,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
             .bind(a_to)
             .bind(b_from)
             .bind(b_to)
-            .fetch_all::<EventRow>(),
+            .fetch_all::<CopiedEvent>(),
     );
     let days = async {
         match whole {
@@ -234,7 +260,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     let clicks = ch::timed(
         client
             .query(&kept_events("click_id IN (SELECT click_id FROM orders FINAL WHERE click_id IS NOT NULL)"))
-            .fetch_all::<EventRow>(),
+            .fetch_all::<CopiedEvent>(),
     );
     let owners = ch::timed(
         client
@@ -242,7 +268,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
                 "coupon IS NOT NULL AND affiliate IS NOT NULL
                  ORDER BY event_time, event_id LIMIT 1 BY coupon, creator_id, affiliate",
             ))
-            .fetch_all::<EventRow>(),
+            .fetch_all::<CopiedEvent>(),
     );
     // Whether an order's code or source was used outside its window ("outside the
     // window", `stats::load::outside_window`) asks for any such checkout: every order in
@@ -260,7 +286,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
             .bind(to)
             .bind(from)
             .bind(to)
-            .fetch_all::<EventRow>(),
+            .fetch_all::<CopiedEvent>(),
     );
     let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
     let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
@@ -355,13 +381,13 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
     slice.events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
     {
+        // The device's and the receiving collector's times are not read by stats: the
+        // event's time stands in for both (the columns are NOT NULL).
         let mut insert = tx.prepare(
-            "INSERT OR IGNORE INTO events (event_id, name, creator_id, event_time, occurred_at, sent_at, received_at,
-               page_load_id, seq, client, utm_source, utm_medium, utm_campaign, utm_content, utm_term, ref,
-               referrer_host, platform_click_ids, path, locale, time_zone, in_app_browser, promotion_id, popup_id,
-               item_list_id, currency, value, coupon, transaction_id, items, click_id, destination_host, affiliate)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-               ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
+            "INSERT OR IGNORE INTO events (event_id, name, creator_id, event_time, occurred_at, received_at,
+               utm_source, utm_medium, utm_campaign, utm_content, path, promotion_id, currency, value, coupon,
+               transaction_id, items, click_id, affiliate)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         for e in &slice.events {
             insert.execute(params![
@@ -369,34 +395,18 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
                 e.name,
                 e.creator_id,
                 e.event_time,
-                e.occurred_at,
-                e.sent_at,
-                e.received_at,
-                e.page_load_id,
-                e.seq,
-                e.client,
                 e.utm_source,
                 e.utm_medium,
                 e.utm_campaign,
                 e.utm_content,
-                e.utm_term,
-                e.ref_tag,
-                e.referrer_host,
-                e.platform_click_ids,
                 e.path,
-                e.locale,
-                e.time_zone,
-                e.in_app_browser,
                 e.promotion_id,
-                e.popup_id,
-                e.item_list_id,
                 e.currency,
                 amount(e.value, e.value_unreadable),
                 e.coupon,
                 e.transaction_id,
                 e.items,
                 e.click_id,
-                e.destination_host,
                 e.affiliate
             ])?;
         }
@@ -459,20 +469,20 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
 mod tests {
     use super::*;
 
-    fn event(id: &str, time: i64, name: &str, tx: Option<&str>) -> EventRow {
-        EventRow {
+    fn event(id: &str, time: i64, name: &str, tx: Option<&str>) -> CopiedEvent {
+        CopiedEvent {
             event_id: id.into(),
             name: name.into(),
             creator_id: "juno".into(),
             event_time: time,
             transaction_id: tx.map(str::to_owned),
-            ..EventRow::default()
+            ..CopiedEvent::default()
         }
     }
 
     /// What `day_groups` asks ClickHouse, done here on the same rows: per UTC day of
     /// `[start, end)` and raw key columns, the count and earliest time.
-    fn grouped(events: &[EventRow], (first_day, end_day): (i64, i64)) -> Vec<DayGroup> {
+    fn grouped(events: &[CopiedEvent], (first_day, end_day): (i64, i64)) -> Vec<DayGroup> {
         let mut groups: Vec<DayGroup> = Vec::new();
         for e in events.iter().filter(|e| rollup::ROLLED.contains(&e.name.as_str())) {
             let day = e.event_time.div_euclid(DAY_MS);
@@ -516,7 +526,7 @@ mod tests {
     /// A spread of events over four days: every name, both spellings of a code, titled
     /// and untitled products, product pages, click ids an order carries, and rows stats
     /// leave out (an unreadable or out-of-range value, unreadable items).
-    fn season(day0: i64) -> Vec<EventRow> {
+    fn season(day0: i64) -> Vec<CopiedEvent> {
         const NAMES: [&str; 6] =
             ["page_view", "view_promotion", "select_item", "begin_checkout", "purchase", "view_item_list"];
         let line = |id: &str, title: Option<&str>, price: i64| {
@@ -579,7 +589,7 @@ mod tests {
         ] {
             let span = rollup::whole_days(from, to).expect("whole days");
             let (start, end) = (span.0 * DAY_MS, span.1 * DAY_MS);
-            let copied: Vec<EventRow> = events
+            let copied: Vec<CopiedEvent> = events
                 .iter()
                 .filter(|e| {
                     let t = e.event_time;
