@@ -470,17 +470,16 @@ fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
 
 /// A row of `purchase_days` as the purchases it stands for.
 fn rolled_purchase(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
-    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
     let bad = |i: usize| {
         move |e: serde_json::Error| {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
         }
     };
-    let products: Vec<(String, Option<String>)> = serde_json::from_str(&json(7)?).map_err(bad(7))?;
-    let shares: Vec<(String, Option<i128>)> = serde_json::from_str(&json(11)?).map_err(bad(11))?;
-    let exclusion = r.get::<_, Option<String>>(8)?;
     let events: i64 = r.get(14)?;
-    Ok(EventRow {
+    // What it has in common with an `event_days` row, read as one.
+    let row = DayRow {
+        day: 0,
+        key: [0; 16],
         name: "purchase".to_owned(),
         creator_id: r.get(0)?,
         affiliate: r.get(1)?,
@@ -489,18 +488,19 @@ fn rolled_purchase(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         utm_campaign: r.get(4)?,
         utm_content: r.get(5)?,
         coupon: r.get(6)?,
-        items: products
-            .into_iter()
-            .map(|(item_id, item_name)| StoredItem { item_id, item_name, price: 0, quantity: 1 })
-            .collect(),
-        unreadable: exclusion.map(|why| Exclusion::from_name(&why).unwrap_or(Exclusion::EventItems)),
+        promotion_id: None,
+        products: r.get(7)?,
+        exclusion: r.get(8)?,
+        first_time: r.get(13)?,
+        events: u64::try_from(events).unwrap_or(0),
+    };
+    let shares: Vec<(String, Option<i128>)> = serde_json::from_str(&r.get::<_, String>(11)?).map_err(bad(11))?;
+    Ok(EventRow {
         currency: r.get(9)?,
         value: r.get(10)?,
         shares: Some(shares),
         confirmed: r.get(12)?,
-        event_time: r.get(13)?,
-        weight: Weight::Rolled(u64::try_from(events).unwrap_or(0)),
-        ..EventRow::default()
+        ..row.event().map_err(bad(7))?
     })
 }
 
