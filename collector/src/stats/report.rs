@@ -102,9 +102,9 @@ pub fn format_money(minor: i128, currency: &str) -> String {
 
 const STYLE: &str = "body{font:15px/1.4 system-ui,sans-serif;margin:1rem;max-width:60rem;color:#222;background:#fff}\
 h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1rem;margin:1.4rem 0 .3rem}p{margin:0 0 1rem;color:#555}\
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem}\
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(10.5rem,calc(50% - .25rem)),1fr));gap:.5rem}\
 .cards div{border:1px solid #ddd;border-radius:.5rem;padding:.5rem .7rem}.cards span{display:block;color:#555;font-size:.85rem}\
-.cards b{font-size:1.3rem}.warn{color:#8a4b00;border-left:3px solid #d98a00;padding-left:.5rem}small{display:block;font-size:.75rem;font-weight:normal;color:#555}\
+.cards b{font-size:clamp(1rem,4.6vw,1.3rem);overflow-wrap:anywhere}.warn{color:#8a4b00;border-left:3px solid #d98a00;padding-left:.5rem}small{display:block;font-size:.75rem;font-weight:normal;color:#555}\
 .scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;font-size:.9rem}\
 th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:right;vertical-align:top;white-space:nowrap}\
 th[scope=row],td.k{text-align:left;white-space:normal;min-width:5.5rem;max-width:11rem;overflow-wrap:anywhere}\
