@@ -16,6 +16,11 @@
 #       # ... from SQLite, then shipped to ClickHouse (the shipping rate) and read from
 #       # there; disk per million events in each store.
 #   CH_BATCH_ROWS=50000 rows per ClickHouse insert (the collector's default)
+#   PIN=1 CLICKHOUSE=1 scripts/bench-collector.sh [seconds] [concurrency]
+#       # both ingest runs with the collector and the load generator on CPU 0 and
+#       # ClickHouse + ZooKeeper on CPU 1 (taskset): the shipping run then measures what
+#       # shipping costs the collector, as with ClickHouse on its own machines, instead of
+#       # the cores ClickHouse takes from it here. Needs 2 cores or more.
 # Everything it starts (collectors, ClickHouse, ZooKeeper) is stopped by PID on exit, and
 # its scratch directory removed.
 set -euo pipefail
@@ -27,6 +32,16 @@ mix="${MIX:-tagged}"
 clickhouse="${CLICKHOUSE:-0}"
 stats_n="${STATS_N:-}"
 ch_batch_rows="${CH_BATCH_ROWS:-50000}"
+pin="${PIN:-0}"
+# Command prefixes that pin to CPU 0 (collector, load) and CPU 1 (ClickHouse), or nothing.
+# taskset execs the command, so `$!` is still the collector's PID.
+cpu0=()
+cpu1=()
+if [ "$pin" = 1 ]; then
+  [ "$(nproc)" -ge 2 ] || { echo "PIN=1 needs at least 2 cores (this machine has $(nproc))" >&2; exit 1; }
+  cpu0=(taskset -c 0)
+  cpu1=(taskset -c 1)
+fi
 token=bench-read-token-0123456789
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 now_ms() { date +%s%3N; }
@@ -49,7 +64,7 @@ trap cleanup EXIT
 start_collector() {
   local db="$1" log="$2"
   shift 2
-  "$bin" --listen 127.0.0.1:0 --db "$db" --rate-limit 0 --durability "$durability" \
+  "${cpu0[@]}" "$bin" --listen 127.0.0.1:0 --db "$db" --rate-limit 0 --durability "$durability" \
     --read-token "$token" "$@" >"$log.out" 2>"$log.log" &
   pid=$!
   url=""
@@ -94,7 +109,7 @@ wait_shipped() {
 start_cluster() {
   say "Starting ZooKeeper and two ClickHouse replicas (scripts/clickhouse-cluster.sh)"
   cluster_started=1
-  scripts/clickhouse-cluster.sh start "$scratch/ch" >/dev/null
+  "${cpu1[@]}" scripts/clickhouse-cluster.sh start "$scratch/ch" >/dev/null
   # shellcheck disable=SC1091
   source "$scratch/ch/env"
   ch_url="$LINKSHELF_CH_URL1"
@@ -143,11 +158,11 @@ cluster_cpu_s() {
 run_load() {
   local label="$1" c0 k0 started_ms wall
   shift
-  say "$label: batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix)"
+  say "$label: batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix$([ "$pin" = 1 ] && echo ', collector and load on CPU 0, ClickHouse on CPU 1'))"
   c0="$(cpu_s "$pid")"
   k0="$(cluster_cpu_s)"
   started_ms="$(now_ms)"
-  result="$(/usr/bin/time -f '%U %S' -o "$scratch/load.time" target/collector/linkshelf-collector-load --url "$url" \
+  result="$("${cpu0[@]}" /usr/bin/time -f '%U %S' -o "$scratch/load.time" target/collector/linkshelf-collector-load --url "$url" \
     --seconds "$seconds" --concurrency "$concurrency" --batch 50 --mix "$mix" "$@")"
   wall="$(awk -v a="$started_ms" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
   echo "$result"

@@ -286,7 +286,7 @@ impl Config {
         if let Some(cluster) = self.clickhouse_cluster.as_ref().filter(|c| !is_name(c)) {
             return Err(ConfigError::ClickHouseName("cluster", cluster.clone()));
         }
-        if !(1..=100_000).contains(&self.clickhouse_batch_rows) {
+        if !(1..=crate::ship::MAX_BATCH_ROWS).contains(&self.clickhouse_batch_rows) {
             return Err(ConfigError::ClickHouseBatch);
         }
         if !(10..=60_000).contains(&self.clickhouse_interval_ms) {

@@ -36,7 +36,7 @@ use crate::store::{self, StoreError, Write, Writer};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,6 +45,10 @@ use std::time::Duration;
 /// ClickHouse acknowledges the first block it sends and before that block is marked
 /// shipped, to prove the resend in `tests/clickhouse.rs`. Never set it in production.
 pub const CRASH_AFTER_INSERT: &str = "LINKSHELF_TEST_CRASH_AFTER_INSERT";
+
+/// The most rows `--clickhouse-batch-rows` allows in one insert: a block is held in
+/// memory twice (the rows, then their encoding), a few hundred megabytes at this size.
+pub const MAX_BATCH_ROWS: usize = 100_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Table {
@@ -267,12 +271,23 @@ pub fn backlog(conn: &Connection) -> rusqlite::Result<Backlog> {
     for table in Table::ALL {
         let shipped = cursor(conn, table.shipped_cursor())?;
         let name = table.name();
-        let waiting: i64 =
-            conn.query_row(&format!("SELECT count(*) FROM {name} WHERE rowid > ?1"), [shipped], |r| r.get(0))?;
-        // Rowids are dense but for the start a purge removed: the span counts the rows
-        // without scanning the table.
-        let span: i64 =
-            conn.query_row(&format!("SELECT coalesce(max(rowid) - min(rowid) + 1, 0) FROM {name}"), [], |r| r.get(0))?;
+        // Counted from rowids, which are dense after the shipped cursor (one writer
+        // appends, and a purge removes only shipped rows) and, but for the start a
+        // purge removed, before it: both ends of a b-tree, without scanning the rows
+        // (this runs before every block). A refund whose total grew while it waited
+        // moved to a new rowid and left its old one empty: counted once more, never
+        // less.
+        // One `max` or `min` per SELECT: SQLite reads only an end of the b-tree for a
+        // lone one, but every row for both together.
+        let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+            &format!("SELECT (SELECT min(rowid) FROM {name}), (SELECT max(rowid) FROM {name})"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (waiting, span) = match (first, last) {
+            (Some(first), Some(last)) => (last.saturating_sub(shipped.max(first - 1)), last - first + 1),
+            _ => (0, 0),
+        };
         rows += waiting.max(0) as u64;
         total += span.max(0) as u64;
     }
@@ -349,19 +364,28 @@ impl Rows {
     }
 }
 
-/// Reads a block's rows.
-pub fn read_block(conn: &Connection, table: Table, block: Block) -> rusqlite::Result<Rows> {
-    let range = params![block.after, block.through];
-    Ok(match table {
+/// Reads the rows of `table` after rowid `after`, up to `through` and at most `limit`
+/// of them (`-1`: all), in rowid order, with their rowids.
+fn read_rows(
+    conn: &Connection,
+    table: Table,
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> rusqlite::Result<(Vec<i64>, Rows)> {
+    let range = params![after, through, limit];
+    let mut ids = Vec::new();
+    let rows = match table {
         Table::Events => {
             let mut s = conn.prepare_cached(
                 "SELECT event_id, name, creator_id, event_time, occurred_at, sent_at, received_at, page_load_id, seq,
                    client, utm_source, utm_medium, utm_campaign, utm_content, utm_term, ref, referrer_host,
                    platform_click_ids, path, locale, time_zone, in_app_browser, promotion_id, popup_id, item_list_id,
-                   currency, value, coupon, transaction_id, items, click_id, destination_host, affiliate
-                 FROM events WHERE id > ?1 AND id <= ?2 ORDER BY id",
+                   currency, value, coupon, transaction_id, items, click_id, destination_host, affiliate, id
+                 FROM events WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
             )?;
             let rows = s.query_map(range, |r| {
+                ids.push(r.get(33)?);
                 let (value, value_unreadable) = amount(r, 26)?;
                 let received_at = int(r, 6)?;
                 Ok(EventRow {
@@ -402,15 +426,16 @@ pub fn read_block(conn: &Connection, table: Table, block: Block) -> rusqlite::Re
                     ver: ch::first_wins(received_at),
                 })
             })?;
-            Rows::Events(rows.collect::<rusqlite::Result<_>>()?)
+            Rows::Events(collect(rows, limit)?)
         }
         Table::Orders => {
             let mut s = conn.prepare_cached(
                 "SELECT provider, order_id, creator_id, created_at, received_at, currency, value, click_id, coupon,
-                   utm_source, utm_medium, utm_campaign, payment_ref, affiliate
-                 FROM orders WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
+                   utm_source, utm_medium, utm_campaign, payment_ref, affiliate, rowid
+                 FROM orders WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid LIMIT ?3",
             )?;
             let rows = s.query_map(range, |r| {
+                ids.push(r.get(14)?);
                 let (value, value_unreadable) = amount(r, 6)?;
                 let received_at = int(r, 4)?;
                 Ok(OrderRow {
@@ -432,14 +457,15 @@ pub fn read_block(conn: &Connection, table: Table, block: Block) -> rusqlite::Re
                     ver: ch::first_wins(received_at),
                 })
             })?;
-            Rows::Orders(rows.collect::<rusqlite::Result<_>>()?)
+            Rows::Orders(collect(rows, limit)?)
         }
         Table::Refunds => {
             let mut s = conn.prepare_cached(
-                "SELECT provider, refund_id, order_ref, currency, amount, created_at, received_at
-                 FROM refunds WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
+                "SELECT provider, refund_id, order_ref, currency, amount, created_at, received_at, rowid
+                 FROM refunds WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid LIMIT ?3",
             )?;
             let rows = s.query_map(range, |r| {
+                ids.push(r.get(7)?);
                 let (amount, amount_unreadable) = amount(r, 4)?;
                 Ok(RefundRow {
                     provider: text_or_empty(r, 0)?,
@@ -454,24 +480,41 @@ pub fn read_block(conn: &Connection, table: Table, block: Block) -> rusqlite::Re
                     ver: amount.unwrap_or(0).max(0) as u64,
                 })
             })?;
-            Rows::Refunds(rows.collect::<rusqlite::Result<_>>()?)
+            Rows::Refunds(collect(rows, limit)?)
         }
-    })
+    };
+    Ok((ids, rows))
+}
+
+/// The rows into a vector made as long as `limit` at once (`-1` or more than a block:
+/// left to grow): a block of events is tens of megabytes of `EventRow`s, which growing
+/// by doubling would copy about twice over.
+fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>, limit: i64) -> rusqlite::Result<Vec<T>> {
+    let mut out = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(MAX_BATCH_ROWS));
+    for row in rows {
+        out.push(row?);
+    }
+    Ok(out)
 }
 
 /// The next block of `table` and its rows, or `None` when everything is shipped.
+/// A new block's rows are read once, the next `batch` after the shipped cursor (their
+/// rowids decide where the block ends); a resent block's are read by its rowid range.
 pub fn next_block(conn: &Connection, table: Table, batch: usize) -> rusqlite::Result<Option<(Block, Rows)>> {
     let shipped = cursor(conn, table.shipped_cursor())?;
     let block = cursor(conn, table.block_cursor())?;
-    let next: Vec<i64> = if block > shipped {
-        Vec::new()
+    let (next, rows) = if block > shipped {
+        (Vec::new(), None)
     } else {
-        conn.prepare_cached(&format!("SELECT rowid FROM {} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2", table.name()))?
-            .query_map(params![shipped, batch as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
+        let (ids, rows) = read_rows(conn, table, shipped, i64::MAX, batch.max(1) as i64)?;
+        (ids, Some(rows))
     };
     let Some(block) = plan(shipped, block, &next, batch) else { return Ok(None) };
-    Ok(Some((block, read_block(conn, table, block)?)))
+    let rows = match rows {
+        Some(rows) => rows,
+        None => read_rows(conn, table, block.after, block.through, -1)?.1,
+    };
+    Ok(Some((block, rows)))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -484,6 +527,44 @@ pub enum ShipError {
     ClickHouse(#[from] ChError),
     #[error("the outbox reader stopped: {0}")]
     Join(String),
+}
+
+/// The shipper's read connection to the outbox, kept open from block to block: a fresh
+/// one per block parsed the schema and started with a cold page cache each time. It is
+/// opened again after any failed read, in case the connection itself is what broke.
+#[derive(Clone)]
+struct Reader {
+    path: PathBuf,
+    conn: Arc<Mutex<Option<Connection>>>,
+}
+
+impl Reader {
+    fn new(path: PathBuf) -> Reader {
+        Reader { path, conn: Arc::new(Mutex::new(None)) }
+    }
+
+    /// Runs `read` on the connection, off the async threads.
+    async fn read<T, F>(&self, read: F) -> Result<T, ShipError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ShipError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut held = this.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let conn = match held.take() {
+                Some(conn) => conn,
+                None => store::open_reader(&this.path)?,
+            };
+            let result = read(&conn);
+            if result.is_ok() {
+                *held = Some(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| ShipError::Join(e.to_string()))?
+    }
 }
 
 /// Inserts `rows` into `table` as one block, within the request timeout.
@@ -503,7 +584,7 @@ where
 
 /// Ships one block per table; returns how many rows ClickHouse acknowledged.
 async fn round(
-    db: &Path,
+    reader: &Reader,
     client: &clickhouse::Client,
     writer: &Writer,
     batch: usize,
@@ -511,13 +592,7 @@ async fn round(
 ) -> Result<u64, ShipError> {
     let mut shipped = 0;
     for table in Table::ALL {
-        let path = db.to_owned();
-        let next = tokio::task::spawn_blocking(move || -> Result<_, ShipError> {
-            let conn = store::open_reader(&path)?;
-            Ok(next_block(&conn, table, batch)?)
-        })
-        .await
-        .map_err(|e| ShipError::Join(e.to_string()))??;
+        let next = reader.read(move |conn| Ok(next_block(conn, table, batch)?)).await?;
         let Some((block, rows)) = next else { continue };
         if !block.resend {
             writer.write(Write::Cursor { target: table.block_cursor(), last_id: block.through }).await?;
@@ -547,16 +622,14 @@ pub async fn run(db: PathBuf, settings: ch::Settings, options: Options, writer: 
     let crash_after_insert = std::env::var(CRASH_AFTER_INSERT).is_ok_and(|v| v == "1");
     let mut client: Option<clickhouse::Client> = None;
     let mut backoff = options.interval;
+    let reader = Reader::new(db);
     loop {
-        let path = db.clone();
-        match tokio::task::spawn_blocking(move || store::open_reader(&path).map(|c| backlog(&c))).await {
-            Ok(Ok(Ok(measured))) => status.measured(measured),
-            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "measuring the ClickHouse backlog failed"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "measuring the ClickHouse backlog failed"),
+        match reader.read(|conn| Ok(backlog(conn)?)).await {
+            Ok(measured) => status.measured(measured),
             Err(e) => tracing::warn!(error = %e, "measuring the ClickHouse backlog failed"),
         }
         let attempt = match &client {
-            Some(c) => round(&db, c, &writer, options.batch, crash_after_insert).await,
+            Some(c) => round(&reader, c, &writer, options.batch, crash_after_insert).await,
             None => match ch::prepare(&settings).await {
                 Ok(c) => {
                     tracing::info!(url = %settings.url, database = %settings.database, "ClickHouse is ready");
@@ -709,6 +782,13 @@ mod tests {
         assert_eq!(block.after, 2);
         let Rows::Refunds(rows) = rows else { panic!("refunds") };
         assert_eq!((rows.len(), rows[0].amount, rows[0].ver), (1, 800, 800));
+
+        // The backlog is counted from rowids: exact when shipped rows were purged from
+        // the start, and at most one over per refund that grew while it waited.
+        conn.execute_batch("DELETE FROM events WHERE id <= 2").expect("purge the shipped start");
+        assert_eq!(backlog(&conn).expect("backlog").rows, 4 + 1);
+        apply(&conn, &refund(900)).expect("refund");
+        assert_eq!(backlog(&conn).expect("backlog").rows, 4 + 2, "one refund waiting, counted twice");
     }
 
     #[test]
