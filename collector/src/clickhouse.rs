@@ -36,6 +36,7 @@
 
 use clickhouse::Row;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// How long one ClickHouse request may take before it counts as failed.
@@ -242,46 +243,48 @@ pub fn first_wins(received_at: i64) -> u64 {
     u64::MAX - received_at.max(0) as u64
 }
 
-/// An event as stored in ClickHouse: the SQLite row without its local `id`.
-#[derive(Clone, Debug, Default, PartialEq, Row, Serialize, Deserialize)]
-pub struct EventRow {
-    pub event_id: String,
-    pub name: String,
-    pub creator_id: String,
+/// An event as stored in ClickHouse: the SQLite row without its local `id`. Its text
+/// borrows from the SQLite row it is read from (`ship::each_event`), which the
+/// shipper encodes straight into the insert.
+#[derive(Clone, Debug, Default, PartialEq, Row, Serialize)]
+pub struct EventRow<'a> {
+    pub event_id: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    pub creator_id: Cow<'a, str>,
     pub event_time: i64,
     pub occurred_at: i64,
     pub sent_at: Option<i64>,
     pub received_at: i64,
-    pub page_load_id: Option<String>,
+    pub page_load_id: Option<Cow<'a, str>>,
     pub seq: Option<i64>,
-    pub client: Option<String>,
-    pub utm_source: Option<String>,
-    pub utm_medium: Option<String>,
-    pub utm_campaign: Option<String>,
-    pub utm_content: Option<String>,
-    pub utm_term: Option<String>,
+    pub client: Option<Cow<'a, str>>,
+    pub utm_source: Option<Cow<'a, str>>,
+    pub utm_medium: Option<Cow<'a, str>>,
+    pub utm_campaign: Option<Cow<'a, str>>,
+    pub utm_content: Option<Cow<'a, str>>,
+    pub utm_term: Option<Cow<'a, str>>,
     #[serde(rename = "ref")]
-    pub ref_tag: Option<String>,
-    pub referrer_host: Option<String>,
-    pub platform_click_ids: Option<String>,
-    pub path: Option<String>,
-    pub locale: Option<String>,
-    pub time_zone: Option<String>,
-    pub in_app_browser: Option<String>,
-    pub promotion_id: Option<String>,
-    pub popup_id: Option<String>,
-    pub item_list_id: Option<String>,
-    pub currency: Option<String>,
+    pub ref_tag: Option<Cow<'a, str>>,
+    pub referrer_host: Option<Cow<'a, str>>,
+    pub platform_click_ids: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
+    pub locale: Option<Cow<'a, str>>,
+    pub time_zone: Option<Cow<'a, str>>,
+    pub in_app_browser: Option<Cow<'a, str>>,
+    pub promotion_id: Option<Cow<'a, str>>,
+    pub popup_id: Option<Cow<'a, str>>,
+    pub item_list_id: Option<Cow<'a, str>>,
+    pub currency: Option<Cow<'a, str>>,
     pub value: Option<i64>,
     /// 1 when the SQLite row's value was not an integer (a row from before the shared
     /// limits): stats then leave the event out, as they do reading SQLite.
     pub value_unreadable: u8,
-    pub coupon: Option<String>,
-    pub transaction_id: Option<String>,
-    pub items: Option<String>,
-    pub click_id: Option<String>,
-    pub destination_host: Option<String>,
-    pub affiliate: Option<String>,
+    pub coupon: Option<Cow<'a, str>>,
+    pub transaction_id: Option<Cow<'a, str>>,
+    pub items: Option<Cow<'a, str>>,
+    pub click_id: Option<Cow<'a, str>>,
+    pub destination_host: Option<Cow<'a, str>>,
+    pub affiliate: Option<Cow<'a, str>>,
     pub ver: u64,
 }
 

@@ -491,7 +491,7 @@ async fn retention_counts_old_days_then_purges_them() {
     let client = store_ch::prepare(&settings).await.expect("tables");
     let now = now_ms();
     let today = now.div_euclid(DAY_MS);
-    let row = |id: &str, day: i64, value: i64| EventRow {
+    let row = |id: &'static str, day: i64, value: i64| EventRow {
         event_id: id.into(),
         name: "purchase".into(),
         creator_id: "juno-park".into(),
