@@ -140,24 +140,18 @@ async fn purge_sqlite(writer: &Writer, before: i64, through_id: i64) -> Result<u
 
 /// Recounts ClickHouse's `daily` rows for `[from, to)` from every collector's events.
 pub async fn rollup_clickhouse(client: &clickhouse::Client, from: i64, to: i64, now_ms: i64) -> Result<(), ChError> {
-    ch::timed(
-        client
-            .query(
-                "INSERT INTO daily (day, creator_id, name, utm_source, affiliate, currency, events, value, ver)
+    let sql = format!(
+        "INSERT INTO daily (day, creator_id, name, utm_source, affiliate, currency, events, value, ver)
                  SELECT intDiv(event_time, 86400000) AS d, creator_id, name, ifNull(utm_source, '') AS s,
                    ifNull(affiliate, '') AS a, ifNull(currency, '') AS c, count(),
                    sum(toDecimal128(if(value_unreadable = 0 AND ifNull(value, 0) BETWEEN 0 AND ?, ifNull(value, 0), 0), 0)),
                    ?
-                 FROM events FINAL WHERE event_time >= ? AND event_time < ?
+                 FROM events FINAL WHERE {}
                  GROUP BY d, creator_id, name, s, a, c",
-            )
-            .bind(linkshelf_core::limits::MAX_AMOUNT_MINOR)
-            .bind(now_ms.max(0) as u64)
-            .bind(from)
-            .bind(to)
-            .execute(),
-    )
-    .await
+        ch::event_time_within(from, to)
+    );
+    ch::timed(client.query(&sql).bind(linkshelf_core::limits::MAX_AMOUNT_MINOR).bind(now_ms.max(0) as u64).execute())
+        .await
 }
 
 /// Deletes ClickHouse's raw events before `before`, when there are any (a mutation
@@ -167,6 +161,12 @@ pub async fn purge_clickhouse(client: &clickhouse::Client, before: i64) -> Resul
         ch::timed(client.query("SELECT count() FROM events WHERE event_time < ?").bind(before).fetch_one()).await?;
     if old > 0 {
         ch::timed(client.query("ALTER TABLE events DELETE WHERE event_time < ?").bind(before).execute()).await?;
+    }
+    // The far-clock list of those events: a stale entry would only be looked up in vain.
+    let far: u64 =
+        ch::timed(client.query("SELECT count() FROM far_clock WHERE event_time < ?").bind(before).fetch_one()).await?;
+    if far > 0 {
+        ch::timed(client.query("ALTER TABLE far_clock DELETE WHERE event_time < ?").bind(before).execute()).await?;
     }
     Ok(old)
 }

@@ -34,7 +34,7 @@
 //! still taken, since a shop's retries eventually give up). Failures back off
 //! exponentially up to [`max_backoff`].
 
-use crate::clickhouse::{self as ch, ChError, EventRow, OrderRow, RefundRow};
+use crate::clickhouse::{self as ch, ChError, EventRow, FarClockRow, OrderRow, RefundRow};
 use crate::store::{self, StoreError, Write, Writer};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -605,14 +605,27 @@ async fn round(
 /// as it is read ([`each_event`]) on the outbox reader's thread. Reading every row
 /// into memory first cost the collector about twice as much CPU per row (a `String` per
 /// column, then the copy).
+///
+/// Then the block's far-clock events (`ch::far_clock`) go into `far_clock`, before the
+/// block is marked shipped: a retry sends both again, and a report in the moment
+/// between the two inserts misses at most those few events of this block.
 async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block) -> Result<usize, ShipError> {
     let deadline = tokio::time::Instant::now() + ch::REQUEST_TIMEOUT;
     let timeout = || ChError::Timeout(ch::REQUEST_TIMEOUT.as_secs());
     let mut insert = client.insert::<EventRow<'static>>("events").await.map_err(ChError::from)?;
     let runtime = tokio::runtime::Handle::current();
-    let (insert, rows) = reader
+    let (insert, rows, far) = reader
         .read(move |conn| {
+            let mut far = Vec::new();
             let rows = each_event(conn, block, |row| -> Result<(), ShipError> {
+                if ch::far_clock(row.event_time, row.occurred_at) {
+                    far.push(FarClockRow {
+                        event_time: row.event_time,
+                        occurred_at: row.occurred_at,
+                        event_id: row.event_id.clone().into_owned(),
+                        ver: row.ver,
+                    });
+                }
                 // Encoding happens in `write` itself; its future only hands full
                 // chunks to the request, so blocking on it here is brief.
                 runtime
@@ -621,10 +634,20 @@ async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block)
                     .map_err(ChError::from)?;
                 Ok(())
             })?;
-            Ok((insert, rows))
+            Ok((insert, rows, far))
         })
         .await?;
     if rows > 0 {
+        tokio::time::timeout_at(deadline, insert.end()).await.map_err(|_| timeout())?.map_err(ChError::from)?;
+    }
+    if !far.is_empty() {
+        let mut insert = client.insert::<FarClockRow>("far_clock").await.map_err(ChError::from)?;
+        for row in &far {
+            tokio::time::timeout_at(deadline, insert.write(row))
+                .await
+                .map_err(|_| timeout())?
+                .map_err(ChError::from)?;
+        }
         tokio::time::timeout_at(deadline, insert.end()).await.map_err(|_| timeout())?.map_err(ChError::from)?;
     }
     Ok(rows)

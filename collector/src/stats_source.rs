@@ -81,9 +81,9 @@ pub enum SourceError {
 }
 
 /// An event as a copy holds it: the columns stats read of `events`, about half of
-/// them. A report's reads from ClickHouse gather rows scattered over the whole table
-/// (it is sorted by event id), so each column asked for is read in full, and fewer
-/// columns is most of what such a read can save.
+/// them. Some of a report's reads (clicks of orders, code owners) still gather rows
+/// scattered over the whole table, where each column asked for is read in full, so
+/// fewer columns is most of what such a read can save.
 #[derive(Clone, Debug, Default, PartialEq, Row, Deserialize)]
 pub struct CopiedEvent {
     pub event_id: String,
@@ -228,25 +228,20 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // Checkouts only where an order of the range could be joined to them by its code or
     // its source (`stats::load::resolve`): the rest are counted from the day groups and
     // the partial days, and a season has far more checkouts than orders.
+    // Each time range through `ch::event_time_within`, which the sorting key answers.
     let range = ch::timed(
         client
             .query(&kept_events(&format!(
-                "(name = 'purchase' AND event_time >= ? AND event_time <= ?)
-                 OR (name = 'begin_checkout' AND event_time >= ? AND event_time <= ? AND {AN_ORDERS_CODE_OR_SOURCE})
-                 OR (event_time >= ? AND event_time < ?) OR (event_time >= ? AND event_time < ?)",
+                "({window} AND (name = 'purchase' OR (name = 'begin_checkout' AND {AN_ORDERS_CODE_OR_SOURCE})))
+                 OR {partial_a} OR {partial_b}",
+                window = ch::event_time_within(earliest, latest.saturating_add(1)),
+                partial_a = ch::event_time_within(a_from, a_to),
+                partial_b = ch::event_time_within(b_from, b_to),
             )))
-            .bind(earliest)
-            .bind(latest)
-            .bind(earliest)
-            .bind(latest)
             .bind(from)
             .bind(to)
             .bind(from)
             .bind(to)
-            .bind(a_from)
-            .bind(a_to)
-            .bind(b_from)
-            .bind(b_to)
             .fetch_all::<CopiedEvent>(),
     );
     let days = async {
@@ -300,8 +295,9 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     Ok(Slice { events, orders, refunds, days, day_rows })
 }
 
-/// The rows `events FINAL WHERE {condition}` gives, read in two steps: the `(event_id,
-/// ver)` of the rows FINAL keeps, then the rows with those. On 18.16 FINAL merges every
+/// The rows `events FINAL WHERE {condition}` gives, read in two steps: the `(occurred_at,
+/// event_id, ver)` of the rows FINAL keeps, then the rows with those (found by the
+/// sorting key). On 18.16 FINAL merges every
 /// column it is asked for across the whole table before filtering (about 2 s for 10^6
 /// events when asked for all of them), the key and version alone a tenth of that. Two
 /// copies with one id and one version both come back: the same block inserted twice and
@@ -309,7 +305,10 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
 /// received in the same millisecond (FINAL keeps the one merged last). [`fill`] keeps
 /// one per id, the earlier `(event_time, event_id)`.
 fn kept_events(condition: &str) -> String {
-    format!("SELECT ?fields FROM events WHERE (event_id, ver) IN (SELECT event_id, ver FROM events FINAL WHERE {condition})")
+    format!(
+        "SELECT ?fields FROM events WHERE (occurred_at, event_id, ver) IN
+           (SELECT occurred_at, event_id, ver FROM events FINAL WHERE {condition})"
+    )
 }
 
 /// The whole days `[first_day, end_day)` of a report: the rows of the days ClickHouse's
@@ -339,9 +338,7 @@ pub async fn day_groups(
     let names = rollup::ROLLED.map(|n| format!("'{n}'")).join(", ");
     let within = spans
         .iter()
-        .map(|(first_day, end_day)| {
-            format!("(event_time >= {} AND event_time < {})", first_day * DAY_MS, end_day * DAY_MS)
-        })
+        .map(|(first_day, end_day)| ch::event_time_within(first_day * DAY_MS, end_day * DAY_MS))
         .collect::<Vec<_>>()
         .join(" OR ");
     // `event_time - start` is never negative here, so `intDiv` (which rounds toward

@@ -77,6 +77,17 @@ fn ch_args_with(url: &str, db: &str, interval_ms: &str, batch: &str) -> Vec<Stri
     args
 }
 
+/// The collector's own ClickHouse settings, for tests that call `clickhouse::prepare`.
+fn ch_settings(url: &str, db: &str, cluster: Option<&str>) -> linkshelf_collector::clickhouse::Settings {
+    linkshelf_collector::clickhouse::Settings {
+        url: url.to_owned(),
+        database: db.to_owned(),
+        cluster: cluster.map(str::to_owned),
+        user: "default".into(),
+        password: None,
+    }
+}
+
 fn ch(url: &str, db: &str) -> clickhouse::Client {
     clickhouse::Client::default().with_url(url).with_database(db).with_validation(false)
 }
@@ -255,6 +266,16 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
     old["attribution"]["affiliate"] = Value::Null;
     assert_eq!(post(&http, &b, std::slice::from_ref(&old)).await["accepted"], 1);
     assert_eq!(post(&http, &reference, &[old]).await["accepted"], 1);
+    // A visit from a phone whose clock is two days behind: its time, corrected by
+    // `sent_at`, is now, but its `occurred_at` (ClickHouse's sorting key) two days ago,
+    // so a report finds it through `far_clock`. Both collectors take it.
+    let mut behind = event("pv-behind", "page_view");
+    let two_days = 2 * 86_400_000;
+    behind["occurred_at"] = (now_ms() - two_days - 1000).into();
+    behind["sent_at"] = (now_ms() - two_days).into();
+    for c in [&a, &b, &reference] {
+        assert_eq!(post(&http, c, std::slice::from_ref(&behind)).await["accepted"], 1);
+    }
     let r = post(&http, &reference, &events).await;
     assert_eq!(post(&http, &reference, &[reload]).await["duplicates"], 1, "SQLite keeps one purchase per transaction");
     assert_eq!(r["accepted"], 17);
@@ -280,13 +301,18 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
 
     let url = &cluster.urls[0];
     assert_eq!(
-        wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 19, 30).await,
-        19,
+        wait_for(url, &db, "SELECT uniqExact(event_id) FROM events", 20, 30).await,
+        20,
         "every event id arrives"
     );
     assert_eq!(wait_for(url, &db, "SELECT uniqExact(provider, order_id) FROM orders", 4, 30).await, 4);
     assert_eq!(wait_for(url, &db, "SELECT count() FROM refunds FINAL", 1, 30).await, 1);
-    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 19, "FINAL collapses the copies");
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 20, "FINAL collapses the copies");
+    assert_eq!(
+        number(url, &db, "SELECT uniqExact(event_id) FROM far_clock").await,
+        1,
+        "only the event from the phone two days behind is listed apart"
+    );
     // Both collectors shipped everything (nothing left waiting).
     for c in [&a, &b] {
         let started = Instant::now();
@@ -315,8 +341,8 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
             &totals["purchases_unverified"],
             &totals["purchases"],
         ],
-        [8, 4, 3, 3, 4, 2, 5],
-        "{totals}"
+        [9, 4, 3, 3, 4, 2, 5],
+        "{totals}: the visit from the phone two days behind counts once"
     );
     assert_eq!(
         totals["revenue"],
@@ -481,13 +507,7 @@ async fn retention_counts_old_days_then_purges_them() {
     let Some(cluster) = cluster("retention_counts_old_days_then_purges_them") else { return };
     let _shared = OUTAGE.read().await;
     let db = database("retention");
-    let settings = store_ch::Settings {
-        url: cluster.urls[0].clone(),
-        database: db.clone(),
-        cluster: Some("linkshelf".into()),
-        user: "default".into(),
-        password: None,
-    };
+    let settings = ch_settings(&cluster.urls[0], &db, Some("linkshelf"));
     let client = store_ch::prepare(&settings).await.expect("tables");
     let now = now_ms();
     let today = now.div_euclid(DAY_MS);
@@ -581,6 +601,30 @@ async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
     let (from, to) = (now_ms() - 3_600_000, now_ms() + 3_600_000);
     let s = stats(&http, &b, "/v1/stats", from, to).await.json();
     assert_eq!(s["totals"]["page_views"], 30, "{s}");
+
+    use linkshelf_collector::clickhouse as store_ch;
+    // A database whose `events` a collector from before the re-keying made (sorted by
+    // `event_id`): refused, with the way out, and left as it was.
+    let old = format!("{db}_old_key");
+    let server = ch(url, "system");
+    server.query(&format!("CREATE DATABASE {old}")).execute().await.expect("database");
+    server
+        .query(&format!(
+            "CREATE TABLE {old}.events (event_id String, occurred_at Int64, ver UInt64)
+             ENGINE = ReplacingMergeTree(ver) PARTITION BY intDiv(occurred_at, 2592000000) ORDER BY event_id"
+        ))
+        .execute()
+        .await
+        .expect("old table");
+    let settings = ch_settings(url, &old, None);
+    let Err(refused) = store_ch::prepare(&settings).await else { panic!("an old events table is refused") };
+    assert!(matches!(refused, store_ch::ChError::OldEventsKey(_)), "{refused}");
+    assert!(refused.to_string().contains("Re-keying events"), "{refused}");
+    assert_eq!(
+        number(url, "system", &format!("SELECT count() FROM system.tables WHERE database = '{old}'")).await,
+        1,
+        "nothing created beside it"
+    );
 }
 
 /// Stats over whole UTC days read ClickHouse through day groups (one `GROUP BY`, see
@@ -677,13 +721,7 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     }
     let sql = "SELECT count() FROM events FINAL WHERE event_id LIKE 'alike-%'";
     assert_eq!(wait_for(url, &db, sql, 3, 30).await, 3);
-    let settings = store_ch::Settings {
-        url: url.clone(),
-        database: db.clone(),
-        cluster: Some("linkshelf".into()),
-        user: "default".into(),
-        password: None,
-    };
+    let settings = ch_settings(url, &db, Some("linkshelf"));
     let client = store_ch::prepare(&settings).await.expect("tables");
     // Eight days on, the days before yesterday have settled (4, 3 and 2 days ago); two
     // collectors count them at once.
@@ -898,4 +936,82 @@ async fn same_figures(http: &Client, a: &Collector, reference: &Collector, range
         }
         assert_eq!(views[0], views[1], "one affiliate's share, from either store");
     }
+}
+
+/// The re-keying steps of docs/collector.md ("Re-keying events"), run as written on a
+/// cluster whose `events` table a collector from before the re-keying made: the shipper
+/// is refused first, and afterwards every event is there once and a time range finds
+/// the one from a phone whose clock was days off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
+    use linkshelf_collector::clickhouse::{self as store_ch, ChError, EventRow};
+    let Some(cluster) = cluster("re_keying_an_old_events_table") else { return };
+    let _shared = OUTAGE.read().await;
+    let db = database("rekey");
+    let url = &cluster.urls[0];
+    let settings = ch_settings(url, &db, Some("linkshelf"));
+    // The old layout: sorted by event_id, replicated under the table's own name.
+    let (name, today) = &store_ch::ddl(&settings)[0];
+    assert_eq!(*name, "events");
+    let old_ddl = today
+        .replace("ORDER BY (occurred_at, event_id)", "ORDER BY event_id")
+        .replace(&format!("{db}.events_by_time'"), &format!("{db}.events'"));
+    let server = ch(url, "system");
+    server.query(&format!("CREATE DATABASE {db} ON CLUSTER linkshelf")).execute().await.expect("database");
+    server.query(&old_ddl).execute().await.expect("the old events table");
+    let now = now_ms();
+    let row = |id: &'static str, occurred_at: i64| EventRow {
+        event_id: id.into(),
+        name: "page_view".into(),
+        creator_id: "juno-park".into(),
+        event_time: now,
+        occurred_at,
+        received_at: now,
+        ver: store_ch::first_wins(now),
+        ..EventRow::default()
+    };
+    let mut insert = ch(url, &db).insert::<EventRow>("events").await.expect("insert");
+    for r in [row("near-1", now - 1000), row("near-2", now - 2000), row("behind", now - 2 * 86_400_000)] {
+        insert.write(&r).await.expect("row");
+    }
+    insert.end().await.expect("insert");
+    let Err(refused) = store_ch::prepare(&settings).await else { panic!("the old table is refused") };
+    assert!(matches!(refused, ChError::OldEventsKey(_)), "{refused}");
+
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/collector.md")).expect("docs");
+    let section = docs.split("<a id=\"re-keying-events\"></a>").nth(1).expect("the re-keying section");
+    let sql = section.split("```sql\n").nth(1).and_then(|s| s.split("```").next()).expect("its SQL");
+    let uncommented: Vec<&str> = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
+    let statements: Vec<String> = uncommented
+        .join("\n")
+        .split(';')
+        .map(|s| s.trim().replace("linkshelf.", &format!("{db}.")))
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(statements.len(), 4, "{statements:?}");
+    let client = ch(url, &db);
+    client.query(&statements[0]).execute().await.expect("rename");
+    // "Start one collector": its start makes the new tables.
+    let shipper = store_ch::prepare(&settings).await.expect("the new tables beside the old one");
+    for s in &statements[1..] {
+        client.query(s).execute().await.unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 3, "every event, once");
+    assert_eq!(number(url, &db, "SELECT count() FROM far_clock").await, 1, "the one days off is listed");
+    assert_eq!(
+        number(
+            url,
+            "system",
+            &format!("SELECT count() FROM system.tables WHERE database = '{db}' AND name LIKE 'events%'")
+        )
+        .await,
+        1,
+        "the old table is gone"
+    );
+    let slice = linkshelf_collector::stats_source::read(&shipper, now - 3_600_000, now + 3_600_000, 3_600_000)
+        .await
+        .expect("a report's read");
+    let mut ids: Vec<&str> = slice.events.iter().map(|e| e.event_id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["behind", "near-1", "near-2"], "the last two hours, the phone days behind included");
 }
