@@ -30,7 +30,8 @@
 //!   `event_time` (the corrected time every figure uses) through [`event_time_within`],
 //!   which bounds `occurred_at` to the range widened by [`FAR_CLOCK_MS`] and looks up the
 //!   few events whose device clock was further off in `far_clock`, written by the
-//!   shipper beside each block. A table sorted the old way is refused at start with the
+//!   shipper beside each block; the reads not bounded by time go through
+//!   `event_lookup` (`ch_lookup`). A table sorted the old way is refused at start with the
 //!   steps to re-key it (docs/collector.md, "Re-keying events").
 //! - **Old and new servers alike.** Tested against Debian's 18.16.1. The client runs with
 //!   `with_validation(false)` (18.16 lacks `RowBinaryWithNamesAndTypes`), and only sends
@@ -96,7 +97,7 @@ pub enum ChError {
     #[error("ClickHouse did not answer within {0} s")]
     Timeout(u64),
     #[error(
-        "ClickHouse's table {0}.events is sorted by event_id, as collectors before the re-keying made it; \
+        "ClickHouse's table {0}.events was made by a collector before the re-keying (sorted by event_id); \
          stop every collector and re-key it as docs/collector.md (\"Re-keying events\") shows, then start them again"
     )]
     OldEventsKey(String),
@@ -153,7 +154,39 @@ fn engine(settings: &Settings, path: &str) -> String {
 pub fn ddl(settings: &Settings) -> Vec<(&'static str, String)> {
     let (db, on) = (&settings.database, on_cluster(settings));
     let s = "Nullable(String)";
+    // The side tables of `events` first: a start finds `events` only where they exist
+    // (see `prepare`).
     vec![
+        // The events whose corrected time is more than `FAR_CLOCK_MS` from their
+        // device's: what `event_time_within` cannot find by `occurred_at`. One row per
+        // copy (each collector corrects the time with its own receive time).
+        (
+            "far_clock",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.far_clock{on} (
+  event_time Int64, occurred_at Int64, event_id String,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (event_time, occurred_at, event_id)",
+                engine(settings, "far_clock")
+            ),
+        ),
+        // `ch_lookup`: the events a report needs whatever its range (the clicks of
+        // orders, a code's owner, checkouts outside a window), found by their key.
+        (
+            "event_lookup",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.event_lookup{on} (
+  kind String, click_id String, code String, source String, creator_id String, affiliate String,
+  event_time Int64, occurred_at Int64, event_id String,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (kind, click_id, code, source, creator_id, affiliate, event_time, event_id)",
+                engine(settings, "event_lookup")
+            ),
+        ),
         (
             "events",
             format!(
@@ -218,21 +251,6 @@ ORDER BY (day, creator_id, name, utm_source, affiliate, currency)",
                 engine(settings, "daily")
             ),
         ),
-        // The events whose corrected time is more than `FAR_CLOCK_MS` from their
-        // device's: what `event_time_within` cannot find by `occurred_at`. One row per
-        // copy (each collector corrects the time with its own receive time).
-        (
-            "far_clock",
-            format!(
-                "CREATE TABLE IF NOT EXISTS {db}.far_clock{on} (
-  event_time Int64, occurred_at Int64, event_id String,
-  ver UInt64
-) ENGINE = {}
-PARTITION BY tuple()
-ORDER BY (event_time, occurred_at, event_id)",
-                engine(settings, "far_clock")
-            ),
-        ),
         // Stats' day rollup (`stats::rollup::DayRow`) of settled days, written by
         // `ch_days` so a report reads a day's rows instead of grouping its events. The
         // version is the time of the count: two collectors counting a settled day write
@@ -278,6 +296,10 @@ pub async fn prepare(settings: &Settings) -> Result<clickhouse::Client, ChError>
     let tables: Vec<String> =
         timed(server.query("SELECT name FROM system.tables WHERE database = ?").bind(&settings.database).fetch_all())
             .await?;
+    // `events` without the side tables that come before it: made before the re-keying.
+    if tables.iter().any(|t| t == "events") && !tables.iter().any(|t| t == "event_lookup") {
+        return Err(ChError::OldEventsKey(settings.database.clone()));
+    }
     if tables.iter().any(|t| t == "events") {
         let key: String = timed(
             server
@@ -438,7 +460,9 @@ mod tests {
             .iter()
             .all(|(_, sql)| sql.contains("ENGINE = ReplacingMergeTree(ver)") && !sql.contains("ON CLUSTER")));
         let cluster = ddl(&settings(Some("linkshelf")));
-        let (_, events) = &cluster[0];
+        let (_, events) = cluster.iter().find(|(name, _)| *name == "events").expect("events");
+        let names: Vec<&str> = cluster.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names[..3], ["far_clock", "event_lookup", "events"], "the side tables before events");
         assert!(events.contains("linkshelf.events ON CLUSTER linkshelf ("), "{events}");
         assert!(
             events.contains(

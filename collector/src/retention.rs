@@ -162,11 +162,17 @@ pub async fn purge_clickhouse(client: &clickhouse::Client, before: i64) -> Resul
     if old > 0 {
         ch::timed(client.query("ALTER TABLE events DELETE WHERE event_time < ?").bind(before).execute()).await?;
     }
-    // The far-clock list of those events: a stale entry would only be looked up in vain.
-    let far: u64 =
-        ch::timed(client.query("SELECT count() FROM far_clock WHERE event_time < ?").bind(before).fetch_one()).await?;
-    if far > 0 {
-        ch::timed(client.query("ALTER TABLE far_clock DELETE WHERE event_time < ?").bind(before).execute()).await?;
+    // What the side tables list of those events: a stale entry would only be looked up
+    // in vain, and a code's owner goes with its events, as in SQLite.
+    for table in ["far_clock", "event_lookup"] {
+        let listed: u64 = ch::timed(
+            client.query(&format!("SELECT count() FROM {table} WHERE event_time < ?")).bind(before).fetch_one(),
+        )
+        .await?;
+        if listed > 0 {
+            let delete = format!("ALTER TABLE {table} DELETE WHERE event_time < ?");
+            ch::timed(client.query(&delete).bind(before).execute()).await?;
+        }
     }
     Ok(old)
 }

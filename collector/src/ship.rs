@@ -34,6 +34,7 @@
 //! still taken, since a shop's retries eventually give up). Failures back off
 //! exponentially up to [`max_backoff`].
 
+use crate::ch_lookup::Lookups;
 use crate::clickhouse::{self as ch, ChError, EventRow, FarClockRow, OrderRow, RefundRow};
 use crate::store::{self, StoreError, Write, Writer};
 use rusqlite::types::ValueRef;
@@ -606,18 +607,20 @@ async fn round(
 /// into memory first cost the collector about twice as much CPU per row (a `String` per
 /// column, then the copy).
 ///
-/// Then the block's far-clock events (`ch::far_clock`) go into `far_clock`, before the
-/// block is marked shipped: a retry sends both again, and a report in the moment
-/// between the two inserts misses at most those few events of this block.
+/// Then the block's far-clock events (`ch::far_clock`) go into `far_clock` and its
+/// lookup rows (`ch_lookup`) into `event_lookup`, before the block is marked shipped: a
+/// retry sends all three again, and a report in the moment between the inserts misses
+/// at most those few events of this block.
 async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block) -> Result<usize, ShipError> {
     let deadline = tokio::time::Instant::now() + ch::REQUEST_TIMEOUT;
     let timeout = || ChError::Timeout(ch::REQUEST_TIMEOUT.as_secs());
     let mut insert = client.insert::<EventRow<'static>>("events").await.map_err(ChError::from)?;
     let runtime = tokio::runtime::Handle::current();
-    let (insert, rows, far) = reader
+    let (insert, rows, far, lookups) = reader
         .read(move |conn| {
-            let mut far = Vec::new();
+            let (mut far, mut lookups) = (Vec::new(), Lookups::default());
             let rows = each_event(conn, block, |row| -> Result<(), ShipError> {
+                lookups.add(row);
                 if ch::far_clock(row.event_time, row.occurred_at) {
                     far.push(FarClockRow {
                         event_time: row.event_time,
@@ -634,23 +637,34 @@ async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block)
                     .map_err(ChError::from)?;
                 Ok(())
             })?;
-            Ok((insert, rows, far))
+            Ok((insert, rows, far, lookups.into_rows()))
         })
         .await?;
     if rows > 0 {
         tokio::time::timeout_at(deadline, insert.end()).await.map_err(|_| timeout())?.map_err(ChError::from)?;
     }
-    if !far.is_empty() {
-        let mut insert = client.insert::<FarClockRow>("far_clock").await.map_err(ChError::from)?;
-        for row in &far {
-            tokio::time::timeout_at(deadline, insert.write(row))
-                .await
-                .map_err(|_| timeout())?
-                .map_err(ChError::from)?;
-        }
-        tokio::time::timeout_at(deadline, insert.end()).await.map_err(|_| timeout())?.map_err(ChError::from)?;
-    }
+    send_rows(client, "far_clock", &far, deadline).await?;
+    send_rows(client, "event_lookup", &lookups, deadline).await?;
     Ok(rows)
+}
+
+/// Inserts `rows` (when there are any) as one block, by `deadline`.
+async fn send_rows<T: for<'a> clickhouse::Row<Value<'a> = T> + serde::Serialize>(
+    client: &clickhouse::Client,
+    table: &str,
+    rows: &[T],
+    deadline: tokio::time::Instant,
+) -> Result<(), ChError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let timeout = || ChError::Timeout(ch::REQUEST_TIMEOUT.as_secs());
+    let mut insert = client.insert::<T>(table).await?;
+    for row in rows {
+        tokio::time::timeout_at(deadline, insert.write(row)).await.map_err(|_| timeout())??;
+    }
+    tokio::time::timeout_at(deadline, insert.end()).await.map_err(|_| timeout())??;
+    Ok(())
 }
 
 /// Ships until the task is dropped (the collector aborts it at shutdown; what was not

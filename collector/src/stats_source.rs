@@ -39,6 +39,8 @@
 //!   affiliate (who owns a code, and an affiliate's own codes);
 //! - per code or source of an order in the range, and creator, one checkout outside
 //!   `[from − window, to + 5 min]` (whether an order's code was used outside its window);
+//! - (the last three found through `event_lookup`, `ch_lookup`, not by reading every
+//!   event;)
 //! - every order and refund (a browser purchase is confirmed by any verified order;
 //!   orders and refunds are few beside events).
 //!
@@ -252,17 +254,21 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     };
     // Any order's, not only the range's: a checkout of the range whose order came after
     // it still counts in `checkouts_ordered`.
+    // These three are not bounded by the range: their events are found through
+    // `event_lookup` (`ch_lookup`).
     let clicks = ch::timed(
         client
-            .query(&kept_events("click_id IN (SELECT click_id FROM orders FINAL WHERE click_id IS NOT NULL)"))
+            .query(&kept_events(&listed(
+                "kind = 'click' AND click_id IN
+                   (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL)",
+            )))
             .fetch_all::<CopiedEvent>(),
     );
     let owners = ch::timed(
         client
-            .query(&kept_events(
-                "coupon IS NOT NULL AND affiliate IS NOT NULL
-                 ORDER BY event_time, event_id LIMIT 1 BY coupon, creator_id, affiliate",
-            ))
+            .query(&kept_events(&listed(
+                "kind = 'code_owner' ORDER BY event_time, event_id LIMIT 1 BY code, creator_id, affiliate",
+            )))
             .fetch_all::<CopiedEvent>(),
     );
     // Whether an order's code or source was used outside its window ("outside the
@@ -271,9 +277,13 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // per code or source and creator answers it, as the whole table would.
     let outside = ch::timed(
         client
-            .query(&kept_events(&format!(
-                "name = 'begin_checkout' AND (event_time < ? OR event_time > ?) AND {AN_ORDERS_CODE_OR_SOURCE}
-                 ORDER BY event_time, event_id LIMIT 1 BY lower(ifNull(coupon, '')), utm_source, creator_id",
+            .query(&kept_events(&listed(
+                "kind = 'checkout' AND (event_time < ? OR event_time > ?)
+                   AND (code IN (SELECT lower(assumeNotNull(coupon)) FROM orders FINAL
+                          WHERE created_at >= ? AND created_at < ? AND coupon IS NOT NULL)
+                     OR source IN (SELECT assumeNotNull(utm_source) FROM orders FINAL
+                          WHERE created_at >= ? AND created_at < ? AND utm_source IS NOT NULL))
+                 ORDER BY event_time, event_id LIMIT 1 BY code, source, creator_id",
             )))
             .bind(earliest)
             .bind(latest)
@@ -304,6 +314,11 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
 /// not yet merged (identical rows), or, vanishingly rarely, two collectors' copies
 /// received in the same millisecond (FINAL keeps the one merged last). [`fill`] keeps
 /// one per id, the earlier `(event_time, event_id)`.
+/// A condition on `events` for the events `event_lookup` lists where `condition` holds.
+fn listed(condition: &str) -> String {
+    format!("(occurred_at, event_id) IN (SELECT occurred_at, event_id FROM event_lookup WHERE {condition})")
+}
+
 fn kept_events(condition: &str) -> String {
     format!(
         "SELECT ?fields FROM events WHERE (occurred_at, event_id, ver) IN

@@ -951,8 +951,8 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     let url = &cluster.urls[0];
     let settings = ch_settings(url, &db, Some("linkshelf"));
     // The old layout: sorted by event_id, replicated under the table's own name.
-    let (name, today) = &store_ch::ddl(&settings)[0];
-    assert_eq!(*name, "events");
+    let tables = store_ch::ddl(&settings);
+    let (_, today) = tables.iter().find(|(name, _)| *name == "events").expect("events");
     let old_ddl = today
         .replace("ORDER BY (occurred_at, event_id)", "ORDER BY event_id")
         .replace(&format!("{db}.events_by_time'"), &format!("{db}.events'"));
@@ -970,8 +970,18 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
         ver: store_ch::first_wins(now),
         ..EventRow::default()
     };
+    // A checkout with a click id and an affiliate's code, and an earlier visit with it.
+    let mut checkout = row("near-1", now - 1000);
+    checkout.name = "begin_checkout".into();
+    checkout.click_id = Some("c-1".into());
+    checkout.coupon = Some("JUNO15".into());
+    checkout.affiliate = Some(AFFILIATE.into());
+    let mut visit = row("near-2", now - 2000);
+    visit.event_time = now - 1000;
+    visit.coupon = Some("juno15".into());
+    visit.affiliate = Some(AFFILIATE.into());
     let mut insert = ch(url, &db).insert::<EventRow>("events").await.expect("insert");
-    for r in [row("near-1", now - 1000), row("near-2", now - 2000), row("behind", now - 2 * 86_400_000)] {
+    for r in [checkout, visit, row("behind", now - 2 * 86_400_000)] {
         insert.write(&r).await.expect("row");
     }
     insert.end().await.expect("insert");
@@ -988,7 +998,7 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
         .map(|s| s.trim().replace("linkshelf.", &format!("{db}.")))
         .filter(|s| !s.is_empty())
         .collect();
-    assert_eq!(statements.len(), 4, "{statements:?}");
+    assert_eq!(statements.len(), 8, "{statements:?}");
     let client = ch(url, &db);
     client.query(&statements[0]).execute().await.expect("rename");
     // "Start one collector": its start makes the new tables.
@@ -998,6 +1008,10 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     }
     assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 3, "every event, once");
     assert_eq!(number(url, &db, "SELECT count() FROM far_clock").await, 1, "the one days off is listed");
+    let lookups = |kind: &str| format!("SELECT count() FROM event_lookup FINAL WHERE kind = '{kind}'");
+    assert_eq!(number(url, &db, &lookups("click")).await, 1, "the click");
+    assert_eq!(number(url, &db, &lookups("code_owner")).await, 2, "each spelling's first event with an affiliate");
+    assert_eq!(number(url, &db, &lookups("checkout")).await, 1, "the lone checkout, once");
     assert_eq!(
         number(
             url,
@@ -1013,5 +1027,6 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
         .expect("a report's read");
     let mut ids: Vec<&str> = slice.events.iter().map(|e| e.event_id.as_str()).collect();
     ids.sort_unstable();
+    ids.dedup(); // a code owner's event is also one of the range's: the copy keeps one
     assert_eq!(ids, ["behind", "near-1", "near-2"], "the last two hours, the phone days behind included");
 }
