@@ -15,7 +15,7 @@
 //!
 //! The shipper adds a block's rows (`Lookups`) beside the block, in one order for the
 //! same block, so a retry is the same insert and a replicated table drops it.
-//! A row points at its event by `(occurred_at, event_id)`, `events`' sorting key;
+//! A row points at its event by `(name, occurred_at, event_id)`, `events`' sorting key;
 //! the report then reads the event itself from `events FINAL`. The earliest and latest
 //! compare each copy's own `event_time`; two copies of one event differ by
 //! milliseconds, so only two events of one code that far apart could be told apart
@@ -44,6 +44,7 @@ pub struct LookupRow {
     pub creator_id: String,
     pub affiliate: String,
     pub event_time: i64,
+    pub name: String,
     pub occurred_at: i64,
     pub event_id: String,
     pub ver: u64,
@@ -65,6 +66,7 @@ impl Lookups {
             kind: kind.to_owned(),
             creator_id: e.creator_id.to_string(),
             event_time: e.event_time,
+            name: e.name.to_string(),
             occurred_at: e.occurred_at,
             event_id: e.event_id.to_string(),
             ver: e.ver,

@@ -164,7 +164,7 @@ pub async fn purge_clickhouse(client: &clickhouse::Client, before: i64) -> Resul
     }
     // What the side tables list of those events: a stale entry would only be looked up
     // in vain, and a code's owner goes with its events, as in SQLite.
-    for table in ["far_clock", "event_lookup"] {
+    for table in ch::SIDE_TABLES {
         let listed: u64 = ch::timed(
             client.query(&format!("SELECT count() FROM {table} WHERE event_time < ?")).bind(before).fetch_one(),
         )

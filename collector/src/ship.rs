@@ -626,6 +626,7 @@ async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block)
                 if ch::far_clock(row.event_time, row.occurred_at) {
                     far.push(FarClockRow {
                         event_time: row.event_time,
+                        name: row.name.clone().into_owned(),
                         occurred_at: row.occurred_at,
                         event_id: row.event_id.clone().into_owned(),
                         ver: row.ver,

@@ -305,24 +305,24 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     Ok(Slice { events, orders, refunds, days, day_rows })
 }
 
-/// The rows `events FINAL WHERE {condition}` gives, read in two steps: the `(occurred_at,
-/// event_id, ver)` of the rows FINAL keeps, then the rows with those (found by the
-/// sorting key). On 18.16 FINAL merges every
-/// column it is asked for across the whole table before filtering (about 2 s for 10^6
-/// events when asked for all of them), the key and version alone a tenth of that. Two
+/// A condition on `events` for the events `event_lookup` lists where `condition` holds.
+fn listed(condition: &str) -> String {
+    format!("(name, occurred_at, event_id) IN (SELECT name, occurred_at, event_id FROM event_lookup WHERE {condition})")
+}
+
+/// The rows `events FINAL WHERE {condition}` gives, read in two steps: the `(name,
+/// occurred_at, event_id, ver)` of the rows FINAL keeps, then the rows with those (found
+/// by the sorting key). On 18.16 FINAL merges every column it is asked for across the
+/// whole table before filtering (about 2 s for 10^6 events when asked for all of
+/// them), the key and version alone a tenth of that. Two
 /// copies with one id and one version both come back: the same block inserted twice and
 /// not yet merged (identical rows), or, vanishingly rarely, two collectors' copies
 /// received in the same millisecond (FINAL keeps the one merged last). [`fill`] keeps
 /// one per id, the earlier `(event_time, event_id)`.
-/// A condition on `events` for the events `event_lookup` lists where `condition` holds.
-fn listed(condition: &str) -> String {
-    format!("(occurred_at, event_id) IN (SELECT occurred_at, event_id FROM event_lookup WHERE {condition})")
-}
-
 fn kept_events(condition: &str) -> String {
     format!(
-        "SELECT ?fields FROM events WHERE (occurred_at, event_id, ver) IN
-           (SELECT occurred_at, event_id, ver FROM events FINAL WHERE {condition})"
+        "SELECT ?fields FROM events WHERE (name, occurred_at, event_id, ver) IN
+           (SELECT name, occurred_at, event_id, ver FROM events FINAL WHERE {condition})"
     )
 }
 

@@ -625,6 +625,22 @@ async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
         1,
         "nothing created beside it"
     );
+    // Half-way through re-keying (`events` renamed away, a side table of session 14
+    // left): refused too, rather than failing at the first block.
+    let half = format!("{db}_half_way");
+    server.query(&format!("CREATE DATABASE {half}")).execute().await.expect("database");
+    server
+        .query(&format!(
+            "CREATE TABLE {half}.far_clock (event_time Int64, occurred_at Int64, event_id String, ver UInt64)
+             ENGINE = ReplacingMergeTree(ver) PARTITION BY tuple() ORDER BY (event_time, occurred_at, event_id)"
+        ))
+        .execute()
+        .await
+        .expect("old side table");
+    let Err(refused) = store_ch::prepare(&ch_settings(url, &half, None)).await else {
+        panic!("an old side table is refused")
+    };
+    assert!(matches!(refused, store_ch::ChError::OldEventsKey(_)), "{refused}");
 }
 
 /// Stats over whole UTC days read ClickHouse through day groups (one `GROUP BY`, see
@@ -939,9 +955,11 @@ async fn same_figures(http: &Client, a: &Collector, reference: &Collector, range
 }
 
 /// The re-keying steps of docs/collector.md ("Re-keying events"), run as written on a
-/// cluster whose `events` table a collector from before the re-keying made: the shipper
-/// is refused first, and afterwards every event is there once and a time range finds
-/// the one from a phone whose clock was days off.
+/// cluster whose tables a collector of session 14 made (`events` sorted by
+/// `(occurred_at, event_id)`, side tables without `name`): the shipper is refused
+/// first, and afterwards every event is there once and a time range finds the one from a
+/// phone whose clock was days off. (`one_server_without_a_cluster_keeps_plain_tables_and_counts_once`
+/// checks that the layouts before and half-way are refused too.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     use linkshelf_collector::clickhouse::{self as store_ch, ChError, EventRow};
@@ -950,15 +968,24 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     let db = database("rekey");
     let url = &cluster.urls[0];
     let settings = ch_settings(url, &db, Some("linkshelf"));
-    // The old layout: sorted by event_id, replicated under the table's own name.
-    let tables = store_ch::ddl(&settings);
-    let (_, today) = tables.iter().find(|(name, _)| *name == "events").expect("events");
-    let old_ddl = today
-        .replace("ORDER BY (occurred_at, event_id)", "ORDER BY event_id")
-        .replace(&format!("{db}.events_by_time'"), &format!("{db}.events'"));
+    // Session 14's layout: sorted by time alone, side tables pointing at events by
+    // `(occurred_at, event_id)`, all under their old replication paths.
     let server = ch(url, "system");
     server.query(&format!("CREATE DATABASE {db} ON CLUSTER linkshelf")).execute().await.expect("database");
-    server.query(&old_ddl).execute().await.expect("the old events table");
+    for (_, today) in
+        store_ch::ddl(&settings).iter().filter(|(name, _)| ["far_clock", "event_lookup", "events"].contains(name))
+    {
+        let old_ddl = today
+            .replace("ORDER BY (name, occurred_at, event_id)", "ORDER BY (occurred_at, event_id)")
+            .replace("event_time Int64, name String, occurred_at Int64", "event_time Int64, occurred_at Int64")
+            .replace(
+                "ORDER BY (event_time, name, occurred_at, event_id)",
+                "ORDER BY (event_time, occurred_at, event_id)",
+            )
+            .replace(&format!("{db}.events_by_name_time'"), &format!("{db}.events_by_time'"))
+            .replace("_by_name'", "'");
+        server.query(&old_ddl).execute().await.unwrap_or_else(|e| panic!("{old_ddl}: {e}"));
+    }
     let now = now_ms();
     let row = |id: &'static str, occurred_at: i64| EventRow {
         event_id: id.into(),
@@ -998,12 +1025,14 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
         .map(|s| s.trim().replace("linkshelf.", &format!("{db}.")))
         .filter(|s| !s.is_empty())
         .collect();
-    assert_eq!(statements.len(), 8, "{statements:?}");
+    assert_eq!(statements.len(), 10, "{statements:?}");
     let client = ch(url, &db);
-    client.query(&statements[0]).execute().await.expect("rename");
+    for s in &statements[..3] {
+        client.query(s).execute().await.unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
     // "Start one collector": its start makes the new tables.
     let shipper = store_ch::prepare(&settings).await.expect("the new tables beside the old one");
-    for s in &statements[1..] {
+    for s in &statements[3..] {
         client.query(s).execute().await.unwrap_or_else(|e| panic!("{s}: {e}"));
     }
     assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 3, "every event, once");
