@@ -23,6 +23,7 @@
 use crate::clickhouse::{self as ch, ChError, DayDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, DayRow, DAY_MS};
+use clickhouse::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
@@ -173,14 +174,35 @@ pub async fn oldest_unshipped(db: &std::path::Path) -> Result<Option<i64>, DaysE
     .map_err(|e| DaysError::Join(e.to_string()))?
 }
 
-/// The rows of the days in `[first_day, end_day)` that `event_days` holds complete, and
-/// those days. A day counts only when the rows read match its marker (a replica may
-/// have received the marker before the rows).
-pub async fn done_rows(
-    client: &clickhouse::Client,
-    first_day: i64,
-    end_day: i64,
-) -> Result<(Vec<DayRow>, HashSet<i64>), ChError> {
+/// A row of `event_days` without its texts: what a report reads of each row. The texts
+/// are the same for every row of a key (they are what the key is made of), so they
+/// come once per key ([`DoneDays::texts`]): a season's 406,000 rows at 10^7 events were
+/// 58 MB read in full, about 0.5 s, most of it the texts.
+#[derive(Clone, Debug, PartialEq, Eq, Row, serde::Deserialize)]
+pub struct DayCount {
+    pub day: i64,
+    pub key: [u8; 16],
+    pub first_time: i64,
+    pub events: u64,
+}
+
+/// What `event_days` holds complete of a range of days.
+#[derive(Clone, Debug, Default)]
+pub struct DoneDays {
+    /// The rows of the done days.
+    pub counts: Vec<DayCount>,
+    /// For each key of those rows, one row with its texts (its day, time and events
+    /// are not those of any one day).
+    pub texts: HashMap<[u8; 16], DayRow>,
+    pub days: HashSet<i64>,
+}
+
+/// The rows of the days in `[first_day, end_day)` that `event_days` holds complete.
+/// A day counts only when the rows read match its marker (a replica may have received
+/// the marker before the rows), and when every key of its rows came with its texts (a
+/// day rolled up between the reads may lack them): the other days are grouped from
+/// the events.
+pub async fn done_rows(client: &clickhouse::Client, first_day: i64, end_day: i64) -> Result<DoneDays, ChError> {
     let markers = ch::timed(
         client
             .query("SELECT ?fields FROM event_days_done FINAL WHERE day >= ? AND day < ?")
@@ -188,26 +210,46 @@ pub async fn done_rows(
             .bind(end_day)
             .fetch_all::<DayDone>(),
     );
-    let rows = ch::timed(
+    let counts = ch::timed(
         client
             .query("SELECT ?fields FROM event_days FINAL WHERE day >= ? AND day < ?")
             .bind(first_day)
             .bind(end_day)
+            .fetch_all::<DayCount>(),
+    );
+    // In `DayRow`'s field order (the rows are read by position).
+    let texts = ch::timed(
+        client
+            .query(
+                "SELECT any(day), key, any(name), any(creator_id), any(affiliate), any(utm_source),
+                   any(utm_medium), any(utm_campaign), any(utm_content), any(coupon), any(promotion_id),
+                   any(products), any(exclusion), min(first_time), sum(events)
+                 FROM event_days FINAL WHERE day >= ? AND day < ? GROUP BY key",
+            )
+            .bind(first_day)
+            .bind(end_day)
             .fetch_all::<DayRow>(),
     );
-    let (markers, rows) = tokio::try_join!(markers, rows)?;
+    let (markers, counts, texts) = tokio::try_join!(markers, counts, texts)?;
+    let texts: HashMap<[u8; 16], DayRow> = texts.into_iter().map(|r| (r.key, r)).collect();
     let mut found: HashMap<i64, (u64, u64)> = HashMap::new();
-    for r in &rows {
-        let f = found.entry(r.day).or_default();
+    let mut lacking: HashSet<i64> = HashSet::new();
+    for c in &counts {
+        let f = found.entry(c.day).or_default();
         f.0 += 1;
-        f.1 += r.events;
+        f.1 += c.events;
+        if !texts.contains_key(&c.key) {
+            lacking.insert(c.day);
+        }
     }
-    let done: HashSet<i64> = markers
+    let days: HashSet<i64> = markers
         .iter()
         .filter(|m| found.get(&m.day).copied().unwrap_or_default() == (m.groups, m.events))
         .map(|m| m.day)
+        .filter(|day| !lacking.contains(day))
         .collect();
-    Ok((rows.into_iter().filter(|r| done.contains(&r.day)).collect(), done))
+    let counts = counts.into_iter().filter(|c| days.contains(&c.day)).collect();
+    Ok(DoneDays { counts, texts, days })
 }
 
 /// Runs [`step`] every `every` (the first a few seconds after start), making the

@@ -24,7 +24,8 @@
 //!   of those as "not yet rolled up" (the benchmark's 10^6 events over 90 days: about
 //!   270,000 groups, read in one query rather than copied one event at a time). Whole
 //!   days that ClickHouse's own day rollup holds complete (`ch_days`: settled days) are
-//!   not grouped again: their `event_days` rows join the same sum;
+//!   not grouped again: their `event_days` rows join the same sum (read as counts per
+//!   row, and the texts once per key, `ch_days::DoneDays`);
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
 //! - every purchase in `[from − attribution window, to + 5 min]` (the copy rolls no
@@ -120,7 +121,7 @@ pub struct Slice {
     pub days: Option<Vec<DayGroup>>,
     /// The rollup rows of the whole days ClickHouse's `event_days` holds complete
     /// (`ch_days`): those days are not in `days`.
-    pub day_rows: Vec<DayRow>,
+    pub done: crate::ch_days::DoneDays,
 }
 
 /// Events of one UTC day alike in everything their rollup key is made of: the raw
@@ -298,11 +299,11 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     let (mut events, days, clicks, owners, outside, orders, refunds) =
         tokio::try_join!(range, days, clicks, owners, outside, orders, refunds)?;
     events.extend(clicks.into_iter().chain(owners).chain(outside));
-    let (day_rows, days) = match days {
-        Some((rows, groups)) => (rows, Some(groups)),
-        None => (Vec::new(), None),
+    let (done, days) = match days {
+        Some((done, groups)) => (done, Some(groups)),
+        None => (Default::default(), None),
     };
-    Ok(Slice { events, orders, refunds, days, day_rows })
+    Ok(Slice { events, orders, refunds, days, done })
 }
 
 /// A condition on `events` for the events `event_lookup` lists where `condition` holds.
@@ -332,10 +333,10 @@ fn kept_events(condition: &str) -> String {
 async fn whole_days(
     client: &clickhouse::Client,
     (first_day, end_day): (i64, i64),
-) -> Result<(Vec<DayRow>, Vec<DayGroup>), ChError> {
-    let (rows, done) = crate::ch_days::done_rows(client, first_day, end_day).await?;
-    let spans = crate::ch_days::spans((first_day..end_day).filter(|d| !done.contains(d)));
-    Ok((rows, day_groups(client, &spans, ch::REQUEST_TIMEOUT).await?))
+) -> Result<(crate::ch_days::DoneDays, Vec<DayGroup>), ChError> {
+    let done = crate::ch_days::done_rows(client, first_day, end_day).await?;
+    let spans = crate::ch_days::spans((first_day..end_day).filter(|d| !done.days.contains(d)));
+    Ok((done, day_groups(client, &spans, ch::REQUEST_TIMEOUT).await?))
 }
 
 /// The counting events of the day spans `[first_day, end_day)` given, in one `GROUP BY`:
@@ -469,9 +470,19 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
     tx.commit()?;
     let mut collapser = rollup::Collapser::default();
     let to_sql = |e: serde_json::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
-    let grouped = slice.days.iter().flatten().map(|g| rollup::row(&g.event(), g.first_time, g.events));
-    for row in slice.day_rows.into_iter().map(Ok).chain(grouped) {
-        let row = row.map_err(to_sql)?;
+    let texts = &slice.done.texts;
+    for c in &slice.done.counts {
+        // (`done_rows` keeps only days whose every key has its texts.)
+        collapser.add(Some(c.key), c.first_time, c.events, || match texts.get(&c.key) {
+            // The texts' row, with this row's own day, time and events.
+            Some(row) => {
+                DayRow { day: c.day, first_time: c.first_time, events: c.events, ..row.clone() }.event().map_err(to_sql)
+            }
+            None => Err(rusqlite::Error::ToSqlConversionFailure("event_days: a key read without its texts".into())),
+        })?;
+    }
+    for g in slice.days.iter().flatten() {
+        let row = rollup::row(&g.event(), g.first_time, g.events).map_err(to_sql)?;
         collapser.add(Some(row.key), row.first_time, row.events, || row.event()).map_err(to_sql)?;
     }
     Ok(collapser.rows())
@@ -535,6 +546,38 @@ mod tests {
         groups
     }
 
+    /// What `ch_days::done_rows` reads of `event_days` once `roll_days` has written the
+    /// days of `groups`: a count per day and key, and per key one row whose texts
+    /// count (its events and time summed over the days, as the query's `GROUP BY key`).
+    fn done_days(groups: &[DayGroup]) -> crate::ch_days::DoneDays {
+        use crate::ch_days::{DayCount, DoneDays};
+        let mut rows: std::collections::BTreeMap<(i64, [u8; 16]), DayRow> = Default::default();
+        for g in groups {
+            let row = rollup::row(&g.event(), g.first_time, g.events).expect("row");
+            match rows.get_mut(&(row.day, row.key)) {
+                Some(r) => r.merge(&row),
+                None => {
+                    rows.insert((row.day, row.key), row);
+                }
+            }
+        }
+        let mut done = DoneDays::default();
+        for r in rows.into_values() {
+            done.days.insert(r.day);
+            done.counts.push(DayCount { day: r.day, key: r.key, first_time: r.first_time, events: r.events });
+            match done.texts.get_mut(&r.key) {
+                Some(t) => {
+                    t.events += r.events;
+                    t.first_time = t.first_time.min(r.first_time);
+                }
+                None => {
+                    done.texts.insert(r.key, r);
+                }
+            }
+        }
+        done
+    }
+
     /// A spread of events over four days: every name, both spellings of a code, titled
     /// and untitled products, product pages, click ids an order carries, and rows stats
     /// leave out (an unreadable or out-of-range value, unreadable items).
@@ -579,7 +622,23 @@ mod tests {
     #[test]
     fn day_groups_give_the_figures_of_the_events_they_stand_for() {
         let day0 = 20_400 * DAY_MS;
-        let events = season(day0);
+        let mut events = season(day0);
+        // Some events again on another day, so that keys span days.
+        let again: Vec<CopiedEvent> = events[..60]
+            .iter()
+            .map(|e| {
+                let day = (e.event_time - day0).div_euclid(DAY_MS);
+                let shift = if day == 3 { -3 * DAY_MS } else { DAY_MS };
+                CopiedEvent {
+                    event_id: format!("{}-again", e.event_id),
+                    event_time: e.event_time + shift,
+                    transaction_id: e.transaction_id.as_ref().map(|t| format!("{t}-again")),
+                    click_id: None,
+                    ..e.clone()
+                }
+            })
+            .collect();
+        events.extend(again);
         let order = |id: &str, click: &str, at: i64| OrderRow {
             provider: "stripe".into(),
             order_id: id.into(),
@@ -618,10 +677,18 @@ mod tests {
             fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
             let rolled = store::open_memory().expect("memory");
             let days = Some(grouped(&events, span));
-            let rows = fill(&rolled, Slice { events: copied, orders: orders.clone(), days, ..Slice::default() })
-                .expect("fill");
+            let rows =
+                fill(&rolled, Slice { events: copied.clone(), orders: orders.clone(), days, ..Slice::default() })
+                    .expect("fill");
             assert!(rollup::cursor(&rolled).expect("cursor") > 0);
             assert!(!rows.is_empty() && rows.len() < events.len() / 4, "one row per key: {}", rows.len());
+            // The same days as ClickHouse's `event_days` gives them when all are done.
+            let from_done = store::open_memory().expect("memory");
+            let done = done_days(&grouped(&events, span));
+            assert!(done.counts.len() > done.texts.len(), "some keys on several days");
+            let slice =
+                Slice { events: copied, orders: orders.clone(), days: Some(Vec::new()), done, ..Slice::default() };
+            let done_rows = fill(&from_done, slice).expect("fill");
             for query in [
                 Query { from, to, ..Query::default() },
                 Query { from, to, creator: Some("juno".into()), scope: stats::Scope::Affiliate("ana".into()) },
@@ -630,6 +697,8 @@ mod tests {
                 assert!(want.totals.funnel.page_views > 0 && want.excluded.count > 0, "{want:?}");
                 let from_rows = stats::load_with(&rolled, &query, window, None, rows.clone()).expect("rolled");
                 assert_eq!(from_rows, want, "{query:?}");
+                let from_done = stats::load_with(&from_done, &query, window, None, done_rows.clone()).expect("done");
+                assert_eq!(from_done, want, "{query:?} from event_days");
             }
         }
     }

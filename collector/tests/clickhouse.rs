@@ -752,12 +752,12 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     let (one, two) = (one.expect("step"), two.expect("step"));
     assert!(one.days + two.days >= 2, "{one:?} {two:?}");
     assert_eq!(ch_days::pending(&client, later).await.expect("pending"), Vec::<i64>::new(), "nothing left");
-    let (rows, mut done) = ch_days::done_rows(&client, day - 5, day + 1)
-        .await
-        .map(|(rows, done)| (rows, done.into_iter().collect::<Vec<_>>()))
-        .expect("done rows");
+    let read = ch_days::done_rows(&client, day - 5, day + 1).await.expect("done rows");
+    let rows = read.counts;
+    let mut done: Vec<i64> = read.days.into_iter().collect();
     done.sort_unstable();
     assert_eq!(done, [day - 4, day - 3, day - 2], "the settled days are done, the others not");
+    assert!(rows.iter().all(|r| read.texts.contains_key(&r.key)), "every key's texts");
     assert!(rows.len() > 30, "{} rows", rows.len());
     // Ranges mixing rolled days (2, 3 ago), a day grouped from the events (yesterday),
     // and partial days.
