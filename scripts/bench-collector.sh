@@ -15,6 +15,11 @@
 #   STATS_N=1000000 CLICKHOUSE=1 scripts/bench-collector.sh
 #       # ... from SQLite, then shipped to ClickHouse (the shipping rate) and read from
 #       # there; disk per million events in each store.
+#   CH_STATS_N=100000000 scripts/bench-collector.sh
+#       # stats latency from ClickHouse on N events generated inside it (the same rows
+#       # as STATS_N's, by INSERT ... SELECT FROM numbers(): 10^8 without a 35 GB SQLite
+#       # file), its settled days rolled into event_days by the collector; disk per
+#       # million events per replica.
 #   CH_BATCH_ROWS=50000 rows per ClickHouse insert (the collector's default)
 #   PIN=1 CLICKHOUSE=1 scripts/bench-collector.sh [seconds] [concurrency]
 #       # both ingest runs with the collector and the load generator on CPU 0 and
@@ -31,6 +36,7 @@ durability="${DURABILITY:-full}"
 mix="${MIX:-tagged}"
 clickhouse="${CLICKHOUSE:-0}"
 stats_n="${STATS_N:-}"
+ch_stats_n="${CH_STATS_N:-}"
 ch_batch_rows="${CH_BATCH_ROWS:-50000}"
 pin="${PIN:-0}"
 # Command prefixes that pin to CPU 0 (collector, load) and CPU 1 (ClickHouse), or nothing.
@@ -255,6 +261,58 @@ if [ -n "$stats_n" ]; then
     time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
     stop_collector
   fi
+  machine
+  exit 0
+fi
+
+if [ -n "$ch_stats_n" ]; then
+  start_cluster
+  database="bench_ch_stats_$$"
+  say "Generating $ch_stats_n events over 90 days inside ClickHouse ($database)"
+  gen="$(target/collector/linkshelf-collector-generate --clickhouse-url "$ch_url" --clickhouse-database "$database" \
+    --clickhouse-cluster linkshelf --events "$ch_stats_n")"
+  echo "$gen"
+  end_ms="$(field end_ms "$gen")"
+  day() { date -u -d "@$(($1 / 1000))" +%F; }
+  season_from="$(day $((end_ms - 89 * 86400000)))"
+  month_from="$(day $((end_ms - 29 * 86400000)))"
+  week_from="$(day $((end_ms - 6 * 86400000)))"
+  to_day="$(day "$end_ms")"
+  # Reports read a merged table in a deployment; the inserts' parts merge in the
+  # background (on both replicas) before anything is timed.
+  say "Waiting for the parts to merge"
+  started="$(now_ms)"
+  for _ in $(seq 3600); do
+    parts="$(ch_query "SELECT count() FROM system.parts WHERE database = '$database' AND table = 'events' AND active")"
+    merging="$(ch_query "SELECT count() FROM system.merges WHERE database = '$database'")"
+    [ "$merging" = 0 ] && break
+    sleep 2
+  done
+  printf '  %s active parts of events after %s s\n' "$parts" \
+    "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.0f", (b - a) / 1000 }')"
+  settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
+  want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
+  started="$(now_ms)"
+  # An empty outbox: this collector only rolls the settled days up and answers.
+  start_collector "$scratch/ch-stats.sqlite" "$scratch/ch-stats" --clickhouse-url "$ch_url" \
+    --clickhouse-database "$database" --clickhouse-cluster linkshelf --clickhouse-days-every-secs 1
+  say "Rolling $want_days settled days into ClickHouse's event_days"
+  for _ in $(seq 7200); do
+    done_days="$(ch_query "SELECT count() FROM $database.event_days_done FINAL" || echo 0)"
+    [ "$done_days" = "$want_days" ] && break
+    sleep 1
+  done
+  printf '  %s of %s settled days rolled up in %s s (%s rows)\n' "$done_days" "$want_days" \
+    "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
+    "$(ch_query "SELECT count() FROM $database.event_days FINAL")"
+  say "GET /v1/stats from ClickHouse"
+  time_stats "ClickHouse + day rollup, 90 days ($ch_stats_n events):" "$season_from" "$to_day"
+  time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"
+  time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
+  stop_collector
+  ch_bytes="$(ch_disk "$database")"
+  printf '  ClickHouse: %s bytes on one replica for %s events = %s MB per million events\n' \
+    "$ch_bytes" "$ch_stats_n" "$(per_million_mb "$ch_bytes" "$ch_stats_n")"
   machine
   exit 0
 fi

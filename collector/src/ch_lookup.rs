@@ -111,6 +111,43 @@ impl Lookups {
     }
 }
 
+/// The statements that fill `database`'s side tables (`far_clock`, `event_lookup`)
+/// from every event of its table `events`, listing what the shipper lists block by
+/// block (the season's earliest and latest stand for every block's): the re-keying
+/// steps (docs/collector.md, whose SQL a test holds to these) and the benchmark's
+/// events generated inside ClickHouse (`generate_ch`).
+pub fn backfill(database: &str, events: &str) -> Vec<String> {
+    let (db, from) = (database, format!("{database}.{events}"));
+    let checkouts = |order: &str| {
+        format!(
+            "INSERT INTO {db}.event_lookup (kind, code, source, creator_id, event_time, name, occurred_at, event_id, ver)
+  SELECT '{CHECKOUT}', lower(ifNull(coupon, '')) AS c, ifNull(utm_source, '') AS s, creator_id, event_time, name, occurred_at, event_id, ver
+  FROM {from} WHERE name = 'begin_checkout'
+  ORDER BY {order} LIMIT 1 BY c, s, creator_id"
+        )
+    };
+    vec![
+        format!(
+            "INSERT INTO {db}.far_clock SELECT event_time, name, occurred_at, event_id, ver FROM {from}
+  WHERE abs(event_time - occurred_at) > {}",
+            crate::clickhouse::FAR_CLOCK_MS
+        ),
+        format!(
+            "INSERT INTO {db}.event_lookup (kind, click_id, creator_id, event_time, name, occurred_at, event_id, ver)
+  SELECT '{CLICK}', assumeNotNull(click_id), creator_id, event_time, name, occurred_at, event_id, ver
+  FROM {from} WHERE click_id IS NOT NULL"
+        ),
+        format!(
+            "INSERT INTO {db}.event_lookup (kind, code, creator_id, affiliate, event_time, name, occurred_at, event_id, ver)
+  SELECT '{CODE_OWNER}', assumeNotNull(coupon), creator_id, assumeNotNull(affiliate), event_time, name, occurred_at, event_id, ver
+  FROM {from} WHERE coupon IS NOT NULL AND affiliate IS NOT NULL
+  ORDER BY event_time, event_id LIMIT 1 BY coupon, creator_id, affiliate"
+        ),
+        checkouts("event_time, event_id"),
+        checkouts("event_time DESC, event_id DESC"),
+    ]
+}
+
 /// Events compare by time, then id, as stats order them.
 fn earlier(a: &LookupRow, b: &LookupRow) -> bool {
     (a.event_time, &a.event_id) < (b.event_time, &b.event_id)

@@ -15,10 +15,10 @@ pub const ROWS_PER_TRANSACTION: u64 = 100_000;
 /// Events per visit, in the order of [`visit_event`].
 pub const EVENTS_PER_VISIT: u64 = 6;
 
-const SOURCES: [Option<&str>; 4] = [Some("tiktok"), Some("instagram"), Some("youtube"), None];
-const CAMPAIGNS: [&str; 5] = ["winter-drop", "spring-restock", "collab-week", "bio-evergreen", "live-sale"];
-const CODES: [&str; 4] = ["JUNO15", "WINTER10", "FRIENDS", "LIVE20"];
-const PRODUCTS: [(&str, &str, i64); 8] = [
+pub(crate) const SOURCES: [Option<&str>; 4] = [Some("tiktok"), Some("instagram"), Some("youtube"), None];
+pub(crate) const CAMPAIGNS: [&str; 5] = ["winter-drop", "spring-restock", "collab-week", "bio-evergreen", "live-sale"];
+pub(crate) const CODES: [&str; 4] = ["JUNO15", "WINTER10", "FRIENDS", "LIVE20"];
+pub(crate) const PRODUCTS: [(&str, &str, i64); 8] = [
     ("speckled-mug", "Speckled stoneware mug", 3200),
     ("linen-apron", "Linen apron", 4500),
     ("oak-board", "Oak serving board", 5800),
@@ -28,8 +28,14 @@ const PRODUCTS: [(&str, &str, i64); 8] = [
     ("spoon-rest", "Spoon rest", 1500),
     ("recipe-zine", "Recipe zine", 1200),
 ];
-const AFFILIATES: [Option<&str>; 3] = [Some("juno.park"), Some("sam.lee"), None];
-const CREATORS: [&str; 3] = ["juno-park", "juno-park", "sam-lee"];
+pub(crate) const AFFILIATES: [Option<&str>; 3] = [Some("juno.park"), Some("sam.lee"), None];
+pub(crate) const CREATORS: [&str; 3] = ["juno-park", "juno-park", "sam-lee"];
+
+/// Visits in an `n`-event season (the last one cut short if `n` is not a multiple of
+/// [`EVENTS_PER_VISIT`]).
+pub fn visits(n: u64) -> u64 {
+    n.div_ceil(EVENTS_PER_VISIT)
+}
 
 /// A deterministic 64-bit mix (splitmix64): the same `n` gives the same file.
 pub fn mix(x: u64) -> u64 {
@@ -111,7 +117,7 @@ pub fn fill(path: &Path, n: u64, end_ms: i64, days: i64, mut progress: impl FnMu
     conn.pragma_update(None, "synchronous", "OFF")?;
     let span_ms = days.max(1) * 86_400_000;
     let start_ms = end_ms - span_ms;
-    let visits = n.div_ceil(EVENTS_PER_VISIT);
+    let visits = visits(n);
     let mut written = 0u64;
     let mut v = 0u64;
     while written < n {

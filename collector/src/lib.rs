@@ -12,6 +12,7 @@ pub mod credential;
 pub mod event;
 pub mod forward;
 pub mod generate;
+pub mod generate_ch;
 pub mod load;
 pub mod retention;
 pub mod server;

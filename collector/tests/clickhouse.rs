@@ -1026,6 +1026,11 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
         .filter(|s| !s.is_empty())
         .collect();
     assert_eq!(statements.len(), 10, "{statements:?}");
+    // The side tables' statements are the ones the code makes (`ch_lookup::backfill`).
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let backfill: Vec<String> =
+        linkshelf_collector::ch_lookup::backfill(&db, "events_old").iter().map(|s| words(s)).collect();
+    assert_eq!(statements[4..9].iter().map(|s| words(s)).collect::<Vec<_>>(), backfill);
     let client = ch(url, &db);
     for s in &statements[..3] {
         client.query(s).execute().await.unwrap_or_else(|e| panic!("{s}: {e}"));
@@ -1058,4 +1063,61 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     ids.sort_unstable();
     ids.dedup(); // a code owner's event is also one of the range's: the copy keeps one
     assert_eq!(ids, ["behind", "near-1", "near-2"], "the last two hours, the phone days behind included");
+}
+
+/// Each row of a table, as text (every column, `\N` for NULL), with its sort key:
+/// `columns` in `table`'s order, `FINAL`.
+async fn rows_as_text(url: &str, db: &str, table: &str, order: &str) -> Vec<(String, String)> {
+    let columns: Vec<String> = ch(url, "system")
+        .query("SELECT name FROM system.columns WHERE database = ? AND table = ?")
+        .bind(db)
+        .bind(table)
+        .fetch_all()
+        .await
+        .expect("columns");
+    let text = columns.iter().map(|c| format!("ifNull(toString({c}), '\\\\N')")).collect::<Vec<_>>().join(", '|', ");
+    ch(url, db)
+        .query(&format!("SELECT toString(tuple({order})), concat({text}) FROM {table} FINAL ORDER BY {order}"))
+        .fetch_all::<(String, String)>()
+        .await
+        .expect("rows")
+}
+
+/// The benchmark's season made inside ClickHouse (`generate_ch`, for 10^8 events) is,
+/// row by row and column by column, what `generate::fill` writes to SQLite and the
+/// shipper sends, side tables included; a visit cut short at the end too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_in_clickhouse_is_what_the_shipper_sends() {
+    use linkshelf_collector::{ch_lookup, clickhouse as store_ch, generate, generate_ch};
+    let Some(cluster) = cluster("generated_in_clickhouse") else { return };
+    let _shared = OUTAGE.read().await;
+    let url = &cluster.urls[0];
+    let (shipped, made) = (database("gen_shipped"), database("gen_made"));
+    let (n, end_ms, days) = (1_003, now_ms(), 90);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("generated.sqlite");
+    generate::fill(&file, n, end_ms, days, |_| {}).expect("generate");
+    // One block, so the shipper's side-table rows are the season's (per block they
+    // are each block's earliest and latest).
+    let _a = Collector::start_on(&file, &ch_args_with(url, &shipped, "50", "5000"));
+    assert_eq!(wait_for(url, &shipped, "SELECT count() FROM events FINAL", n, 60).await, n, "shipped");
+
+    let client = store_ch::prepare(&ch_settings(url, &made, Some("linkshelf"))).await.expect("tables");
+    for sql in generate_ch::inserts(&made, n, end_ms, days).into_iter().chain(ch_lookup::backfill(&made, "events")) {
+        client.query(&sql).execute().await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    for (table, order) in [
+        ("events", "name, occurred_at, event_id"),
+        ("event_lookup", "kind, click_id, code, source, creator_id, affiliate, event_time, event_id"),
+        ("far_clock", "event_time, name, occurred_at, event_id"),
+    ] {
+        let want = rows_as_text(url, &shipped, table, order).await;
+        let got = rows_as_text(url, &made, table, order).await;
+        assert_eq!(got.len(), want.len(), "{table}: rows");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{table}");
+        }
+    }
+    let lookups = number(url, &made, "SELECT count() FROM event_lookup").await;
+    assert!(lookups > 10, "code owners and checkouts listed: {lookups}");
 }
