@@ -192,6 +192,44 @@ time_stats() {
     "$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)"
 }
 
+# season_days END_MS: the first days (UTC) of the 90-, 30- and 7-day reports ending on
+# END_MS's day ($season_from, $month_from, $week_from), and that day ($to_day).
+season_days() {
+  local end_ms="$1"
+  day() { date -u -d "@$(($1 / 1000))" +%F; }
+  season_from="$(day $((end_ms - 89 * 86400000)))"
+  month_from="$(day $((end_ms - 29 * 86400000)))"
+  week_from="$(day $((end_ms - 6 * 86400000)))"
+  to_day="$(day "$end_ms")"
+}
+
+# rolled_stats DB LOG LABEL [extra flags…]: a collector on DB and $database rolls the
+# settled days (all but the last 9) into ClickHouse's day rollup (`ch_days`, its step
+# every second instead of every 10 minutes) until every settled day with events is
+# marked done; then the reports are timed.
+rolled_stats() {
+  local db="$1" log="$2" label="$3" settled_ms want_days started done_days
+  shift 3
+  settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
+  want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
+  started="$(now_ms)"
+  start_collector "$db" "$log" --clickhouse-url "$ch_url" --clickhouse-database "$database" \
+    --clickhouse-cluster linkshelf --clickhouse-days-every-secs 1 "$@"
+  say "Rolling $want_days settled days into ClickHouse's event_days"
+  for _ in $(seq 7200); do
+    done_days="$(ch_query "SELECT count() FROM $database.event_days_done FINAL" || echo 0)"
+    [ "$done_days" = "$want_days" ] && break
+    sleep 1
+  done
+  printf '  %s of %s settled days rolled up in %s s (%s rows)\n' "$done_days" "$want_days" \
+    "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
+    "$(ch_query "SELECT count() FROM $database.event_days FINAL")"
+  time_stats "ClickHouse + day rollup, 90 days$label:" "$season_from" "$to_day"
+  time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"
+  time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
+  stop_collector
+}
+
 machine() {
   printf '  machine: %s cores, %s, load average %s (shared: other work may be running)\n' \
     "$(nproc)" "$(uname -sr)" "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -206,11 +244,7 @@ if [ -n "$stats_n" ]; then
   end_ms="$(field end_ms "$gen")"
   # Whole UTC days, as the report's presets ask (read from the daily rollup), and one
   # range to the millisecond (its first and last partial days read raw).
-  day() { date -u -d "@$(($1 / 1000))" +%F; }
-  season_from="$(day $((end_ms - 89 * 86400000)))"
-  month_from="$(day $((end_ms - 29 * 86400000)))"
-  week_from="$(day $((end_ms - 6 * 86400000)))"
-  to_day="$(day "$end_ms")"
+  season_days "$end_ms"
   bytes="$(stat -c %s "$db")"
   start_collector "$db" "$scratch/stats-sqlite"
   say "GET /v1/stats from SQLite ($(field rollup_rows "$gen") rollup rows)"
@@ -242,24 +276,7 @@ if [ -n "$stats_n" ]; then
     # The settled days (all but the last 9) into ClickHouse's day rollup (`ch_days`):
     # the collector's step every second instead of every 10 minutes, until every settled
     # day with events is marked done; then the same reports again.
-    settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
-    want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
-    started="$(now_ms)"
-    start_collector "$db" "$scratch/stats-ch-days" --clickhouse-url "$ch_url" --clickhouse-database "$database" \
-      --clickhouse-cluster linkshelf --clickhouse-batch-rows "$ch_batch_rows" --clickhouse-days-every-secs 1
-    say "Rolling $want_days settled days into ClickHouse's event_days"
-    for _ in $(seq 3600); do
-      done_days="$(ch_query "SELECT count() FROM $database.event_days_done FINAL" || echo 0)"
-      [ "$done_days" = "$want_days" ] && break
-      sleep 1
-    done
-    printf '  %s of %s settled days rolled up in %s s (%s rows)\n' "$done_days" "$want_days" \
-      "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
-      "$(ch_query "SELECT count() FROM $database.event_days FINAL")"
-    time_stats "ClickHouse + day rollup, 90 days:" "$season_from" "$to_day"
-    time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"
-    time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
-    stop_collector
+    rolled_stats "$db" "$scratch/stats-ch-days" "" --clickhouse-batch-rows "$ch_batch_rows"
   fi
   machine
   exit 0
@@ -273,11 +290,7 @@ if [ -n "$ch_stats_n" ]; then
     --clickhouse-cluster linkshelf --events "$ch_stats_n")"
   echo "$gen"
   end_ms="$(field end_ms "$gen")"
-  day() { date -u -d "@$(($1 / 1000))" +%F; }
-  season_from="$(day $((end_ms - 89 * 86400000)))"
-  month_from="$(day $((end_ms - 29 * 86400000)))"
-  week_from="$(day $((end_ms - 6 * 86400000)))"
-  to_day="$(day "$end_ms")"
+  season_days "$end_ms"
   # Reports read a merged table in a deployment; the inserts' parts merge in the
   # background (on both replicas) before anything is timed.
   say "Waiting for the parts to merge"
@@ -290,26 +303,8 @@ if [ -n "$ch_stats_n" ]; then
   done
   printf '  %s active parts of events after %s s\n' "$parts" \
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.0f", (b - a) / 1000 }')"
-  settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
-  want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
-  started="$(now_ms)"
   # An empty outbox: this collector only rolls the settled days up and answers.
-  start_collector "$scratch/ch-stats.sqlite" "$scratch/ch-stats" --clickhouse-url "$ch_url" \
-    --clickhouse-database "$database" --clickhouse-cluster linkshelf --clickhouse-days-every-secs 1
-  say "Rolling $want_days settled days into ClickHouse's event_days"
-  for _ in $(seq 7200); do
-    done_days="$(ch_query "SELECT count() FROM $database.event_days_done FINAL" || echo 0)"
-    [ "$done_days" = "$want_days" ] && break
-    sleep 1
-  done
-  printf '  %s of %s settled days rolled up in %s s (%s rows)\n' "$done_days" "$want_days" \
-    "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
-    "$(ch_query "SELECT count() FROM $database.event_days FINAL")"
-  say "GET /v1/stats from ClickHouse"
-  time_stats "ClickHouse + day rollup, 90 days ($ch_stats_n events):" "$season_from" "$to_day"
-  time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"
-  time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
-  stop_collector
+  rolled_stats "$scratch/ch-stats.sqlite" "$scratch/ch-stats" " ($ch_stats_n events)"
   ch_bytes="$(ch_disk "$database")"
   printf '  ClickHouse: %s bytes on one replica for %s events = %s MB per million events\n' \
     "$ch_bytes" "$ch_stats_n" "$(per_million_mb "$ch_bytes" "$ch_stats_n")"
