@@ -197,19 +197,44 @@ pub struct DoneDays {
     pub days: HashSet<i64>,
 }
 
-/// The rows of the days in `[first_day, end_day)` that `event_days` holds complete.
-/// A day counts only when the rows read match its marker (a replica may have received
-/// the marker before the rows), and when every key of its rows came with its texts (a
-/// day rolled up between the reads may lack them): the other days are grouped from
-/// the events.
+/// The rows of the days in `[first_day, end_day)` that `event_days` holds complete:
+/// [`markers`], then [`rows_of`].
 pub async fn done_rows(client: &clickhouse::Client, first_day: i64, end_day: i64) -> Result<DoneDays, ChError> {
-    let markers = ch::timed(
+    let markers = markers(client, first_day, end_day).await?;
+    rows_of(client, first_day, end_day, &markers).await
+}
+
+/// The days in `[first_day, end_day)` marked done in `event_days_done`: a few bytes per
+/// day, so a report knows which days to group from the events before their rows come.
+pub async fn markers(client: &clickhouse::Client, first_day: i64, end_day: i64) -> Result<Vec<DayDone>, ChError> {
+    ch::timed(
         client
             .query("SELECT ?fields FROM event_days_done FINAL WHERE day >= ? AND day < ?")
             .bind(first_day)
             .bind(end_day)
             .fetch_all::<DayDone>(),
-    );
+    )
+    .await
+}
+
+/// The rows of the days `markers` (of `[first_day, end_day)`) mark done. A day counts
+/// only when the rows read match its marker (a replica may have received the marker
+/// before the rows), and when every key of its rows came with its texts (a day rolled
+/// up between the reads may lack them): the caller groups the other days from the
+/// events.
+pub async fn rows_of(
+    client: &clickhouse::Client,
+    first_day: i64,
+    end_day: i64,
+    markers: &[DayDone],
+) -> Result<DoneDays, ChError> {
+    // Only the span the markers cover (the settling days at the end have none).
+    let (Some(first_marked), Some(last_marked)) =
+        (markers.iter().map(|m| m.day).min(), markers.iter().map(|m| m.day).max())
+    else {
+        return Ok(DoneDays::default());
+    };
+    let (first_day, end_day) = (first_day.max(first_marked), end_day.min(last_marked.saturating_add(1)));
     let counts = ch::timed(
         client
             .query("SELECT ?fields FROM event_days FINAL WHERE day >= ? AND day < ?")
@@ -230,7 +255,7 @@ pub async fn done_rows(client: &clickhouse::Client, first_day: i64, end_day: i64
             .bind(end_day)
             .fetch_all::<DayRow>(),
     );
-    let (markers, counts, texts) = tokio::try_join!(markers, counts, texts)?;
+    let (counts, texts) = tokio::try_join!(counts, texts)?;
     let texts: HashMap<[u8; 16], DayRow> = texts.into_iter().map(|r| (r.key, r)).collect();
     let mut found: HashMap<i64, (u64, u64)> = HashMap::new();
     let mut lacking: HashSet<i64> = HashSet::new();
