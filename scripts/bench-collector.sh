@@ -292,13 +292,16 @@ if [ -n "$ch_stats_n" ]; then
   end_ms="$(field end_ms "$gen")"
   season_days "$end_ms"
   # Reports read a merged table in a deployment; the inserts' parts merge in the
-  # background (on both replicas) before anything is timed.
+  # background (on both replicas) before anything is timed: until no merge has run on
+  # replica 1 for 30 s (a merge is scheduled a little after the parts it merges appear).
   say "Waiting for the parts to merge"
   started="$(now_ms)"
+  quiet=0
   for _ in $(seq 3600); do
     parts="$(ch_query "SELECT count() FROM system.parts WHERE database = '$database' AND table = 'events' AND active")"
     merging="$(ch_query "SELECT count() FROM system.merges WHERE database = '$database'")"
-    [ "$merging" = 0 ] && break
+    if [ "$merging" = 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    [ "$quiet" -ge 15 ] && break
     sleep 2
   done
   printf '  %s active parts of events after %s s\n' "$parts" \

@@ -33,7 +33,8 @@
 //! - every `begin_checkout` there whose code (without case) or source is an order's of
 //!   the range: what an order is joined to by code or UTM (the others are counted from
 //!   the day groups and the partial days; at 10^6 events with no orders this skipped
-//!   copying about 160,000 rows);
+//!   copying about 160,000 rows), found by the codes and sources of the range's orders,
+//!   which are read first (none: no read);
 //! - every event carrying the click id of any order (a click id joins at any age, and a
 //!   checkout of the range whose order came later is one of `checkouts_ordered`);
 //! - for every code, the earliest event carrying it with an affiliate, per creator and
