@@ -470,6 +470,19 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::EventRow>> {
     slice.events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
+    // The events' plain indexes are built once after the copy rather than row by row
+    // (200,000 purchases: 1.8 s with them, 1.0 s so, at 10^8 a season has 666,862). The
+    // unique ones stay: they are the rules `INSERT OR IGNORE` keeps.
+    let indexes: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
     {
         // The device's and the receiving collector's times are not read by stats: the
         // event's time stands in for both (the columns are NOT NULL).
@@ -537,6 +550,9 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
                 r.created_at,
                 r.received_at
             ])?;
+        }
+        for (_, sql) in &indexes {
+            tx.execute_batch(sql)?;
         }
         if slice.days.is_some() {
             // Stats read a rollup only behind a cursor above 0, even an empty one.
@@ -803,6 +819,18 @@ mod tests {
             ..Slice::default()
         };
         fill(&conn, slice).expect("fill");
+        // Every index is there again after the copy (the plain ones are built after it).
+        let indexes = |c: &Connection| -> Vec<(String, String)> {
+            c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+                .expect("indexes")
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+                .expect("indexes")
+                .collect::<rusqlite::Result<_>>()
+                .expect("indexes")
+        };
+        let fresh = store::open_memory().expect("memory");
+        assert_eq!(indexes(&conn), indexes(&fresh));
+        assert!(indexes(&fresh).len() > 8);
         let ids: Vec<String> = conn
             .prepare("SELECT event_id FROM events ORDER BY id")
             .expect("select")
