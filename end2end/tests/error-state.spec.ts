@@ -40,7 +40,11 @@ const cases: Array<{ name: string; edit: (element: string) => string }> = [
 
 test.describe('error state', () => {
   // The app may log why it failed; what it must not do is throw or panic.
-  test.use({ allowConsoleErrors: true });
+  // Service workers are blocked: once the site's worker controls the page (it claims
+  // the page as it activates), a second load goes through it, and `page.route` does not
+  // see what a service worker fetches, so "the Reload link" got the unbroken page
+  // whenever the worker had activated before the click (a test failing now and then).
+  test.use({ allowConsoleErrors: true, serviceWorkers: 'block' });
 
   for (const { name, edit } of cases) {
     test(`shows "This shop couldn't load" when ${name}`, async ({ page, pageErrors, problems }) => {
