@@ -20,11 +20,11 @@
 //!   marker before the rows); the other days are grouped from the events as before.
 //! - **Retention** purges a day's raw events only once it is done here (`retention`).
 
-use crate::clickhouse::{self as ch, ChError, DayDone};
+use crate::clickhouse::{self as ch, ChError, DayDone, RecentDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, DayRow, DAY_MS};
 use clickhouse::Row;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 /// How often the background task looks for newly settled days.
@@ -106,19 +106,7 @@ pub async fn roll_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> R
     let mut rolled = Rolled::default();
     for chunk in days.chunks(DAYS_PER_QUERY) {
         let groups = crate::stats_source::day_groups(client, &spans(chunk.iter().copied()), QUERY_TIMEOUT).await?;
-        // One row per (day, key): groups alike but for what the key leaves out fold
-        // into one, as SQLite's upsert folds them.
-        let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
-        for g in &groups {
-            let row = rollup::row(&g.event(), g.first_time, g.events)?;
-            match rows.get_mut(&(row.day, row.key)) {
-                Some(r) => r.merge(&row),
-                None => {
-                    rows.insert((row.day, row.key), row);
-                }
-            }
-        }
-        let rows: Vec<DayRow> = rows.into_values().collect();
+        let rows = keyed(&groups)?;
         let mut done: BTreeMap<i64, DayDone> =
             chunk.iter().map(|&day| (day, DayDone { day, groups: 0, events: 0, ver })).collect();
         for r in &rows {
@@ -138,6 +126,23 @@ pub async fn roll_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> R
         rolled.events += rows.iter().map(|r| r.events).sum::<u64>();
     }
     Ok(rolled)
+}
+
+/// Day groups keyed into rollup rows by `rollup::row`, one row per (day, key): groups
+/// alike but for what the key leaves out fold into one, as SQLite's upsert folds them
+/// (a table keyed by `(day, key)` would keep only one of them).
+fn keyed(groups: &[crate::stats_source::DayGroup]) -> Result<Vec<DayRow>, serde_json::Error> {
+    let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
+    for g in groups {
+        let row = rollup::row(&g.event(), g.first_time, g.events)?;
+        match rows.get_mut(&(row.day, row.key)) {
+            Some(r) => r.merge(&row),
+            None => {
+                rows.insert((row.day, row.key), row);
+            }
+        }
+    }
+    Ok(rows.into_values().collect())
 }
 
 /// One step: every settled day at `now_ms` that has events and is not done yet, but
@@ -217,11 +222,8 @@ pub async fn markers(client: &clickhouse::Client, first_day: i64, end_day: i64) 
     .await
 }
 
-/// The rows of the days `markers` (of `[first_day, end_day)`) mark done. A day counts
-/// only when the rows read match its marker (a replica may have received the marker
-/// before the rows), and when every key of its rows came with its texts (a day rolled
-/// up between the reads may lack them): the caller groups the other days from the
-/// events.
+/// The rows of the days `markers` (of `[first_day, end_day)`) mark done (see
+/// [`counted_rows`]).
 pub async fn rows_of(
     client: &clickhouse::Client,
     first_day: i64,
@@ -235,24 +237,33 @@ pub async fn rows_of(
         return Ok(DoneDays::default());
     };
     let (first_day, end_day) = (first_day.max(first_marked), end_day.min(last_marked.saturating_add(1)));
+    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
+    counted_rows(client, "event_days", &format!("day >= {first_day} AND day < {end_day}"), &expected).await
+}
+
+/// The rows of `table` (`event_days` or `recent_days`) where `condition` holds, for the
+/// days of `expected` (day → its marker's rows and events). A day counts only when the
+/// rows read match its marker (a replica may have received the marker before the
+/// rows), and when every key of its rows came with its texts (a day counted between
+/// the reads may lack them): the caller groups the other days from the events.
+async fn counted_rows(
+    client: &clickhouse::Client,
+    table: &str,
+    condition: &str,
+    expected: &HashMap<i64, (u64, u64)>,
+) -> Result<DoneDays, ChError> {
     let counts = ch::timed(
-        client
-            .query("SELECT ?fields FROM event_days FINAL WHERE day >= ? AND day < ?")
-            .bind(first_day)
-            .bind(end_day)
-            .fetch_all::<DayCount>(),
+        client.query(&format!("SELECT ?fields FROM {table} FINAL WHERE {condition}")).fetch_all::<DayCount>(),
     );
     // In `DayRow`'s field order (the rows are read by position).
     let texts = ch::timed(
         client
-            .query(
+            .query(&format!(
                 "SELECT any(day), key, any(name), any(creator_id), any(affiliate), any(utm_source),
                    any(utm_medium), any(utm_campaign), any(utm_content), any(coupon), any(promotion_id),
                    any(products), any(exclusion), min(first_time), sum(events)
-                 FROM event_days FINAL WHERE day >= ? AND day < ? GROUP BY key",
-            )
-            .bind(first_day)
-            .bind(end_day)
+                 FROM {table} FINAL WHERE {condition} GROUP BY key"
+            ))
             .fetch_all::<DayRow>(),
     );
     let (counts, texts) = tokio::try_join!(counts, texts)?;
@@ -267,30 +278,237 @@ pub async fn rows_of(
             lacking.insert(c.day);
         }
     }
-    let days: HashSet<i64> = markers
+    let days: HashSet<i64> = expected
         .iter()
-        .filter(|m| found.get(&m.day).copied().unwrap_or_default() == (m.groups, m.events))
-        .map(|m| m.day)
-        .filter(|day| !lacking.contains(day))
+        .filter(|(day, want)| found.get(day).copied().unwrap_or_default() == **want && !lacking.contains(day))
+        .map(|(day, _)| *day)
         .collect();
     let counts = counts.into_iter().filter(|c| days.contains(&c.day)).collect();
     Ok(DoneDays { counts, texts, days })
 }
 
-/// Runs [`step`] every `every` (the first a few seconds after start), making the
-/// tables first if the shipper has not yet.
+impl DoneDays {
+    /// Both reads' days together (their days are apart: a day is read from one table).
+    pub fn extend(&mut self, other: DoneDays) {
+        self.counts.extend(other.counts);
+        self.texts.extend(other.texts);
+        self.days.extend(other.days);
+    }
+}
+
+// Days not yet settled. A count of such a day holds only while no row of the day has
+// arrived since, and grouping a day at 10^8 events took about 1.4 s (a 7-day report
+// grouped all of them again). ClickHouse says for free whether rows arrived: a
+// partition's active parts are renamed by every insert into it (and by merges, which
+// only cost a needless recount). So each collector counts these days in the background
+// too ([`recount`]), into `recent_days` under a fingerprint of the parts the count read
+// ([`parts_of`]), and a report uses a count whose fingerprint is the parts' now
+// ([`recent_markers`]); the others it groups from the events as before.
+
+/// SQL (a scalar subquery) for the fingerprint of the parts a count of `day` reads:
+/// the active parts of the two `events` partitions a day's events are in
+/// (`clickhouse::day_partition`), of the partitions of the events listed in `far_clock`
+/// for the day, and of `far_clock`'s partition of the day. (A new copy of one of those
+/// far events changes its partition; one whose corrected time falls on another day
+/// changes that day's `far_clock` partition.) The same names on another replica are the
+/// same data: replicated parts are named by the blocks they hold. Days before 1970 are
+/// not asked for (`recount`'s days start later), so the partition arithmetic is that
+/// of positive times.
+pub fn parts_of(day: i64) -> String {
+    let (from, to) = (day * DAY_MS, (day + 1) * DAY_MS);
+    let at = |time: i64| ch::day_partition(&format!("toInt64({time})"));
+    format!(
+        "(SELECT cityHash64(arrayStringConcat(arraySort(groupArray(concat(table, '/', name))), ' '))
+          FROM system.parts WHERE database = currentDatabase() AND active AND (
+            table = 'far_clock' AND partition_id = toString({}) OR table = 'events' AND partition_id IN (
+              SELECT toString({}) FROM far_clock WHERE event_time >= {from} AND event_time < {to}
+              UNION ALL SELECT arrayJoin([toString({}), toString({})]))))",
+        ch::FAR_CLOCK_PARTITION.replace("event_time", &format!("toInt64({from})")),
+        ch::day_partition("occurred_at"),
+        at(from - ch::FAR_CLOCK_MS),
+        at(to + ch::FAR_CLOCK_MS - 1),
+    )
+}
+
+/// The fingerprints ([`parts_of`]) of `days` now, in their order.
+pub async fn fingerprints(client: &clickhouse::Client, days: &[i64]) -> Result<Vec<u64>, ChError> {
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
+    let each: Vec<String> = days.iter().map(|&day| parts_of(day)).collect();
+    ch::timed(client.query(&format!("SELECT [{}]", each.join(", "))).fetch_one::<Vec<u64>>()).await
+}
+
+/// The days not yet settled at `now_ms`, from the first day after the settled ones to
+/// today: what [`recount`] counts.
+pub fn settling(now_ms: i64) -> std::ops::Range<i64> {
+    settled_before(now_ms).max(1)..now_ms.div_euclid(DAY_MS) + 1
+}
+
+/// The provisional counts of days in `[first_day, end_day)` that still hold: their
+/// fingerprint is that of the parts there now.
+pub async fn recent_markers(
+    client: &clickhouse::Client,
+    first_day: i64,
+    end_day: i64,
+) -> Result<Vec<RecentDone>, ChError> {
+    let mut markers = ch::timed(
+        client
+            .query("SELECT ?fields FROM recent_days_done FINAL WHERE day >= ? AND day < ?")
+            .bind(first_day)
+            .bind(end_day)
+            .fetch_all::<RecentDone>(),
+    )
+    .await?;
+    let days: Vec<i64> = markers.iter().map(|m| m.day).collect::<BTreeSet<_>>().into_iter().collect();
+    let now: HashMap<i64, u64> = days.iter().copied().zip(fingerprints(client, &days).await?).collect();
+    markers.retain(|m| now.get(&m.day) == Some(&m.parts));
+    Ok(markers)
+}
+
+/// The rows of the provisional counts `markers` (see [`counted_rows`]).
+pub async fn recent_rows_of(client: &clickhouse::Client, markers: &[RecentDone]) -> Result<DoneDays, ChError> {
+    if markers.is_empty() {
+        return Ok(DoneDays::default());
+    }
+    let pairs: Vec<String> = markers.iter().map(|m| format!("({}, {})", m.day, m.parts)).collect();
+    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
+    counted_rows(client, "recent_days", &format!("(day, parts) IN ({})", pairs.join(", ")), &expected).await
+}
+
+/// A row of `recent_days`: a `DayRow` counted from the parts `parts` fingerprints.
+#[derive(Clone, Debug, PartialEq, Eq, Row, serde::Serialize)]
+struct RecentRow {
+    day: i64,
+    parts: u64,
+    key: [u8; 16],
+    name: String,
+    creator_id: String,
+    affiliate: Option<String>,
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
+    utm_content: Option<String>,
+    coupon: Option<String>,
+    promotion_id: Option<String>,
+    products: String,
+    exclusion: Option<String>,
+    first_time: i64,
+    events: u64,
+    ver: u64,
+}
+
+impl RecentRow {
+    /// (Its columns are `DayRow`'s, in order, with `parts` and `ver`: a test holds them
+    /// to it.)
+    fn new(r: DayRow, parts: u64, ver: u64) -> Self {
+        RecentRow {
+            day: r.day,
+            parts,
+            key: r.key,
+            name: r.name,
+            creator_id: r.creator_id,
+            affiliate: r.affiliate,
+            utm_source: r.utm_source,
+            utm_medium: r.utm_medium,
+            utm_campaign: r.utm_campaign,
+            utm_content: r.utm_content,
+            coupon: r.coupon,
+            promotion_id: r.promotion_id,
+            products: r.products,
+            exclusion: r.exclusion,
+            first_time: r.first_time,
+            events: r.events,
+            ver,
+        }
+    }
+}
+
+/// Counts each day not yet settled at `now_ms` ([`settling`]) whose parts changed since
+/// its last count, into `recent_days` under the fingerprint of its parts, and marks it
+/// in `recent_days_done`. A count is kept only if the fingerprint after it is the one
+/// before (no row arrived while counting; otherwise the next step counts again). Every
+/// count is written, even of a day without events (its marker says "none", which a
+/// report then need not look for). `ver` is the time of the count.
+pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled, DaysError> {
+    let days: Vec<i64> = settling(now_ms).collect();
+    let (first, end) = (days.first().copied().unwrap_or(0), days.last().map_or(0, |d| d + 1));
+    let (now, held) = tokio::try_join!(fingerprints(client, &days), recent_markers(client, first, end))?;
+    let held: HashSet<(i64, u64)> = held.iter().map(|m| (m.day, m.parts)).collect();
+    let ver = now_ms.max(0) as u64;
+    let mut rolled = Rolled::default();
+    for (&day, &parts) in days.iter().zip(&now) {
+        if held.contains(&(day, parts)) {
+            continue;
+        }
+        let groups = crate::stats_source::day_groups(client, &[(day, day + 1)], QUERY_TIMEOUT).await?;
+        if fingerprints(client, &[day]).await?.first() != Some(&parts) {
+            tracing::debug!(day, "day rollup: rows arrived while counting a recent day; counting it next time");
+            continue;
+        }
+        let rows: Vec<RecentRow> = keyed(&groups)?.into_iter().map(|r| RecentRow::new(r, parts, ver)).collect();
+        let marker =
+            RecentDone { day, parts, groups: rows.len() as u64, events: rows.iter().map(|r| r.events).sum(), ver };
+        // The rows first: a marker promises they are all there.
+        if !rows.is_empty() {
+            crate::ship::insert(client, "recent_days", &rows).await?;
+        }
+        crate::ship::insert(client, "recent_days_done", std::slice::from_ref(&marker)).await?;
+        rolled.days += 1;
+        rolled.rows += rows.len();
+        rolled.events += marker.events;
+    }
+    Ok(rolled)
+}
+
+/// Drops the provisional counts of days now settled and rolled up (`event_days_done`
+/// marks them): a day's counts are a partition of their own. Returns the days dropped.
+pub async fn drop_settled(client: &clickhouse::Client) -> Result<Vec<i64>, ChError> {
+    let days: Vec<i64> = ch::timed(
+        client
+            .query(
+                "SELECT DISTINCT toInt64(partition_id) FROM system.parts
+                 WHERE database = currentDatabase() AND table IN ('recent_days', 'recent_days_done') AND active
+                   AND toInt64(partition_id) IN (SELECT day FROM event_days_done)",
+            )
+            .fetch_all(),
+    )
+    .await?;
+    for day in &days {
+        for table in ["recent_days", "recent_days_done"] {
+            ch::timed(client.query(&format!("ALTER TABLE {table} DROP PARTITION {day}")).execute()).await?;
+        }
+    }
+    Ok(days)
+}
+
+/// Runs [`step`], [`drop_settled`] and [`recount`] every `every` (the first a few
+/// seconds after start), making the tables first if the shipper has not yet.
 pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration) {
     tokio::time::sleep(Duration::from_secs(5).min(every)).await;
     loop {
         let result = async {
             let client = ch::prepare(&settings).await?;
             let unshipped = oldest_unshipped(&db).await?;
-            step(&client, crate::server::now_ms(), unshipped).await
+            let settled = step(&client, crate::server::now_ms(), unshipped).await?;
+            if settled.days > 0 {
+                tracing::info!(
+                    days = settled.days,
+                    rows = settled.rows,
+                    events = settled.events,
+                    "day rollup: settled days written"
+                );
+            }
+            let dropped = drop_settled(&client).await?;
+            if !dropped.is_empty() {
+                tracing::debug!(?dropped, "day rollup: provisional counts of settled days dropped");
+            }
+            recount(&client, crate::server::now_ms()).await
         }
         .await;
         match result {
             Ok(r) if r.days > 0 => {
-                tracing::info!(days = r.days, rows = r.rows, events = r.events, "day rollup: settled days written")
+                tracing::debug!(days = r.days, rows = r.rows, events = r.events, "day rollup: recent days counted")
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "day rollup failed; reports group those days from the events"),
@@ -307,6 +525,37 @@ mod tests {
     fn consecutive_days_make_one_span() {
         assert_eq!(spans([3, 4, 5, 8, 10, 11]), [(3, 6), (8, 9), (10, 12)]);
         assert_eq!(spans([]), []);
+    }
+
+    #[test]
+    fn the_days_counted_provisionally_are_the_settling_ones_and_today() {
+        let now = 100 * DAY_MS + 5;
+        assert_eq!(settling(now), 100 - SETTLING_DAYS..101);
+        assert_eq!(settling(3 * DAY_MS), 1..4, "never before day 1 (the partition arithmetic is of positive times)");
+    }
+
+    #[test]
+    fn a_days_fingerprint_covers_the_partitions_its_events_can_be_in() {
+        let sql = parts_of(100);
+        // The shifted days: 99's last two hours and 100's own, named by the DDL's expression.
+        assert!(sql.contains(&format!("toString(intDiv(toInt64({}) - 3600000, 86400000))", 100 * DAY_MS - 3_600_000)));
+        assert!(sql.contains(&format!("toString(intDiv(toInt64({}) - 3600000, 86400000))", 101 * DAY_MS + 3_599_999)));
+        assert!(sql.contains(&format!(
+            "table = 'far_clock' AND partition_id = toString(intDiv(toInt64({}), 86400000))",
+            100 * DAY_MS
+        )));
+        assert!(sql.contains(&format!(
+            "SELECT toString(intDiv(occurred_at - 3600000, 86400000)) FROM far_clock WHERE event_time >= {} AND event_time < {}",
+            100 * DAY_MS,
+            101 * DAY_MS
+        )));
+    }
+
+    #[test]
+    fn a_recent_row_is_a_day_row_with_its_parts_and_version() {
+        let recent: Vec<&str> =
+            <RecentRow as Row>::COLUMN_NAMES.iter().copied().filter(|c| !["parts", "ver"].contains(c)).collect();
+        assert_eq!(recent, <DayRow as Row>::COLUMN_NAMES);
     }
 
     #[test]

@@ -18,10 +18,16 @@
 //!   id (`INSERT OR IGNORE`); the version column `ver` is `u64::MAX - received_at`, so
 //!   the replacing merge also keeps the copy received first. Refunds keep the largest
 //!   running total (`ver` = the amount), as SQLite's upsert does.
-//! - **Partitions by the device's `occurred_at`** (30-day buckets), not by `event_time`:
-//!   a replacing merge only collapses rows inside one partition, and `occurred_at` is the
-//!   one time both copies of an event share (`event_time` is corrected with each
-//!   collector's own receive time).
+//! - **Partitions by the device's day** (`occurred_at`), not by `event_time`: a replacing
+//!   merge only collapses rows inside one partition, and `occurred_at` is the one time
+//!   both copies of an event share (`event_time` is corrected with each collector's own
+//!   receive time). A partition per day (not per 30 days) so that a day's data has parts
+//!   of its own: their names change whenever a row of the day arrives, which is what
+//!   tells `ch_days` whether its count of a settling day still holds
+//!   ([`day_partition`]). `far_clock` is partitioned by its `event_time`'s day for the
+//!   same reason. A block whose phones' clocks are wildly off touches many partitions:
+//!   servers that cap that (`max_partitions_per_insert_block`, newer than 18.16) are
+//!   told not to ([`prepare`]), since a refused block would stop the shipper for good.
 //! - **Events sorted by `(name, occurred_at, event_id)`**, so the events of one kind
 //!   in a time range are a few contiguous granules rather than a few rows in every
 //!   granule. Sorted by `event_id` alone (random ids), every range read decompressed the
@@ -84,8 +90,20 @@ pub fn event_time_within(from: i64, to: i64) -> String {
 
 /// `events`' sorting key (see the module's notes).
 pub const EVENTS_KEY: &str = "(name, occurred_at, event_id)";
+/// `events`' partition of a time (`of`: a column or a number): the device's day, its
+/// days starting at 01:00 UTC. Why the hour: a day's events (by `event_time`) have
+/// their `occurred_at` within [`FAR_CLOCK_MS`] of the day (or are in `far_clock`), so
+/// they sit in two partitions, the day's own and the last two hours of the one before;
+/// today's events (after 01:00) are in a partition of their own, and a count of
+/// yesterday still holds while they arrive (`ch_days::parts_of`). `ch_days` names a
+/// day's partitions with this very expression.
+pub fn day_partition(of: &str) -> String {
+    format!("intDiv({of} - {FAR_CLOCK_MS}, 86400000)")
+}
+/// `far_clock`'s partition: the corrected time's day, the day whose count its rows
+/// change.
+pub const FAR_CLOCK_PARTITION: &str = "intDiv(event_time, 86400000)";
 /// The side tables of `events`, which point at an event by its whole sorting key.
-/// (`current_layout` names them in its SQL too.)
 pub const SIDE_TABLES: [&str; 2] = ["far_clock", "event_lookup"];
 
 /// Where and how to reach ClickHouse (from `--clickhouse-*`).
@@ -178,9 +196,9 @@ pub fn ddl(settings: &Settings) -> Vec<(&'static str, String)> {
   event_time Int64, name String, occurred_at Int64, event_id String,
   ver UInt64
 ) ENGINE = {}
-PARTITION BY tuple()
+PARTITION BY {FAR_CLOCK_PARTITION}
 ORDER BY (event_time, name, occurred_at, event_id)",
-                engine(settings, "far_clock_by_name")
+                engine(settings, "far_clock_by_day")
             ),
         ),
         // `ch_lookup`: the events a report needs whatever its range (the clicks of
@@ -213,12 +231,14 @@ ORDER BY (kind, click_id, code, source, creator_id, affiliate, event_time, event
   click_id {s}, destination_host {s}, affiliate {s},
   ver UInt64
 ) ENGINE = {}
-PARTITION BY intDiv(occurred_at, 2592000000)
+PARTITION BY {}
 ORDER BY {EVENTS_KEY}",
                 // Its replication path names the layout: a table re-keyed from an
                 // old one (path `….events` sorted by `event_id`, `….events_by_time`
-                // by `(occurred_at, event_id)`) is made beside it.
-                engine(settings, "events_by_name_time")
+                // by `(occurred_at, event_id)`, `….events_by_name_time` in 30-day
+                // partitions) is made beside it.
+                engine(settings, "events_by_name_day"),
+                day_partition("occurred_at")
             ),
         ),
         (
@@ -297,6 +317,37 @@ ORDER BY day",
                 engine(settings, "event_days_done")
             ),
         ),
+        // Provisional counts of the days not yet settled (`ch_days::recount`): rows as
+        // `event_days`', each count under the fingerprint of the parts it was taken
+        // from (`parts`), which a report compares with the parts there now. A day per
+        // partition, dropped once the day is settled and done.
+        (
+            "recent_days",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_days{on} (
+  day Int64, parts UInt64, key FixedString(16), name String, creator_id String, affiliate {s},
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
+  coupon {s}, promotion_id {s}, products String, exclusion {s},
+  first_time Int64, events UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts, key)",
+                engine(settings, "recent_days")
+            ),
+        ),
+        (
+            "recent_days_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_days_done{on} (
+  day Int64, parts UInt64, groups UInt64, events UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts)",
+                engine(settings, "recent_days_done")
+            ),
+        ),
     ]
 }
 
@@ -322,45 +373,67 @@ pub async fn prepare(settings: &Settings) -> Result<clickhouse::Client, ChError>
             }
         }
     }
-    let async_insert: u64 =
-        timed(server.query("SELECT count() FROM system.settings WHERE name = 'async_insert'").fetch_one()).await?;
-    Ok(if async_insert > 0 { client.with_setting("async_insert", "0") } else { client })
+    // Settings 18.16 does not know (it refuses unknown ones), set where the server has them.
+    let newer: Vec<String> = timed(
+        server
+            .query("SELECT name FROM system.settings WHERE name IN ('async_insert', 'max_partitions_per_insert_block')")
+            .fetch_all(),
+    )
+    .await?;
+    let mut client = client;
+    for (name, value) in [("async_insert", "0"), ("max_partitions_per_insert_block", "0")] {
+        if newer.iter().any(|n| n == name) {
+            client = client.with_setting(name, value);
+        }
+    }
+    Ok(client)
 }
 
 /// Whether the tables already there are today's layout: `events` sorted by
-/// [`EVENTS_KEY`] beside both side tables, and every side table there pointing at
-/// events by name. (A database with none of them is new, and current.)
+/// [`EVENTS_KEY`] in day partitions beside both side tables, and every side table there
+/// pointing at events by name, `far_clock` in day partitions. (A database with none of
+/// them is new, and current.)
 async fn current_layout(server: &clickhouse::Client, settings: &Settings, tables: &[String]) -> Result<bool, ChError> {
     let has = |name: &str| tables.iter().any(|t| t == name);
     let named: Vec<String> = timed(
         server
-            .query("SELECT table FROM system.columns WHERE database = ? AND name = 'name' AND table IN ('far_clock', 'event_lookup')")
+            .query("SELECT table FROM system.columns WHERE database = ? AND name = 'name' AND has(?, table)")
             .bind(&settings.database)
+            .bind(SIDE_TABLES.as_slice())
             .fetch_all(),
     )
     .await?;
     if SIDE_TABLES.iter().any(|side| has(side) && !named.iter().any(|t| t == side)) {
         return Ok(false);
     }
-    if !has("events") {
-        return Ok(true);
-    }
-    if !SIDE_TABLES.iter().all(|side| has(side)) {
-        return Ok(false);
-    }
-    let create: String = timed(
+    let creates: Vec<(String, String)> = timed(
         server
-            .query("SELECT create_table_query FROM system.tables WHERE database = ? AND name = 'events'")
+            .query(
+                "SELECT name, create_table_query FROM system.tables
+                 WHERE database = ? AND name IN ('events', 'far_clock')",
+            )
             .bind(&settings.database)
-            .fetch_one(),
+            .fetch_all(),
     )
     .await?;
-    Ok(sorted_by_name_and_time(&create))
+    if creates.iter().any(|(table, create)| table == "far_clock" && !far_clock_by_day(create)) {
+        return Ok(false);
+    }
+    let Some((_, events)) = creates.iter().find(|(table, _)| table == "events") else {
+        return Ok(true);
+    };
+    Ok(SIDE_TABLES.iter().all(|side| has(side)) && events_layout(events))
 }
 
-/// Whether an `events` table's DDL (as `system.tables` gives it) has today's sorting key.
-fn sorted_by_name_and_time(create_table_query: &str) -> bool {
-    create_table_query.contains(&format!("ORDER BY {EVENTS_KEY}"))
+/// Whether an `events` table's DDL (as `system.tables` gives it) has today's sorting key
+/// and partitions.
+fn events_layout(create_table_query: &str) -> bool {
+    create_table_query.contains(&format!("PARTITION BY {} ORDER BY {EVENTS_KEY}", day_partition("occurred_at")))
+}
+
+/// Whether a `far_clock` table's DDL has today's partitions.
+fn far_clock_by_day(create_table_query: &str) -> bool {
+    create_table_query.contains(&format!("PARTITION BY {FAR_CLOCK_PARTITION} "))
 }
 
 /// A row of `far_clock` (see [`FAR_CLOCK_MS`]).
@@ -454,6 +527,17 @@ pub struct DayDone {
     pub ver: u64,
 }
 
+/// A provisional count of a day not yet settled (`ch_days::recount`): like [`DayDone`],
+/// and the fingerprint of the parts it was counted from (`ch_days::parts_of`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct RecentDone {
+    pub day: i64,
+    pub parts: u64,
+    pub groups: u64,
+    pub events: u64,
+    pub ver: u64,
+}
+
 /// A refund as stored in ClickHouse.
 #[derive(Clone, Debug, Default, PartialEq, Row, Serialize, Deserialize)]
 pub struct RefundRow {
@@ -497,20 +581,32 @@ mod tests {
         assert!(events.contains("linkshelf.events ON CLUSTER linkshelf ("), "{events}");
         assert!(
             events.contains(
-                "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkshelf.events_by_name_time', '{replica}', ver)"
+                "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkshelf.events_by_name_day', '{replica}', ver)"
             ),
             "{events}"
         );
-        assert!(events.ends_with("ORDER BY (name, occurred_at, event_id)"));
-        assert!(sorted_by_name_and_time(events), "a table made today passes the start-up check");
-        assert!(!sorted_by_name_and_time(
-            "CREATE TABLE linkshelf.events (event_id String) ENGINE = ReplacingMergeTree(ver) \
-             PARTITION BY intDiv(occurred_at, 2592000000) ORDER BY (occurred_at, event_id) SETTINGS index_granularity = 8192"
+        assert!(events
+            .ends_with("PARTITION BY intDiv(occurred_at - 3600000, 86400000)\nORDER BY (name, occurred_at, event_id)"));
+        // As `system.tables` shows them (one line).
+        let shown = |ddl: &str| ddl.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(events_layout(&shown(events)), "a table made today passes the start-up check");
+        let (_, far) = cluster.iter().find(|(name, _)| *name == "far_clock").expect("far_clock");
+        assert!(far_clock_by_day(&shown(far)), "{far}");
+        assert!(!far_clock_by_day(
+            "CREATE TABLE linkshelf.far_clock (event_time Int64) ENGINE = ReplacingMergeTree(ver) \
+             PARTITION BY tuple() ORDER BY (event_time, name, occurred_at, event_id) SETTINGS index_granularity = 8192"
         ));
-        assert!(!sorted_by_name_and_time(
-            "CREATE TABLE linkshelf.events (event_id String) ENGINE = ReplacingMergeTree(ver) \
-             PARTITION BY intDiv(occurred_at, 2592000000) ORDER BY event_id SETTINGS index_granularity = 8192"
-        ));
+        for old in [
+            "intDiv(occurred_at, 2592000000) ORDER BY (name, occurred_at, event_id)",
+            "intDiv(occurred_at, 2592000000) ORDER BY (occurred_at, event_id)",
+            "intDiv(occurred_at, 2592000000) ORDER BY event_id",
+        ] {
+            let create = format!(
+                "CREATE TABLE linkshelf.events (event_id String) ENGINE = ReplacingMergeTree(ver) \
+                 PARTITION BY {old} SETTINGS index_granularity = 8192"
+            );
+            assert!(!events_layout(&create), "{create}");
+        }
     }
 
     #[test]

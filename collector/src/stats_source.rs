@@ -392,24 +392,34 @@ fn kept_events(condition: &str) -> String {
 }
 
 /// The whole days `[first_day, end_day)` of a report: the rows of the days ClickHouse's
-/// `event_days` holds complete (cheap: a range of its sorting key), and the day groups
-/// of the others, counted from the events in one `GROUP BY` ([`day_groups`]). The days'
-/// markers come first (a few bytes each), so the days not marked done (the settling
-/// ones, at least) are grouped while the done days' rows are read, not after; a marked
-/// day whose rows do not match its marker (a replica still catching up) is grouped then.
+/// `event_days` holds complete (cheap: a range of its sorting key), the rows of the days
+/// not yet settled whose provisional count in `recent_days` still holds (`ch_days`:
+/// no row of the day arrived since), and the day groups of the others, counted from the
+/// events in one `GROUP BY` ([`day_groups`]). The markers come first (a few bytes per
+/// day), so the days neither holds are grouped while the others' rows are read, not
+/// after; a marked day whose rows do not match its marker (a replica still catching up)
+/// is grouped then.
 async fn whole_days(
     client: &clickhouse::Client,
     (first_day, end_day): (i64, i64),
 ) -> Result<(crate::ch_days::DoneDays, Vec<DayGroup>), ChError> {
-    use crate::ch_days::{markers, rows_of, spans};
-    let markers = took("done days' markers", markers(client, first_day, end_day)).await?;
-    let marked: std::collections::HashSet<i64> = markers.iter().map(|m| m.day).collect();
-    let unmarked = spans((first_day..end_day).filter(|d| !marked.contains(d)));
-    let (done, mut groups) = tokio::try_join!(
-        took("settled days from event_days", rows_of(client, first_day, end_day, &markers)),
-        took("day groups", day_groups(client, &unmarked, ch::REQUEST_TIMEOUT))
+    use crate::ch_days::{markers, recent_markers, recent_rows_of, rows_of, spans};
+    use std::collections::HashSet;
+    let (markers, mut recent) = tokio::try_join!(
+        took("done days' markers", markers(client, first_day, end_day)),
+        took("recent days' markers", recent_markers(client, first_day, end_day))
     )?;
-    let behind = spans((first_day..end_day).filter(|d| marked.contains(d) && !done.days.contains(d)));
+    let marked: HashSet<i64> = markers.iter().map(|m| m.day).collect();
+    recent.retain(|m| !marked.contains(&m.day));
+    let counted: HashSet<i64> = marked.iter().copied().chain(recent.iter().map(|m| m.day)).collect();
+    let uncounted = spans((first_day..end_day).filter(|d| !counted.contains(d)));
+    let (mut done, recent, mut groups) = tokio::try_join!(
+        took("settled days from event_days", rows_of(client, first_day, end_day, &markers)),
+        took("recent days from recent_days", recent_rows_of(client, &recent)),
+        took("day groups", day_groups(client, &uncounted, ch::REQUEST_TIMEOUT))
+    )?;
+    done.extend(recent);
+    let behind = spans((first_day..end_day).filter(|d| counted.contains(d) && !done.days.contains(d)));
     groups.extend(
         took("day groups of days behind their marker", day_groups(client, &behind, ch::REQUEST_TIMEOUT)).await?,
     );

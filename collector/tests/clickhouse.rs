@@ -641,6 +641,24 @@ async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
         panic!("an old side table is refused")
     };
     assert!(matches!(refused, store_ch::ChError::OldEventsKey(_)), "{refused}");
+    // Session 15's layout: sorted as today, but `events` in 30-day partitions and
+    // `far_clock` in one (no parts of a day's own to tell a change by).
+    let monthly = format!("{db}_monthly");
+    server.query(&format!("CREATE DATABASE {monthly}")).execute().await.expect("database");
+    let today = store_ch::ddl(&ch_settings(url, &monthly, None));
+    for (_, sql) in &today {
+        let sql = sql
+            .replace(
+                "PARTITION BY intDiv(occurred_at - 3600000, 86400000)",
+                "PARTITION BY intDiv(occurred_at, 2592000000)",
+            )
+            .replace("PARTITION BY intDiv(event_time, 86400000)", "PARTITION BY tuple()");
+        server.query(&sql).execute().await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let Err(refused) = store_ch::prepare(&ch_settings(url, &monthly, None)).await else {
+        panic!("monthly partitions are refused")
+    };
+    assert!(matches!(refused, store_ch::ChError::OldEventsKey(_)), "{refused}");
 }
 
 /// Stats over whole UTC days read ClickHouse through day groups (one `GROUP BY`, see
@@ -655,16 +673,8 @@ async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
 async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers() {
     let Some(cluster) = cluster("whole_days_read_from_clickhouse_day_groups") else { return };
     let _shared = OUTAGE.read().await;
-    let db = database("days");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(&cluster.urls[0], &db));
-    let mut reference_args = default_args();
-    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
-    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
-    let http = Client::default();
-
     let url = &cluster.urls[0];
-    let today = feed_days(&http, &a, &reference, url, &db).await;
+    let Fed { a, reference, http, db: _, today, _dir } = fed(url, "days").await;
     const DAY: i64 = 86_400_000;
     const HOUR: i64 = 3_600_000;
     // Partial days at both ends, whatever the time of day (the orders, made now, are in
@@ -708,15 +718,8 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     use linkshelf_collector::clickhouse as store_ch;
     let Some(cluster) = cluster("settled_days_from_clickhouse_event_days") else { return };
     let _shared = OUTAGE.read().await;
-    let db = database("settled");
-    let dir = tempfile::tempdir().expect("tempdir");
     let url = &cluster.urls[0];
-    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(url, &db));
-    let mut reference_args = default_args();
-    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
-    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
-    let http = Client::default();
-    let today = feed_days(&http, &a, &reference, url, &db).await;
+    let Fed { a, reference, http, db, today, _dir } = fed(url, "settled").await;
     const DAY: i64 = 86_400_000;
     const HOUR: i64 = 3_600_000;
     let day = today / DAY;
@@ -778,6 +781,108 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     same_figures(&http, &a, &reference, &ranges[..1]).await;
     let sql = format!("SELECT count() FROM event_days FINAL WHERE day >= {} AND day < {}", day - 4, day - 1);
     assert_eq!(number(url, &db, &sql).await, rows.len() as u64, "the copies collapse");
+}
+
+/// Days not yet settled counted in the background into `recent_days` (`ch_days::recount`)
+/// are what a report reads of them while no row of theirs arrives, and the figures are
+/// SQLite's; a late event makes its day's count stale (the report groups the day from the
+/// events, with the event), until the next count; once the days settle and are rolled
+/// up, their provisional counts are dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
+    use linkshelf_collector::clickhouse as store_ch;
+    use linkshelf_collector::{ch_days, stats_source};
+    let Some(cluster) = cluster("recent_days_counted_in_the_background") else { return };
+    let _shared = OUTAGE.read().await;
+    let url = &cluster.urls[0];
+    let Fed { a, reference, http, db, today, _dir } = fed(url, "recent").await;
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    let day = today / DAY;
+    let client = store_ch::prepare(&ch_settings(url, &db, Some("linkshelf"))).await.expect("tables");
+    // Counts every day not settled (the 10 days to today), until all of them hold at once
+    // (a background merge renames parts, which makes a count stale), and returns the
+    // days a report on `[from, to)` read from the counts.
+    let counted = |from: i64, to: i64| {
+        let client = client.clone();
+        async move {
+            for _ in 0..20 {
+                ch_days::recount(&client, now_ms()).await.expect("recount");
+                let read = stats_source::read(&client, from, to, 7 * DAY).await.expect("read");
+                let mut days: Vec<i64> = read.done.days.into_iter().collect();
+                days.sort_unstable();
+                if read.days.as_ref().is_some_and(Vec::is_empty) {
+                    return days;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            panic!("the recent days' counts never held together")
+        }
+    };
+    let ranges = [(today - 3 * DAY, today + DAY), (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000)];
+    assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "every whole day counted");
+    let settling = ch_days::settling(now_ms());
+    assert_eq!(settling, day - 9..day + 1, "the 9 settling days and today");
+    let markers = ch_days::recent_markers(&client, settling.start, settling.end).await.expect("markers");
+    assert_eq!(markers.len(), 10, "a marker for each day not settled, with events or not: {markers:?}");
+    assert_eq!(
+        markers.iter().filter(|m| m.events > 0).map(|m| m.day).collect::<Vec<_>>(),
+        [day - 4, day - 3, day - 2, day - 1, day]
+    );
+    same_figures(&http, &a, &reference, &ranges).await;
+
+    // A late page view of yesterday: yesterday's count no longer holds (new parts in its
+    // partition), and a report groups yesterday from the events, with it.
+    let mut late = event("late-yesterday", "page_view");
+    late["occurred_at"] = (today - DAY + 12 * HOUR).into();
+    late["sent_at"] = Value::Null;
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, std::slice::from_ref(&late)).await["accepted"], 1);
+    }
+    let sql = "SELECT count() FROM events FINAL WHERE event_id = 'late-yesterday'";
+    assert_eq!(wait_for(url, &db, sql, 1, 30).await, 1);
+    let held = ch_days::recent_markers(&client, settling.start, settling.end).await.expect("markers");
+    assert!(!held.iter().any(|m| m.day == day - 1), "yesterday's count is stale: {held:?}");
+    same_figures(&http, &a, &reference, &ranges).await;
+    assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "counted again");
+    same_figures(&http, &a, &reference, &ranges).await;
+
+    // Ten days on, all five days are settled; rolled up, their counts go.
+    let later = today + 10 * DAY;
+    let rolled = ch_days::step(&client, later, None).await.expect("step");
+    assert_eq!(rolled.days, 5, "{rolled:?}");
+    let mut dropped = ch_days::drop_settled(&client).await.expect("drop");
+    dropped.sort_unstable();
+    assert!((day - 4..=day).all(|d| dropped.contains(&d)), "{dropped:?}");
+    let left = format!("SELECT count() FROM recent_days_done WHERE day >= {} AND day <= {day}", day - 4);
+    assert_eq!(number(url, &db, &left).await, 0, "the settled days' counts are gone");
+    let others = "SELECT uniqExact(day) FROM recent_days_done WHERE events = 0";
+    assert_eq!(number(url, &db, others).await, 5, "the days without events stay until they settle");
+    same_figures(&http, &a, &reference, &ranges).await;
+}
+
+/// A collector on ClickHouse (`a`) and one on SQLite alone (`reference`, with the same
+/// default creator and report secret), both fed [`feed_days`]'s events: what the day
+/// tests compare.
+struct Fed {
+    a: Collector,
+    reference: Collector,
+    http: Client,
+    db: String,
+    today: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn fed(url: &str, label: &str) -> Fed {
+    let db = database(label);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Collector::start_on(&dir.path().join("a.sqlite"), &ch_args(url, &db));
+    let mut reference_args = default_args();
+    reference_args.extend(["--default-creator", "juno-park", "--report-secret", REPORT_SECRET].map(String::from));
+    let reference = Collector::start_on(&dir.path().join("reference.sqlite"), &reference_args);
+    let http = Client::default();
+    let today = feed_days(&http, &a, &reference, url, &db).await;
+    Fed { a, reference, http, db, today, _dir: dir }
 }
 
 /// Feeds `a` (on ClickHouse) and `reference` (SQLite alone) the same events over five
@@ -956,34 +1061,60 @@ async fn same_figures(http: &Client, a: &Collector, reference: &Collector, range
 
 /// The re-keying steps of docs/collector.md ("Re-keying events"), run as written on a
 /// cluster whose tables a collector of session 14 made (`events` sorted by
-/// `(occurred_at, event_id)`, side tables without `name`): the shipper is refused
-/// first, and afterwards every event is there once and a time range finds the one from a
-/// phone whose clock was days off. (`one_server_without_a_cluster_keeps_plain_tables_and_counts_once`
+/// `(occurred_at, event_id)`, side tables without `name`) and on one whose tables a
+/// collector of session 15 made (sorted as today, in 30-day partitions, side tables
+/// under today's names but for `far_clock`'s): the shipper is refused first, and
+/// afterwards every event is there once and a time range finds the one from a phone
+/// whose clock was days off. (`one_server_without_a_cluster_keeps_plain_tables_and_counts_once`
 /// checks that the layouts before and half-way are refused too.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
-    use linkshelf_collector::clickhouse::{self as store_ch, ChError, EventRow};
     let Some(cluster) = cluster("re_keying_an_old_events_table") else { return };
     let _shared = OUTAGE.read().await;
-    let db = database("rekey");
     let url = &cluster.urls[0];
-    let settings = ch_settings(url, &db, Some("linkshelf"));
-    // Session 14's layout: sorted by time alone, side tables pointing at events by
+    let monthly = |today: &str| {
+        today
+            .replace(
+                "PARTITION BY intDiv(occurred_at - 3600000, 86400000)",
+                "PARTITION BY intDiv(occurred_at, 2592000000)",
+            )
+            .replace("PARTITION BY intDiv(event_time, 86400000)", "PARTITION BY tuple()")
+    };
+    // Session 14's: sorted by time alone, side tables pointing at events by
     // `(occurred_at, event_id)`, all under their old replication paths.
-    let server = ch(url, "system");
-    server.query(&format!("CREATE DATABASE {db} ON CLUSTER linkshelf")).execute().await.expect("database");
-    for (_, today) in
-        store_ch::ddl(&settings).iter().filter(|(name, _)| ["far_clock", "event_lookup", "events"].contains(name))
-    {
-        let old_ddl = today
+    let session_14 = |today: &str| {
+        monthly(today)
             .replace("ORDER BY (name, occurred_at, event_id)", "ORDER BY (occurred_at, event_id)")
             .replace("event_time Int64, name String, occurred_at Int64", "event_time Int64, occurred_at Int64")
             .replace(
                 "ORDER BY (event_time, name, occurred_at, event_id)",
                 "ORDER BY (event_time, occurred_at, event_id)",
             )
-            .replace(&format!("{db}.events_by_name_time'"), &format!("{db}.events_by_time'"))
-            .replace("_by_name'", "'");
+            .replace("events_by_name_day'", "events_by_time'")
+            .replace("_by_name'", "'")
+            .replace("_by_day'", "'")
+    };
+    // Session 15's: `event_lookup` under the very replication path it is made again on.
+    let session_15 = |today: &str| {
+        monthly(today)
+            .replace("events_by_name_day'", "events_by_name_time'")
+            .replace("far_clock_by_day'", "far_clock_by_name'")
+    };
+    re_key(url, &database("rekey14"), &session_14).await;
+    re_key(url, &database("rekey15"), &session_15).await;
+}
+
+/// Makes `db`'s `events` and side tables as `old` makes them of today's DDL, and re-keys
+/// them as the docs say (see the test above).
+async fn re_key(url: &str, db: &str, old: &dyn Fn(&str) -> String) {
+    use linkshelf_collector::clickhouse::{self as store_ch, ChError, EventRow};
+    let settings = ch_settings(url, db, Some("linkshelf"));
+    let server = ch(url, "system");
+    server.query(&format!("CREATE DATABASE {db} ON CLUSTER linkshelf")).execute().await.expect("database");
+    for (_, today) in
+        store_ch::ddl(&settings).iter().filter(|(name, _)| ["far_clock", "event_lookup", "events"].contains(name))
+    {
+        let old_ddl = old(today);
         server.query(&old_ddl).execute().await.unwrap_or_else(|e| panic!("{old_ddl}: {e}"));
     }
     let now = now_ms();
@@ -1007,7 +1138,7 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     visit.event_time = now - 1000;
     visit.coupon = Some("juno15".into());
     visit.affiliate = Some(AFFILIATE.into());
-    let mut insert = ch(url, &db).insert::<EventRow>("events").await.expect("insert");
+    let mut insert = ch(url, db).insert::<EventRow>("events").await.expect("insert");
     for r in [checkout, visit, row("behind", now - 2 * 86_400_000)] {
         insert.write(&r).await.expect("row");
     }
@@ -1029,9 +1160,9 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     // The side tables' statements are the ones the code makes (`ch_lookup::backfill`).
     let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let backfill: Vec<String> =
-        linkshelf_collector::ch_lookup::backfill(&db, "events_old").iter().map(|s| words(s)).collect();
+        linkshelf_collector::ch_lookup::backfill(db, "events_old").iter().map(|s| words(s)).collect();
     assert_eq!(statements[4..9].iter().map(|s| words(s)).collect::<Vec<_>>(), backfill);
-    let client = ch(url, &db);
+    let client = ch(url, db);
     for s in &statements[..3] {
         client.query(s).execute().await.unwrap_or_else(|e| panic!("{s}: {e}"));
     }
@@ -1040,12 +1171,12 @@ async fn re_keying_an_old_events_table_as_documented_keeps_every_event() {
     for s in &statements[3..] {
         client.query(s).execute().await.unwrap_or_else(|e| panic!("{s}: {e}"));
     }
-    assert_eq!(number(url, &db, "SELECT count() FROM events FINAL").await, 3, "every event, once");
-    assert_eq!(number(url, &db, "SELECT count() FROM far_clock").await, 1, "the one days off is listed");
+    assert_eq!(number(url, db, "SELECT count() FROM events FINAL").await, 3, "every event, once");
+    assert_eq!(number(url, db, "SELECT count() FROM far_clock").await, 1, "the one days off is listed");
     let lookups = |kind: &str| format!("SELECT count() FROM event_lookup FINAL WHERE kind = '{kind}'");
-    assert_eq!(number(url, &db, &lookups("click")).await, 1, "the click");
-    assert_eq!(number(url, &db, &lookups("code_owner")).await, 2, "each spelling's first event with an affiliate");
-    assert_eq!(number(url, &db, &lookups("checkout")).await, 1, "the lone checkout, once");
+    assert_eq!(number(url, db, &lookups("click")).await, 1, "the click");
+    assert_eq!(number(url, db, &lookups("code_owner")).await, 2, "each spelling's first event with an affiliate");
+    assert_eq!(number(url, db, &lookups("checkout")).await, 1, "the lone checkout, once");
     assert_eq!(
         number(
             url,
