@@ -129,7 +129,8 @@ pub struct Config {
     pub clickhouse_interval_ms: u64,
 
     /// Seconds between looks for newly settled days to write into ClickHouse's day
-    /// rollup (`event_days`, see `ch_days`), 1 to 86400.
+    /// rollup (`event_days`, see `ch_days`) and for days not yet settled whose data
+    /// changed, to count again (`recent_days`), 1 to 86400.
     #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_DAYS_EVERY_SECS", default_value_t = 600)]
     pub clickhouse_days_every_secs: u64,
 

@@ -28,9 +28,11 @@
 //!   row, and the texts once per key, `ch_days::DoneDays`);
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
-//! - every purchase in `[from − attribution window, to + 5 min]` (the copy rolls no
-//!   purchases up: its purchase cursor stays 0, so stats read them raw);
-//! - every `begin_checkout` there whose code (without case) or source is an order's of
+//! - every purchase in `[from, to)` (the copy rolls no purchases up: its purchase
+//!   cursor stays 0, so stats read them raw; nothing reads a purchase outside the
+//!   range);
+//! - every `begin_checkout` in `[from − attribution window, to + 5 min]` whose code
+//!   (without case) or source is an order's of
 //!   the range: what an order is joined to by code or UTM (the others are counted from
 //!   the day groups and the partial days; at 10^6 events with no orders this skipped
 //!   copying about 160,000 rows), found by the codes and sources of the range's orders,
@@ -276,8 +278,11 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // Each time range through `ch::event_time_within`, which the sorting key answers;
     // with the event's name first in that key, each kind of event is its own range.
     let window = ch::event_time_within(earliest, latest.saturating_add(1));
+    // The range's purchases only: stats count them in it, and nothing reads them around
+    // it (orders are joined to checkouts and outbound clicks, not to purchases).
+    let in_range = ch::event_time_within(from, to);
     let purchases =
-        ch::timed(client.query(&kept_events(&format!("name = 'purchase' AND {window}"))).fetch_all::<CopiedEvent>());
+        ch::timed(client.query(&kept_events(&format!("name = 'purchase' AND {in_range}"))).fetch_all::<CopiedEvent>());
     // Checkouts only where an order of the range could be joined to them by its code or
     // its source (`stats::load::resolve`): the rest are counted from the day groups and
     // the partial days, and a season has far more checkouts than orders (1.6 million

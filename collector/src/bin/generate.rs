@@ -48,7 +48,8 @@ fn main() -> anyhow::Result<()> {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
     });
     let started = Instant::now();
-    let (written, rollup_rows, rolling) = match (&args.db, &args.clickhouse_url) {
+    // What was written, the rollup rows, and how long generating and rolling up took.
+    let (written, rollup_rows, generating, rolling) = match (&args.db, &args.clickhouse_url) {
         (Some(db), _) => {
             if db.exists() {
                 anyhow::bail!("{} exists; the generator only creates new files", db.display());
@@ -56,9 +57,10 @@ fn main() -> anyhow::Result<()> {
             let written = generate::fill(db, args.events, end_ms, args.days, |rows| {
                 eprintln!("  {rows} rows, {:.0} s", started.elapsed().as_secs_f64());
             })?;
+            let generating = started.elapsed();
             let rolling = Instant::now();
             let rollup_rows = if args.raw { 0 } else { generate::roll_up(db)? };
-            (written, rollup_rows, rolling)
+            (written, rollup_rows, generating, rolling.elapsed())
         }
         (None, Some(url)) => {
             let settings = ch::Settings {
@@ -76,16 +78,16 @@ fn main() -> anyhow::Result<()> {
                 started,
             ))?;
             // (ClickHouse's day rollup is the collector's to make: `ch_days`.)
-            (args.events, 0, Instant::now())
+            (args.events, 0, started.elapsed(), Duration::ZERO)
         }
         (None, None) => anyhow::bail!("--db or --clickhouse-url is needed"),
     };
-    let seconds = started.elapsed().as_secs_f64() - rolling.elapsed().as_secs_f64();
+    let seconds = generating.as_secs_f64();
     println!(
         "generated={written} seconds={seconds:.1} rows_per_second={:.0} end_ms={end_ms} days={} rollup_rows={rollup_rows} rollup_seconds={:.1}",
         written as f64 / seconds.max(1e-9),
         args.days,
-        rolling.elapsed().as_secs_f64()
+        rolling.as_secs_f64()
     );
     Ok(())
 }
