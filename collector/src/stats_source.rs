@@ -28,9 +28,13 @@
 //!   row, and the texts once per key, `ch_days::DoneDays`);
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
-//! - every purchase in `[from, to)` (the copy rolls no purchases up: its purchase
-//!   cursor stays 0, so stats read them raw; nothing reads a purchase outside the
-//!   range);
+//! - every purchase in `[from, to)`: those of the whole days keyed in Rust into the
+//!   rows the file's roller would make of them (`rollup::purchase`, confirmed by the
+//!   orders read) and added to the same sum, not copied; those of the partial days
+//!   copied (the copy's purchase cursor stays 0, so stats read them raw). Nothing reads
+//!   a purchase outside the range, but for who sold what in the attribution window
+//!   before it (creator and transaction id: a purchase of the range repeating one is
+//!   left out, as the copy's unique rule leaves out the second, see `kept`);
 //! - every `begin_checkout` in `[from − attribution window, to + 5 min]` whose code
 //!   (without case) or source is an order's of
 //!   the range: what an order is joined to by code or UTM (the others are counted from
@@ -113,6 +117,34 @@ pub struct CopiedEvent {
     pub affiliate: Option<String>,
 }
 
+impl CopiedEvent {
+    /// The event as `stats::load` reads its row from the copy (`load::raw_event`).
+    fn event(&self) -> stats::EventRow {
+        let items = self.items.clone().map_or(SqlValue::Null, SqlValue::Text);
+        let (value, items, unreadable) = stats::value_and_items(amount(self.value, self.value_unreadable), items);
+        stats::EventRow {
+            name: self.name.clone(),
+            event_time: self.event_time,
+            creator_id: self.creator_id.clone(),
+            coupon: self.coupon.clone(),
+            utm_source: self.utm_source.clone(),
+            utm_medium: self.utm_medium.clone(),
+            utm_campaign: self.utm_campaign.clone(),
+            utm_content: self.utm_content.clone(),
+            promotion_id: self.promotion_id.clone(),
+            currency: self.currency.clone(),
+            value,
+            transaction_id: self.transaction_id.clone(),
+            click_id: self.click_id.clone(),
+            items,
+            path: self.path.clone(),
+            affiliate: self.affiliate.clone(),
+            unreadable,
+            ..stats::EventRow::default()
+        }
+    }
+}
+
 /// What a ClickHouse read brought back.
 #[derive(Debug, Default)]
 pub struct Slice {
@@ -126,6 +158,13 @@ pub struct Slice {
     /// The rollup rows of the whole days ClickHouse's `event_days` holds complete
     /// (`ch_days`): those days are not in `days`.
     pub done: crate::ch_days::DoneDays,
+    /// The whole days `[first_day, end_day)` whose purchases [`fill`] adds up into
+    /// rollup rows rather than copies (`None`: every purchase is copied).
+    pub rolled_purchases: Option<(i64, i64)>,
+    /// `(creator_id, transaction_id)` of the purchases of the attribution window before
+    /// the range: a purchase of the range that repeats one is not counted, as the
+    /// copy's unique rule would not copy it after them (see [`kept`]).
+    pub sales_before: Vec<(String, String)>,
 }
 
 /// Events of one UTC day alike in everything their rollup key is made of: the raw
@@ -278,11 +317,23 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // Each time range through `ch::event_time_within`, which the sorting key answers;
     // with the event's name first in that key, each kind of event is its own range.
     let window = ch::event_time_within(earliest, latest.saturating_add(1));
-    // The range's purchases only: stats count them in it, and nothing reads them around
-    // it (orders are joined to checkouts and outbound clicks, not to purchases).
+    // The range's purchases: stats count them in it, and nothing else reads them (orders
+    // are joined to checkouts and outbound clicks). Of the attribution window's before
+    // it, only who sold what: a purchase repeating one of those (a thank-you page
+    // reloaded) is left out as the copy's unique rule would (`kept`); reading them
+    // whole cost a week's report as much again as its own purchases.
     let in_range = ch::event_time_within(from, to);
     let purchases =
         ch::timed(client.query(&kept_events(&format!("name = 'purchase' AND {in_range}"))).fetch_all::<CopiedEvent>());
+    let sales_before = ch::timed(
+        client
+            .query(&format!(
+                "SELECT DISTINCT creator_id, assumeNotNull(transaction_id) FROM events
+                 WHERE name = 'purchase' AND transaction_id IS NOT NULL AND {}",
+                ch::event_time_within(earliest, from)
+            ))
+            .fetch_all::<(String, String)>(),
+    );
     // Checkouts only where an order of the range could be joined to them by its code or
     // its source (`stats::load::resolve`): the rest are counted from the day groups and
     // the partial days, and a season has far more checkouts than orders (1.6 million
@@ -348,8 +399,9 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         ch::timed(bind_all(query, codes.iter().chain(&sources)).fetch_all::<CopiedEvent>()).await
     };
     let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
-    let (mut events, checkouts, partial, days, clicks, owners, outside, refunds) = tokio::try_join!(
+    let (mut events, sales_before, checkouts, partial, days, clicks, owners, outside, refunds) = tokio::try_join!(
         took("purchases", purchases),
+        took("purchases before the range", sales_before),
         took("checkouts with an order's code or source", checkouts),
         took("partial days", partial),
         days,
@@ -363,7 +415,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         Some((done, groups)) => (done, Some(groups)),
         None => (Default::default(), None),
     };
-    Ok(Slice { events, orders, refunds, days, done })
+    Ok(Slice { events, orders, refunds, days, done, rolled_purchases: whole, sales_before })
 }
 
 /// Runs one of a report's reads, logging (at debug level) how long it took: where a
@@ -478,12 +530,17 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 /// Writes a slice into an in-memory database made by `store::open_memory`, and returns
 /// its whole days' rollup rows, one per key (`rollup::Collapser`), for
 /// `stats::load_with`: the day groups keyed as the file's roller keys events
-/// (`rollup::row`) and ClickHouse's `event_days` rows. Those are not written into the
+/// (`rollup::row`), ClickHouse's `event_days` rows, and the whole days' purchases
+/// (`add_purchases`). Those are not written into the
 /// copy (a season's 240,000 rows cost seconds to insert and read back); its rollup
 /// cursor goes past every copied event all the same, so none of those is read again as
 /// "not yet rolled up".
 pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::EventRow>> {
     slice.events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+    let kept = kept(&slice.events, &slice.sales_before);
+    let whole = slice.rolled_purchases.map(|(first_day, end_day)| first_day * DAY_MS..end_day * DAY_MS);
+    let rolled_purchase =
+        |e: &CopiedEvent| e.name == "purchase" && whole.as_ref().is_some_and(|w| w.contains(&e.event_time));
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
     // The events' plain indexes are built once after the copy rather than row by row
     // (200,000 purchases: 1.8 s with them, 1.0 s so, at 10^8 a season has 666,862). The
@@ -507,7 +564,7 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
                transaction_id, items, click_id, affiliate)
              VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
-        for e in &slice.events {
+        for e in slice.events.iter().zip(&kept).filter(|(e, kept)| **kept && !rolled_purchase(e)).map(|(e, _)| e) {
             insert.execute(params![
                 e.event_id,
                 e.name,
@@ -593,7 +650,79 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<Vec<stats::
         let row = rollup::row(&g.event(), g.first_time, g.events).map_err(to_sql)?;
         collapser.add(Some(row.key), row.first_time, row.events, || row.event()).map_err(to_sql)?;
     }
+    let purchases = slice.events.iter().zip(&kept).filter(|(e, kept)| **kept && rolled_purchase(e)).map(|(e, _)| e);
+    add_purchases(&mut collapser, purchases, &slice.orders).map_err(to_sql)?;
     Ok(collapser.rows())
+}
+
+/// Which of `events` (in the order [`fill`] inserts them) the copy keeps: the first of
+/// each event id, and the first of a creator's purchases with one transaction id
+/// (SQLite's unique rules, which `INSERT OR IGNORE` applies to what is inserted),
+/// after the sales `before` them; decided here for the purchases that are added up
+/// rather than inserted.
+fn kept(events: &[CopiedEvent], before: &[(String, String)]) -> Vec<bool> {
+    use std::collections::HashSet;
+    let mut ids: HashSet<&str> = HashSet::new();
+    let mut sales: HashSet<(&str, &str)> = before.iter().map(|(c, t)| (c.as_str(), t.as_str())).collect();
+    events
+        .iter()
+        .map(|e| {
+            let sale = e.transaction_id.as_deref().filter(|_| e.name == "purchase").map(|t| (e.creator_id.as_str(), t));
+            // A row left out registers neither its id nor its sale, as in SQLite.
+            let keep = !ids.contains(e.event_id.as_str()) && sale.is_none_or(|s| !sales.contains(&s));
+            if keep {
+                ids.insert(&e.event_id);
+                sales.extend(sale);
+            }
+            keep
+        })
+        .collect()
+}
+
+/// Adds `purchases` (of whole days) to `collapser` as the rollup rows a file's roller
+/// would make of them (`rollup::purchase`), each confirmed as stats decide it for a raw
+/// purchase: an order (any) has its transaction id or its click id. Copying a season's
+/// purchases into the in-memory database cost seconds at 10^8 events (666,862), and
+/// adding them up there as raw rows as much again. Purchases alike in everything the
+/// key is made of, on one day, are keyed once.
+fn add_purchases<'a>(
+    collapser: &mut rollup::Collapser,
+    purchases: impl Iterator<Item = &'a CopiedEvent>,
+    orders: &[OrderRow],
+) -> Result<(), serde_json::Error> {
+    use std::collections::{HashMap, HashSet};
+    let transaction_ids: HashSet<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
+    let click_ids: HashSet<&str> = orders.iter().filter_map(|o| o.click_id.as_deref()).collect();
+    type Alike<'a> = (i64, [Option<&'a str>; 11], Option<i64>, u8, bool);
+    let mut alike: HashMap<Alike, (&CopiedEvent, i64, u64)> = HashMap::new();
+    for e in purchases {
+        let confirmed = e.transaction_id.as_deref().is_some_and(|t| transaction_ids.contains(t))
+            || e.click_id.as_deref().is_some_and(|c| click_ids.contains(c));
+        let texts = [
+            Some(e.creator_id.as_str()),
+            e.affiliate.as_deref(),
+            e.utm_source.as_deref(),
+            e.utm_medium.as_deref(),
+            e.utm_campaign.as_deref(),
+            e.utm_content.as_deref(),
+            e.coupon.as_deref(),
+            e.promotion_id.as_deref(),
+            e.items.as_deref(),
+            // (A purchase without items is the product's whose page it was on.)
+            e.path.as_deref(),
+            e.currency.as_deref(),
+        ];
+        let group = alike
+            .entry((e.event_time.div_euclid(DAY_MS), texts, e.value, e.value_unreadable, confirmed))
+            .or_insert((e, e.event_time, 0));
+        group.1 = group.1.min(e.event_time);
+        group.2 += 1;
+    }
+    for ((.., confirmed), (e, first_time, events)) in alike {
+        let (key, row) = rollup::purchase(&stats::EventRow { event_time: first_time, ..e.event() }, confirmed, events)?;
+        collapser.add(Some(key), first_time, events, || Ok(row))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -731,21 +860,33 @@ mod tests {
     fn day_groups_give_the_figures_of_the_events_they_stand_for() {
         let day0 = 20_400 * DAY_MS;
         let mut events = season(day0);
-        // Some events again on another day, so that keys span days.
+        // Some events again on another day, so that keys span days, and some purchases
+        // again 40 minutes on with their transaction id (a thank-you page reloaded,
+        // inside the test's 1-hour window): the earlier of the two is kept.
         let again: Vec<CopiedEvent> = events[..60]
             .iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(i, e)| {
                 let day = (e.event_time - day0).div_euclid(DAY_MS);
                 let shift = if day == 3 { -3 * DAY_MS } else { DAY_MS };
+                let reloaded = i % 4 == 0 && e.name == "purchase";
+                let tx = |t: &String| if reloaded { t.clone() } else { format!("{t}-again") };
                 CopiedEvent {
                     event_id: format!("{}-again", e.event_id),
-                    event_time: e.event_time + shift,
-                    transaction_id: e.transaction_id.as_ref().map(|t| format!("{t}-again")),
+                    event_time: e.event_time + if reloaded { 40 * 60_000 } else { shift },
+                    transaction_id: e.transaction_id.as_ref().map(tx),
                     click_id: None,
                     ..e.clone()
                 }
             })
             .collect();
+        assert!(
+            again
+                .iter()
+                .filter(|e| e.name == "purchase" && !e.transaction_id.as_ref().is_some_and(|t| t.ends_with("-again")))
+                .count()
+                >= 2
+        );
         events.extend(again);
         let order = |id: &str, click: &str, at: i64| OrderRow {
             provider: "stripe".into(),
@@ -768,34 +909,62 @@ mod tests {
         ] {
             let span = rollup::whole_days(from, to).expect("whole days");
             let (start, end) = (span.0 * DAY_MS, span.1 * DAY_MS);
+            // As `read` reads them: the range's purchases, the window's checkouts, the
+            // partial days, and who sold what in the window before the range.
             let copied: Vec<CopiedEvent> = events
                 .iter()
                 .filter(|e| {
                     let t = e.event_time;
-                    (["purchase", "begin_checkout"].contains(&e.name.as_str())
-                        && t >= from - window
-                        && t <= to + CLOCK_SLACK_MS)
+                    (e.name == "purchase" && (from..to).contains(&t))
+                        || (e.name == "begin_checkout" && t >= from - window && t <= to + CLOCK_SLACK_MS)
                         || (from..start).contains(&t)
                         || (end..to).contains(&t)
                 })
                 .cloned()
+                .collect();
+            let sales_before: Vec<(String, String)> = events
+                .iter()
+                .filter(|e| e.name == "purchase" && (from - window..from).contains(&e.event_time))
+                .filter_map(|e| Some((e.creator_id.clone(), e.transaction_id.clone()?)))
                 .collect();
             assert!(copied.len() < events.len() / 2, "the whole days are not copied");
             let raw = store::open_memory().expect("memory");
             fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
             let rolled = store::open_memory().expect("memory");
             let days = Some(grouped(&events, span));
-            let rows =
-                fill(&rolled, Slice { events: copied.clone(), orders: orders.clone(), days, ..Slice::default() })
-                    .expect("fill");
+            // The whole days' purchases added up, not copied.
+            let rolled_purchases = Some(span);
+            let slice = Slice {
+                events: copied.clone(),
+                orders: orders.clone(),
+                days,
+                rolled_purchases,
+                sales_before: sales_before.clone(),
+                ..Slice::default()
+            };
+            let rows = fill(&rolled, slice).expect("fill");
             assert!(rollup::cursor(&rolled).expect("cursor") > 0);
             assert!(!rows.is_empty() && rows.len() < events.len() / 4, "one row per key: {}", rows.len());
+            let copies = |c: &Connection, name: &str| -> i64 {
+                c.query_row("SELECT count(*) FROM events WHERE name = ?1", [name], |r| r.get(0)).expect("count")
+            };
+            assert!(rows.iter().any(|r| r.name == "purchase" && r.confirmed), "confirmed purchases among the rows");
+            assert!(rows.iter().any(|r| r.name == "purchase" && !r.confirmed));
+            assert!(copies(&rolled, "purchase") < copies(&raw, "purchase") / 2, "the whole days' purchases not copied");
+            assert!(copies(&raw, "purchase") > 20);
             // The same days as ClickHouse's `event_days` gives them when all are done.
             let from_done = store::open_memory().expect("memory");
             let done = done_days(&grouped(&events, span));
             assert!(done.counts.len() > done.texts.len(), "some keys on several days");
-            let slice =
-                Slice { events: copied, orders: orders.clone(), days: Some(Vec::new()), done, ..Slice::default() };
+            let slice = Slice {
+                events: copied,
+                orders: orders.clone(),
+                days: Some(Vec::new()),
+                done,
+                rolled_purchases,
+                sales_before,
+                ..Slice::default()
+            };
             let done_rows = fill(&from_done, slice).expect("fill");
             for query in [
                 Query { from, to, ..Query::default() },

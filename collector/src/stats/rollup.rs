@@ -468,6 +468,42 @@ fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
     row.event().map_err(|e| rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// `events` purchases like `e`, the earliest at `e`'s time, as a rollup row: the key
+/// `purchase_days` would file them under (with their confirmation), and what
+/// [`rolled_purchase`] reads back of that row. For purchases added up outside a file
+/// (ClickHouse's report, `stats_source::fill`), so they count as the file's rolled-up
+/// purchases do; a test holds the two to each other.
+pub fn purchase(e: &EventRow, confirmed: bool, events: u64) -> Result<([u8; 16], EventRow), serde_json::Error> {
+    let key = PurchaseKey::of(e, confirmed);
+    let hash = key_hash(&serde_json::to_string(&key)?);
+    let k = &key.key;
+    let row = DayRow {
+        day: e.event_time.div_euclid(DAY_MS),
+        key: hash,
+        name: "purchase".to_owned(),
+        creator_id: k.creator_id.clone(),
+        affiliate: k.affiliate.clone(),
+        utm_source: k.utm_source.clone(),
+        utm_medium: k.utm_medium.clone(),
+        utm_campaign: k.utm_campaign.clone(),
+        utm_content: k.utm_content.clone(),
+        coupon: k.coupon.clone(),
+        promotion_id: None,
+        products: serde_json::to_string(&k.products)?,
+        exclusion: k.exclusion.map(|why| why.name().to_owned()),
+        first_time: e.event_time,
+        events,
+    };
+    let event = EventRow {
+        currency: key.currency,
+        value: key.value,
+        shares: Some(key.shares),
+        confirmed: key.confirmed,
+        ..row.event()?
+    };
+    Ok((hash, event))
+}
+
 /// A row of `purchase_days` as the purchases it stands for.
 fn rolled_purchase(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
     let bad = |i: usize| {
@@ -976,6 +1012,49 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// A purchase added up outside a file (`purchase`) is the row the file's rollup
+        /// would file it under and read back, key and all.
+        #[test]
+        fn a_purchase_rolled_outside_a_file_is_the_files_row(e in event(), confirmed in any::<bool>()) {
+            use rusqlite::types::Value as SqlValue;
+            let (value, items, unreadable) = super::super::load::value_and_items(
+                e.value.map_or(SqlValue::Null, SqlValue::Integer),
+                e.items.clone().map_or(SqlValue::Null, SqlValue::Text),
+            );
+            let row = EventRow {
+                name: "purchase".into(),
+                event_time: e.event_time,
+                creator_id: e.creator_id.clone(),
+                coupon: e.coupon.clone(),
+                utm_source: e.utm_source.clone(),
+                utm_campaign: e.utm_campaign.clone(),
+                utm_content: e.utm_content.clone(),
+                promotion_id: e.promotion_id.clone(),
+                currency: e.currency.clone(),
+                value,
+                transaction_id: e.transaction_id.clone(),
+                click_id: e.click_id.clone(),
+                items,
+                path: e.path.clone(),
+                affiliate: e.affiliate.clone(),
+                unreadable,
+                ..EventRow::default()
+            };
+            let conn = store::open_memory().expect("memory");
+            add_purchases(&conn, &PurchaseKey::of(&row, confirmed), row.event_time, 3).expect("add");
+            let (key, filed) = conn
+                .query_row(
+                    "SELECT creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, products,
+                       exclusion, currency, value, shares, confirmed, first_time, events, key FROM purchase_days",
+                    [],
+                    |r| Ok((r.get::<_, Vec<u8>>(15)?, rolled_purchase(r)?)),
+                )
+                .expect("the row");
+            let (hash, rolled) = super::purchase(&row, confirmed, 3).expect("purchase");
+            prop_assert_eq!(key, hash.to_vec());
+            prop_assert_eq!(format!("{rolled:?}"), format!("{filed:?}"), "(`EventRow` has no `PartialEq`)");
+        }
 
         /// Whatever is rolled up, in whatever chunks, and whatever arrives after, a report
         /// reads the same figures as from the raw events alone.
