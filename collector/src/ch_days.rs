@@ -19,12 +19,16 @@
 //!   event counts match the rows read (on a cluster, the replica asked may have the
 //!   marker before the rows); the other days are grouped from the events as before.
 //! - **Retention** purges a day's raw events only once it is done here (`retention`).
+//! - **Days not yet settled** are counted too, provisionally ([`recount`]): each count
+//!   under a fingerprint of the parts it read ([`parts_of`]), used by a report only
+//!   while the parts are the same (no row of the day arrived since), dropped once the
+//!   day is settled and done ([`drop_settled`]).
 
 use crate::clickhouse::{self as ch, ChError, DayDone, RecentDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, DayRow, DAY_MS};
 use clickhouse::Row;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 /// How often the background task looks for newly settled days.
@@ -198,7 +202,7 @@ pub struct DoneDays {
     pub counts: Vec<DayCount>,
     /// For each key of those rows, one row with its texts (its day, time and events
     /// are not those of any one day).
-    pub texts: HashMap<[u8; 16], DayRow>,
+    pub texts: foldhash::HashMap<[u8; 16], DayRow>,
     pub days: HashSet<i64>,
 }
 
@@ -267,8 +271,8 @@ async fn counted_rows(
             .fetch_all::<DayRow>(),
     );
     let (counts, texts) = tokio::try_join!(counts, texts)?;
-    let texts: HashMap<[u8; 16], DayRow> = texts.into_iter().map(|r| (r.key, r)).collect();
-    let mut found: HashMap<i64, (u64, u64)> = HashMap::new();
+    let texts: foldhash::HashMap<[u8; 16], DayRow> = texts.into_iter().map(|r| (r.key, r)).collect();
+    let mut found: std::collections::HashMap<i64, (u64, u64)> = std::collections::HashMap::new();
     let mut lacking: HashSet<i64> = HashSet::new();
     for c in &counts {
         let f = found.entry(c.day).or_default();
@@ -345,25 +349,39 @@ pub fn settling(now_ms: i64) -> std::ops::Range<i64> {
     settled_before(now_ms).max(1)..now_ms.div_euclid(DAY_MS) + 1
 }
 
-/// The provisional counts of days in `[first_day, end_day)` that still hold: their
-/// fingerprint is that of the parts there now.
+/// The provisional counts of days in `[first_day, end_day)` that still hold at `now_ms`:
+/// their fingerprint is that of the parts there now. Only days from two before the
+/// settling ones are looked at (a day that has just settled keeps its count until the
+/// settled days' step, minutes later, has rolled it up), so the fingerprints are asked
+/// for alongside the markers rather than after them.
 pub async fn recent_markers(
     client: &clickhouse::Client,
     first_day: i64,
     end_day: i64,
+    now_ms: i64,
 ) -> Result<Vec<RecentDone>, ChError> {
-    let mut markers = ch::timed(
+    let settling = settling(now_ms);
+    let days: Vec<i64> = (first_day.max(settling.start - 2)..end_day.min(settling.end)).collect();
+    Ok(holding(client, &days).await?.0)
+}
+
+/// The provisional counts of `days` (consecutive) that still hold, and each day's
+/// fingerprint now.
+async fn holding(client: &clickhouse::Client, days: &[i64]) -> Result<(Vec<RecentDone>, Vec<u64>), ChError> {
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return Ok(Default::default());
+    };
+    let markers = ch::timed(
         client
-            .query("SELECT ?fields FROM recent_days_done FINAL WHERE day >= ? AND day < ?")
-            .bind(first_day)
-            .bind(end_day)
+            .query("SELECT ?fields FROM recent_days_done FINAL WHERE day >= ? AND day <= ?")
+            .bind(first)
+            .bind(last)
             .fetch_all::<RecentDone>(),
-    )
-    .await?;
-    let days: Vec<i64> = markers.iter().map(|m| m.day).collect::<BTreeSet<_>>().into_iter().collect();
-    let now: HashMap<i64, u64> = days.iter().copied().zip(fingerprints(client, &days).await?).collect();
-    markers.retain(|m| now.get(&m.day) == Some(&m.parts));
-    Ok(markers)
+    );
+    let (mut markers, now) = tokio::try_join!(markers, fingerprints(client, days))?;
+    let by_day: HashMap<i64, u64> = days.iter().copied().zip(now.iter().copied()).collect();
+    markers.retain(|m| by_day.get(&m.day) == Some(&m.parts));
+    Ok((markers, now))
 }
 
 /// The rows of the provisional counts `markers` (see [`counted_rows`]).
@@ -432,8 +450,7 @@ impl RecentRow {
 /// report then need not look for). `ver` is the time of the count.
 pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled, DaysError> {
     let days: Vec<i64> = settling(now_ms).collect();
-    let (first, end) = (days.first().copied().unwrap_or(0), days.last().map_or(0, |d| d + 1));
-    let (now, held) = tokio::try_join!(fingerprints(client, &days), recent_markers(client, first, end))?;
+    let (held, now) = holding(client, &days).await?;
     let held: HashSet<(i64, u64)> = held.iter().map(|m| (m.day, m.parts)).collect();
     let ver = now_ms.max(0) as u64;
     let mut rolled = Rolled::default();

@@ -823,7 +823,7 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
     assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "every whole day counted");
     let settling = ch_days::settling(now_ms());
     assert_eq!(settling, day - 9..day + 1, "the 9 settling days and today");
-    let markers = ch_days::recent_markers(&client, settling.start, settling.end).await.expect("markers");
+    let markers = ch_days::recent_markers(&client, settling.start, settling.end, now_ms()).await.expect("markers");
     assert_eq!(markers.len(), 10, "a marker for each day not settled, with events or not: {markers:?}");
     assert_eq!(
         markers.iter().filter(|m| m.events > 0).map(|m| m.day).collect::<Vec<_>>(),
@@ -841,7 +841,7 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
     }
     let sql = "SELECT count() FROM events FINAL WHERE event_id = 'late-yesterday'";
     assert_eq!(wait_for(url, &db, sql, 1, 30).await, 1);
-    let held = ch_days::recent_markers(&client, settling.start, settling.end).await.expect("markers");
+    let held = ch_days::recent_markers(&client, settling.start, settling.end, now_ms()).await.expect("markers");
     assert!(!held.iter().any(|m| m.day == day - 1), "yesterday's count is stale: {held:?}");
     same_figures(&http, &a, &reference, &ranges).await;
     assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "counted again");

@@ -569,7 +569,7 @@ pub struct Collapse {
 /// time and count: the key is their hash.)
 #[derive(Default)]
 pub struct Collapser {
-    at: HashMap<[u8; 16], usize>,
+    at: foldhash::HashMap<[u8; 16], usize>,
     rows: Vec<EventRow>,
 }
 
