@@ -479,23 +479,27 @@ pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled,
 }
 
 /// Drops the provisional counts of days now settled and rolled up (`event_days_done`
-/// marks them): a day's counts are a partition of their own. Returns the days dropped.
-pub async fn drop_settled(client: &clickhouse::Client) -> Result<Vec<i64>, ChError> {
-    let days: Vec<i64> = ch::timed(
+/// marks them), and of days before those a report still looks at (`recent_markers`:
+/// a day without events is never marked done): a day's counts are a partition of their
+/// own. Returns the days dropped.
+pub async fn drop_settled(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<i64>, ChError> {
+    let parts: Vec<(String, i64)> = ch::timed(
         client
             .query(
-                "SELECT DISTINCT toInt64(partition_id) FROM system.parts
+                "SELECT DISTINCT table, toInt64(partition_id) AS day FROM system.parts
                  WHERE database = currentDatabase() AND table IN ('recent_days', 'recent_days_done') AND active
-                   AND toInt64(partition_id) IN (SELECT day FROM event_days_done)",
+                   AND (day < ? OR day IN (SELECT day FROM event_days_done))",
             )
+            .bind(settling(now_ms).start - 2)
             .fetch_all(),
     )
     .await?;
-    for day in &days {
-        for table in ["recent_days", "recent_days_done"] {
-            ch::timed(client.query(&format!("ALTER TABLE {table} DROP PARTITION {day}")).execute()).await?;
-        }
+    for (table, day) in &parts {
+        ch::timed(client.query(&format!("ALTER TABLE {table} DROP PARTITION {day}")).execute()).await?;
     }
+    let mut days: Vec<i64> = parts.into_iter().map(|(_, day)| day).collect();
+    days.sort_unstable();
+    days.dedup();
     Ok(days)
 }
 
@@ -516,7 +520,7 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
                     "day rollup: settled days written"
                 );
             }
-            let dropped = drop_settled(&client).await?;
+            let dropped = drop_settled(&client, crate::server::now_ms()).await?;
             if !dropped.is_empty() {
                 tracing::debug!(?dropped, "day rollup: provisional counts of settled days dropped");
             }
