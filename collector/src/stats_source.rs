@@ -118,27 +118,29 @@ pub struct CopiedEvent {
 }
 
 impl CopiedEvent {
-    /// The event as `stats::load` reads its row from the copy (`load::raw_event`).
-    fn event(&self) -> stats::EventRow {
-        let items = self.items.clone().map_or(SqlValue::Null, SqlValue::Text);
+    /// The event as `stats::load` reads its row from the copy (`load::raw_event`): the
+    /// value and items read by the same rule, so unreadable ones are left out for the
+    /// same reason.
+    fn into_event(self) -> stats::EventRow {
+        let items = self.items.map_or(SqlValue::Null, SqlValue::Text);
         let (value, items, unreadable) = stats::value_and_items(amount(self.value, self.value_unreadable), items);
         stats::EventRow {
-            name: self.name.clone(),
+            name: self.name,
             event_time: self.event_time,
-            creator_id: self.creator_id.clone(),
-            coupon: self.coupon.clone(),
-            utm_source: self.utm_source.clone(),
-            utm_medium: self.utm_medium.clone(),
-            utm_campaign: self.utm_campaign.clone(),
-            utm_content: self.utm_content.clone(),
-            promotion_id: self.promotion_id.clone(),
-            currency: self.currency.clone(),
+            creator_id: self.creator_id,
+            coupon: self.coupon,
+            utm_source: self.utm_source,
+            utm_medium: self.utm_medium,
+            utm_campaign: self.utm_campaign,
+            utm_content: self.utm_content,
+            promotion_id: self.promotion_id,
+            currency: self.currency,
             value,
-            transaction_id: self.transaction_id.clone(),
-            click_id: self.click_id.clone(),
+            transaction_id: self.transaction_id,
+            click_id: self.click_id,
             items,
-            path: self.path.clone(),
-            affiliate: self.affiliate.clone(),
+            path: self.path,
+            affiliate: self.affiliate,
             unreadable,
             ..stats::EventRow::default()
         }
@@ -200,27 +202,24 @@ impl DayGroup {
     /// (`stats::value_and_items` on the value [`fill`] would store), so unreadable ones
     /// are left out for the same reason.
     pub fn event(&self) -> stats::EventRow {
-        let items = self.items.clone().map_or(SqlValue::Null, SqlValue::Text);
-        let (value, items, unreadable) =
-            stats::value_and_items(amount(Some(self.odd_value), self.value_unreadable), items);
-        stats::EventRow {
+        let stored = CopiedEvent {
             name: self.name.clone(),
-            event_time: self.first_time,
             creator_id: self.creator_id.clone(),
-            coupon: self.coupon.clone(),
+            event_time: self.first_time,
             utm_source: self.utm_source.clone(),
             utm_medium: self.utm_medium.clone(),
             utm_campaign: self.utm_campaign.clone(),
             utm_content: self.utm_content.clone(),
-            promotion_id: self.promotion_id.clone(),
-            value,
-            items,
             path: self.path.clone(),
+            promotion_id: self.promotion_id.clone(),
+            value: Some(self.odd_value),
+            value_unreadable: self.value_unreadable,
+            coupon: self.coupon.clone(),
+            items: self.items.clone(),
             affiliate: self.affiliate.clone(),
-            unreadable,
-            weight: Weight::Rolled(self.events),
-            ..stats::EventRow::default()
-        }
+            ..CopiedEvent::default()
+        };
+        stats::EventRow { weight: Weight::Rolled(self.events), ..stored.into_event() }
     }
 }
 
@@ -460,23 +459,25 @@ async fn whole_days(
     client: &clickhouse::Client,
     (first_day, end_day): (i64, i64),
 ) -> Result<(crate::ch_days::DoneDays, Vec<DayGroup>), ChError> {
-    use crate::ch_days::{markers, recent_markers, recent_rows_of, rows_of, spans};
-    use std::collections::HashSet;
+    use crate::ch_days::{gaps, markers, recent_markers, recent_rows_of, rows_of, spans};
+    use std::collections::{BTreeSet, HashSet};
     let (markers, mut recent) = tokio::try_join!(
         took("done days' markers", markers(client, first_day, end_day)),
         took("recent days' markers", recent_markers(client, first_day, end_day, crate::server::now_ms()))
     )?;
     let marked: HashSet<i64> = markers.iter().map(|m| m.day).collect();
     recent.retain(|m| !marked.contains(&m.day));
-    let counted: HashSet<i64> = marked.iter().copied().chain(recent.iter().map(|m| m.day)).collect();
-    let uncounted = spans((first_day..end_day).filter(|d| !counted.contains(d)));
+    // Walked by the days counted, never day by day over the range: a range is whatever
+    // a report link asks for.
+    let counted: BTreeSet<i64> = marked.iter().copied().chain(recent.iter().map(|m| m.day)).collect();
+    let uncounted = gaps(first_day, end_day, &counted);
     let (mut done, recent, mut groups) = tokio::try_join!(
         took("settled days from event_days", rows_of(client, first_day, end_day, &markers)),
         took("recent days from recent_days", recent_rows_of(client, &recent)),
         took("day groups", day_groups(client, &uncounted, ch::REQUEST_TIMEOUT))
     )?;
     done.extend(recent);
-    let behind = spans((first_day..end_day).filter(|d| counted.contains(d) && !done.days.contains(d)));
+    let behind = spans(counted.iter().copied().filter(|d| !done.days.contains(d)));
     groups.extend(
         took("day groups of days behind their marker", day_groups(client, &behind, ch::REQUEST_TIMEOUT)).await?,
     );
@@ -727,7 +728,7 @@ fn add_purchases<'a>(
     }
     for ((.., confirmed), (e, days)) in alike {
         // The row's key and texts are the same on every day (the key has no day).
-        let (key, row) = rollup::purchase(&e.event(), confirmed, 1)?;
+        let (key, row) = rollup::purchase(&e.clone().into_event(), confirmed, 1)?;
         for (time, events) in days.into_values() {
             let row = || Ok(stats::EventRow { event_time: time, weight: Weight::Rolled(events), ..row.clone() });
             collapser.add(Some(key), time, events, row)?;
