@@ -210,22 +210,25 @@ season_days() {
 # until each has a count; then the reports are timed (a count whose parts a merge
 # renamed since is counted again within a second, or grouped by the report).
 rolled_stats() {
-  local db="$1" log="$2" label="$3" settled_ms want_days started done_days
+  local db="$1" log="$2" label="$3" settled_ms want_days started done_days purchase_days
   shift 3
   settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
   want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
   started="$(now_ms)"
   start_collector "$db" "$log" --clickhouse-url "$ch_url" --clickhouse-database "$database" \
     --clickhouse-cluster linkshelf --clickhouse-days-every-secs 1 "$@"
-  say "Rolling $want_days settled days into ClickHouse's event_days"
+  say "Rolling $want_days settled days into ClickHouse's event_days and purchase_days"
   for _ in $(seq 7200); do
     done_days="$(ch_query "SELECT count() FROM $database.event_days_done FINAL" || echo 0)"
-    [ "$done_days" = "$want_days" ] && break
+    purchase_days="$(ch_query "SELECT count() FROM $database.purchase_days_done FINAL" || echo 0)"
+    [ "$done_days" = "$want_days" ] && [ "$purchase_days" = "$want_days" ] && break
     sleep 1
   done
-  printf '  %s of %s settled days rolled up in %s s (%s rows)\n' "$done_days" "$want_days" \
+  printf '  %s and %s of %s settled days rolled up in %s s (%s event_days rows, %s purchase_days rows)\n' \
+    "$done_days" "$purchase_days" "$want_days" \
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
-    "$(ch_query "SELECT count() FROM $database.event_days FINAL")"
+    "$(ch_query "SELECT count() FROM $database.event_days FINAL")" \
+    "$(ch_query "SELECT count() FROM $database.purchase_days FINAL")"
   for _ in $(seq 1800); do
     recent_days="$(ch_query "SELECT uniqExact(day) FROM $database.recent_days_done" || echo 0)"
     [ "$recent_days" -ge 10 ] && break

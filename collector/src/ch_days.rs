@@ -26,7 +26,7 @@
 
 use crate::clickhouse::{self as ch, ChError, DayDone, RecentDone};
 use crate::retention::SETTLING_DAYS;
-use crate::stats::rollup::{self, DayRow, DAY_MS};
+use crate::stats::rollup::{self, DayRow, PurchaseRow, DAY_MS};
 use clickhouse::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -60,6 +60,9 @@ pub struct Rolled {
     pub days: usize,
     pub rows: usize,
     pub events: u64,
+    /// `purchase_days` rows written, and the purchases they count.
+    pub purchase_rows: usize,
+    pub purchases: u64,
 }
 
 /// The first day (days since the epoch) not yet settled at `now_ms`: days before it are
@@ -98,16 +101,29 @@ pub fn gaps(first_day: i64, end_day: i64, days: &std::collections::BTreeSet<i64>
 }
 
 /// The settled days (before [`settled_before`]) that have events and are not marked
-/// done, oldest first. Days before 1970 are left alone (no collector stores them).
+/// done in both `event_days_done` and `purchase_days_done`, oldest first. Days before
+/// 1970 are left alone (no collector stores them).
 pub async fn pending(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<i64>, ChError> {
+    let (events, purchases) = tokio::try_join!(
+        pending_in(client, "event_days_done", now_ms),
+        pending_in(client, "purchase_days_done", now_ms)
+    )?;
+    let mut days: Vec<i64> = events.into_iter().chain(purchases).collect();
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+/// The settled days that have events and are not marked in `markers` (a marker table).
+async fn pending_in(client: &clickhouse::Client, markers: &str, now_ms: i64) -> Result<Vec<i64>, ChError> {
     ch::timed_within(
         QUERY_TIMEOUT,
         client
-            .query(
+            .query(&format!(
                 "SELECT intDiv(event_time, 86400000) AS d FROM events
-                 WHERE event_time >= 0 AND event_time < ? AND d NOT IN (SELECT day FROM event_days_done FINAL)
-                 GROUP BY d ORDER BY d",
-            )
+                 WHERE event_time >= 0 AND event_time < ? AND d NOT IN (SELECT day FROM {markers} FINAL)
+                 GROUP BY d ORDER BY d"
+            ))
             .bind(settled_before(now_ms).saturating_mul(DAY_MS))
             .fetch_all::<i64>(),
     )
@@ -166,16 +182,30 @@ fn keyed(groups: &[crate::stats_source::DayGroup]) -> Result<Vec<DayRow>, serde_
     Ok(rows.into_values().collect())
 }
 
-/// One step: every settled day at `now_ms` that has events and is not done yet, but
-/// none from the day of `unshipped_from` on (the oldest event this collector has not
-/// shipped yet, [`oldest_unshipped`]): a file with a season of events shipped for the
-/// first time must not have its old days counted half-way.
+/// One step: every settled day at `now_ms` that has events and is not done yet (its
+/// events in `event_days`, its purchases in `purchase_days`), but none from the day of
+/// `unshipped_from` on (the oldest event this collector has not shipped yet,
+/// [`oldest_unshipped`]): a file with a season of events shipped for the first time
+/// must not have its old days counted half-way.
 pub async fn step(client: &clickhouse::Client, now_ms: i64, unshipped_from: Option<i64>) -> Result<Rolled, DaysError> {
-    let mut days = pending(client, now_ms).await?;
+    let (mut events, mut purchases) = tokio::try_join!(
+        pending_in(client, "event_days_done", now_ms),
+        pending_in(client, "purchase_days_done", now_ms)
+    )?;
     if let Some(t) = unshipped_from {
-        days.retain(|&day| day < t.div_euclid(DAY_MS));
+        events.retain(|&day| day < t.div_euclid(DAY_MS));
+        purchases.retain(|&day| day < t.div_euclid(DAY_MS));
     }
-    roll_days(client, &days, now_ms.max(0) as u64).await
+    let ver = now_ms.max(0) as u64;
+    let mut rolled = roll_days(client, &events, ver).await?;
+    let bought = crate::ch_purchases::roll_purchase_days(client, &purchases, ver).await?;
+    let mut days: Vec<i64> = events.into_iter().chain(purchases).collect();
+    days.sort_unstable();
+    days.dedup();
+    rolled.days = days.len();
+    rolled.purchase_rows = bought.purchase_rows;
+    rolled.purchases = bought.purchases;
+    Ok(rolled)
 }
 
 /// The time of the oldest event in this collector's file not yet shipped to ClickHouse
@@ -212,15 +242,48 @@ pub struct DayCount {
     pub events: u64,
 }
 
-/// What `event_days` holds complete of a range of days.
-#[derive(Clone, Debug, Default)]
-pub struct DoneDays {
+/// What `event_days` (or `purchase_days`: `T` is then `PurchaseRow`) holds complete of
+/// a range of days.
+#[derive(Clone, Debug)]
+pub struct DoneDays<T = DayRow> {
     /// The rows of the done days.
     pub counts: Vec<DayCount>,
     /// For each key of those rows, one row with its texts (its day, time and events
     /// are not those of any one day).
-    pub texts: foldhash::HashMap<[u8; 16], DayRow>,
+    pub texts: foldhash::HashMap<[u8; 16], T>,
     pub days: HashSet<i64>,
+}
+
+impl<T> Default for DoneDays<T> {
+    fn default() -> Self {
+        DoneDays { counts: Vec::new(), texts: Default::default(), days: HashSet::new() }
+    }
+}
+
+/// A rollup row read once per key for its texts ([`counted_rows`]).
+pub trait Texts: clickhouse::RowOwned + clickhouse::RowRead + Send {
+    /// The columns to read, in the row's field order, for `GROUP BY key` (the texts are
+    /// the same on every row of a key).
+    const COLUMNS: &'static str;
+    fn key(&self) -> [u8; 16];
+}
+
+impl Texts for DayRow {
+    const COLUMNS: &'static str = "any(day), key, any(name), any(creator_id), any(affiliate), any(utm_source),
+       any(utm_medium), any(utm_campaign), any(utm_content), any(coupon), any(promotion_id),
+       any(products), any(exclusion), min(first_time), sum(events)";
+    fn key(&self) -> [u8; 16] {
+        self.key
+    }
+}
+
+impl Texts for PurchaseRow {
+    const COLUMNS: &'static str = "any(day), key, any(creator_id), any(affiliate), any(utm_source),
+       any(utm_medium), any(utm_campaign), any(utm_content), any(coupon), any(products), any(exclusion),
+       any(currency), any(value), any(shares), any(confirmed), min(first_time), sum(events)";
+    fn key(&self) -> [u8; 16] {
+        self.key
+    }
 }
 
 /// The rows of the days in `[first_day, end_day)` that `event_days` holds complete:
@@ -267,28 +330,23 @@ pub async fn rows_of(
 /// rows read match its marker (a replica may have received the marker before the
 /// rows), and when every key of its rows came with its texts (a day counted between
 /// the reads may lack them): the caller groups the other days from the events.
-async fn counted_rows(
+pub async fn counted_rows<T: Texts>(
     client: &clickhouse::Client,
     table: &str,
     condition: &str,
     expected: &HashMap<i64, (u64, u64)>,
-) -> Result<DoneDays, ChError> {
+) -> Result<DoneDays<T>, ChError> {
     let counts = ch::timed(
         client.query(&format!("SELECT ?fields FROM {table} FINAL WHERE {condition}")).fetch_all::<DayCount>(),
     );
-    // In `DayRow`'s field order (the rows are read by position).
+    // (The rows are read by position.)
     let texts = ch::timed(
         client
-            .query(&format!(
-                "SELECT any(day), key, any(name), any(creator_id), any(affiliate), any(utm_source),
-                   any(utm_medium), any(utm_campaign), any(utm_content), any(coupon), any(promotion_id),
-                   any(products), any(exclusion), min(first_time), sum(events)
-                 FROM {table} FINAL WHERE {condition} GROUP BY key"
-            ))
-            .fetch_all::<DayRow>(),
+            .query(&format!("SELECT {} FROM {table} FINAL WHERE {condition} GROUP BY key", T::COLUMNS))
+            .fetch_all::<T>(),
     );
     let (counts, texts) = tokio::try_join!(counts, texts)?;
-    let texts: foldhash::HashMap<[u8; 16], DayRow> = texts.into_iter().map(|r| (r.key, r)).collect();
+    let texts: foldhash::HashMap<[u8; 16], T> = texts.into_iter().map(|r| (r.key(), r)).collect();
     let mut found: std::collections::HashMap<i64, (u64, u64)> = std::collections::HashMap::new();
     let mut lacking: HashSet<i64> = HashSet::new();
     for c in &counts {
@@ -308,9 +366,9 @@ async fn counted_rows(
     Ok(DoneDays { counts, texts, days })
 }
 
-impl DoneDays {
+impl<T> DoneDays<T> {
     /// Both reads' days together (their days are apart: a day is read from one table).
-    pub fn extend(&mut self, other: DoneDays) {
+    pub fn extend(&mut self, other: DoneDays<T>) {
         self.counts.extend(other.counts);
         self.texts.extend(other.texts);
         self.days.extend(other.days);

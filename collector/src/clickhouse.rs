@@ -317,6 +317,57 @@ ORDER BY day",
                 engine(settings, "event_days_done")
             ),
         ),
+        // The settled days' purchases (`stats::rollup::PurchaseRow`, written by
+        // `ch_days::roll_purchase_days`): the file's `purchase_days`, each purchase
+        // counted only when it is the first of its creator's with its transaction id,
+        // and confirmed by the orders there when the day was counted.
+        (
+            "purchase_days",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.purchase_days{on} (
+  day Int64, key FixedString(16), creator_id String, affiliate {s},
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
+  coupon {s}, products String, exclusion {s},
+  currency {s}, value Nullable(Int64), shares String, confirmed UInt8,
+  first_time Int64, events UInt64,
+  ver UInt64 DEFAULT toUInt64(now())
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (day, key)",
+                engine(settings, "purchase_days")
+            ),
+        ),
+        // The purchases of `purchase_days` that no order confirmed when their day was
+        // counted, by the ids an order confirms them by: a report moves those a later
+        // order confirms to their confirmed row (`confirmed_key`), as the file's
+        // `rollup::confirm` does when the order arrives.
+        (
+            "unconfirmed_purchases",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.unconfirmed_purchases{on} (
+  day Int64, event_id String, transaction_id {s}, click_id {s},
+  key FixedString(16), confirmed_key FixedString(16), event_time Int64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (day, event_id)",
+                engine(settings, "unconfirmed_purchases")
+            ),
+        ),
+        // The days whose `purchase_days` and `unconfirmed_purchases` rows are all
+        // written, with how many of each (as `event_days_done`).
+        (
+            "purchase_days_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.purchase_days_done{on} (
+  day Int64, groups UInt64, events UInt64, unconfirmed UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY day",
+                engine(settings, "purchase_days_done")
+            ),
+        ),
         // Provisional counts of the days not yet settled (`ch_days::recount`): rows as
         // `event_days`', each count under the fingerprint of the parts it was taken
         // from (`parts`), which a report compares with the parts there now. A day per
@@ -524,6 +575,17 @@ pub struct DayDone {
     pub day: i64,
     pub groups: u64,
     pub events: u64,
+    pub ver: u64,
+}
+
+/// A day whose purchases are in `purchase_days` (`groups` rows, `events` purchases)
+/// and `unconfirmed_purchases` (`unconfirmed` rows), written after them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct PurchaseDayDone {
+    pub day: i64,
+    pub groups: u64,
+    pub events: u64,
+    pub unconfirmed: u64,
     pub ver: u64,
 }
 

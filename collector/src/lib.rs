@@ -5,6 +5,7 @@
 
 pub mod ch_days;
 pub mod ch_lookup;
+pub mod ch_purchases;
 pub mod clickhouse;
 pub mod client;
 pub mod config;

@@ -58,6 +58,7 @@
 //! rules apply to the copy as to the file: one row per event id, one browser purchase
 //! per (creator, transaction id), the first kept.
 
+use crate::ch_purchases::{DonePurchases, FirstSales, SaleCopy};
 use crate::clickhouse::{self as ch, ChError, OrderRow, RefundRow};
 use crate::stats::rollup::{self, DayRow, DAY_MS};
 use crate::stats::{self, Query, Stats, Weight};
@@ -121,7 +122,7 @@ impl CopiedEvent {
     /// The event as `stats::load` reads its row from the copy (`load::raw_event`): the
     /// value and items read by the same rule, so unreadable ones are left out for the
     /// same reason.
-    fn into_event(self) -> stats::EventRow {
+    pub fn into_event(self) -> stats::EventRow {
         let items = self.items.map_or(SqlValue::Null, SqlValue::Text);
         let (value, items, unreadable) = stats::value_and_items(amount(self.value, self.value_unreadable), items);
         stats::EventRow {
@@ -163,10 +164,12 @@ pub struct Slice {
     /// The whole days `[first_day, end_day)` whose purchases [`fill`] adds up into
     /// rollup rows rather than copies (`None`: every purchase is copied).
     pub rolled_purchases: Option<(i64, i64)>,
-    /// `(creator_id, transaction_id)` of the purchases of the attribution window before
-    /// the range: a purchase of the range that repeats one is not counted, as the
-    /// copy's unique rule would not copy it after them (see [`kept`]).
-    pub sales_before: Vec<(String, String)>,
+    /// The purchase that counts of each creator and transaction id the raw purchases
+    /// have, whenever it was made (see [`kept`]).
+    pub firsts: FirstSales,
+    /// The purchases of the whole days ClickHouse's `purchase_days` holds complete
+    /// (`ch_purchases`): those days' purchases are not among `events`.
+    pub purchases_done: DonePurchases,
 }
 
 /// Events of one UTC day alike in everything their rollup key is made of: the raw
@@ -306,9 +309,18 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         None => ((from, to), (0, 0)),
     };
     // The orders first (a few rows, read in milliseconds): which checkouts to read
-    // depends on their codes and sources.
-    let orders =
-        took("orders", ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>())).await?;
+    // depends on their codes and sources; and which whole days `purchase_days` holds
+    // (a few bytes a day), whose purchases are not read raw.
+    let purchase_markers = async {
+        match whole {
+            Some((first_day, end_day)) => crate::ch_purchases::markers(client, first_day, end_day).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (orders, purchase_markers) = tokio::try_join!(
+        took("orders", ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>())),
+        took("purchase days' markers", purchase_markers)
+    )?;
     let (codes, sources) = codes_and_sources(&orders, from, to);
     let joinable = !(codes.is_empty() && sources.is_empty());
     let none = || async { Ok::<Vec<CopiedEvent>, ChError>(Vec::new()) };
@@ -316,23 +328,17 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // Each time range through `ch::event_time_within`, which the sorting key answers;
     // with the event's name first in that key, each kind of event is its own range.
     let window = ch::event_time_within(earliest, latest.saturating_add(1));
-    // The range's purchases: stats count them in it, and nothing else reads them (orders
-    // are joined to checkouts and outbound clicks). Of the attribution window's before
-    // it, only who sold what: a purchase repeating one of those (a thank-you page
-    // reloaded) is left out as the copy's unique rule would (`kept`); reading them
-    // whole cost a week's report as much again as its own purchases.
-    let in_range = ch::event_time_within(from, to);
-    let purchases =
-        ch::timed(client.query(&kept_events(&format!("name = 'purchase' AND {in_range}"))).fetch_all::<CopiedEvent>());
-    let sales_before = ch::timed(
-        client
-            .query(&format!(
-                "SELECT DISTINCT creator_id, assumeNotNull(transaction_id) FROM events
-                 WHERE name = 'purchase' AND transaction_id IS NOT NULL AND {}",
-                ch::event_time_within(earliest, from)
-            ))
-            .fetch_all::<(String, String)>(),
+    // The range's purchases (stats count them in it, and nothing else reads them: orders
+    // are joined to checkouts and outbound clicks): the rows of the days `purchase_days`
+    // holds, the others raw, with the copies of every purchase that shares a
+    // transaction id with one of them (which of them counts, `ch_purchases`).
+    let marked: BTreeSet<i64> = purchase_markers.iter().map(|m| m.day).collect();
+    let purchases_done = took(
+        "settled days from purchase_days",
+        crate::ch_purchases::rows_of(client, &purchase_markers, !orders.is_empty()),
     );
+    let raw_spans = without_days(from, to, &marked);
+    let purchases = took("purchases", raw_purchases(client, &raw_spans));
     // Checkouts only where an order of the range could be joined to them by its code or
     // its source (`stats::load::resolve`): the rest are counted from the day groups and
     // the partial days, and a season has far more checkouts than orders (1.6 million
@@ -398,9 +404,9 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         ch::timed(bind_all(query, codes.iter().chain(&sources)).fetch_all::<CopiedEvent>()).await
     };
     let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
-    let (mut events, sales_before, checkouts, partial, days, clicks, owners, outside, refunds) = tokio::try_join!(
-        took("purchases", purchases),
-        took("purchases before the range", sales_before),
+    let ((mut events, mut copies), purchases_done, checkouts, partial, days, clicks, owners, outside, refunds) = tokio::try_join!(
+        purchases,
+        purchases_done,
         took("checkouts with an order's code or source", checkouts),
         took("partial days", partial),
         days,
@@ -409,12 +415,56 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         took("checkouts outside the window", outside),
         took("refunds", refunds)
     )?;
+    // Marked days whose rows did not match their marker (a replica catching up): raw.
+    let behind: Vec<(i64, i64)> =
+        crate::ch_days::spans(marked.iter().copied().filter(|d| !purchases_done.rows.days.contains(d)))
+            .into_iter()
+            .map(|(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS))
+            .collect();
+    let (late, late_copies) = took("purchases of days behind their marker", raw_purchases(client, &behind)).await?;
+    events.extend(late);
+    copies.extend(late_copies);
     events.extend(checkouts.into_iter().chain(partial).chain(clicks).chain(owners).chain(outside));
     let (done, days) = match days {
         Some((done, groups)) => (done, Some(groups)),
         None => (Default::default(), None),
     };
-    Ok(Slice { events, orders, refunds, days, done, rolled_purchases: whole, sales_before })
+    let firsts = crate::ch_purchases::first_sales(&copies);
+    Ok(Slice { events, orders, refunds, days, done, rolled_purchases: whole, firsts, purchases_done })
+}
+
+/// The purchases in the time spans `spans` (`[from, to)` each), and the copies of every
+/// purchase that has the transaction id of one of them (`ch_purchases::SaleCopy`).
+async fn raw_purchases(
+    client: &clickhouse::Client,
+    spans: &[(i64, i64)],
+) -> Result<(Vec<CopiedEvent>, Vec<SaleCopy>), ChError> {
+    if spans.is_empty() {
+        return Ok(Default::default());
+    }
+    let within = spans.iter().map(|&(from, to)| ch::event_time_within(from, to)).collect::<Vec<_>>().join(" OR ");
+    let condition = format!("name = 'purchase' AND ({within})");
+    tokio::try_join!(
+        ch::timed(client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>()),
+        ch::timed(client.query(&SaleCopy::of(&condition)).fetch_all::<SaleCopy>())
+    )
+}
+
+/// `[from, to)` without the UTC days `days` (whole days inside it), as time spans.
+fn without_days(from: i64, to: i64, days: &BTreeSet<i64>) -> Vec<(i64, i64)> {
+    let mut spans = Vec::new();
+    let mut at = from;
+    for &day in days.range(from.div_euclid(DAY_MS)..=to.div_euclid(DAY_MS)) {
+        let (start, end) = (day * DAY_MS, (day + 1) * DAY_MS);
+        if at < start.min(to) {
+            spans.push((at, start.min(to)));
+        }
+        at = at.max(end);
+    }
+    if at < to {
+        spans.push((at, to));
+    }
+    spans
 }
 
 /// Runs one of a report's reads, logging (at debug level) how long it took: where a
@@ -440,7 +490,7 @@ fn listed(condition: &str) -> String {
 /// not yet merged (identical rows), or, vanishingly rarely, two collectors' copies
 /// received in the same millisecond (FINAL keeps the one merged last). [`fill`] keeps
 /// one per id, the earlier `(event_time, event_id)`.
-fn kept_events(condition: &str) -> String {
+pub fn kept_events(condition: &str) -> String {
     format!(
         "SELECT ?fields FROM events WHERE (name, occurred_at, event_id, ver) IN
            (SELECT name, occurred_at, event_id, ver FROM events FINAL WHERE {condition})"
@@ -539,9 +589,14 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 pub fn fill(conn: &Connection, slice: Slice) -> rusqlite::Result<Vec<stats::EventRow>> {
     // Sorted by reference: a season's 662,000 rows of 18 fields each moved about while
     // sorting were a tenth of a report's time.
-    let mut events: Vec<&CopiedEvent> = slice.events.iter().collect();
+    // Purchases of the days `purchase_days` holds are counted there (another read, the
+    // clicks of orders, may have brought some of them too).
+    let done_purchase = |e: &CopiedEvent| {
+        e.name == "purchase" && slice.purchases_done.rows.days.contains(&e.event_time.div_euclid(DAY_MS))
+    };
+    let mut events: Vec<&CopiedEvent> = slice.events.iter().filter(|e| !done_purchase(e)).collect();
     events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
-    let kept = kept(&events, &slice.sales_before);
+    let kept = kept(&events, &slice.firsts);
     let whole = slice.rolled_purchases.map(|(first_day, end_day)| first_day * DAY_MS..end_day * DAY_MS);
     let rolled_purchase =
         |e: &CopiedEvent| e.name == "purchase" && whole.as_ref().is_some_and(|w| w.contains(&e.event_time));
@@ -656,24 +711,29 @@ pub fn fill(conn: &Connection, slice: Slice) -> rusqlite::Result<Vec<stats::Even
     }
     let purchases = events.iter().zip(&kept).filter(|(e, kept)| **kept && rolled_purchase(e)).map(|(e, _)| *e);
     add_purchases(&mut collapser, purchases, &slice.orders).map_err(to_sql)?;
+    slice.purchases_done.add_to(&mut collapser).map_err(to_sql)?;
     Ok(collapser.rows())
 }
 
 /// Which of `events` (in the order [`fill`] inserts them) the copy keeps: the first of
-/// each event id, and the first of a creator's purchases with one transaction id
-/// (SQLite's unique rules, which `INSERT OR IGNORE` applies to what is inserted),
-/// after the sales `before` them; decided here for the purchases that are added up
-/// rather than inserted.
-fn kept(events: &[&CopiedEvent], before: &[(String, String)]) -> Vec<bool> {
+/// each event id, and of a creator's purchases with one transaction id the one that
+/// counts (`first`: the first ever made, read with them), as SQLite's unique rules keep
+/// them in the file; decided here for the purchases that are added up rather than
+/// inserted. (A purchase `first` does not know, the first of those here.)
+fn kept(events: &[&CopiedEvent], first: &FirstSales) -> Vec<bool> {
     use foldhash::{HashSet, HashSetExt};
     let mut ids: HashSet<&str> = HashSet::with_capacity(events.len());
-    let mut sales: HashSet<(&str, &str)> = before.iter().map(|(c, t)| (c.as_str(), t.as_str())).collect();
+    let mut sales: HashSet<(&str, &str)> = HashSet::new();
     events
         .iter()
         .map(|e| {
             let sale = e.transaction_id.as_deref().filter(|_| e.name == "purchase").map(|t| (e.creator_id.as_str(), t));
+            let first_sale = |(c, t): (&str, &str)| match first.first(c, t) {
+                Some(id) => id == e.event_id,
+                None => !sales.contains(&(c, t)),
+            };
             // A row left out registers neither its id nor its sale, as in SQLite.
-            let keep = !ids.contains(e.event_id.as_str()) && sale.is_none_or(|s| !sales.contains(&s));
+            let keep = !ids.contains(e.event_id.as_str()) && sale.is_none_or(first_sale);
             if keep {
                 ids.insert(&e.event_id);
                 sales.extend(sale);
@@ -810,7 +870,7 @@ mod tests {
                 }
             }
         }
-        let mut done = DoneDays::default();
+        let mut done = DoneDays::<DayRow>::default();
         for r in rows.into_values() {
             done.days.insert(r.day);
             done.counts.push(DayCount { day: r.day, key: r.key, first_time: r.first_time, events: r.events });
@@ -824,6 +884,43 @@ mod tests {
                 }
             }
         }
+        done
+    }
+
+    /// What `ch_purchases::rows_of` reads once `roll_purchase_days` has counted the
+    /// days of `span` with the orders `at_roll`, when the orders there now are `orders`:
+    /// the rows per day and key, their texts per key, and the moves (unconfirmed
+    /// purchases an order now has the transaction or click id of).
+    fn done_purchases(
+        events: &[CopiedEvent],
+        (first_day, end_day): (i64, i64),
+        firsts: &FirstSales,
+        at_roll: &[OrderRow],
+        orders: &[OrderRow],
+    ) -> DonePurchases {
+        use crate::ch_days::DayCount;
+        let purchases: Vec<CopiedEvent> = events
+            .iter()
+            .filter(|e| e.name == "purchase" && (first_day * DAY_MS..end_day * DAY_MS).contains(&e.event_time))
+            .cloned()
+            .collect();
+        let (rows, unconfirmed) = crate::ch_purchases::purchase_days(&purchases, firsts, at_roll).expect("rows");
+        let mut done = DonePurchases::default();
+        for r in rows {
+            done.rows.days.insert(r.day);
+            done.rows.counts.push(DayCount { day: r.day, key: r.key, first_time: r.first_time, events: r.events });
+            done.rows.texts.entry(r.key).or_insert(r);
+        }
+        done.rows.days.extend(first_day..end_day);
+        let ids: BTreeSet<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
+        let clicks: BTreeSet<&str> = orders.iter().filter_map(|o| o.click_id.as_deref()).collect();
+        done.moves = unconfirmed
+            .into_iter()
+            .filter(|u| {
+                u.transaction_id.as_deref().is_some_and(|t| ids.contains(t))
+                    || u.click_id.as_deref().is_some_and(|c| clicks.contains(c))
+            })
+            .collect();
         done
     }
 
@@ -873,16 +970,18 @@ mod tests {
         let day0 = 20_400 * DAY_MS;
         let mut events = season(day0);
         // Some events again on another day, so that keys span days, and some purchases
-        // again 40 minutes on with their transaction id (a thank-you page reloaded,
-        // inside the test's 1-hour window): the earlier of the two is kept.
+        // again with their transaction id: 40 minutes on (a thank-you page reloaded,
+        // inside the test's 1-hour window) or on that other day (days before or after):
+        // of a creator's purchases with one transaction id only the first counts.
         let again: Vec<CopiedEvent> = events[..60]
             .iter()
             .enumerate()
             .map(|(i, e)| {
                 let day = (e.event_time - day0).div_euclid(DAY_MS);
                 let shift = if day == 3 { -3 * DAY_MS } else { DAY_MS };
-                let reloaded = i % 4 == 0 && e.name == "purchase";
-                let tx = |t: &String| if reloaded { t.clone() } else { format!("{t}-again") };
+                let same_tx = i % 2 == 0 && e.name == "purchase";
+                let reloaded = i % 4 == 0 && same_tx;
+                let tx = |t: &String| if same_tx { t.clone() } else { format!("{t}-again") };
                 CopiedEvent {
                     event_id: format!("{}-again", e.event_id),
                     event_time: e.event_time + if reloaded { 40 * 60_000 } else { shift },
@@ -912,7 +1011,29 @@ mod tests {
             coupon: Some("Juno15".into()),
             ..OrderRow::default()
         };
-        let orders = vec![order("o1", "c0", day0 + 2 * DAY_MS), order("o2", "c1", day0 + DAY_MS + 7)];
+        // Orders by click id, and one by a repeated sale's transaction id.
+        let orders = vec![
+            order("o1", "c0", day0 + 2 * DAY_MS),
+            order("o2", "c1", day0 + DAY_MS + 7),
+            order("t22", "c9", day0),
+            order("t70", "c8", day0 + DAY_MS),
+        ];
+        // Every purchase's copy, for which of a creator's purchases with one transaction
+        // id counts.
+        let copies: Vec<SaleCopy> = events
+            .iter()
+            .filter(|e| e.name == "purchase")
+            .filter_map(|e| {
+                Some(SaleCopy {
+                    creator_id: e.creator_id.clone(),
+                    transaction_id: e.transaction_id.clone()?,
+                    event_id: e.event_id.clone(),
+                    ver: 1,
+                    event_time: e.event_time,
+                })
+            })
+            .collect();
+        let firsts = crate::ch_purchases::first_sales(&copies);
         let window = 3_600_000;
         for (from, to) in [
             (day0 + 5 * 3_600_000, day0 + 3 * DAY_MS + 2 * 3_600_000),
@@ -934,11 +1055,6 @@ mod tests {
                 })
                 .cloned()
                 .collect();
-            let sales_before: Vec<(String, String)> = events
-                .iter()
-                .filter(|e| e.name == "purchase" && (from - window..from).contains(&e.event_time))
-                .filter_map(|e| Some((e.creator_id.clone(), e.transaction_id.clone()?)))
-                .collect();
             assert!(copied.len() < events.len() / 2, "the whole days are not copied");
             let raw = store::open_memory().expect("memory");
             fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
@@ -951,7 +1067,7 @@ mod tests {
                 orders: orders.clone(),
                 days,
                 rolled_purchases,
-                sales_before: sales_before.clone(),
+                firsts: firsts.clone(),
                 ..Slice::default()
             };
             let rows = fill(&rolled, slice).expect("fill");
@@ -968,13 +1084,30 @@ mod tests {
             let from_done = store::open_memory().expect("memory");
             let done = done_days(&grouped(&events, span));
             assert!(done.counts.len() > done.texts.len(), "some keys on several days");
+            // And the whole days' purchases as `purchase_days` gives them: counted
+            // when the order by click id `c1` and the one by transaction id `t70` had
+            // not arrived (received after the days settled), so the report moves the
+            // purchases they confirm.
+            let late = |o: &OrderRow| OrderRow {
+                received_at: crate::ch_purchases::settles_at(day0 / DAY_MS + 4),
+                ..o.clone()
+            };
+            let at_roll: Vec<OrderRow> = orders
+                .iter()
+                .map(|o| if ["o2", "t70"].contains(&o.order_id.as_str()) { late(o) } else { o.clone() })
+                .collect();
+            let purchases_done = done_purchases(&events, span, &firsts, &at_roll, &orders);
+            assert!(!purchases_done.moves.is_empty(), "a later order confirms rolled purchases");
             let slice = Slice {
+                // (With the whole days' purchases still among them, as the clicks of
+                // orders bring some: they count once, from `purchase_days`.)
                 events: copied,
                 orders: orders.clone(),
                 days: Some(Vec::new()),
                 done,
                 rolled_purchases,
-                sales_before,
+                firsts: firsts.clone(),
+                purchases_done,
                 ..Slice::default()
             };
             let done_rows = fill(&from_done, slice).expect("fill");
@@ -987,9 +1120,19 @@ mod tests {
                 let from_rows = stats::load_with(&rolled, &query, window, None, rows.clone()).expect("rolled");
                 assert_eq!(from_rows, want, "{query:?}");
                 let from_done = stats::load_with(&from_done, &query, window, None, done_rows.clone()).expect("done");
-                assert_eq!(from_done, want, "{query:?} from event_days");
+                assert_eq!(from_done, want, "{query:?} from event_days and purchase_days");
             }
         }
+    }
+
+    #[test]
+    fn a_range_without_its_rolled_days_is_the_spans_between_them() {
+        let d = DAY_MS;
+        let days: BTreeSet<i64> = [3, 4, 6].into();
+        assert_eq!(without_days(2 * d + 5, 8 * d - 1, &days), [(2 * d + 5, 3 * d), (5 * d, 6 * d), (7 * d, 8 * d - 1)]);
+        assert_eq!(without_days(3 * d, 5 * d, &days), []);
+        assert_eq!(without_days(3 * d, 5 * d + 1, &days), [(5 * d, 5 * d + 1)]);
+        assert_eq!(without_days(0, 2 * d, &days), [(0, 2 * d)]);
     }
 
     #[test]

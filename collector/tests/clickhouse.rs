@@ -740,6 +740,24 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     }
     let sql = "SELECT count() FROM events FINAL WHERE event_id LIKE 'alike-%'";
     assert_eq!(wait_for(url, &db, sql, 3, 30).await, 3);
+    // A purchase whose order comes only after its day is counted (by its click id).
+    // (A sale repeated on another day never reaches ClickHouse from one collector: its
+    // outbox keeps one per transaction id. `ch_purchases`' unit tests have that case.)
+    let bought = |id: &str, tx: &str, click: &str, time: i64| {
+        let mut e = event(id, "purchase");
+        e["occurred_at"] = time.into();
+        e["sent_at"] = Value::Null;
+        e["ecommerce"] = json!({"currency": "EUR", "value": 2400, "coupon": null, "transaction_id": tx,
+            "items": [{"item_id": "tote", "item_name": "Tote", "price": 2400, "quantity": 1, "index": 0, "item_list_id": null}]});
+        e["outbound"] = json!({"click_id": click, "destination_host": "shop.example"});
+        e
+    };
+    let sale = [bought("late-sale", "T-late", "c-late", today - 3 * DAY + 15 * HOUR)];
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, &sale).await["accepted"], 1);
+    }
+    let sql = "SELECT count() FROM events FINAL WHERE event_id = 'late-sale'";
+    assert_eq!(wait_for(url, &db, sql, 1, 30).await, 1);
     let settings = ch_settings(url, &db, Some("linkshelf"));
     let client = store_ch::prepare(&settings).await.expect("tables");
     // Eight days on, the days before yesterday have settled (4, 3 and 2 days ago); two
@@ -781,6 +799,22 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     same_figures(&http, &a, &reference, &ranges[..1]).await;
     let sql = format!("SELECT count() FROM event_days FINAL WHERE day >= {} AND day < {}", day - 4, day - 1);
     assert_eq!(number(url, &db, &sql).await, rows.len() as u64, "the copies collapse");
+    // The purchases of the settled days are counted too: the first sale of T-3 only,
+    // the late one unconfirmed, listed for the order that may confirm it.
+    let sql = format!("SELECT sum(events) FROM purchase_days FINAL WHERE day >= {} AND day < {}", day - 4, day - 1);
+    assert_eq!(number(url, &db, &sql).await, 4, "a sale a day, and the late one");
+    let sql = "SELECT count() FROM unconfirmed_purchases FINAL WHERE event_id = 'late-sale'";
+    assert_eq!(number(url, &db, sql).await, 1);
+    // Its order comes now: the report moves it to the confirmed row, as the file does.
+    let order = session("cs_late", "c-late", 2400);
+    for c in [&a, &reference] {
+        assert_eq!(stripe(&http, c, &order).await.status, 200);
+    }
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM orders FINAL WHERE order_id = 'cs_late'", 1, 30).await, 1);
+    let confirmed = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let verified = |s: &Value| s["totals"]["purchases_verified"].as_u64();
+    assert_eq!(verified(&confirmed), verified(&before).map(|n| n + 1), "the late order confirms its purchase");
+    same_figures(&http, &a, &reference, &ranges).await;
 }
 
 /// Days not yet settled counted in the background into `recent_days` (`ch_days::recount`)

@@ -474,49 +474,113 @@ fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
 /// (ClickHouse's report, `stats_source::fill`), so they count as the file's rolled-up
 /// purchases do; a test holds the two to each other.
 pub fn purchase(e: &EventRow, confirmed: bool, events: u64) -> Result<([u8; 16], EventRow), serde_json::Error> {
+    let row = purchase_row(e, confirmed, e.event_time, events)?;
+    Ok((row.key, row.event()?))
+}
+
+/// A row of `purchase_days` as ClickHouse's day rollup stores it (`ch_days`): the
+/// file's columns, and the key they hash to. Made only by [`purchase_row`].
+#[derive(Clone, Debug, PartialEq, Eq, clickhouse::Row, Serialize, serde::Deserialize)]
+pub struct PurchaseRow {
+    /// The UTC day (days since the epoch) of `first_time`.
+    pub day: i64,
+    pub key: [u8; 16],
+    pub creator_id: String,
+    pub affiliate: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub coupon: Option<String>,
+    /// As [`DayRow::products`].
+    pub products: String,
+    pub exclusion: Option<String>,
+    pub currency: Option<String>,
+    pub value: Option<i64>,
+    /// Each product's share of the value as JSON (`[[id, share or null], …]`).
+    pub shares: String,
+    /// 1 when a verified order confirms the purchases (a `UInt8` column: ClickHouse
+    /// 18.16 has no `Bool`).
+    pub confirmed: u8,
+    pub first_time: i64,
+    pub events: u64,
+}
+
+impl PurchaseRow {
+    /// The purchases the row stands for, as stats add them up.
+    pub fn event(&self) -> Result<EventRow, serde_json::Error> {
+        // What it has in common with an `event_days` row, read as one.
+        let row = DayRow {
+            day: self.day,
+            key: self.key,
+            name: "purchase".to_owned(),
+            creator_id: self.creator_id.clone(),
+            affiliate: self.affiliate.clone(),
+            utm_source: self.utm_source.clone(),
+            utm_medium: self.utm_medium.clone(),
+            utm_campaign: self.utm_campaign.clone(),
+            utm_content: self.utm_content.clone(),
+            coupon: self.coupon.clone(),
+            promotion_id: None,
+            products: self.products.clone(),
+            exclusion: self.exclusion.clone(),
+            first_time: self.first_time,
+            events: self.events,
+        };
+        Ok(EventRow {
+            currency: self.currency.clone(),
+            value: self.value,
+            shares: Some(serde_json::from_str(&self.shares)?),
+            confirmed: self.confirmed != 0,
+            ..row.event()?
+        })
+    }
+
+    /// Folds in another row of the same day and key (see [`DayRow::merge`]).
+    pub fn merge(&mut self, other: &PurchaseRow) {
+        self.events = self.events.saturating_add(other.events);
+        self.first_time = self.first_time.min(other.first_time);
+    }
+}
+
+/// `events` purchases like `e`, the earliest at `first_time`, as the `purchase_days` row
+/// of `first_time`'s UTC day, keyed as the file keys them ([`PurchaseKey`]).
+pub fn purchase_row(
+    e: &EventRow,
+    confirmed: bool,
+    first_time: i64,
+    events: u64,
+) -> Result<PurchaseRow, serde_json::Error> {
     let key = PurchaseKey::of(e, confirmed);
     let hash = key_hash(&serde_json::to_string(&key)?);
-    let k = &key.key;
-    let row = DayRow {
-        day: e.event_time.div_euclid(DAY_MS),
+    let PurchaseKey { key: k, currency, value, shares, confirmed } = key;
+    Ok(PurchaseRow {
+        day: first_time.div_euclid(DAY_MS),
         key: hash,
-        name: "purchase".to_owned(),
-        creator_id: k.creator_id.clone(),
-        affiliate: k.affiliate.clone(),
-        utm_source: k.utm_source.clone(),
-        utm_medium: k.utm_medium.clone(),
-        utm_campaign: k.utm_campaign.clone(),
-        utm_content: k.utm_content.clone(),
-        coupon: k.coupon.clone(),
-        promotion_id: None,
+        creator_id: k.creator_id,
+        affiliate: k.affiliate,
+        utm_source: k.utm_source,
+        utm_medium: k.utm_medium,
+        utm_campaign: k.utm_campaign,
+        utm_content: k.utm_content,
+        coupon: k.coupon,
         products: serde_json::to_string(&k.products)?,
         exclusion: k.exclusion.map(|why| why.name().to_owned()),
-        first_time: e.event_time,
+        currency,
+        value,
+        shares: serde_json::to_string(&shares)?,
+        confirmed: u8::from(confirmed),
+        first_time,
         events,
-    };
-    let event = EventRow {
-        currency: key.currency,
-        value: key.value,
-        shares: Some(key.shares),
-        confirmed: key.confirmed,
-        ..row.event()?
-    };
-    Ok((hash, event))
+    })
 }
 
 /// A row of `purchase_days` as the purchases it stands for.
 fn rolled_purchase(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
-    let bad = |i: usize| {
-        move |e: serde_json::Error| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-        }
-    };
     let events: i64 = r.get(14)?;
-    // What it has in common with an `event_days` row, read as one.
-    let row = DayRow {
+    let row = PurchaseRow {
         day: 0,
         key: [0; 16],
-        name: "purchase".to_owned(),
         creator_id: r.get(0)?,
         affiliate: r.get(1)?,
         utm_source: r.get(2)?,
@@ -524,20 +588,17 @@ fn rolled_purchase(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         utm_campaign: r.get(4)?,
         utm_content: r.get(5)?,
         coupon: r.get(6)?,
-        promotion_id: None,
         products: r.get(7)?,
         exclusion: r.get(8)?,
+        currency: r.get(9)?,
+        value: r.get(10)?,
+        shares: r.get(11)?,
+        confirmed: u8::from(r.get::<_, bool>(12)?),
         first_time: r.get(13)?,
         events: u64::try_from(events).unwrap_or(0),
     };
-    let shares: Vec<(String, Option<i128>)> = serde_json::from_str(&r.get::<_, String>(11)?).map_err(bad(11))?;
-    Ok(EventRow {
-        currency: r.get(9)?,
-        value: r.get(10)?,
-        shares: Some(shares),
-        confirmed: r.get(12)?,
-        ..row.event().map_err(bad(7))?
-    })
+    // (Products or shares that are not JSON: a hand-edited row.)
+    row.event().map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// A rolled-up checkout read again because a verified order carries its click id.

@@ -1,0 +1,382 @@
+//! Purchases in ClickHouse: which of them count (the file's unique rule), and their day
+//! rollup for settled days, so a season's report reads rows instead of every purchase.
+//!
+//! - **Which count.** The file keeps one purchase per creator and transaction id, the
+//!   first stored (a unique index: a thank-you page reloaded is not a second sale).
+//!   ClickHouse keeps every copy it is sent, so the rule is applied when reading: a
+//!   purchase counts when it is the first, by time then id, of every purchase its
+//!   creator made with its transaction id ([`first_sales`], from [`SaleCopy`] rows read
+//!   for the transaction ids in question, whatever their time).
+//! - **Settled days** are counted once, in the background (`ch_days::step`, through
+//!   [`roll_purchase_days`]): their purchases keyed as the file's roller keys them
+//!   (`rollup::purchase_row`), into `purchase_days`, confirmed by the orders a
+//!   collector had received before the day settled ([`settles_at`]: a cut-off every
+//!   collector agrees on, so two that count one day write the same rows).
+//! - **Later orders.** A purchase counted unconfirmed is listed in
+//!   `unconfirmed_purchases` with the ids an order confirms it by; a report moves the
+//!   ones an order there now confirms to their confirmed row ([`DonePurchases::moves`]),
+//!   as the file's `rollup::confirm` does when the order arrives.
+//! - **Reading** ([`markers`], then [`rows_of`]): a day counts as done only when its
+//!   rows (and, when there are orders, its unconfirmed purchases) match its marker in
+//!   `purchase_days_done`; the others' purchases are read raw, as the days not yet
+//!   settled are.
+
+use crate::ch_days::{counted_rows, spans, DaysError, DoneDays, Rolled, DAYS_PER_QUERY, QUERY_TIMEOUT};
+use crate::clickhouse::{self as ch, ChError, OrderRow, PurchaseDayDone};
+use crate::retention::SETTLING_DAYS;
+use crate::stats::rollup::{self, PurchaseRow, DAY_MS};
+use crate::stats_source::{kept_events, CopiedEvent};
+use clickhouse::Row;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A copy of a purchase with a transaction id, as far as the unique rule needs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, serde::Deserialize)]
+pub struct SaleCopy {
+    pub creator_id: String,
+    pub transaction_id: String,
+    pub event_id: String,
+    pub ver: u64,
+    pub event_time: i64,
+}
+
+impl SaleCopy {
+    /// SQL for every copy of a purchase whose transaction id one of the purchases where
+    /// `condition` holds has, at any time: without `FINAL` (a season's purchases through
+    /// it cost seconds), so [`first_sales`] picks the copy `FINAL` would keep.
+    pub fn of(condition: &str) -> String {
+        format!(
+            "SELECT creator_id, assumeNotNull(transaction_id), event_id, ver, event_time FROM events
+             WHERE name = 'purchase' AND transaction_id IN
+               (SELECT assumeNotNull(transaction_id) FROM events WHERE transaction_id IS NOT NULL AND {condition})"
+        )
+    }
+}
+
+/// The purchase that counts for each creator and transaction id: its event id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FirstSales(foldhash::HashMap<String, Vec<(String, String)>>);
+
+impl FirstSales {
+    /// The event id of the first purchase `creator` made with `transaction_id`, if the
+    /// copies read hold it.
+    pub fn first(&self, creator: &str, transaction_id: &str) -> Option<&str> {
+        self.0.get(transaction_id)?.iter().find(|(c, _)| c == creator).map(|(_, id)| id.as_str())
+    }
+}
+
+/// The first purchase of each creator and transaction id among `copies`: each event's
+/// copy `FINAL` keeps (the highest version; of two with one version, the earlier), then
+/// per creator and transaction id the earliest by time, then id.
+pub fn first_sales(copies: &[SaleCopy]) -> FirstSales {
+    let mut kept: foldhash::HashMap<&str, &SaleCopy> = Default::default();
+    for c in copies {
+        let better =
+            |k: &&SaleCopy| (c.ver, std::cmp::Reverse(c.event_time)) > (k.ver, std::cmp::Reverse(k.event_time));
+        match kept.get(c.event_id.as_str()) {
+            Some(k) if !better(k) => {}
+            _ => {
+                kept.insert(&c.event_id, c);
+            }
+        }
+    }
+    let mut first: foldhash::HashMap<(&str, &str), &SaleCopy> = Default::default();
+    for c in kept.into_values() {
+        let pair = (c.creator_id.as_str(), c.transaction_id.as_str());
+        match first.get(&pair) {
+            Some(f) if (f.event_time, &f.event_id) <= (c.event_time, &c.event_id) => {}
+            _ => {
+                first.insert(pair, c);
+            }
+        }
+    }
+    let mut sales = FirstSales::default();
+    for ((creator, tx), c) in first {
+        sales.0.entry(tx.to_owned()).or_default().push((creator.to_owned(), c.event_id.clone()));
+    }
+    sales
+}
+
+/// When day `day` settles: from then on no event of it arrives, and the orders received
+/// before it are the ones its rollup is confirmed by.
+pub fn settles_at(day: i64) -> i64 {
+    (day + 1 + SETTLING_DAYS).saturating_mul(DAY_MS)
+}
+
+/// A purchase counted unconfirmed in `purchase_days`, by the ids an order confirms it
+/// by, with its row's key and the key of the row it moves to when one does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, serde::Serialize, serde::Deserialize)]
+pub struct UnconfirmedPurchase {
+    pub day: i64,
+    pub event_id: String,
+    pub transaction_id: Option<String>,
+    pub click_id: Option<String>,
+    pub key: [u8; 16],
+    pub confirmed_key: [u8; 16],
+    pub event_time: i64,
+    pub ver: u64,
+}
+
+/// The `purchase_days` rows of settled days' `purchases` (as `FINAL` gives them), one
+/// per day and key, and the purchases among them no order confirms: each purchase that
+/// counts (`first`, and one per event id), confirmed when an order received before its
+/// day settled has its transaction id or its click id (the file's rule), keyed by
+/// `rollup::purchase_row`.
+pub fn purchase_days(
+    purchases: &[CopiedEvent],
+    first: &FirstSales,
+    orders: &[OrderRow],
+) -> Result<(Vec<PurchaseRow>, Vec<UnconfirmedPurchase>), serde_json::Error> {
+    // The earliest receipt of an order with each id.
+    let mut by_id: HashMap<&str, i64> = HashMap::new();
+    let mut by_click: HashMap<&str, i64> = HashMap::new();
+    for o in orders {
+        let at = by_id.entry(&o.order_id).or_insert(o.received_at);
+        *at = (*at).min(o.received_at);
+        if let Some(c) = o.click_id.as_deref() {
+            let at = by_click.entry(c).or_insert(o.received_at);
+            *at = (*at).min(o.received_at);
+        }
+    }
+    let mut sorted: Vec<&CopiedEvent> = purchases.iter().collect();
+    sorted.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut rows: BTreeMap<(i64, [u8; 16]), PurchaseRow> = BTreeMap::new();
+    let mut unconfirmed = Vec::new();
+    for p in sorted {
+        let counts = match p.transaction_id.as_deref() {
+            Some(tx) => first.first(&p.creator_id, tx) == Some(p.event_id.as_str()),
+            None => true,
+        };
+        if !counts || !seen.insert(&p.event_id) {
+            continue;
+        }
+        let cut_off = settles_at(p.event_time.div_euclid(DAY_MS));
+        let before = |at: Option<&i64>| at.is_some_and(|&at| at < cut_off);
+        let confirmed = before(p.transaction_id.as_deref().and_then(|t| by_id.get(t)))
+            || before(p.click_id.as_deref().and_then(|c| by_click.get(c)));
+        let e = p.clone().into_event();
+        let row = rollup::purchase_row(&e, confirmed, p.event_time, 1)?;
+        if !confirmed && row.exclusion.is_none() {
+            unconfirmed.push(UnconfirmedPurchase {
+                day: row.day,
+                event_id: p.event_id.clone(),
+                transaction_id: p.transaction_id.clone(),
+                click_id: p.click_id.clone(),
+                key: row.key,
+                confirmed_key: rollup::purchase_row(&e, true, p.event_time, 1)?.key,
+                event_time: p.event_time,
+                ver: 0,
+            });
+        }
+        match rows.get_mut(&(row.day, row.key)) {
+            Some(r) => r.merge(&row),
+            None => {
+                rows.insert((row.day, row.key), row);
+            }
+        }
+    }
+    Ok((rows.into_values().collect(), unconfirmed))
+}
+
+/// SQL for "`event_time` in one of the day spans".
+fn within_days(spans: &[(i64, i64)]) -> String {
+    spans
+        .iter()
+        .map(|&(first, end)| ch::event_time_within(first * DAY_MS, end * DAY_MS))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Counts the purchases of `days` (each a settled day) into `purchase_days` and
+/// `unconfirmed_purchases` ([`purchase_days`]), then marks them done in
+/// `purchase_days_done`, [`DAYS_PER_QUERY`] at a time; `ver` is the time of the count.
+pub async fn roll_purchase_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> Result<Rolled, DaysError> {
+    let mut rolled = Rolled::default();
+    for chunk in days.chunks(DAYS_PER_QUERY) {
+        let condition = format!("name = 'purchase' AND ({})", within_days(&spans(chunk.iter().copied())));
+        let purchases =
+            ch::timed_within(QUERY_TIMEOUT, client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>());
+        let copies = ch::timed_within(QUERY_TIMEOUT, client.query(&SaleCopy::of(&condition)).fetch_all::<SaleCopy>());
+        let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
+        let (purchases, copies, orders) = tokio::try_join!(purchases, copies, orders)?;
+        let (rows, unconfirmed) = purchase_days(&purchases, &first_sales(&copies), &orders)?;
+        let mut done: BTreeMap<i64, PurchaseDayDone> = chunk
+            .iter()
+            .map(|&day| (day, PurchaseDayDone { day, groups: 0, events: 0, unconfirmed: 0, ver }))
+            .collect();
+        for r in &rows {
+            if let Some(d) = done.get_mut(&r.day) {
+                d.groups += 1;
+                d.events += r.events;
+            }
+        }
+        for u in &unconfirmed {
+            if let Some(d) = done.get_mut(&u.day) {
+                d.unconfirmed += 1;
+            }
+        }
+        let unconfirmed: Vec<UnconfirmedPurchase> =
+            unconfirmed.into_iter().map(|u| UnconfirmedPurchase { ver, ..u }).collect();
+        // The rows first: a marker promises they are all there.
+        if !rows.is_empty() {
+            crate::ship::insert(client, "purchase_days", &rows).await?;
+        }
+        if !unconfirmed.is_empty() {
+            crate::ship::insert(client, "unconfirmed_purchases", &unconfirmed).await?;
+        }
+        let done: Vec<PurchaseDayDone> = done.into_values().collect();
+        crate::ship::insert(client, "purchase_days_done", &done).await?;
+        rolled.days += done.len();
+        rolled.purchase_rows += rows.len();
+        rolled.purchases += rows.iter().map(|r| r.events).sum::<u64>();
+    }
+    Ok(rolled)
+}
+
+/// The days in `[first_day, end_day)` marked done in `purchase_days_done`.
+pub async fn markers(
+    client: &clickhouse::Client,
+    first_day: i64,
+    end_day: i64,
+) -> Result<Vec<PurchaseDayDone>, ChError> {
+    ch::timed(
+        client
+            .query("SELECT ?fields FROM purchase_days_done FINAL WHERE day >= ? AND day < ?")
+            .bind(first_day)
+            .bind(end_day)
+            .fetch_all::<PurchaseDayDone>(),
+    )
+    .await
+}
+
+/// What `purchase_days` holds complete of a report's whole days.
+#[derive(Clone, Debug, Default)]
+pub struct DonePurchases {
+    pub rows: DoneDays<PurchaseRow>,
+    /// The purchases of those days counted unconfirmed that an order confirms now, one
+    /// per event.
+    pub moves: Vec<UnconfirmedPurchase>,
+}
+
+/// The rows of the days `markers` mark done (see `ch_days::counted_rows`), and, when
+/// there are orders (`orders`), the moves they make: a day whose unconfirmed purchases
+/// are not all there yet (a replica catching up) is not done.
+pub async fn rows_of(
+    client: &clickhouse::Client,
+    markers: &[PurchaseDayDone],
+    orders: bool,
+) -> Result<DonePurchases, ChError> {
+    let (Some(first), Some(last)) = (markers.iter().map(|m| m.day).min(), markers.iter().map(|m| m.day).max()) else {
+        return Ok(DonePurchases::default());
+    };
+    let condition = format!("day >= {first} AND day <= {last}");
+    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
+    let rows = counted_rows::<PurchaseRow>(client, "purchase_days", &condition, &expected);
+    let moves = async {
+        if !orders {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let moves = ch::timed(
+            client
+                .query(&format!(
+                    "SELECT ?fields FROM unconfirmed_purchases WHERE {condition} AND (
+                       transaction_id IN (SELECT order_id FROM orders FINAL)
+                       OR click_id IN (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL))"
+                ))
+                .fetch_all::<UnconfirmedPurchase>(),
+        );
+        let listed = ch::timed(
+            client
+                .query(&format!(
+                    "SELECT day, uniqExact(event_id) FROM unconfirmed_purchases WHERE {condition} GROUP BY day"
+                ))
+                .fetch_all::<(i64, u64)>(),
+        );
+        tokio::try_join!(moves, listed)
+    };
+    let (mut rows, (moves, listed)) = tokio::try_join!(rows, moves)?;
+    if orders {
+        let listed: HashMap<i64, u64> = listed.into_iter().collect();
+        let complete = |m: &PurchaseDayDone| listed.get(&m.day).copied().unwrap_or(0) == m.unconfirmed;
+        let incomplete: HashSet<i64> = markers.iter().filter(|m| !complete(m)).map(|m| m.day).collect();
+        rows.days.retain(|d| !incomplete.contains(d));
+        rows.counts.retain(|c| rows.days.contains(&c.day));
+    }
+    let mut seen = HashSet::new();
+    let moves = moves.into_iter().filter(|m| rows.days.contains(&m.day) && seen.insert(m.event_id.clone())).collect();
+    Ok(DonePurchases { rows, moves })
+}
+
+impl DonePurchases {
+    /// Adds the rows to `collapser` as the purchases they stand for, each moved one in
+    /// its confirmed row (a row left with none is gone, as in the file).
+    pub fn add_to(&self, collapser: &mut rollup::Collapser) -> Result<(), serde_json::Error> {
+        let mut counts: BTreeMap<(i64, [u8; 16]), (i64, u64)> =
+            self.rows.counts.iter().map(|c| ((c.day, c.key), (c.first_time, c.events))).collect();
+        for m in &self.moves {
+            if let Some(c) = counts.get_mut(&(m.day, m.key)) {
+                c.1 = c.1.saturating_sub(1);
+            }
+        }
+        let texts = &self.rows.texts;
+        let missing = || serde::de::Error::custom("purchase_days: a key read without its texts");
+        for ((day, key), (first_time, events)) in counts {
+            if events == 0 {
+                continue;
+            }
+            let row = texts.get(&key).ok_or_else(missing)?;
+            collapser.add(Some(key), first_time, events, || {
+                PurchaseRow { day, first_time, events, ..row.clone() }.event()
+            })?;
+        }
+        for m in &self.moves {
+            let row = texts.get(&m.key).ok_or_else(missing)?;
+            collapser.add(Some(m.confirmed_key), m.event_time, 1, || {
+                let moved = PurchaseRow {
+                    day: m.day,
+                    key: m.confirmed_key,
+                    confirmed: 1,
+                    first_time: m.event_time,
+                    events: 1,
+                    ..row.clone()
+                };
+                moved.event()
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(creator: &str, tx: &str, id: &str, ver: u64, time: i64) -> SaleCopy {
+        SaleCopy { creator_id: creator.into(), transaction_id: tx.into(), event_id: id.into(), ver, event_time: time }
+    }
+
+    #[test]
+    fn the_first_sale_is_the_earliest_of_the_copies_final_keeps() {
+        let first = first_sales(&[
+            copy("juno", "T1", "b", 1, 20),
+            copy("juno", "T1", "a", 1, 30),
+            // "a" again, received by another collector later with an earlier time: the
+            // copy `FINAL` keeps is the higher version's.
+            copy("juno", "T1", "a", 2, 10),
+            copy("juno", "T2", "c", 1, 50),
+            copy("juno", "T2", "d", 1, 50),
+            copy("mika", "T1", "e", 1, 90),
+        ]);
+        assert_eq!(first.first("juno", "T1"), Some("a"));
+        assert_eq!(first.first("juno", "T2"), Some("c"), "a tie in time goes to the smaller id");
+        assert_eq!(first.first("mika", "T1"), Some("e"), "another creator's sale is its own");
+        assert_eq!(first.first("mika", "T2"), None);
+    }
+
+    #[test]
+    fn a_day_settles_after_the_settling_days() {
+        assert_eq!(settles_at(10), (11 + SETTLING_DAYS) * DAY_MS);
+        assert_eq!(crate::ch_days::settled_before(settles_at(10)), 11, "day 10 is settled then");
+        assert_eq!(crate::ch_days::settled_before(settles_at(10) - 1), 10, "and not a millisecond before");
+    }
+}
