@@ -374,6 +374,60 @@ mod tests {
     }
 
     #[test]
+    fn a_settled_days_purchases_are_the_files_rows_confirmed_by_the_orders_before_it_settled() {
+        let day = 20_000;
+        let sale = |id: &str, tx: Option<&str>, click: &str, time: i64| CopiedEvent {
+            event_id: id.into(),
+            name: "purchase".into(),
+            creator_id: "juno".into(),
+            event_time: time,
+            currency: Some("EUR".into()),
+            value: Some(1200),
+            transaction_id: tx.map(str::to_owned),
+            click_id: Some(click.into()),
+            ..CopiedEvent::default()
+        };
+        let t = day * DAY_MS + 3_600_000;
+        let unreadable = CopiedEvent { value_unreadable: 1, ..sale("p4", None, "c4", t + 4) };
+        let purchases = [
+            sale("p1", Some("T1"), "c1", t),
+            // The same event again (a second copy), and the same sale again later.
+            sale("p1", Some("T1"), "c1", t),
+            sale("p2", Some("T1"), "c5", t + 2),
+            sale("p3", Some("T2"), "c3", t + 3),
+            unreadable,
+        ];
+        let copies: Vec<SaleCopy> = purchases
+            .iter()
+            .filter_map(|p| Some(copy("juno", p.transaction_id.as_deref()?, &p.event_id, 1, p.event_time)))
+            .collect();
+        let order = |id: &str, click: &str, received_at: i64| OrderRow {
+            order_id: id.into(),
+            click_id: Some(click.into()),
+            received_at,
+            ..OrderRow::default()
+        };
+        // p1's order came in time; p3's only after the day settled; p2 would be
+        // confirmed but does not count.
+        let orders = [order("o1", "c1", t + 60_000), order("o3", "c3", settles_at(day)), order("o2", "c5", t)];
+        let (rows, unconfirmed) = purchase_days(&purchases, &first_sales(&copies), &orders).expect("rows");
+        let summary: Vec<(u8, Option<&str>, u64)> =
+            rows.iter().map(|r| (r.confirmed, r.exclusion.as_deref(), r.events)).collect();
+        assert_eq!(summary.len(), 3, "{summary:?}");
+        assert_eq!(rows.iter().map(|r| r.events).sum::<u64>(), 3, "p1 once, p3, and the unreadable one");
+        assert!(summary.contains(&(1, None, 1)) && summary.contains(&(0, None, 1)), "{summary:?}");
+        assert!(rows.iter().all(|r| r.day == day));
+        let ids: Vec<&str> = unconfirmed.iter().map(|u| u.event_id.as_str()).collect();
+        assert_eq!(ids, ["p3"], "only a countable purchase no order confirmed yet");
+        let p3 = &unconfirmed[0];
+        let unconfirmed_row = rows.iter().find(|r| r.confirmed == 0 && r.exclusion.is_none()).expect("row");
+        assert_eq!(p3.key, unconfirmed_row.key);
+        let confirmed_row = rows.iter().find(|r| r.confirmed == 1).expect("row");
+        assert_eq!(p3.confirmed_key, confirmed_row.key, "p3 moves to p1's row: alike but for its ids");
+        assert_eq!((p3.transaction_id.as_deref(), p3.click_id.as_deref()), (Some("T2"), Some("c3")));
+    }
+
+    #[test]
     fn a_day_settles_after_the_settling_days() {
         assert_eq!(settles_at(10), (11 + SETTLING_DAYS) * DAY_MS);
         assert_eq!(crate::ch_days::settled_before(settles_at(10)), 11, "day 10 is settled then");
