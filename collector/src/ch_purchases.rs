@@ -6,7 +6,8 @@
 //!   ClickHouse keeps every copy it is sent, so the rule is applied when reading: a
 //!   purchase counts when it is the first, by time then id, of every purchase its
 //!   creator made with its transaction id ([`first_sales`], from [`SaleCopy`] rows read
-//!   for the transaction ids in question, whatever their time).
+//!   for the transaction ids in question: from any time for a settled day, from
+//!   [`LOOKBACK_MS`] before for a report's raw purchases).
 //! - **Settled days** are counted once, in the background (`ch_days::step`, through
 //!   [`roll_purchase_days`]): their purchases keyed as the file's roller keys them
 //!   (`rollup::purchase_row`), into `purchase_days`, confirmed by the orders a
@@ -39,14 +40,22 @@ pub struct SaleCopy {
     pub event_time: i64,
 }
 
+/// How far before a report's raw purchases their earlier sales are looked for
+/// ([`SaleCopy::of`]): the days not yet settled and one more. A settled day's purchases
+/// are counted against every earlier sale ([`roll_purchase_days`]), but doing so for a
+/// report's raw ones scanned the transaction ids of every purchase ever made, a third
+/// of a second at 10^8 events, to catch a sale repeated more than ten days later.
+pub const LOOKBACK_MS: i64 = (SETTLING_DAYS + 1) * DAY_MS;
+
 impl SaleCopy {
-    /// SQL for every copy of a purchase whose transaction id one of the purchases where
-    /// `condition` holds has, at any time: without `FINAL` (a season's purchases through
-    /// it cost seconds), so [`first_sales`] picks the copy `FINAL` would keep.
-    pub fn of(condition: &str) -> String {
+    /// SQL for every copy of a purchase where `earlier` holds (SQL; `1`: any) whose
+    /// transaction id one of the purchases where `condition` holds has: without `FINAL`
+    /// (a season's purchases through it cost seconds), so [`first_sales`] picks the copy
+    /// `FINAL` would keep.
+    pub fn of(condition: &str, earlier: &str) -> String {
         format!(
             "SELECT creator_id, assumeNotNull(transaction_id), event_id, ver, event_time FROM events
-             WHERE name = 'purchase' AND transaction_id IN
+             WHERE name = 'purchase' AND ({earlier}) AND transaction_id IN
                (SELECT assumeNotNull(transaction_id) FROM events WHERE transaction_id IS NOT NULL AND {condition})"
         )
     }
@@ -196,7 +205,8 @@ pub async fn roll_purchase_days(client: &clickhouse::Client, days: &[i64], ver: 
         let condition = format!("name = 'purchase' AND ({})", within_days(&spans(chunk.iter().copied())));
         let purchases =
             ch::timed_within(QUERY_TIMEOUT, client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>());
-        let copies = ch::timed_within(QUERY_TIMEOUT, client.query(&SaleCopy::of(&condition)).fetch_all::<SaleCopy>());
+        let copies =
+            ch::timed_within(QUERY_TIMEOUT, client.query(&SaleCopy::of(&condition, "1")).fetch_all::<SaleCopy>());
         let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
         let (purchases, copies, orders) = tokio::try_join!(purchases, copies, orders)?;
         let (rows, unconfirmed) = purchase_days(&purchases, &first_sales(&copies), &orders)?;

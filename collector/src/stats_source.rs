@@ -165,7 +165,7 @@ pub struct Slice {
     /// rollup rows rather than copies (`None`: every purchase is copied).
     pub rolled_purchases: Option<(i64, i64)>,
     /// The purchase that counts of each creator and transaction id the raw purchases
-    /// have, whenever it was made (see [`kept`]).
+    /// have, among those from `ch_purchases::LOOKBACK_MS` before them on (see [`kept`]).
     pub firsts: FirstSales,
     /// The purchases of the whole days ClickHouse's `purchase_days` holds complete
     /// (`ch_purchases`): those days' purchases are not among `events`.
@@ -434,7 +434,8 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
 }
 
 /// The purchases in the time spans `spans` (`[from, to)` each), and the copies of every
-/// purchase that has the transaction id of one of them (`ch_purchases::SaleCopy`).
+/// purchase that has the transaction id of one of them, from `ch_purchases::LOOKBACK_MS`
+/// before the spans on (`ch_purchases::SaleCopy`).
 async fn raw_purchases(
     client: &clickhouse::Client,
     spans: &[(i64, i64)],
@@ -442,11 +443,15 @@ async fn raw_purchases(
     if spans.is_empty() {
         return Ok(Default::default());
     }
-    let within = spans.iter().map(|&(from, to)| ch::event_time_within(from, to)).collect::<Vec<_>>().join(" OR ");
-    let condition = format!("name = 'purchase' AND ({within})");
+    let within = |back: i64| {
+        let each = spans.iter().map(|&(from, to)| ch::event_time_within(from.saturating_sub(back), to));
+        each.collect::<Vec<_>>().join(" OR ")
+    };
+    let condition = format!("name = 'purchase' AND ({})", within(0));
+    let earlier = within(crate::ch_purchases::LOOKBACK_MS);
     tokio::try_join!(
-        ch::timed(client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>()),
-        ch::timed(client.query(&SaleCopy::of(&condition)).fetch_all::<SaleCopy>())
+        took("raw purchases", ch::timed(client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>())),
+        took("their sales", ch::timed(client.query(&SaleCopy::of(&condition, &earlier)).fetch_all::<SaleCopy>()))
     )
 }
 
@@ -717,7 +722,7 @@ pub fn fill(conn: &Connection, slice: Slice) -> rusqlite::Result<Vec<stats::Even
 
 /// Which of `events` (in the order [`fill`] inserts them) the copy keeps: the first of
 /// each event id, and of a creator's purchases with one transaction id the one that
-/// counts (`first`: the first ever made, read with them), as SQLite's unique rules keep
+/// counts (`first`: the first made, read with them), as SQLite's unique rules keep
 /// them in the file; decided here for the purchases that are added up rather than
 /// inserted. (A purchase `first` does not know, the first of those here.)
 fn kept(events: &[&CopiedEvent], first: &FirstSales) -> Vec<bool> {
