@@ -20,7 +20,7 @@
 //!   marker before the rows); the other days are grouped from the events as before.
 //! - **Retention** purges a day's raw events only once it is done here (`retention`).
 //! - **Days not yet settled** are counted too, provisionally ([`recount`]): each count
-//!   under a fingerprint of the parts it read ([`parts_of`]), used by a report only
+//!   under a fingerprint of the parts it read ([`fingerprints`]), used by a report only
 //!   while the parts are the same (no row of the day arrived since), dropped once the
 //!   day is settled and done ([`drop_settled`]).
 

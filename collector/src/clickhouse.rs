@@ -95,8 +95,8 @@ pub const EVENTS_KEY: &str = "(name, occurred_at, event_id)";
 /// their `occurred_at` within [`FAR_CLOCK_MS`] of the day (or are in `far_clock`), so
 /// they sit in two partitions, the day's own and the last two hours of the one before;
 /// today's events (after 01:00) are in a partition of their own, and a count of
-/// yesterday still holds while they arrive (`ch_days::parts_of`). `ch_days` names a
-/// day's partitions with this very expression.
+/// yesterday still holds while they arrive (`ch_days::partitions_of`, which names a
+/// day's partitions by the same arithmetic: change both together).
 pub fn day_partition(of: &str) -> String {
     format!("intDiv({of} - {FAR_CLOCK_MS}, 86400000)")
 }
@@ -590,7 +590,7 @@ pub struct PurchaseDayDone {
 }
 
 /// A provisional count of a day not yet settled (`ch_days::recount`): like [`DayDone`],
-/// and the fingerprint of the parts it was counted from (`ch_days::parts_of`).
+/// and the fingerprint of the parts it was counted from (`ch_days::fingerprints`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
 pub struct RecentDone {
     pub day: i64,

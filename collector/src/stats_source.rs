@@ -28,13 +28,15 @@
 //!   row, and the texts once per key, `ch_days::DoneDays`);
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
-//! - every purchase in `[from, to)`: those of the whole days keyed in Rust into the
-//!   rows the file's roller would make of them (`rollup::purchase`, confirmed by the
-//!   orders read) and added to the same sum, not copied; those of the partial days
-//!   copied (the copy's purchase cursor stays 0, so stats read them raw). Nothing reads
-//!   a purchase outside the range, but for who sold what in the attribution window
-//!   before it (creator and transaction id: a purchase of the range repeating one is
-//!   left out, as the copy's unique rule leaves out the second, see `kept`);
+//! - the purchases in `[from, to)`: those of the whole days ClickHouse's purchase
+//!   rollup holds complete (`ch_purchases`: settled days) as its rows, with the moves
+//!   to confirmed rows that later orders make; the other whole days' read raw and keyed
+//!   in Rust into the rows the file's roller would make of them (`rollup::purchase`,
+//!   confirmed by the orders read) and added to the same sum, not copied; those of the
+//!   partial days copied (the copy's purchase cursor stays 0, so stats read them raw).
+//!   With the raw ones, who sold what from ten days before them (creator, transaction
+//!   id, event id, time: `ch_purchases::SaleCopy`): of a creator's purchases with one
+//!   transaction id only the first counts, as the copy's unique rule keeps it (`kept`);
 //! - every `begin_checkout` in `[from − attribution window, to + 5 min]` whose code
 //!   (without case) or source is an order's of
 //!   the range: what an order is joined to by code or UTM (the others are counted from
@@ -168,7 +170,7 @@ pub struct Slice {
     /// rollup rows rather than copies (`None`: every purchase is copied).
     pub rolled_purchases: Option<(i64, i64)>,
     /// The purchase that counts of each creator and transaction id the raw purchases
-    /// have, among those from `ch_purchases::LOOKBACK_MS` before them on (see [`kept`]).
+    /// have, among those from `ch_purchases::LOOKBACK_MS` before them on (see `kept`).
     pub firsts: FirstSales,
     /// The purchases of the whole days ClickHouse's `purchase_days` holds complete
     /// (`ch_purchases`): those days' purchases are not among `events`.

@@ -544,7 +544,7 @@ impl PurchaseRow {
 }
 
 /// `events` purchases like `e`, the earliest at `first_time`, as the `purchase_days` row
-/// of `first_time`'s UTC day, keyed as the file keys them ([`PurchaseKey`]).
+/// of `first_time`'s UTC day, keyed as the file keys them (`PurchaseKey`).
 pub fn purchase_row(
     e: &EventRow,
     confirmed: bool,
