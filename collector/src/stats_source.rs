@@ -454,9 +454,19 @@ async fn raw_purchases(
     };
     let condition = format!("name = 'purchase' AND ({})", within(0));
     let earlier = within(crate::ch_purchases::LOOKBACK_MS);
+    // Each span read an hour wider at its end: two collectors' copies of one event have
+    // times a little apart (each corrects the device's clock with its own), and the
+    // copy `FINAL` keeps decides which day, so which read, the purchase is in.
+    let wider = spans.iter().map(|&(from, to)| {
+        let margin = ch::FAR_CLOCK_MS;
+        ch::event_time_within(from.saturating_sub(margin), to.saturating_add(margin))
+    });
+    let wider = format!("name = 'purchase' AND ({})", wider.collect::<Vec<_>>().join(" OR "));
     let purchases = async {
-        let copies = client.query(&format!("SELECT ?fields FROM events WHERE {condition}")).fetch_all::<CopiedEvent>();
-        Ok(latest(ch::timed(copies).await?))
+        let copies = client.query(&format!("SELECT ?fields FROM events WHERE {wider}")).fetch_all::<CopiedEvent>();
+        let mut kept = latest(ch::timed(copies).await?);
+        kept.retain(|e| spans.iter().any(|&(from, to)| (from..to).contains(&e.event_time)));
+        Ok(kept)
     };
     tokio::try_join!(
         took("raw purchases", purchases),
