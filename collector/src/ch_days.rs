@@ -83,6 +83,13 @@ pub fn spans(days: impl IntoIterator<Item = i64>) -> Vec<(i64, i64)> {
     spans
 }
 
+/// SQL for "`event_time` in one of the day spans `spans`" (`(first_day, end_day)` each),
+/// through `clickhouse::event_time_within`, which `events`' sorting key answers.
+pub fn within_days(spans: &[(i64, i64)]) -> String {
+    let each = spans.iter().map(|&(first_day, end_day)| ch::event_time_within(first_day * DAY_MS, end_day * DAY_MS));
+    each.collect::<Vec<_>>().join(" OR ")
+}
+
 /// The spans of `[first_day, end_day)` without a day of `days` (sorted), found by
 /// walking `days`, not the range.
 pub fn gaps(first_day: i64, end_day: i64, days: &std::collections::BTreeSet<i64>) -> Vec<(i64, i64)> {

@@ -22,7 +22,7 @@
 //!   `purchase_days_done`; the others' purchases are read raw, as the days not yet
 //!   settled are.
 
-use crate::ch_days::{counted_rows, spans, DaysError, DoneDays, Rolled, DAYS_PER_QUERY, QUERY_TIMEOUT};
+use crate::ch_days::{counted_rows, spans, within_days, DaysError, DoneDays, Rolled, DAYS_PER_QUERY, QUERY_TIMEOUT};
 use crate::clickhouse::{self as ch, ChError, OrderRow, PurchaseDayDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, PurchaseRow, DAY_MS};
@@ -185,15 +185,6 @@ pub fn purchase_days(
         }
     }
     Ok((rows.into_values().collect(), unconfirmed))
-}
-
-/// SQL for "`event_time` in one of the day spans".
-fn within_days(spans: &[(i64, i64)]) -> String {
-    spans
-        .iter()
-        .map(|&(first, end)| ch::event_time_within(first * DAY_MS, end * DAY_MS))
-        .collect::<Vec<_>>()
-        .join(" OR ")
 }
 
 /// Counts the purchases of `days` (each a settled day) into `purchase_days` and

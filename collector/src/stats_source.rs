@@ -589,11 +589,7 @@ pub async fn day_groups(
         return Ok(Vec::new());
     };
     let names = rollup::ROLLED.map(|n| format!("'{n}'")).join(", ");
-    let within = spans
-        .iter()
-        .map(|(first_day, end_day)| ch::event_time_within(first_day * DAY_MS, end_day * DAY_MS))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let within = crate::ch_days::within_days(spans);
     // `event_time - start` is never negative here, so `intDiv` (which rounds toward
     // zero) numbers the days as `div_euclid` does.
     let sql = format!(
