@@ -206,11 +206,12 @@ season_days() {
 # rolled_stats DB LOG LABEL [extra flags…]: a collector on DB and $database rolls the
 # settled days (all but the last 9 and today) into ClickHouse's day rollup (`ch_days`,
 # its step every second instead of every 10 minutes) until every settled day with events
-# is marked done, and counts the 10 days not yet settled provisionally (`recent_days`)
-# until each has a count; then the reports are timed (a count whose parts a merge
-# renamed since is counted again within a second, or grouped by the report).
+# is marked done, and counts the 10 days not yet settled provisionally (`recent_days`,
+# `recent_purchases`) until each has a count; then the reports are timed (a count whose
+# parts a merge renamed since is counted again within a second, or read raw by the
+# report).
 rolled_stats() {
-  local db="$1" log="$2" label="$3" settled_ms want_days started done_days purchase_days
+  local db="$1" log="$2" label="$3" settled_ms want_days started done_days purchase_days recent_days recent_purchases
   shift 3
   settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
   want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
@@ -231,12 +232,15 @@ rolled_stats() {
     "$(ch_query "SELECT count() FROM $database.purchase_days FINAL")"
   for _ in $(seq 1800); do
     recent_days="$(ch_query "SELECT uniqExact(day) FROM $database.recent_days_done" || echo 0)"
-    [ "$recent_days" -ge 10 ] && break
+    recent_purchases="$(ch_query "SELECT uniqExact(day) FROM $database.recent_purchases_done" || echo 0)"
+    [ "$recent_days" -ge 10 ] && [ "$recent_purchases" -ge 10 ] && break
     sleep 1
   done
-  printf '  %s of 10 days not yet settled counted after %s s (%s rows)\n' "$recent_days" \
+  printf '  %s and %s of 10 days not yet settled counted after %s s (%s recent_days rows, %s recent_purchases rows)\n' \
+    "$recent_days" "$recent_purchases" \
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
-    "$(ch_query "SELECT count() FROM $database.recent_days FINAL")"
+    "$(ch_query "SELECT count() FROM $database.recent_days FINAL")" \
+    "$(ch_query "SELECT count() FROM $database.recent_purchases FINAL")"
   sleep 5
   time_stats "ClickHouse + day rollup, 90 days$label:" "$season_from" "$to_day"
   time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"

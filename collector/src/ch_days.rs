@@ -388,7 +388,7 @@ impl<T> DoneDays<T> {
 // partition's active parts are renamed by every insert into it (and by merges, which
 // only cost a needless recount). So each collector counts these days in the background
 // too ([`recount`]), into `recent_days` under a fingerprint of the parts the count read
-// ([`parts_of`]), and a report uses a count whose fingerprint is the parts' now
+// ([`partitions_of`]), and a report uses a count whose fingerprint is the parts' now
 // ([`recent_markers`]); the others it groups from the events as before.
 
 /// The partitions a count of `day` reads, as `system.parts` names them (`(table,
@@ -412,13 +412,12 @@ pub fn partitions_of(day: i64, far: &[i64]) -> Vec<(&'static str, String)> {
     partitions
 }
 
-/// The fingerprint of the parts a count of `day` reads: a hash of the sorted names of
-/// the active parts (`parts`: `(table, partition_id, name)` each) of [`partitions_of`].
+/// The fingerprint of `partitions` ([`partitions_of`] one or more days): a hash of the
+/// sorted names of their active parts (`parts`: `(table, partition_id, name)` each).
 /// The same names on another replica are the same data: replicated parts are named by
 /// the blocks they hold.
-pub fn fingerprint(day: i64, far: &[i64], parts: &[(String, String, String)]) -> u64 {
+pub fn fingerprint(partitions: &[(&str, String)], parts: &[(String, String, String)]) -> u64 {
     use sha2::Digest;
-    let partitions = partitions_of(day, far);
     let mut names: Vec<String> = parts
         .iter()
         .filter(|(table, partition, _)| partitions.iter().any(|(t, p)| t == table && p == partition))
@@ -431,38 +430,62 @@ pub fn fingerprint(day: i64, far: &[i64], parts: &[(String, String, String)]) ->
     u64::from_le_bytes(first)
 }
 
-/// The fingerprints ([`fingerprint`]) of `days` (sorted) now, in their order: the active
-/// parts read once from `system.parts` (twelve scalar subqueries over it, one per day,
-/// took 0.3–0.9 s of a report at 10^8 events on a busy machine) and the partitions of
-/// the days' far events from `far_clock`.
-pub async fn fingerprints(client: &clickhouse::Client, days: &[i64]) -> Result<Vec<u64>, ChError> {
+/// The parts of `events` and `far_clock` now, as far as fingerprints of some days need
+/// them: read once for all of them (twelve scalar subqueries over `system.parts`, one
+/// per day, took 0.3–0.9 s of a report at 10^8 events on a busy machine).
+#[derive(Clone, Debug, Default)]
+pub struct Parts {
+    /// The active parts: `(table, partition_id, name)`.
+    names: Vec<(String, String, String)>,
+    /// Per day, the partitions of its events listed in `far_clock`.
+    far: HashMap<i64, Vec<i64>>,
+}
+
+impl Parts {
+    /// The parts now, for fingerprints of days within `days`.
+    pub async fn read(client: &clickhouse::Client, days: std::ops::RangeInclusive<i64>) -> Result<Parts, ChError> {
+        let names = ch::timed(
+            client
+                .query(
+                    "SELECT table, partition_id, name FROM system.parts
+                     WHERE database = currentDatabase() AND active AND table IN ('events', 'far_clock')",
+                )
+                .fetch_all::<(String, String, String)>(),
+        );
+        let far = ch::timed(
+            client
+                .query(&format!(
+                    "SELECT DISTINCT intDiv(event_time, {DAY_MS}), {} FROM far_clock WHERE event_time >= ? AND event_time < ?",
+                    ch::day_partition("occurred_at")
+                ))
+                .bind(days.start().saturating_mul(DAY_MS))
+                .bind(days.end().saturating_add(1).saturating_mul(DAY_MS))
+                .fetch_all::<(i64, i64)>(),
+        );
+        let (names, far_days) = tokio::try_join!(names, far)?;
+        let mut far: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (day, partition) in far_days {
+            far.entry(day).or_default().push(partition);
+        }
+        Ok(Parts { names, far })
+    }
+
+    /// The fingerprint of the parts a count reading the events of `days` reads.
+    pub fn fingerprint(&self, days: std::ops::RangeInclusive<i64>) -> u64 {
+        let partitions: Vec<(&str, String)> =
+            days.flat_map(|day| partitions_of(day, self.far.get(&day).map_or(&[][..], Vec::as_slice))).collect();
+        fingerprint(&partitions, &self.names)
+    }
+}
+
+/// The fingerprints of `days` (sorted) now, in their order: each of the parts of the
+/// day and of the `reach` days before it (the days a count of it reads).
+pub async fn fingerprints(client: &clickhouse::Client, days: &[i64], reach: i64) -> Result<Vec<u64>, ChError> {
     let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
         return Ok(Vec::new());
     };
-    let parts = ch::timed(
-        client
-            .query(
-                "SELECT table, partition_id, name FROM system.parts
-                 WHERE database = currentDatabase() AND active AND table IN ('events', 'far_clock')",
-            )
-            .fetch_all::<(String, String, String)>(),
-    );
-    let far = ch::timed(
-        client
-            .query(&format!(
-                "SELECT DISTINCT intDiv(event_time, {DAY_MS}), {} FROM far_clock WHERE event_time >= ? AND event_time < ?",
-                ch::day_partition("occurred_at")
-            ))
-            .bind(first.saturating_mul(DAY_MS))
-            .bind(last.saturating_add(1).saturating_mul(DAY_MS))
-            .fetch_all::<(i64, i64)>(),
-    );
-    let (parts, far) = tokio::try_join!(parts, far)?;
-    let mut by_day: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (day, partition) in far {
-        by_day.entry(day).or_default().push(partition);
-    }
-    Ok(days.iter().map(|&day| fingerprint(day, by_day.get(&day).map_or(&[][..], Vec::as_slice), &parts)).collect())
+    let parts = Parts::read(client, first.saturating_sub(reach)..=last).await?;
+    Ok(days.iter().map(|&day| parts.fingerprint(day.saturating_sub(reach)..=day)).collect())
 }
 
 /// The days not yet settled at `now_ms`, from the first day after the settled ones to
@@ -471,17 +494,40 @@ pub fn settling(now_ms: i64) -> std::ops::Range<i64> {
     settled_before(now_ms).max(1)..now_ms.div_euclid(DAY_MS) + 1
 }
 
+/// The marker of a provisional count (`recent_days_done`, `recent_purchases_done`): its
+/// day and the fingerprint of the parts it read.
+pub trait RecentMarker: clickhouse::RowOwned + clickhouse::RowRead + Send {
+    /// The markers' table.
+    const TABLE: &'static str;
+    /// How many days before its own a count reads, so its fingerprint covers
+    /// ([`fingerprints`]).
+    const REACH: i64;
+    fn day(&self) -> i64;
+    fn parts(&self) -> u64;
+}
+
+impl RecentMarker for RecentDone {
+    const TABLE: &'static str = "recent_days_done";
+    const REACH: i64 = 0;
+    fn day(&self) -> i64 {
+        self.day
+    }
+    fn parts(&self) -> u64 {
+        self.parts
+    }
+}
+
 /// The provisional counts of days in `[first_day, end_day)` that still hold at `now_ms`:
 /// their fingerprint is that of the parts there now. Only days from two before the
 /// settling ones are looked at (a day that has just settled keeps its count until the
 /// settled days' step, minutes later, has rolled it up), so the fingerprints are asked
 /// for alongside the markers rather than after them.
-pub async fn recent_markers(
+pub async fn recent_markers<M: RecentMarker>(
     client: &clickhouse::Client,
     first_day: i64,
     end_day: i64,
     now_ms: i64,
-) -> Result<Vec<RecentDone>, ChError> {
+) -> Result<Vec<M>, ChError> {
     let settling = settling(now_ms);
     let days: Vec<i64> = (first_day.max(settling.start - 2)..end_day.min(settling.end)).collect();
     Ok(holding(client, &days).await?.0)
@@ -489,21 +535,40 @@ pub async fn recent_markers(
 
 /// The provisional counts of `days` (consecutive) that still hold, and each day's
 /// fingerprint now.
-async fn holding(client: &clickhouse::Client, days: &[i64]) -> Result<(Vec<RecentDone>, Vec<u64>), ChError> {
+pub async fn holding<M: RecentMarker>(
+    client: &clickhouse::Client,
+    days: &[i64],
+) -> Result<(Vec<M>, Vec<u64>), ChError> {
     let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
-        return Ok(Default::default());
+        return Ok((Vec::new(), Vec::new()));
     };
     let markers = ch::timed(
         client
-            .query("SELECT ?fields FROM recent_days_done FINAL WHERE day >= ? AND day <= ?")
+            .query(&format!("SELECT ?fields FROM {} FINAL WHERE day >= ? AND day <= ?", M::TABLE))
             .bind(first)
             .bind(last)
-            .fetch_all::<RecentDone>(),
+            .fetch_all::<M>(),
     );
-    let (mut markers, now) = tokio::try_join!(markers, fingerprints(client, days))?;
+    let (mut markers, now) = tokio::try_join!(markers, fingerprints(client, days, M::REACH))?;
     let by_day: HashMap<i64, u64> = days.iter().copied().zip(now.iter().copied()).collect();
-    markers.retain(|m| by_day.get(&m.day) == Some(&m.parts));
+    markers.retain(|m| by_day.get(&m.day()) == Some(&m.parts()));
     Ok((markers, now))
+}
+
+/// The days not yet settled at `now_ms` ([`settling`]) whose provisional count (`M`)
+/// no longer holds (or was never taken), each with its fingerprint now: what a recount
+/// counts.
+pub async fn stale<M: RecentMarker>(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<(i64, u64)>, ChError> {
+    let days: Vec<i64> = settling(now_ms).collect();
+    let (held, now) = holding::<M>(client, &days).await?;
+    let held: HashSet<(i64, u64)> = held.iter().map(|m| (m.day(), m.parts())).collect();
+    Ok(days.into_iter().zip(now).filter(|pair| !held.contains(pair)).collect())
+}
+
+/// Whether the parts a count (`M`) of `day` reads are still those `parts` fingerprints:
+/// no row arrived while counting it.
+pub async fn unchanged<M: RecentMarker>(client: &clickhouse::Client, day: i64, parts: u64) -> Result<bool, ChError> {
+    Ok(fingerprints(client, &[day], M::REACH).await?.first() == Some(&parts))
 }
 
 /// The rows of the provisional counts `markers` (see [`counted_rows`]).
@@ -571,17 +636,11 @@ impl RecentRow {
 /// count is written, even of a day without events (its marker says "none", which a
 /// report then need not look for). `ver` is the time of the count.
 pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled, DaysError> {
-    let days: Vec<i64> = settling(now_ms).collect();
-    let (held, now) = holding(client, &days).await?;
-    let held: HashSet<(i64, u64)> = held.iter().map(|m| (m.day, m.parts)).collect();
     let ver = now_ms.max(0) as u64;
     let mut rolled = Rolled::default();
-    for (&day, &parts) in days.iter().zip(&now) {
-        if held.contains(&(day, parts)) {
-            continue;
-        }
+    for (day, parts) in stale::<RecentDone>(client, now_ms).await? {
         let groups = crate::stats_source::day_groups(client, &[(day, day + 1)], QUERY_TIMEOUT).await?;
-        if fingerprints(client, &[day]).await?.first() != Some(&parts) {
+        if !unchanged::<RecentDone>(client, day, parts).await? {
             tracing::debug!(day, "day rollup: rows arrived while counting a recent day; counting it next time");
             continue;
         }
@@ -601,31 +660,37 @@ pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled,
 }
 
 /// Drops the provisional counts of days now settled and rolled up (`event_days_done`
-/// marks them), and of days before those a report still looks at (`recent_markers`:
-/// a day without events is never marked done): a day's counts are a partition of their
-/// own. Returns the days dropped.
+/// marks them; `purchase_days_done` for the purchases' counts), and of days before
+/// those a report still looks at (`recent_markers`: a day without events is never
+/// marked done): a day's counts are a partition of their own. Returns the days dropped.
 pub async fn drop_settled(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<i64>, ChError> {
-    let parts: Vec<(String, i64)> = ch::timed(
-        client
-            .query(
-                "SELECT DISTINCT table, toInt64(partition_id) AS day FROM system.parts
-                 WHERE database = currentDatabase() AND table IN ('recent_days', 'recent_days_done') AND active
-                   AND (day < ? OR day IN (SELECT day FROM event_days_done))",
-            )
-            .bind(settling(now_ms).start - 2)
-            .fetch_all(),
-    )
-    .await?;
-    for (table, day) in &parts {
-        ch::timed(client.query(&format!("ALTER TABLE {table} DROP PARTITION {day}")).execute()).await?;
+    let mut days = Vec::new();
+    for (tables, done) in [
+        ("'recent_days', 'recent_days_done'", "event_days_done"),
+        ("'recent_purchases', 'recent_unconfirmed', 'recent_purchases_done'", "purchase_days_done"),
+    ] {
+        let parts: Vec<(String, i64)> = ch::timed(
+            client
+                .query(&format!(
+                    "SELECT DISTINCT table, toInt64(partition_id) AS day FROM system.parts
+                     WHERE database = currentDatabase() AND table IN ({tables}) AND active
+                       AND (day < ? OR day IN (SELECT day FROM {done}))"
+                ))
+                .bind(settling(now_ms).start - 2)
+                .fetch_all(),
+        )
+        .await?;
+        for (table, day) in parts {
+            ch::timed(client.query(&format!("ALTER TABLE {table} DROP PARTITION {day}")).execute()).await?;
+            days.push(day);
+        }
     }
-    let mut days: Vec<i64> = parts.into_iter().map(|(_, day)| day).collect();
     days.sort_unstable();
     days.dedup();
     Ok(days)
 }
 
-/// Runs [`step`], [`drop_settled`] and [`recount`] every `every` (the first a few
+/// Runs [`step`], [`drop_settled`], [`recount`] and `ch_purchases::recount` every `every` (the first a few
 /// seconds after start), making the tables first if the shipper has not yet.
 pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration) {
     tokio::time::sleep(Duration::from_secs(5).min(every)).await;
@@ -646,13 +711,25 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
             if !dropped.is_empty() {
                 tracing::debug!(?dropped, "day rollup: provisional counts of settled days dropped");
             }
-            recount(&client, crate::server::now_ms()).await
+            let events = recount(&client, crate::server::now_ms()).await?;
+            let purchases = crate::ch_purchases::recount(&client, crate::server::now_ms()).await?;
+            Ok::<_, DaysError>(Rolled {
+                days: events.days.max(purchases.days),
+                purchase_rows: purchases.purchase_rows,
+                purchases: purchases.purchases,
+                ..events
+            })
         }
         .await;
         match result {
-            Ok(r) if r.days > 0 => {
-                tracing::debug!(days = r.days, rows = r.rows, events = r.events, "day rollup: recent days counted")
-            }
+            Ok(r) if r.days > 0 => tracing::debug!(
+                days = r.days,
+                rows = r.rows,
+                events = r.events,
+                purchase_rows = r.purchase_rows,
+                purchases = r.purchases,
+                "day rollup: recent days counted"
+            ),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "day rollup failed; reports group those days from the events"),
         }
@@ -691,17 +768,45 @@ mod tests {
             part("events", "100", "100_2_2_0"),
             part("far_clock", "100", "100_1_1_0"),
         ];
-        let before = fingerprint(100, &[], &parts);
-        assert_eq!(before, fingerprint(100, &[], &parts.iter().rev().cloned().collect::<Vec<_>>()), "in any order");
+        let before = fingerprint(&partitions_of(100, &[]), &parts);
+        assert_eq!(
+            before,
+            fingerprint(&partitions_of(100, &[]), &parts.iter().rev().cloned().collect::<Vec<_>>()),
+            "in any order"
+        );
         parts.push(part("events", "101", "101_3_3_0"));
         parts.push(part("far_clock", "101", "101_2_2_0"));
-        assert_eq!(fingerprint(100, &[], &parts), before, "the next day's rows leave it as it was");
+        assert_eq!(fingerprint(&partitions_of(100, &[]), &parts), before, "the next day's rows leave it as it was");
         parts.push(part("events", "100", "100_4_4_0"));
-        let after = fingerprint(100, &[], &parts);
+        let after = fingerprint(&partitions_of(100, &[]), &parts);
         assert_ne!(after, before, "a row of the day arrived");
         parts.push(part("events", "97", "97_5_5_0"));
-        assert_eq!(fingerprint(100, &[], &parts), after);
-        assert_ne!(fingerprint(100, &[97], &parts), after, "a far event's partition counts once it is listed");
+        assert_eq!(fingerprint(&partitions_of(100, &[]), &parts), after);
+        assert_ne!(
+            fingerprint(&partitions_of(100, &[97]), &parts),
+            after,
+            "a far event's partition counts once it is listed"
+        );
+    }
+
+    #[test]
+    fn a_fingerprint_of_several_days_changes_with_any_of_them() {
+        let part = |table: &str, partition: i64, name: &str| (table.to_owned(), partition.to_string(), name.to_owned());
+        let mut parts = Parts {
+            names: vec![part("events", 95, "95_1_1_0"), part("events", 100, "100_2_2_0")],
+            far: HashMap::from([(96, vec![90])]),
+        };
+        let (week, day) = (parts.fingerprint(94..=100), parts.fingerprint(100..=100));
+        parts.names.push(part("events", 95, "95_3_3_0"));
+        assert_ne!(parts.fingerprint(94..=100), week, "a row of day 95 arrived");
+        assert_eq!(parts.fingerprint(100..=100), day, "which day 100 alone does not read");
+        let week = parts.fingerprint(94..=100);
+        parts.names.push(part("events", 90, "90_4_4_0"));
+        assert_ne!(parts.fingerprint(94..=100), week, "day 96's far events are read from partition 90");
+        let week = parts.fingerprint(94..=100);
+        parts.names.push(part("events", 101, "101_5_5_0"));
+        parts.names.push(part("far_clock", 93, "93_6_6_0"));
+        assert_eq!(parts.fingerprint(94..=100), week, "the days around it leave it as it was");
     }
 
     #[test]

@@ -22,8 +22,11 @@
 //!   `purchase_days_done`; the others' purchases are read raw, as the days not yet
 //!   settled are.
 
-use crate::ch_days::{counted_rows, spans, within_days, DaysError, DoneDays, Rolled, DAYS_PER_QUERY, QUERY_TIMEOUT};
-use crate::clickhouse::{self as ch, ChError, OrderRow, PurchaseDayDone};
+use crate::ch_days::{
+    counted_rows, spans, stale, unchanged, within_days, DaysError, DoneDays, RecentMarker, Rolled, DAYS_PER_QUERY,
+    QUERY_TIMEOUT,
+};
+use crate::clickhouse::{self as ch, ChError, OrderRow, PurchaseDayDone, RecentPurchasesDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, PurchaseRow, DAY_MS};
 use crate::stats_source::{kept_events, CopiedEvent};
@@ -125,15 +128,17 @@ pub struct UnconfirmedPurchase {
     pub ver: u64,
 }
 
-/// The `purchase_days` rows of settled days' `purchases` (as `FINAL` gives them), one
-/// per day and key, and the purchases among them no order confirms: each purchase that
-/// counts (`first`, and one per event id), confirmed when an order received before its
-/// day settled has its transaction id or its click id (the file's rule), keyed by
-/// `rollup::purchase_row`.
+/// The `purchase_days` rows of days' `purchases` (as `FINAL` gives them), one per day
+/// and key, and the purchases among them no order confirms: each purchase that counts
+/// (`first`, and one per event id), confirmed when an order received before
+/// `cut_off(day)` has its transaction id or its click id (the file's rule), keyed by
+/// `rollup::purchase_row`. A settled day's cut-off is when it settled ([`settles_at`]);
+/// a provisional count's is none (every order there when it counts).
 pub fn purchase_days(
     purchases: &[CopiedEvent],
     first: &FirstSales,
     orders: &[OrderRow],
+    cut_off: impl Fn(i64) -> i64,
 ) -> Result<(Vec<PurchaseRow>, Vec<UnconfirmedPurchase>), serde_json::Error> {
     // The earliest receipt of an order with each id.
     let mut by_id: HashMap<&str, i64> = HashMap::new();
@@ -159,7 +164,7 @@ pub fn purchase_days(
         if !counts || !seen.insert(&p.event_id) {
             continue;
         }
-        let cut_off = settles_at(p.event_time.div_euclid(DAY_MS));
+        let cut_off = cut_off(p.event_time.div_euclid(DAY_MS));
         let before = |at: Option<&i64>| at.is_some_and(|&at| at < cut_off);
         let confirmed = before(p.transaction_id.as_deref().and_then(|t| by_id.get(t)))
             || before(p.click_id.as_deref().and_then(|c| by_click.get(c)));
@@ -187,35 +192,68 @@ pub fn purchase_days(
     Ok((rows.into_values().collect(), unconfirmed))
 }
 
+/// The purchases of `days` counted ([`purchase_days`], confirmed by the orders
+/// received before `cut_off(day)`): every copy of a purchase with one of their
+/// transaction ids is read, from any time, so the count is the one the day will have
+/// once settled (at the cost of a scan of every purchase's transaction id: fine in the
+/// background, too slow for a report).
+async fn count(
+    client: &clickhouse::Client,
+    days: &[i64],
+    cut_off: impl Fn(i64) -> i64,
+) -> Result<(Vec<PurchaseRow>, Vec<UnconfirmedPurchase>), DaysError> {
+    let condition = format!("name = 'purchase' AND ({})", within_days(&spans(days.iter().copied())));
+    let purchases = ch::timed_within(QUERY_TIMEOUT, client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>());
+    let copies = ch::timed_within(QUERY_TIMEOUT, client.query(&SaleCopy::of(&condition, "1")).fetch_all::<SaleCopy>());
+    let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
+    let (purchases, copies, orders) = tokio::try_join!(purchases, copies, orders)?;
+    Ok(purchase_days(&purchases, &first_sales(&copies), &orders, cut_off)?)
+}
+
+/// What a marker says of a day's counted purchases: how many rows, purchases and
+/// unconfirmed ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub groups: u64,
+    pub events: u64,
+    pub unconfirmed: u64,
+}
+
+/// The tally of each of `days` (counted or not) in `rows` and `unconfirmed`.
+pub fn tally(days: &[i64], rows: &[PurchaseRow], unconfirmed: &[UnconfirmedPurchase]) -> BTreeMap<i64, Tally> {
+    let mut tallies: BTreeMap<i64, Tally> = days.iter().map(|&day| (day, Tally::default())).collect();
+    for r in rows {
+        if let Some(t) = tallies.get_mut(&r.day) {
+            t.groups += 1;
+            t.events += r.events;
+        }
+    }
+    for u in unconfirmed {
+        if let Some(t) = tallies.get_mut(&u.day) {
+            t.unconfirmed += 1;
+        }
+    }
+    tallies
+}
+
 /// Counts the purchases of `days` (each a settled day) into `purchase_days` and
-/// `unconfirmed_purchases` ([`purchase_days`]), then marks them done in
-/// `purchase_days_done`, [`DAYS_PER_QUERY`] at a time; `ver` is the time of the count.
+/// `unconfirmed_purchases` ([`count`], confirmed by the orders received before each
+/// day settled), then marks them done in `purchase_days_done`, [`DAYS_PER_QUERY`] at a
+/// time; `ver` is the time of the count.
 pub async fn roll_purchase_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> Result<Rolled, DaysError> {
     let mut rolled = Rolled::default();
     for chunk in days.chunks(DAYS_PER_QUERY) {
-        let condition = format!("name = 'purchase' AND ({})", within_days(&spans(chunk.iter().copied())));
-        let purchases =
-            ch::timed_within(QUERY_TIMEOUT, client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>());
-        let copies =
-            ch::timed_within(QUERY_TIMEOUT, client.query(&SaleCopy::of(&condition, "1")).fetch_all::<SaleCopy>());
-        let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
-        let (purchases, copies, orders) = tokio::try_join!(purchases, copies, orders)?;
-        let (rows, unconfirmed) = purchase_days(&purchases, &first_sales(&copies), &orders)?;
-        let mut done: BTreeMap<i64, PurchaseDayDone> = chunk
-            .iter()
-            .map(|&day| (day, PurchaseDayDone { day, groups: 0, events: 0, unconfirmed: 0, ver }))
+        let (rows, unconfirmed) = count(client, chunk, settles_at).await?;
+        let done: Vec<PurchaseDayDone> = tally(chunk, &rows, &unconfirmed)
+            .into_iter()
+            .map(|(day, t)| PurchaseDayDone {
+                day,
+                groups: t.groups,
+                events: t.events,
+                unconfirmed: t.unconfirmed,
+                ver,
+            })
             .collect();
-        for r in &rows {
-            if let Some(d) = done.get_mut(&r.day) {
-                d.groups += 1;
-                d.events += r.events;
-            }
-        }
-        for u in &unconfirmed {
-            if let Some(d) = done.get_mut(&u.day) {
-                d.unconfirmed += 1;
-            }
-        }
         let unconfirmed: Vec<UnconfirmedPurchase> =
             unconfirmed.into_iter().map(|u| UnconfirmedPurchase { ver, ..u }).collect();
         // The rows first: a marker promises they are all there.
@@ -225,7 +263,6 @@ pub async fn roll_purchase_days(client: &clickhouse::Client, days: &[i64], ver: 
         if !unconfirmed.is_empty() {
             crate::ship::insert(client, "unconfirmed_purchases", &unconfirmed).await?;
         }
-        let done: Vec<PurchaseDayDone> = done.into_values().collect();
         crate::ship::insert(client, "purchase_days_done", &done).await?;
         rolled.days += done.len();
         rolled.purchase_rows += rows.len();
@@ -270,9 +307,43 @@ pub async fn rows_of(
     let (Some(first), Some(last)) = (markers.iter().map(|m| m.day).min(), markers.iter().map(|m| m.day).max()) else {
         return Ok(DonePurchases::default());
     };
+    let expected = markers
+        .iter()
+        .map(|m| (m.day, Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed }))
+        .collect();
     let condition = format!("day >= {first} AND day <= {last}");
-    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
-    let rows = counted_rows::<PurchaseRow>(client, "purchase_days", &condition, &expected);
+    counted(client, ["purchase_days", "unconfirmed_purchases"], &condition, &expected, orders).await
+}
+
+/// The rows of the provisional counts `markers` (as [`rows_of`] those of settled days).
+pub async fn recent_rows_of(
+    client: &clickhouse::Client,
+    markers: &[RecentPurchasesDone],
+    orders: bool,
+) -> Result<DonePurchases, ChError> {
+    if markers.is_empty() {
+        return Ok(DonePurchases::default());
+    }
+    let expected = markers
+        .iter()
+        .map(|m| (m.day, Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed }))
+        .collect();
+    let pairs: Vec<String> = markers.iter().map(|m| format!("({}, {})", m.day, m.parts)).collect();
+    let condition = format!("(day, parts) IN ({})", pairs.join(", "));
+    counted(client, ["recent_purchases", "recent_unconfirmed"], &condition, &expected, orders).await
+}
+
+/// The rows and moves of the counts where `condition` holds in `tables` (the rows' and
+/// the unconfirmed purchases'), of the days `expected` says what to find of.
+async fn counted(
+    client: &clickhouse::Client,
+    [rows_table, unconfirmed_table]: [&str; 2],
+    condition: &str,
+    expected: &HashMap<i64, Tally>,
+    orders: bool,
+) -> Result<DonePurchases, ChError> {
+    let rows_expected = expected.iter().map(|(&day, t)| (day, (t.groups, t.events))).collect();
+    let rows = counted_rows::<PurchaseRow>(client, rows_table, condition, &rows_expected);
     let moves = async {
         if !orders {
             return Ok((Vec::new(), Vec::new()));
@@ -280,7 +351,7 @@ pub async fn rows_of(
         let moves = ch::timed(
             client
                 .query(&format!(
-                    "SELECT ?fields FROM unconfirmed_purchases WHERE {condition} AND (
+                    "SELECT ?fields FROM {unconfirmed_table} WHERE {condition} AND (
                        transaction_id IN (SELECT order_id FROM orders FINAL)
                        OR click_id IN (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL))"
                 ))
@@ -289,7 +360,7 @@ pub async fn rows_of(
         let listed = ch::timed(
             client
                 .query(&format!(
-                    "SELECT day, uniqExact(event_id) FROM unconfirmed_purchases WHERE {condition} GROUP BY day"
+                    "SELECT day, uniqExact(event_id) FROM {unconfirmed_table} WHERE {condition} GROUP BY day"
                 ))
                 .fetch_all::<(i64, u64)>(),
         );
@@ -298,8 +369,8 @@ pub async fn rows_of(
     let (mut rows, (moves, listed)) = tokio::try_join!(rows, moves)?;
     if orders {
         let listed: HashMap<i64, u64> = listed.into_iter().collect();
-        let complete = |m: &PurchaseDayDone| listed.get(&m.day).copied().unwrap_or(0) == m.unconfirmed;
-        let incomplete: HashSet<i64> = markers.iter().filter(|m| !complete(m)).map(|m| m.day).collect();
+        let complete = |(day, t): (&i64, &Tally)| listed.get(day).copied().unwrap_or(0) == t.unconfirmed;
+        let incomplete: HashSet<i64> = expected.iter().filter(|&m| !complete(m)).map(|(&day, _)| day).collect();
         rows.days.retain(|d| !incomplete.contains(d));
         rows.counts.retain(|c| rows.days.contains(&c.day));
     }
@@ -309,6 +380,12 @@ pub async fn rows_of(
 }
 
 impl DonePurchases {
+    /// Both reads' days together (their days are apart: a day is read from one count).
+    pub fn extend(&mut self, other: DonePurchases) {
+        self.rows.extend(other.rows);
+        self.moves.extend(other.moves);
+    }
+
     /// Adds the rows to `collapser` as the purchases they stand for, each moved one in
     /// its confirmed row (a row left with none is gone, as in the file).
     pub fn add_to(&self, collapser: &mut rollup::Collapser) -> Result<(), serde_json::Error> {
@@ -346,6 +423,151 @@ impl DonePurchases {
         }
         Ok(())
     }
+}
+
+// The days not yet settled. Their raw purchases, and the copies of every sale with one
+// of their transaction ids, were the two largest reads left in a season's report at
+// 10^8 events (0.4–0.8 s and 0.3–0.6 s). So they are counted in the background too
+// ([`recount`]), as `ch_days::recount` counts their other events: each count under a
+// fingerprint of the parts it read, used by a report while the parts are the same.
+
+/// A provisional count of a day's purchases reads the day and the [`SETTLING_DAYS`]
+/// before it: whether a purchase counts depends on the earlier sales with its
+/// transaction id, and those of days not yet settled may still arrive (the days before
+/// are settled, their sales final). So a row of any of those days makes the count stale,
+/// and a late event costs a recount of the days after it, minutes later.
+impl RecentMarker for RecentPurchasesDone {
+    const TABLE: &'static str = "recent_purchases_done";
+    const REACH: i64 = SETTLING_DAYS;
+    fn day(&self) -> i64 {
+        self.day
+    }
+    fn parts(&self) -> u64 {
+        self.parts
+    }
+}
+
+/// A row of `recent_purchases`: a `PurchaseRow` counted from the parts `parts`
+/// fingerprints.
+#[derive(Clone, Debug, PartialEq, Eq, Row, serde::Serialize)]
+struct RecentPurchaseRow {
+    day: i64,
+    parts: u64,
+    key: [u8; 16],
+    creator_id: String,
+    affiliate: Option<String>,
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
+    utm_content: Option<String>,
+    coupon: Option<String>,
+    products: String,
+    exclusion: Option<String>,
+    currency: Option<String>,
+    value: Option<i64>,
+    shares: String,
+    confirmed: u8,
+    first_time: i64,
+    events: u64,
+    ver: u64,
+}
+
+impl RecentPurchaseRow {
+    /// (Its columns are `PurchaseRow`'s, in order, with `parts` and `ver`: a test holds
+    /// them to it.)
+    fn new(r: PurchaseRow, parts: u64, ver: u64) -> Self {
+        RecentPurchaseRow {
+            day: r.day,
+            parts,
+            key: r.key,
+            creator_id: r.creator_id,
+            affiliate: r.affiliate,
+            utm_source: r.utm_source,
+            utm_medium: r.utm_medium,
+            utm_campaign: r.utm_campaign,
+            utm_content: r.utm_content,
+            coupon: r.coupon,
+            products: r.products,
+            exclusion: r.exclusion,
+            currency: r.currency,
+            value: r.value,
+            shares: r.shares,
+            confirmed: r.confirmed,
+            first_time: r.first_time,
+            events: r.events,
+            ver,
+        }
+    }
+}
+
+/// A row of `recent_unconfirmed`: an `UnconfirmedPurchase` of the count `parts`
+/// fingerprints.
+#[derive(Clone, Debug, PartialEq, Eq, Row, serde::Serialize)]
+struct RecentUnconfirmed {
+    day: i64,
+    parts: u64,
+    event_id: String,
+    transaction_id: Option<String>,
+    click_id: Option<String>,
+    key: [u8; 16],
+    confirmed_key: [u8; 16],
+    event_time: i64,
+    ver: u64,
+}
+
+impl RecentUnconfirmed {
+    /// (Its columns are `UnconfirmedPurchase`'s with `parts`: a test holds them to it.)
+    fn new(u: UnconfirmedPurchase, parts: u64, ver: u64) -> Self {
+        RecentUnconfirmed {
+            day: u.day,
+            parts,
+            event_id: u.event_id,
+            transaction_id: u.transaction_id,
+            click_id: u.click_id,
+            key: u.key,
+            confirmed_key: u.confirmed_key,
+            event_time: u.event_time,
+            ver,
+        }
+    }
+}
+
+/// Counts the purchases of each day not yet settled at `now_ms` whose parts changed
+/// since its last count (`ch_days::stale`) into `recent_purchases` and
+/// `recent_unconfirmed`, and marks it in `recent_purchases_done`; kept only if the
+/// fingerprint after the count is the one before (as `ch_days::recount`). The count is
+/// confirmed by no order: it then depends on the events alone, so two collectors that
+/// count a day under one fingerprint write the same rows, whatever orders each had
+/// seen; a report moves the purchases the orders there confirm, as it does a settled
+/// day's late ones. `ver` is the time of the count.
+pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled, DaysError> {
+    let ver = now_ms.max(0) as u64;
+    let mut rolled = Rolled::default();
+    for (day, parts) in stale::<RecentPurchasesDone>(client, now_ms).await? {
+        let (rows, unconfirmed) = count(client, &[day], |_| i64::MIN).await?;
+        if !unchanged::<RecentPurchasesDone>(client, day, parts).await? {
+            tracing::debug!(day, "day rollup: rows arrived while counting a recent day's purchases; next time");
+            continue;
+        }
+        let t = tally(&[day], &rows, &unconfirmed).remove(&day).unwrap_or_default();
+        let marker =
+            RecentPurchasesDone { day, parts, groups: t.groups, events: t.events, unconfirmed: t.unconfirmed, ver };
+        let rows: Vec<RecentPurchaseRow> = rows.into_iter().map(|r| RecentPurchaseRow::new(r, parts, ver)).collect();
+        let unconfirmed: Vec<RecentUnconfirmed> =
+            unconfirmed.into_iter().map(|u| RecentUnconfirmed::new(u, parts, ver)).collect();
+        // The rows first: a marker promises they are all there.
+        if !rows.is_empty() {
+            crate::ship::insert(client, "recent_purchases", &rows).await?;
+        }
+        if !unconfirmed.is_empty() {
+            crate::ship::insert(client, "recent_unconfirmed", &unconfirmed).await?;
+        }
+        crate::ship::insert(client, "recent_purchases_done", std::slice::from_ref(&marker)).await?;
+        rolled.days += 1;
+        rolled.purchase_rows += rows.len();
+        rolled.purchases += marker.events;
+    }
+    Ok(rolled)
 }
 
 #[cfg(test)]
@@ -411,7 +633,7 @@ mod tests {
         // p1's order came in time; p3's only after the day settled; p2 would be
         // confirmed but does not count.
         let orders = [order("o1", "c1", t + 60_000), order("o3", "c3", settles_at(day)), order("o2", "c5", t)];
-        let (rows, unconfirmed) = purchase_days(&purchases, &first_sales(&copies), &orders).expect("rows");
+        let (rows, unconfirmed) = purchase_days(&purchases, &first_sales(&copies), &orders, settles_at).expect("rows");
         let summary: Vec<(u8, Option<&str>, u64)> =
             rows.iter().map(|r| (r.confirmed, r.exclusion.as_deref(), r.events)).collect();
         assert_eq!(summary.len(), 3, "{summary:?}");
@@ -426,6 +648,30 @@ mod tests {
         let confirmed_row = rows.iter().find(|r| r.confirmed == 1).expect("row");
         assert_eq!(p3.confirmed_key, confirmed_row.key, "p3 moves to p1's row: alike but for its ids");
         assert_eq!((p3.transaction_id.as_deref(), p3.click_id.as_deref()), (Some("T2"), Some("c3")));
+        let tallied = tally(&[day - 1, day], &rows, &unconfirmed);
+        assert_eq!(tallied[&day], Tally { groups: 3, events: 3, unconfirmed: 1 });
+        assert_eq!(tallied[&(day - 1)], Tally::default(), "a day without purchases is counted too");
+
+        // A provisional count is confirmed by no order: every purchase that counts is
+        // listed, for whichever order confirms it when a report reads it.
+        let (rows, unconfirmed) =
+            purchase_days(&purchases, &first_sales(&copies), &orders, |_| i64::MIN).expect("rows");
+        assert!(rows.iter().all(|r| r.confirmed == 0), "{rows:?}");
+        let ids: Vec<&str> = unconfirmed.iter().map(|u| u.event_id.as_str()).collect();
+        assert_eq!(ids, ["p1", "p3"]);
+    }
+
+    #[test]
+    fn provisional_rows_are_the_settled_ones_with_their_parts() {
+        let without = |columns: &[&'static str]| -> Vec<&'static str> {
+            columns.iter().copied().filter(|c| !["parts", "ver"].contains(c)).collect()
+        };
+        assert_eq!(without(<RecentPurchaseRow as Row>::COLUMN_NAMES), <PurchaseRow as Row>::COLUMN_NAMES);
+        assert_eq!(
+            without(<RecentUnconfirmed as Row>::COLUMN_NAMES),
+            without(<UnconfirmedPurchase as Row>::COLUMN_NAMES)
+        );
+        assert_eq!(<UnconfirmedPurchase as Row>::COLUMN_NAMES.last(), Some(&"ver"));
     }
 
     #[test]

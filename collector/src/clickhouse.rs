@@ -399,6 +399,53 @@ ORDER BY (day, parts)",
                 engine(settings, "recent_days_done")
             ),
         ),
+        // Provisional counts of the purchases of the days not yet settled
+        // (`ch_purchases::recount`): rows as `purchase_days`', the purchases no order
+        // confirmed at the count as `unconfirmed_purchases`', and the markers, each
+        // under the fingerprint of the parts the count read (the day's and those of
+        // the days whose sales it looked at). A day per partition, dropped once the day
+        // is settled and its purchases done.
+        (
+            "recent_purchases",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_purchases{on} (
+  day Int64, parts UInt64, key FixedString(16), creator_id String, affiliate {s},
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
+  coupon {s}, products String, exclusion {s},
+  currency {s}, value Nullable(Int64), shares String, confirmed UInt8,
+  first_time Int64, events UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts, key)",
+                engine(settings, "recent_purchases")
+            ),
+        ),
+        (
+            "recent_unconfirmed",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_unconfirmed{on} (
+  day Int64, parts UInt64, event_id String, transaction_id {s}, click_id {s},
+  key FixedString(16), confirmed_key FixedString(16), event_time Int64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts, event_id)",
+                engine(settings, "recent_unconfirmed")
+            ),
+        ),
+        (
+            "recent_purchases_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_purchases_done{on} (
+  day Int64, parts UInt64, groups UInt64, events UInt64, unconfirmed UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts)",
+                engine(settings, "recent_purchases_done")
+            ),
+        ),
     ]
 }
 
@@ -597,6 +644,19 @@ pub struct RecentDone {
     pub parts: u64,
     pub groups: u64,
     pub events: u64,
+    pub ver: u64,
+}
+
+/// A provisional count of the purchases of a day not yet settled
+/// (`ch_purchases::recount`): like [`PurchaseDayDone`], and the fingerprint of the parts
+/// it was counted from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct RecentPurchasesDone {
+    pub day: i64,
+    pub parts: u64,
+    pub groups: u64,
+    pub events: u64,
+    pub unconfirmed: u64,
     pub ver: u64,
 }
 

@@ -61,7 +61,7 @@
 //! per (creator, transaction id), the first kept.
 
 use crate::ch_purchases::{DonePurchases, FirstSales, SaleCopy};
-use crate::clickhouse::{self as ch, ChError, OrderRow, RefundRow};
+use crate::clickhouse::{self as ch, ChError, OrderRow, RecentDone, RecentPurchasesDone, RefundRow};
 use crate::stats::rollup::{self, DayRow, DAY_MS};
 use crate::stats::{self, Query, Stats, Weight};
 use crate::store::{self, StoreError};
@@ -314,15 +314,20 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         None => ((from, to), (0, 0)),
     };
     // The orders first (a few rows, read in milliseconds): which checkouts to read
-    // depends on their codes and sources; and which whole days `purchase_days` holds
-    // (a few bytes a day), whose purchases are not read raw.
+    // depends on their codes and sources; and which whole days `purchase_days` holds,
+    // or a provisional count in `recent_purchases` that still holds (a few bytes a
+    // day), whose purchases are not read raw.
     let purchase_markers = async {
-        match whole {
-            Some((first_day, end_day)) => crate::ch_purchases::markers(client, first_day, end_day).await,
-            None => Ok(Vec::new()),
-        }
+        let Some((first_day, end_day)) = whole else {
+            return Ok(Default::default());
+        };
+        let now = crate::server::now_ms();
+        tokio::try_join!(
+            crate::ch_purchases::markers(client, first_day, end_day),
+            crate::ch_days::recent_markers::<RecentPurchasesDone>(client, first_day, end_day, now)
+        )
     };
-    let (orders, purchase_markers) = tokio::try_join!(
+    let (orders, (purchase_markers, mut recent_markers)) = tokio::try_join!(
         took("orders", ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>())),
         took("purchase days' markers", purchase_markers)
     )?;
@@ -337,11 +342,23 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // are joined to checkouts and outbound clicks): the rows of the days `purchase_days`
     // holds, the others raw, with the copies of every purchase that shares a
     // transaction id with one of them (which of them counts, `ch_purchases`).
-    let marked: BTreeSet<i64> = purchase_markers.iter().map(|m| m.day).collect();
-    let purchases_done = took(
-        "settled days from purchase_days",
-        crate::ch_purchases::rows_of(client, &purchase_markers, !orders.is_empty()),
-    );
+    let settled: BTreeSet<i64> = purchase_markers.iter().map(|m| m.day).collect();
+    recent_markers.retain(|m| !settled.contains(&m.day));
+    let marked: BTreeSet<i64> = settled.into_iter().chain(recent_markers.iter().map(|m| m.day)).collect();
+    let purchases_done = async {
+        let (mut done, recent) = tokio::try_join!(
+            took(
+                "settled days from purchase_days",
+                crate::ch_purchases::rows_of(client, &purchase_markers, !orders.is_empty())
+            ),
+            took(
+                "recent days from recent_purchases",
+                crate::ch_purchases::recent_rows_of(client, &recent_markers, !orders.is_empty())
+            )
+        )?;
+        done.extend(recent);
+        Ok(done)
+    };
     let raw_spans = without_days(from, to, &marked);
     let purchases = took("purchases", raw_purchases(client, &raw_spans));
     // Checkouts only where an order of the range could be joined to them by its code or
@@ -555,7 +572,7 @@ async fn whole_days(
     use std::collections::{BTreeSet, HashSet};
     let (markers, mut recent) = tokio::try_join!(
         took("done days' markers", markers(client, first_day, end_day)),
-        took("recent days' markers", recent_markers(client, first_day, end_day, crate::server::now_ms()))
+        took("recent days' markers", recent_markers::<RecentDone>(client, first_day, end_day, crate::server::now_ms()))
     )?;
     let marked: HashSet<i64> = markers.iter().map(|m| m.day).collect();
     recent.retain(|m| !marked.contains(&m.day));
@@ -926,14 +943,16 @@ mod tests {
     }
 
     /// What `ch_purchases::rows_of` reads once `roll_purchase_days` has counted the
-    /// days of `span` with the orders `at_roll`, when the orders there now are `orders`:
-    /// the rows per day and key, their texts per key, and the moves (unconfirmed
-    /// purchases an order now has the transaction or click id of).
+    /// days of `span` with the orders `at_roll` received before `cut_off` (or what
+    /// `recent_rows_of` reads of a provisional count: `cut_off` the earliest time), when
+    /// the orders there now are `orders`: the rows per day and key, their texts per key,
+    /// and the moves (unconfirmed purchases an order now has the transaction or click id
+    /// of).
     fn done_purchases(
         events: &[CopiedEvent],
         (first_day, end_day): (i64, i64),
         firsts: &FirstSales,
-        at_roll: &[OrderRow],
+        (at_roll, cut_off): (&[OrderRow], fn(i64) -> i64),
         orders: &[OrderRow],
     ) -> DonePurchases {
         use crate::ch_days::DayCount;
@@ -942,7 +961,8 @@ mod tests {
             .filter(|e| e.name == "purchase" && (first_day * DAY_MS..end_day * DAY_MS).contains(&e.event_time))
             .cloned()
             .collect();
-        let (rows, unconfirmed) = crate::ch_purchases::purchase_days(&purchases, firsts, at_roll).expect("rows");
+        let (rows, unconfirmed) =
+            crate::ch_purchases::purchase_days(&purchases, firsts, at_roll, cut_off).expect("rows");
         let mut done = DonePurchases::default();
         for r in rows {
             done.rows.days.insert(r.day);
@@ -1119,7 +1139,6 @@ mod tests {
             assert!(copies(&rolled, "purchase") < copies(&raw, "purchase") / 2, "the whole days' purchases not copied");
             assert!(copies(&raw, "purchase") > 20);
             // The same days as ClickHouse's `event_days` gives them when all are done.
-            let from_done = store::open_memory().expect("memory");
             let done = done_days(&grouped(&events, span));
             assert!(done.counts.len() > done.texts.len(), "some keys on several days");
             // And the whole days' purchases as `purchase_days` gives them: counted
@@ -1134,21 +1153,30 @@ mod tests {
                 .iter()
                 .map(|o| if ["o2", "t70"].contains(&o.order_id.as_str()) { late(o) } else { o.clone() })
                 .collect();
-            let purchases_done = done_purchases(&events, span, &firsts, &at_roll, &orders);
-            assert!(!purchases_done.moves.is_empty(), "a later order confirms rolled purchases");
-            let slice = Slice {
-                // (With the whole days' purchases still among them, as the clicks of
-                // orders bring some: they count once, from `purchase_days`.)
-                events: copied,
-                orders: orders.clone(),
-                days: Some(Vec::new()),
-                done,
-                rolled_purchases,
-                firsts: firsts.clone(),
-                purchases_done,
-                ..Slice::default()
-            };
-            let done_rows = fill(&from_done, slice).expect("fill");
+            let settled = done_purchases(&events, span, &firsts, (&at_roll, crate::ch_purchases::settles_at), &orders);
+            assert!(!settled.moves.is_empty(), "a later order confirms rolled purchases");
+            // Or as `recent_purchases` gives them: counted confirmed by no order, every
+            // order's purchases moved.
+            let provisional = done_purchases(&events, span, &firsts, (&[], |_| i64::MIN), &orders);
+            assert!(provisional.moves.len() > settled.moves.len(), "{}", provisional.moves.len());
+            let mut done_rows = Vec::new();
+            for purchases_done in [settled, provisional] {
+                let slice = Slice {
+                    // (With the whole days' purchases still among them, as the clicks of
+                    // orders bring some: they count once, from `purchase_days`.)
+                    events: copied.clone(),
+                    orders: orders.clone(),
+                    days: Some(Vec::new()),
+                    done: done.clone(),
+                    rolled_purchases,
+                    firsts: firsts.clone(),
+                    purchases_done,
+                    ..Slice::default()
+                };
+                let copy = store::open_memory().expect("memory");
+                let rows = fill(&copy, slice).expect("fill");
+                done_rows.push((copy, rows));
+            }
             for query in [
                 Query { from, to, ..Query::default() },
                 Query { from, to, creator: Some("juno".into()), scope: stats::Scope::Affiliate("ana".into()) },
@@ -1157,8 +1185,10 @@ mod tests {
                 assert!(want.totals.funnel.page_views > 0 && want.excluded.count > 0, "{want:?}");
                 let from_rows = stats::load_with(&rolled, &query, window, None, rows.clone()).expect("rolled");
                 assert_eq!(from_rows, want, "{query:?}");
-                let from_done = stats::load_with(&from_done, &query, window, None, done_rows.clone()).expect("done");
-                assert_eq!(from_done, want, "{query:?} from event_days and purchase_days");
+                for ((copy, rows), counts) in done_rows.iter().zip(["settled", "provisional"]) {
+                    let from_done = stats::load_with(copy, &query, window, None, rows.clone()).expect("done");
+                    assert_eq!(from_done, want, "{query:?} from event_days and {counts} purchase counts");
+                }
             }
         }
     }

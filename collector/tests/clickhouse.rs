@@ -818,14 +818,16 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
 }
 
 /// Days not yet settled counted in the background into `recent_days` (`ch_days::recount`)
-/// are what a report reads of them while no row of theirs arrives, and the figures are
-/// SQLite's; a late event makes its day's count stale (the report groups the day from the
-/// events, with the event), until the next count; once the days settle and are rolled
-/// up, their provisional counts are dropped.
+/// and their purchases into `recent_purchases` (`ch_purchases::recount`) are what a
+/// report reads of them while no row of theirs arrives, and the figures are SQLite's; a
+/// late event makes its day's count stale (and, for purchases, the counts of the days
+/// after it: the report reads them raw, with the event), until the next count; an order
+/// arriving after a count confirms its purchase; once the days settle and are rolled up,
+/// their provisional counts are dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
-    use linkshelf_collector::clickhouse as store_ch;
-    use linkshelf_collector::{ch_days, stats_source};
+    use linkshelf_collector::clickhouse::{self as store_ch, RecentDone, RecentPurchasesDone};
+    use linkshelf_collector::{ch_days, ch_purchases, stats_source};
     let Some(cluster) = cluster("recent_days_counted_in_the_background") else { return };
     let _shared = OUTAGE.read().await;
     let url = &cluster.urls[0];
@@ -842,10 +844,13 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
         async move {
             for _ in 0..20 {
                 ch_days::recount(&client, now_ms()).await.expect("recount");
+                ch_purchases::recount(&client, now_ms()).await.expect("recount purchases");
                 let read = stats_source::read(&client, from, to, 7 * DAY).await.expect("read");
                 let mut days: Vec<i64> = read.done.days.into_iter().collect();
                 days.sort_unstable();
-                if read.days.as_ref().is_some_and(Vec::is_empty) {
+                let mut purchase_days: Vec<i64> = read.purchases_done.rows.days.into_iter().collect();
+                purchase_days.sort_unstable();
+                if read.days.as_ref().is_some_and(Vec::is_empty) && purchase_days == days {
                     return days;
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -857,12 +862,53 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
     assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "every whole day counted");
     let settling = ch_days::settling(now_ms());
     assert_eq!(settling, day - 9..day + 1, "the 9 settling days and today");
-    let markers = ch_days::recent_markers(&client, settling.start, settling.end, now_ms()).await.expect("markers");
+    let markers =
+        ch_days::recent_markers::<RecentDone>(&client, settling.start, settling.end, now_ms()).await.expect("markers");
     assert_eq!(markers.len(), 10, "a marker for each day not settled, with events or not: {markers:?}");
     assert_eq!(
         markers.iter().filter(|m| m.events > 0).map(|m| m.day).collect::<Vec<_>>(),
         [day - 4, day - 3, day - 2, day - 1, day]
     );
+    let bought = ch_days::recent_markers::<RecentPurchasesDone>(&client, settling.start, settling.end, now_ms())
+        .await
+        .expect("markers");
+    assert_eq!(bought.len(), 10, "{bought:?}");
+    let summary: Vec<(i64, u64, u64)> =
+        bought.iter().filter(|m| m.events > 0).map(|m| (m.day, m.events, m.unconfirmed)).collect();
+    let want: Vec<(i64, u64, u64)> = (day - 4..=day).map(|d| (d, 1, 1)).collect();
+    assert_eq!(summary, want, "a sale a day, each listed for the order that confirms it");
+    same_figures(&http, &a, &reference, &ranges).await;
+    // Today's order comes after the count: the report confirms today's purchase by it.
+    let before = stats(&http, &a, "/v1/stats", ranges[0].0, ranges[0].1).await.json();
+    let order = session("cs_days_0", "c-0", 3200);
+    for c in [&a, &reference] {
+        assert_eq!(stripe(&http, c, &order).await.status, 200);
+    }
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM orders FINAL WHERE order_id = 'cs_days_0'", 1, 30).await, 1);
+    let after = stats(&http, &a, "/v1/stats", ranges[0].0, ranges[0].1).await.json();
+    let verified = |s: &Value| s["totals"]["purchases_verified"].as_u64();
+    assert_eq!(verified(&after), verified(&before).map(|n| n + 1), "{after}");
+    same_figures(&http, &a, &reference, &ranges).await;
+
+    // A late sale of two days ago: the purchase counts of that day and the days after
+    // it no longer hold (its sale could be the first of a later purchase's). (Those
+    // before it do, unless a background merge renamed their parts meanwhile.)
+    let mut sale = event("late-sale-2", "purchase");
+    sale["occurred_at"] = (today - 2 * DAY + 16 * HOUR).into();
+    sale["sent_at"] = Value::Null;
+    sale["ecommerce"] = json!({"currency": "EUR", "value": 1800, "coupon": null, "transaction_id": "T-late-2",
+        "items": [{"item_id": "tote", "item_name": "Tote", "price": 1800, "quantity": 1, "index": 0, "item_list_id": null}]});
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, std::slice::from_ref(&sale)).await["accepted"], 1);
+    }
+    let sql = "SELECT count() FROM events FINAL WHERE event_id = 'late-sale-2'";
+    assert_eq!(wait_for(url, &db, sql, 1, 30).await, 1);
+    let held = ch_days::recent_markers::<RecentPurchasesDone>(&client, settling.start, settling.end, now_ms())
+        .await
+        .expect("markers");
+    assert!(!held.iter().any(|m| m.day >= day - 2), "the counts from two days ago on are stale: {held:?}");
+    same_figures(&http, &a, &reference, &ranges).await;
+    assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "counted again");
     same_figures(&http, &a, &reference, &ranges).await;
 
     // A late page view of yesterday: yesterday's count no longer holds (new parts in its
@@ -875,7 +921,8 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
     }
     let sql = "SELECT count() FROM events FINAL WHERE event_id = 'late-yesterday'";
     assert_eq!(wait_for(url, &db, sql, 1, 30).await, 1);
-    let held = ch_days::recent_markers(&client, settling.start, settling.end, now_ms()).await.expect("markers");
+    let held =
+        ch_days::recent_markers::<RecentDone>(&client, settling.start, settling.end, now_ms()).await.expect("markers");
     assert!(!held.iter().any(|m| m.day == day - 1), "yesterday's count is stale: {held:?}");
     same_figures(&http, &a, &reference, &ranges).await;
     assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "counted again");
@@ -891,11 +938,18 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
     assert_eq!(number(url, &db, &left).await, 0, "the settled days' counts are gone");
     let others = "SELECT uniqExact(day) FROM recent_days_done WHERE events = 0";
     assert_eq!(number(url, &db, others).await, 5, "the days without events stay while a report may read them");
+    let left = format!("SELECT count() FROM recent_purchases_done WHERE day >= {} AND day <= {day}", day - 4);
+    assert_eq!(number(url, &db, &left).await, 0, "and so are the counts of their purchases");
+    let others = "SELECT uniqExact(day) FROM recent_purchases_done WHERE events = 0";
+    assert_eq!(number(url, &db, others).await, 5);
     same_figures(&http, &a, &reference, &ranges).await;
     // Ten days on, a report no longer looks at them: they go too (never marked done).
     let dropped = ch_days::drop_settled(&client, later).await.expect("drop");
     assert_eq!(dropped, (day - 9..day - 4).collect::<Vec<_>>(), "the days without events");
     assert_eq!(number(url, &db, "SELECT count() FROM recent_days_done").await, 0);
+    for table in ["recent_purchases", "recent_unconfirmed", "recent_purchases_done"] {
+        assert_eq!(number(url, &db, &format!("SELECT count() FROM {table}")).await, 0, "{table}");
+    }
 }
 
 /// A collector on ClickHouse (`a`) and one on SQLite alone (`reference`, with the same
