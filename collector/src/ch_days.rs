@@ -346,11 +346,12 @@ pub async fn counted_rows<T: Texts>(
     let counts = ch::timed(
         client.query(&format!("SELECT ?fields FROM {table} FINAL WHERE {condition}")).fetch_all::<DayCount>(),
     );
-    // (The rows are read by position.)
+    // (The rows are read by position.) Without `FINAL`: every row of a key has the key's
+    // texts (the key is their hash), so copies not yet merged change nothing read here,
+    // and `FINAL` made this the dearest read of a season's report (81 days' 406,000 rows
+    // at 10^7 events: 0.23–0.43 s with it, 0.06–0.11 s without).
     let texts = ch::timed(
-        client
-            .query(&format!("SELECT {} FROM {table} FINAL WHERE {condition} GROUP BY key", T::COLUMNS))
-            .fetch_all::<T>(),
+        client.query(&format!("SELECT {} FROM {table} WHERE {condition} GROUP BY key", T::COLUMNS)).fetch_all::<T>(),
     );
     let (counts, texts) = tokio::try_join!(counts, texts)?;
     let texts: foldhash::HashMap<[u8; 16], T> = texts.into_iter().map(|r| (r.key(), r)).collect();

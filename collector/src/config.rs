@@ -130,7 +130,7 @@ pub struct Config {
 
     /// Seconds between looks for newly settled days to write into ClickHouse's day
     /// rollup (`event_days`, see `ch_days`) and for days not yet settled whose data
-    /// changed, to count again (`recent_days`), 1 to 86400.
+    /// changed, to count again (`recent_days`, `recent_purchases`), 1 to 86400.
     #[arg(long, env = "LINKSHELF_COLLECTOR_CLICKHOUSE_DAYS_EVERY_SECS", default_value_t = 600)]
     pub clickhouse_days_every_secs: u64,
 

@@ -29,8 +29,9 @@
 //! - every event of the range's partial first and last day (`[from, to)` outside its
 //!   whole days; the whole range when it holds no whole day): stats read those raw;
 //! - the purchases in `[from, to)`: those of the whole days ClickHouse's purchase
-//!   rollup holds complete (`ch_purchases`: settled days) as its rows, with the moves
-//!   to confirmed rows that later orders make; the other whole days' read raw and keyed
+//!   rollup holds complete (`ch_purchases`: settled days) or counted provisionally in a
+//!   count that still holds (`recent_purchases`: days not yet settled) as their rows,
+//!   with the moves to confirmed rows that the orders make; the other whole days' read raw and keyed
 //!   in Rust into the rows the file's roller would make of them (`rollup::purchase`,
 //!   confirmed by the orders read) and added to the same sum, not copied; those of the
 //!   partial days copied (the copy's purchase cursor stays 0, so stats read them raw).
