@@ -20,6 +20,10 @@
 #       # as STATS_N's, by INSERT ... SELECT FROM numbers(): 10^8 without a 35 GB SQLite
 #       # file), its settled days rolled into event_days by the collector; disk per
 #       # million events per replica.
+#   CH_STATS_N=10000000 CH_STATS_ORDERS=1 scripts/bench-collector.sh
+#       # ... then again with orders for half the purchases, each with its transaction
+#       # id and the checkout's code and no click id (as a shop's webhook sends them), so
+#       # reports join orders to checkouts by code.
 #   CH_BATCH_ROWS=50000 rows per ClickHouse insert (the collector's default)
 #   PIN=1 CLICKHOUSE=1 scripts/bench-collector.sh [seconds] [concurrency]
 #       # both ingest runs with the collector and the load generator on CPU 0 and
@@ -37,6 +41,7 @@ mix="${MIX:-tagged}"
 clickhouse="${CLICKHOUSE:-0}"
 stats_n="${STATS_N:-}"
 ch_stats_n="${CH_STATS_N:-}"
+ch_stats_orders="${CH_STATS_ORDERS:-0}"
 ch_batch_rows="${CH_BATCH_ROWS:-50000}"
 pin="${PIN:-0}"
 # Command prefixes that pin to CPU 0 (collector, load) and CPU 1 (ClickHouse), or nothing.
@@ -326,6 +331,16 @@ if [ -n "$ch_stats_n" ]; then
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.0f", (b - a) / 1000 }')"
   # An empty outbox: this collector only rolls the settled days up and answers.
   rolled_stats "$scratch/ch-stats.sqlite" "$scratch/ch-stats" " ($ch_stats_n events)"
+  if [ "$ch_stats_orders" = 1 ]; then
+    say "Orders for half the purchases (their transaction id and code, no click id)"
+    ch_query "INSERT INTO $database.orders SELECT 'shopify', assumeNotNull(transaction_id), toNullable(creator_id),
+      event_time, event_time + 60000, 'EUR', ifNull(value, 0), 0, CAST(NULL AS Nullable(String)), coupon,
+      CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(String)),
+      CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(String)), 1
+      FROM $database.events WHERE name = 'purchase' AND transaction_id IS NOT NULL AND cityHash64(event_id) % 2 = 0"
+    printf '  %s orders\n' "$(ch_query "SELECT count() FROM $database.orders")"
+    rolled_stats "$scratch/ch-stats.sqlite" "$scratch/ch-stats-orders" " with orders"
+  fi
   ch_bytes="$(ch_disk "$database")"
   printf '  ClickHouse: %s bytes on one replica for %s events = %s MB per million events\n' \
     "$ch_bytes" "$ch_stats_n" "$(per_million_mb "$ch_bytes" "$ch_stats_n")"

@@ -230,8 +230,9 @@ fn orders_in(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Orde
     rows.collect()
 }
 
-/// A click may be logged a little after the order by the shop's clock.
-const CLOCK_SLACK_MS: i64 = 5 * 60 * 1000;
+/// A click may be logged a little after the order by the shop's clock (ClickHouse's reads
+/// widen theirs by it too: `stats_source`).
+pub const CLOCK_SLACK_MS: i64 = 5 * 60 * 1000;
 
 /// Joins an order to the click that led to it, trying in turn:
 /// 1. its `click_id` (Stripe `client_reference_id`, Shopify note attribute), the
