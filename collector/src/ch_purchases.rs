@@ -1,5 +1,6 @@
 //! Purchases in ClickHouse: which of them count (the file's unique rule), and their day
-//! rollup for settled days, so a season's report reads rows instead of every purchase.
+//! rollup, for settled days and provisionally for the others, so a season's report reads
+//! rows instead of every purchase.
 //!
 //! - **Which count.** The file keeps one purchase per creator and transaction id, the
 //!   first stored (a unique index: a thank-you page reloaded is not a second sale).
@@ -17,10 +18,14 @@
 //!   `unconfirmed_purchases` with the ids an order confirms it by; a report moves the
 //!   ones an order there now confirms to their confirmed row ([`DonePurchases::moves`]),
 //!   as the file's `rollup::confirm` does when the order arrives.
-//! - **Reading** ([`markers`], then [`rows_of`]): a day counts as done only when its
-//!   rows (and, when there are orders, its unconfirmed purchases) match its marker in
-//!   `purchase_days_done`; the others' purchases are read raw, as the days not yet
-//!   settled are.
+//! - **Days not yet settled** are counted the same way, provisionally ([`recount`]):
+//!   under a fingerprint of the parts of the day and the ten before it, confirmed by no
+//!   order (every order is applied when reading), into `recent_purchases` and
+//!   `recent_unconfirmed`, used by a report while the fingerprint holds.
+//! - **Reading** ([`markers`], then [`rows_of`]; `ch_days::recent_markers`, then
+//!   [`recent_rows_of`]): a day counts as done only when its rows (and, when there are
+//!   orders, its unconfirmed purchases) match its marker; the others' purchases are
+//!   read raw.
 
 use crate::ch_days::{
     counted_rows, spans, stale, unchanged, within_days, DaysError, DoneDays, RecentMarker, Rolled, DAYS_PER_QUERY,
@@ -237,7 +242,7 @@ pub fn tally(days: &[i64], rows: &[PurchaseRow], unconfirmed: &[UnconfirmedPurch
 }
 
 /// Counts the purchases of `days` (each a settled day) into `purchase_days` and
-/// `unconfirmed_purchases` ([`count`], confirmed by the orders received before each
+/// `unconfirmed_purchases` (`count`, confirmed by the orders received before each
 /// day settled), then marks them done in `purchase_days_done`, [`DAYS_PER_QUERY`] at a
 /// time; `ver` is the time of the count.
 pub async fn roll_purchase_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> Result<Rolled, DaysError> {

@@ -470,7 +470,7 @@ fn rolled_event(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
 
 /// `events` purchases like `e`, the earliest at `e`'s time, as a rollup row: the key
 /// `purchase_days` would file them under (with their confirmation), and what
-/// [`rolled_purchase`] reads back of that row. For purchases added up outside a file
+/// `rolled_purchase` reads back of that row. For purchases added up outside a file
 /// (ClickHouse's report, `stats_source::fill`), so they count as the file's rolled-up
 /// purchases do; a test holds the two to each other.
 pub fn purchase(e: &EventRow, confirmed: bool, events: u64) -> Result<([u8; 16], EventRow), serde_json::Error> {
