@@ -3,6 +3,7 @@
 //! all on one SQLite file; with a ClickHouse configured (issue #15), that file is the
 //! outbox of a shared store several collectors ship to and read stats from.
 
+pub mod ch_checkouts;
 pub mod ch_days;
 pub mod ch_lookup;
 pub mod ch_purchases;

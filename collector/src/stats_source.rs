@@ -363,20 +363,15 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // the partial days, and a season has far more checkouts than orders (1.6 million
     // against none in the benchmark's: reading them cost 1.3 s of a season's report at
     // 10^7 events when they were asked for whatever the orders).
-    // Then only the ones an order's join can pick are kept (`for_orders`).
+    // Of those, only the ones an order's join can pick (`ch_checkouts`): a season with
+    // an order for half its purchases carried 1.6 million at 10^7 events.
     let checkouts = async {
         if !joinable {
             return none().await;
         }
-        let window = ch::event_time_within(earliest, latest.saturating_add(1));
-        let condition = format!(
-            "name = 'begin_checkout' AND {window} AND {}",
-            carries("lower(ifNull(coupon, ''))", &codes, "ifNull(utm_source, '')", &sources)
-        );
-        let query = bind_all(client.query(&kept_events(&condition)), codes.iter().chain(&sources));
-        let copies = ch::timed(query.fetch_all::<CopiedEvent>()).await?;
         let in_range: Vec<&OrderRow> = orders.iter().filter(|o| (from..to).contains(&o.created_at)).collect();
-        Ok(for_orders(copies, &in_range, window_ms))
+        let read = crate::ch_checkouts::read(client, &in_range, (from, to), (earliest, latest), window_ms).await?;
+        Ok(crate::ch_checkouts::for_orders(read, &in_range, window_ms))
     };
     let partial = async {
         if a_from >= a_to && b_from >= b_to {
@@ -508,74 +503,6 @@ pub fn latest(mut copies: Vec<CopiedEvent>) -> Vec<CopiedEvent> {
     });
     copies.dedup_by(|later, first| later.event_id == first.event_id);
     copies
-}
-
-/// Of the checkouts read for the orders of a range (`checkouts`: those in the attribution
-/// window around it carrying one of their codes or sources), the ones
-/// `stats::load::resolve` and `outside_window` can answer with for `orders` (those created
-/// in the range): for each order, the latest checkout in its window that its code would
-/// join it to, and the latest its source (with its medium and campaign) would, each with
-/// any at the same time; and for each code (without case, as SQLite's `NOCASE`) or
-/// source and creator, the earliest and the latest checkout (whether one lies outside an
-/// order's window). The others change no answer, and a season at 10^7 events with an
-/// order for half its purchases carried 1.6 million of them: copying them into the
-/// in-memory database took 14–17 s.
-fn for_orders(checkouts: Vec<CopiedEvent>, orders: &[&OrderRow], window_ms: i64) -> Vec<CopiedEvent> {
-    use foldhash::HashMap;
-    let mut order: Vec<usize> = (0..checkouts.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&checkouts[a], &checkouts[b]);
-        (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id))
-    });
-    let mut by_code: HashMap<String, Vec<usize>> = HashMap::default();
-    let mut by_source: HashMap<&str, Vec<usize>> = HashMap::default();
-    for &i in &order {
-        let c = &checkouts[i];
-        if let Some(code) = &c.coupon {
-            by_code.entry(code.to_ascii_lowercase()).or_default().push(i);
-        }
-        if let Some(source) = &c.utm_source {
-            by_source.entry(source).or_default().push(i);
-        }
-    }
-    let mut keep = vec![false; checkouts.len()];
-    // The earliest and the latest of each creator's, per code and per source.
-    for list in by_code.values().chain(by_source.values()) {
-        let mut ends: HashMap<&str, (usize, usize)> = HashMap::default();
-        for &i in list {
-            ends.entry(checkouts[i].creator_id.as_str()).and_modify(|e| e.1 = i).or_insert((i, i));
-        }
-        for (first, last) in ends.into_values() {
-            keep[first] = true;
-            keep[last] = true;
-        }
-    }
-    // The latest in an order's window that `matches`, with any at the same time.
-    let mut latest_in = |list: &[usize], o: &OrderRow, matches: &dyn Fn(&CopiedEvent) -> bool| {
-        let (earliest, latest) = (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS);
-        let end = list.partition_point(|&i| checkouts[i].event_time <= latest);
-        let mut found: Option<i64> = None;
-        for &i in list[..end].iter().rev() {
-            let c = &checkouts[i];
-            if c.event_time < earliest || found.is_some_and(|t| c.event_time < t) {
-                break;
-            }
-            if o.creator_id.as_ref().is_none_or(|creator| *creator == c.creator_id) && matches(c) {
-                keep[i] = true;
-                found = Some(c.event_time);
-            }
-        }
-    };
-    for o in orders {
-        if let Some(list) = o.coupon.as_ref().and_then(|code| by_code.get(&code.to_ascii_lowercase())) {
-            latest_in(list, o, &|_| true);
-        }
-        if let Some(list) = o.utm_source.as_deref().and_then(|source| by_source.get(source)) {
-            let same = |want: &Option<String>, got: &Option<String>| want.is_none() || want == got;
-            latest_in(list, o, &|c| same(&o.utm_medium, &c.utm_medium) && same(&o.utm_campaign, &c.utm_campaign));
-        }
-    }
-    checkouts.into_iter().zip(keep).filter_map(|(c, keep)| keep.then_some(c)).collect()
 }
 
 /// `[from, to)` without the UTC days `days` (whole days inside it), as time spans.
@@ -1327,7 +1254,7 @@ mod tests {
                     .collect();
                 let (from, to) = (day0, day0 + 3 * DAY_MS);
                 let refs: Vec<&OrderRow> = orders.iter().collect();
-                let kept = for_orders(events.clone(), &refs, window);
+                let kept = crate::ch_checkouts::for_orders(events.clone(), &refs, window);
                 prop_assert!(kept.len() <= events.len());
                 let mut answers = Vec::new();
                 for events in [events, kept] {

@@ -708,6 +708,87 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
     assert_eq!(series, [6, 8, 7, 6, 6], "each day's checkouts in its own day, the late one in day 3");
 }
 
+/// Orders joined by code or by source (no click id) are joined to the checkout SQLite
+/// picks, the latest in their window: found by ClickHouse where checkouts are dense (in
+/// the order's last two minutes, `ch_checkouts::picked`), read over the whole window
+/// where they are not (the fed orders, whose checkouts are days old).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
+    use linkshelf_collector::clickhouse as store_ch;
+    let Some(cluster) = cluster("orders_joined_by_code_or_source") else { return };
+    let _shared = OUTAGE.read().await;
+    let url = &cluster.urls[0];
+    let Fed { a, reference, http, db, today, _dir } = fed(url, "joins").await;
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    // Orders made five minutes ago, and checkouts four to five minutes after them (inside
+    // their windows, which end five minutes after them: the shop's clock may lag; and
+    // in their last two one-minute buckets) and before now, as a busy code has them.
+    let created = (now_ms() - 295_000) / 1000 * 1000;
+    let checkout = |id: &str, offset: i64, code: Option<&str>, source: Option<(&str, &str)>| {
+        let mut e = event(id, "begin_checkout");
+        e["occurred_at"] = (created + offset).into();
+        e["sent_at"] = Value::Null;
+        e["ecommerce"] = json!({"currency": "EUR", "value": 1620, "coupon": code, "transaction_id": null,
+            "items": [{"item_id": "tote", "item_name": "Tote", "price": 1620, "quantity": 1, "index": 0, "item_list_id": null}]});
+        if let Some((source, medium)) = source {
+            e["attribution"]["utm_source"] = source.into();
+            e["attribution"]["utm_medium"] = medium.into();
+        }
+        e
+    };
+    let checkouts = [
+        checkout("bk-1", 250_000, Some("BUCKET5"), None),
+        checkout("bk-2", 260_000, Some("bucket5"), None),
+        checkout("bk-3", 270_000, Some("Bucket5"), None),
+        checkout("rl-0", 245_000, None, Some(("reel", "story"))),
+        checkout("rl-1", 255_000, None, Some(("reel", "clip"))),
+        checkout("rl-2", 280_000, None, Some(("reel", "story"))),
+    ];
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, &checkouts).await["accepted"], checkouts.len());
+    }
+    for (id, metadata) in
+        [("cs_bucket", json!({"coupon": "bucket5"})), ("cs_reel", json!({"utm_source": "reel", "utm_medium": "clip"}))]
+    {
+        let body = json!({"id": format!("evt_{id}"), "type": "checkout.session.completed", "created": created / 1000,
+            "data": {"object": {"id": id, "object": "checkout.session", "amount_total": 1620, "currency": "eur",
+                "payment_status": "paid", "metadata": metadata, "created": created / 1000}}})
+        .to_string();
+        for c in [&a, &reference] {
+            assert_eq!(stripe(&http, c, &body).await.status, 200);
+        }
+    }
+    let sql = "SELECT count() FROM events FINAL WHERE event_id IN ('bk-1', 'bk-2', 'bk-3', 'rl-0', 'rl-1', 'rl-2')";
+    assert_eq!(wait_for(url, &db, sql, 6, 30).await, 6);
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM orders FINAL", 8, 30).await, 8);
+    let (from, to) = (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000);
+    let window = 7 * DAY;
+    let client = store_ch::prepare(&ch_settings(url, &db, Some("linkshelf"))).await.expect("tables");
+    let picked = linkshelf_collector::ch_checkouts::picked(&client, (from, to), (from - window, to + 300_000), window)
+        .await
+        .expect("picked");
+    let ids: Vec<&str> = picked.iter().map(|e| e.event_id.as_str()).collect();
+    // rl-1 is neither the earliest nor the latest with its source: the join found it.
+    assert!(ids.contains(&"bk-3") && ids.contains(&"rl-1"), "each order's latest, found by ClickHouse: {ids:?}");
+    assert!(!ids.contains(&"bk-2"), "not a code's earliest, latest or an order's: {ids:?}");
+    same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
+    let s = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let joined: Vec<(&str, &str)> = s["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter_map(|o| Some((o["order_id"].as_str()?, o["click"]["event_id"].as_str()?)))
+        .filter(|(order, _)| ["cs_bucket", "cs_reel", "cs_days_code", "cs_days_utm"].contains(order))
+        .collect();
+    assert_eq!(
+        joined,
+        [("cs_bucket", "bk-3"), ("cs_reel", "rl-1"), ("cs_days_code", "d2-co-code"), ("cs_days_utm", "d3-co-utm")],
+        "{}",
+        s["orders"]
+    );
+}
+
 /// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole
 /// day still grouped from the events and partial days read raw, answer what a
 /// collector on SQLite alone answers, to the last field; counting the same days again,

@@ -1,0 +1,297 @@
+//! The checkouts a report's orders are joined to by code or source, read from ClickHouse.
+//!
+//! An order without a click id is joined to the latest checkout in its attribution
+//! window with its code (then its source, medium and campaign: `stats::load::resolve`),
+//! and one joined to none is told apart by whether such a checkout lies outside its
+//! window (`outside_window`). A report used to copy every checkout of its range
+//! carrying one of its orders' codes or sources so that SQLite could answer both: with
+//! an order for half the purchases, 1.6 million checkouts of a season at 10^7 events,
+//! read in 6.6 s and copied in 14–17 s. Only a few of them can be an answer
+//! ([`for_orders`]), and ClickHouse finds most of those itself ([`read`]).
+
+use crate::clickhouse::{self as ch, ChError, OrderRow};
+use crate::stats::CLOCK_SLACK_MS;
+use crate::stats_source::{kept_events, CopiedEvent};
+use foldhash::HashMap;
+
+/// The width of the time buckets an order's checkout is first looked for in: the
+/// order's last [`BUCKETS`] (where its window ends).
+const BUCKET_MS: i64 = 60_000;
+
+/// How many buckets an order's checkout is first looked for in. With a code on a
+/// checkout every minute or so per creator (the benchmark's season at 10^7 events),
+/// the last two minutes held one for 90 % of the orders and the other 10 % were read
+/// over their whole windows (nearly all the checkouts again: 12–16 s for a season);
+/// ten minutes hold one for nearly all, and cost the join little more.
+const BUCKETS: i64 = 10;
+
+/// What an order is joined by, besides its click id.
+#[derive(Clone, Copy)]
+enum By {
+    Code,
+    Source,
+}
+
+impl By {
+    /// The checkout's value (SQL), as the order's is compared with it: a code without
+    /// case (ClickHouse's `lower`, ASCII only, as SQLite's `NOCASE`).
+    fn checkout_value(self) -> &'static str {
+        match self {
+            By::Code => "lower(ifNull(coupon, ''))",
+            By::Source => "ifNull(utm_source, '')",
+        }
+    }
+
+    /// The order's value (SQL), for orders that have one.
+    fn order_value(self) -> &'static str {
+        match self {
+            By::Code => "lower(assumeNotNull(coupon))",
+            By::Source => "assumeNotNull(utm_source)",
+        }
+    }
+
+    fn order_has(self) -> &'static str {
+        match self {
+            By::Code => "coupon IS NOT NULL",
+            By::Source => "utm_source IS NOT NULL",
+        }
+    }
+}
+
+/// SQL for `(joined_by, time)` of each order's latest checkout (`within`: the checkouts'
+/// time condition) in its last buckets and its window, for the orders created in
+/// `[from, to)`, joined `by`: as `resolve` picks it, the creator when the order names
+/// one, and by source also the medium and campaign when the order has them.
+fn latest_in_buckets(by: By, (from, to): (i64, i64), window_ms: i64, within: &str) -> String {
+    let (checkout_value, order_value, order_has) = (by.checkout_value(), by.order_value(), by.order_has());
+    let orders = format!("orders FINAL WHERE {order_has} AND created_at >= {from} AND created_at < {to}");
+    let (checkout_tags, order_tags, tags_match) = match by {
+        By::Code => ("", "", ""),
+        By::Source => (
+            ", utm_medium AS checkout_medium, utm_campaign AS checkout_campaign",
+            ", utm_medium AS order_medium, utm_campaign AS order_campaign",
+            " AND (order_medium IS NULL OR order_medium = checkout_medium)
+              AND (order_campaign IS NULL OR order_campaign = checkout_campaign)",
+        ),
+    };
+    let last = format!("intDiv(created_at + {CLOCK_SLACK_MS}, {BUCKET_MS})");
+    format!(
+        "SELECT joined_by, max(event_time) AS t FROM (
+           SELECT {checkout_value} AS joined_by, creator_id AS checkout_creator, event_time,
+             intDiv(event_time, {BUCKET_MS}) AS bucket{checkout_tags}
+           FROM events
+           WHERE name = 'begin_checkout' AND {within} AND {checkout_value} IN (SELECT {order_value} FROM {orders})
+         ) ALL INNER JOIN (
+           SELECT provider, order_id, {order_value} AS joined_by, creator_id AS order_creator, created_at{order_tags},
+             arrayJoin(arrayMap(i -> {last} - i, range({BUCKETS}))) AS bucket
+           FROM {orders}
+         ) USING (joined_by, bucket)
+         WHERE event_time <= created_at + {CLOCK_SLACK_MS} AND event_time >= created_at - {window_ms}
+           AND (order_creator IS NULL OR order_creator = checkout_creator){tags_match}
+         GROUP BY provider, order_id, joined_by"
+    )
+}
+
+/// SQL for `(joined_by, creator, time)` of the earliest and the latest checkout per value
+/// joined `by` and creator, of the orders created in `[from, to)`.
+fn ends(by: By, (from, to): (i64, i64), within: &str) -> String {
+    let (checkout_value, order_value, order_has) = (by.checkout_value(), by.order_value(), by.order_has());
+    format!(
+        "SELECT {checkout_value} AS joined_by, creator_id, arrayJoin([min(event_time), max(event_time)]) FROM events
+         WHERE name = 'begin_checkout' AND {within} AND {checkout_value} IN
+           (SELECT {order_value} FROM orders FINAL WHERE {order_has} AND created_at >= {from} AND created_at < {to})
+         GROUP BY joined_by, creator_id"
+    )
+}
+
+/// The checkouts of `[earliest, latest]` (the attribution window around a report's
+/// range `range`) that ClickHouse picks for the orders created in the range, in one
+/// read: each order's latest in its last buckets, by code and by source, with any
+/// at the same time, and the earliest and latest per code or source and creator.
+pub async fn picked(
+    client: &clickhouse::Client,
+    range: (i64, i64),
+    (earliest, latest): (i64, i64),
+    window_ms: i64,
+) -> Result<Vec<CopiedEvent>, ChError> {
+    let within = ch::event_time_within(earliest, latest.saturating_add(1));
+    let picked = |by: By| {
+        let value = by.checkout_value();
+        format!(
+            "({value}, event_time) IN (SELECT joined_by, t FROM ({}))
+             OR ({value}, creator_id, event_time) IN ({})",
+            latest_in_buckets(by, range, window_ms, &within),
+            ends(by, range, &within)
+        )
+    };
+    let condition =
+        format!("name = 'begin_checkout' AND {within} AND ({} OR {})", picked(By::Code), picked(By::Source));
+    ch::timed_within(ch::REQUEST_TIMEOUT, client.query(&kept_events(&condition)).fetch_all()).await
+}
+
+/// The checkouts `for_orders` needs for `orders` (those created in `range`, with the
+/// attribution window around it `bounds`): those ClickHouse [`picked`], then, for the
+/// orders whose last buckets hold none they join, every checkout of their windows
+/// with their code or source.
+pub async fn read(
+    client: &clickhouse::Client,
+    orders: &[&OrderRow],
+    range: (i64, i64),
+    bounds: (i64, i64),
+    window_ms: i64,
+) -> Result<Vec<CopiedEvent>, ChError> {
+    let mut found = picked(client, range, bounds, window_ms).await?;
+    let groups = Groups::of(&found);
+    let behind: Vec<&OrderRow> = orders.iter().copied().filter(|o| !groups.found_in_buckets(o, window_ms)).collect();
+    drop(groups);
+    if behind.is_empty() {
+        return Ok(found);
+    }
+    // The orders whose buckets hold no checkout they join: every checkout of their
+    // windows with their code or source (few on a quiet site, where this happens).
+    let mut spans: Vec<(i64, i64)> =
+        behind.iter().map(|o| (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS + 1)).collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::new();
+    for (from, to) in spans {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    let windows: Vec<String> = merged.iter().map(|&(from, to)| ch::event_time_within(from, to)).collect();
+    let codes: Vec<String> = behind.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect();
+    let sources: Vec<String> = behind.iter().filter_map(|o| o.utm_source.clone()).collect();
+    let one_of = |column: &str, values: &[String]| {
+        if values.is_empty() {
+            "0".to_owned()
+        } else {
+            format!("{column} IN ({})", vec!["?"; values.len()].join(", "))
+        }
+    };
+    let condition = format!(
+        "name = 'begin_checkout' AND ({}) AND ({} OR {})",
+        windows.join(" OR "),
+        one_of(By::Code.checkout_value(), &codes),
+        one_of(By::Source.checkout_value(), &sources)
+    );
+    let mut query = client.query(&kept_events(&condition));
+    for value in codes.iter().chain(&sources) {
+        query = query.bind(value.as_str());
+    }
+    found.extend(ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await?);
+    Ok(found)
+}
+
+/// Checkouts by code (without case) and by source, each list sorted by time then id.
+struct Groups<'a> {
+    checkouts: &'a [CopiedEvent],
+    by_code: HashMap<String, Vec<usize>>,
+    by_source: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Groups<'a> {
+    fn of(checkouts: &'a [CopiedEvent]) -> Self {
+        let mut order: Vec<usize> = (0..checkouts.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&checkouts[a], &checkouts[b]);
+            (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id))
+        });
+        let mut groups = Groups { checkouts, by_code: HashMap::default(), by_source: HashMap::default() };
+        for i in order {
+            let c = &checkouts[i];
+            if let Some(code) = &c.coupon {
+                groups.by_code.entry(code.to_ascii_lowercase()).or_default().push(i);
+            }
+            if let Some(source) = &c.utm_source {
+                groups.by_source.entry(source.as_str()).or_default().push(i);
+            }
+        }
+        groups
+    }
+
+    /// The checkouts `o` joins by code, or by source (with its medium and campaign),
+    /// from the latest at or before `latest` back to `earliest`: calls `each` with each
+    /// until it answers `false`.
+    fn joined(&self, o: &OrderRow, by: By, (earliest, latest): (i64, i64), each: &mut dyn FnMut(usize) -> bool) {
+        let list = match by {
+            By::Code => o.coupon.as_ref().and_then(|code| self.by_code.get(&code.to_ascii_lowercase())),
+            By::Source => o.utm_source.as_deref().and_then(|source| self.by_source.get(source)),
+        };
+        let Some(list) = list else { return };
+        let same = |want: &Option<String>, got: &Option<String>| want.is_none() || want == got;
+        let end = list.partition_point(|&i| self.checkouts[i].event_time <= latest);
+        for &i in list[..end].iter().rev() {
+            let c = &self.checkouts[i];
+            if c.event_time < earliest {
+                break;
+            }
+            let tags = matches!(by, By::Code)
+                || (same(&o.utm_medium, &c.utm_medium) && same(&o.utm_campaign, &c.utm_campaign));
+            if o.creator_id.as_ref().is_none_or(|creator| *creator == c.creator_id) && tags && !each(i) {
+                break;
+            }
+        }
+    }
+
+    /// Whether the checkouts hold one that `o` joins, by code or (when it has no code,
+    /// or none by code is there) by source, in its last buckets and its window:
+    /// then they hold the latest (ClickHouse picked it); otherwise its window is read
+    /// whole.
+    fn found_in_buckets(&self, o: &OrderRow, window_ms: i64) -> bool {
+        let latest = o.created_at + CLOCK_SLACK_MS;
+        let first = ((latest.div_euclid(BUCKET_MS) - (BUCKETS - 1)) * BUCKET_MS).max(o.created_at - window_ms);
+        let found = |by: By| {
+            let mut any = false;
+            self.joined(o, by, (first, latest), &mut |_| {
+                any = true;
+                false
+            });
+            any
+        };
+        let by_code = o.coupon.is_some() && found(By::Code);
+        // An order found by code is joined by it, whatever its source.
+        by_code || (o.coupon.is_none() && (o.utm_source.is_none() || found(By::Source)))
+    }
+}
+
+/// Of the checkouts read for the orders of a range (`checkouts`: those in the
+/// attribution window around it carrying one of their codes or sources), the ones
+/// `stats::load::resolve` and `outside_window` can answer with for `orders` (those
+/// created in the range): for each order, the latest checkout in its window that its
+/// code would join it to, and the latest its source (with its medium and campaign)
+/// would, each with any at the same time; and for each code (without case, as SQLite's
+/// `NOCASE`) or source and creator, the earliest and the latest checkout (whether one
+/// lies outside an order's window). The others change no answer.
+pub fn for_orders(checkouts: Vec<CopiedEvent>, orders: &[&OrderRow], window_ms: i64) -> Vec<CopiedEvent> {
+    let mut keep = vec![false; checkouts.len()];
+    let groups = Groups::of(&checkouts);
+    // The earliest and the latest of each creator's, per code and per source.
+    for list in groups.by_code.values().chain(groups.by_source.values()) {
+        let mut ends: HashMap<&str, (usize, usize)> = HashMap::default();
+        for &i in list {
+            ends.entry(checkouts[i].creator_id.as_str()).and_modify(|e| e.1 = i).or_insert((i, i));
+        }
+        for (first, last) in ends.into_values() {
+            keep[first] = true;
+            keep[last] = true;
+        }
+    }
+    // Per order, the latest in its window by code and by source, with any at that time.
+    for o in orders {
+        for by in [By::Code, By::Source] {
+            let mut at: Option<i64> = None;
+            groups.joined(o, by, (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS), &mut |i| {
+                let time = checkouts[i].event_time;
+                if at.is_some_and(|t| time < t) {
+                    return false;
+                }
+                keep[i] = true;
+                at = Some(time);
+                true
+            });
+        }
+    }
+    drop(groups);
+    checkouts.into_iter().zip(keep).filter_map(|(c, keep)| keep.then_some(c)).collect()
+}
