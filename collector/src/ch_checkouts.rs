@@ -25,6 +25,10 @@ const BUCKET_MS: i64 = 60_000;
 /// ten minutes hold one for nearly all, and cost the join little more.
 const BUCKETS: i64 = 10;
 
+/// The most windows apart that the orders read over their whole windows are read by,
+/// one time condition each.
+const MAX_SPANS: usize = 100;
+
 /// What an order is joined by, besides its click id.
 #[derive(Clone, Copy)]
 enum By {
@@ -147,8 +151,19 @@ pub async fn read(
     if behind.is_empty() {
         return Ok(found);
     }
-    // The orders whose buckets hold no checkout they join: every checkout of their
-    // windows with their code or source (few on a quiet site, where this happens).
+    let (condition, values) = whole_windows(&behind, window_ms);
+    let mut query = client.query(&kept_events(&condition));
+    for value in &values {
+        query = query.bind(value.as_str());
+    }
+    found.extend(ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await?);
+    Ok(found)
+}
+
+/// The condition (SQL, with a `?` per value, and the values in order) for every
+/// checkout in the windows of `behind` (orders whose buckets hold none they join) with
+/// one of their codes or sources (few on a quiet site, where this happens).
+fn whole_windows(behind: &[&OrderRow], window_ms: i64) -> (String, Vec<String>) {
     let mut spans: Vec<(i64, i64)> =
         behind.iter().map(|o| (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS + 1)).collect();
     spans.sort_unstable();
@@ -159,9 +174,17 @@ pub async fn read(
             _ => merged.push((from, to)),
         }
     }
+    // A statement has a size limit (256 KiB by default): past [`MAX_SPANS`] windows apart,
+    // the time from the first to the last is read (more rows, the same answers).
+    if let (true, Some(&(first, _)), Some(&(_, last))) = (merged.len() > MAX_SPANS, merged.first(), merged.last()) {
+        merged = vec![(first, last)];
+    }
     let windows: Vec<String> = merged.iter().map(|&(from, to)| ch::event_time_within(from, to)).collect();
-    let codes: Vec<String> = behind.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect();
-    let sources: Vec<String> = behind.iter().filter_map(|o| o.utm_source.clone()).collect();
+    let distinct = |values: Vec<String>| -> Vec<String> {
+        values.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+    };
+    let codes = distinct(behind.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect());
+    let sources = distinct(behind.iter().filter_map(|o| o.utm_source.clone()).collect());
     let one_of = |column: &str, values: &[String]| {
         if values.is_empty() {
             "0".to_owned()
@@ -175,12 +198,7 @@ pub async fn read(
         one_of(By::Code.checkout_value(), &codes),
         one_of(By::Source.checkout_value(), &sources)
     );
-    let mut query = client.query(&kept_events(&condition));
-    for value in codes.iter().chain(&sources) {
-        query = query.bind(value.as_str());
-    }
-    found.extend(ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await?);
-    Ok(found)
+    (condition, codes.into_iter().chain(sources).collect())
 }
 
 /// Checkouts by code (without case) and by source, each list sorted by time then id.
@@ -294,4 +312,39 @@ pub fn for_orders(checkouts: Vec<CopiedEvent>, orders: &[&OrderRow], window_ms: 
     }
     drop(groups);
     checkouts.into_iter().zip(keep).filter_map(|(c, keep)| keep.then_some(c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(created_at: i64, code: Option<&str>, source: Option<&str>) -> OrderRow {
+        OrderRow {
+            created_at,
+            coupon: code.map(str::to_owned),
+            utm_source: source.map(str::to_owned),
+            ..OrderRow::default()
+        }
+    }
+
+    #[test]
+    fn the_orders_read_whole_ask_for_each_code_and_source_once_over_their_windows() {
+        let hour = 3_600_000;
+        let orders = [order(10 * hour, Some("JUNO15"), None), order(11 * hour, Some("juno15"), Some("reel"))];
+        let refs: Vec<&OrderRow> = orders.iter().collect();
+        let (condition, values) = whole_windows(&refs, 2 * hour);
+        assert_eq!(values, ["juno15", "reel"], "codes without case, each once, then sources");
+        assert_eq!(condition.matches('?').count(), 2);
+        assert_eq!(condition.matches("occurred_at >=").count(), 1, "overlapping windows are one: {condition}");
+        let (condition, values) = whole_windows(&refs[..1], 2 * hour);
+        assert_eq!(values, ["juno15"]);
+        assert!(condition.contains("(lower(ifNull(coupon, '')) IN (?) OR 0)"), "{condition}");
+        // Windows far apart, more of them than a statement should hold: the whole span.
+        let apart: Vec<OrderRow> = (0..MAX_SPANS as i64 + 5).map(|i| order(i * 10 * hour, Some("x"), None)).collect();
+        let refs: Vec<&OrderRow> = apart.iter().collect();
+        let (condition, _) = whole_windows(&refs, hour);
+        assert_eq!(condition.matches("occurred_at >=").count(), 1, "{condition}");
+        let (condition, _) = whole_windows(&refs[..MAX_SPANS], hour);
+        assert_eq!(condition.matches("occurred_at >=").count(), MAX_SPANS);
+    }
 }
