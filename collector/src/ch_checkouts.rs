@@ -184,7 +184,7 @@ pub async fn read(
 /// one of their codes or sources (few on a quiet site, where this happens).
 fn whole_windows(behind: &[&OrderRow], window_ms: i64) -> (String, Vec<String>) {
     let mut spans: Vec<(i64, i64)> =
-        behind.iter().map(|o| (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS + 1)).collect();
+        behind.iter().map(|o| (o.created_at.saturating_sub(window_ms), window_end(o).saturating_add(1))).collect();
     spans.sort_unstable();
     let mut merged: Vec<(i64, i64)> = Vec::new();
     for (from, to) in spans {
@@ -218,6 +218,12 @@ fn whole_windows(behind: &[&OrderRow], window_ms: i64) -> (String, Vec<String>) 
         one_of(By::Source.checkout_value(), &sources)
     );
     (condition, codes.into_iter().chain(sources).collect())
+}
+
+/// Where `o`'s attribution window ends: a click may be logged a little after the order
+/// by the shop's clock. (Saturating: an order's time is the shop's to send.)
+fn window_end(o: &OrderRow) -> i64 {
+    o.created_at.saturating_add(CLOCK_SLACK_MS)
 }
 
 /// Checkouts by code (without case) and by source, each list sorted by time then id.
@@ -276,8 +282,9 @@ impl<'a> Groups<'a> {
     /// then they hold the latest (ClickHouse picked it); otherwise its window is read
     /// whole.
     fn found_in_buckets(&self, o: &OrderRow, window_ms: i64) -> bool {
-        let latest = o.created_at + CLOCK_SLACK_MS;
-        let first = ((latest.div_euclid(BUCKET_MS) - (BUCKETS - 1)) * BUCKET_MS).max(o.created_at - window_ms);
+        let latest = window_end(o);
+        let first = (latest.div_euclid(BUCKET_MS) - (BUCKETS - 1)).saturating_mul(BUCKET_MS);
+        let first = first.max(o.created_at.saturating_sub(window_ms));
         let found = |by: By| {
             let mut any = false;
             self.joined(o, by, (first, latest), &mut |_| {
@@ -318,7 +325,7 @@ pub fn for_orders(checkouts: Vec<CopiedEvent>, orders: &[&OrderRow], window_ms: 
     for o in orders {
         for by in [By::Code, By::Source] {
             let mut at: Option<i64> = None;
-            groups.joined(o, by, (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS), &mut |i| {
+            groups.joined(o, by, (o.created_at.saturating_sub(window_ms), window_end(o)), &mut |i| {
                 let time = checkouts[i].event_time;
                 if at.is_some_and(|t| time < t) {
                     return false;
@@ -365,5 +372,19 @@ mod tests {
         assert_eq!(condition.matches("occurred_at >=").count(), 1, "{condition}");
         let (condition, _) = whole_windows(&refs[..MAX_SPANS], hour);
         assert_eq!(condition.matches("occurred_at >=").count(), MAX_SPANS);
+    }
+
+    #[test]
+    fn an_order_at_the_ends_of_time_joins_nothing_and_panics_nowhere() {
+        let orders = [order(i64::MAX, Some("x"), Some("s")), order(i64::MIN, Some("x"), Some("s"))];
+        let refs: Vec<&OrderRow> = orders.iter().collect();
+        let (_, values) = whole_windows(&refs, i64::MAX);
+        assert_eq!(values, ["x", "s"]);
+        let checkout = CopiedEvent { coupon: Some("X".into()), event_time: 5, ..CopiedEvent::default() };
+        let kept = for_orders(vec![checkout], &refs, i64::MAX);
+        assert_eq!(kept.len(), 1, "the code's earliest and latest, still kept");
+        let groups_of = [kept[0].clone()];
+        let groups = Groups::of(&groups_of);
+        assert!(refs.iter().all(|o| !groups.found_in_buckets(o, 1000)));
     }
 }
