@@ -197,22 +197,28 @@ pub fn purchase_days(
     Ok((rows.into_values().collect(), unconfirmed))
 }
 
-/// The purchases of `days` counted ([`purchase_days`], confirmed by the orders
-/// received before `cut_off(day)`): every copy of a purchase with one of their
-/// transaction ids is read, from any time, so the count is the one the day will have
-/// once settled (at the cost of a scan of every purchase's transaction id: fine in the
-/// background, too slow for a report).
+/// The purchases of `days` counted ([`purchase_days`]), confirmed by the orders
+/// received before `cut_off(day)` or, with `None`, by none (a provisional count: the
+/// orders are then not read): every copy of a purchase with one of their transaction
+/// ids is read, from any time, so the count is the one the day will have once settled
+/// (at the cost of a scan of every purchase's transaction id: fine in the background,
+/// too slow for a report).
 async fn count(
     client: &clickhouse::Client,
     days: &[i64],
-    cut_off: impl Fn(i64) -> i64,
+    cut_off: Option<fn(i64) -> i64>,
 ) -> Result<(Vec<PurchaseRow>, Vec<UnconfirmedPurchase>), DaysError> {
     let condition = format!("name = 'purchase' AND ({})", within_days(&spans(days.iter().copied())));
     let purchases = ch::timed_within(QUERY_TIMEOUT, client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>());
     let copies = ch::timed_within(QUERY_TIMEOUT, client.query(&SaleCopy::of(&condition, "1")).fetch_all::<SaleCopy>());
-    let orders = ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>());
+    let orders = async {
+        match cut_off {
+            Some(_) => ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>()).await,
+            None => Ok(Vec::new()),
+        }
+    };
     let (purchases, copies, orders) = tokio::try_join!(purchases, copies, orders)?;
-    Ok(purchase_days(&purchases, &first_sales(&copies), &orders, cut_off)?)
+    Ok(purchase_days(&purchases, &first_sales(&copies), &orders, cut_off.unwrap_or(|_| i64::MIN))?)
 }
 
 /// What a marker says of a day's counted purchases: how many rows, purchases and
@@ -248,7 +254,7 @@ pub fn tally(days: &[i64], rows: &[PurchaseRow], unconfirmed: &[UnconfirmedPurch
 pub async fn roll_purchase_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> Result<Rolled, DaysError> {
     let mut rolled = Rolled::default();
     for chunk in days.chunks(DAYS_PER_QUERY) {
-        let (rows, unconfirmed) = count(client, chunk, settles_at).await?;
+        let (rows, unconfirmed) = count(client, chunk, Some(settles_at)).await?;
         let done: Vec<PurchaseDayDone> = tally(chunk, &rows, &unconfirmed)
             .into_iter()
             .map(|(day, t)| PurchaseDayDone {
@@ -549,7 +555,7 @@ pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled,
     let ver = now_ms.max(0) as u64;
     let mut rolled = Rolled::default();
     for (day, parts) in stale::<RecentPurchasesDone>(client, now_ms).await? {
-        let (rows, unconfirmed) = count(client, &[day], |_| i64::MIN).await?;
+        let (rows, unconfirmed) = count(client, &[day], None).await?;
         if !unchanged::<RecentPurchasesDone>(client, day, parts).await? {
             tracing::debug!(day, "day rollup: rows arrived while counting a recent day's purchases; next time");
             continue;

@@ -229,6 +229,13 @@ struct StripeCharge {
     created: Option<i64>,
 }
 
+/// A Stripe time (Unix seconds) in milliseconds, saturating: the number is the sender's,
+/// and an absurd one must neither wrap nor lose the order (a refused webhook is retried
+/// and then given up by the shop), so it is kept at whichever end of time it points to.
+fn stripe_ms(seconds: i64) -> i64 {
+    seconds.saturating_mul(1000)
+}
+
 /// Reads a Stripe event: `checkout.session.completed` (and
 /// `checkout.session.async_payment_succeeded`) when paid, `charge.refunded`.
 pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
@@ -248,7 +255,7 @@ pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
                 provider: "stripe",
                 order_id: s.id,
                 creator_id: meta("creator_id"),
-                created_at: s.created.or(event.created).map_or(received_at, |t| t * 1000),
+                created_at: s.created.or(event.created).map_or(received_at, stripe_ms),
                 received_at,
                 currency,
                 value,
@@ -271,7 +278,7 @@ pub fn stripe(body: &[u8], received_at: i64) -> Result<Delivery, PayloadError> {
                 order_ref,
                 currency: c.currency.to_ascii_uppercase(),
                 amount: RefundAmount::new(c.amount_refunded)?,
-                created_at: event.created.or(c.created).map_or(received_at, |t| t * 1000),
+                created_at: event.created.or(c.created).map_or(received_at, stripe_ms),
                 received_at,
             }))
         }

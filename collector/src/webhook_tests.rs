@@ -57,6 +57,15 @@ fn reads_a_paid_stripe_checkout_session() {
         (Some("c-1"), Some("JUNO15"), Some("pi_1"))
     );
     assert_eq!(o.created_at, 1_795_804_250_000);
+    // A time no clock gives saturates rather than wrapping into the past.
+    let far = serde_json::json!({"type": "checkout.session.completed", "created": i64::MAX, "data": {"object": {
+        "id": "cs_far", "amount_total": 100, "currency": "eur", "payment_status": "paid", "created": i64::MIN}}});
+    let Ok(Delivery::Order(o)) = stripe(far.to_string().as_bytes(), 5) else { panic!("not an order") };
+    assert_eq!(o.created_at, i64::MIN);
+    let far = serde_json::json!({"type": "charge.refunded", "created": i64::MAX, "data": {"object": {
+        "id": "ch_far", "payment_intent": "pi_1", "amount_refunded": 100, "currency": "eur"}}});
+    let Ok(Delivery::Refund(r)) = stripe(far.to_string().as_bytes(), 5) else { panic!("not a refund") };
+    assert_eq!(r.created_at, i64::MAX);
     let unpaid = br#"{"type":"checkout.session.completed","data":{"object":{"id":"cs_2","payment_status":"unpaid"}}}"#;
     assert!(matches!(stripe(unpaid, 5), Ok(Delivery::Ignored(_))));
     assert!(matches!(stripe(br#"{"type":"invoice.paid","data":{"object":{}}}"#, 5), Ok(Delivery::Ignored(_))));
