@@ -12,6 +12,9 @@
 #       # from acknowledgement to visible in ClickHouse (p50/p99) and the catch-up time.
 #   STATS_N=1000000 scripts/bench-collector.sh     # stats latency on N generated events
 #       # (rolled up into the daily rollup, as a running collector keeps them)
+#   STATS_N=1000000 STATS_ORDERS=1 scripts/bench-collector.sh
+#       # ... with an order for every other purchase, its transaction id and code and no
+#       # click id (as a shop's webhook sends them), so reports join orders by code.
 #   STATS_N=1000000 CLICKHOUSE=1 scripts/bench-collector.sh
 #       # ... from SQLite, then shipped to ClickHouse (the shipping rate) and read from
 #       # there; disk per million events in each store.
@@ -40,6 +43,8 @@ durability="${DURABILITY:-full}"
 mix="${MIX:-tagged}"
 clickhouse="${CLICKHOUSE:-0}"
 stats_n="${STATS_N:-}"
+stats_orders=()
+[ "${STATS_ORDERS:-0}" = 1 ] && stats_orders=(--orders)
 ch_stats_n="${CH_STATS_N:-}"
 ch_stats_orders="${CH_STATS_ORDERS:-0}"
 ch_batch_rows="${CH_BATCH_ROWS:-50000}"
@@ -262,7 +267,7 @@ if [ -n "$stats_n" ]; then
   # Stats latency and disk on N generated events (a 90-day season ending now).
   db="$scratch/stats.sqlite"
   say "Generating $stats_n events over 90 days into $db"
-  gen="$(target/collector/linkshelf-collector-generate --db "$db" --events "$stats_n" 2>/dev/null)"
+  gen="$(target/collector/linkshelf-collector-generate --db "$db" --events "$stats_n" "${stats_orders[@]}" 2>/dev/null)"
   echo "$gen"
   end_ms="$(field end_ms "$gen")"
   # Whole UTC days, as the report's presets ask (read from the daily rollup), and one

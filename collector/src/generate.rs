@@ -7,6 +7,7 @@
 
 use crate::event;
 use crate::store::{self, Durability, Write};
+use crate::webhook::Order;
 use std::path::Path;
 
 /// Rows per transaction: large enough that commits cost nothing, small enough that the
@@ -109,10 +110,47 @@ pub fn visit_event(v: u64, i: u64, at: i64) -> String {
     )
 }
 
+/// The order a shop's webhook sends for visit `v`'s purchase at `at` (its event time), on
+/// every other purchase (another bit of the visit's mix decides which): the
+/// transaction id and the checkout's code, no click id, as a shop that only knows the
+/// code sends it, so stats join it to a checkout by code (what `--orders` benchmarks:
+/// the ClickHouse benchmark's orders, `CH_STATS_ORDERS`, are the same kind).
+pub fn order_of(v: u64, at: i64) -> Option<Order> {
+    let r = mix(v);
+    let bought = (r >> 48).is_multiple_of(25);
+    if !bought || !(r >> 58).is_multiple_of(2) {
+        return None;
+    }
+    Some(Order {
+        provider: "shopify",
+        order_id: format!("tx-{v}"),
+        creator_id: Some(CREATORS[((r >> 40) % 3) as usize].to_owned()),
+        created_at: at,
+        received_at: at + 60_000,
+        currency: "EUR".to_owned(),
+        value: PRODUCTS[((r >> 24) % 8) as usize].2,
+        click_id: None,
+        coupon: Some(CODES[((r >> 16) % 4) as usize].to_owned()),
+        utm_source: None,
+        utm_medium: None,
+        utm_campaign: None,
+        payment_ref: None,
+        affiliate: None,
+    })
+}
+
 /// Writes `n` events (whole visits, the last one cut short if `n` is not a multiple of
-/// six) over the `days` before `end_ms` into the database at `path`. Returns the rows
-/// written. `progress` is called after each transaction with the rows so far.
-pub fn fill(path: &Path, n: u64, end_ms: i64, days: i64, mut progress: impl FnMut(u64)) -> anyhow::Result<u64> {
+/// six) over the `days` before `end_ms` into the database at `path`, and with `orders`
+/// an order for every other purchase ([`order_of`]). Returns the events written.
+/// `progress` is called after each transaction with the events so far.
+pub fn fill(
+    path: &Path,
+    n: u64,
+    end_ms: i64,
+    days: i64,
+    orders: bool,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<u64> {
     let mut conn = store::open(path, Durability::Normal)?;
     conn.pragma_update(None, "synchronous", "OFF")?;
     let span_ms = days.max(1) * 86_400_000;
@@ -136,7 +174,11 @@ pub fn fill(path: &Path, n: u64, end_ms: i64, days: i64, mut progress: impl FnMu
                 events.push(parsed);
             }
             let client = Some(format!("{:016x}", mix(v ^ 0xC11E)));
+            let purchase = events.iter().find(|e| e.name == "purchase").map(|e| e.event_time);
             store::apply(&tx, &Write::Events { events, client })?;
+            if let Some(order) = purchase.filter(|_| orders).and_then(|at| order_of(v, at)) {
+                store::apply(&tx, &Write::Order(order))?;
+            }
             written += count;
             v += 1;
         }
@@ -197,7 +239,7 @@ mod tests {
     fn fills_a_database_with_whole_rows() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("gen.sqlite");
-        let written = fill(&path, 1_003, 1_795_341_600_000, 90, |_| {}).expect("fill");
+        let written = fill(&path, 1_003, 1_795_341_600_000, 90, false, |_| {}).expect("fill");
         assert_eq!(written, 1_003);
         let conn = store::open_reader(&path).expect("reader");
         let count: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count");
@@ -223,5 +265,28 @@ mod tests {
             .expect("count");
         assert_eq!(rolled, counting, "every counting event and purchase is in the rollups once");
         assert!(rows > 0 && (rows as i64) < counting, "{rows} rows for {counting} events");
+    }
+
+    #[test]
+    fn orders_are_sent_for_every_other_purchase_as_a_shop_knowing_only_the_code_would() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gen.sqlite");
+        fill(&path, 30_000, 1_795_341_600_000, 90, true, |_| {}).expect("fill");
+        let conn = store::open_reader(&path).expect("reader");
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
+        let (purchases, orders) =
+            (count("SELECT count(*) FROM events WHERE name = 'purchase'"), count("SELECT count(*) FROM orders"));
+        assert!(purchases > 100, "{purchases} purchases");
+        assert!(orders * 3 > purchases && orders * 3 < purchases * 2, "{orders} orders for {purchases} purchases");
+        let matching = count(
+            "SELECT count(*) FROM orders o JOIN events e ON e.name = 'purchase' AND e.transaction_id = o.order_id
+             WHERE o.creator_id = e.creator_id AND o.coupon = e.coupon AND o.value = e.value
+               AND o.created_at = e.event_time AND o.currency = 'EUR' AND o.click_id IS NULL",
+        );
+        assert_eq!(matching, orders, "each order is its purchase's, by code and with no click id");
+        let without = dir.path().join("plain.sqlite");
+        fill(&without, 30_000, 1_795_341_600_000, 90, false, |_| {}).expect("fill");
+        let plain = store::open_reader(&without).expect("reader");
+        assert_eq!(plain.query_row("SELECT count(*) FROM orders", [], |r| r.get::<_, i64>(0)).expect("count"), 0);
     }
 }

@@ -1399,7 +1399,7 @@ async fn generated_in_clickhouse_is_what_the_shipper_sends() {
     let (n, end_ms, days) = (1_003, now_ms(), 90);
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("generated.sqlite");
-    generate::fill(&file, n, end_ms, days, |_| {}).expect("generate");
+    generate::fill(&file, n, end_ms, days, false, |_| {}).expect("generate");
     // One block, so the shipper's side-table rows are the season's (per block they
     // are each block's earliest and latest).
     let _a = Collector::start_on(&file, &ch_args_with(url, &shipped, "50", "5000"));

@@ -24,6 +24,11 @@ struct Args {
     /// The season's end, Unix ms (default: now).
     #[arg(long)]
     end_ms: Option<i64>,
+    /// An order for every other purchase, as a shop's webhook sends it with the checkout's
+    /// code and no click id (`generate::order_of`), so reports join orders by code.
+    /// (In ClickHouse the benchmark inserts its orders itself: CH_STATS_ORDERS.)
+    #[arg(long, conflicts_with = "clickhouse_url")]
+    orders: bool,
     /// Leave the events raw: no daily rollup (to time stats as they were before it).
     #[arg(long)]
     raw: bool,
@@ -54,12 +59,16 @@ fn main() -> anyhow::Result<()> {
             if db.exists() {
                 anyhow::bail!("{} exists; the generator only creates new files", db.display());
             }
-            let written = generate::fill(db, args.events, end_ms, args.days, |rows| {
+            let written = generate::fill(db, args.events, end_ms, args.days, args.orders, |rows| {
                 eprintln!("  {rows} rows, {:.0} s", started.elapsed().as_secs_f64());
             })?;
             let generating = started.elapsed();
             let rolling = Instant::now();
             let rollup_rows = if args.raw { 0 } else { generate::roll_up(db)? };
+            let orders: i64 =
+                linkshelf_collector::store::open_reader(db)?
+                    .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+            println!("orders={orders}");
             (written, rollup_rows, generating, rolling.elapsed())
         }
         (None, Some(url)) => {

@@ -265,7 +265,7 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
             "SELECT {COLUMNS} FROM events WHERE click_id = ?1 AND name IN ('begin_checkout', 'outbound_click')
              ORDER BY name = 'begin_checkout' DESC, event_time LIMIT 1"
         );
-        if let Some(click) = conn.query_row(&sql, params![click_id], read("click_id")).optional()? {
+        if let Some(click) = conn.prepare_cached(&sql)?.query_row(params![click_id], read("click_id")).optional()? {
             return Ok(Some(click));
         }
     }
@@ -276,8 +276,10 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
                AND event_time >= ?2 AND event_time <= ?3 AND (?4 IS NULL OR creator_id = ?4)
              ORDER BY event_time DESC LIMIT 1"
         );
-        if let Some(click) =
-            conn.query_row(&sql, params![code, earliest, latest, o.creator_id], read("code")).optional()?
+        if let Some(click) = conn
+            .prepare_cached(&sql)?
+            .query_row(params![code, earliest, latest, o.creator_id], read("code"))
+            .optional()?
         {
             return Ok(Some(click));
         }
@@ -290,7 +292,8 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
              ORDER BY event_time DESC LIMIT 1"
         );
         let found = conn
-            .query_row(&sql, params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], read("utm"))
+            .prepare_cached(&sql)?
+            .query_row(params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], read("utm"))
             .optional()?;
         return Ok(found);
     }
