@@ -765,9 +765,15 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     let (from, to) = (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000);
     let window = 7 * DAY;
     let client = store_ch::prepare(&ch_settings(url, &db, Some("linkshelf"))).await.expect("tables");
-    let picked = linkshelf_collector::ch_checkouts::picked(&client, (from, to), (from - window, to + 300_000), window)
-        .await
-        .expect("picked");
+    let picked = linkshelf_collector::ch_checkouts::picked(
+        &client,
+        (from, to),
+        (from - window, to + 300_000),
+        window,
+        linkshelf_collector::ch_checkouts::Searches::ALL,
+    )
+    .await
+    .expect("picked");
     let ids: Vec<&str> = picked.iter().map(|e| e.event_id.as_str()).collect();
     // rl-1 is neither the earliest nor the latest with its source: the join found it.
     assert!(ids.contains(&"bk-3") && ids.contains(&"rl-1"), "each order's latest, found by ClickHouse: {ids:?}");
