@@ -55,13 +55,6 @@ impl By {
         }
     }
 
-    fn order_has(self) -> &'static str {
-        match self {
-            By::Code => "coupon IS NOT NULL",
-            By::Source => "utm_source IS NOT NULL",
-        }
-    }
-
     /// The orders whose checkout is looked for in their last buckets, joined this way:
     /// by source only those without a code, since an order with a code that its
     /// buckets do not join by code is read over its whole window anyway
@@ -75,26 +68,23 @@ impl By {
 }
 
 /// Which of [`picked`]'s searches the orders of a range need: none is asked for that
-/// no order can use (each one scans the window's checkouts: 0.6–1.2 s of a week's
+/// no order can use (each one scans the checkouts of the range: 0.6 s of a week's
 /// report at 10^8 events, with orders that all had codes and none a source).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Searches {
     /// Some order has a code.
     pub code: bool,
-    /// Some order has a source (the earliest and latest checkouts per source).
+    /// Some order has a source and no code.
     pub source: bool,
-    /// Some order has a source and no code (its latest checkout by source).
-    pub source_only: bool,
 }
 
 impl Searches {
-    pub const ALL: Searches = Searches { code: true, source: true, source_only: true };
+    pub const ALL: Searches = Searches { code: true, source: true };
 
     pub fn of(orders: &[&OrderRow]) -> Searches {
         Searches {
             code: orders.iter().any(|o| o.coupon.is_some()),
-            source: orders.iter().any(|o| o.utm_source.is_some()),
-            source_only: orders.iter().any(|o| o.coupon.is_none() && o.utm_source.is_some()),
+            source: orders.iter().any(|o| o.coupon.is_none() && o.utm_source.is_some()),
         }
     }
 }
@@ -134,90 +124,106 @@ fn latest_in_buckets(by: By, (from, to): (i64, i64), window_ms: i64, within: &st
 }
 
 /// SQL for `(joined_by, creator, time)` of the earliest and the latest checkout per value
-/// joined `by` and creator, of the orders created in `[from, to)`.
-fn ends(by: By, (from, to): (i64, i64), within: &str) -> String {
-    let (checkout_value, order_value, order_has) = (by.checkout_value(), by.order_value(), by.order_has());
+/// joined `by` and creator (`within`: the checkouts' time condition), for `n` values
+/// (a `?` each).
+fn ends(by: By, n: usize, within: &str) -> String {
+    let value = by.checkout_value();
     format!(
-        "SELECT {checkout_value} AS joined_by, creator_id, arrayJoin([min(event_time), max(event_time)]) FROM events
-         WHERE name = 'begin_checkout' AND {within} AND {checkout_value} IN
-           (SELECT {order_value} FROM orders FINAL WHERE {order_has} AND created_at >= {from} AND created_at < {to})
-         GROUP BY joined_by, creator_id"
+        "SELECT {value} AS joined_by, creator_id, arrayJoin([min(event_time), max(event_time)]) FROM events
+         WHERE name = 'begin_checkout' AND {within} AND {value} IN ({})
+         GROUP BY joined_by, creator_id",
+        vec!["?"; n].join(", ")
     )
 }
 
 /// The checkouts of `[earliest, latest]` (the attribution window around a report's
 /// range `range`) that ClickHouse picks for the orders created in the range, in one
-/// read: each order's latest in its last buckets, by code and by source, with any
-/// at the same time, and the earliest and latest per code or source and creator. (The
-/// join reads the checkouts without `FINAL`: should two copies of one checkout have
-/// different times, an order may miss it in its buckets and be read over its whole
-/// window, the same answer, slower.)
+/// read: each order's latest in its last buckets, by code and (for orders without a
+/// code) by source, with any at the same time. (The join reads the checkouts without
+/// `FINAL`: should two copies of one checkout have different times, an order may miss
+/// it in its buckets and be read over its whole window, the same answer, slower.)
 pub async fn picked(
     client: &clickhouse::Client,
+    range: (i64, i64),
+    bounds: (i64, i64),
+    window_ms: i64,
+    searches: Searches,
+) -> Result<Vec<CopiedEvent>, ChError> {
+    match picked_condition(range, bounds, window_ms, searches) {
+        Some(condition) => chosen(client, &condition, &[], bounds).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The condition (SQL) of the checkouts [`picked`] reads (`None`: no search is needed).
+fn picked_condition(
     range: (i64, i64),
     (earliest, latest): (i64, i64),
     window_ms: i64,
     searches: Searches,
-) -> Result<Vec<CopiedEvent>, ChError> {
-    let Some(sql) = picked_sql(range, (earliest, latest), window_ms, searches) else {
-        return Ok(Vec::new());
+) -> Option<String> {
+    // The buckets' checkouts: from the first order's first bucket on (a bucket early, as
+    // ClickHouse's `intDiv` rounds towards zero), not the whole window before the range
+    // (half the checkouts a week's report scanned).
+    let first_bucket = window_end_at(range.0).div_euclid(BUCKET_MS).saturating_sub(BUCKETS).saturating_mul(BUCKET_MS);
+    let in_buckets = ch::event_time_within(earliest.max(first_bucket), latest.saturating_add(1));
+    let latest_of = |by: By| {
+        format!(
+            "({}, event_time) IN (SELECT joined_by, t FROM ({}))",
+            by.checkout_value(),
+            latest_in_buckets(by, range, window_ms, &in_buckets)
+        )
     };
-    let copies = ch::timed_within(ch::REQUEST_TIMEOUT, client.query(&sql).fetch_all::<CopiedEvent>()).await?;
+    let mut searched = Vec::new();
+    if searches.code {
+        searched.push(latest_of(By::Code));
+    }
+    if searches.source {
+        searched.push(latest_of(By::Source));
+    }
+    if searched.is_empty() {
+        return None;
+    }
+    let within = ch::event_time_within(earliest, latest.saturating_add(1));
+    Some(format!("name = 'begin_checkout' AND {within} AND ({})", searched.join("\n OR ")))
+}
+
+/// Every copy of the checkouts `condition` (SQL, its `?`s bound to `values` in order)
+/// picks, then the one `FINAL` keeps, picked in Rust, within `[earliest, latest]`: a few
+/// rows per order, where `FINAL` (`kept_events`) merged every checkout of the window
+/// first (4.4–4.9 s of a season's report at 10^7 with 33,314 orders). Two copies of one
+/// event have times an hour apart at most, so the read is that much wider.
+async fn chosen(
+    client: &clickhouse::Client,
+    condition: &str,
+    values: &[String],
+    (earliest, latest): (i64, i64),
+) -> Result<Vec<CopiedEvent>, ChError> {
+    let wider = ch::event_time_within(
+        earliest.saturating_sub(ch::FAR_CLOCK_MS),
+        latest.saturating_add(ch::FAR_CLOCK_MS).saturating_add(1),
+    );
+    let sql = format!(
+        "SELECT ?fields FROM events WHERE name = 'begin_checkout' AND {wider}
+           AND event_id IN (SELECT event_id FROM events WHERE {condition})"
+    );
+    let mut query = client.query(&sql);
+    for value in values {
+        query = query.bind(value.as_str());
+    }
+    let copies = ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await?;
     let mut kept = crate::stats_source::latest(copies);
     kept.retain(|c| (earliest..=latest).contains(&c.event_time));
     Ok(kept)
 }
 
-/// The SQL of [`picked`]'s read (`None`: no search is needed).
-fn picked_sql(range: (i64, i64), (earliest, latest): (i64, i64), window_ms: i64, searches: Searches) -> Option<String> {
-    let within = ch::event_time_within(earliest, latest.saturating_add(1));
-    // The buckets' checkouts: from the first order's first bucket on (a bucket early, as
-    // ClickHouse's `intDiv` rounds towards zero), not the whole window before the range
-    // (which only the earliest and latest are looked for in: half the checkouts a week's
-    // report scanned).
-    let first_bucket = window_end_at(range.0).div_euclid(BUCKET_MS).saturating_sub(BUCKETS).saturating_mul(BUCKET_MS);
-    let in_buckets = ch::event_time_within(earliest.max(first_bucket), latest.saturating_add(1));
-    let value = |by: By| by.checkout_value();
-    let latest_of = |by: By| {
-        format!(
-            "({}, event_time) IN (SELECT joined_by, t FROM ({}))",
-            value(by),
-            latest_in_buckets(by, range, window_ms, &in_buckets)
-        )
-    };
-    let ends_of = |by: By| format!("({}, creator_id, event_time) IN ({})", value(by), ends(by, range, &within));
-    let mut searched = Vec::new();
-    if searches.code {
-        searched.extend([latest_of(By::Code), ends_of(By::Code)]);
-    }
-    if searches.source_only {
-        searched.push(latest_of(By::Source));
-    }
-    if searches.source {
-        searched.push(ends_of(By::Source));
-    }
-    if searched.is_empty() {
-        return None;
-    }
-    let condition = format!("name = 'begin_checkout' AND {within} AND ({})", searched.join("\n OR "));
-    // Every copy of the events picked, then the one `FINAL` keeps, picked in Rust: a few
-    // rows per order, where `FINAL` (`kept_events`) merged every checkout of the window
-    // first (4.4–4.9 s of a season's report at 10^7 with 33,314 orders). Two copies of
-    // one event have times an hour apart at most, so the read is that much wider.
-    let wider = ch::event_time_within(
-        earliest.saturating_sub(ch::FAR_CLOCK_MS),
-        latest.saturating_add(ch::FAR_CLOCK_MS).saturating_add(1),
-    );
-    Some(format!(
-        "SELECT ?fields FROM events WHERE name = 'begin_checkout' AND {wider}
-           AND event_id IN (SELECT event_id FROM events WHERE {condition})"
-    ))
-}
-
 /// The checkouts `for_orders` needs for `orders` (those created in `range`, with the
 /// attribution window around it `bounds`): those ClickHouse [`picked`], then, for the
 /// orders whose last buckets hold none they join, every checkout of their windows
-/// with their code or source.
+/// with their code or source, and the earliest and latest in `bounds` per code or
+/// source of theirs and creator (whether one lies outside an order's window: asked
+/// only for these orders, since an order found in its buckets is joined to a click;
+/// asked for every order, they cost 4 s of a season's report at 10^8 events).
 pub async fn read(
     client: &clickhouse::Client,
     orders: &[&OrderRow],
@@ -233,12 +239,47 @@ pub async fn read(
         return Ok(found);
     }
     let (condition, values) = whole_windows(&behind, window_ms);
-    let mut query = client.query(&kept_events(&condition));
-    for value in &values {
-        query = query.bind(value.as_str());
-    }
-    found.extend(ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await?);
+    let whole = async {
+        let mut query = client.query(&kept_events(&condition));
+        for value in &values {
+            query = query.bind(value.as_str());
+        }
+        ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await
+    };
+    let (condition, values) = group_ends(&behind, bounds);
+    let (whole, ends) = tokio::try_join!(whole, chosen(client, &condition, &values, bounds))?;
+    found.extend(whole.into_iter().chain(ends));
     Ok(found)
+}
+
+/// The condition (SQL, with a `?` per value, and the values in order) for the earliest
+/// and the latest checkout in `[earliest, latest]` per code or source of `behind` and
+/// creator.
+fn group_ends(behind: &[&OrderRow], (earliest, latest): (i64, i64)) -> (String, Vec<String>) {
+    let within = ch::event_time_within(earliest, latest.saturating_add(1));
+    let (codes, sources) = values_of(behind);
+    let mut ends_of = Vec::new();
+    for (by, values) in [(By::Code, &codes), (By::Source, &sources)] {
+        if !values.is_empty() {
+            let value = by.checkout_value();
+            ends_of.push(format!("({value}, creator_id, event_time) IN ({})", ends(by, values.len(), &within)));
+        }
+    }
+    if ends_of.is_empty() {
+        ends_of.push("0".to_owned());
+    }
+    let condition = format!("name = 'begin_checkout' AND {within} AND ({})", ends_of.join(" OR "));
+    (condition, codes.into_iter().chain(sources).collect())
+}
+
+/// The codes (without case, each once) and the sources (each once) of `orders`.
+fn values_of(orders: &[&OrderRow]) -> (Vec<String>, Vec<String>) {
+    let distinct = |values: Vec<String>| -> Vec<String> {
+        values.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+    };
+    let codes = distinct(orders.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect());
+    let sources = distinct(orders.iter().filter_map(|o| o.utm_source.clone()).collect());
+    (codes, sources)
 }
 
 /// The condition (SQL, with a `?` per value, and the values in order) for every
@@ -261,11 +302,7 @@ fn whole_windows(behind: &[&OrderRow], window_ms: i64) -> (String, Vec<String>) 
         merged = vec![(first, last)];
     }
     let windows: Vec<String> = merged.iter().map(|&(from, to)| ch::event_time_within(from, to)).collect();
-    let distinct = |values: Vec<String>| -> Vec<String> {
-        values.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
-    };
-    let codes = distinct(behind.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect());
-    let sources = distinct(behind.iter().filter_map(|o| o.utm_source.clone()).collect());
+    let (codes, sources) = values_of(behind);
     let one_of = |column: &str, values: &[String]| {
         if values.is_empty() {
             "0".to_owned()
@@ -424,24 +461,37 @@ mod tests {
     fn only_the_searches_some_order_can_use_are_asked_for() {
         let orders = [order(0, Some("JUNO15"), None), order(0, Some("JUNO15"), Some("reel"))];
         let refs: Vec<&OrderRow> = orders.iter().collect();
-        assert_eq!(Searches::of(&refs), Searches { code: true, source: true, source_only: false });
+        assert_eq!(Searches::of(&refs), Searches { code: true, source: false });
         let source_only = order(0, None, Some("reel"));
-        assert_eq!(Searches::of(&[&source_only]), Searches { code: false, source: true, source_only: true });
-        assert_eq!(Searches::of(&[&order(0, None, None)]), Searches { code: false, source: false, source_only: false });
+        assert_eq!(Searches::of(&[&source_only]), Searches { code: false, source: true });
+        assert_eq!(Searches::of(&[&order(0, None, None)]), Searches { code: false, source: false });
         let (day, window) = (86_400_000, 7 * 86_400_000);
         let range = (100 * day, 107 * day);
         let bounds = (range.0 - window, range.1 + CLOCK_SLACK_MS);
-        let sql = |searches| picked_sql(range, bounds, window, searches);
+        let sql = |searches| picked_condition(range, bounds, window, searches);
         assert_eq!(sql(Searches::of(&[&order(0, None, None)])), None, "no search, no read");
         let by_code = sql(Searches::of(&refs)).expect("a read");
         assert_eq!(by_code.matches("GROUP BY provider, order_id").count(), 1, "one join, by code: {by_code}");
-        assert_eq!(by_code.matches("GROUP BY joined_by, creator_id").count(), 2, "ends by code and source: {by_code}");
+        assert!(!by_code.contains("utm_source"), "{by_code}");
         // The buckets' checkouts from a bucket before the first order's first, not the window's.
         let first_bucket = (range.0 + CLOCK_SLACK_MS) / BUCKET_MS - (BUCKETS - 1);
         assert!(by_code.contains(&format!("event_time >= {}", (first_bucket - 1) * BUCKET_MS)), "{by_code}");
         let all = sql(Searches::ALL).expect("a read");
         assert_eq!(all.matches("GROUP BY provider, order_id").count(), 2, "a join by code and by source: {all}");
         assert!(all.contains("coupon IS NULL AND utm_source IS NOT NULL"), "by source only orders without a code");
+    }
+
+    #[test]
+    fn the_ends_are_asked_for_the_codes_and_sources_of_the_orders_behind() {
+        let hour = 3_600_000;
+        let orders = [order(10 * hour, Some("JUNO15"), None), order(11 * hour, Some("juno15"), Some("reel"))];
+        let refs: Vec<&OrderRow> = orders.iter().collect();
+        let (condition, values) = group_ends(&refs, (0, 20 * hour));
+        assert_eq!(values, ["juno15", "reel"]);
+        assert_eq!(condition.matches('?').count(), 2);
+        assert_eq!(condition.matches("GROUP BY joined_by, creator_id").count(), 2, "{condition}");
+        let (condition, values) = group_ends(&refs[..1], (0, 20 * hour));
+        assert_eq!((values.len(), condition.matches("GROUP BY").count()), (1, 1), "no source, no ends by source");
     }
 
     #[test]
