@@ -472,6 +472,19 @@ fn verified(id: &str, currency: &str, value: i64, click: Option<Click>) -> Order
     }
 }
 
+#[test]
+fn the_latest_orders_are_listed_and_every_one_counted() {
+    let orders: Vec<OrderRow> = (0..MAX_LISTED_ORDERS + 5)
+        .map(|i| OrderRow { created_at: i as i64, ..verified(&format!("o{i:05}"), "EUR", 100, None) })
+        .collect();
+    let s = aggregate(&Query { from: 0, to: i64::MAX, ..Query::default() }, vec![], orders, &Confirmed::default());
+    assert_eq!(s.orders.len(), MAX_LISTED_ORDERS);
+    assert_eq!((s.orders[0].order_id.as_str(), s.orders[MAX_LISTED_ORDERS - 1].created_at), ("o00005", 1004));
+    assert_eq!(s.joins.orders, MAX_LISTED_ORDERS as u64 + 5, "every order counted");
+    let all = (MAX_LISTED_ORDERS as i128 + 5) * 100;
+    assert_eq!(s.totals.revenue, vec![revenue("EUR", all, all, 0, 0)]);
+}
+
 fn own_click(click_id: &str, source: &str, campaign: &str, content: &str, code: &str, items: Vec<StoredItem>) -> Click {
     Click {
         how: "click_id",
