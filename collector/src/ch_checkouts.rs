@@ -93,33 +93,60 @@ impl Searches {
 /// time condition) in its last buckets and its window, for the orders created in
 /// `[from, to)`, joined `by`: as `resolve` picks it, the creator when the order names
 /// one, and by source also the medium and campaign when the order has them.
+///
+/// Two joins: the order's last bucket checkout by checkout (a checkout there may come
+/// after the window's end), and the buckets before it by their latest checkout per
+/// value, creator (and medium and campaign) and minute, which lies inside the window
+/// when it is not before it. Joining every checkout of the ten buckets made the join's
+/// rows grow with the orders times the checkouts per minute: 54 million at 10^8 events
+/// with 332,959 orders, 10.5 s for a season; the two joins take 5.9 s there, the same
+/// for a week. (A bucket whose latest is past the window's end, which `intDiv`'s
+/// rounding towards zero allows only before 1970, is left out: the order is then read
+/// over its whole window, the same answer.)
 fn latest_in_buckets(by: By, (from, to): (i64, i64), window_ms: i64, within: &str) -> String {
     let (checkout_value, order_value, order_has) = (by.checkout_value(), by.order_value(), by.order_looked_for());
     let orders = format!("orders FINAL WHERE {order_has} AND created_at >= {from} AND created_at < {to}");
-    let (checkout_tags, order_tags, tags_match) = match by {
-        By::Code => ("", "", ""),
+    let (checkout_tags, tags_kept, order_tags, tags_match) = match by {
+        By::Code => ("", "", "", ""),
         By::Source => (
             ", utm_medium AS checkout_medium, utm_campaign AS checkout_campaign",
+            ", checkout_medium, checkout_campaign",
             ", utm_medium AS order_medium, utm_campaign AS order_campaign",
             " AND (order_medium IS NULL OR order_medium = checkout_medium)
               AND (order_campaign IS NULL OR order_campaign = checkout_campaign)",
         ),
     };
     let last = format!("intDiv(created_at + {CLOCK_SLACK_MS}, {BUCKET_MS})");
+    let checkouts = format!(
+        "FROM events WHERE name = 'begin_checkout' AND {within} AND {checkout_value} IN (SELECT {order_value} FROM {orders})"
+    );
+    let order_columns =
+        format!("provider, order_id, {order_value} AS joined_by, creator_id AS order_creator, created_at{order_tags}");
+    let matches =
+        format!("created_at - {window_ms} AND (order_creator IS NULL OR order_creator = checkout_creator){tags_match}");
     format!(
-        "SELECT joined_by, max(event_time) AS t FROM (
-           SELECT {checkout_value} AS joined_by, creator_id AS checkout_creator, event_time,
-             intDiv(event_time, {BUCKET_MS}) AS bucket{checkout_tags}
-           FROM events
-           WHERE name = 'begin_checkout' AND {within} AND {checkout_value} IN (SELECT {order_value} FROM {orders})
-         ) ALL INNER JOIN (
-           SELECT provider, order_id, {order_value} AS joined_by, creator_id AS order_creator, created_at{order_tags},
-             arrayJoin(arrayMap(i -> {last} - i, range({BUCKETS}))) AS bucket
-           FROM {orders}
-         ) USING (joined_by, bucket)
-         WHERE event_time <= created_at + {CLOCK_SLACK_MS} AND event_time >= created_at - {window_ms}
-           AND (order_creator IS NULL OR order_creator = checkout_creator){tags_match}
-         GROUP BY provider, order_id, joined_by"
+        "SELECT joined_by, max(t) AS t FROM (
+           SELECT provider, order_id, joined_by, event_time AS t FROM (
+             SELECT {checkout_value} AS joined_by, creator_id AS checkout_creator, event_time,
+               intDiv(event_time, {BUCKET_MS}) AS bucket{checkout_tags}
+             {checkouts}
+           ) ALL INNER JOIN (
+             SELECT {order_columns}, {last} AS bucket FROM {orders}
+           ) USING (joined_by, bucket)
+           WHERE event_time <= created_at + {CLOCK_SLACK_MS} AND event_time >= {matches}
+           UNION ALL
+           SELECT provider, order_id, joined_by, top AS t FROM (
+             SELECT {checkout_value} AS joined_by, creator_id AS checkout_creator{checkout_tags},
+               intDiv(event_time, {BUCKET_MS}) AS bucket, max(event_time) AS top
+             {checkouts}
+             GROUP BY joined_by, checkout_creator{tags_kept}, bucket
+           ) ALL INNER JOIN (
+             SELECT {order_columns}, arrayJoin(arrayMap(i -> {last} - 1 - i, range({}))) AS bucket FROM {orders}
+           ) USING (joined_by, bucket)
+           WHERE top <= created_at + {CLOCK_SLACK_MS} AND top >= {matches}
+         )
+         GROUP BY provider, order_id, joined_by",
+        BUCKETS - 1
     )
 }
 
