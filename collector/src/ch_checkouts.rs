@@ -9,7 +9,7 @@
 //! read in 6.6 s and copied in 14–17 s. Only a few of them can be an answer
 //! ([`for_orders`]), and ClickHouse finds most of those itself ([`picked`], then
 //! [`read`]): 3.4–3.8 s for that season. At 10^8 events with 332,959 orders a week
-//! takes 2.2–2.4 s and a season 23–27 s, most of it the join ([`latest_in_buckets`]);
+//! takes 2.2–2.4 s and a season 23–27 s, most of it the join (`latest_in_buckets`);
 //! keeping each settled order's pick between reports is the next step (see
 //! docs/collector.md).
 

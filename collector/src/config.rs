@@ -22,7 +22,7 @@ pub struct Config {
     #[arg(long, env = "LINKSHELF_COLLECTOR_DB", default_value = "linkshelf-events.sqlite")]
     pub db: PathBuf,
 
-    /// Storefront origins allowed to send events, comma-separated (e.g. https://shop.example).
+    /// Storefront origins allowed to send events, comma-separated (e.g. `https://shop.example`).
     /// Browser requests from any other origin get 403; requests without an Origin header
     /// (servers, curl) are accepted.
     #[arg(long, env = "LINKSHELF_COLLECTOR_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -51,7 +51,7 @@ pub struct Config {
     #[arg(long, env = "LINKSHELF_COLLECTOR_LEMONSQUEEZY_WEBHOOK_SECRET", hide_env_values = true)]
     pub lemonsqueezy_webhook_secret: Option<String>,
 
-    /// Forward every stored event to PostHog (e.g. https://eu.i.posthog.com), server-side.
+    /// Forward every stored event to PostHog (e.g. `https://eu.i.posthog.com`), server-side.
     #[arg(long, env = "LINKSHELF_COLLECTOR_FORWARD_POSTHOG_HOST", requires = "forward_posthog_key")]
     pub forward_posthog_host: Option<String>,
 
