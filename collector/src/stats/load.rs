@@ -25,6 +25,9 @@ pub fn load_with(
     rolled: Vec<EventRow>,
 ) -> rusqlite::Result<Stats> {
     let mut orders = orders_in(conn, query.from, query.to)?;
+    // Who owns a code, asked once per code (without case, as `code_owner` compares) and
+    // creator: a season's orders share a few codes.
+    let mut owners: foldhash::HashMap<(String, Option<String>), Option<String>> = Default::default();
     for o in &mut orders {
         (o.refunded, o.refunds_excluded) = refunds_of(conn, o)?;
         o.click = resolve(conn, o, window_ms)?;
@@ -42,7 +45,16 @@ pub fn load_with(
         // nothing): another storefront's sale with the same code text is no affiliate's
         // of this one.
         let creator = o.creator_id.clone().or_else(|| own_click.map(|c| c.creator_id.clone()));
-        let owner = || code.as_deref().map_or(Ok(None), |code| code_owner(conn, code, creator.as_deref()));
+        let owner = || -> rusqlite::Result<Option<String>> {
+            let Some(code) = code.as_deref() else { return Ok(None) };
+            let key = (code.to_ascii_lowercase(), creator.clone());
+            if let Some(owner) = owners.get(&key) {
+                return Ok(owner.clone());
+            }
+            let owner = code_owner(conn, code, creator.as_deref())?;
+            owners.insert(key, owner.clone());
+            Ok(owner)
+        };
         (o.affiliate, o.credited_by) = credit(o.affiliate_sent.as_deref(), o.click.as_ref(), owner)?.unzip();
     }
     orders.retain(|o| {

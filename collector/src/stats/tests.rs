@@ -944,6 +944,35 @@ mod join {
         assert!(juno.by.contains_key("creator"), "the brand sees everything");
     }
 
+    /// A report asks who owns a code once per code and creator: orders of two
+    /// storefronts with one code text, in any case, each go to their own storefront's
+    /// owner, and an order naming no storefront to the earliest of all.
+    #[test]
+    fn a_codes_owner_is_asked_once_per_code_and_storefront() {
+        let seen = |id: &str, creator: &str, hours: i64, affiliate: &str| Event {
+            creator_id: creator.into(),
+            ..visit(id, "add_to_cart", ORDER_AT - hours * HOUR, Some(affiliate), Some("SHARE10"), None)
+        };
+        let (_d, conn) = db(vec![seen("ana-card", "shop-a", 300, "ana"), seen("bea-card", "shop-b", 200, "bea")]);
+        for (id, creator, code) in [
+            ("a1", Some("shop-a"), "share10"),
+            ("b1", Some("shop-b"), "SHARE10"),
+            ("a2", Some("shop-a"), "Share10"),
+            ("b2", Some("shop-b"), "share10"),
+            ("n1", None, "share10"),
+        ] {
+            let order =
+                crate::webhook::Order { creator_id: creator.map(str::to_owned), ..paid(id, None, None, Some(code)) };
+            store::apply(&conn, &Write::Order(order)).expect("order");
+        }
+        let s = stats_of(&conn, Scope::default());
+        let owners: Vec<(String, Option<String>)> =
+            credited(&s).into_iter().map(|(order, affiliate, _)| (order, affiliate)).collect();
+        let expected = [("a1", "ana"), ("a2", "ana"), ("b1", "bea"), ("b2", "bea"), ("n1", "ana")]
+            .map(|(o, a)| (o.to_owned(), Some(a.to_owned())));
+        assert_eq!(owners, expected);
+    }
+
     // One collector for a brand and a creator of their own: the creator's sale with a
     // code text the brand's affiliate also uses is the creator's, no affiliate's (found
     // by the end-to-end brand journey, where it showed in Juno's own report).
