@@ -17,6 +17,7 @@ use crate::clickhouse::{self as ch, ChError, OrderRow};
 use crate::stats::CLOCK_SLACK_MS;
 use crate::stats_source::{kept_events, CopiedEvent};
 use foldhash::HashMap;
+use std::collections::BTreeSet;
 
 /// The width of the time buckets an order's checkout is first looked for in: the
 /// order's last [`BUCKETS`] (where its window ends).
@@ -302,13 +303,12 @@ fn group_ends(behind: &[&OrderRow], (earliest, latest): (i64, i64)) -> (String, 
     (condition, codes.into_iter().chain(sources).collect())
 }
 
-/// The codes (without case, each once) and the sources (each once) of `orders`.
-fn values_of(orders: &[&OrderRow]) -> (Vec<String>, Vec<String>) {
-    let distinct = |values: Vec<String>| -> Vec<String> {
-        values.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
-    };
-    let codes = distinct(orders.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect());
-    let sources = distinct(orders.iter().filter_map(|o| o.utm_source.clone()).collect());
+/// The codes of `orders` (lowercased as ClickHouse's `lower` does, ASCII only, as
+/// SQLite's `NOCASE` compares them) and their sources, each once: what a checkout must
+/// carry for `stats::load::resolve` or `outside_window` to look at it.
+pub fn values_of(orders: &[&OrderRow]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let codes = orders.iter().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect();
+    let sources = orders.iter().filter_map(|o| o.utm_source.clone()).collect();
     (codes, sources)
 }
 
@@ -333,7 +333,7 @@ fn whole_windows(behind: &[&OrderRow], window_ms: i64) -> (String, Vec<String>) 
     }
     let windows: Vec<String> = merged.iter().map(|&(from, to)| ch::event_time_within(from, to)).collect();
     let (codes, sources) = values_of(behind);
-    let one_of = |column: &str, values: &[String]| {
+    let one_of = |column: &str, values: &BTreeSet<String>| {
         if values.is_empty() {
             "0".to_owned()
         } else {

@@ -53,18 +53,43 @@ pub fn visit_start(v: u64, visits: u64, start_ms: i64, span_ms: i64) -> i64 {
     start_ms + step * v as i64 + (mix(v) % step.max(1) as u64) as i64 / 2
 }
 
+/// What visit `v` is, each part from its own bits of the visit's mix (`generate_ch`
+/// makes the same choices in SQL).
+struct Visit {
+    source: Option<&'static str>,
+    campaign: &'static str,
+    code: &'static str,
+    product: (&'static str, &'static str, i64),
+    affiliate: Option<&'static str>,
+    creator: &'static str,
+    /// One visit in 25 ends in a purchase.
+    bought: bool,
+    /// Of those, every other one's order reaches the collector ([`order_of`]).
+    ordered: bool,
+}
+
+impl Visit {
+    fn of(v: u64) -> Visit {
+        let r = mix(v);
+        Visit {
+            source: SOURCES[(r % 4) as usize],
+            campaign: CAMPAIGNS[((r >> 8) % 5) as usize],
+            code: CODES[((r >> 16) % 4) as usize],
+            product: PRODUCTS[((r >> 24) % 8) as usize],
+            affiliate: AFFILIATES[((r >> 32) % 3) as usize],
+            creator: CREATORS[((r >> 40) % 3) as usize],
+            bought: (r >> 48).is_multiple_of(25),
+            ordered: (r >> 58).is_multiple_of(2),
+        }
+    }
+}
+
 /// Event `i` (0..[`EVENTS_PER_VISIT`]) of visit `v`, at `at` (Unix ms), as the storefront
 /// sends it: page view, list seen, code seen, product tapped, product page, then a
 /// checkout started — or, on one visit in 25, a purchase.
 pub fn visit_event(v: u64, i: u64, at: i64) -> String {
-    let r = mix(v);
-    let source = SOURCES[(r % 4) as usize];
-    let campaign = CAMPAIGNS[((r >> 8) % 5) as usize];
-    let code = CODES[((r >> 16) % 4) as usize];
-    let (item_id, item_name, price) = PRODUCTS[((r >> 24) % 8) as usize];
-    let affiliate = AFFILIATES[((r >> 32) % 3) as usize];
-    let creator = CREATORS[((r >> 40) % 3) as usize];
-    let bought = (r >> 48).is_multiple_of(25);
+    let Visit { source, campaign, code, product, affiliate, creator, bought, .. } = Visit::of(v);
+    let (item_id, item_name, price) = product;
     let id = format!("{:016x}{:016x}", mix(v.wrapping_mul(8).wrapping_add(i)), mix(!v.wrapping_mul(8).wrapping_add(i)));
     let q = |s: Option<&str>| s.map_or_else(|| "null".to_owned(), |s| format!("\"{s}\""));
     let attribution = format!(
@@ -116,21 +141,20 @@ pub fn visit_event(v: u64, i: u64, at: i64) -> String {
 /// code sends it, so stats join it to a checkout by code (what `--orders` benchmarks:
 /// the ClickHouse benchmark's orders, `CH_STATS_ORDERS`, are the same kind).
 pub fn order_of(v: u64, at: i64) -> Option<Order> {
-    let r = mix(v);
-    let bought = (r >> 48).is_multiple_of(25);
-    if !bought || !(r >> 58).is_multiple_of(2) {
+    let visit = Visit::of(v);
+    if !(visit.bought && visit.ordered) {
         return None;
     }
     Some(Order {
         provider: "shopify",
         order_id: format!("tx-{v}"),
-        creator_id: Some(CREATORS[((r >> 40) % 3) as usize].to_owned()),
+        creator_id: Some(visit.creator.to_owned()),
         created_at: at,
         received_at: at + 60_000,
         currency: "EUR".to_owned(),
-        value: PRODUCTS[((r >> 24) % 8) as usize].2,
+        value: visit.product.2,
         click_id: None,
-        coupon: Some(CODES[((r >> 16) % 4) as usize].to_owned()),
+        coupon: Some(visit.code.to_owned()),
         utm_source: None,
         utm_medium: None,
         utm_campaign: None,

@@ -277,16 +277,6 @@ pub async fn load(
     .map_err(|e| SourceError::Join(e.to_string()))?
 }
 
-/// The codes (lowercased as ClickHouse's `lower` does, ASCII only) and sources of the
-/// orders created in `[from, to)`: what a checkout must carry for `stats::load::resolve`
-/// or `outside_window` to look at it.
-fn codes_and_sources(orders: &[OrderRow], from: i64, to: i64) -> (BTreeSet<String>, BTreeSet<String>) {
-    let in_range = || orders.iter().filter(|o| (from..to).contains(&o.created_at));
-    let codes = in_range().filter_map(|o| o.coupon.as_deref()).map(str::to_ascii_lowercase).collect();
-    let sources = in_range().filter_map(|o| o.utm_source.clone()).collect();
-    (codes, sources)
-}
-
 /// SQL for "`code` is one of `codes` or `source` one of `sources`" (either list may be
 /// empty, not both), with a `?` per value, bound by [`bind_all`] in the same order.
 fn carries(code: &str, codes: &BTreeSet<String>, source: &str, sources: &BTreeSet<String>) -> String {
@@ -338,7 +328,8 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         took("orders", ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>())),
         took("purchase days' markers", purchase_markers)
     )?;
-    let (codes, sources) = codes_and_sources(&orders, from, to);
+    let in_range: Vec<&OrderRow> = orders.iter().filter(|o| (from..to).contains(&o.created_at)).collect();
+    let (codes, sources) = crate::ch_checkouts::values_of(&in_range);
     let joinable = !(codes.is_empty() && sources.is_empty());
     let none = || async { Ok::<Vec<CopiedEvent>, ChError>(Vec::new()) };
     // Then independent queries, sent together: each mostly waits on a scan of its own.
@@ -378,7 +369,6 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         if !joinable {
             return none().await;
         }
-        let in_range: Vec<&OrderRow> = orders.iter().filter(|o| (from..to).contains(&o.created_at)).collect();
         let read = crate::ch_checkouts::read(client, &in_range, (from, to), (earliest, latest), window_ms).await?;
         Ok(crate::ch_checkouts::for_orders(read, &in_range, window_ms))
     };
@@ -1318,6 +1308,13 @@ mod tests {
         assert_eq!(without_days(0, 2 * d, &days), [(0, 2 * d)]);
     }
 
+    /// The first column of `sql`'s rows.
+    fn texts(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut statement = conn.prepare(sql).expect(sql);
+        let rows = statement.query_map([], |r| r.get(0)).expect(sql);
+        rows.collect::<Result<_, _>>().expect(sql)
+    }
+
     #[test]
     fn the_copy_holds_the_ranges_orders_and_those_that_confirm_its_events_with_the_same_figures() {
         let (from, to) = (10 * DAY_MS, 11 * DAY_MS);
@@ -1350,13 +1347,7 @@ mod tests {
             let conn = store::open_memory().expect("memory");
             let slice = Slice { events: events.clone(), orders: orders.clone(), range, ..Slice::default() };
             let rows = fill(&conn, slice).expect("fill");
-            let copied: Vec<String> = conn
-                .prepare("SELECT order_id FROM orders ORDER BY order_id")
-                .expect("select")
-                .query_map([], |r| r.get(0))
-                .expect("query")
-                .collect::<Result<_, _>>()
-                .expect("rows");
+            let copied = texts(&conn, "SELECT order_id FROM orders ORDER BY order_id");
             if range.is_some() {
                 assert_eq!(copied, ["T-later", "by-click", "in-range"], "not an order that confirms nothing copied");
             }
@@ -1406,13 +1397,7 @@ mod tests {
         let fresh = store::open_memory().expect("memory");
         assert_eq!(indexes(&conn), indexes(&fresh));
         assert!(indexes(&fresh).len() > 8);
-        let ids: Vec<String> = conn
-            .prepare("SELECT event_id FROM events ORDER BY id")
-            .expect("select")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let ids = texts(&conn, "SELECT event_id FROM events ORDER BY id");
         assert_eq!(ids, ["legacy", "a", "b", "p1"], "one per id, one purchase per transaction, in time then id order");
         let kinds: (String, String) = conn
             .query_row(
