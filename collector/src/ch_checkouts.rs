@@ -94,8 +94,8 @@ impl Searches {
 }
 
 /// SQL for `(joined_by, time)` of each order's latest checkout (`within`: the checkouts'
-/// time condition) in its last buckets and its window, for the orders created in
-/// `[from, to)`, joined `by`: as `resolve` picks it, the creator when the order names
+/// time condition) in its last buckets and its window, for the orders created in the
+/// time spans `spans` (`[from, to)` each), joined `by`: as `resolve` picks it, the creator when the order names
 /// one, and by source also the medium and campaign when the order has them.
 ///
 /// Two joins: the order's last bucket checkout by checkout (a checkout there may come
@@ -107,9 +107,11 @@ impl Searches {
 /// picks), a week's the same as before. (A bucket whose latest is past the window's end, which `intDiv`'s
 /// rounding towards zero allows only before 1970, is left out: the order is then read
 /// over its whole window, the same answer.)
-fn latest_in_buckets(by: By, (from, to): (i64, i64), window_ms: i64, within: &str) -> String {
+fn latest_in_buckets(by: By, spans: &[(i64, i64)], window_ms: i64, within: &str) -> String {
     let (checkout_value, order_value, order_has) = (by.checkout_value(), by.order_value(), by.order_looked_for());
-    let orders = format!("orders FINAL WHERE {order_has} AND created_at >= {from} AND created_at < {to}");
+    let created: Vec<String> =
+        spans.iter().map(|(from, to)| format!("created_at >= {from} AND created_at < {to}")).collect();
+    let orders = format!("orders FINAL WHERE {order_has} AND ({})", created.join(" OR "));
     let (checkout_tags, tags_kept, order_tags, tags_match) = match by {
         By::Code => ("", "", "", ""),
         By::Source => (
@@ -168,19 +170,19 @@ fn ends(by: By, n: usize, within: &str) -> String {
 }
 
 /// The checkouts of `[earliest, latest]` (the attribution window around a report's
-/// range `range`) that ClickHouse picks for the orders created in the range, in one
-/// read: each order's latest in its last buckets, by code and (for orders without a
+/// range) that ClickHouse picks for the orders created in the time spans `spans` (in
+/// time order, inside the range), in one read: each order's latest in its last buckets, by code and (for orders without a
 /// code) by source, with any at the same time. (The join reads the checkouts without
 /// `FINAL`: should two copies of one checkout have different times, an order may miss
 /// it in its buckets and be read over its whole window, the same answer, slower.)
 pub async fn picked(
     client: &clickhouse::Client,
-    range: (i64, i64),
+    spans: &[(i64, i64)],
     bounds: (i64, i64),
     window_ms: i64,
     searches: Searches,
 ) -> Result<Vec<CopiedEvent>, ChError> {
-    match picked_condition(range, bounds, window_ms, searches) {
+    match picked_condition(spans, bounds, window_ms, searches) {
         Some(condition) => chosen(client, &condition, &[], bounds).await,
         None => Ok(Vec::new()),
     }
@@ -188,21 +190,22 @@ pub async fn picked(
 
 /// The condition (SQL) of the checkouts [`picked`] reads (`None`: no search is needed).
 fn picked_condition(
-    range: (i64, i64),
+    spans: &[(i64, i64)],
     (earliest, latest): (i64, i64),
     window_ms: i64,
     searches: Searches,
 ) -> Option<String> {
+    let &(first, _) = spans.first()?;
     // The buckets' checkouts: from the first order's first bucket on (a bucket early, as
     // ClickHouse's `intDiv` rounds towards zero), not the whole window before the range
     // (half the checkouts a week's report scanned).
-    let first_bucket = window_end_at(range.0).div_euclid(BUCKET_MS).saturating_sub(BUCKETS).saturating_mul(BUCKET_MS);
+    let first_bucket = window_end_at(first).div_euclid(BUCKET_MS).saturating_sub(BUCKETS).saturating_mul(BUCKET_MS);
     let in_buckets = ch::event_time_within(earliest.max(first_bucket), latest.saturating_add(1));
     let latest_of = |by: By| {
         format!(
             "({}, event_time) IN (SELECT joined_by, t FROM ({}))",
             by.checkout_value(),
-            latest_in_buckets(by, range, window_ms, &in_buckets)
+            latest_in_buckets(by, spans, window_ms, &in_buckets)
         )
     };
     let mut searched = Vec::new();
@@ -249,12 +252,15 @@ async fn chosen(
 }
 
 /// The checkouts `for_orders` needs for `orders` (those created in `range`, with the
-/// attribution window around it `bounds`): those ClickHouse [`picked`], then, for the
-/// orders whose last buckets hold none they join, every checkout of their windows
-/// with their code or source, and the earliest and latest in `bounds` per code or
-/// source of theirs and creator (whether one lies outside an order's window: asked
-/// only for these orders, since an order found in its buckets is joined to a click;
-/// asked for every order, they cost 4 s of a season's report at 10^8 events).
+/// attribution window around it `bounds`). A settled order's were picked once and kept
+/// (`order_picks`, `ch_picks`: read, not joined again, while the order is as it was
+/// then). For the others, those ClickHouse [`picked`], then, for the orders whose last
+/// buckets hold none they join, every checkout of their windows with their code or
+/// source; and the earliest and latest in `bounds` per code or source of theirs and
+/// creator (whether one lies outside an order's window: asked only for these orders and
+/// the kept ones none was known to lie outside of, since an order found in its buckets
+/// is joined to a click; asked for every order, they cost 4 s of a season's report at
+/// 10^8 events).
 pub async fn read(
     client: &clickhouse::Client,
     orders: &[&OrderRow],
@@ -262,25 +268,78 @@ pub async fn read(
     bounds: (i64, i64),
     window_ms: i64,
 ) -> Result<Vec<CopiedEvent>, ChError> {
-    let mut found = picked(client, range, bounds, window_ms, Searches::of(orders)).await?;
-    let groups = Groups::of(&found);
-    let behind: Vec<&OrderRow> = orders.iter().copied().filter(|o| !groups.found_in_buckets(o, window_ms)).collect();
-    drop(groups);
-    if behind.is_empty() {
-        return Ok(found);
+    let kept = crate::ch_picks::kept(client, range, window_ms).await?;
+    let mut found = Vec::new();
+    let mut live = Vec::new();
+    let mut undecided = Vec::new();
+    let mut times = Vec::with_capacity(orders.len());
+    for &o in orders {
+        let picks = kept.of(o);
+        times.push((o.created_at, picks.is_none()));
+        let Some(picks) = picks else {
+            live.push(o);
+            continue;
+        };
+        for pick in picks {
+            match pick.role.as_str() {
+                crate::ch_picks::UNDECIDED => undecided.push(o),
+                crate::ch_picks::NONE => {}
+                _ => found.push(pick.event()),
+            }
+        }
     }
-    let (condition, values) = whole_windows(&behind, window_ms);
+    drop(kept);
+    let spans = spans_of(times);
+    let joined = picked(client, &spans, bounds, window_ms, Searches::of(&live)).await?;
+    let groups = Groups::of(&joined);
+    let behind: Vec<&OrderRow> = live.iter().copied().filter(|o| !groups.found_in_buckets(o, window_ms)).collect();
+    drop(groups);
+    found.extend(joined);
+    let ends_of: Vec<&OrderRow> = behind.iter().chain(&undecided).copied().collect();
     let whole = async {
+        if behind.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (condition, values) = whole_windows(&behind, window_ms);
         let mut query = client.query(&kept_events(&condition));
         for value in &values {
             query = query.bind(value.as_str());
         }
         ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await
     };
-    let (condition, values) = group_ends(&behind, bounds);
-    let (whole, ends) = tokio::try_join!(whole, chosen(client, &condition, &values, bounds))?;
+    let ends = async {
+        if ends_of.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (condition, values) = group_ends(&ends_of, bounds);
+        chosen(client, &condition, &values, bounds).await
+    };
+    let (whole, ends) = tokio::try_join!(whole, ends)?;
     found.extend(whole.into_iter().chain(ends));
     Ok(found)
+}
+
+/// The time spans (`[from, to)` each, in time order) that hold the orders whose
+/// `(created_at, live)` is `true` and as few of the others as can be: each run of live
+/// ones in time order, at most [`MAX_SPANS`] (past that, the time from the first to the
+/// last). A straggler (an order that came after its day was picked) costs a span.
+fn spans_of(mut orders: Vec<(i64, bool)>) -> Vec<(i64, i64)> {
+    // At one time, the live ones first: a span ends just after its last live order.
+    orders.sort_unstable_by_key(|&(t, live)| (t, !live));
+    let mut spans: Vec<(i64, i64)> = Vec::new();
+    let mut open = false;
+    for (t, live) in orders {
+        match spans.last_mut() {
+            Some(last) if live && open => last.1 = t.saturating_add(1),
+            _ if live => spans.push((t, t.saturating_add(1))),
+            _ => {}
+        }
+        open = live;
+    }
+    if let (true, Some(&(first, _)), Some(&(_, last))) = (spans.len() > MAX_SPANS, spans.first(), spans.last()) {
+        spans = vec![(first, last)];
+    }
+    spans
 }
 
 /// The condition (SQL, with a `?` per value, and the values in order) for the earliest
@@ -411,6 +470,30 @@ impl<'a> Groups<'a> {
         }
     }
 
+    /// A checkout with `o`'s code or source (and its creator, when it names one) outside
+    /// `[earliest, latest]`, as `outside_window` looks for one: the earliest before it,
+    /// else the latest after it.
+    fn outside(&self, o: &OrderRow, (earliest, latest): (i64, i64)) -> Option<usize> {
+        let lists = [
+            o.coupon.as_ref().and_then(|code| self.by_code.get(&code.to_ascii_lowercase())),
+            o.utm_source.as_deref().and_then(|source| self.by_source.get(source)),
+        ];
+        let theirs =
+            |i: &&usize| o.creator_id.as_ref().is_none_or(|creator| *creator == self.checkouts[**i].creator_id);
+        // Sorted by time: the first of theirs is before the window if any is.
+        let before = lists
+            .iter()
+            .flatten()
+            .find_map(|l| l.iter().find(theirs).filter(|&&i| self.checkouts[i].event_time < earliest));
+        let after = || {
+            lists
+                .iter()
+                .flatten()
+                .find_map(|l| l.iter().rev().find(theirs).filter(|&&i| self.checkouts[i].event_time > latest))
+        };
+        before.or_else(after).copied()
+    }
+
     /// Whether the checkouts hold one that `o` joins, by code or (when it has no code,
     /// or none by code is there) by source, in its last buckets and its window:
     /// then they hold the latest (ClickHouse picked it); otherwise its window is read
@@ -431,6 +514,61 @@ impl<'a> Groups<'a> {
         // An order found by code is joined by it, whatever its source.
         by_code || (o.coupon.is_none() && (o.utm_source.is_none() || found(By::Source)))
     }
+}
+
+/// What a checkout kept for an order (`order_picks`) is to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The latest in its window with its code (each, when several share that time):
+    /// what `resolve` joins it to when its click id does not.
+    Code,
+    /// With none by code, the latest with its source (and medium and campaign).
+    Source,
+    /// With neither, one with its code or source outside its window: `outside_window`'s
+    /// answer, which a later checkout cannot change once one exists.
+    Outside,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Code => "code",
+            Role::Source => "source",
+            Role::Outside => "outside",
+        }
+    }
+}
+
+/// For each of `orders`, the checkouts of `checkouts` that `stats::load::resolve` and
+/// `outside_window` answer with for it, as far as `checkouts` hold them: read for these
+/// orders by [`read`] (with their windows' ends) and the checkouts outside the bounds
+/// ([`outside`]), they hold every one there is. Indexes into `checkouts`; none for an
+/// order that nothing joins and for which no checkout lies outside its window.
+pub fn picks_of(checkouts: &[CopiedEvent], orders: &[&OrderRow], window_ms: i64) -> Vec<Vec<(Role, usize)>> {
+    let groups = Groups::of(checkouts);
+    orders
+        .iter()
+        .map(|o| {
+            let window = (o.created_at.saturating_sub(window_ms), window_end(o));
+            for (by, role) in [(By::Code, Role::Code), (By::Source, Role::Source)] {
+                let mut picked = Vec::new();
+                let mut at: Option<i64> = None;
+                groups.joined(o, by, window, &mut |i| {
+                    let time = checkouts[i].event_time;
+                    if at.is_some_and(|t| time < t) {
+                        return false;
+                    }
+                    picked.push((role, i));
+                    at = Some(time);
+                    true
+                });
+                if !picked.is_empty() {
+                    return picked;
+                }
+            }
+            groups.outside(o, window).map(|i| vec![(Role::Outside, i)]).unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Of the checkouts read for the orders of a range (`checkouts`: those in the
@@ -498,7 +636,7 @@ mod tests {
         let (day, window) = (86_400_000, 7 * 86_400_000);
         let range = (100 * day, 107 * day);
         let bounds = (range.0 - window, range.1 + CLOCK_SLACK_MS);
-        let sql = |searches| picked_condition(range, bounds, window, searches);
+        let sql = |searches| picked_condition(&[range], bounds, window, searches);
         assert_eq!(sql(Searches::of(&[&order(0, None, None)])), None, "no search, no read");
         let by_code = sql(Searches::of(&refs)).expect("a read");
         assert_eq!(by_code.matches("GROUP BY provider, order_id").count(), 1, "one join, by code: {by_code}");
@@ -543,6 +681,18 @@ mod tests {
         assert_eq!(condition.matches("occurred_at >=").count(), 1, "{condition}");
         let (condition, _) = whole_windows(&refs[..MAX_SPANS], hour);
         assert_eq!(condition.matches("occurred_at >=").count(), MAX_SPANS);
+    }
+
+    #[test]
+    fn the_live_join_reads_the_runs_of_orders_without_kept_picks() {
+        // Times with whether the order is joined live (no picks kept for it as it is).
+        let orders = vec![(50, true), (10, false), (20, true), (30, true), (40, false), (60, true), (60, false)];
+        assert_eq!(spans_of(orders), [(20, 31), (50, 61)], "each run, to just after its last");
+        assert_eq!(spans_of(vec![(10, false), (20, false)]), [], "every pick kept: no join");
+        assert_eq!(spans_of(vec![(5, true), (5, false)]), [(5, 6)]);
+        assert_eq!(spans_of(vec![(i64::MAX, true)]), [(i64::MAX, i64::MAX)], "saturates (and reads nothing)");
+        let many: Vec<(i64, bool)> = (0..2 * MAX_SPANS as i64 + 2).map(|i| (i, i % 2 == 0)).collect();
+        assert_eq!(spans_of(many), [(0, 2 * MAX_SPANS as i64 + 1)], "past MAX_SPANS runs: the whole time");
     }
 
     #[test]

@@ -691,9 +691,10 @@ pub async fn drop_settled(client: &clickhouse::Client, now_ms: i64) -> Result<Ve
     Ok(days)
 }
 
-/// Runs [`step`], [`drop_settled`], [`recount`] and `ch_purchases::recount` every `every` (the first a few
-/// seconds after start), making the tables first if the shipper has not yet.
-pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration) {
+/// Runs [`step`], `ch_picks::step` (for the attribution window `window_ms`),
+/// [`drop_settled`], [`recount`] and `ch_purchases::recount` every `every` (the first a
+/// few seconds after start), making the tables first if the shipper has not yet.
+pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration, window_ms: i64) {
     tokio::time::sleep(Duration::from_secs(5).min(every)).await;
     loop {
         let result = async {
@@ -707,6 +708,10 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
                     events = settled.events,
                     "day rollup: settled days written"
                 );
+            }
+            let picked = crate::ch_picks::step(&client, crate::server::now_ms(), window_ms, unshipped).await?;
+            if picked > 0 {
+                tracing::info!(orders = picked, "day rollup: settled orders' checkouts picked");
             }
             let dropped = drop_settled(&client, crate::server::now_ms()).await?;
             if !dropped.is_empty() {

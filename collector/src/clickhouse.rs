@@ -446,6 +446,25 @@ ORDER BY (day, parts)",
                 engine(settings, "recent_purchases_done")
             ),
         ),
+        // Each settled order's checkouts, picked once (`ch_picks`) for the attribution
+        // window and the order as they were then (`fingerprint`), so a report reads
+        // them instead of joining the order again. Two collectors write identical rows.
+        (
+            "order_picks",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.order_picks{on} (
+  created_at Int64, provider String, order_id String, window_ms Int64, fingerprint UInt64, role String,
+  event_id String, name String, creator_id String, event_time Int64,
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s}, path {s}, promotion_id {s},
+  currency {s}, value Nullable(Int64), value_unreadable UInt8, coupon {s}, transaction_id {s}, items {s},
+  click_id {s}, affiliate {s}, event_ver UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (created_at, provider, order_id, window_ms, fingerprint, role, event_id)",
+                engine(settings, "order_picks")
+            ),
+        ),
     ]
 }
 

@@ -312,6 +312,11 @@ impl Config {
 }
 
 impl Config {
+    /// The attribution window in milliseconds: how long before an order its click may be.
+    pub fn window_ms(&self) -> i64 {
+        i64::from(self.attribution_window_hours) * 3_600_000
+    }
+
     /// Where ClickHouse is, when one is configured.
     pub fn clickhouse(&self) -> Option<crate::clickhouse::Settings> {
         self.clickhouse_url.as_ref().map(|url| crate::clickhouse::Settings {

@@ -6,6 +6,7 @@
 pub mod ch_checkouts;
 pub mod ch_days;
 pub mod ch_lookup;
+pub mod ch_picks;
 pub mod ch_purchases;
 pub mod clickhouse;
 pub mod client;

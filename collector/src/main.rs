@@ -94,7 +94,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         // With ClickHouse, settled days go into its day rollup, whatever the retention.
         let days = config.clickhouse().map(|settings| {
             let every = Duration::from_secs(config.clickhouse_days_every_secs);
-            tokio::spawn(ch_days::run(config.db.clone(), settings, every))
+            tokio::spawn(ch_days::run(config.db.clone(), settings, every, config.window_ms()))
         });
         let retention = config.retention_days.map(|days| {
             tokio::spawn(retention::run(config.db.clone(), config.clickhouse(), state.writer.clone(), days))

@@ -645,7 +645,7 @@ async fn stats_as(
         _ => None,
     };
     let query = Query { from, to, creator: p.creator.filter(|c| !c.is_empty()), scope };
-    let window = i64::from(s.config.attribution_window_hours) * 3_600_000;
+    let window = s.config.window_ms();
     let default_creator = s.config.default_creator.clone();
     let stats = match stats_source::load(&s.source, query, window, default_creator).await {
         Ok(stats) => stats,

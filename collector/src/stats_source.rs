@@ -408,18 +408,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // window", `stats::load::outside_window`) asks for any such checkout: every order in
     // the range has its window inside `[earliest, latest]`, so one checkout outside that
     // per code or source and creator answers it, as the whole table would.
-    let outside = async {
-        if !joinable {
-            return none().await;
-        }
-        let condition = format!(
-            "kind = 'checkout' AND (event_time < ? OR event_time > ?) AND {}
-             ORDER BY event_time, event_id LIMIT 1 BY code, source, creator_id",
-            carries("code", &codes, "source", &sources)
-        );
-        let query = client.query(&kept_events(&listed(&condition))).bind(earliest).bind(latest);
-        ch::timed(bind_all(query, codes.iter().chain(&sources)).fetch_all::<CopiedEvent>()).await
-    };
+    let outside = outside_bounds(client, &codes, &sources, (earliest, latest));
     let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
     let ((mut events, mut copies), purchases_done, checkouts, partial, days, clicks, owners, outside, refunds) = tokio::try_join!(
         purchases,
@@ -458,6 +447,28 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         firsts,
         purchases_done,
     })
+}
+
+/// Per code (without case) of `codes` or source of `sources` and creator, one checkout
+/// outside `[earliest, latest]` (none without codes and sources): every order whose
+/// window lies inside it and has one of them is outside its window when any such
+/// checkout exists (`stats::load::outside_window`), as the whole table would tell.
+pub async fn outside_bounds(
+    client: &clickhouse::Client,
+    codes: &BTreeSet<String>,
+    sources: &BTreeSet<String>,
+    (earliest, latest): (i64, i64),
+) -> Result<Vec<CopiedEvent>, ChError> {
+    if codes.is_empty() && sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let condition = format!(
+        "kind = 'checkout' AND (event_time < ? OR event_time > ?) AND {}
+         ORDER BY event_time, event_id LIMIT 1 BY code, source, creator_id",
+        carries("code", codes, "source", sources)
+    );
+    let query = client.query(&kept_events(&listed(&condition))).bind(earliest).bind(latest);
+    ch::timed(bind_all(query, codes.iter().chain(sources)).fetch_all::<CopiedEvent>()).await
 }
 
 /// The purchases in the time spans `spans` (`[from, to)` each), and the copies of every
@@ -1236,7 +1247,8 @@ mod tests {
 
             /// The checkouts `for_orders` keeps join every order as all of them do, and
             /// tell the same of those joined to none (outside the window or not): the
-            /// figures, orders and joins are the same to the last field.
+            /// figures, orders and joins are the same to the last field. So do the
+            /// orders' picks alone (`picks_of`, what `ch_picks` keeps of settled orders).
             #[test]
             fn the_checkouts_kept_for_orders_join_them_as_all_do(
                 checkouts in proptest::collection::vec(checkout(), 0..60),
@@ -1277,8 +1289,12 @@ mod tests {
                 let refs: Vec<&OrderRow> = orders.iter().collect();
                 let kept = crate::ch_checkouts::for_orders(events.clone(), &refs, window);
                 prop_assert!(kept.len() <= events.len());
+                // What is kept of each order once its checkouts are settled (`ch_picks`).
+                let picks = crate::ch_checkouts::picks_of(&events, &refs, window);
+                let picked: BTreeSet<usize> = picks.iter().flatten().map(|&(_, i)| i).collect();
+                let picked: Vec<CopiedEvent> = picked.into_iter().map(|i| events[i].clone()).collect();
                 let mut answers = Vec::new();
-                for events in [events, kept] {
+                for events in [events, kept, picked] {
                     let conn = store::open_memory().expect("memory");
                     let slice = Slice { events, orders: orders.clone(), days: Some(Vec::new()), ..Slice::default() };
                     let rows = fill(&conn, slice).expect("fill");
@@ -1286,6 +1302,7 @@ mod tests {
                     answers.push(stats::load_with(&conn, &query, window, None, rows).expect("stats"));
                 }
                 prop_assert_eq!(&answers[0], &answers[1]);
+                prop_assert_eq!(&answers[0], &answers[2], "the picks alone");
             }
         }
     }

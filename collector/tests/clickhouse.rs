@@ -767,7 +767,7 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     let client = store_ch::prepare(&ch_settings(url, &db, Some("linkshelf"))).await.expect("tables");
     let picked = linkshelf_collector::ch_checkouts::picked(
         &client,
-        (from, to),
+        &[(from, to)],
         (from - window, to + 300_000),
         window,
         linkshelf_collector::ch_checkouts::Searches::ALL,
@@ -793,6 +793,46 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
         "{}",
         s["orders"]
     );
+    // Eleven days on, every order's window has settled: their checkouts are picked once
+    // and kept (`ch_picks`), and reports read those instead of joining the orders again,
+    // with the same figures and the same clicks.
+    let later = now_ms() + 11 * DAY;
+    let pick = |unshipped| linkshelf_collector::ch_picks::step(&client, later, window, unshipped);
+    // A collector with an event of two days ago still in its outbox picks none of them:
+    // their windows reach it.
+    assert_eq!(pick(Some(today - 2 * DAY)).await.expect("pick"), 0, "a checkout may still come");
+    assert_eq!(pick(None).await.expect("pick"), 8, "every order");
+    assert_eq!(pick(None).await.expect("again"), 0, "picked once");
+    let picks: Vec<(String, String, String)> = ch(url, &db)
+        .query(
+            "SELECT order_id, role, event_id FROM order_picks FINAL
+             WHERE order_id IN ('cs_bucket', 'cs_reel', 'cs_days_code', 'cs_days_utm', 'cs_days_1')
+             ORDER BY order_id, event_id",
+        )
+        .fetch_all()
+        .await
+        .expect("picks");
+    let picks: Vec<(&str, &str, &str)> = picks.iter().map(|(o, r, e)| (o.as_str(), r.as_str(), e.as_str())).collect();
+    assert_eq!(
+        picks,
+        [
+            ("cs_bucket", "code", "bk-3"),
+            ("cs_days_1", "none", ""),
+            ("cs_days_code", "code", "d2-co-code"),
+            ("cs_days_utm", "source", "d3-co-utm"),
+            ("cs_reel", "source", "rl-1"),
+        ],
+        "by code, by source with its medium, and none for an order with a click id only"
+    );
+    let orders: Vec<linkshelf_collector::clickhouse::OrderRow> =
+        ch(url, &db).query("SELECT ?fields FROM orders FINAL").fetch_all().await.expect("orders");
+    let kept = linkshelf_collector::ch_picks::kept(&client, (from, to), window).await.expect("kept");
+    assert!(orders.iter().all(|o| kept.of(o).is_some()), "a report finds every order's picks");
+    let other_window =
+        linkshelf_collector::ch_picks::kept(&client, (from, to), window + 3_600_000).await.expect("kept");
+    assert!(orders.iter().all(|o| other_window.of(o).is_none()), "picked for another window: joined live");
+    same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
+    assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), s, "the same answer from the picks");
 }
 
 /// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole

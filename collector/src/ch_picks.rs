@@ -1,0 +1,337 @@
+//! Each settled order's checkouts, picked once and kept in ClickHouse (`order_picks`), so
+//! a report reads them instead of joining its orders to the checkouts again.
+//!
+//! - **Why**: an order without a click id is joined to the latest checkout in its
+//!   attribution window with its code (then its source), and told apart by whether one
+//!   lies outside its window (`stats::load::resolve`, `outside_window`). ClickHouse finds
+//!   those checkouts with a join (`ch_checkouts`) that grows with the orders: at 10^8
+//!   events with 332,959 orders a season's report spent 17–21 s of its 23–27 s there.
+//! - **Which orders**: those whose window ends before the settled days
+//!   (`ch_days::settled_before`): no checkout can arrive in it any more, so its pick is
+//!   final. Each is keyed by the window it was picked for and a fingerprint of what
+//!   the pick depends on (its time, code, source, medium, campaign and creator,
+//!   [`fingerprint`]): an order edited since, or a collector with another window, finds
+//!   none and is joined live, as before.
+//! - **What is kept** per order ([`OrderPick`]), each checkout whole as a report copies it:
+//!   the latest checkout in its window by code (every one at that time), else by source,
+//!   else one with its code or source outside the window (`outside`, final once there);
+//!   else a row saying nothing joins it (`none`: no code or source) or that no checkout
+//!   lies outside its window yet (`undecided`: each report asks again, for these orders
+//!   only, as a later checkout may).
+//! - **Two collectors** may pick the same order: they read the same settled data and
+//!   write identical rows, which the `ReplacingMergeTree` collapses.
+//! - **Retention** leaves the picks alone, as it leaves the day rollups: a report on a
+//!   range whose raw events were purged still joins its orders to their clicks. (From a
+//!   SQLite file alone, whose purged events are gone, it no longer can.)
+
+use crate::ch_checkouts;
+use crate::ch_days::{self, DAYS_PER_QUERY, QUERY_TIMEOUT};
+use crate::clickhouse::{self as ch, ChError, OrderRow};
+use crate::stats::rollup::DAY_MS;
+use crate::stats::CLOCK_SLACK_MS;
+use crate::stats_source::CopiedEvent;
+use clickhouse::Row;
+use foldhash::{HashMap, HashSet};
+use serde::{Deserialize, Serialize};
+
+/// The role of an order's row when nothing joins it by code or source (it has neither).
+pub const NONE: &str = "none";
+/// The role of an order's row when nothing joins it and no checkout with its code or
+/// source lies outside its window yet.
+pub const UNDECIDED: &str = "undecided";
+
+/// One row of `order_picks`: an order, and one checkout kept for it (`role`, see
+/// `ch_checkouts::Role`) as a report copies it; or, with the roles [`NONE`] and
+/// [`UNDECIDED`], no checkout (its columns empty). The checkout's columns repeat
+/// `CopiedEvent`'s: the `clickhouse` crate's rows cannot nest one struct in another.
+#[derive(Clone, Debug, Default, PartialEq, Row, Serialize, Deserialize)]
+pub struct OrderPick {
+    pub created_at: i64,
+    pub provider: String,
+    pub order_id: String,
+    pub window_ms: i64,
+    pub fingerprint: u64,
+    pub role: String,
+    pub event_id: String,
+    pub name: String,
+    pub creator_id: String,
+    pub event_time: i64,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub path: Option<String>,
+    pub promotion_id: Option<String>,
+    pub currency: Option<String>,
+    pub value: Option<i64>,
+    pub value_unreadable: u8,
+    pub coupon: Option<String>,
+    pub transaction_id: Option<String>,
+    pub items: Option<String>,
+    pub click_id: Option<String>,
+    pub affiliate: Option<String>,
+    /// The checkout's own version (`CopiedEvent::ver`).
+    pub event_ver: u64,
+    /// When it was picked.
+    pub ver: u64,
+}
+
+impl OrderPick {
+    /// The row for `o`, picked for `window_ms` at `ver`, with `checkout` in `role` (or,
+    /// without one, the role [`NONE`] or [`UNDECIDED`]).
+    fn of(o: &OrderRow, window_ms: i64, role: &str, checkout: Option<&CopiedEvent>, ver: u64) -> OrderPick {
+        let head = OrderPick {
+            created_at: o.created_at,
+            provider: o.provider.clone(),
+            order_id: o.order_id.clone(),
+            window_ms,
+            fingerprint: fingerprint(o),
+            role: role.to_owned(),
+            ver,
+            ..OrderPick::default()
+        };
+        let Some(c) = checkout.cloned() else { return head };
+        OrderPick {
+            event_id: c.event_id,
+            name: c.name,
+            creator_id: c.creator_id,
+            event_time: c.event_time,
+            utm_source: c.utm_source,
+            utm_medium: c.utm_medium,
+            utm_campaign: c.utm_campaign,
+            utm_content: c.utm_content,
+            path: c.path,
+            promotion_id: c.promotion_id,
+            currency: c.currency,
+            value: c.value,
+            value_unreadable: c.value_unreadable,
+            coupon: c.coupon,
+            transaction_id: c.transaction_id,
+            items: c.items,
+            click_id: c.click_id,
+            affiliate: c.affiliate,
+            event_ver: c.ver,
+            ..head
+        }
+    }
+
+    /// The checkout kept, as a report's copy holds it.
+    pub fn event(&self) -> CopiedEvent {
+        CopiedEvent {
+            event_id: self.event_id.clone(),
+            name: self.name.clone(),
+            creator_id: self.creator_id.clone(),
+            event_time: self.event_time,
+            utm_source: self.utm_source.clone(),
+            utm_medium: self.utm_medium.clone(),
+            utm_campaign: self.utm_campaign.clone(),
+            utm_content: self.utm_content.clone(),
+            path: self.path.clone(),
+            promotion_id: self.promotion_id.clone(),
+            currency: self.currency.clone(),
+            value: self.value,
+            value_unreadable: self.value_unreadable,
+            coupon: self.coupon.clone(),
+            transaction_id: self.transaction_id.clone(),
+            items: self.items.clone(),
+            click_id: self.click_id.clone(),
+            affiliate: self.affiliate.clone(),
+            ver: self.event_ver,
+        }
+    }
+}
+
+/// What an order's pick depends on besides the checkouts: its time, code (without
+/// case, as it is compared), source, medium, campaign and creator, hashed (SHA-256's
+/// first 8 bytes of their JSON, the same on every collector and version).
+pub fn fingerprint(o: &OrderRow) -> u64 {
+    use sha2::Digest;
+    let code = o.coupon.as_deref().map(str::to_ascii_lowercase);
+    let what = (o.created_at, code, &o.utm_source, &o.utm_medium, &o.utm_campaign, &o.creator_id);
+    let json = serde_json::to_vec(&what).unwrap_or_default();
+    let digest = sha2::Sha256::digest(&json);
+    let mut first = [0; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// The picks kept for a report's orders, by order.
+#[derive(Default)]
+pub struct Kept {
+    by_order: HashMap<(String, String), Vec<OrderPick>>,
+}
+
+impl Kept {
+    /// `o`'s rows, when they were picked for it as it is now (`None`: it is joined live).
+    pub fn of(&self, o: &OrderRow) -> Option<&[OrderPick]> {
+        let rows = self.by_order.get(&(o.provider.clone(), o.order_id.clone()))?;
+        let now = fingerprint(o);
+        // Read in fingerprint order: the rows of one version of the order are together.
+        let first = rows.iter().position(|r| r.fingerprint == now)?;
+        let n = rows[first..].iter().take_while(|r| r.fingerprint == now).count();
+        Some(&rows[first..first + n])
+    }
+}
+
+/// The picks kept for the orders created in `[from, to)`, picked for `window_ms`.
+pub async fn kept(client: &clickhouse::Client, (from, to): (i64, i64), window_ms: i64) -> Result<Kept, ChError> {
+    let rows = ch::timed_within(
+        ch::REQUEST_TIMEOUT,
+        client
+            .query(
+                "SELECT ?fields FROM order_picks FINAL
+                 WHERE created_at >= ? AND created_at < ? AND window_ms = ?
+                 ORDER BY provider, order_id, fingerprint, role, event_id",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(window_ms)
+            .fetch_all::<OrderPick>(),
+    )
+    .await?;
+    let mut by_order: HashMap<(String, String), Vec<OrderPick>> = HashMap::default();
+    for r in rows {
+        by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
+    }
+    Ok(Kept { by_order })
+}
+
+/// Picks the checkouts of every settled order at `now_ms` without picks for
+/// `window_ms` as it is now, [`DAYS_PER_QUERY`] days of orders per read; returns how
+/// many orders were picked. None whose window reaches `unshipped_from` (the oldest
+/// event this collector has not shipped yet, `ch_days::oldest_unshipped`): a pick is
+/// never taken again, so it must not miss a checkout still on its way.
+pub async fn step(
+    client: &clickhouse::Client,
+    now_ms: i64,
+    window_ms: i64,
+    unshipped_from: Option<i64>,
+) -> Result<usize, ChError> {
+    // An order is settled when its window (which ends a little after it) is.
+    let settled = ch_days::settled_before(now_ms)
+        .saturating_mul(DAY_MS)
+        .min(unshipped_from.unwrap_or(i64::MAX))
+        .saturating_sub(CLOCK_SLACK_MS);
+    let (orders, have) = tokio::try_join!(
+        ch::timed_within(
+            QUERY_TIMEOUT,
+            client
+                .query("SELECT ?fields FROM orders FINAL WHERE created_at >= 0 AND created_at < ?")
+                .bind(settled)
+                .fetch_all::<OrderRow>()
+        ),
+        ch::timed_within(
+            QUERY_TIMEOUT,
+            client
+                .query(
+                    "SELECT provider, order_id, fingerprint FROM order_picks WHERE window_ms = ?
+                     GROUP BY provider, order_id, fingerprint",
+                )
+                .bind(window_ms)
+                .fetch_all::<(String, String, u64)>()
+        )
+    )?;
+    let have: HashSet<(String, String, u64)> = have.into_iter().collect();
+    let missing: Vec<&OrderRow> =
+        orders.iter().filter(|o| !have.contains(&(o.provider.clone(), o.order_id.clone(), fingerprint(o)))).collect();
+    let mut days: Vec<i64> = missing.iter().map(|o| o.created_at.div_euclid(DAY_MS)).collect();
+    days.sort_unstable();
+    days.dedup();
+    let ver = now_ms.max(0) as u64;
+    let mut picked = 0;
+    for chunk in days.chunks(DAYS_PER_QUERY) {
+        for (first_day, end_day) in ch_days::spans(chunk.iter().copied()) {
+            let range = (first_day.saturating_mul(DAY_MS), end_day.saturating_mul(DAY_MS).min(settled));
+            let theirs: Vec<&OrderRow> =
+                missing.iter().copied().filter(|o| (range.0..range.1).contains(&o.created_at)).collect();
+            let rows = pick(client, &theirs, range, window_ms, ver).await?;
+            crate::ship::insert(client, "order_picks", &rows).await?;
+            picked += theirs.len();
+        }
+    }
+    Ok(picked)
+}
+
+/// The rows of `orders` (created in `range`), picked at `ver`.
+async fn pick(
+    client: &clickhouse::Client,
+    orders: &[&OrderRow],
+    range: (i64, i64),
+    window_ms: i64,
+    ver: u64,
+) -> Result<Vec<OrderPick>, ChError> {
+    let bounds = (range.0.saturating_sub(window_ms), range.1.saturating_add(CLOCK_SLACK_MS));
+    let (codes, sources) = ch_checkouts::values_of(orders);
+    let (mut checkouts, outside) = tokio::try_join!(
+        ch_checkouts::read(client, orders, range, bounds, window_ms),
+        crate::stats_source::outside_bounds(client, &codes, &sources, bounds)
+    )?;
+    checkouts.extend(outside);
+    let picks = ch_checkouts::picks_of(&checkouts, orders, window_ms);
+    let mut rows = Vec::new();
+    for (o, picks) in orders.iter().zip(picks) {
+        if picks.is_empty() {
+            let role = if o.coupon.is_none() && o.utm_source.is_none() { NONE } else { UNDECIDED };
+            rows.push(OrderPick::of(o, window_ms, role, None, ver));
+        }
+        let mut seen = HashSet::default();
+        for (role, i) in picks {
+            let c = &checkouts[i];
+            // A checkout read twice (by the join and as a window's end) is kept once.
+            if seen.insert(c.event_id.as_str()) {
+                rows.push(OrderPick::of(o, window_ms, role.name(), Some(c), ver));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: &str, created_at: i64, code: Option<&str>) -> OrderRow {
+        OrderRow {
+            provider: "stripe".into(),
+            order_id: id.into(),
+            created_at,
+            coupon: code.map(str::to_owned),
+            ..OrderRow::default()
+        }
+    }
+
+    #[test]
+    fn an_orders_fingerprint_changes_with_what_its_pick_depends_on_only() {
+        let o = order("cs_1", 1_000, Some("JUNO15"));
+        let same_code = OrderRow { coupon: Some("juno15".into()), value: 99, received_at: 5, ..o.clone() };
+        assert_eq!(fingerprint(&o), fingerprint(&same_code), "the code without case; the value is not the pick's");
+        for changed in [
+            OrderRow { created_at: 1_001, ..o.clone() },
+            OrderRow { coupon: Some("JUNO20".into()), ..o.clone() },
+            OrderRow { utm_source: Some("reel".into()), ..o.clone() },
+            OrderRow { utm_medium: Some("story".into()), ..o.clone() },
+            OrderRow { utm_campaign: Some("spring".into()), ..o.clone() },
+            OrderRow { creator_id: Some("juno".into()), ..o.clone() },
+        ] {
+            assert_ne!(fingerprint(&o), fingerprint(&changed), "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn a_report_uses_the_rows_picked_for_the_order_as_it_is_now() {
+        let o = order("cs_1", 1_000, Some("JUNO15"));
+        let edited = OrderRow { coupon: Some("JUNO20".into()), ..o.clone() };
+        let checkout = CopiedEvent { event_id: "co-1".into(), coupon: Some("JUNO15".into()), ..CopiedEvent::default() };
+        let old = OrderPick::of(&o, 60_000, "code", Some(&checkout), 7);
+        let new = OrderPick::of(&edited, 60_000, UNDECIDED, None, 8);
+        let mut kept = Kept::default();
+        let mut rows = vec![old.clone(), new.clone()];
+        rows.sort_by_key(|r| r.fingerprint);
+        kept.by_order.insert(("stripe".into(), "cs_1".into()), rows);
+        assert_eq!(kept.of(&o).map(<[OrderPick]>::to_vec), Some(vec![old.clone()]));
+        assert_eq!(kept.of(&edited).map(<[OrderPick]>::to_vec), Some(vec![new]));
+        assert_eq!(kept.of(&OrderRow { created_at: 2_000, ..o.clone() }), None, "edited again: joined live");
+        assert_eq!(kept.of(&order("cs_2", 1_000, None)), None, "never picked");
+        assert_eq!(old.event(), checkout, "the checkout as it was read");
+    }
+}
