@@ -178,11 +178,7 @@ pub async fn kept(client: &clickhouse::Client, (from, to): (i64, i64), window_ms
     let rows = ch::timed_within(
         ch::REQUEST_TIMEOUT,
         client
-            .query(
-                "SELECT ?fields FROM order_picks FINAL
-                 WHERE created_at >= ? AND created_at < ? AND window_ms = ?
-                 ORDER BY provider, order_id, fingerprint, role, event_id",
-            )
+            .query("SELECT ?fields FROM order_picks FINAL WHERE created_at >= ? AND created_at < ? AND window_ms = ?")
             .bind(from)
             .bind(to)
             .bind(window_ms)
@@ -192,6 +188,10 @@ pub async fn kept(client: &clickhouse::Client, (from, to): (i64, i64), window_ms
     let mut by_order: HashMap<(String, String), Vec<OrderPick>> = HashMap::default();
     for r in rows {
         by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
+    }
+    // Sorted here rather than by the query (a third of its time for a season's picks).
+    for rows in by_order.values_mut().filter(|rows| rows.len() > 1) {
+        rows.sort_by(|a, b| (a.fingerprint, &a.role, &a.event_id).cmp(&(b.fingerprint, &b.role, &b.event_id)));
     }
     Ok(Kept { by_order })
 }

@@ -240,14 +240,20 @@ pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreErro
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
+    let existing: bool =
+        conn.query_row("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'events'", [], |r| {
+            r.get(0)
+        })?;
     conn.execute_batch(SCHEMA)?;
-    migrate(&conn)?;
+    migrate(&conn, existing)?;
     Ok(conn)
 }
 
 /// Brings a file of any earlier version up to this one (see [`ADDED_COLUMNS`]), in one
-/// transaction: a crash half-way leaves the file as it was.
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+/// transaction: a crash half-way leaves the file as it was. A new database (`existing`
+/// false) is made the same way, silently: the log line is for a file that was upgraded
+/// (every report from ClickHouse makes an in-memory one).
+fn migrate(conn: &Connection, existing: bool) -> rusqlite::Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     for (table, column, kind) in ADDED_COLUMNS {
         let present: bool = tx.query_row(
@@ -256,7 +262,9 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             |r| r.get(0),
         )?;
         if !present {
-            tracing::info!(table, column, "adding a column to an existing database");
+            if existing {
+                tracing::info!(table, column, "adding a column to an existing database");
+            }
             tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
         }
     }
@@ -270,7 +278,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 pub fn open_memory() -> Result<Connection, StoreError> {
     let conn = Connection::open_in_memory()?;
     conn.execute_batch(SCHEMA)?;
-    migrate(&conn)?;
+    migrate(&conn, false)?;
     Ok(conn)
 }
 
