@@ -78,11 +78,18 @@ pub fn far_clock(event_time: i64, occurred_at: i64) -> bool {
 /// an event there either has `occurred_at` within [`FAR_CLOCK_MS`] of the range, or was
 /// listed in `far_clock` with that very `event_time` by the shipper that sent this copy.
 /// (The bounds are numbers the collector computed, never a caller's text.)
+///
+/// The listed ones are asked for by `(name, occurred_at)`, a prefix of the sorting key
+/// (so ClickHouse still reads only the granules near the range or holding one), not by
+/// the whole key: `event_time` decides anyway, and an event in the range whose device
+/// time is that of a listed one is in the range too. Asking by `event_id` as well made
+/// every row's id read and hashed: 0.22–0.28 s → 0.14 s to count 17 days of checkouts
+/// (3 million) at 10^8 events (0.07 s for the near ones alone).
 pub fn event_time_within(from: i64, to: i64) -> String {
     format!(
         "(event_time >= {from} AND event_time < {to} AND (occurred_at >= {} AND occurred_at < {} OR \
-         (name, occurred_at, event_id) IN \
-         (SELECT name, occurred_at, event_id FROM far_clock WHERE event_time >= {from} AND event_time < {to})))",
+         (name, occurred_at) IN \
+         (SELECT name, occurred_at FROM far_clock WHERE event_time >= {from} AND event_time < {to})))",
         from.saturating_sub(FAR_CLOCK_MS),
         to.saturating_add(FAR_CLOCK_MS),
     )
@@ -769,7 +776,7 @@ mod tests {
             101 * DAY + FAR_CLOCK_MS
         )));
         assert!(sql.contains(&format!(
-            "FROM far_clock WHERE event_time >= {} AND event_time < {}",
+            "(name, occurred_at) IN (SELECT name, occurred_at FROM far_clock WHERE event_time >= {} AND event_time < {}",
             100 * DAY,
             101 * DAY
         )));
