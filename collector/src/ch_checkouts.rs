@@ -11,7 +11,7 @@
 //! [`read`]): 3.4–3.8 s for that season. At 10^8 events with 332,959 orders a season
 //! took 23–27 s, most of it the join (`latest_in_buckets`); now each settled order's
 //! picks are kept between reports (`ch_picks`, built on [`picks_of`]) and only the
-//! others are joined: 9.6–11.2 s, a week (all of it joined live) 1.9–2.1 s.
+//! others are joined: 8.0–9.6 s, a week (all of it joined live) 1.60–1.78 s.
 
 use crate::clickhouse::{self as ch, ChError, OrderRow};
 use crate::stats::CLOCK_SLACK_MS;
@@ -274,14 +274,14 @@ pub async fn read(
     window_ms: i64,
 ) -> Result<Vec<CopiedEvent>, ChError> {
     let started = std::time::Instant::now();
-    let kept = crate::ch_picks::kept(client, range, window_ms).await?;
+    let mut kept = crate::ch_picks::kept(client, range, window_ms).await?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
     let mut live = Vec::new();
     let mut undecided = Vec::new();
     let mut times = Vec::with_capacity(orders.len());
     for &o in orders {
-        let picks = kept.of(o);
+        let picks = kept.take(o);
         times.push((o.created_at, picks.is_none()));
         let Some(picks) = picks else {
             live.push(o);
@@ -291,7 +291,7 @@ pub async fn read(
             match pick.role.as_str() {
                 crate::ch_picks::UNDECIDED => undecided.push(o),
                 crate::ch_picks::NONE => {}
-                _ => found.push(pick.event()),
+                _ => found.push(pick.into_event()),
             }
         }
     }
