@@ -848,6 +848,29 @@ mod join {
         assert!(to_csv(&s).is_ok());
     }
 
+    /// An order's refunds are those of its provider naming its order id or its payment
+    /// reference, each once, even when the two are the same text.
+    #[test]
+    fn an_orders_refunds_are_its_providers_by_either_reference_each_once() {
+        let (_d, conn) = db(vec![]);
+        conn.execute_batch(&format!(
+            "INSERT INTO orders (provider, order_id, created_at, received_at, currency, value, payment_ref)
+             VALUES ('shopify', '1001', {ORDER_AT}, 0, 'EUR', 5000, '1001'),
+                    ('stripe', 'cs_9', {ORDER_AT}, 0, 'EUR', 4000, 'pi_9');
+             INSERT INTO refunds (provider, refund_id, order_ref, currency, amount, created_at, received_at)
+             VALUES ('shopify', 'r1', '1001', 'EUR', 700, 0, 0),
+                    ('stripe', 'r2', '1001', 'EUR', 900, 0, 0),
+                    ('stripe', 'r3', 'cs_9', 'EUR', 100, 0, 0),
+                    ('stripe', 'r4', 'pi_9', 'EUR', 200, 0, 0);"
+        ))
+        .expect("rows");
+        let query = Query { from: ORDER_AT - HOUR, to: ORDER_AT + HOUR, ..Query::default() };
+        let s = load(&conn, &query, 168 * HOUR, None).expect("stats");
+        let refunded: Vec<(&str, i128)> = s.orders.iter().map(|o| (o.order_id.as_str(), o.refunded)).collect();
+        assert_eq!(refunded, [("1001", 700), ("cs_9", 300)], "not stripe's r2, and r1 once");
+        assert_eq!(s.totals.revenue, vec![revenue("EUR", 9000, 9000, 0, 1000)]);
+    }
+
     // ---- Crediting orders to affiliates, over a real database ----
 
     /// An event of `affiliate`'s page with `code` and `click`.
