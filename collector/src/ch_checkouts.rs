@@ -262,10 +262,10 @@ async fn chosen(
 /// then). For the others, those ClickHouse [`picked`], then, for the orders whose last
 /// buckets hold none they join, every checkout of their windows with their code or
 /// source; and the earliest and latest in `bounds` per code or source of theirs and
-/// creator (whether one lies outside an order's window: asked only for these orders and
-/// the kept ones none was known to lie outside of, since an order found in its buckets
-/// is joined to a click; asked for every order, they cost 4 s of a season's report at
-/// 10^8 events).
+/// creator (whether one lies outside an order's window: asked only for these orders,
+/// since an order found in its buckets is joined to a click; asked for every order,
+/// they cost 4 s of a season's report at 10^8 events). For the kept orders none was
+/// known to lie outside of, the latest of all per code or source and creator, by key.
 pub async fn read(
     client: &clickhouse::Client,
     orders: &[&OrderRow],
@@ -316,7 +316,6 @@ pub async fn read(
     let behind: Vec<&OrderRow> = live.iter().copied().filter(|o| !groups.found_in_buckets(o, window_ms)).collect();
     drop(groups);
     found.extend(joined);
-    let ends_of: Vec<&OrderRow> = behind.iter().chain(&undecided).copied().collect();
     let whole = async {
         if behind.is_empty() {
             return Ok(Vec::new());
@@ -329,14 +328,17 @@ pub async fn read(
         ch::timed_within(ch::REQUEST_TIMEOUT, query.fetch_all::<CopiedEvent>()).await
     };
     let ends = async {
-        if ends_of.is_empty() {
+        if behind.is_empty() {
             return Ok(Vec::new());
         }
-        let (condition, values) = group_ends(&ends_of, bounds);
+        let (condition, values) = group_ends(&behind, bounds);
         chosen(client, &condition, &values, bounds).await
     };
-    let (whole, ends) = tokio::try_join!(whole, ends)?;
-    found.extend(whole.into_iter().chain(ends));
+    // A kept order with no checkout outside its window then: one can only come after it.
+    let (codes, sources) = values_of(&undecided);
+    let latest = crate::stats_source::latest_checkouts(client, &codes, &sources);
+    let (whole, ends, latest) = tokio::try_join!(whole, ends, latest)?;
+    found.extend(whole.into_iter().chain(ends).chain(latest));
     Ok(found)
 }
 

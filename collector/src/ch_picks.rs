@@ -16,8 +16,8 @@
 //!   the latest checkout in its window by code (every one at that time), else by source,
 //!   else one with its code or source outside the window (`outside`, final once there);
 //!   else a row saying nothing joins it (`none`: no code or source) or that no checkout
-//!   lies outside its window yet (`undecided`: each report asks again, for these orders
-//!   only, as a later checkout may).
+//!   lies outside its window yet (`undecided`: a later checkout may, after its window,
+//!   so each report asks for the latest per code or source, for these orders only).
 //! - **Two collectors** may pick the same order: they read the same settled data and
 //!   write identical rows, which the `ReplacingMergeTree` collapses.
 //! - **Retention** leaves the picks alone, as it leaves the day rollups: a report on a

@@ -459,15 +459,45 @@ pub async fn outside_bounds(
     sources: &BTreeSet<String>,
     (earliest, latest): (i64, i64),
 ) -> Result<Vec<CopiedEvent>, ChError> {
+    let outside = "(event_time < ? OR event_time > ?) AND";
+    listed_checkouts(client, codes, sources, outside, &[earliest, latest], "event_time, event_id").await
+}
+
+/// Per code (without case) of `codes` or source of `sources` and creator, the latest
+/// checkout of all (none without codes and sources): whether any lies after an order's
+/// window, for the settled orders none was known to lie outside of (`ch_picks`'s
+/// `undecided`: a checkout can only arrive after their windows now), found by key
+/// rather than by scanning the range's checkouts.
+pub async fn latest_checkouts(
+    client: &clickhouse::Client,
+    codes: &BTreeSet<String>,
+    sources: &BTreeSet<String>,
+) -> Result<Vec<CopiedEvent>, ChError> {
+    listed_checkouts(client, codes, sources, "", &[], "event_time DESC, event_id").await
+}
+
+/// The checkouts `event_lookup` lists with one of `codes` or `sources` and the time
+/// condition `time` (SQL ending in `AND`, its `?`s bound to `times`), one per code,
+/// source and creator: the first in `order`.
+async fn listed_checkouts(
+    client: &clickhouse::Client,
+    codes: &BTreeSet<String>,
+    sources: &BTreeSet<String>,
+    time: &str,
+    times: &[i64],
+    order: &str,
+) -> Result<Vec<CopiedEvent>, ChError> {
     if codes.is_empty() && sources.is_empty() {
         return Ok(Vec::new());
     }
     let condition = format!(
-        "kind = 'checkout' AND (event_time < ? OR event_time > ?) AND {}
-         ORDER BY event_time, event_id LIMIT 1 BY code, source, creator_id",
+        "kind = 'checkout' AND {time} {} ORDER BY {order} LIMIT 1 BY code, source, creator_id",
         carries("code", codes, "source", sources)
     );
-    let query = client.query(&kept_events(&listed(&condition))).bind(earliest).bind(latest);
+    let mut query = client.query(&kept_events(&listed(&condition)));
+    for &t in times {
+        query = query.bind(t);
+    }
     ch::timed(bind_all(query, codes.iter().chain(sources)).fetch_all::<CopiedEvent>()).await
 }
 

@@ -748,12 +748,16 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     for c in [&a, &reference] {
         assert_eq!(post(&http, c, &checkouts).await["accepted"], checkouts.len());
     }
-    for (id, metadata) in
-        [("cs_bucket", json!({"coupon": "bucket5"})), ("cs_reel", json!({"utm_source": "reel", "utm_medium": "clip"}))]
-    {
-        let body = json!({"id": format!("evt_{id}"), "type": "checkout.session.completed", "created": created / 1000,
+    // And an order with a code no checkout carries, five minutes earlier (its window
+    // ends as the others are made).
+    for (id, metadata, at) in [
+        ("cs_bucket", json!({"coupon": "bucket5"}), created),
+        ("cs_reel", json!({"utm_source": "reel", "utm_medium": "clip"}), created),
+        ("cs_nobody", json!({"coupon": "nobody5"}), created - 300_000),
+    ] {
+        let body = json!({"id": format!("evt_{id}"), "type": "checkout.session.completed", "created": at / 1000,
             "data": {"object": {"id": id, "object": "checkout.session", "amount_total": 1620, "currency": "eur",
-                "payment_status": "paid", "metadata": metadata, "created": created / 1000}}})
+                "payment_status": "paid", "metadata": metadata, "created": at / 1000}}})
         .to_string();
         for c in [&a, &reference] {
             assert_eq!(stripe(&http, c, &body).await.status, 200);
@@ -761,7 +765,7 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     }
     let sql = "SELECT count() FROM events FINAL WHERE event_id IN ('bk-1', 'bk-2', 'bk-3', 'rl-0', 'rl-1', 'rl-2')";
     assert_eq!(wait_for(url, &db, sql, 6, 30).await, 6);
-    assert_eq!(wait_for(url, &db, "SELECT count() FROM orders FINAL", 8, 30).await, 8);
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM orders FINAL", 9, 30).await, 9);
     let (from, to) = (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000);
     let window = 7 * DAY;
     let client = store_ch::prepare(&ch_settings(url, &db, Some("linkshelf"))).await.expect("tables");
@@ -801,12 +805,12 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     // A collector with an event of two days ago still in its outbox picks none of them:
     // their windows reach it.
     assert_eq!(pick(Some(today - 2 * DAY)).await.expect("pick"), 0, "a checkout may still come");
-    assert_eq!(pick(None).await.expect("pick"), 8, "every order");
+    assert_eq!(pick(None).await.expect("pick"), 9, "every order");
     assert_eq!(pick(None).await.expect("again"), 0, "picked once");
     let picks: Vec<(String, String, String)> = ch(url, &db)
         .query(
             "SELECT order_id, role, event_id FROM order_picks FINAL
-             WHERE order_id IN ('cs_bucket', 'cs_reel', 'cs_days_code', 'cs_days_utm', 'cs_days_1')
+             WHERE order_id IN ('cs_bucket', 'cs_reel', 'cs_days_code', 'cs_days_utm', 'cs_days_1', 'cs_nobody')
              ORDER BY order_id, event_id",
         )
         .fetch_all()
@@ -820,9 +824,11 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
             ("cs_days_1", "none", ""),
             ("cs_days_code", "code", "d2-co-code"),
             ("cs_days_utm", "source", "d3-co-utm"),
+            ("cs_nobody", "undecided", ""),
             ("cs_reel", "source", "rl-1"),
         ],
-        "by code, by source with its medium, and none for an order with a click id only"
+        "by code, by source with its medium, none for an order with a click id only, and undecided for a code no \
+         checkout carries"
     );
     let orders: Vec<linkshelf_collector::clickhouse::OrderRow> =
         ch(url, &db).query("SELECT ?fields FROM orders FINAL").fetch_all().await.expect("orders");
@@ -833,6 +839,24 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     assert!(orders.iter().all(|o| other_window.take(o).is_none()), "picked for another window: joined live");
     same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
     assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), s, "the same answer from the picks");
+    let join_of = |s: &Value, order: &str| {
+        let orders = s["orders"].as_array().expect("orders");
+        orders.iter().find(|o| o["order_id"] == order).map(|o| o["join"].clone())
+    };
+    assert_eq!(join_of(&s, "cs_nobody"), Some(json!("no_click_id")));
+    // Its code on a checkout now, after its window: it was outside its window after all,
+    // which a report finds though the order's picks are kept.
+    let mut late = checkout("nb-1", 0, Some("NOBODY5"), None);
+    late["occurred_at"] = now_ms().into();
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, &[late.clone()]).await["accepted"], 1);
+    }
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM events FINAL WHERE event_id = 'nb-1'", 1, 30).await, 1);
+    // (Whole days: a partial day's events are copied raw, the checkout with them.)
+    let whole = (today - 4 * DAY, today + DAY);
+    let after = stats(&http, &a, "/v1/stats", whole.0, whole.1).await.json();
+    assert_eq!(join_of(&after, "cs_nobody"), Some(json!("outside_window")), "{}", after["orders"]);
+    same_figures(&http, &a, &reference, &[whole, (from, to), (today, to)]).await;
 }
 
 /// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole
