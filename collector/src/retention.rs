@@ -154,27 +154,76 @@ pub async fn rollup_clickhouse(client: &clickhouse::Client, from: i64, to: i64, 
         .await
 }
 
-/// Deletes ClickHouse's raw events before `before`, when there are any (a mutation
-/// rewrites parts, so it is not asked for in vain).
+/// Deletes ClickHouse's raw events before `before`, when there are any: whole
+/// partitions of `events` and `far_clock` dropped, rather than a mutation. A mutation
+/// (`ALTER TABLE … DELETE`) rewrites every part of the table on ClickHouse 18.16, so
+/// every recent day's parts got new names and every provisional count
+/// (`ch_days::fingerprints`) went stale, each retention run. A day's events sit in
+/// its device-day partition and the one before ([`partitions_done`]): the partition
+/// holding the last hours before `before` waits for the next run, a day late. Old events
+/// kept in a partition that must stay (a far-off device clock puts an event of a recent
+/// day, or of an old one, in a partition not its day's) go by a mutation, which only
+/// they can call for. `event_lookup` (one partition) still goes by mutation: no
+/// fingerprint reads its parts. Returns the old events there were.
 pub async fn purge_clickhouse(client: &clickhouse::Client, before: i64) -> Result<u64, ChError> {
     let old: u64 =
         ch::timed(client.query("SELECT count() FROM events WHERE event_time < ?").bind(before).fetch_one()).await?;
-    if old > 0 {
-        ch::timed(client.query("ALTER TABLE events DELETE WHERE event_time < ?").bind(before).execute()).await?;
+    if old == 0 {
+        return Ok(0);
     }
-    // What the side tables list of those events: a stale entry would only be looked up
-    // in vain, and a code's owner goes with its events, as in SQLite.
-    for table in ch::SIDE_TABLES {
-        let listed: u64 = ch::timed(
-            client.query(&format!("SELECT count() FROM {table} WHERE event_time < ?")).bind(before).fetch_one(),
-        )
-        .await?;
-        if listed > 0 {
-            let delete = format!("ALTER TABLE {table} DELETE WHERE event_time < ?");
-            ch::timed(client.query(&delete).bind(before).execute()).await?;
+    let partitions = |table: &str| {
+        let sql = format!(
+            "SELECT DISTINCT partition_id FROM system.parts WHERE database = currentDatabase() AND table = '{table}'
+               AND active"
+        );
+        async move {
+            let ids: Vec<String> = ch::timed(client.query(&sql).fetch_all()).await?;
+            Ok::<Vec<i64>, ChError>(ids.iter().filter_map(|id| id.parse().ok()).collect())
         }
+    };
+    // The partitions that hold an event of `before` or later whose device clock was far off.
+    let held: Vec<i64> = ch::timed(
+        client
+            .query(&format!(
+                "SELECT DISTINCT {} FROM far_clock WHERE event_time >= ?",
+                ch::day_partition("occurred_at")
+            ))
+            .bind(before)
+            .fetch_all(),
+    )
+    .await?;
+    let (events, far) = tokio::try_join!(partitions("events"), partitions("far_clock"))?;
+    for p in partitions_done(&events, &held, before) {
+        ch::timed(client.query(&format!("ALTER TABLE events DROP PARTITION {p}")).execute()).await?;
+    }
+    for d in far.into_iter().filter(|&d| d.saturating_add(1).saturating_mul(DAY_MS) <= before) {
+        ch::timed(client.query(&format!("ALTER TABLE far_clock DROP PARTITION {d}")).execute()).await?;
+    }
+    // Old events a partition that stays still holds, beyond the one partition a day late.
+    let stuck = before.saturating_sub(DAY_MS);
+    let left: u64 =
+        ch::timed(client.query("SELECT count() FROM events WHERE event_time < ?").bind(stuck).fetch_one()).await?;
+    if left > 0 {
+        ch::timed(client.query("ALTER TABLE events DELETE WHERE event_time < ?").bind(stuck).execute()).await?;
+    }
+    // What `event_lookup` lists of those events: a stale entry would only be looked up in
+    // vain, and a code's owner goes with its events, as in SQLite.
+    let listed: u64 =
+        ch::timed(client.query("SELECT count() FROM event_lookup WHERE event_time < ?").bind(before).fetch_one())
+            .await?;
+    if listed > 0 {
+        ch::timed(client.query("ALTER TABLE event_lookup DELETE WHERE event_time < ?").bind(before).execute()).await?;
     }
     Ok(old)
+}
+
+/// Of `events`' partitions `partitions` (device days from 01:00 UTC:
+/// `clickhouse::day_partition`), those whose every event is before `before`, but for
+/// the `held` ones: an event not listed in `far_clock` is within `FAR_CLOCK_MS` of its
+/// device's time, so partition `p`'s are before `(p + 1)` days and two hours.
+pub fn partitions_done(partitions: &[i64], held: &[i64], before: i64) -> Vec<i64> {
+    let end = |p: i64| p.saturating_add(1).saturating_mul(DAY_MS).saturating_add(2 * ch::FAR_CLOCK_MS);
+    partitions.iter().copied().filter(|&p| end(p) <= before && !held.contains(&p)).collect()
 }
 
 /// One retention run.
@@ -242,6 +291,16 @@ mod tests {
     use super::*;
     use crate::event::Event;
     use crate::store::{apply, open, Durability};
+
+    #[test]
+    fn only_partitions_whose_every_event_is_old_are_dropped() {
+        let before = 100 * DAY_MS;
+        // Partition 98 holds device times up to day 99 01:00, so events up to 02:00 of day
+        // 99: before day 100. Partition 99 holds events of day 100's first two hours.
+        assert_eq!(partitions_done(&[97, 98, 99, 100], &[], before), [97, 98]);
+        assert_eq!(partitions_done(&[97, 98, 99], &[97], before), [98], "97 holds a far-clock event of day 100 on");
+        assert_eq!(partitions_done(&[i64::MAX, i64::MIN], &[], before), [i64::MIN], "saturates");
+    }
 
     #[test]
     fn a_purge_waits_for_the_day_rollup() {

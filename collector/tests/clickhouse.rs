@@ -533,9 +533,28 @@ async fn retention_counts_old_days_then_purges_them() {
     let (writer, thread, _) = linkshelf_collector::store::start(
         linkshelf_collector::store::open(&path, linkshelf_collector::store::Durability::Normal).expect("sqlite"),
     );
+    let url = &settings.url;
+    let on = ch(url, &db);
+    let parts = |partition: i64| {
+        let sql = format!(
+            "SELECT name FROM system.parts WHERE database = '{db}' AND table = 'events' AND active
+               AND partition_id = '{partition}' ORDER BY name"
+        );
+        let query = on.query(&sql);
+        async move { query.fetch_all::<String>().await.expect("parts") }
+    };
+    // new-1's partition (its device day, from 01:00: the day before).
+    let recent = parts(today - 2).await;
+    assert!(!recent.is_empty());
     retention::round(&path, Some(&client), &writer, 30, now).await.expect("retention");
-    drop(writer);
-    thread.join().expect("writer");
+    // The old day's partition is dropped (at once, on both replicas), not rewritten by a
+    // mutation: the recent parts keep their names, so their provisional counts hold.
+    for url in &cluster.urls {
+        assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 1, 20).await, 1, "only the recent event stays");
+    }
+    assert_eq!(parts(today - 2).await, recent, "the recent parts untouched");
+    let mutations = format!("SELECT count() FROM system.mutations WHERE database = '{db}' AND table = 'events'");
+    assert_eq!(number(url, &db, &mutations).await, 0, "no mutation");
 
     let daily = |day: i64| format!("SELECT sum(events) FROM daily FINAL WHERE day = {day}");
     assert_eq!(number(&settings.url, &db, &daily(today - 40)).await, 2, "the old day is counted");
@@ -550,9 +569,27 @@ async fn retention_counts_old_days_then_purges_them() {
     // its raw events go.
     let done = format!("SELECT count() FROM event_days_done FINAL WHERE day = {}", today - 40);
     assert_eq!(number(&settings.url, &db, &done).await, 1, "the old day is in the day rollup");
-    // The purge is a mutation: it completes in the background, on both replicas.
+    // An old event again, beside an event of yesterday from a phone whose clock said 39
+    // days ago (listed in `far_clock`): their partition stays, and the old event goes by
+    // a mutation, in the background.
+    let far = EventRow { event_time: (today - 1) * DAY_MS + 5000, ..row("far-1", today - 40, 100) };
+    let mut insert = client.insert::<EventRow>("events").await.expect("insert");
+    for r in [row("old-4", today - 40, 900), far.clone()] {
+        insert.write(&r).await.expect("write");
+    }
+    insert.end().await.expect("end");
+    let listed = format!(
+        "INSERT INTO far_clock (event_time, name, occurred_at, event_id, ver) VALUES ({}, 'purchase', {}, 'far-1', 1)",
+        far.event_time, far.occurred_at
+    );
+    ch(url, &db).query(&listed).execute().await.expect("far_clock");
+    retention::round(&path, Some(&client), &writer, 30, now).await.expect("retention");
+    drop(writer);
+    thread.join().expect("writer");
     for url in &cluster.urls {
-        assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 1, 20).await, 1, "only the recent event stays");
+        let sql = "SELECT count() FROM events WHERE event_id IN ('far-1', 'new-1')";
+        assert_eq!(wait_for(url, &db, "SELECT count() FROM events", 2, 20).await, 2, "the old one went");
+        assert_eq!(number(url, &db, sql).await, 2, "yesterday's stay, whatever their phone's clock");
     }
 }
 
