@@ -251,6 +251,17 @@ rolled_stats() {
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
     "$(ch_query "SELECT count() FROM $database.recent_days FINAL")" \
     "$(ch_query "SELECT count() FROM $database.recent_purchases FINAL")"
+  # The settled orders' checkouts, picked once (`ch_picks`; an order is settled when its
+  # window, 5 minutes past it, is).
+  local want_orders picked_orders
+  want_orders="$(ch_query "SELECT count() FROM $database.orders FINAL WHERE created_at < $((settled_ms - 300000))")"
+  for _ in $(seq 1800); do
+    picked_orders="$(ch_query "SELECT uniqExact(provider, order_id) FROM $database.order_picks" || echo 0)"
+    [ "$picked_orders" -ge "$want_orders" ] && break
+    sleep 1
+  done
+  printf '  %s of %s settled orders picked after %s s\n' "$picked_orders" "$want_orders" \
+    "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
   sleep 5
   time_stats "ClickHouse + day rollup, 90 days$label:" "$season_from" "$to_day"
   time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"

@@ -95,8 +95,9 @@ impl Searches {
 
 /// SQL for `(joined_by, time)` of each order's latest checkout (`within`: the checkouts'
 /// time condition) in its last buckets and its window, for the orders created in the
-/// time spans `spans` (`[from, to)` each), joined `by`: as `resolve` picks it, the creator when the order names
-/// one, and by source also the medium and campaign when the order has them.
+/// time spans `spans` (`[from, to)` each), joined `by`: as `resolve` picks it, the
+/// creator when the order names one, and by source also the medium and campaign when
+/// the order has them.
 ///
 /// Two joins: the order's last bucket checkout by checkout (a checkout there may come
 /// after the window's end), and the buckets before it by their latest checkout per
@@ -171,8 +172,9 @@ fn ends(by: By, n: usize, within: &str) -> String {
 
 /// The checkouts of `[earliest, latest]` (the attribution window around a report's
 /// range) that ClickHouse picks for the orders created in the time spans `spans` (in
-/// time order, inside the range), in one read: each order's latest in its last buckets, by code and (for orders without a
-/// code) by source, with any at the same time. (The join reads the checkouts without
+/// time order, inside the range), in one read: each order's latest in its last
+/// buckets, by code and (for orders without a code) by source, with any at the same
+/// time. (The join reads the checkouts without
 /// `FINAL`: should two copies of one checkout have different times, an order may miss
 /// it in its buckets and be read over its whole window, the same answer, slower.)
 pub async fn picked(
