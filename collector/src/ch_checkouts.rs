@@ -276,17 +276,23 @@ pub async fn read(
     window_ms: i64,
 ) -> Result<Vec<CopiedEvent>, ChError> {
     let started = std::time::Instant::now();
-    let mut kept = crate::ch_picks::kept(client, range, window_ms).await?;
+    // No order after the last one picked has picks kept (`ch_picks` picks settled
+    // orders, oldest first): those are joined while the picks are read (a season's took
+    // 1.2–2 s), not after.
+    let last_kept = crate::ch_picks::last_kept(client, range, window_ms).await?;
+    let (settled, mut live): (Vec<&OrderRow>, Vec<&OrderRow>) =
+        orders.iter().partition(|o| last_kept.is_some_and(|t| o.created_at <= t));
+    let (mut kept, mut joined) = tokio::try_join!(
+        crate::ch_picks::kept(client, range, window_ms),
+        join_live(client, orders, &live, bounds, window_ms)
+    )?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
-    let mut live = Vec::new();
     let mut undecided = Vec::new();
-    let mut times = Vec::with_capacity(orders.len());
-    for &o in orders {
-        let picks = kept.take(o);
-        times.push((o.created_at, picks.is_none()));
-        let Some(picks) = picks else {
-            live.push(o);
+    let mut stragglers = Vec::new();
+    for o in settled {
+        let Some(picks) = kept.take(o) else {
+            stragglers.push(o);
             continue;
         };
         for pick in picks {
@@ -298,20 +304,14 @@ pub async fn read(
         }
     }
     drop(kept);
-    let spans = spans_of(times);
-    // The live orders' windows lie in a part of the bounds: the checkouts read for them
-    // (and read back by event id) are those of that part only.
-    let live_bounds = match spans.first() {
-        Some(&(first, _)) => (bounds.0.max(first.saturating_sub(window_ms)), bounds.1),
-        None => bounds,
-    };
-    let joined = picked(client, &spans, live_bounds, window_ms, Searches::of(&live)).await?;
+    // Settled orders without picks (not picked yet, or changed since): joined now.
+    joined.extend(join_live(client, orders, &stragglers, bounds, window_ms).await?);
+    live.extend(stragglers);
     tracing::debug!(
         kept_ms,
         kept = found.len(),
         live = live.len(),
-        spans = spans.len(),
-        join_ms = started.elapsed().as_millis() as u64 - kept_ms,
+        join_ms = started.elapsed().as_millis() as u64,
         "stats: checkouts kept and joined"
     );
     let groups = Groups::of(&joined);
@@ -342,6 +342,31 @@ pub async fn read(
     let (whole, ends, latest) = tokio::try_join!(whole, ends, latest)?;
     found.extend(whole.into_iter().chain(ends).chain(latest));
     Ok(found)
+}
+
+/// What [`picked`] finds for `live` (some of `orders`, those of a report's range,
+/// inside its `bounds`), read for the time spans that hold them.
+async fn join_live(
+    client: &clickhouse::Client,
+    orders: &[&OrderRow],
+    live: &[&OrderRow],
+    bounds: (i64, i64),
+    window_ms: i64,
+) -> Result<Vec<CopiedEvent>, ChError> {
+    if live.is_empty() {
+        return Ok(Vec::new());
+    }
+    let live_ids: std::collections::HashSet<(&str, &str)> =
+        live.iter().map(|o| (o.provider.as_str(), o.order_id.as_str())).collect();
+    let times = orders.iter().map(|o| (o.created_at, live_ids.contains(&(o.provider.as_str(), o.order_id.as_str()))));
+    let spans = spans_of(times.collect());
+    // The live orders' windows lie in a part of the bounds: the checkouts read for them
+    // (and read back by event id) are those of that part only.
+    let live_bounds = match spans.first() {
+        Some(&(first, _)) => (bounds.0.max(first.saturating_sub(window_ms)), bounds.1),
+        None => bounds,
+    };
+    picked(client, &spans, live_bounds, window_ms, Searches::of(live)).await
 }
 
 /// The time spans (`[from, to)` each, in time order) that hold the orders whose

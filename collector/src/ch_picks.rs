@@ -173,6 +173,25 @@ impl Kept {
     }
 }
 
+/// When the last order created in `[from, to)` with picks kept for `window_ms` was
+/// created (`None`: there is none).
+pub async fn last_kept(
+    client: &clickhouse::Client,
+    (from, to): (i64, i64),
+    window_ms: i64,
+) -> Result<Option<i64>, ChError> {
+    let (n, last): (u64, i64) = ch::timed(
+        client
+            .query("SELECT count(), max(created_at) FROM order_picks WHERE created_at >= ? AND created_at < ? AND window_ms = ?")
+            .bind(from)
+            .bind(to)
+            .bind(window_ms)
+            .fetch_one(),
+    )
+    .await?;
+    Ok((n > 0).then_some(last))
+}
+
 /// The picks kept for the orders created in `[from, to)`, picked for `window_ms`.
 pub async fn kept(client: &clickhouse::Client, (from, to): (i64, i64), window_ms: i64) -> Result<Kept, ChError> {
     let rows = ch::timed_within(

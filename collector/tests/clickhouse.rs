@@ -894,6 +894,21 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     let after = stats(&http, &a, "/v1/stats", whole.0, whole.1).await.json();
     assert_eq!(join_of(&after, "cs_nobody"), Some(json!("outside_window")), "{}", after["orders"]);
     same_figures(&http, &a, &reference, &[whole, (from, to), (today, to)]).await;
+    // An order that arrives after the picks, made before the last one picked: it has no
+    // picks, so it is joined live, to its code's latest checkout (days old), as SQLite
+    // joins it.
+    let at = (created - 400_000) / 1000;
+    let body = json!({"id": "evt_cs_straggler", "type": "checkout.session.completed", "created": at,
+        "data": {"object": {"id": "cs_straggler", "object": "checkout.session", "amount_total": 1620,
+            "currency": "eur", "payment_status": "paid", "metadata": {"coupon": "juno15"}, "created": at}}})
+    .to_string();
+    for c in [&a, &reference] {
+        assert_eq!(stripe(&http, c, &body).await.status, 200);
+    }
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM orders FINAL", 10, 30).await, 10);
+    let joined = stats(&http, &a, "/v1/stats", whole.0, whole.1).await.json();
+    assert_eq!(join_of(&joined, "cs_straggler"), Some(json!("code_only")), "{}", joined["orders"]);
+    same_figures(&http, &a, &reference, &[whole, (from, to)]).await;
 }
 
 /// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole
