@@ -691,8 +691,8 @@ pub async fn drop_settled(client: &clickhouse::Client, now_ms: i64) -> Result<Ve
     Ok(days)
 }
 
-/// Runs [`step`], `ch_picks::step` (for the attribution window `window_ms`),
-/// [`drop_settled`], [`recount`] and `ch_purchases::recount` every `every` (the first a
+/// Runs [`step`], [`drop_settled`], [`recount`], `ch_purchases::recount` and
+/// `ch_picks::step` (for the attribution window `window_ms`) every `every` (the first a
 /// few seconds after start), making the tables first if the shipper has not yet.
 pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration, window_ms: i64) {
     tokio::time::sleep(Duration::from_secs(5).min(every)).await;
@@ -709,16 +709,18 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
                     "day rollup: settled days written"
                 );
             }
-            let picked = crate::ch_picks::step(&client, crate::server::now_ms(), window_ms, unshipped).await?;
-            if picked > 0 {
-                tracing::info!(orders = picked, "day rollup: settled orders' checkouts picked");
-            }
             let dropped = drop_settled(&client, crate::server::now_ms()).await?;
             if !dropped.is_empty() {
                 tracing::debug!(?dropped, "day rollup: provisional counts of settled days dropped");
             }
             let events = recount(&client, crate::server::now_ms()).await?;
             let purchases = crate::ch_purchases::recount(&client, crate::server::now_ms()).await?;
+            // Last: the counts above do not wait on a first pick of a season's orders
+            // (30 s at 10^8), nor stop when a pick fails.
+            let picked = crate::ch_picks::step(&client, crate::server::now_ms(), window_ms, unshipped).await?;
+            if picked > 0 {
+                tracing::info!(orders = picked, "day rollup: settled orders' checkouts picked");
+            }
             Ok::<_, DaysError>(Rolled {
                 days: events.days.max(purchases.days),
                 purchase_rows: purchases.purchase_rows,
