@@ -14,7 +14,7 @@
 //! others are joined: 8.0–9.6 s, a week (all of it joined live) 1.60–1.78 s.
 
 use crate::clickhouse::{self as ch, ChError, OrderRow};
-use crate::stats::CLOCK_SLACK_MS;
+use crate::stats::{KeptJoins, CLOCK_SLACK_MS};
 use crate::stats_source::{kept_events, CopiedEvent};
 use foldhash::HashMap;
 use std::collections::BTreeSet;
@@ -261,7 +261,7 @@ async fn chosen(
 /// The checkouts `for_orders` needs for `orders` (those created in `range`, with the
 /// attribution window around it `bounds`). A settled order's were picked once and kept
 /// (`order_picks`, `ch_picks`: read, not joined again, while the order is as it was
-/// then). For the others, those ClickHouse [`picked`], then, for the orders whose last
+/// then), and decide its join ([`Read::kept`]) rather than being copied. For the others, those ClickHouse [`picked`], then, for the orders whose last
 /// buckets hold none they join, every checkout of their windows with their code or
 /// source; and the earliest and latest in `bounds` per code or source of theirs and
 /// creator (whether one lies outside an order's window: asked only for these orders,
@@ -274,7 +274,7 @@ pub async fn read(
     range: (i64, i64),
     bounds: (i64, i64),
     window_ms: i64,
-) -> Result<Vec<CopiedEvent>, ChError> {
+) -> Result<Read, ChError> {
     let started = std::time::Instant::now();
     // No order after the last one picked has picks kept (`ch_picks` picks settled
     // orders, oldest first): those are joined while the picks are read (a season's took
@@ -288,6 +288,7 @@ pub async fn read(
     )?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
+    let mut joins = KeptJoins::default();
     let mut undecided = Vec::new();
     let mut stragglers = Vec::new();
     for o in settled {
@@ -295,12 +296,11 @@ pub async fn read(
             stragglers.push(o);
             continue;
         };
-        for pick in picks {
-            match pick.role.as_str() {
-                crate::ch_picks::UNDECIDED => undecided.push(o),
-                crate::ch_picks::NONE => {}
-                _ => found.push(pick.into_event()),
+        match crate::ch_picks::join_of(picks) {
+            Some(join) => {
+                joins.insert((o.provider.clone(), o.order_id.clone()), join);
             }
+            None => undecided.push(o),
         }
     }
     drop(kept);
@@ -309,7 +309,7 @@ pub async fn read(
     live.extend(stragglers);
     tracing::debug!(
         kept_ms,
-        kept = found.len(),
+        kept = joins.len(),
         live = live.len(),
         join_ms = started.elapsed().as_millis() as u64,
         "stats: checkouts kept and joined"
@@ -341,7 +341,17 @@ pub async fn read(
     let latest = crate::stats_source::latest_checkouts(client, &codes, &sources);
     let (whole, ends, latest) = tokio::try_join!(whole, ends, latest)?;
     found.extend(whole.into_iter().chain(ends).chain(latest));
-    Ok(found)
+    Ok(Read { checkouts: found, kept: joins })
+}
+
+/// What [`read`] found for a range's orders.
+#[derive(Debug, Default)]
+pub struct Read {
+    /// The checkouts the in-memory copy joins the orders without kept picks to.
+    pub checkouts: Vec<CopiedEvent>,
+    /// The joins of the orders whose kept picks decide them (`ch_picks::join_of`):
+    /// their checkouts are not copied.
+    pub kept: KeptJoins,
 }
 
 /// What [`picked`] finds for `live` (some of `orders`, those of a report's range,

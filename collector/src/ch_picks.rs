@@ -28,7 +28,7 @@ use crate::ch_checkouts;
 use crate::ch_days::{self, DAYS_PER_QUERY, QUERY_TIMEOUT};
 use crate::clickhouse::{self as ch, ChError, OrderRow};
 use crate::stats::rollup::DAY_MS;
-use crate::stats::CLOCK_SLACK_MS;
+use crate::stats::{Click, KeptJoin, CLOCK_SLACK_MS};
 use crate::stats_source::CopiedEvent;
 use clickhouse::Row;
 use foldhash::{HashMap, HashSet};
@@ -139,6 +139,51 @@ impl OrderPick {
             ver: self.event_ver,
         }
     }
+}
+
+/// The join an order's kept rows answer (`None`: [`UNDECIDED`], asked again by each
+/// report). Of the checkouts kept in one role, which all share the latest time, the one
+/// with the greatest event id, as the in-memory copy's `resolve` takes it (copies go
+/// in by time and event id, and its index hands the last of a time first).
+pub fn join_of(rows: Vec<OrderPick>) -> Option<KeptJoin> {
+    let mut join = KeptJoin::default();
+    let mut best: Option<(&'static str, OrderPick)> = None;
+    for row in rows {
+        let how = match row.role.as_str() {
+            UNDECIDED => return None,
+            "code" => "code",
+            "source" => "utm",
+            "outside" => {
+                join.outside = true;
+                continue;
+            }
+            _ => continue,
+        };
+        // By code before by source (an order has picks in one of them only).
+        let better = match &best {
+            None => true,
+            Some((h, b)) => {
+                (how == "code" && *h == "utm")
+                    || (how == *h && (row.event_time, &row.event_id) > (b.event_time, &b.event_id))
+            }
+        };
+        if better {
+            best = Some((how, row));
+        }
+    }
+    join.click = best.map(|(how, c)| Click {
+        how,
+        event_id: c.event_id,
+        creator_id: c.creator_id,
+        coupon: c.coupon,
+        utm_source: c.utm_source,
+        utm_medium: c.utm_medium,
+        utm_campaign: c.utm_campaign,
+        utm_content: c.utm_content,
+        affiliate: c.affiliate,
+        items: crate::stats::click_items(c.items),
+    });
+    Some(join)
 }
 
 /// What an order's pick depends on besides the checkouts: its time, code (without
@@ -277,12 +322,27 @@ async fn pick(
 ) -> Result<Vec<OrderPick>, ChError> {
     let bounds = (range.0.saturating_sub(window_ms), range.1.saturating_add(CLOCK_SLACK_MS));
     let (codes, sources) = ch_checkouts::values_of(orders);
-    let (mut checkouts, outside) = tokio::try_join!(
+    let (read, outside) = tokio::try_join!(
         ch_checkouts::read(client, orders, range, bounds, window_ms),
         crate::stats_source::outside_bounds(client, &codes, &sources, bounds)
     )?;
+    // (None of `orders` has rows kept as it is now, so `read.kept` is empty: each is
+    // picked from the checkouts.)
+    let mut checkouts = read.checkouts;
     checkouts.extend(outside);
     let picks = ch_checkouts::picks_of(&checkouts, orders, window_ms);
+    Ok(rows_of(orders, picks, &checkouts, window_ms, ver))
+}
+
+/// The rows kept for `orders`, given what `ch_checkouts::picks_of` picked for each of
+/// them among `checkouts`, picked for `window_ms` at `ver`.
+pub fn rows_of(
+    orders: &[&OrderRow],
+    picks: Vec<Vec<(ch_checkouts::Role, usize)>>,
+    checkouts: &[CopiedEvent],
+    window_ms: i64,
+    ver: u64,
+) -> Vec<OrderPick> {
     let mut rows = Vec::new();
     for (o, picks) in orders.iter().zip(picks) {
         if picks.is_empty() {
@@ -298,7 +358,7 @@ async fn pick(
             }
         }
     }
-    Ok(rows)
+    rows
 }
 
 #[cfg(test)]
@@ -349,5 +409,35 @@ mod tests {
         assert_eq!(kept().take(&OrderRow { created_at: 2_000, ..o.clone() }), None, "edited again: joined live");
         assert_eq!(kept().take(&order("cs_2", 1_000, None)), None, "never picked");
         assert_eq!(old.into_event(), checkout, "the checkout as it was read");
+    }
+
+    #[test]
+    fn the_kept_rows_decide_an_orders_join_but_an_undecided_one() {
+        let o = order("cs_1", 10_000, Some("JUNO15"));
+        let checkout = |id: &str, time: i64, items: Option<&str>| CopiedEvent {
+            event_id: id.into(),
+            name: "begin_checkout".into(),
+            creator_id: "juno".into(),
+            event_time: time,
+            coupon: Some("juno15".into()),
+            utm_source: Some("reel".into()),
+            items: items.map(str::to_owned),
+            affiliate: Some("mika".into()),
+            ..CopiedEvent::default()
+        };
+        let row = |role: &str, c: Option<&CopiedEvent>| OrderPick::of(&o, 60_000, role, c, 1);
+        let items = r#"[{"item_id":"tee","price":1000,"quantity":1}]"#;
+        let (a, b) = (checkout("co-a", 9_000, None), checkout("co-b", 9_000, Some(items)));
+        // Two at the latest time: the greater event id, as the copy's `resolve` takes it.
+        let join = join_of(vec![row("code", Some(&b)), row("code", Some(&a))]).expect("decided");
+        let click = join.click.expect("a click");
+        assert_eq!((click.how, click.event_id.as_str(), join.outside), ("code", "co-b", false));
+        assert_eq!(click.items.len(), 1, "its items read");
+        assert_eq!(click.affiliate.as_deref(), Some("mika"));
+        let by_source = join_of(vec![row("source", Some(&a))]).expect("decided").click.expect("a click");
+        assert_eq!(by_source.how, "utm");
+        assert_eq!(join_of(vec![row("outside", Some(&a))]), Some(KeptJoin { click: None, outside: true }));
+        assert_eq!(join_of(vec![row(NONE, None)]), Some(KeptJoin::default()));
+        assert_eq!(join_of(vec![row(UNDECIDED, None)]), None, "asked again by the report");
     }
 }

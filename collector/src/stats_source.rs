@@ -43,7 +43,9 @@
 //!   the range: what an order is joined to by code or UTM (the others are counted from
 //!   the day groups and the partial days; at 10^6 events with no orders this skipped
 //!   copying about 160,000 rows), found by the codes and sources of the range's orders,
-//!   which are read first (none: no read);
+//!   which are read first (none: no read); of a settled order, none: its join was
+//!   decided once its window had settled and is read whole (`ch_picks`), and handed to
+//!   `stats::load_with` beside the copy (`stats::KeptJoins`);
 //! - every event carrying the click id of any order (a click id joins at any age, and a
 //!   checkout of the range whose order came later is one of `checkouts_ordered`);
 //! - for every code, the earliest event carrying it with an affiliate, per creator and
@@ -177,6 +179,9 @@ pub struct Slice {
     /// The purchases of the whole days ClickHouse's `purchase_days` holds complete
     /// (`ch_purchases`): those days' purchases are not among `events`.
     pub purchases_done: DonePurchases,
+    /// The joins of the range's orders that their kept picks decide
+    /// (`ch_checkouts::Read::kept`): their checkouts are not among `events`.
+    pub kept: stats::KeptJoins,
 }
 
 /// Events of one UTC day alike in everything their rollup key is made of: the raw
@@ -261,9 +266,11 @@ pub async fn load(
         let started = std::time::Instant::now();
         let (events, rows) = (copy.events.len(), copy.done.counts.len());
         let conn = store::open_memory()?;
+        let mut copy = copy;
+        let kept = std::mem::take(&mut copy.kept);
         let rolled = fill(&conn, copy)?;
         let filled = started.elapsed();
-        let stats = stats::load_with(&conn, &query, window_ms, default_creator.as_deref(), rolled)?;
+        let stats = stats::load_with(&conn, &query, window_ms, default_creator.as_deref(), rolled, kept)?;
         tracing::debug!(
             events,
             rows,
@@ -367,10 +374,11 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // an order for half its purchases carried 1.6 million at 10^7 events.
     let checkouts = async {
         if !joinable {
-            return none().await;
+            return Ok(Default::default());
         }
         let read = crate::ch_checkouts::read(client, &in_range, (from, to), (earliest, latest), window_ms).await?;
-        Ok(crate::ch_checkouts::for_orders(read, &in_range, window_ms))
+        let checkouts = crate::ch_checkouts::for_orders(read.checkouts, &in_range, window_ms);
+        Ok::<_, ChError>(crate::ch_checkouts::Read { checkouts, kept: read.kept })
     };
     let partial = async {
         if a_from >= a_to && b_from >= b_to {
@@ -430,7 +438,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     let (late, late_copies) = took("purchases of days behind their marker", raw_purchases(client, &behind)).await?;
     events.extend(late);
     copies.extend(late_copies);
-    events.extend(checkouts.into_iter().chain(partial).chain(clicks).chain(owners).chain(outside));
+    events.extend(checkouts.checkouts.into_iter().chain(partial).chain(clicks).chain(owners).chain(outside));
     let (done, days) = match days {
         Some((done, groups)) => (done, Some(groups)),
         None => (Default::default(), None),
@@ -446,6 +454,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         rolled_purchases: whole,
         firsts,
         purchases_done,
+        kept: checkouts.kept,
     })
 }
 
@@ -1241,10 +1250,12 @@ mod tests {
             ] {
                 let want = stats::load(&raw, &query, window, None).expect("raw");
                 assert!(want.totals.funnel.page_views > 0 && want.excluded.count > 0, "{want:?}");
-                let from_rows = stats::load_with(&rolled, &query, window, None, rows.clone()).expect("rolled");
+                let from_rows =
+                    stats::load_with(&rolled, &query, window, None, rows.clone(), Default::default()).expect("rolled");
                 assert_eq!(from_rows, want, "{query:?}");
                 for ((copy, rows), counts) in done_rows.iter().zip(["settled", "provisional"]) {
-                    let from_done = stats::load_with(copy, &query, window, None, rows.clone()).expect("done");
+                    let from_done =
+                        stats::load_with(copy, &query, window, None, rows.clone(), Default::default()).expect("done");
                     assert_eq!(from_done, want, "{query:?} from event_days and {counts} purchase counts");
                 }
             }
@@ -1261,9 +1272,18 @@ mod tests {
         const CREATORS: [&str; 2] = ["juno", "mika"];
 
         /// A checkout: minutes into three days (so some share a time), a code, a source,
-        /// a campaign and a creator, each picked from a few.
-        fn checkout() -> impl Strategy<Value = (u16, usize, usize, usize, usize)> {
-            (0u16..4320, 0..CODES.len(), 0..SOURCES.len(), 0..TAGS.len(), 0..CREATORS.len())
+        /// a campaign and a creator, each picked from a few; and whether a twin made at
+        /// the same time with the same tags but another content follows it (which of
+        /// the two an order is joined to must not depend on the path).
+        fn checkout() -> impl Strategy<Value = (u16, usize, usize, usize, usize, bool)> {
+            (
+                0u16..4320,
+                0..CODES.len(),
+                0..SOURCES.len(),
+                0..TAGS.len(),
+                0..CREATORS.len(),
+                proptest::bool::weighted(0.2),
+            )
         }
 
         /// An order: when, its code (or one no checkout has), source, campaign and creator
@@ -1289,13 +1309,21 @@ mod tests {
                 let events: Vec<CopiedEvent> = checkouts
                     .iter()
                     .enumerate()
-                    .map(|(i, &(minute, code, source, campaign, creator))| CopiedEvent {
-                        coupon: CODES[code].map(str::to_owned),
-                        utm_source: SOURCES[source].map(str::to_owned),
-                        utm_medium: SOURCES[source].map(|_| "clip".to_owned()),
-                        utm_campaign: TAGS[campaign].map(str::to_owned),
-                        creator_id: CREATORS[creator].into(),
-                        ..event(&format!("c{i:02}"), day0 + i64::from(minute) * 60_000, "begin_checkout", None)
+                    .flat_map(|(i, &(minute, code, source, campaign, creator, twin))| {
+                        let one = CopiedEvent {
+                            coupon: CODES[code].map(str::to_owned),
+                            utm_source: SOURCES[source].map(str::to_owned),
+                            utm_medium: SOURCES[source].map(|_| "clip".to_owned()),
+                            utm_campaign: TAGS[campaign].map(str::to_owned),
+                            creator_id: CREATORS[creator].into(),
+                            ..event(&format!("c{i:02}"), day0 + i64::from(minute) * 60_000, "begin_checkout", None)
+                        };
+                        let twin = twin.then(|| CopiedEvent {
+                            event_id: format!("c{i:02}t"),
+                            utm_content: Some("twin".into()),
+                            ..one.clone()
+                        });
+                        std::iter::once(one).chain(twin)
                     })
                     .collect();
                 let orders: Vec<OrderRow> = orders
@@ -1323,16 +1351,31 @@ mod tests {
                 let picks = crate::ch_checkouts::picks_of(&events, &refs, window);
                 let picked: BTreeSet<usize> = picks.iter().flatten().map(|&(_, i)| i).collect();
                 let picked: Vec<CopiedEvent> = picked.into_iter().map(|i| events[i].clone()).collect();
+                // And the joins those rows decide, with no checkout copied: an undecided
+                // order (none in or outside its window, the table is whole here) is
+                // joined in the copy, to nothing.
+                let rows = crate::ch_picks::rows_of(&refs, picks, &events, window, 1);
+                let mut by_order: std::collections::BTreeMap<(String, String), Vec<crate::ch_picks::OrderPick>> =
+                    std::collections::BTreeMap::new();
+                for r in rows {
+                    by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
+                }
+                let joins: stats::KeptJoins = by_order
+                    .into_iter()
+                    .filter_map(|(k, rows)| crate::ch_picks::join_of(rows).map(|j| (k, j)))
+                    .collect();
                 let mut answers = Vec::new();
-                for events in [events, kept, picked] {
+                for (events, joins) in [(events, None), (kept, None), (picked, None), (Vec::new(), Some(joins))] {
                     let conn = store::open_memory().expect("memory");
                     let slice = Slice { events, orders: orders.clone(), days: Some(Vec::new()), ..Slice::default() };
                     let rows = fill(&conn, slice).expect("fill");
                     let query = Query { from, to, ..Query::default() };
-                    answers.push(stats::load_with(&conn, &query, window, None, rows).expect("stats"));
+                    let joins = joins.unwrap_or_default();
+                    answers.push(stats::load_with(&conn, &query, window, None, rows, joins).expect("stats"));
                 }
                 prop_assert_eq!(&answers[0], &answers[1]);
                 prop_assert_eq!(&answers[0], &answers[2], "the picks alone");
+                prop_assert_eq!(&answers[0], &answers[3], "the joins the picks decide");
             }
         }
     }
@@ -1399,7 +1442,15 @@ mod tests {
                 assert_eq!(copied, ["T-later", "by-click", "in-range"], "not an order that confirms nothing copied");
             }
             answers.push(
-                stats::load_with(&conn, &Query { from, to, ..Query::default() }, DAY_MS, None, rows).expect("stats"),
+                stats::load_with(
+                    &conn,
+                    &Query { from, to, ..Query::default() },
+                    DAY_MS,
+                    None,
+                    rows,
+                    Default::default(),
+                )
+                .expect("stats"),
             );
         }
         assert_eq!(answers[0], answers[1]);

@@ -11,8 +11,23 @@ pub fn load(
     window_ms: i64,
     default_creator: Option<&str>,
 ) -> rusqlite::Result<Stats> {
-    load_with(conn, query, window_ms, default_creator, Vec::new())
+    load_with(conn, query, window_ms, default_creator, Vec::new(), KeptJoins::default())
 }
+
+/// An order's join as it was decided before the copy, from the checkouts ClickHouse
+/// kept for it once its window had settled (`ch_picks`): what [`resolve`] would answer
+/// by code or UTM, and [`outside_window`]. Its click id, when it has one, is still
+/// looked up first (a click joins at any age). A season at 10^8 events has 300,000 of
+/// them: copying each one's checkout into the in-memory database and finding it there
+/// again took seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeptJoin {
+    pub click: Option<Click>,
+    pub outside: bool,
+}
+
+/// The [`KeptJoin`]s of a report's orders, by provider and order id.
+pub type KeptJoins = foldhash::HashMap<(String, String), KeptJoin>;
 
 /// [`load()`], with rollup rows of the range's whole days that are not in `conn` but
 /// already read (ClickHouse's, see `stats_source`), one per key
@@ -23,6 +38,7 @@ pub fn load_with(
     window_ms: i64,
     default_creator: Option<&str>,
     rolled: Vec<EventRow>,
+    mut kept: KeptJoins,
 ) -> rusqlite::Result<Stats> {
     let mut orders = orders_in(conn, query.from, query.to)?;
     let refunds = Refunds::read(conn)?;
@@ -31,10 +47,18 @@ pub fn load_with(
     let mut owners: foldhash::HashMap<(String, Option<String>), Option<String>> = Default::default();
     for o in &mut orders {
         (o.refunded, o.refunds_excluded) = refunds.of(o);
-        o.click = resolve(conn, o, window_ms)?;
         // Before the affiliate's view drops a click that is not theirs: how the order was
         // joined is a fact about the shop's data, and names nobody.
-        let outside = o.click.is_none() && o.click_id.is_none() && outside_window(conn, o, window_ms)?;
+        let outside = match kept.remove(&(o.provider.clone(), o.order_id.clone())) {
+            Some(join) => {
+                o.click = by_click_id(conn, o)?.or(join.click);
+                o.click.is_none() && o.click_id.is_none() && join.outside
+            }
+            None => {
+                o.click = resolve(conn, o, window_ms)?;
+                o.click.is_none() && o.click_id.is_none() && outside_window(conn, o, window_ms)?
+            }
+        };
         o.join = Some(Join::of(o, outside));
         if o.creator().is_none() {
             o.creator_id = default_creator.map(str::to_owned);
@@ -187,7 +211,7 @@ fn stored_items(json: SqlValue) -> Option<Vec<StoredItem>> {
 
 /// The items of the click an order is joined to; unreadable ones count as none (the
 /// order is then `(none)`'s in the product breakdown).
-fn items(json: Option<String>) -> Vec<StoredItem> {
+pub(crate) fn click_items(json: Option<String>) -> Vec<StoredItem> {
     stored_items(json.map_or(SqlValue::Null, SqlValue::Text)).unwrap_or_default()
 }
 
@@ -274,43 +298,19 @@ pub const CLOCK_SLACK_MS: i64 = 5 * 60 * 1000;
 /// 3. the latest `begin_checkout` with the order's utm_source (and medium and campaign
 ///    when the order has them) within the window.
 pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Result<Option<Click>> {
-    const COLUMNS: &str =
-        "event_id, creator_id, coupon, utm_source, utm_medium, items, affiliate, utm_campaign, utm_content";
-    let read = |how: &'static str| {
-        move |r: &rusqlite::Row| {
-            Ok(Click {
-                how,
-                event_id: r.get(0)?,
-                creator_id: r.get(1)?,
-                coupon: r.get(2)?,
-                utm_source: r.get(3)?,
-                utm_medium: r.get(4)?,
-                items: items(r.get(5)?),
-                affiliate: r.get(6)?,
-                utm_campaign: r.get(7)?,
-                utm_content: r.get(8)?,
-            })
-        }
-    };
-    if let Some(click_id) = &o.click_id {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM events WHERE click_id = ?1 AND name IN ('begin_checkout', 'outbound_click')
-             ORDER BY name = 'begin_checkout' DESC, event_time LIMIT 1"
-        );
-        if let Some(click) = conn.prepare_cached(&sql)?.query_row(params![click_id], read("click_id")).optional()? {
-            return Ok(Some(click));
-        }
+    if let Some(click) = by_click_id(conn, o)? {
+        return Ok(Some(click));
     }
     let (earliest, latest) = (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS);
     if let Some(code) = &o.coupon {
         let sql = format!(
-            "SELECT {COLUMNS} FROM events WHERE name = 'begin_checkout' AND coupon = ?1 COLLATE NOCASE
+            "SELECT {CLICK_COLUMNS} FROM events WHERE name = 'begin_checkout' AND coupon = ?1 COLLATE NOCASE
                AND event_time >= ?2 AND event_time <= ?3 AND (?4 IS NULL OR creator_id = ?4)
              ORDER BY event_time DESC LIMIT 1"
         );
         if let Some(click) = conn
             .prepare_cached(&sql)?
-            .query_row(params![code, earliest, latest, o.creator_id], read("code"))
+            .query_row(params![code, earliest, latest, o.creator_id], click_row("code"))
             .optional()?
         {
             return Ok(Some(click));
@@ -318,18 +318,50 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
     }
     if let Some(source) = &o.utm_source {
         let sql = format!(
-            "SELECT {COLUMNS} FROM events WHERE name = 'begin_checkout' AND utm_source = ?1
+            "SELECT {CLICK_COLUMNS} FROM events WHERE name = 'begin_checkout' AND utm_source = ?1
                AND event_time >= ?2 AND event_time <= ?3 AND (?4 IS NULL OR creator_id = ?4)
                AND (?5 IS NULL OR utm_medium = ?5) AND (?6 IS NULL OR utm_campaign = ?6)
              ORDER BY event_time DESC LIMIT 1"
         );
         let found = conn
             .prepare_cached(&sql)?
-            .query_row(params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], read("utm"))
+            .query_row(params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], click_row("utm"))
             .optional()?;
         return Ok(found);
     }
     Ok(None)
+}
+
+/// The columns [`click_row`] reads, in its order.
+const CLICK_COLUMNS: &str =
+    "event_id, creator_id, coupon, utm_source, utm_medium, items, affiliate, utm_campaign, utm_content";
+
+fn click_row(how: &'static str) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<Click> {
+    move |r| {
+        Ok(Click {
+            how,
+            event_id: r.get(0)?,
+            creator_id: r.get(1)?,
+            coupon: r.get(2)?,
+            utm_source: r.get(3)?,
+            utm_medium: r.get(4)?,
+            items: click_items(r.get(5)?),
+            affiliate: r.get(6)?,
+            utm_campaign: r.get(7)?,
+            utm_content: r.get(8)?,
+        })
+    }
+}
+
+/// [`resolve`]'s first rule: the checkout handoff (else the outbound click) that
+/// carried the order's `click_id`.
+fn by_click_id(conn: &Connection, o: &OrderRow) -> rusqlite::Result<Option<Click>> {
+    let Some(click_id) = &o.click_id else { return Ok(None) };
+    let sql = format!(
+        "SELECT {CLICK_COLUMNS} FROM events WHERE click_id = ?1 AND name IN ('begin_checkout', 'outbound_click')
+         ORDER BY name = 'begin_checkout' DESC, event_time LIMIT 1"
+    );
+    conn.prepare_cached(&sql)?.query_row(params![click_id], click_row("click_id")).optional()
 }
 
 /// Whether a checkout that [`resolve`] would have taken by code or UTM exists outside
