@@ -249,7 +249,8 @@ pub async fn kept(client: &clickhouse::Client, (from, to): (i64, i64), window_ms
             .fetch_all::<OrderPick>(),
     )
     .await?;
-    let mut by_order: HashMap<(String, String), Vec<OrderPick>> = HashMap::default();
+    let mut by_order: HashMap<(String, String), Vec<OrderPick>> =
+        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
     for r in rows {
         by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
     }
