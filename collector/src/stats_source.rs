@@ -55,7 +55,9 @@
 //! - (the last three found through `event_lookup`, `ch_lookup`, not by reading every
 //!   event;)
 //! - every order and refund (a browser purchase is confirmed by any verified order;
-//!   orders and refunds are few beside events).
+//!   orders and refunds are few beside events). Of the orders, the copy holds those
+//!   that confirm a copied event; the range's go to `stats::load_with` as rows
+//!   (`stats::Given`, see [`fill`]).
 //!
 //! Copies are put in `(event_time, event_id)` order, so the in-memory rowids order ties
 //! as the event ids do. (SQLite's own tie-break is its local rowid, which differs from
@@ -266,11 +268,9 @@ pub async fn load(
         let started = std::time::Instant::now();
         let (events, rows) = (copy.events.len(), copy.done.counts.len());
         let conn = store::open_memory()?;
-        let mut copy = copy;
-        let kept = std::mem::take(&mut copy.kept);
-        let rolled = fill(&conn, copy)?;
+        let given = fill(&conn, copy)?;
         let filled = started.elapsed();
-        let stats = stats::load_with(&conn, &query, window_ms, default_creator.as_deref(), rolled, kept)?;
+        let stats = stats::load_with(&conn, &query, window_ms, default_creator.as_deref(), given)?;
         tracing::debug!(
             events,
             rows,
@@ -689,14 +689,18 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 }
 
 /// Writes a slice into an in-memory database made by `store::open_memory`, and returns
-/// its whole days' rollup rows, one per key (`rollup::Collapser`), for
-/// `stats::load_with`: the day groups keyed as the file's roller keys events
+/// what `stats::load_with` is given beside it (`stats::Given`): the kept joins, the
+/// range's orders (see below), and its whole days' rollup rows, one per key
+/// (`rollup::Collapser`): the day groups keyed as the file's roller keys events
 /// (`rollup::row`), ClickHouse's `event_days` rows, and the whole days' purchases
 /// (`add_purchases`). Those are not written into the
 /// copy (a season's 240,000 rows cost seconds to insert and read back); its rollup
 /// cursor goes past every copied event all the same, so none of those is read again as
 /// "not yet rolled up".
-pub fn fill(conn: &Connection, slice: Slice) -> rusqlite::Result<Vec<stats::EventRow>> {
+pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Given> {
+    let joins = std::mem::take(&mut slice.kept);
+    let mut given = Vec::new();
+    let mut confirmed = stats::Confirmed::default();
     // Sorted by reference: a season's 662,000 rows of 18 fields each moved about while
     // sorting were a tenth of a report's time.
     // Purchases of the days `purchase_days` holds are counted there (another read, the
@@ -759,19 +763,51 @@ pub fn fill(conn: &Connection, slice: Slice) -> rusqlite::Result<Vec<stats::Even
                click_id, coupon, utm_source, utm_medium, utm_campaign, payment_ref, affiliate)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
-        // The orders stats read of the copy: those of the range (`orders_in`), and those
-        // that confirm a copied event (`Confirmed`: a purchase by its transaction id, a
-        // purchase or checkout by its click id). A week's report at 10^8 events copied
-        // 333,000 orders for its 26,000 (0.6 s).
+        // The orders stats read: those of the range (`orders_in`), and those that confirm
+        // a copied event (`Confirmed`: a purchase by its transaction id, a purchase or
+        // checkout by its click id). A week's report at 10^8 events read 333,000 orders
+        // for its 26,000 (0.6 s). The copy holds only those that confirm a copied event
+        // (its own queries look them up); the range's are handed to `stats::load_with`
+        // as rows, with what each of them confirms (a season's 333,000 took a second
+        // to copy and read back). Without a range, every order is copied and read back.
         let transaction_ids: HashSet<&str> =
             slice.events.iter().filter(|e| e.name == "purchase").filter_map(|e| e.transaction_id.as_deref()).collect();
         let click_ids: HashSet<&str> = slice.events.iter().filter_map(|e| e.click_id.as_deref()).collect();
-        let read = |o: &OrderRow| {
-            slice.range.is_none_or(|(from, to)| (from..to).contains(&o.created_at))
-                || transaction_ids.contains(o.order_id.as_str())
+        let confirms = |o: &OrderRow| {
+            transaction_ids.contains(o.order_id.as_str())
                 || o.click_id.as_deref().is_some_and(|c| click_ids.contains(c))
         };
-        for o in slice.orders.iter().filter(|o| read(o)) {
+        let in_range = |o: &OrderRow| slice.range.is_some_and(|(from, to)| (from..to).contains(&o.created_at));
+        // As the copy's unique rule keeps them: the first of each provider and order id.
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        for o in slice.orders.iter().filter(|o| seen.insert((o.provider.as_str(), o.order_id.as_str()))) {
+            if in_range(o) || confirms(o) {
+                confirmed.transaction_ids.insert(o.order_id.clone());
+                confirmed.click_ids.extend(o.click_id.clone());
+            }
+            if in_range(o) {
+                let (value, unreadable) = stats::order_value(amount(Some(o.value), o.value_unreadable));
+                given.push(stats::OrderRow {
+                    provider: o.provider.clone(),
+                    order_id: o.order_id.clone(),
+                    creator_id: o.creator_id.clone(),
+                    created_at: o.created_at,
+                    currency: o.currency.clone(),
+                    payment_ref: o.payment_ref.clone(),
+                    click_id: o.click_id.clone(),
+                    coupon: o.coupon.clone(),
+                    utm_source: o.utm_source.clone(),
+                    utm_medium: o.utm_medium.clone(),
+                    utm_campaign: o.utm_campaign.clone(),
+                    affiliate_sent: stats::affiliate_sent(o.affiliate.clone()),
+                    value,
+                    unreadable,
+                    ..stats::OrderRow::default()
+                });
+            }
+            if slice.range.is_some() && !confirms(o) {
+                continue;
+            }
             insert.execute(params![
                 o.provider,
                 o.order_id,
@@ -834,7 +870,9 @@ pub fn fill(conn: &Connection, slice: Slice) -> rusqlite::Result<Vec<stats::Even
     let purchases = events.iter().zip(&kept).filter(|(e, kept)| **kept && rolled_purchase(e)).map(|(e, _)| *e);
     add_purchases(&mut collapser, purchases, &slice.orders).map_err(to_sql)?;
     slice.purchases_done.add_to(&mut collapser).map_err(to_sql)?;
-    Ok(collapser.rows())
+    // In `orders_in`'s order (a stable sort: ties as the copy would insert them).
+    given.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
+    Ok(stats::Given { rolled: collapser.rows(), kept: joins, orders: slice.range.map(|_| (given, confirmed)) })
 }
 
 /// Which of `events` (in the order [`fill`] inserts them) the copy keeps: the first of
@@ -1190,12 +1228,14 @@ mod tests {
             let slice = Slice {
                 events: copied.clone(),
                 orders: orders.clone(),
+                range: Some((from, to)),
                 days,
                 rolled_purchases,
                 firsts: firsts.clone(),
                 ..Slice::default()
             };
-            let rows = fill(&rolled, slice).expect("fill");
+            let given = fill(&rolled, slice).expect("fill");
+            let rows = &given.rolled;
             assert!(rollup::cursor(&rolled).expect("cursor") > 0);
             assert!(!rows.is_empty() && rows.len() < events.len() / 4, "one row per key: {}", rows.len());
             let copies = |c: &Connection, name: &str| -> i64 {
@@ -1233,6 +1273,7 @@ mod tests {
                     // orders bring some: they count once, from `purchase_days`.)
                     events: copied.clone(),
                     orders: orders.clone(),
+                    range: Some((from, to)),
                     days: Some(Vec::new()),
                     done: done.clone(),
                     rolled_purchases,
@@ -1250,12 +1291,10 @@ mod tests {
             ] {
                 let want = stats::load(&raw, &query, window, None).expect("raw");
                 assert!(want.totals.funnel.page_views > 0 && want.excluded.count > 0, "{want:?}");
-                let from_rows =
-                    stats::load_with(&rolled, &query, window, None, rows.clone(), Default::default()).expect("rolled");
+                let from_rows = stats::load_with(&rolled, &query, window, None, given.clone()).expect("rolled");
                 assert_eq!(from_rows, want, "{query:?}");
                 for ((copy, rows), counts) in done_rows.iter().zip(["settled", "provisional"]) {
-                    let from_done =
-                        stats::load_with(copy, &query, window, None, rows.clone(), Default::default()).expect("done");
+                    let from_done = stats::load_with(copy, &query, window, None, rows.clone()).expect("done");
                     assert_eq!(from_done, want, "{query:?} from event_days and {counts} purchase counts");
                 }
             }
@@ -1365,13 +1404,19 @@ mod tests {
                     .filter_map(|(k, rows)| crate::ch_picks::join_of(rows).map(|j| (k, j)))
                     .collect();
                 let mut answers = Vec::new();
-                for (events, joins) in [(events, None), (kept, None), (picked, None), (Vec::new(), Some(joins))] {
+                for (events, kept) in [(events, None), (kept, None), (picked, None), (Vec::new(), Some(joins))] {
                     let conn = store::open_memory().expect("memory");
-                    let slice = Slice { events, orders: orders.clone(), days: Some(Vec::new()), ..Slice::default() };
-                    let rows = fill(&conn, slice).expect("fill");
+                    let slice = Slice {
+                        events,
+                        orders: orders.clone(),
+                        range: Some((from, to)),
+                        days: Some(Vec::new()),
+                        kept: kept.unwrap_or_default(),
+                        ..Slice::default()
+                    };
+                    let given = fill(&conn, slice).expect("fill");
                     let query = Query { from, to, ..Query::default() };
-                    let joins = joins.unwrap_or_default();
-                    answers.push(stats::load_with(&conn, &query, window, None, rows, joins).expect("stats"));
+                    answers.push(stats::load_with(&conn, &query, window, None, given).expect("stats"));
                 }
                 prop_assert_eq!(&answers[0], &answers[1]);
                 prop_assert_eq!(&answers[0], &answers[2], "the picks alone");
@@ -1406,7 +1451,7 @@ mod tests {
     }
 
     #[test]
-    fn the_copy_holds_the_ranges_orders_and_those_that_confirm_its_events_with_the_same_figures() {
+    fn the_ranges_orders_are_handed_over_and_those_that_confirm_its_events_copied_with_the_same_figures() {
         let (from, to) = (10 * DAY_MS, 11 * DAY_MS);
         let order = |id: &str, at: i64, click: Option<&str>| OrderRow {
             provider: "shopify".into(),
@@ -1420,6 +1465,12 @@ mod tests {
         };
         let orders = vec![
             order("in-range", from + 5, None),
+            // Read as the copy reads them: an unreadable total left out, an affiliate
+            // that is not a handle credits nobody, and of one order id the first kept.
+            OrderRow { value_unreadable: 1, ..order("unreadable", from + 6, None) },
+            OrderRow { affiliate: Some("ana".into()), ..order("sent", from + 7, None) },
+            OrderRow { affiliate: Some("not a handle!".into()), ..order("odd", from + 8, None) },
+            OrderRow { value: 99, ..order("in-range", from + 9, None) },
             order("T-later", to + DAY_MS, None),
             order("by-click", from - DAY_MS, Some("k-1")),
             order("elsewhere", to + 2 * DAY_MS, Some("k-9")),
@@ -1436,28 +1487,29 @@ mod tests {
         for range in [None, Some((from, to))] {
             let conn = store::open_memory().expect("memory");
             let slice = Slice { events: events.clone(), orders: orders.clone(), range, ..Slice::default() };
-            let rows = fill(&conn, slice).expect("fill");
+            let given = fill(&conn, slice).expect("fill");
             let copied = texts(&conn, "SELECT order_id FROM orders ORDER BY order_id");
             if range.is_some() {
-                assert_eq!(copied, ["T-later", "by-click", "in-range"], "not an order that confirms nothing copied");
+                // The range's order handed over as a row, not copied; nor one that
+                // confirms nothing.
+                assert_eq!(copied, ["T-later", "by-click"]);
+                let (handed, _) = given.orders.as_ref().expect("the range's orders");
+                let ids: Vec<&str> = handed.iter().map(|o| o.order_id.as_str()).collect();
+                assert_eq!(ids, ["in-range", "unreadable", "sent", "odd"]);
             }
-            answers.push(
-                stats::load_with(
-                    &conn,
-                    &Query { from, to, ..Query::default() },
-                    DAY_MS,
-                    None,
-                    rows,
-                    Default::default(),
-                )
-                .expect("stats"),
-            );
+            let query = Query { from, to, ..Query::default() };
+            answers.push(stats::load_with(&conn, &query, DAY_MS, None, given).expect("stats"));
         }
         assert_eq!(answers[0], answers[1]);
         let funnel = &answers[1].totals.funnel;
-        // The range's order and p2 (p1 is T-later's, counted with that order), and the
-        // checkout k-1's order came from: without the orders outside the range, (3, 0).
-        assert_eq!((funnel.purchases, funnel.checkouts_ordered), (2, 1));
+        // The range's three readable orders and p2 (p1 is T-later's, counted with that
+        // order), and the checkout k-1's order came from: without the orders outside
+        // the range, (5, 0).
+        assert_eq!((funnel.purchases, funnel.checkouts_ordered), (4, 1));
+        assert_eq!(answers[1].excluded.count, 1, "the unreadable total");
+        let affiliates: Vec<&str> = answers[1].by["affiliate"].iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(affiliates, ["(none)", "ana"]);
+        assert_eq!(answers[1].totals.revenue[0].verified, 3 * 1200, "the first of an order id kept");
     }
 
     #[test]
