@@ -237,33 +237,34 @@ pub(crate) fn click_items(json: Option<String>) -> Vec<StoredItem> {
     stored_items(json.map_or(SqlValue::Null, SqlValue::Text)).unwrap_or_default()
 }
 
-/// Every refund's amount, by provider and the order reference it names: read once per
+/// Every refund's amount, by the order reference it names and provider: read once per
 /// report rather than asked for order by order (a statement per order, 333,000 of them
-/// in a season at 10^8 events with an order for half the purchases).
-struct Refunds(foldhash::HashMap<(String, String), Vec<SqlValue>>);
+/// in a season at 10^8 events with an order for half the purchases). By reference
+/// first, so an order's are looked up by its borrowed texts (no key copied per order).
+struct Refunds(foldhash::HashMap<String, Vec<(String, SqlValue)>>);
 
 impl Refunds {
     fn read(conn: &Connection) -> rusqlite::Result<Refunds> {
-        let mut by_order: foldhash::HashMap<(String, String), Vec<SqlValue>> = Default::default();
+        let mut by_ref: foldhash::HashMap<String, Vec<(String, SqlValue)>> = Default::default();
         let mut statement = conn.prepare("SELECT provider, order_ref, amount FROM refunds")?;
         let mut rows = statement.query([])?;
         while let Some(r) = rows.next()? {
-            by_order.entry((r.get(0)?, r.get(1)?)).or_default().push(r.get(2)?);
+            by_ref.entry(r.get(1)?).or_default().push((r.get(0)?, r.get(2)?));
         }
-        Ok(Refunds(by_order))
+        Ok(Refunds(by_ref))
     }
 
-    /// The sum of `o`'s refunds (those naming its order id or its payment reference),
-    /// and how many were left out because their amount is not a whole number from 1 to
-    /// `MAX_AMOUNT_MINOR`. Summed in `i128` rather than with SQL's `sum()`, which fails
-    /// the whole query on an integer overflow.
+    /// The sum of `o`'s refunds (those of its provider naming its order id or its
+    /// payment reference), and how many were left out because their amount is not a
+    /// whole number from 1 to `MAX_AMOUNT_MINOR`. Summed in `i128` rather than with
+    /// SQL's `sum()`, which fails the whole query on an integer overflow.
     fn of(&self, o: &OrderRow) -> (i128, u64) {
-        let mut refs = vec![&o.order_id];
         // A payment reference equal to the order id names the same refunds, once.
-        refs.extend(o.payment_ref.as_ref().filter(|p| **p != o.order_id));
+        let payment = o.payment_ref.as_deref().filter(|p| *p != o.order_id);
         let (mut amounts, mut excluded) = (Vec::new(), 0);
-        for r in refs {
-            for amount in self.0.get(&(o.provider.clone(), r.clone())).into_iter().flatten() {
+        for r in std::iter::once(o.order_id.as_str()).chain(payment) {
+            let theirs = self.0.get(r).into_iter().flatten().filter(|(provider, _)| *provider == o.provider);
+            for (_, amount) in theirs {
                 match amount {
                     SqlValue::Integer(a) if (1..=MAX_AMOUNT_MINOR).contains(a) => amounts.push(*a),
                     _ => excluded += 1,
