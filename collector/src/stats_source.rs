@@ -786,24 +786,7 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
                 confirmed.click_ids.extend(o.click_id.clone());
             }
             if in_range(o) {
-                let (value, unreadable) = stats::order_value(amount(Some(o.value), o.value_unreadable));
-                given.push(stats::OrderRow {
-                    provider: o.provider.clone(),
-                    order_id: o.order_id.clone(),
-                    creator_id: o.creator_id.clone(),
-                    created_at: o.created_at,
-                    currency: o.currency.clone(),
-                    payment_ref: o.payment_ref.clone(),
-                    click_id: o.click_id.clone(),
-                    coupon: o.coupon.clone(),
-                    utm_source: o.utm_source.clone(),
-                    utm_medium: o.utm_medium.clone(),
-                    utm_campaign: o.utm_campaign.clone(),
-                    affiliate_sent: stats::affiliate_sent(o.affiliate.clone()),
-                    value,
-                    unreadable,
-                    ..stats::OrderRow::default()
-                });
+                given.push(o);
             }
             if slice.range.is_some() && !confirms(o) {
                 continue;
@@ -870,9 +853,33 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
     let purchases = events.iter().zip(&kept).filter(|(e, kept)| **kept && rolled_purchase(e)).map(|(e, _)| *e);
     add_purchases(&mut collapser, purchases, &slice.orders).map_err(to_sql)?;
     slice.purchases_done.add_to(&mut collapser).map_err(to_sql)?;
-    // In `orders_in`'s order (a stable sort: ties as the copy would insert them).
+    // In `orders_in`'s order (a stable sort: ties as the copy would insert them), by
+    // reference: a season's 333,000 rows moved about while sorting were 8 % of a report.
     given.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
+    let given = given.into_iter().map(as_read).collect();
     Ok(stats::Given { rolled: collapser.rows(), kept: joins, orders: slice.range.map(|_| (given, confirmed)) })
+}
+
+/// An order as `stats::load` reads it from the copy (`orders_in`).
+fn as_read(o: &OrderRow) -> stats::OrderRow {
+    let (value, unreadable) = stats::order_value(amount(Some(o.value), o.value_unreadable));
+    stats::OrderRow {
+        provider: o.provider.clone(),
+        order_id: o.order_id.clone(),
+        creator_id: o.creator_id.clone(),
+        created_at: o.created_at,
+        currency: o.currency.clone(),
+        payment_ref: o.payment_ref.clone(),
+        click_id: o.click_id.clone(),
+        coupon: o.coupon.clone(),
+        utm_source: o.utm_source.clone(),
+        utm_medium: o.utm_medium.clone(),
+        utm_campaign: o.utm_campaign.clone(),
+        affiliate_sent: stats::affiliate_sent(o.affiliate.clone()),
+        value,
+        unreadable,
+        ..stats::OrderRow::default()
+    }
 }
 
 /// Which of `events` (in the order [`fill`] inserts them) the copy keeps: the first of
