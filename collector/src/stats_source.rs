@@ -10,7 +10,12 @@
 //! duplicate-free (`FINAL`), exactly the rows those queries can touch, puts them into a
 //! private in-memory database with the collector's own schema, and runs the very same
 //! `stats::load` on it. The figures are then the same from either store by
-//! construction, and the test that compares them checks the copy.
+//! construction, and the test that compares them checks the copy. What a season at
+//! 10^8 events made too slow to copy is handed to `stats::load_with` beside it
+//! (`stats::Given`), each held to the copy's answer by a test: the whole days' rollup
+//! rows, the range's orders as rows, and the settled orders' joins, decided from the
+//! checkouts kept for them (`ch_picks::join_of`, against `resolve` in the property test
+//! `the_checkouts_kept_for_orders_join_them_as_all_do`).
 //!
 //! The rows a report can touch, for orders and events in `[from, to)`:
 //! - for the range's whole UTC days, the events stats only count (`rollup::ROLLED`), not
