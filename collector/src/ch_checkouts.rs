@@ -10,8 +10,9 @@
 //! ([`for_orders`]), and ClickHouse finds most of those itself ([`picked`], then
 //! [`read`]): 3.4–3.8 s for that season. At 10^8 events with 332,959 orders a season
 //! took 23–27 s, most of it the join (`latest_in_buckets`); now each settled order's
-//! picks are kept between reports (`ch_picks`, built on [`picks_of`]) and only the
-//! others are joined: 8.0–9.6 s, a week (all of it joined live) 1.60–1.78 s.
+//! picks are kept between reports (`ch_picks`, built on [`picks_of`]), the others' are
+//! picked in the background batch by batch (`ch_recent_picks`), and only the orders a
+//! checkout that arrived since may join otherwise, or without picks, are joined here.
 
 use crate::clickhouse::{self as ch, ChError, OrderRow};
 use crate::stats::{KeptJoins, CLOCK_SLACK_MS};
@@ -261,10 +262,12 @@ async fn chosen(
 /// The checkouts `for_orders` needs for `orders` (those created in `range`, with the
 /// attribution window around it `bounds`). A settled order's were picked once and kept
 /// (`order_picks`, `ch_picks`: read, not joined again, while the order is as it was
-/// then), and decide its join ([`Read::kept`]) rather than being copied. For the others, those ClickHouse [`picked`], then, for the orders whose last
-/// buckets hold none they join, every checkout of their windows with their code or
-/// source; and the earliest and latest in `bounds` per code or source of theirs and
-/// creator (whether one lies outside an order's window: asked only for these orders,
+/// then), and decide its join ([`Read::kept`]) rather than being copied; so do the
+/// recent picks of an order not settled (`ch_recent_picks`, when `recent` says so),
+/// unless a checkout that arrived since beats them. For the others, those ClickHouse
+/// [`picked`], then, for the orders whose last buckets hold none they join, every
+/// checkout of their windows with their code or source; and the earliest and latest in
+/// `bounds` per code or source of theirs and creator (whether one lies outside an order's window: asked only for these orders,
 /// since an order found in its buckets is joined to a click; asked for every order,
 /// they cost 4 s of a season's report at 10^8 events). For the kept orders none was
 /// known to lie outside of, the latest of all per code or source and creator, by key.
@@ -274,23 +277,33 @@ pub async fn read(
     range: (i64, i64),
     bounds: (i64, i64),
     window_ms: i64,
+    recent: Recent,
 ) -> Result<Read, ChError> {
     let started = std::time::Instant::now();
     // No order after the last one picked has picks kept (`ch_picks` picks settled
-    // orders, oldest first): those are joined while the picks are read (a season's took
-    // 1.2–2 s), not after.
+    // orders, oldest first): those are decided from the recent picks, or joined, while
+    // the picks are read (a season's took 1.2–2 s), not after.
     let last_kept = crate::ch_picks::last_kept(client, range, window_ms).await?;
-    let (settled, mut live): (Vec<&OrderRow>, Vec<&OrderRow>) =
+    let (settled, unsettled): (Vec<&OrderRow>, Vec<&OrderRow>) =
         orders.iter().partition(|o| last_kept.is_some_and(|t| o.created_at <= t));
-    let (mut kept, mut joined) = tokio::try_join!(
-        crate::ch_picks::kept(client, range, window_ms),
-        join_live(client, orders, &live, bounds, window_ms)
-    )?;
+    // Boxed: inline, it made a report's future too big for a 2 MiB stack in a debug build.
+    let recent_and_live = Box::pin(async {
+        let decided = match recent {
+            Recent::Use => crate::ch_recent_picks::decide(client, unsettled, range, window_ms).await?,
+            Recent::Ignore => crate::ch_recent_picks::Decided { live: unsettled, ..Default::default() },
+        };
+        let joined = join_live(client, orders, &decided.live, bounds, window_ms).await?;
+        Ok::<_, ChError>((decided, joined))
+    });
+    let (mut kept, (decided, mut joined)) =
+        tokio::try_join!(crate::ch_picks::kept(client, range, window_ms), recent_and_live)?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
     // Sized once: growing it a season's 300,000 orders at a time was 5 % of a report's CPU.
-    let mut joins = KeptJoins::with_capacity_and_hasher(settled.len(), Default::default());
-    let mut undecided = Vec::new();
+    let mut joins = KeptJoins::with_capacity_and_hasher(settled.len() + decided.joins.len(), Default::default());
+    joins.extend(decided.joins);
+    let mut undecided = decided.undecided;
+    let mut live = decided.live;
     let mut stragglers = Vec::new();
     for o in settled {
         let Some(picks) = kept.take(o) else {
@@ -343,6 +356,14 @@ pub async fn read(
     let (whole, ends, latest) = tokio::try_join!(whole, ends, latest)?;
     found.extend(whole.into_iter().chain(ends).chain(latest));
     Ok(Read { checkouts: found, kept: joins })
+}
+
+/// Whether [`read`] decides the orders not settled from their recent picks
+/// (`ch_recent_picks`): a report does; the pick of a batch does not (it is what makes them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recent {
+    Use,
+    Ignore,
 }
 
 /// What [`read`] found for a range's orders.

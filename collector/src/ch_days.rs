@@ -691,8 +691,9 @@ pub async fn drop_settled(client: &clickhouse::Client, now_ms: i64) -> Result<Ve
     Ok(days)
 }
 
-/// Runs [`step`], [`drop_settled`], [`recount`], `ch_purchases::recount` and
-/// `ch_picks::step` (for the attribution window `window_ms`) every `every` (the first a
+/// Runs [`step`], [`drop_settled`], [`recount`], `ch_purchases::recount`,
+/// `ch_picks::step` and `ch_recent_picks::step` (for the attribution window
+/// `window_ms`) every `every` (the first a
 /// few seconds after start), making the tables first if the shipper has not yet.
 pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration, window_ms: i64) {
     tokio::time::sleep(Duration::from_secs(5).min(every)).await;
@@ -720,6 +721,10 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
             let picked = crate::ch_picks::step(&client, crate::server::now_ms(), window_ms, unshipped).await?;
             if picked > 0 {
                 tracing::info!(orders = picked, "day rollup: settled orders' checkouts picked");
+            }
+            let now = crate::server::now_ms();
+            if let Some(picked) = crate::ch_recent_picks::step(&client, now, window_ms, unshipped).await? {
+                tracing::debug!(orders = picked, "day rollup: recent orders' checkouts picked");
             }
             Ok::<_, DaysError>(Rolled {
                 days: events.days.max(purchases.days),

@@ -249,6 +249,16 @@ pub struct Kept {
 }
 
 impl Kept {
+    /// The rows read, by order.
+    pub fn of(rows: Vec<KeptClick>) -> Kept {
+        let mut by_order: HashMap<(String, String), Vec<KeptClick>> =
+            HashMap::with_capacity_and_hasher(rows.len(), Default::default());
+        for r in rows {
+            by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
+        }
+        Kept { by_order }
+    }
+
     /// Takes `o`'s rows, when they were picked for it as it is now (`None`: it is joined
     /// live). Taken, not borrowed: a season's 300,000 checkouts are moved into the copy,
     /// not cloned.
@@ -291,12 +301,7 @@ pub async fn kept(client: &clickhouse::Client, (from, to): (i64, i64), window_ms
             .fetch_all::<KeptClick>(),
     )
     .await?;
-    let mut by_order: HashMap<(String, String), Vec<KeptClick>> =
-        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
-    for r in rows {
-        by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
-    }
-    Ok(Kept { by_order })
+    Ok(Kept::of(rows))
 }
 
 /// Picks the checkouts of every settled order at `now_ms` without picks for
@@ -310,11 +315,7 @@ pub async fn step(
     window_ms: i64,
     unshipped_from: Option<i64>,
 ) -> Result<usize, ChError> {
-    // An order is settled when its window (which ends a little after it) is.
-    let settled = ch_days::settled_before(now_ms)
-        .saturating_mul(DAY_MS)
-        .min(unshipped_from.unwrap_or(i64::MAX))
-        .saturating_sub(CLOCK_SLACK_MS);
+    let settled = settled_bound(now_ms, unshipped_from);
     let (orders, have) = tokio::try_join!(
         ch::timed_within(
             QUERY_TIMEOUT,
@@ -337,18 +338,42 @@ pub async fn step(
     let have: HashSet<(String, String, u64)> = have.into_iter().collect();
     let missing: Vec<&OrderRow> =
         orders.iter().filter(|o| !have.contains(&(o.provider.clone(), o.order_id.clone(), fingerprint(o)))).collect();
-    let mut days: Vec<i64> = missing.iter().map(|o| o.created_at.div_euclid(DAY_MS)).collect();
+    pick_into(client, "order_picks", &missing, settled, window_ms, now_ms.max(0) as u64).await
+}
+
+/// Where the orders whose picks are final end at `now_ms` (those created before it): an
+/// order is settled when its window (which ends a little after it) is, and its window
+/// must not reach `unshipped_from` (the oldest event this collector has not shipped
+/// yet), since a final pick is never taken again.
+pub fn settled_bound(now_ms: i64, unshipped_from: Option<i64>) -> i64 {
+    ch_days::settled_before(now_ms)
+        .saturating_mul(DAY_MS)
+        .min(unshipped_from.unwrap_or(i64::MAX))
+        .saturating_sub(CLOCK_SLACK_MS)
+}
+
+/// Picks `orders` (all created before `end`) at `ver`, [`DAYS_PER_QUERY`] days of them
+/// per read, into `table` (`order_picks`, or `recent_picks` for `ch_recent_picks`);
+/// returns how many were picked.
+pub async fn pick_into(
+    client: &clickhouse::Client,
+    table: &str,
+    orders: &[&OrderRow],
+    end: i64,
+    window_ms: i64,
+    ver: u64,
+) -> Result<usize, ChError> {
+    let mut days: Vec<i64> = orders.iter().map(|o| o.created_at.div_euclid(DAY_MS)).collect();
     days.sort_unstable();
     days.dedup();
-    let ver = now_ms.max(0) as u64;
     let mut picked = 0;
     for chunk in days.chunks(DAYS_PER_QUERY) {
         for (first_day, end_day) in ch_days::spans(chunk.iter().copied()) {
-            let range = (first_day.saturating_mul(DAY_MS), end_day.saturating_mul(DAY_MS).min(settled));
+            let range = (first_day.saturating_mul(DAY_MS), end_day.saturating_mul(DAY_MS).min(end));
             let theirs: Vec<&OrderRow> =
-                missing.iter().copied().filter(|o| (range.0..range.1).contains(&o.created_at)).collect();
+                orders.iter().copied().filter(|o| (range.0..range.1).contains(&o.created_at)).collect();
             let rows = pick(client, &theirs, range, window_ms, ver).await?;
-            crate::ship::insert(client, "order_picks", &rows).await?;
+            crate::ship::insert(client, table, &rows).await?;
             picked += theirs.len();
         }
     }
@@ -366,11 +391,11 @@ async fn pick(
     let bounds = (range.0.saturating_sub(window_ms), range.1.saturating_add(CLOCK_SLACK_MS));
     let (codes, sources) = ch_checkouts::values_of(orders);
     let (read, outside) = tokio::try_join!(
-        ch_checkouts::read(client, orders, range, bounds, window_ms),
+        ch_checkouts::read(client, orders, range, bounds, window_ms, ch_checkouts::Recent::Ignore),
         crate::stats_source::outside_bounds(client, &codes, &sources, bounds)
     )?;
-    // (None of `orders` has rows kept as it is now, so `read.kept` is empty: each is
-    // picked from the checkouts.)
+    // (None of `orders` has rows kept as it is now, and recent picks are not asked for,
+    // so `read.kept` is empty: each is picked from the checkouts.)
     let mut checkouts = read.checkouts;
     checkouts.extend(outside);
     let picks = ch_checkouts::picks_of(&checkouts, orders, window_ms);

@@ -190,6 +190,16 @@ fn engine(settings: &Settings, path: &str) -> String {
 pub fn ddl(settings: &Settings) -> Vec<(&'static str, String)> {
     let (db, on) = (&settings.database, on_cluster(settings));
     let s = "Nullable(String)";
+    // An order and a checkout picked for it (`ch_picks::OrderPick`), in `order_picks` and
+    // `recent_picks`.
+    let pick_columns = format!(
+        "  created_at Int64, provider String, order_id String, window_ms Int64, fingerprint UInt64, role String,
+  event_id String, name String, creator_id String, event_time Int64,
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s}, path {s}, promotion_id {s},
+  currency {s}, value Nullable(Int64), value_unreadable UInt8, coupon {s}, transaction_id {s}, items {s},
+  click_id {s}, affiliate {s}, event_ver UInt64,
+  ver UInt64"
+    );
     // The side tables of `events` first: a start finds `events` only where they exist
     // (see `prepare`).
     vec![
@@ -460,16 +470,38 @@ ORDER BY (day, parts)",
             "order_picks",
             format!(
                 "CREATE TABLE IF NOT EXISTS {db}.order_picks{on} (
-  created_at Int64, provider String, order_id String, window_ms Int64, fingerprint UInt64, role String,
-  event_id String, name String, creator_id String, event_time Int64,
-  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s}, path {s}, promotion_id {s},
-  currency {s}, value Nullable(Int64), value_unreadable UInt8, coupon {s}, transaction_id {s}, items {s},
-  click_id {s}, affiliate {s}, event_ver UInt64,
-  ver UInt64
+{pick_columns}
 ) ENGINE = {}
 PARTITION BY tuple()
 ORDER BY (created_at, provider, order_id, window_ms, fingerprint, role, event_id)",
                 engine(settings, "order_picks")
+            ),
+        ),
+        // The picks of the orders not settled yet, a batch at a time (`ch_recent_picks`):
+        // the rows of the batch `ver`, then its marker with the snapshot of `events`'
+        // blocks it saw. A day of batches per partition, dropped the day after next.
+        (
+            "recent_picks",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_picks{on} (
+{pick_columns}
+) ENGINE = {}
+PARTITION BY {}
+ORDER BY (ver, window_ms, created_at, provider, order_id, fingerprint, role, event_id)",
+                engine(settings, "recent_picks"),
+                crate::ch_recent_picks::PARTITION
+            ),
+        ),
+        (
+            "recent_picks_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_picks_done{on} (
+  window_ms Int64, ver UInt64, orders UInt64, parts String, orders_parts UInt64
+) ENGINE = {}
+PARTITION BY {}
+ORDER BY (window_ms, ver)",
+                engine(settings, "recent_picks_done"),
+                crate::ch_recent_picks::PARTITION
             ),
         ),
     ]

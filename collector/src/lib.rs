@@ -8,6 +8,7 @@ pub mod ch_days;
 pub mod ch_lookup;
 pub mod ch_picks;
 pub mod ch_purchases;
+pub mod ch_recent_picks;
 pub mod clickhouse;
 pub mod client;
 pub mod config;

@@ -381,7 +381,15 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         if !joinable {
             return Ok(Default::default());
         }
-        let read = crate::ch_checkouts::read(client, &in_range, (from, to), (earliest, latest), window_ms).await?;
+        let read = crate::ch_checkouts::read(
+            client,
+            &in_range,
+            (from, to),
+            (earliest, latest),
+            window_ms,
+            crate::ch_checkouts::Recent::Use,
+        )
+        .await?;
         let checkouts = crate::ch_checkouts::for_orders(read.checkouts, &in_range, window_ms);
         Ok::<_, ChError>(crate::ch_checkouts::Read { checkouts, kept: read.kept })
     };

@@ -834,6 +834,32 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
         "{}",
         s["orders"]
     );
+    // None of these orders has settled: a batch of recent picks decides them, with the
+    // same answer, until a checkout arrives that beats one.
+    let recent = |at| linkshelf_collector::ch_recent_picks::step(&client, at, window, None);
+    let batch = recent(now_ms()).await.expect("recent picks");
+    let marked: Vec<u64> = ch(url, &db)
+        .query("SELECT orders FROM recent_picks_done ORDER BY ver DESC LIMIT 1")
+        .fetch_all()
+        .await
+        .expect("marker");
+    // (The collector's own loop may have picked them all already: then none is picked.)
+    assert!(batch.is_none_or(|n| n == 9) && marked == [9], "every order, in one batch: {batch:?} {marked:?}");
+    assert_eq!(recent(now_ms()).await.expect("again"), None, "nothing arrived: no new batch");
+    assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), s, "the same answer from the recent picks");
+    let beats = checkout("bk-4", 290_000, Some("BUCKET5"), None);
+    for c in [&a, &reference] {
+        assert_eq!(post(&http, c, std::slice::from_ref(&beats)).await["accepted"], 1);
+    }
+    assert_eq!(wait_for(url, &db, "SELECT count() FROM events FINAL WHERE event_id = 'bk-4'", 1, 30).await, 1);
+    let s = stats(&http, &a, "/v1/stats", from, to).await.json();
+    let clicked = |s: &Value, order: &str| {
+        let orders = s["orders"].as_array().expect("orders");
+        orders.iter().find(|o| o["order_id"] == order).map(|o| o["click"]["event_id"].clone())
+    };
+    assert_eq!(clicked(&s, "cs_bucket"), Some(json!("bk-4")), "the later checkout, arrived since the batch");
+    assert_eq!(clicked(&s, "cs_reel"), Some(json!("rl-1")), "still its pick");
+    same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
     // Eleven days on, every order's window has settled: their checkouts are picked once
     // and kept (`ch_picks`), and reports read those instead of joining the orders again,
     // with the same figures and the same clicks.
@@ -857,7 +883,7 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     assert_eq!(
         picks,
         [
-            ("cs_bucket", "code", "bk-3"),
+            ("cs_bucket", "code", "bk-4"),
             ("cs_days_1", "none", ""),
             ("cs_days_code", "code", "d2-co-code"),
             ("cs_days_utm", "source", "d3-co-utm"),
