@@ -59,10 +59,11 @@
 //!   `[from − window, to + 5 min]` (whether an order's code was used outside its window);
 //! - (the last three found through `event_lookup`, `ch_lookup`, not by reading every
 //!   event;)
-//! - every order and refund (a browser purchase is confirmed by any verified order;
-//!   orders and refunds are few beside events). Of the orders, the copy holds those
-//!   that confirm a copied event; the range's go to `stats::load_with` as rows
-//!   (`stats::Given`, see [`fill`]).
+//! - the range's orders, first, and every refund; then, once the events are read, the
+//!   orders that may confirm one of them (a browser purchase is confirmed by any verified
+//!   order, by its transaction id or click id: found by key, [`confirming_orders`]).
+//!   Of the orders, the copy holds those that confirm a copied event; the range's go to
+//!   `stats::load_with` as rows (`stats::Given`, see [`fill`]).
 //!
 //! Copies are put in `(event_time, event_id)` order, so the in-memory rowids order ties
 //! as the event ids do. (SQLite's own tie-break is its local rowid, which differs from
@@ -164,7 +165,8 @@ impl CopiedEvent {
 #[derive(Debug, Default)]
 pub struct Slice {
     pub events: Vec<CopiedEvent>,
-    /// Every order (the purchases added up in ClickHouse's rows are confirmed by any).
+    /// The orders of the range and those that may confirm one of `events` (the purchases
+    /// added up in ClickHouse's rows are confirmed by any order there).
     pub orders: Vec<OrderRow>,
     /// The report's range: only the orders it can read are copied ([`fill`]); `None`
     /// copies every order.
@@ -336,11 +338,25 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
             crate::ch_days::recent_markers::<RecentPurchasesDone>(client, first_day, end_day, now)
         )
     };
-    let (orders, (purchase_markers, mut recent_markers)) = tokio::try_join!(
-        took("orders", ch::timed(client.query("SELECT ?fields FROM orders FINAL").fetch_all::<OrderRow>())),
-        took("purchase days' markers", purchase_markers)
+    // Only the range's orders first (a week's 26,000 at 10^8 events, where all 333,000
+    // took 0.3 s before anything else could start); all of them with the other reads.
+    let range_orders = ch::timed(
+        client
+            .query("SELECT ?fields FROM orders WHERE created_at >= ? AND created_at < ?")
+            .bind(from)
+            .bind(to)
+            .fetch_all::<OrderRow>(),
+    );
+    // Whether there is any order at all (from the parts' row counts): without one, no
+    // purchase counted unconfirmed can have been confirmed since.
+    let any_order = ch::timed(client.query("SELECT count() FROM orders").fetch_one::<u64>());
+    let (range_orders, (purchase_markers, mut recent_markers), any_order) = tokio::try_join!(
+        took("the range's orders", async { Ok(latest_orders(range_orders.await?)) }),
+        took("purchase days' markers", purchase_markers),
+        any_order
     )?;
-    let in_range: Vec<&OrderRow> = orders.iter().filter(|o| (from..to).contains(&o.created_at)).collect();
+    let any_order = any_order > 0;
+    let in_range: Vec<&OrderRow> = range_orders.iter().collect();
     let (codes, sources) = crate::ch_checkouts::values_of(&in_range);
     let joinable = !(codes.is_empty() && sources.is_empty());
     let none = || async { Ok::<Vec<CopiedEvent>, ChError>(Vec::new()) };
@@ -356,13 +372,10 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     let marked: BTreeSet<i64> = settled.into_iter().chain(recent_markers.iter().map(|m| m.day)).collect();
     let purchases_done = async {
         let (mut done, recent) = tokio::try_join!(
-            took(
-                "settled days from purchase_days",
-                crate::ch_purchases::rows_of(client, &purchase_markers, !orders.is_empty())
-            ),
+            took("settled days from purchase_days", crate::ch_purchases::rows_of(client, &purchase_markers, any_order)),
             took(
                 "recent days from recent_purchases",
-                crate::ch_purchases::recent_rows_of(client, &recent_markers, !orders.is_empty())
+                crate::ch_purchases::recent_rows_of(client, &recent_markers, any_order)
             )
         )?;
         done.extend(recent);
@@ -431,17 +444,23 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
     // per code or source and creator answers it, as the whole table would.
     let outside = outside_bounds(client, &codes, &sources, (earliest, latest));
     let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
-    let ((mut events, mut copies), purchases_done, checkouts, partial, days, clicks, owners, outside, refunds) = tokio::try_join!(
-        purchases,
-        purchases_done,
-        took("checkouts with an order's code or source", checkouts),
-        took("partial days", partial),
-        days,
-        took("clicks of orders", clicks),
-        took("code owners", owners),
-        took("checkouts outside the window", outside),
-        took("refunds", refunds)
-    )?;
+    // Boxed: held inline, these reads made a report's future too big for a 2 MiB stack
+    // in a debug build.
+    let ((mut events, mut copies), purchases_done, checkouts, partial, days, clicks, owners, outside, refunds) =
+        Box::pin(async {
+            tokio::try_join!(
+                purchases,
+                purchases_done,
+                took("checkouts with an order's code or source", checkouts),
+                took("partial days", partial),
+                days,
+                took("clicks of orders", clicks),
+                took("code owners", owners),
+                took("checkouts outside the window", outside),
+                took("refunds", refunds)
+            )
+        })
+        .await?;
     // Marked days whose rows did not match their marker (a replica catching up): raw.
     let behind: Vec<(i64, i64)> =
         crate::ch_days::spans(marked.iter().copied().filter(|d| !purchases_done.rows.days.contains(d)))
@@ -457,6 +476,14 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
         None => (Default::default(), None),
     };
     let firsts = crate::ch_purchases::first_sales(&copies);
+    // The range's orders as its first read gave them (those arrived since are left for
+    // the next report: their checkouts were not read), less any a copy outside the range
+    // wins over (received earlier, shipped since), and the orders the copied events need.
+    let confirming = took("orders confirming a copied event", confirming_orders(client, &events, (from, to))).await?;
+    let orders = match confirming.is_empty() {
+        true => range_orders,
+        false => latest_orders(range_orders.into_iter().chain(confirming).collect()),
+    };
     Ok(Slice {
         events,
         orders,
@@ -575,6 +602,88 @@ pub fn latest(mut copies: Vec<CopiedEvent>) -> Vec<CopiedEvent> {
     });
     copies.dedup_by(|later, first| later.event_id == first.event_id);
     copies
+}
+
+/// The copy of each order `FINAL` would keep among `copies` (every copy read without
+/// it), in the order read: the highest version (`ch::first_wins`: the copy received
+/// first), and of two with one version (one order received twice in a millisecond) the
+/// one made earlier. `FINAL` merged every column of `orders` before the report could
+/// start: 250 ms of every report at 10^8 events with 332,959 orders, where reading them
+/// without it takes 55–70 ms. (Nothing downstream depends on their order: [`fill`]
+/// sorts the range's by time, order id and provider, as `FINAL`'s order left ties.)
+pub fn latest_orders(mut copies: Vec<OrderRow>) -> Vec<OrderRow> {
+    use std::collections::hash_map::Entry;
+    let mut best: foldhash::HashMap<(&str, &str), usize> =
+        foldhash::HashMap::with_capacity_and_hasher(copies.len(), Default::default());
+    let mut beaten = Vec::new();
+    for (i, o) in copies.iter().enumerate() {
+        match best.entry((o.provider.as_str(), o.order_id.as_str())) {
+            Entry::Occupied(mut kept) => {
+                let k = &copies[*kept.get()];
+                if (o.ver, std::cmp::Reverse(o.created_at)) > (k.ver, std::cmp::Reverse(k.created_at)) {
+                    beaten.push(kept.insert(i));
+                } else {
+                    beaten.push(i);
+                }
+            }
+            Entry::Vacant(new) => {
+                new.insert(i);
+            }
+        }
+    }
+    drop(best);
+    if beaten.is_empty() {
+        return copies;
+    }
+    beaten.sort_unstable();
+    let mut i = 0;
+    copies.retain(|_| {
+        let keep = beaten.binary_search(&i).is_err();
+        i += 1;
+        keep
+    });
+    copies
+}
+
+/// The most ids [`confirming_orders`] asks for by name (a statement is at most 256 KiB):
+/// past them, every order outside the range is read.
+const MAX_CONFIRMING_IDS: usize = 2000;
+
+/// The orders outside `[from, to)` that may confirm one of `events` (a purchase by its
+/// transaction id, any event by its click id), as `fill` looks for them, found by key.
+/// Every order was read before (0.3 s of every report at 10^8 events with 333,000 of
+/// them; the range's copied events are few: 16 to 48 in the benchmark's reports).
+async fn confirming_orders(
+    client: &clickhouse::Client,
+    events: &[CopiedEvent],
+    (from, to): (i64, i64),
+) -> Result<Vec<OrderRow>, ChError> {
+    let transaction_ids: BTreeSet<&str> =
+        events.iter().filter(|e| e.name == "purchase").filter_map(|e| e.transaction_id.as_deref()).collect();
+    let click_ids: BTreeSet<&str> = events.iter().filter_map(|e| e.click_id.as_deref()).collect();
+    if transaction_ids.is_empty() && click_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let outside = "(created_at < ? OR created_at >= ?)";
+    let query = if transaction_ids.len() + click_ids.len() > MAX_CONFIRMING_IDS {
+        client.query(&format!("SELECT ?fields FROM orders WHERE {outside}")).bind(from).bind(to)
+    } else {
+        let one_of = |column: &str, n: usize| match n {
+            0 => "0".to_owned(),
+            n => format!("{column} IN ({})", vec!["?"; n].join(", ")),
+        };
+        let sql = format!(
+            "SELECT ?fields FROM orders WHERE {outside} AND ({} OR {})",
+            one_of("order_id", transaction_ids.len()),
+            one_of("click_id", click_ids.len())
+        );
+        let mut query = client.query(&sql).bind(from).bind(to);
+        for id in transaction_ids.iter().chain(&click_ids) {
+            query = query.bind(*id);
+        }
+        query
+    };
+    ch::timed(query.fetch_all::<OrderRow>()).await
 }
 
 /// `[from, to)` without the UTC days `days` (whole days inside it), as time spans.
@@ -867,9 +976,12 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
     let purchases = events.iter().zip(&kept).filter(|(e, kept)| **kept && rolled_purchase(e)).map(|(e, _)| *e);
     add_purchases(&mut collapser, purchases, &slice.orders).map_err(to_sql)?;
     slice.purchases_done.add_to(&mut collapser).map_err(to_sql)?;
-    // In `orders_in`'s order (a stable sort: ties as the copy would insert them), by
-    // reference: a season's 333,000 rows moved about while sorting were 8 % of a report.
-    given.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
+    // In `orders_in`'s order (ties by provider, as the copy inserted them when they were
+    // read with `FINAL`, in its key's order), by reference: a season's 333,000 rows
+    // moved about while sorting were 8 % of a report.
+    given.sort_unstable_by(|a, b| {
+        (a.created_at, &a.order_id, &a.provider).cmp(&(b.created_at, &b.order_id, &b.provider))
+    });
     let given = given.into_iter().map(as_read).collect();
     Ok(stats::Given { rolled: collapser.rows(), kept: joins, orders: slice.range.map(|_| (given, confirmed)) })
 }
@@ -1452,6 +1564,32 @@ mod tests {
         let kept = latest(vec![copy("a", 1, 5), copy("b", 1, 9), copy("a", 2, 7), copy("b", 1, 8), copy("c", 3, 1)]);
         let kept: Vec<(&str, u64, i64)> = kept.iter().map(|e| (e.event_id.as_str(), e.ver, e.event_time)).collect();
         assert_eq!(kept, [("a", 2, 7), ("b", 1, 8), ("c", 3, 1)], "the highest version, then the earlier");
+    }
+
+    #[test]
+    fn of_an_orders_copies_the_one_final_keeps_is_read_in_key_order() {
+        let copy = |provider: &str, id: &str, ver: u64, created_at: i64| OrderRow {
+            provider: provider.into(),
+            order_id: id.into(),
+            ver,
+            created_at,
+            ..OrderRow::default()
+        };
+        let kept = latest_orders(vec![
+            copy("shopify", "b", 1, 9),
+            copy("stripe", "a", 2, 7),
+            copy("stripe", "b", 1, 5),
+            copy("stripe", "a", 3, 8),
+            copy("stripe", "b", 1, 4),
+            copy("stripe", "a", 1, 1),
+        ]);
+        let kept: Vec<(&str, &str, u64, i64)> =
+            kept.iter().map(|o| (o.provider.as_str(), o.order_id.as_str(), o.ver, o.created_at)).collect();
+        assert_eq!(
+            kept,
+            [("shopify", "b", 1, 9), ("stripe", "a", 3, 8), ("stripe", "b", 1, 4)],
+            "the highest version, then the earlier; in the order read"
+        );
     }
 
     #[test]
