@@ -267,9 +267,10 @@ async fn chosen(
 /// unless a checkout that arrived since beats them. For the others, those ClickHouse
 /// [`picked`], then, for the orders whose last buckets hold none they join, every
 /// checkout of their windows with their code or source; and the earliest and latest in
-/// `bounds` per code or source of theirs and creator (whether one lies outside an order's window: asked only for these orders,
-/// since an order found in its buckets is joined to a click; asked for every order,
-/// they cost 4 s of a season's report at 10^8 events). For the kept orders none was
+/// `bounds` per code or source of theirs and creator (whether one lies outside an
+/// order's window: asked only for these orders, since an order found in its buckets is
+/// joined to a click; asked for every order, they cost 4 s of a season's report at
+/// 10^8 events). For the kept orders none was
 /// known to lie outside of, the latest of all per code or source and creator, by key.
 pub async fn read(
     client: &clickhouse::Client,

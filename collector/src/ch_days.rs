@@ -723,8 +723,15 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
                 tracing::info!(orders = picked, "day rollup: settled orders' checkouts picked");
             }
             let now = crate::server::now_ms();
-            if let Some(picked) = crate::ch_recent_picks::step(&client, now, window_ms, unshipped).await? {
-                tracing::debug!(orders = picked, "day rollup: recent orders' checkouts picked");
+            // Its own log line: the counts and settled picks above are written whether
+            // or not a batch is, and a report joins the orders of a failed batch live.
+            match crate::ch_recent_picks::step(&client, now, window_ms, unshipped).await {
+                Ok(Some(picked)) => tracing::debug!(orders = picked, "day rollup: recent orders' checkouts picked"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "recent orders' checkouts not picked; reports keep the last batch and join the orders since live"
+                ),
             }
             Ok::<_, DaysError>(Rolled {
                 days: events.days.max(purchases.days),

@@ -109,17 +109,25 @@ pub struct Done {
     pub orders_parts: u64,
 }
 
-/// The active parts of `events`, and the fingerprint of those of `orders`.
+/// The active parts of `events`: what a snapshot is taken of, and what a report finds
+/// the fresh ones among.
+async fn events_parts(client: &clickhouse::Client) -> Result<Vec<Part>, ChError> {
+    ch::timed(
+        client
+            .query(
+                "SELECT partition_id, name, min_block_number, max_block_number FROM system.parts
+                 WHERE database = currentDatabase() AND table = 'events' AND active",
+            )
+            .fetch_all::<Part>(),
+    )
+    .await
+}
+
+/// The active parts of `events`, and the fingerprint of those of `orders` (a batch's
+/// marker holds both; a report needs the first only).
 async fn parts_now(client: &clickhouse::Client) -> Result<(Vec<Part>, u64), ChError> {
     let (events, orders) = tokio::try_join!(
-        ch::timed(
-            client
-                .query(
-                    "SELECT partition_id, name, min_block_number, max_block_number FROM system.parts
-                     WHERE database = currentDatabase() AND table = 'events' AND active",
-                )
-                .fetch_all::<Part>()
-        ),
+        events_parts(client),
         ch::timed(
             client
                 .query(
@@ -303,7 +311,7 @@ pub async fn decide<'a>(
             .bind(range.1)
             .fetch_all::<KeptClick>(),
     );
-    let ((parts, _), rows) = tokio::try_join!(parts_now(client), rows)?;
+    let (parts, rows) = tokio::try_join!(events_parts(client), rows)?;
     let mut kept = ch_picks::Kept::of(rows);
     let mut decided = Decided::default();
     let mut picked: Vec<(&OrderRow, Vec<KeptClick>)> = Vec::with_capacity(orders.len());
