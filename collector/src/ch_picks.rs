@@ -28,10 +28,10 @@ use crate::ch_checkouts;
 use crate::ch_days::{self, DAYS_PER_QUERY, QUERY_TIMEOUT};
 use crate::clickhouse::{self as ch, ChError, OrderRow};
 use crate::stats::rollup::DAY_MS;
-use crate::stats::{Click, KeptJoin, CLOCK_SLACK_MS};
+use crate::stats::{ByOrder, Click, KeptJoin, CLOCK_SLACK_MS};
 use crate::stats_source::CopiedEvent;
 use clickhouse::Row;
-use foldhash::{HashMap, HashSet};
+use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
 
 /// The role of an order's row when nothing joins it by code or source (it has neither).
@@ -220,16 +220,17 @@ pub fn fingerprint(o: &OrderRow) -> u64 {
 /// The picks kept for a report's orders, by order.
 #[derive(Default)]
 pub struct Kept {
-    by_order: HashMap<(String, String), Vec<KeptClick>>,
+    by_order: ByOrder<Vec<KeptClick>>,
 }
 
 impl Kept {
-    /// The rows read, by order.
+    /// The rows read, by order. Each row's order id is moved into the key, not cloned
+    /// (nothing reads it from the row after this).
     pub fn of(rows: Vec<KeptClick>) -> Kept {
-        let mut by_order: HashMap<(String, String), Vec<KeptClick>> =
-            HashMap::with_capacity_and_hasher(rows.len(), Default::default());
-        for r in rows {
-            by_order.entry((r.provider.clone(), r.order_id.clone())).or_default().push(r);
+        let mut by_order: ByOrder<Vec<KeptClick>> = ByOrder::with_capacity(rows.len());
+        for mut r in rows {
+            let order_id = std::mem::take(&mut r.order_id);
+            by_order.entry(&r.provider, order_id).push(r);
         }
         Kept { by_order }
     }
@@ -238,7 +239,7 @@ impl Kept {
     /// live). Taken, not borrowed: a season's 300,000 checkouts are moved into the copy,
     /// not cloned.
     pub fn take(&mut self, o: &OrderRow) -> Option<Vec<KeptClick>> {
-        let mut rows = self.by_order.remove(&(o.provider.clone(), o.order_id.clone()))?;
+        let mut rows = self.by_order.remove(&o.provider, &o.order_id)?;
         let now = fingerprint(o);
         rows.retain(|r| r.fingerprint == now);
         (!rows.is_empty()).then_some(rows)
@@ -448,7 +449,7 @@ mod tests {
         let new = OrderPick::of(&edited, 60_000, UNDECIDED, None, 8);
         let kept = || {
             let mut kept = Kept::default();
-            kept.by_order.insert(("stripe".into(), "cs_1".into()), vec![old.clone().into(), new.clone().into()]);
+            kept.by_order.insert("stripe", "cs_1".into(), vec![old.clone().into(), new.clone().into()]);
             kept
         };
         assert_eq!(kept().take(&o), Some(vec![old.clone().into()]));

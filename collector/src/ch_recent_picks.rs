@@ -278,7 +278,7 @@ impl<'a> Decided<'a> {
             }
             match ch_picks::join_of(rows) {
                 Some(join) => {
-                    self.joins.insert((o.provider.clone(), o.order_id.clone()), join);
+                    self.joins.insert(&o.provider, o.order_id.clone(), join);
                 }
                 None => self.undecided.push(o),
             }
@@ -570,9 +570,8 @@ mod tests {
                 let mut decided = Decided::default();
                 decided.add(refs.iter().copied().zip(batch).collect(), &arrived, window);
                 for (o, rows) in refs.iter().zip(after_all) {
-                    let key = (o.provider.clone(), o.order_id.clone());
                     let now = ch_picks::join_of(rows);
-                    if let Some(join) = decided.joins.get(&key) {
+                    if let Some(join) = decided.joins.get(&o.provider, &o.order_id) {
                         prop_assert_eq!(Some(join), now.as_ref(), "{}", o.order_id);
                     } else if decided.undecided.iter().any(|u| u.order_id == o.order_id) {
                         prop_assert!(now.is_none_or(|j| j.click.is_none()), "{}", o.order_id);

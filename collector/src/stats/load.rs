@@ -27,7 +27,93 @@ pub struct KeptJoin {
 }
 
 /// The [`KeptJoin`]s of a report's orders, by provider and order id.
-pub type KeptJoins = foldhash::HashMap<(String, String), KeptJoin>;
+pub type KeptJoins = ByOrder<KeptJoin>;
+
+/// Values by order (provider, then order id), found by the order's own `&str`s. A
+/// report at 10^8 events looks up each of up to 300,000 orders in two such maps, and
+/// building a key of two new strings for every lookup was 5 % of its CPU. Providers
+/// are few, so a map per provider; a new provider's is sized for [`ByOrder::with_capacity`]'s
+/// orders at once (growing it 300,000 orders at a time was another 5 %).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ByOrder<V> {
+    by_provider: foldhash::HashMap<String, foldhash::HashMap<String, V>>,
+    capacity: usize,
+}
+
+impl<V> Default for ByOrder<V> {
+    fn default() -> Self {
+        ByOrder::with_capacity(0)
+    }
+}
+
+impl<V> ByOrder<V> {
+    pub fn with_capacity(orders: usize) -> Self {
+        ByOrder { by_provider: Default::default(), capacity: orders }
+    }
+
+    /// The value of the order (`provider`, `order_id`), made with `V::default()` if it
+    /// has none yet.
+    pub fn entry(&mut self, provider: &str, order_id: String) -> &mut V
+    where
+        V: Default,
+    {
+        self.of_provider(provider).entry(order_id).or_default()
+    }
+
+    /// Sets the order's value; returns the one it replaces.
+    pub fn insert(&mut self, provider: &str, order_id: String, value: V) -> Option<V> {
+        self.of_provider(provider).insert(order_id, value)
+    }
+
+    pub fn get(&self, provider: &str, order_id: &str) -> Option<&V> {
+        self.by_provider.get(provider)?.get(order_id)
+    }
+
+    pub fn remove(&mut self, provider: &str, order_id: &str) -> Option<V> {
+        self.by_provider.get_mut(provider)?.remove(order_id)
+    }
+
+    /// Moves `other`'s values in (replacing this map's for the same orders).
+    pub fn append(&mut self, other: ByOrder<V>) {
+        for (provider, orders) in other.by_provider {
+            self.of_provider(&provider).extend(orders);
+        }
+    }
+
+    /// How many orders have a value.
+    pub fn len(&self) -> usize {
+        self.by_provider.values().map(|m| m.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn of_provider(&mut self, provider: &str) -> &mut foldhash::HashMap<String, V> {
+        // Looked up first: a provider's name is allocated once, not per order.
+        if !self.by_provider.contains_key(provider) {
+            let map = foldhash::HashMap::with_capacity_and_hasher(self.capacity, Default::default());
+            self.by_provider.insert(provider.to_owned(), map);
+        }
+        self.by_provider.get_mut(provider).expect("inserted above")
+    }
+}
+
+impl<V> Extend<((String, String), V)> for ByOrder<V> {
+    fn extend<I: IntoIterator<Item = ((String, String), V)>>(&mut self, orders: I) {
+        for ((provider, order_id), value) in orders {
+            self.insert(&provider, order_id, value);
+        }
+    }
+}
+
+impl<V> FromIterator<((String, String), V)> for ByOrder<V> {
+    fn from_iter<I: IntoIterator<Item = ((String, String), V)>>(orders: I) -> Self {
+        let mut map = ByOrder::default();
+        map.extend(orders);
+        map
+    }
+}
 
 /// What a loader that read ClickHouse hands [`load_with`] beside the in-memory copy
 /// (`stats_source`): what it already added up or decided, so the copy need not hold it.
@@ -65,7 +151,7 @@ pub fn load_with(
         (o.refunded, o.refunds_excluded) = refunds.of(o);
         // Before the affiliate's view drops a click that is not theirs: how the order was
         // joined is a fact about the shop's data, and names nobody.
-        let outside = match kept.remove(&(o.provider.clone(), o.order_id.clone())) {
+        let outside = match kept.remove(&o.provider, &o.order_id) {
             Some(join) => {
                 o.click = by_click_id(conn, o)?.or(join.click);
                 o.click.is_none() && o.click_id.is_none() && join.outside
@@ -429,4 +515,32 @@ pub fn code_owner(conn: &Connection, code: &str, creator: Option<&str>) -> rusql
     )?
     .query_row(params![code, creator], |r| r.get(0))
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByOrder;
+
+    #[test]
+    fn an_order_is_its_provider_and_its_id_together() {
+        let mut map: ByOrder<u32> = ByOrder::with_capacity(4);
+        assert_eq!(map.insert("shopify", "1001".into(), 1), None);
+        assert_eq!(map.insert("stripe", "1001".into(), 2), None, "another shop's order with the same id");
+        *map.entry("stripe", "1002".into()) += 3;
+        assert_eq!(map.insert("shopify", "1001".into(), 4), Some(1), "the same order replaced");
+        assert_eq!(map.len(), 3);
+        assert_eq!(map.get("shopify", "1001"), Some(&4));
+        assert_eq!(map.get("stripe", "1001"), Some(&2));
+        assert_eq!(map.get("stripe", "1002"), Some(&3));
+        assert_eq!(map.get("woocommerce", "1001"), None);
+        let mut other: ByOrder<u32> = [(("stripe".to_owned(), "1001".to_owned()), 5)].into_iter().collect();
+        other.insert("woocommerce", "7".into(), 6);
+        map.append(other);
+        assert_eq!(map.len(), 4);
+        assert_eq!(map.remove("stripe", "1001"), Some(5), "appended over");
+        assert_eq!(map.remove("stripe", "1001"), None, "taken once");
+        assert_eq!(map.remove("woocommerce", "7"), Some(6));
+        assert_eq!(map.len(), 2);
+        assert!(!map.is_empty());
+    }
 }

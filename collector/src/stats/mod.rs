@@ -1018,7 +1018,9 @@ mod series;
 pub use self::csv::{table_csv, to_csv, CSV_HEADER, JOINS_HEADER, SERIES_HEADER};
 pub(crate) use load::value_and_items;
 pub(crate) use load::{affiliate_sent, click_items, order_value};
-pub use load::{code_owner, load, load_with, outside_window, resolve, Given, KeptJoin, KeptJoins, CLOCK_SLACK_MS};
+pub use load::{
+    code_owner, load, load_with, outside_window, resolve, ByOrder, Given, KeptJoin, KeptJoins, CLOCK_SLACK_MS,
+};
 pub use report::{format_money, range_error, to_html, to_page, Filters, Page, TABLES};
 pub use series::{Point, Series};
 
