@@ -78,8 +78,8 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
         ..OrderRow::default()
     };
     let confirmed = Confirmed {
-        transaction_ids: ["cs_1".to_owned(), "77".to_owned()].into(),
-        click_ids: ["c-1".to_owned()].into(),
+        transaction_ids: ["cs_1".to_owned(), "77".to_owned()].into_iter().collect(),
+        click_ids: ["c-1".to_owned()].into_iter().collect(),
     };
     (events, vec![stripe, shopify], confirmed)
 }
@@ -516,7 +516,7 @@ fn a_rate_compares_a_part_with_its_whole_and_never_passes_100_percent() {
             ..verified("2", "EUR", 1000, None)
         },
     ];
-    let confirmed = Confirmed { click_ids: ["c-1".to_owned()].into(), ..Confirmed::default() };
+    let confirmed = Confirmed { click_ids: ["c-1".to_owned()].into_iter().collect(), ..Confirmed::default() };
     let s = aggregate(&Query::default(), events, orders, &confirmed);
     let clip = row(&s, "utm_medium", "clip");
     assert_eq!(
