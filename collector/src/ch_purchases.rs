@@ -359,11 +359,15 @@ async fn counted(
         if !orders {
             return Ok((Vec::new(), Vec::new()));
         }
+        // The order ids without `FINAL`: an order id is in the sorting key, so every copy
+        // of an order has it, and the set is the same (at 10^8 events the query took
+        // 0.14-0.19 s alone with it, 0.10-0.15 s without). Its click id may change from
+        // copy to copy, so that set is the latest copies'.
         let moves = ch::timed(
             client
                 .query(&format!(
                     "SELECT ?fields FROM {unconfirmed_table} WHERE {condition} AND (
-                       transaction_id IN (SELECT order_id FROM orders FINAL)
+                       transaction_id IN (SELECT order_id FROM orders)
                        OR click_id IN (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL))"
                 ))
                 .fetch_all::<UnconfirmedPurchase>(),
