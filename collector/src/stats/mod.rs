@@ -619,8 +619,7 @@ pub fn aggregate(
     confirmed: &Confirmed,
 ) -> Stats {
     let mut totals = Group::default();
-    let mut by: BTreeMap<&'static str, BTreeMap<String, Group>> =
-        DIMENSIONS.iter().map(|d| (*d, BTreeMap::new())).collect();
+    let mut by: BTreeMap<&'static str, Groups> = DIMENSIONS.iter().map(|d| (*d, Groups::default())).collect();
     let mut sold: BTreeMap<(String, String, String), Group> = BTreeMap::new();
     // Code views by code id, put under their code text once every text is known.
     let mut code_views: BTreeMap<String, u64> = BTreeMap::new();
@@ -782,26 +781,30 @@ pub fn aggregate(
             money.refunded += refunded;
         };
         count(&mut totals, value, o.refunded);
-        let spelled = o.coupon.clone().or_else(|| click.and_then(|c| c.coupon.clone()));
-        let code = code_key(&spelled);
+        let spelled = o.coupon.as_ref().or_else(|| click.and_then(|c| c.coupon.as_ref()));
+        let code = code_key(&spelled.cloned());
         if let Some(spelled) = spelled.filter(|_| code != NONE && code != OTHER) {
-            order_spellings.entry(code.clone()).or_insert(spelled);
+            if !order_spellings.contains_key(&code) {
+                order_spellings.insert(code.clone(), spelled.clone());
+            }
         }
-        let source = key(&click.and_then(|c| c.utm_source.clone()).or_else(|| o.utm_source.clone()));
-        let campaign = key(&click.and_then(|c| c.utm_campaign.clone()).or_else(|| o.utm_campaign.clone()));
+        // Borrowed keys, as the events' (a key is copied only into a new group): a
+        // 30-day report at 10^8 events counts 107,000 orders.
+        let tag = |of_click: fn(&Click) -> &Option<String>, own| order_tag(click, of_click, own);
+        let (source, campaign) = (tag(|c| &c.utm_source, &o.utm_source), tag(|c| &c.utm_campaign, &o.utm_campaign));
         let keys = [
-            ("creator", o.creator().map_or_else(|| NONE.to_owned(), str::to_owned)),
-            ("affiliate", key(&o.affiliate)),
-            ("code", code.clone()),
-            ("utm_source", source.clone()),
-            ("utm_medium", key(&click.and_then(|c| c.utm_medium.clone()).or_else(|| o.utm_medium.clone()))),
-            ("utm_campaign", campaign.clone()),
-            ("utm_content", key(&click.and_then(|c| c.utm_content.clone()))),
+            ("creator", o.creator().unwrap_or(NONE)),
+            ("affiliate", key_ref(&o.affiliate)),
+            ("code", code.as_str()),
+            ("utm_source", source),
+            ("utm_medium", tag(|c| &c.utm_medium, &o.utm_medium)),
+            ("utm_campaign", campaign),
+            ("utm_content", click.map_or(NONE, |c| key_ref(&c.utm_content))),
         ];
         for (dim, k) in keys {
-            count(group(&mut by, dim, &k), value, o.refunded);
+            count(group(&mut by, dim, k), value, o.refunded);
         }
-        count(sold.entry((source, campaign, code)).or_default(), value, o.refunded);
+        count(sold.entry((source.to_owned(), campaign.to_owned(), code)).or_default(), value, o.refunded);
         // A click whose items cannot be counted splits nothing: the order is `(none)`'s.
         let items = click
             .map(|c| c.items.as_slice())
@@ -829,13 +832,16 @@ pub fn aggregate(
     }
     for (id, n) in code_views {
         // The text whose id this is, among the codes checkouts and orders carried.
-        let text = codes.keys().find(|k| **k == id || (*k != NONE && *k != OTHER && code_id(k) == id)).cloned();
+        // (The least such text, whatever order the groups are kept in.)
+        let text = codes.keys().filter(|k| **k == id || (*k != NONE && *k != OTHER && code_id(k) == id)).min().cloned();
         codes.entry(text.unwrap_or(id)).or_default().funnel.code_views += n;
     }
     totals.finish();
     let by = by
         .into_iter()
         .map(|(dim, groups)| {
+            let mut groups: Vec<(String, Group)> = groups.into_iter().collect();
+            groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             let rows = groups
                 .into_iter()
                 .map(|(key, mut group)| {
@@ -919,12 +925,22 @@ fn key_ref(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or(NONE)
 }
 
+/// An order's tag: its click's (`of_click`), else its own, else [`NONE`].
+fn order_tag<'a>(
+    click: Option<&'a Click>,
+    of_click: fn(&Click) -> &Option<String>,
+    own: &'a Option<String>,
+) -> &'a str {
+    click.and_then(|c| of_click(c).as_deref()).or(own.as_deref()).unwrap_or(NONE)
+}
+
+/// One dimension's groups while counting, by key: hashed, not a `BTreeMap` (whose
+/// lookups compared texts: 8 % of a 30-day report's CPU at 10^8 events); sorted by key
+/// once counted ([`Row`]s are in key order).
+type Groups = foldhash::HashMap<String, Group>;
+
 /// The group of `key` in `dim`, made on first use (the key is copied only then).
-fn group<'a>(
-    by: &'a mut BTreeMap<&'static str, BTreeMap<String, Group>>,
-    dim: &'static str,
-    key: &str,
-) -> &'a mut Group {
+fn group<'a>(by: &'a mut BTreeMap<&'static str, Groups>, dim: &'static str, key: &str) -> &'a mut Group {
     let groups = by.entry(dim).or_default();
     if !groups.contains_key(key) {
         groups.insert(key.to_owned(), Group::default());
