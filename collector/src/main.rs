@@ -17,7 +17,25 @@ use std::time::Duration;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_decommits` (its place in `mi_option_t`, the same in
+/// mimalloc 2 and 3's `mimalloc.h`; `libmimalloc-sys` names only some options).
+const PURGE_DECOMMITS: libmimalloc_sys::mi_option_t = 5;
+
+/// Memory a report freed is given back to the kernel lazily (`MADV_FREE`: it takes the
+/// pages when it needs them) rather than at once (`MADV_DONTNEED`, mimalloc's default).
+/// A report at 10^8 events fills and frees hundreds of megabytes; given back at once,
+/// the next report faulted every page in again and the kernel zeroed each one: 12 % of
+/// the collector's samples in a 30-day report, whose CPU went from 88 to 73–78 ticks
+/// (30 days 1.03–1.17 s → 0.99–1.07 s, a season 3.1 s → 2.6–2.7 s) with this. The memory
+/// is still the kernel's to take under pressure; only the resident figure reads higher.
+fn give_memory_back_lazily() {
+    // SAFETY: `mi_option_set` only stores a value in mimalloc's option table; it runs
+    // first thing in `main`, and mimalloc reads the option when it purges.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DECOMMITS, 0) };
+}
+
 fn main() -> std::process::ExitCode {
+    give_memory_back_lazily();
     let config = Config::parse();
     if let Some(Command::AffiliateLink(link)) = &config.command {
         return affiliate_link(config.report_secret.as_deref(), link);
