@@ -297,7 +297,7 @@ pub async fn read(
         Ok::<_, ChError>((decided, joined))
     });
     let (mut kept, (decided, mut joined)) =
-        tokio::try_join!(crate::ch_picks::kept(client, range, window_ms), recent_and_live)?;
+        tokio::try_join!(crate::ch_picks::kept(client, range, window_ms, settled.len()), recent_and_live)?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
     // Sized once: growing it a season's 300,000 orders at a time was 5 % of a report's CPU.

@@ -301,18 +301,15 @@ pub async fn decide<'a>(
         tracing::warn!(ver = done.ver, "recent picks: a batch's snapshot is unreadable; its orders are joined live");
         return Ok(Decided { live: orders, ..Decided::default() });
     };
-    let rows = ch::timed_within(
-        ch::REQUEST_TIMEOUT,
-        client
-            .query("SELECT ?fields FROM recent_picks WHERE ver = ? AND window_ms = ? AND created_at >= ? AND created_at < ?")
-            .bind(done.ver)
-            .bind(window_ms)
-            .bind(range.0)
-            .bind(range.1)
-            .fetch_all::<KeptClick>(),
-    );
-    let (parts, rows) = tokio::try_join!(events_parts(client), rows)?;
-    let mut kept = ch_picks::Kept::of(rows);
+    let query = client
+        .query(
+            "SELECT ?fields FROM recent_picks WHERE ver = ? AND window_ms = ? AND created_at >= ? AND created_at < ?",
+        )
+        .bind(done.ver)
+        .bind(window_ms)
+        .bind(range.0)
+        .bind(range.1);
+    let (parts, mut kept) = tokio::try_join!(events_parts(client), ch_picks::Kept::read(query, orders.len()))?;
     let mut decided = Decided::default();
     let mut picked: Vec<(&OrderRow, Vec<KeptClick>)> = Vec::with_capacity(orders.len());
     for o in orders {

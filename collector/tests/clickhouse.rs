@@ -895,10 +895,10 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     );
     let orders: Vec<linkshelf_collector::clickhouse::OrderRow> =
         ch(url, &db).query("SELECT ?fields FROM orders FINAL").fetch_all().await.expect("orders");
-    let mut kept = linkshelf_collector::ch_picks::kept(&client, (from, to), window).await.expect("kept");
+    let mut kept = linkshelf_collector::ch_picks::kept(&client, (from, to), window, orders.len()).await.expect("kept");
     assert!(orders.iter().all(|o| kept.take(o).is_some()), "a report finds every order's picks");
     let mut other_window =
-        linkshelf_collector::ch_picks::kept(&client, (from, to), window + 3_600_000).await.expect("kept");
+        linkshelf_collector::ch_picks::kept(&client, (from, to), window + 3_600_000, orders.len()).await.expect("kept");
     assert!(orders.iter().all(|o| other_window.take(o).is_none()), "picked for another window: joined live");
     same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
     assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), s, "the same answer from the picks");
