@@ -1351,3 +1351,80 @@ mod report_page {
         assert!(table_csv(&s, "orders").is_none());
     }
 }
+
+/// Orders of two currencies, refunds, codes spelled two ways, affiliates, sources and
+/// clicks naming products (one title given twice, differently), in time order.
+fn orders_to_count() -> Vec<OrderRow> {
+    let click = |code: &str, source: &str, items: Vec<StoredItem>| Click {
+        how: "click_id",
+        creator_id: "juno".into(),
+        coupon: Some(code.into()),
+        utm_source: Some(source.into()),
+        utm_campaign: Some(format!("{source}-drop")),
+        utm_content: Some("clip-7".into()),
+        items,
+        ..Click::default()
+    };
+    let named = |id: &str, name: &str, price: i64| StoredItem { item_name: Some(name.into()), ..item(id, price, 1) };
+    (0..9i64)
+        .map(|i| OrderRow {
+            provider: if i % 2 == 0 { "stripe" } else { "shopify" }.into(),
+            order_id: format!("o-{i}"),
+            created_at: i,
+            currency: if i % 3 == 0 { "JPY" } else { "EUR" }.into(),
+            value: 1000 + 100 * i,
+            refunded: if i % 4 == 1 { 250 } else { 0 }.into(),
+            coupon: (i % 3 != 2).then(|| if i < 5 { "juno15" } else { "JUNO15" }.into()),
+            affiliate: (i % 2 == 1).then(|| "mia".into()),
+            click: (i % 3 != 1).then(|| {
+                let title = if i < 4 { "Blue mug" } else { "Mug, blue" };
+                click(
+                    "Juno15",
+                    if i < 6 { "tiktok" } else { "instagram" },
+                    vec![named("mug", title, 3200), item("tote", 1000, 2)],
+                )
+            }),
+            ..OrderRow::default()
+        })
+        .collect()
+}
+
+#[test]
+fn orders_counted_in_parts_are_counted_as_in_one_run() {
+    let orders = orders_to_count();
+    let one = OrderCounts::in_parts(&orders, 1);
+    assert_eq!(one.totals.funnel.purchases_verified, 9);
+    assert_eq!(one.spellings["JUNO15"], "juno15", "the first order's spelling");
+    assert_eq!(one.titles["mug"], "Blue mug", "the first click's title");
+    assert!(one.by["product"].contains_key("tote") && one.sold.len() > 1);
+    for parts in [2, 3, 4, 9, 20] {
+        assert_eq!(OrderCounts::in_parts(&orders, parts), one, "{parts} parts");
+    }
+    assert_eq!(OrderCounts::in_parts(&[], 3), OrderCounts::default(), "no orders");
+}
+
+#[test]
+fn a_funnel_and_its_money_absorb_every_count() {
+    let funnel = |n: u64| Funnel {
+        page_views: n,
+        code_views: 2 * n,
+        product_selects: 3 * n,
+        checkouts_started: 5 * n,
+        checkouts_ordered: 4 * n,
+        purchases: 6 * n,
+        purchases_verified: 7 * n,
+        purchases_unverified: 8 * n,
+    };
+    let group = |n: u64, currencies: &[&str]| {
+        let mut g = Group { funnel: funnel(n), ..Group::default() };
+        for c in currencies {
+            *g.money(c) = revenue(c, n.into(), 2 * i128::from(n), 3 * i128::from(n), 4 * i128::from(n));
+        }
+        g
+    };
+    let mut a = group(1, &["EUR"]);
+    a.absorb(group(10, &["EUR", "JPY"]));
+    a.finish();
+    assert_eq!(a.funnel, funnel(11));
+    assert_eq!(a.revenue, [revenue("EUR", 11, 22, 33, 44), revenue("JPY", 10, 20, 30, 40)]);
+}
