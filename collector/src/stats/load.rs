@@ -32,8 +32,10 @@ pub type KeptJoins = ByOrder<KeptJoin>;
 /// Values by order (provider, then order id), found by the order's own `&str`s. A
 /// report at 10^8 events looks up each of up to 300,000 orders in two such maps, and
 /// building a key of two new strings for every lookup was 5 % of its CPU. Providers
-/// are few, so a map per provider; a new provider's is sized for [`ByOrder::with_capacity`]'s
-/// orders at once (growing it 300,000 orders at a time was another 5 %).
+/// are few, so a map per provider; the first provider's is sized for
+/// [`ByOrder::with_capacity`]'s orders at once (growing it 300,000 orders at a time was
+/// another 5 %), and any other's grows (most stores sell through one shop, and sizing
+/// each for every order would reserve it several times over).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ByOrder<V> {
     by_provider: foldhash::HashMap<String, foldhash::HashMap<String, V>>,
@@ -92,7 +94,8 @@ impl<V> ByOrder<V> {
     fn of_provider(&mut self, provider: &str) -> &mut foldhash::HashMap<String, V> {
         // Looked up first: a provider's name is allocated once, not per order.
         if !self.by_provider.contains_key(provider) {
-            let map = foldhash::HashMap::with_capacity_and_hasher(self.capacity, Default::default());
+            let map =
+                foldhash::HashMap::with_capacity_and_hasher(std::mem::take(&mut self.capacity), Default::default());
             self.by_provider.insert(provider.to_owned(), map);
         }
         self.by_provider.get_mut(provider).expect("inserted above")
@@ -323,21 +326,22 @@ pub(crate) fn click_items(json: Option<String>) -> Vec<StoredItem> {
     stored_items(json.map_or(SqlValue::Null, SqlValue::Text)).unwrap_or_default()
 }
 
-/// Every refund's amount, by the order reference it names and provider: read once per
-/// report rather than asked for order by order (a statement per order, 333,000 of them
-/// in a season at 10^8 events with an order for half the purchases). By reference
-/// first, so an order's are looked up by its borrowed texts (no key copied per order).
-struct Refunds(foldhash::HashMap<String, Vec<(String, SqlValue)>>);
+/// Every refund's amount, by provider and the order reference it names ([`ByOrder`]):
+/// read once per report rather than asked for order by order (a statement per order,
+/// 333,000 of them in a season at 10^8 events with an order for half the purchases),
+/// and an order's looked up by its borrowed texts (no key copied per order).
+struct Refunds(ByOrder<Vec<SqlValue>>);
 
 impl Refunds {
     fn read(conn: &Connection) -> rusqlite::Result<Refunds> {
-        let mut by_ref: foldhash::HashMap<String, Vec<(String, SqlValue)>> = Default::default();
+        let mut by_order: ByOrder<Vec<SqlValue>> = ByOrder::default();
         let mut statement = conn.prepare("SELECT provider, order_ref, amount FROM refunds")?;
         let mut rows = statement.query([])?;
         while let Some(r) = rows.next()? {
-            by_ref.entry(r.get(1)?).or_default().push((r.get(0)?, r.get(2)?));
+            let provider: String = r.get(0)?;
+            by_order.entry(&provider, r.get(1)?).push(r.get(2)?);
         }
-        Ok(Refunds(by_ref))
+        Ok(Refunds(by_order))
     }
 
     /// The sum of `o`'s refunds (those of its provider naming its order id or its
@@ -349,8 +353,7 @@ impl Refunds {
         let payment = o.payment_ref.as_deref().filter(|p| *p != o.order_id);
         let (mut amounts, mut excluded) = (Vec::new(), 0);
         for r in std::iter::once(o.order_id.as_str()).chain(payment) {
-            let theirs = self.0.get(r).into_iter().flatten().filter(|(provider, _)| *provider == o.provider);
-            for (_, amount) in theirs {
+            for amount in self.0.get(&o.provider, r).into_iter().flatten() {
                 match amount {
                     SqlValue::Integer(a) if (1..=MAX_AMOUNT_MINOR).contains(a) => amounts.push(*a),
                     _ => excluded += 1,
