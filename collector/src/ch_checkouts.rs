@@ -264,7 +264,10 @@ async fn chosen(
 /// (`order_picks`, `ch_picks`: read, not joined again, while the order is as it was
 /// then), and decide its join ([`Read::kept`]) rather than being copied; so do the
 /// recent picks of an order not settled (`ch_recent_picks`, when `recent` says so),
-/// unless a checkout that arrived since beats them. For the others, those ClickHouse
+/// unless a checkout that arrived since beats them. What the kept picks decided is
+/// remembered between reports in `remembered` (`ch_picks::Remembered`; the pick of a
+/// batch has none), and only the orders it does not hold have their picks read. For the
+/// others, those ClickHouse
 /// [`picked`], then, for the orders whose last buckets hold none they join, every
 /// checkout of their windows with their code or source; and the earliest and latest in
 /// `bounds` per code or source of theirs and creator (whether one lies outside an
@@ -279,6 +282,7 @@ pub async fn read(
     bounds: (i64, i64),
     window_ms: i64,
     recent: Recent,
+    remembered: Option<&crate::ch_picks::Remembered>,
 ) -> Result<Read, ChError> {
     let started = std::time::Instant::now();
     // No order after the last one picked has picks kept (`ch_picks` picks settled
@@ -287,6 +291,16 @@ pub async fn read(
     let last_kept = crate::ch_picks::last_kept(client, range, window_ms).await?;
     let (settled, unsettled): (Vec<&OrderRow>, Vec<&OrderRow>) =
         orders.iter().partition(|o| last_kept.is_some_and(|t| o.created_at <= t));
+    // What the picks decided for the settled orders remembered since an earlier report;
+    // the others' picks are read, for the time spans that hold them.
+    let recalling = std::time::Instant::now();
+    let recalled = match remembered {
+        Some(r) => r.recall(&settled, window_ms),
+        None => vec![None; settled.len()],
+    };
+    let recall_ms = recalling.elapsed().as_millis() as u64;
+    let to_read = recalled.iter().filter(|r| r.is_none()).count();
+    let spans = spans_of(settled.iter().zip(&recalled).map(|(o, r)| (o.created_at, r.is_none())).collect());
     // Boxed: inline, it made a report's future too big for a 2 MiB stack in a debug build.
     let recent_and_live = Box::pin(async {
         let decided = match recent {
@@ -297,7 +311,7 @@ pub async fn read(
         Ok::<_, ChError>((decided, joined))
     });
     let (mut kept, (decided, mut joined)) =
-        tokio::try_join!(crate::ch_picks::kept(client, range, window_ms, settled.len()), recent_and_live)?;
+        tokio::try_join!(crate::ch_picks::kept(client, &spans, window_ms, to_read), recent_and_live)?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
     // Sized once: growing it a season's 300,000 orders at a time was 5 % of a report's CPU.
@@ -306,12 +320,23 @@ pub async fn read(
     let mut undecided = decided.undecided;
     let mut live = decided.live;
     let mut stragglers = Vec::new();
-    for o in settled {
-        let Some(picks) = kept.take(o) else {
-            stragglers.push(o);
-            continue;
+    let mut decided_now = Vec::with_capacity(to_read);
+    for (o, recalled) in settled.into_iter().zip(recalled) {
+        let join = match recalled {
+            Some(join) => join,
+            None => {
+                let Some(picks) = kept.take(o) else {
+                    stragglers.push(o);
+                    continue;
+                };
+                let join = crate::ch_picks::join_of(picks);
+                if remembered.is_some() {
+                    decided_now.push((o, join.clone()));
+                }
+                join
+            }
         };
-        match crate::ch_picks::join_of(picks) {
+        match join {
             Some(join) => {
                 joins.insert(&o.provider, o.order_id.clone(), join);
             }
@@ -319,11 +344,16 @@ pub async fn read(
         }
     }
     drop(kept);
+    if let Some(r) = remembered {
+        r.remember(decided_now, window_ms);
+    }
     // Settled orders without picks (not picked yet, or changed since): joined now.
     joined.extend(join_live(client, orders, &stragglers, bounds, window_ms).await?);
     live.extend(stragglers);
     tracing::debug!(
+        recall_ms,
         kept_ms,
+        read = to_read,
         kept = joins.len(),
         live = live.len(),
         join_ms = started.elapsed().as_millis() as u64,

@@ -69,7 +69,7 @@ impl AppState {
             Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))
         });
         let source = match config.clickhouse() {
-            Some(settings) => Source::ClickHouse(Box::new(crate::clickhouse::client(&settings))),
+            Some(settings) => Source::clickhouse(crate::clickhouse::client(&settings)),
             None => Source::Sqlite(config.db.clone()),
         };
         AppState {

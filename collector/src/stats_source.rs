@@ -71,6 +71,7 @@
 //! rules apply to the copy as to the file: one row per event id, one browser purchase
 //! per (creator, transaction id), the first kept.
 
+use crate::ch_picks::Remembered;
 use crate::ch_purchases::{DonePurchases, FirstSales, SaleCopy};
 use crate::clickhouse::{self as ch, ChError, OrderRow, RecentDone, RecentPurchasesDone, RefundRow};
 use crate::stats::rollup::{self, DayRow, DAY_MS};
@@ -83,11 +84,21 @@ use rusqlite::{params, Connection};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub enum Source {
     Sqlite(PathBuf),
-    ClickHouse(Box<clickhouse::Client>),
+    /// ClickHouse, and what its kept picks decided, remembered between this collector's
+    /// reports (`ch_picks::Remembered`).
+    ClickHouse(Box<clickhouse::Client>, Arc<Remembered>),
+}
+
+impl Source {
+    /// ClickHouse through `client`, remembering nothing yet.
+    pub fn clickhouse(client: clickhouse::Client) -> Source {
+        Source::ClickHouse(Box::new(client), Arc::default())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -269,7 +280,9 @@ pub async fn load(
             .await
             .map_err(|e| SourceError::Join(e.to_string()))?;
         }
-        Source::ClickHouse(client) => read(client, query.from, query.to, window_ms).await?,
+        Source::ClickHouse(client, remembered) => {
+            read(client, query.from, query.to, window_ms, Some(remembered)).await?
+        }
     };
     tokio::task::spawn_blocking(move || -> Result<Stats, SourceError> {
         let started = std::time::Instant::now();
@@ -315,8 +328,15 @@ fn bind_all<'a>(
     query
 }
 
-/// Reads every row a report on `[from, to)` can touch (see the module's list).
-pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i64) -> Result<Slice, ChError> {
+/// Reads every row a report on `[from, to)` can touch (see the module's list); the
+/// joins kept picks decided are recalled from `remembered` when given, and remembered.
+pub async fn read(
+    client: &clickhouse::Client,
+    from: i64,
+    to: i64,
+    window_ms: i64,
+    remembered: Option<&Remembered>,
+) -> Result<Slice, ChError> {
     let (earliest, latest) = (from.saturating_sub(window_ms), to.saturating_add(CLOCK_SLACK_MS));
     let whole = rollup::whole_days(from, to);
     // The partial days, read raw: before and after the whole days, or the whole range.
@@ -401,6 +421,7 @@ pub async fn read(client: &clickhouse::Client, from: i64, to: i64, window_ms: i6
             (earliest, latest),
             window_ms,
             crate::ch_checkouts::Recent::Use,
+            remembered,
         )
         .await?;
         let checkouts = crate::ch_checkouts::for_orders(read.checkouts, &in_range, window_ms);

@@ -895,10 +895,13 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     );
     let orders: Vec<linkshelf_collector::clickhouse::OrderRow> =
         ch(url, &db).query("SELECT ?fields FROM orders FINAL").fetch_all().await.expect("orders");
-    let mut kept = linkshelf_collector::ch_picks::kept(&client, (from, to), window, orders.len()).await.expect("kept");
+    let mut kept =
+        linkshelf_collector::ch_picks::kept(&client, &[(from, to)], window, orders.len()).await.expect("kept");
     assert!(orders.iter().all(|o| kept.take(o).is_some()), "a report finds every order's picks");
     let mut other_window =
-        linkshelf_collector::ch_picks::kept(&client, (from, to), window + 3_600_000, orders.len()).await.expect("kept");
+        linkshelf_collector::ch_picks::kept(&client, &[(from, to)], window + 3_600_000, orders.len())
+            .await
+            .expect("kept");
     assert!(orders.iter().all(|o| other_window.take(o).is_none()), "picked for another window: joined live");
     same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
     assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), s, "the same answer from the picks");
@@ -935,6 +938,26 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     let joined = stats(&http, &a, "/v1/stats", whole.0, whole.1).await.json();
     assert_eq!(join_of(&joined, "cs_straggler"), Some(json!("code_only")), "{}", joined["orders"]);
     same_figures(&http, &a, &reference, &[whole, (from, to)]).await;
+    // The collector remembers what the picks decided (`ch_picks::Remembered`), for each
+    // order as it was. A copy of an order received earlier than the one shipped (by a
+    // collector that was down), with a code where the other had a source, makes the
+    // order another one: it is joined live, by its code, not to its remembered pick.
+    assert_eq!(clicked(&joined, "cs_reel"), Some(json!("rl-1")), "its pick, remembered");
+    let mut first: linkshelf_collector::clickhouse::OrderRow = ch(url, &db)
+        .query("SELECT ?fields FROM orders FINAL WHERE order_id = 'cs_reel'")
+        .fetch_one()
+        .await
+        .expect("cs_reel");
+    first.received_at -= 1;
+    first.ver = store_ch::first_wins(first.received_at);
+    (first.coupon, first.utm_source, first.utm_medium) = (Some("bucket5".into()), None, None);
+    let mut insert = ch(url, &db).insert::<linkshelf_collector::clickhouse::OrderRow>("orders").await.expect("insert");
+    insert.write(&first).await.expect("write");
+    insert.end().await.expect("end");
+    let sql = "SELECT count() FROM orders FINAL WHERE order_id = 'cs_reel' AND coupon = 'bucket5'";
+    assert_eq!(wait_for(url, &db, sql, 1, 30).await, 1);
+    let edited = stats(&http, &a, "/v1/stats", whole.0, whole.1).await.json();
+    assert_eq!(clicked(&edited, "cs_reel"), Some(json!("bk-4")), "{}", edited["orders"]);
 }
 
 /// Settled days rolled into ClickHouse's `event_days` (`ch_days`), read beside a whole
@@ -1074,7 +1097,7 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
             for _ in 0..20 {
                 ch_days::recount(&client, now_ms()).await.expect("recount");
                 ch_purchases::recount(&client, now_ms()).await.expect("recount purchases");
-                let read = stats_source::read(&client, from, to, 7 * DAY).await.expect("read");
+                let read = stats_source::read(&client, from, to, 7 * DAY, None).await.expect("read");
                 let mut days: Vec<i64> = read.done.days.into_iter().collect();
                 days.sort_unstable();
                 let mut purchase_days: Vec<i64> = read.purchases_done.rows.days.into_iter().collect();
@@ -1507,7 +1530,7 @@ async fn re_key(url: &str, db: &str, old: &dyn Fn(&str) -> String) {
         1,
         "the old table is gone"
     );
-    let slice = linkshelf_collector::stats_source::read(&shipper, now - 3_600_000, now + 3_600_000, 3_600_000)
+    let slice = linkshelf_collector::stats_source::read(&shipper, now - 3_600_000, now + 3_600_000, 3_600_000, None)
         .await
         .expect("a report's read");
     let mut ids: Vec<&str> = slice.events.iter().map(|e| e.event_id.as_str()).collect();

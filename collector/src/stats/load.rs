@@ -22,7 +22,7 @@ pub fn load(
 /// again took seconds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeptJoin {
-    pub click: Option<Click>,
+    pub click: Option<Arc<Click>>,
     pub outside: bool,
 }
 
@@ -69,6 +69,10 @@ impl<V> ByOrder<V> {
 
     pub fn get(&self, provider: &str, order_id: &str) -> Option<&V> {
         self.by_provider.get(provider)?.get(order_id)
+    }
+
+    pub fn get_mut(&mut self, provider: &str, order_id: &str) -> Option<&mut V> {
+        self.by_provider.get_mut(provider)?.get_mut(order_id)
     }
 
     pub fn remove(&mut self, provider: &str, order_id: &str) -> Option<V> {
@@ -156,11 +160,11 @@ pub fn load_with(
         // joined is a fact about the shop's data, and names nobody.
         let outside = match kept.remove(&o.provider, &o.order_id) {
             Some(join) => {
-                o.click = by_click_id(conn, o)?.or(join.click);
+                o.click = by_click_id(conn, o)?.map(Arc::new).or(join.click);
                 o.click.is_none() && o.click_id.is_none() && join.outside
             }
             None => {
-                o.click = resolve(conn, o, window_ms)?;
+                o.click = resolve(conn, o, window_ms)?.map(Arc::new);
                 o.click.is_none() && o.click_id.is_none() && outside_window(conn, o, window_ms)?
             }
         };
@@ -185,7 +189,7 @@ pub fn load_with(
             owners.insert(key, owner.clone());
             Ok(owner)
         };
-        (o.affiliate, o.credited_by) = credit(o.affiliate_sent.as_deref(), o.click.as_ref(), owner)?.unzip();
+        (o.affiliate, o.credited_by) = credit(o.affiliate_sent.as_deref(), o.click.as_deref(), owner)?.unzip();
     }
     orders.retain(|o| {
         query.creator.as_deref().is_none_or(|c| o.creator() == Some(c))

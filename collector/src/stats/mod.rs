@@ -83,6 +83,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// The breakdowns, in the order they are shown.
 pub const DIMENSIONS: [&str; 8] =
@@ -444,7 +445,9 @@ pub struct OrderRow {
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
     pub utm_campaign: Option<String>,
-    pub click: Option<Click>,
+    /// Shared: a click kept for an order is remembered between reports
+    /// (`ch_picks::Remembered`), and a season's 300,000 were copied for each.
+    pub click: Option<Arc<Click>>,
     /// The affiliate the order is credited to, and by which rule (see [`credit`]).
     pub affiliate: Option<String>,
     pub credited_by: Option<Credit>,
@@ -942,7 +945,7 @@ impl OrderCounts {
         let mut c = OrderCounts::default();
         let (by, order_spellings, click_titles) = (&mut c.by, &mut c.spellings, &mut c.titles);
         for o in orders {
-            let click = o.click.as_ref();
+            let click = o.click.as_deref();
             let value = i128::from(o.value);
             let count = |g: &mut Group, value: i128, refunded: i128| {
                 g.funnel.purchases += 1;

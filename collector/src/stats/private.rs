@@ -103,6 +103,7 @@ pub fn order(o: &mut OrderRow, codes: &mut Codes) -> rusqlite::Result<()> {
     }
     o.coupon = codes.shown(o.coupon.take())?;
     if let Some(click) = &mut o.click {
+        let click = std::sync::Arc::make_mut(click);
         click.coupon = codes.shown(click.coupon.take())?;
     }
     o.creator_id = None;

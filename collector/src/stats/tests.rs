@@ -57,7 +57,7 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
         value: 2720,
         refunded: 500,
         click_id: Some("c-1".into()),
-        click: Some(Click {
+        click: Some(Arc::new(Click {
             how: "click_id",
             event_id: "e-checkout".into(),
             creator_id: "juno".into(),
@@ -67,7 +67,7 @@ fn known_set() -> (Vec<EventRow>, Vec<OrderRow>, Confirmed) {
             affiliate: None,
             items: vec![item("mug", 3200, 1)],
             ..Click::default()
-        }),
+        })),
         ..OrderRow::default()
     };
     let shopify = OrderRow {
@@ -467,7 +467,7 @@ fn verified(id: &str, currency: &str, value: i64, click: Option<Click>) -> Order
         currency: currency.into(),
         value,
         click_id: click.as_ref().filter(|c| c.how == "click_id").map(|c| c.event_id.clone()),
-        click,
+        click: click.map(Arc::new),
         ..OrderRow::default()
     }
 }
@@ -1102,7 +1102,7 @@ mod over_time {
             created_at: t,
             currency: "EUR".into(),
             value: 1000,
-            click,
+            click: click.map(Arc::new),
             click_id: click_id.map(str::to_owned),
             ..OrderRow::default()
         }
@@ -1378,11 +1378,11 @@ fn orders_to_count() -> Vec<OrderRow> {
             affiliate: (i % 2 == 1).then(|| "mia".into()),
             click: (i % 3 != 1).then(|| {
                 let title = if i < 4 { "Blue mug" } else { "Mug, blue" };
-                click(
+                Arc::new(click(
                     "Juno15",
                     if i < 6 { "tiktok" } else { "instagram" },
                     vec![named("mug", title, 3200), item("tote", 1000, 2)],
-                )
+                ))
             }),
             ..OrderRow::default()
         })
