@@ -659,7 +659,7 @@ pub fn aggregate(
     confirmed: &Confirmed,
 ) -> Stats {
     let mut totals = Group::default();
-    let mut by: BTreeMap<&'static str, Groups> = DIMENSIONS.iter().map(|d| (*d, Groups::default())).collect();
+    let mut by = ByDimension::default();
     let mut sold: BTreeMap<(String, String, String), Group> = BTreeMap::new();
     // Code views by code id, put under their code text once every text is known.
     let mut code_views: BTreeMap<String, u64> = BTreeMap::new();
@@ -746,15 +746,15 @@ pub fn aggregate(
         count(&mut totals, value);
         // Borrowed keys: a season's rollup rows are counted without a copy of each key.
         let keys = [
-            ("creator", e.creator_id.as_str()),
-            ("affiliate", key_ref(&e.affiliate)),
-            ("utm_source", key_ref(&e.utm_source)),
-            ("utm_medium", key_ref(&e.utm_medium)),
-            ("utm_campaign", key_ref(&e.utm_campaign)),
-            ("utm_content", key_ref(&e.utm_content)),
+            (Dim::Creator, e.creator_id.as_str()),
+            (Dim::Affiliate, key_ref(&e.affiliate)),
+            (Dim::UtmSource, key_ref(&e.utm_source)),
+            (Dim::UtmMedium, key_ref(&e.utm_medium)),
+            (Dim::UtmCampaign, key_ref(&e.utm_campaign)),
+            (Dim::UtmContent, key_ref(&e.utm_content)),
         ];
         for (dim, k) in keys {
-            count(group(&mut by, dim, k), value);
+            count(by.group(dim, k), value);
         }
         for i in &e.items {
             if let Some(name) = i.item_name.as_ref().filter(|n| !n.trim().is_empty()) {
@@ -770,9 +770,9 @@ pub fn aggregate(
         if let Some(spelled) = e.coupon.as_ref().filter(|_| code != NONE && code != OTHER) {
             spellings.offer(&code, e.event_time, spelled);
         }
-        count(group(&mut by, "code", &code), value);
+        count(by.group(Dim::Code, &code), value);
         for (product, value) in products_of_event(&e) {
-            count(group(&mut by, "product", &product), value.map(times));
+            count(by.group(Dim::Product, &product), value.map(times));
         }
         if purchase {
             let k = (key(&e.utm_source), key(&e.utm_campaign), code);
@@ -802,13 +802,13 @@ pub fn aggregate(
     let (event_spellings, event_titles) = (spellings.done(), titles.done());
     let counted = OrderCounts::of(&orders);
     totals.absorb(counted.totals);
-    absorb_by(&mut by, counted.by);
+    by.absorb(counted.by);
     for (k, g) in counted.sold {
         sold.entry(k).or_default().absorb(g);
     }
     let (order_spellings, click_titles) = (counted.spellings, counted.titles);
     let spelling = |k: String| event_spellings.get(&k).or_else(|| order_spellings.get(&k)).cloned().unwrap_or(k);
-    let codes = by.entry("code").or_default();
+    let codes = by.of(Dim::Code);
     *codes = std::mem::take(codes).into_iter().map(|(k, g)| (spelling(k), g)).collect();
     let sold: BTreeMap<(String, String, String), Group> =
         sold.into_iter().map(|((source, campaign, code), g)| ((source, campaign, spelling(code)), g)).collect();
@@ -824,7 +824,7 @@ pub fn aggregate(
     }
     totals.finish();
     let by = by
-        .into_iter()
+        .named()
         .map(|(dim, groups)| {
             let mut groups: Vec<(String, Group)> = groups.into_iter().collect();
             groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -884,7 +884,7 @@ pub fn aggregate(
 #[derive(Debug, Default, PartialEq)]
 struct OrderCounts {
     totals: Group,
-    by: BTreeMap<&'static str, Groups>,
+    by: ByDimension,
     sold: BTreeMap<(String, String, String), Group>,
     /// A code's spelling (by its key) as the first order carrying it spelled it.
     spellings: BTreeMap<String, String>,
@@ -929,7 +929,7 @@ impl OrderCounts {
     /// title already found stays (the earlier order's, as one run keeps it).
     fn absorb(&mut self, later: OrderCounts) {
         self.totals.absorb(later.totals);
-        absorb_by(&mut self.by, later.by);
+        self.by.absorb(later.by);
         for (k, g) in later.sold {
             self.sold.entry(k).or_default().absorb(g);
         }
@@ -968,16 +968,16 @@ impl OrderCounts {
             let tag = |of_click: fn(&Click) -> &Option<String>, own| order_tag(click, of_click, own);
             let (source, campaign) = (tag(|c| &c.utm_source, &o.utm_source), tag(|c| &c.utm_campaign, &o.utm_campaign));
             let keys = [
-                ("creator", o.creator().unwrap_or(NONE)),
-                ("affiliate", key_ref(&o.affiliate)),
-                ("code", code.as_str()),
-                ("utm_source", source),
-                ("utm_medium", tag(|c| &c.utm_medium, &o.utm_medium)),
-                ("utm_campaign", campaign),
-                ("utm_content", click.map_or(NONE, |c| key_ref(&c.utm_content))),
+                (Dim::Creator, o.creator().unwrap_or(NONE)),
+                (Dim::Affiliate, key_ref(&o.affiliate)),
+                (Dim::Code, code.as_str()),
+                (Dim::UtmSource, source),
+                (Dim::UtmMedium, tag(|c| &c.utm_medium, &o.utm_medium)),
+                (Dim::UtmCampaign, campaign),
+                (Dim::UtmContent, click.map_or(NONE, |c| key_ref(&c.utm_content))),
             ];
             for (dim, k) in keys {
-                count(group(by, dim, k), value, o.refunded);
+                count(by.group(dim, k), value, o.refunded);
             }
             count(c.sold.entry((source.to_owned(), campaign.to_owned(), code)).or_default(), value, o.refunded);
             // A click whose items cannot be counted splits nothing: the order is `(none)`'s.
@@ -993,20 +993,10 @@ impl OrderCounts {
             let values = split(value, items);
             let refunds = split(o.refunded, items);
             for ((product, value), (_, refunded)) in values.into_iter().zip(refunds) {
-                count(group(by, "product", &product), value, refunded);
+                count(by.group(Dim::Product, &product), value, refunded);
             }
         }
         c
-    }
-}
-
-/// Adds `from`'s groups into `into`'s, dimension by dimension and key by key.
-fn absorb_by(into: &mut BTreeMap<&'static str, Groups>, from: BTreeMap<&'static str, Groups>) {
-    for (dim, groups) in from {
-        let mine = into.entry(dim).or_default();
-        for (k, g) in groups {
-            mine.entry(k).or_default().absorb(g);
-        }
     }
 }
 
@@ -1065,13 +1055,53 @@ fn order_tag<'a>(
 /// once counted ([`Row`]s are in key order).
 type Groups = foldhash::HashMap<String, Group>;
 
-/// The group of `key` in `dim`, made on first use (the key is copied only then).
-fn group<'a>(by: &'a mut BTreeMap<&'static str, Groups>, dim: &'static str, key: &str) -> &'a mut Group {
-    let groups = by.entry(dim).or_default();
-    if !groups.contains_key(key) {
-        groups.insert(key.to_owned(), Group::default());
+/// A dimension of [`DIMENSIONS`], by its place there.
+#[derive(Clone, Copy, Debug)]
+enum Dim {
+    Creator,
+    Affiliate,
+    Code,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    UtmContent,
+    Product,
+}
+
+/// The groups of each dimension, in [`DIMENSIONS`]' order: found by place, not by
+/// name (looking a dimension up by its name, for each group of each of a season's
+/// 330,000 orders and 450,000 rollup rows at 10^8 events, was about 6 % of a report's
+/// CPU).
+#[derive(Debug, Default, PartialEq)]
+struct ByDimension([Groups; DIMENSIONS.len()]);
+
+impl ByDimension {
+    /// The group of `key` in `dim`, made on first use (the key is copied only then).
+    fn group(&mut self, dim: Dim, key: &str) -> &mut Group {
+        let groups = self.of(dim);
+        if !groups.contains_key(key) {
+            groups.insert(key.to_owned(), Group::default());
+        }
+        groups.get_mut(key).unwrap_or_else(|| unreachable!("the group was just made"))
     }
-    groups.get_mut(key).unwrap_or_else(|| unreachable!("the group was just made"))
+
+    fn of(&mut self, dim: Dim) -> &mut Groups {
+        &mut self.0[dim as usize]
+    }
+
+    /// Adds `later`'s groups into these, dimension by dimension and key by key.
+    fn absorb(&mut self, later: ByDimension) {
+        for (mine, theirs) in self.0.iter_mut().zip(later.0) {
+            for (k, g) in theirs {
+                mine.entry(k).or_default().absorb(g);
+            }
+        }
+    }
+
+    /// Each dimension's groups, with its name.
+    fn named(self) -> impl Iterator<Item = (&'static str, Groups)> {
+        DIMENSIONS.into_iter().zip(self.0)
+    }
 }
 
 /// The products an event is about, each with its share of the event's value (what

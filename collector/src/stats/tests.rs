@@ -1396,7 +1396,7 @@ fn orders_counted_in_parts_are_counted_as_in_one_run() {
     assert_eq!(one.totals.funnel.purchases_verified, 9);
     assert_eq!(one.spellings["JUNO15"], "juno15", "the first order's spelling");
     assert_eq!(one.titles["mug"], "Blue mug", "the first click's title");
-    assert!(one.by["product"].contains_key("tote") && one.sold.len() > 1);
+    assert!(one.by.0[Dim::Product as usize].contains_key("tote") && one.sold.len() > 1);
     for parts in [2, 3, 4, 9, 20] {
         assert_eq!(OrderCounts::in_parts(&orders, parts), one, "{parts} parts");
     }
@@ -1427,4 +1427,25 @@ fn a_funnel_and_its_money_absorb_every_count() {
     a.finish();
     assert_eq!(a.funnel, funnel(11));
     assert_eq!(a.revenue, [revenue("EUR", 11, 22, 33, 44), revenue("JPY", 10, 20, 30, 40)]);
+}
+
+#[test]
+fn each_dimension_is_found_in_its_place() {
+    let all = [
+        (Dim::Creator, "creator"),
+        (Dim::Affiliate, "affiliate"),
+        (Dim::Code, "code"),
+        (Dim::UtmSource, "utm_source"),
+        (Dim::UtmMedium, "utm_medium"),
+        (Dim::UtmCampaign, "utm_campaign"),
+        (Dim::UtmContent, "utm_content"),
+        (Dim::Product, "product"),
+    ];
+    assert_eq!(all.len(), DIMENSIONS.len());
+    for (dim, name) in all {
+        let mut by = ByDimension::default();
+        by.group(dim, "k").funnel.purchases = 1;
+        let named: Vec<(&str, usize)> = by.named().map(|(d, groups)| (d, groups.len())).collect();
+        assert!(named.iter().all(|&(d, n)| n == usize::from(d == name)), "{dim:?}: {named:?}");
+    }
 }
