@@ -307,13 +307,26 @@ pub struct DonePurchases {
     pub moves: Vec<UnconfirmedPurchase>,
 }
 
+/// What the orders stored can confirm a purchase by, which a report asks first: a
+/// purchase counted unconfirmed is looked for among the orders' ids, and their click ids,
+/// only when there are any (building the set of every order's click id, with `FINAL`,
+/// cost ClickHouse about 40 ms of CPU each time at 10^8 events, three times a report,
+/// for a shop whose orders carry none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Confirming {
+    /// Any order at all.
+    pub orders: bool,
+    /// Any order with a click id (in any copy of it).
+    pub click_ids: bool,
+}
+
 /// The rows of the days `markers` mark done (see `ch_days::counted_rows`), and, when
-/// there are orders (`orders`), the moves they make: a day whose unconfirmed purchases
-/// are not all there yet (a replica catching up) is not done.
+/// there are orders (`confirming`), the moves they make: a day whose unconfirmed
+/// purchases are not all there yet (a replica catching up) is not done.
 pub async fn rows_of(
     client: &clickhouse::Client,
     markers: &[PurchaseDayDone],
-    orders: bool,
+    confirming: Confirming,
 ) -> Result<DonePurchases, ChError> {
     let (Some(first), Some(last)) = (markers.iter().map(|m| m.day).min(), markers.iter().map(|m| m.day).max()) else {
         return Ok(DonePurchases::default());
@@ -323,14 +336,14 @@ pub async fn rows_of(
         .map(|m| (m.day, Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed }))
         .collect();
     let condition = format!("day >= {first} AND day <= {last}");
-    counted(client, ["purchase_days", "unconfirmed_purchases"], &condition, &expected, orders).await
+    counted(client, ["purchase_days", "unconfirmed_purchases"], &condition, &expected, confirming).await
 }
 
 /// The rows of the provisional counts `markers` (as [`rows_of`] those of settled days).
 pub async fn recent_rows_of(
     client: &clickhouse::Client,
     markers: &[RecentPurchasesDone],
-    orders: bool,
+    confirming: Confirming,
 ) -> Result<DonePurchases, ChError> {
     if markers.is_empty() {
         return Ok(DonePurchases::default());
@@ -341,7 +354,7 @@ pub async fn recent_rows_of(
         .collect();
     let pairs: Vec<String> = markers.iter().map(|m| format!("({}, {})", m.day, m.parts)).collect();
     let condition = format!("(day, parts) IN ({})", pairs.join(", "));
-    counted(client, ["recent_purchases", "recent_unconfirmed"], &condition, &expected, orders).await
+    counted(client, ["recent_purchases", "recent_unconfirmed"], &condition, &expected, confirming).await
 }
 
 /// The rows and moves of the counts where `condition` holds in `tables` (the rows' and
@@ -351,8 +364,9 @@ async fn counted(
     [rows_table, unconfirmed_table]: [&str; 2],
     condition: &str,
     expected: &HashMap<i64, Tally>,
-    orders: bool,
+    confirming: Confirming,
 ) -> Result<DonePurchases, ChError> {
+    let orders = confirming.orders;
     let rows_expected = expected.iter().map(|(&day, t)| (day, (t.groups, t.events))).collect();
     let rows = counted_rows::<PurchaseRow>(client, rows_table, condition, &rows_expected);
     let moves = async {
@@ -362,13 +376,16 @@ async fn counted(
         // The order ids without `FINAL`: an order id is in the sorting key, so every copy
         // of an order has it, and the set is the same (at 10^8 events the query took
         // 0.14-0.19 s alone with it, 0.10-0.15 s without). Its click id may change from
-        // copy to copy, so that set is the latest copies'.
+        // copy to copy, so that set is the latest copies' (asked only when an order has one).
+        let by_click_id = match confirming.click_ids {
+            true => "OR click_id IN (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL)",
+            false => "",
+        };
         let moves = ch::timed(
             client
                 .query(&format!(
                     "SELECT ?fields FROM {unconfirmed_table} WHERE {condition} AND (
-                       transaction_id IN (SELECT order_id FROM orders)
-                       OR click_id IN (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL))"
+                       transaction_id IN (SELECT order_id FROM orders) {by_click_id})"
                 ))
                 .fetch_all::<UnconfirmedPurchase>(),
         );

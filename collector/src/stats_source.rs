@@ -367,15 +367,17 @@ pub async fn read(
             .bind(to)
             .fetch_all::<OrderRow>(),
     );
-    // Whether there is any order at all (from the parts' row counts): without one, no
-    // purchase counted unconfirmed can have been confirmed since.
-    let any_order = ch::timed(client.query("SELECT count() FROM orders").fetch_one::<u64>());
-    let (range_orders, (purchase_markers, mut recent_markers), any_order) = tokio::try_join!(
+    // Whether there is any order at all: without one, no purchase counted unconfirmed
+    // can have been confirmed since; and any with a click id, in any copy (without one,
+    // neither a purchase nor a checkout is any order's by its click id).
+    let confirming =
+        ch::timed(client.query("SELECT count(), countIf(click_id IS NOT NULL) FROM orders").fetch_one::<(u64, u64)>());
+    let (range_orders, (purchase_markers, mut recent_markers), (orders, click_ids)) = tokio::try_join!(
         took("the range's orders", async { Ok(latest_orders(range_orders.await?)) }),
         took("purchase days' markers", purchase_markers),
-        any_order
+        confirming
     )?;
-    let any_order = any_order > 0;
+    let confirming = crate::ch_purchases::Confirming { orders: orders > 0, click_ids: click_ids > 0 };
     let in_range: Vec<&OrderRow> = range_orders.iter().collect();
     let (codes, sources) = crate::ch_checkouts::values_of(&in_range);
     let joinable = !(codes.is_empty() && sources.is_empty());
@@ -392,10 +394,13 @@ pub async fn read(
     let marked: BTreeSet<i64> = settled.into_iter().chain(recent_markers.iter().map(|m| m.day)).collect();
     let purchases_done = async {
         let (mut done, recent) = tokio::try_join!(
-            took("settled days from purchase_days", crate::ch_purchases::rows_of(client, &purchase_markers, any_order)),
+            took(
+                "settled days from purchase_days",
+                crate::ch_purchases::rows_of(client, &purchase_markers, confirming)
+            ),
             took(
                 "recent days from recent_purchases",
-                crate::ch_purchases::recent_rows_of(client, &recent_markers, any_order)
+                crate::ch_purchases::recent_rows_of(client, &recent_markers, confirming)
             )
         )?;
         done.extend(recent);
@@ -444,14 +449,16 @@ pub async fn read(
     // it still counts in `checkouts_ordered`.
     // These three are not bounded by the range: their events are found through
     // `event_lookup` (`ch_lookup`).
-    let clicks = ch::timed(
-        client
-            .query(&kept_events(&listed(
-                "kind = 'click' AND click_id IN
-                   (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL)",
-            )))
-            .fetch_all::<CopiedEvent>(),
-    );
+    let clicks = async {
+        if !confirming.click_ids {
+            return Ok(Vec::new());
+        }
+        let query = kept_events(&listed(
+            "kind = 'click' AND click_id IN
+               (SELECT assumeNotNull(click_id) FROM orders FINAL WHERE click_id IS NOT NULL)",
+        ));
+        ch::timed(client.query(&query).fetch_all::<CopiedEvent>()).await
+    };
     let owners = ch::timed(
         client
             .query(&kept_events(&listed(
