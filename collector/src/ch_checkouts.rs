@@ -304,7 +304,7 @@ pub async fn read(
     // Boxed: inline, it made a report's future too big for a 2 MiB stack in a debug build.
     let recent_and_live = Box::pin(async {
         let decided = match recent {
-            Recent::Use => crate::ch_recent_picks::decide(client, unsettled, range, window_ms).await?,
+            Recent::Use => crate::ch_recent_picks::decide(client, unsettled, window_ms, remembered).await?,
             Recent::Ignore => crate::ch_recent_picks::Decided { live: unsettled, ..Default::default() },
         };
         let joined = join_live(client, orders, &decided.live, bounds, window_ms).await?;
@@ -436,7 +436,7 @@ async fn join_live(
 /// `(created_at, live)` is `true` and as few of the others as can be: each run of live
 /// ones in time order, at most [`MAX_SPANS`] (past that, the time from the first to the
 /// last). A straggler (an order that came after its day was picked) costs a span.
-fn spans_of(mut orders: Vec<(i64, bool)>) -> Vec<(i64, i64)> {
+pub fn spans_of(mut orders: Vec<(i64, bool)>) -> Vec<(i64, i64)> {
     // At one time, the live ones first: a span ends just after its last live order.
     orders.sort_unstable_by_key(|&(t, live)| (t, !live));
     let mut spans: Vec<(i64, i64)> = Vec::new();

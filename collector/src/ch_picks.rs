@@ -33,6 +33,7 @@ use crate::stats_source::CopiedEvent;
 use clickhouse::Row;
 use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
 
 /// The role of an order's row when nothing joins it by code or source (it has neither).
 pub const NONE: &str = "none";
@@ -275,34 +276,47 @@ pub const MAX_REMEMBERED_ORDERS: usize = 1_000_000;
 /// orders), 1.1 s of a season's (330,000). A collector starts with none (the first
 /// report after a start reads them all); an undecided order is remembered as such (each
 /// report still asks for its code's latest checkout).
+///
+/// The rows of the latest batch of recent picks (`ch_recent_picks`) are remembered the
+/// same way, for that batch only: a batch is written at most once per background step,
+/// when events or orders came, and each report read and decided its 33,000 rows at
+/// 10^8 events (the longest read of a 30-day report, once the settled ones were
+/// remembered).
 #[derive(Debug, Default)]
 pub struct Remembered {
-    joins: std::sync::Mutex<ByOrder<RememberedJoin>>,
+    joins: Mutex<ByOrder<RememberedJoin>>,
+    batch: Mutex<ByOrder<RememberedRows>>,
 }
 
+/// What an order's pick depends on besides the checkouts, as the order was when it
+/// was picked (what [`fingerprint`] hashes): compared as it is with the order now,
+/// rather than hashed again at every report (hashing a season's 300,000 orders took a
+/// third of a second). A code written in other capitals is another pick's, though it
+/// would pick the same: it is read again.
 #[derive(Clone, Debug)]
-struct RememberedJoin {
-    window_ms: i64,
-    /// What the pick depends on of the order, as it was (what [`fingerprint`] hashes):
-    /// compared as it is rather than hashed again at every report (hashing a season's
-    /// 300,000 orders took a third of a second).
+struct PickInputs {
     created_at: i64,
     coupon: Option<String>,
     utm_source: Option<String>,
     utm_medium: Option<String>,
     utm_campaign: Option<String>,
     creator_id: Option<String>,
-    /// `None`: undecided ([`join_of`]).
-    join: Option<KeptJoin>,
 }
 
-impl RememberedJoin {
-    /// Whether it was decided for `o` as it is now, picked for `window_ms`. (A code
-    /// written in other capitals is another pick's, though it would pick the same: it
-    /// is read again.)
-    fn is_for(&self, o: &OrderRow, window_ms: i64) -> bool {
-        self.window_ms == window_ms
-            && self.created_at == o.created_at
+impl PickInputs {
+    fn of(o: &OrderRow) -> PickInputs {
+        PickInputs {
+            created_at: o.created_at,
+            coupon: o.coupon.clone(),
+            utm_source: o.utm_source.clone(),
+            utm_medium: o.utm_medium.clone(),
+            utm_campaign: o.utm_campaign.clone(),
+            creator_id: o.creator_id.clone(),
+        }
+    }
+
+    fn are_of(&self, o: &OrderRow) -> bool {
+        self.created_at == o.created_at
             && self.coupon == o.coupon
             && self.utm_source == o.utm_source
             && self.utm_medium == o.utm_medium
@@ -311,17 +325,50 @@ impl RememberedJoin {
     }
 }
 
+/// What a settled order's kept picks decided (`None`: undecided, [`join_of`]), for the
+/// window and the order as they were picked.
+#[derive(Clone, Debug)]
+struct RememberedJoin {
+    window_ms: i64,
+    inputs: PickInputs,
+    join: Option<KeptJoin>,
+}
+
+/// An order's rows in a batch of recent picks (`ch_recent_picks`), picked for the window
+/// and the order as they were.
+#[derive(Clone, Debug)]
+struct RememberedRows {
+    ver: u64,
+    window_ms: i64,
+    inputs: PickInputs,
+    picked: Arc<Picked>,
+}
+
+/// An order's picks, with the join they decide (decided once, when they are read).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Picked {
+    pub rows: Vec<KeptClick>,
+    /// `None`: undecided ([`join_of`]).
+    pub join: Option<KeptJoin>,
+}
+
+impl Picked {
+    pub fn of(rows: Vec<KeptClick>) -> Picked {
+        Picked { join: join_of(rows.clone()), rows }
+    }
+}
+
 impl Remembered {
     /// For each of `orders`, in order: what its picks decided for it as it is now
     /// (`Some(None)`: undecided), or `None` when that is not remembered (its picks are
     /// read).
     pub fn recall(&self, orders: &[&OrderRow], window_ms: i64) -> Vec<Option<Option<KeptJoin>>> {
-        let joins = self.joins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let joins = lock(&self.joins);
         orders
             .iter()
             .map(|o| {
                 let r = joins.get(&o.provider, &o.order_id)?;
-                r.is_for(o, window_ms).then(|| r.join.clone())
+                (r.window_ms == window_ms && r.inputs.are_of(o)).then(|| r.join.clone())
             })
             .collect()
     }
@@ -329,38 +376,74 @@ impl Remembered {
     /// Remembers what the picks read for `decided` (picked for `window_ms`) decided, up
     /// to [`MAX_REMEMBERED_ORDERS`] orders.
     pub fn remember<'a>(&self, decided: impl IntoIterator<Item = (&'a OrderRow, Option<KeptJoin>)>, window_ms: i64) {
-        let mut joins = self.joins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut room = MAX_REMEMBERED_ORDERS.saturating_sub(joins.len());
-        for (o, join) in decided {
-            let join = RememberedJoin {
-                window_ms,
-                created_at: o.created_at,
-                coupon: o.coupon.clone(),
-                utm_source: o.utm_source.clone(),
-                utm_medium: o.utm_medium.clone(),
-                utm_campaign: o.utm_campaign.clone(),
-                creator_id: o.creator_id.clone(),
-                join,
-            };
-            match joins.get_mut(&o.provider, &o.order_id) {
-                Some(r) => *r = join,
-                None if room > 0 => {
-                    joins.insert(&o.provider, o.order_id.clone(), join);
-                    room -= 1;
-                }
-                None => {}
-            }
+        let joins =
+            decided.into_iter().map(|(o, join)| (o, RememberedJoin { window_ms, inputs: PickInputs::of(o), join }));
+        put(&mut lock(&self.joins), joins);
+    }
+
+    /// For each of `orders`, in order: its rows in the batch `ver` picked for
+    /// `window_ms`, as it is now, or `None` when they are not remembered (they are read).
+    pub fn recall_batch(&self, orders: &[&OrderRow], ver: u64, window_ms: i64) -> Vec<Option<Arc<Picked>>> {
+        let batch = lock(&self.batch);
+        orders
+            .iter()
+            .map(|o| {
+                let r = batch.get(&o.provider, &o.order_id)?;
+                (r.ver == ver && r.window_ms == window_ms && r.inputs.are_of(o)).then(|| r.picked.clone())
+            })
+            .collect()
+    }
+
+    /// Remembers the rows of the batch `ver` read for `read`, forgetting any other
+    /// batch's (a report reads the latest), up to [`MAX_REMEMBERED_ORDERS`] orders.
+    pub fn remember_batch<'a>(
+        &self,
+        read: impl IntoIterator<Item = (&'a OrderRow, Arc<Picked>)>,
+        ver: u64,
+        window_ms: i64,
+    ) {
+        let mut batch = lock(&self.batch);
+        let mut read = read.into_iter().peekable();
+        if read.peek().is_none() {
+            return;
         }
+        batch.retain(|r| r.ver == ver && r.window_ms == window_ms);
+        put(
+            &mut batch,
+            read.map(|(o, picked)| (o, RememberedRows { ver, window_ms, inputs: PickInputs::of(o), picked })),
+        );
     }
 
     /// How many orders' joins are remembered.
     pub fn len(&self) -> usize {
-        self.joins.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+        lock(&self.joins).len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Puts each order's value in `memory`, replacing the one it had; an order it has none
+/// for only while it holds fewer than [`MAX_REMEMBERED_ORDERS`].
+fn put<'a, V>(memory: &mut ByOrder<V>, values: impl IntoIterator<Item = (&'a OrderRow, V)>) {
+    let mut room = MAX_REMEMBERED_ORDERS.saturating_sub(memory.len());
+    for (o, value) in values {
+        match memory.get_mut(&o.provider, &o.order_id) {
+            Some(held) => *held = value,
+            None if room > 0 => {
+                memory.insert(&o.provider, o.order_id.clone(), value);
+                room -= 1;
+            }
+            None => {}
+        }
+    }
+}
+
+/// The memory's map, whatever a thread that panicked holding it left (each entry is
+/// written whole).
+fn lock<T>(memory: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// When the last order created in `[from, to)` with picks kept for `window_ms` was
@@ -613,6 +696,31 @@ mod tests {
         remembered.remember([(&edited, None)], 120_000);
         assert_eq!(remembered.len(), 2);
         assert_eq!(remembered.recall(&[&edited, &o], 120_000), [Some(None), None]);
+    }
+
+    #[test]
+    fn a_batchs_rows_are_recalled_for_that_batch_and_the_order_as_it_was_only() {
+        let o = order("cs_1", 1_000, Some("JUNO15"));
+        let other = order("cs_2", 2_000, None);
+        let checkout = CopiedEvent { event_id: "co-1".into(), coupon: Some("JUNO15".into()), ..CopiedEvent::default() };
+        let picked = Arc::new(Picked::of(vec![OrderPick::of(&o, 60_000, "code", Some(&checkout), 7).into()]));
+        assert_eq!(picked.join.as_ref().and_then(|j| j.click.as_ref()).map(|c| c.event_id.as_str()), Some("co-1"));
+        let remembered = Remembered::default();
+        remembered.remember_batch([(&o, picked.clone())], 7, 60_000);
+        assert_eq!(remembered.recall_batch(&[&o, &other], 7, 60_000), [Some(picked.clone()), None]);
+        assert_eq!(remembered.recall_batch(&[&o], 8, 60_000), [None], "another batch");
+        assert_eq!(remembered.recall_batch(&[&o], 7, 120_000), [None], "picked for another window");
+        let edited = OrderRow { utm_source: Some("reel".into()), ..o.clone() };
+        assert_eq!(remembered.recall_batch(&[&edited], 7, 60_000), [None], "edited since");
+        assert!(remembered.is_empty(), "a batch's rows are not a settled order's join");
+        // A newer batch's rows: the older batch's are forgotten, those of orders it did
+        // not read too.
+        let newer = Arc::new(Picked::of(Vec::new()));
+        remembered.remember_batch([(&other, newer.clone())], 8, 60_000);
+        assert_eq!(remembered.recall_batch(&[&o, &other], 8, 60_000), [None, Some(newer.clone())]);
+        assert_eq!(remembered.recall_batch(&[&o], 7, 60_000), [None], "forgotten");
+        remembered.remember_batch([], 7, 60_000);
+        assert_eq!(remembered.recall_batch(&[&other], 8, 60_000), [Some(newer)], "nothing read: nothing forgotten");
     }
 
     #[test]

@@ -32,13 +32,14 @@
 //! picks answers what SQLite answers, before and after a later checkout arrives.
 
 use crate::ch_days::QUERY_TIMEOUT;
-use crate::ch_picks::{self, KeptClick, NONE};
+use crate::ch_picks::{self, KeptClick, Picked, Remembered, NONE};
 use crate::clickhouse::{self as ch, ChError, OrderRow};
 use crate::stats::{KeptJoins, CLOCK_SLACK_MS};
 use clickhouse::Row;
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How a batch's version is made from the time it was picked: milliseconds times this,
 /// plus a random number below it, so two collectors picking in the same millisecond
@@ -269,16 +270,16 @@ pub struct Decided<'a> {
 impl<'a> Decided<'a> {
     /// Decides the orders `picked` (each with its rows in the batch) given the checkouts
     /// `arrived` since it: joined live if one beats its pick, else by its rows.
-    pub fn add(&mut self, picked: Vec<(&'a OrderRow, Vec<KeptClick>)>, arrived: &[Arrived], window_ms: i64) {
+    pub fn add(&mut self, picked: Vec<(&'a OrderRow, Arc<Picked>)>, arrived: &[Arrived], window_ms: i64) {
         let arrived = Arrivals::of(arrived);
-        for (o, rows) in picked {
-            if arrived.for_order(o).any(|c| beaten(o, &rows, c, window_ms)) {
+        for (o, picked) in picked {
+            if arrived.for_order(o).any(|c| beaten(o, &picked.rows, c, window_ms)) {
                 self.live.push(o);
                 continue;
             }
-            match ch_picks::join_of(rows) {
+            match &picked.join {
                 Some(join) => {
-                    self.joins.insert(&o.provider, o.order_id.clone(), join);
+                    self.joins.insert(&o.provider, o.order_id.clone(), join.clone());
                 }
                 None => self.undecided.push(o),
             }
@@ -286,13 +287,14 @@ impl<'a> Decided<'a> {
     }
 }
 
-/// Decides `orders` (created in `range`) from the latest batch picked for `window_ms`
-/// and the checkouts that arrived since.
+/// Decides `orders` (a report's) from the latest batch picked for `window_ms` and the
+/// checkouts that arrived since; the batch's rows are recalled from `remembered` when
+/// an earlier report read them, and remembered when read.
 pub async fn decide<'a>(
     client: &clickhouse::Client,
     orders: Vec<&'a OrderRow>,
-    range: (i64, i64),
     window_ms: i64,
+    remembered: Option<&Remembered>,
 ) -> Result<Decided<'a>, ChError> {
     let Some(done) = (if orders.is_empty() { None } else { latest(client, window_ms).await? }) else {
         return Ok(Decided { live: orders, ..Decided::default() });
@@ -301,28 +303,59 @@ pub async fn decide<'a>(
         tracing::warn!(ver = done.ver, "recent picks: a batch's snapshot is unreadable; its orders are joined live");
         return Ok(Decided { live: orders, ..Decided::default() });
     };
-    let query = client
-        .query(
-            "SELECT ?fields FROM recent_picks WHERE ver = ? AND window_ms = ? AND created_at >= ? AND created_at < ?",
-        )
-        .bind(done.ver)
-        .bind(window_ms)
-        .bind(range.0)
-        .bind(range.1);
-    let (parts, mut kept) = tokio::try_join!(events_parts(client), ch_picks::Kept::read(query, orders.len()))?;
-    let mut decided = Decided::default();
-    let mut picked: Vec<(&OrderRow, Vec<KeptClick>)> = Vec::with_capacity(orders.len());
-    for o in orders {
-        match kept.take(o) {
-            Some(rows) => picked.push((o, rows)),
-            None => decided.live.push(o),
+    // The rows remembered from an earlier report on this batch; the others' are read,
+    // for the time spans that hold them.
+    let recalled = match remembered {
+        Some(r) => r.recall_batch(&orders, done.ver, window_ms),
+        None => vec![None; orders.len()],
+    };
+    let to_read = recalled.iter().filter(|r| r.is_none()).count();
+    let spans =
+        crate::ch_checkouts::spans_of(orders.iter().zip(&recalled).map(|(o, r)| (o.created_at, r.is_none())).collect());
+    let read = async {
+        if spans.is_empty() {
+            return Ok(ch_picks::Kept::default());
         }
+        let within = vec!["created_at >= ? AND created_at < ?"; spans.len()].join(" OR ");
+        let mut query = client
+            .query(&format!("SELECT ?fields FROM recent_picks WHERE ver = ? AND window_ms = ? AND ({within})"))
+            .bind(done.ver)
+            .bind(window_ms);
+        for &(from, to) in spans.iter() {
+            query = query.bind(from).bind(to);
+        }
+        ch_picks::Kept::read(query, to_read).await
+    };
+    let (parts, mut kept) = tokio::try_join!(events_parts(client), read)?;
+    let mut decided = Decided::default();
+    let mut picked: Vec<(&OrderRow, Arc<Picked>)> = Vec::with_capacity(orders.len());
+    let mut read_now = Vec::with_capacity(to_read);
+    for (o, recalled) in orders.into_iter().zip(recalled) {
+        let rows = match recalled {
+            Some(rows) => rows,
+            None => match kept.take(o) {
+                Some(rows) => {
+                    let rows = Arc::new(Picked::of(rows));
+                    read_now.push((o, rows.clone()));
+                    rows
+                }
+                None => {
+                    decided.live.push(o);
+                    continue;
+                }
+            },
+        };
+        picked.push((o, rows));
     }
     drop(kept);
+    if let Some(r) = remembered {
+        r.remember_batch(read_now, done.ver, window_ms);
+    }
     let fresh = snapshot.new_parts(&parts);
     let arrived = arrived(client, &fresh, &picked, window_ms).await?;
     decided.add(picked, &arrived, window_ms);
     tracing::debug!(
+        read = to_read,
         fresh_parts = fresh.len(),
         arrived = arrived.len(),
         decided = decided.joins.len() + decided.undecided.len(),
@@ -337,7 +370,7 @@ pub async fn decide<'a>(
 async fn arrived(
     client: &clickhouse::Client,
     fresh: &[&str],
-    picked: &[(&OrderRow, Vec<KeptClick>)],
+    picked: &[(&OrderRow, Arc<Picked>)],
     window_ms: i64,
 ) -> Result<Vec<Arrived>, ChError> {
     let orders: Vec<&OrderRow> = picked.iter().map(|(o, _)| *o).collect();
@@ -565,7 +598,7 @@ mod tests {
                     })
                     .collect();
                 let mut decided = Decided::default();
-                decided.add(refs.iter().copied().zip(batch).collect(), &arrived, window);
+                decided.add(refs.iter().copied().zip(batch.into_iter().map(|rows| Arc::new(Picked::of(rows)))).collect(), &arrived, window);
                 for (o, rows) in refs.iter().zip(after_all) {
                     let now = ch_picks::join_of(rows);
                     if let Some(join) = decided.joins.get(&o.provider, &o.order_id) {

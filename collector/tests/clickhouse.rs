@@ -860,6 +860,13 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
     assert_eq!(clicked(&s, "cs_bucket"), Some(json!("bk-4")), "the later checkout, arrived since the batch");
     assert_eq!(clicked(&s, "cs_reel"), Some(json!("rl-1")), "still its pick");
     same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
+    // A new batch, which picked bk-4 and saw its part: reports decide from it, not from
+    // the rows of the batch before, which the collector remembered since its reports.
+    let batch = recent(now_ms()).await.expect("a new batch");
+    assert!(batch.is_none_or(|n| n == 9), "a checkout arrived: a new batch of every order: {batch:?}");
+    let s = stats(&http, &a, "/v1/stats", from, to).await.json();
+    assert_eq!(clicked(&s, "cs_bucket"), Some(json!("bk-4")), "its pick in the new batch");
+    same_figures(&http, &a, &reference, &[(from, to), (today, to)]).await;
     // Eleven days on, every order's window has settled: their checkouts are picked once
     // and kept (`ch_picks`), and reports read those instead of joining the orders again,
     // with the same figures and the same clicks.

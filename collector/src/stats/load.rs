@@ -79,6 +79,13 @@ impl<V> ByOrder<V> {
         self.by_provider.get_mut(provider)?.remove(order_id)
     }
 
+    /// Keeps only the values for which `keep` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
+        for orders in self.by_provider.values_mut() {
+            orders.retain(|_, v| keep(v));
+        }
+    }
+
     /// Moves `other`'s values in (replacing this map's for the same orders).
     pub fn append(&mut self, other: ByOrder<V>) {
         for (provider, orders) in other.by_provider {
