@@ -261,10 +261,10 @@ impl Kept {
     }
 }
 
-/// How many orders' joins a collector remembers ([`Remembered`]): about 500 bytes each
-/// (the click's texts and items), so at most about 500 MB. A season at 10^8 events has
-/// 330,000; past the limit, the orders not remembered yet are read and decided by each
-/// report, as before.
+/// How many orders' joins a collector remembers ([`Remembered`]), and as many orders'
+/// rows of a batch: about 500 bytes each (the click's texts and items), so at most about
+/// 500 MB of each. A season at 10^8 events has 330,000; past the limit, the older half
+/// is forgotten (see [`put`]).
 pub const MAX_REMEMBERED_ORDERS: usize = 1_000_000;
 
 /// The joins kept picks decided (or that they left undecided), remembered between a
@@ -373,12 +373,12 @@ impl Remembered {
             .collect()
     }
 
-    /// Remembers what the picks read for `decided` (picked for `window_ms`) decided, up
-    /// to [`MAX_REMEMBERED_ORDERS`] orders.
+    /// Remembers what the picks read for `decided` (picked for `window_ms`) decided
+    /// (see [`put`] for the limit).
     pub fn remember<'a>(&self, decided: impl IntoIterator<Item = (&'a OrderRow, Option<KeptJoin>)>, window_ms: i64) {
         let joins =
             decided.into_iter().map(|(o, join)| (o, RememberedJoin { window_ms, inputs: PickInputs::of(o), join }));
-        put(&mut lock(&self.joins), joins);
+        put(&mut lock(&self.joins), joins, |r| r.inputs.created_at);
     }
 
     /// For each of `orders`, in order: its rows in the batch `ver` picked for
@@ -395,7 +395,7 @@ impl Remembered {
     }
 
     /// Remembers the rows of the batch `ver` read for `read`, forgetting any other
-    /// batch's (a report reads the latest), up to [`MAX_REMEMBERED_ORDERS`] orders.
+    /// batch's (a report reads the latest; see [`put`] for the limit).
     pub fn remember_batch<'a>(
         &self,
         read: impl IntoIterator<Item = (&'a OrderRow, Arc<Picked>)>,
@@ -408,10 +408,8 @@ impl Remembered {
             return;
         }
         batch.retain(|r| r.ver == ver && r.window_ms == window_ms);
-        put(
-            &mut batch,
-            read.map(|(o, picked)| (o, RememberedRows { ver, window_ms, inputs: PickInputs::of(o), picked })),
-        );
+        let rows = read.map(|(o, picked)| (o, RememberedRows { ver, window_ms, inputs: PickInputs::of(o), picked }));
+        put(&mut batch, rows, |r| r.inputs.created_at);
     }
 
     /// How many orders' joins are remembered.
@@ -424,18 +422,23 @@ impl Remembered {
     }
 }
 
-/// Puts each order's value in `memory`, replacing the one it had; an order it has none
-/// for only while it holds fewer than [`MAX_REMEMBERED_ORDERS`].
-fn put<'a, V>(memory: &mut ByOrder<V>, values: impl IntoIterator<Item = (&'a OrderRow, V)>) {
-    let mut room = MAX_REMEMBERED_ORDERS.saturating_sub(memory.len());
+/// Puts each order's value in `memory`, replacing the one it had. Full (at
+/// [`MAX_REMEMBERED_ORDERS`]), it first forgets the older half of what it holds, by the
+/// orders' time (`created_at` of a value): reports ask for recent ranges most, and a
+/// memory full of past seasons' orders would never take this season's.
+fn put<'a, V>(memory: &mut ByOrder<V>, values: impl IntoIterator<Item = (&'a OrderRow, V)>, created_at: fn(&V) -> i64) {
     for (o, value) in values {
         match memory.get_mut(&o.provider, &o.order_id) {
             Some(held) => *held = value,
-            None if room > 0 => {
+            None => {
+                if memory.len() >= MAX_REMEMBERED_ORDERS {
+                    let mut times: Vec<i64> = memory.values().map(created_at).collect();
+                    let half = times.len() / 2;
+                    let (_, &mut middle, _) = times.select_nth_unstable(half);
+                    memory.retain(|v| created_at(v) > middle);
+                }
                 memory.insert(&o.provider, o.order_id.clone(), value);
-                room -= 1;
             }
-            None => {}
         }
     }
 }
@@ -724,18 +727,27 @@ mod tests {
     }
 
     #[test]
-    fn a_collector_remembers_up_to_its_limit() {
+    fn a_full_memory_forgets_its_older_half_for_a_new_order() {
         let orders: Vec<OrderRow> =
             (0..=MAX_REMEMBERED_ORDERS).map(|i| order(&format!("cs_{i}"), i as i64, None)).collect();
+        let (newest, held) = orders.split_last().expect("orders");
         let remembered = Remembered::default();
-        remembered.remember(orders.iter().map(|o| (o, None)), 60_000);
-        assert_eq!(remembered.len(), MAX_REMEMBERED_ORDERS);
-        let last = orders.last().expect("orders");
-        assert_eq!(remembered.recall(&[&orders[0], last], 60_000), [Some(None), None], "the one past it is read");
-        // Full, an order remembered already is still updated.
-        let edited = OrderRow { created_at: -1, ..orders[0].clone() };
+        remembered.remember(held.iter().map(|o| (o, None)), 60_000);
+        assert_eq!(remembered.len(), MAX_REMEMBERED_ORDERS, "full");
+        // Full, an order remembered already is updated in place.
+        let edited = OrderRow { coupon: Some("JUNO15".into()), ..held[0].clone() };
         remembered.remember([(&edited, Some(KeptJoin::default()))], 60_000);
+        assert_eq!(remembered.len(), MAX_REMEMBERED_ORDERS);
         assert_eq!(remembered.recall(&[&edited], 60_000), [Some(Some(KeptJoin::default()))]);
+        // A new one: the older half goes, the new one and the newer half stay.
+        remembered.remember([(newest, None)], 60_000);
+        let half = MAX_REMEMBERED_ORDERS / 2;
+        assert_eq!(remembered.len(), MAX_REMEMBERED_ORDERS - half);
+        let (oldest, last_old, first_kept) = (&held[0], &held[half], &held[half + 1]);
+        assert_eq!(
+            remembered.recall(&[newest, first_kept, last_old, oldest], 60_000),
+            [Some(None), Some(None), None, None]
+        );
     }
 
     #[test]

@@ -79,6 +79,10 @@ impl<V> ByOrder<V> {
         self.by_provider.get_mut(provider)?.remove(order_id)
     }
 
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.by_provider.values().flat_map(|orders| orders.values())
+    }
+
     /// Keeps only the values for which `keep` holds.
     pub fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
         for orders in self.by_provider.values_mut() {
