@@ -24,6 +24,7 @@
 //!   while the parts are the same (no row of the day arrived since), dropped once the
 //!   day is settled and done ([`drop_settled`]).
 
+use crate::ch_day_memory::{recall, DayMarker, DayMemory};
 use crate::clickhouse::{self as ch, ChError, DayDone, RecentDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, DayRow, PurchaseRow, DAY_MS};
@@ -296,7 +297,7 @@ impl Texts for PurchaseRow {
 /// [`markers`], then [`rows_of`].
 pub async fn done_rows(client: &clickhouse::Client, first_day: i64, end_day: i64) -> Result<DoneDays, ChError> {
     let markers = markers(client, first_day, end_day).await?;
-    rows_of(client, first_day, end_day, &markers).await
+    rows_of(client, &markers, None).await
 }
 
 /// The days in `[first_day, end_day)` marked done in `event_days_done`: a few bytes per
@@ -312,23 +313,43 @@ pub async fn markers(client: &clickhouse::Client, first_day: i64, end_day: i64) 
     .await
 }
 
-/// The rows of the days `markers` (of `[first_day, end_day)`) mark done (see
-/// [`counted_rows`]).
+/// The rows of the days `markers` mark done (see [`counted_rows`]): those `memory`
+/// holds under the same marker from there, the others read (and remembered).
 pub async fn rows_of(
     client: &clickhouse::Client,
-    first_day: i64,
-    end_day: i64,
     markers: &[DayDone],
+    memory: Option<&DayMemory<DayDone, DayRow>>,
 ) -> Result<DoneDays, ChError> {
-    // Only the span the markers cover (the settling days at the end have none).
-    let (Some(first_marked), Some(last_marked)) =
-        (markers.iter().map(|m| m.day).min(), markers.iter().map(|m| m.day).max())
-    else {
-        return Ok(DoneDays::default());
-    };
-    let (first_day, end_day) = (first_day.max(first_marked), end_day.min(last_marked.saturating_add(1)));
-    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
-    counted_rows(client, "event_days", &format!("day >= {first_day} AND day < {end_day}"), &expected).await
+    let days = |markers: &[DayDone]| days_in(markers.iter().map(|m| m.day));
+    recalled_or_counted(client, "event_days", (markers, days, |m| (m.groups, m.events)), memory).await
+}
+
+/// The rows of the days of `markers` in `table` (see [`counted_rows`]; `condition` says
+/// where some markers' rows are, `counts` how many rows and events a marker says), from
+/// `memory` where it holds them under the same marker, the others read and remembered.
+async fn recalled_or_counted<M: DayMarker>(
+    client: &clickhouse::Client,
+    table: &str,
+    (markers, condition, counts): (&[M], impl Fn(&[M]) -> String, impl Fn(&M) -> (u64, u64)),
+    memory: Option<&DayMemory<M, DayRow>>,
+) -> Result<DoneDays, ChError> {
+    let (mut done, missing) = recall(memory, markers);
+    if !missing.is_empty() {
+        let expected = missing.iter().map(|m| (m.day(), counts(m))).collect();
+        let read = counted_rows(client, table, &condition(&missing), &expected).await?;
+        if let Some(memory) = memory {
+            memory.remember(&missing, &read);
+        }
+        done.extend(read);
+    }
+    Ok(done)
+}
+
+/// SQL for "`day` is one of `days`" (not empty). ClickHouse finds a set of keys by
+/// the sorting key as it does a range, and the days a memory lacks need not be one run.
+pub fn days_in(days: impl IntoIterator<Item = i64>) -> String {
+    let days: Vec<String> = days.into_iter().map(|d| d.to_string()).collect();
+    format!("day IN ({})", days.join(", "))
 }
 
 /// The rows of `table` (`event_days` or `recent_days`) where `condition` holds, for the
@@ -574,14 +595,22 @@ pub async fn unchanged<M: RecentMarker>(client: &clickhouse::Client, day: i64, p
     Ok(fingerprints(client, &[day], M::REACH).await?.first() == Some(&parts))
 }
 
-/// The rows of the provisional counts `markers` (see [`counted_rows`]).
-pub async fn recent_rows_of(client: &clickhouse::Client, markers: &[RecentDone]) -> Result<DoneDays, ChError> {
-    if markers.is_empty() {
-        return Ok(DoneDays::default());
-    }
-    let pairs: Vec<String> = markers.iter().map(|m| format!("({}, {})", m.day, m.parts)).collect();
-    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
-    counted_rows(client, "recent_days", &format!("(day, parts) IN ({})", pairs.join(", ")), &expected).await
+/// The rows of the provisional counts `markers` (see [`counted_rows`]), from `memory`
+/// where it holds them under the same marker (as [`rows_of`]).
+pub async fn recent_rows_of(
+    client: &clickhouse::Client,
+    markers: &[RecentDone],
+    memory: Option<&DayMemory<RecentDone, DayRow>>,
+) -> Result<DoneDays, ChError> {
+    let pairs = |markers: &[RecentDone]| parts_in(markers.iter().map(|m| (m.day, m.parts)));
+    recalled_or_counted(client, "recent_days", (markers, pairs, |m| (m.groups, m.events)), memory).await
+}
+
+/// SQL for "`(day, parts)` is one of `pairs`" (not empty): the provisional counts of
+/// those days taken from those parts.
+pub fn parts_in(pairs: impl IntoIterator<Item = (i64, u64)>) -> String {
+    let pairs: Vec<String> = pairs.into_iter().map(|(day, parts)| format!("({day}, {parts})")).collect();
+    format!("(day, parts) IN ({})", pairs.join(", "))
 }
 
 /// A row of `recent_days`: a `DayRow` counted from the parts `parts` fingerprints.

@@ -27,6 +27,7 @@
 //!   orders, its unconfirmed purchases) match its marker; the others' purchases are
 //!   read raw.
 
+use crate::ch_day_memory::{recall, DayMarker, DayMemory};
 use crate::ch_days::{
     counted_rows, spans, stale, unchanged, within_days, DaysError, DoneDays, RecentMarker, Rolled, DAYS_PER_QUERY,
     QUERY_TIMEOUT,
@@ -320,23 +321,20 @@ pub struct Confirming {
     pub click_ids: bool,
 }
 
-/// The rows of the days `markers` mark done (see `ch_days::counted_rows`), and, when
+/// The rows of the days `markers` mark done (see `ch_days::counted_rows`), from
+/// `memory` where it holds them under the same marker (`ch_day_memory`), and, when
 /// there are orders (`confirming`), the moves they make: a day whose unconfirmed
 /// purchases are not all there yet (a replica catching up) is not done.
 pub async fn rows_of(
     client: &clickhouse::Client,
     markers: &[PurchaseDayDone],
     confirming: Confirming,
+    memory: Option<&DayMemory<PurchaseDayDone, PurchaseRow>>,
 ) -> Result<DonePurchases, ChError> {
-    let (Some(first), Some(last)) = (markers.iter().map(|m| m.day).min(), markers.iter().map(|m| m.day).max()) else {
-        return Ok(DonePurchases::default());
-    };
-    let expected = markers
-        .iter()
-        .map(|m| (m.day, Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed }))
-        .collect();
-    let condition = format!("day >= {first} AND day <= {last}");
-    counted(client, ["purchase_days", "unconfirmed_purchases"], &condition, &expected, confirming).await
+    let tables = ["purchase_days", "unconfirmed_purchases"];
+    let days = |markers: &[PurchaseDayDone]| crate::ch_days::days_in(markers.iter().map(|m| m.day));
+    let tally = |m: &PurchaseDayDone| Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed };
+    recalled_or_counted(client, tables, (markers, days, tally), memory, confirming).await
 }
 
 /// The rows of the provisional counts `markers` (as [`rows_of`] those of settled days).
@@ -344,31 +342,59 @@ pub async fn recent_rows_of(
     client: &clickhouse::Client,
     markers: &[RecentPurchasesDone],
     confirming: Confirming,
+    memory: Option<&DayMemory<RecentPurchasesDone, PurchaseRow>>,
+) -> Result<DonePurchases, ChError> {
+    let tables = ["recent_purchases", "recent_unconfirmed"];
+    let pairs = |markers: &[RecentPurchasesDone]| crate::ch_days::parts_in(markers.iter().map(|m| (m.day, m.parts)));
+    let tally = |m: &RecentPurchasesDone| Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed };
+    recalled_or_counted(client, tables, (markers, pairs, tally), memory, confirming).await
+}
+
+/// The rows of the days of `markers` in `tables` (see [`counted`]; `condition` says
+/// where some markers' rows are, `tally` what a marker says to find), from `memory`
+/// where it holds them under the same marker, the others read and remembered.
+async fn recalled_or_counted<M: DayMarker>(
+    client: &clickhouse::Client,
+    tables: [&str; 2],
+    (markers, condition, tally): (&[M], impl Fn(&[M]) -> String, impl Fn(&M) -> Tally),
+    memory: Option<&DayMemory<M, PurchaseRow>>,
+    confirming: Confirming,
 ) -> Result<DonePurchases, ChError> {
     if markers.is_empty() {
         return Ok(DonePurchases::default());
     }
-    let expected = markers
-        .iter()
-        .map(|m| (m.day, Tally { groups: m.groups, events: m.events, unconfirmed: m.unconfirmed }))
-        .collect();
-    let pairs: Vec<String> = markers.iter().map(|m| format!("({}, {})", m.day, m.parts)).collect();
-    let condition = format!("(day, parts) IN ({})", pairs.join(", "));
-    counted(client, ["recent_purchases", "recent_unconfirmed"], &condition, &expected, confirming).await
+    let (recalled, missing) = recall(memory, markers);
+    let expected = missing.iter().map(|m| (m.day(), tally(m))).collect();
+    let read = (!missing.is_empty()).then(|| condition(&missing));
+    let remember = |read: &DoneDays<PurchaseRow>| {
+        if let Some(memory) = memory {
+            memory.remember(&missing, read);
+        }
+    };
+    counted(client, tables, &condition(markers), read.as_deref(), &expected, (recalled, remember), confirming).await
 }
 
 /// The rows and moves of the counts where `condition` holds in `tables` (the rows' and
-/// the unconfirmed purchases'), of the days `expected` says what to find of.
+/// the unconfirmed purchases'): the rows of `recalled`'s days as it holds them, the
+/// others' read where `read` holds (of the days `expected` says what to find of, handed
+/// to `remember` once checked); the moves of every day.
 async fn counted(
     client: &clickhouse::Client,
     [rows_table, unconfirmed_table]: [&str; 2],
     condition: &str,
+    read: Option<&str>,
     expected: &HashMap<i64, Tally>,
+    (recalled, remember): (DoneDays<PurchaseRow>, impl FnOnce(&DoneDays<PurchaseRow>)),
     confirming: Confirming,
 ) -> Result<DonePurchases, ChError> {
     let orders = confirming.orders;
     let rows_expected = expected.iter().map(|(&day, t)| (day, (t.groups, t.events))).collect();
-    let rows = counted_rows::<PurchaseRow>(client, rows_table, condition, &rows_expected);
+    let rows = async {
+        match read {
+            Some(read) => counted_rows::<PurchaseRow>(client, rows_table, read, &rows_expected).await,
+            None => Ok(DoneDays::default()),
+        }
+    };
     let moves = async {
         if !orders {
             return Ok((Vec::new(), Vec::new()));
@@ -389,13 +415,18 @@ async fn counted(
                 ))
                 .fetch_all::<UnconfirmedPurchase>(),
         );
-        let listed = ch::timed(
-            client
-                .query(&format!(
-                    "SELECT day, uniqExact(event_id) FROM {unconfirmed_table} WHERE {condition} GROUP BY day"
-                ))
-                .fetch_all::<(i64, u64)>(),
-        );
+        // Whether the days read have all their unconfirmed purchases (those recalled had
+        // them when they were read under the same marker).
+        let listed = async {
+            match read {
+                Some(read) => {
+                    let sql =
+                        format!("SELECT day, uniqExact(event_id) FROM {unconfirmed_table} WHERE {read} GROUP BY day");
+                    ch::timed(client.query(&sql).fetch_all::<(i64, u64)>()).await
+                }
+                None => Ok(Vec::new()),
+            }
+        };
         tokio::try_join!(moves, listed)
     };
     let (mut rows, (moves, listed)) = tokio::try_join!(rows, moves)?;
@@ -406,6 +437,8 @@ async fn counted(
         rows.days.retain(|d| !incomplete.contains(d));
         rows.counts.retain(|c| rows.days.contains(&c.day));
     }
+    remember(&rows);
+    rows.extend(recalled);
     let mut seen = HashSet::new();
     let moves = moves.into_iter().filter(|m| rows.days.contains(&m.day) && seen.insert(m.event_id.clone())).collect();
     Ok(DonePurchases { rows, moves })

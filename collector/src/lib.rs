@@ -4,6 +4,7 @@
 //! outbox of a shared store several collectors ship to and read stats from.
 
 pub mod ch_checkouts;
+pub mod ch_day_memory;
 pub mod ch_days;
 pub mod ch_lookup;
 pub mod ch_picks;

@@ -71,6 +71,7 @@
 //! rules apply to the copy as to the file: one row per event id, one browser purchase
 //! per (creator, transaction id), the first kept.
 
+use crate::ch_day_memory::DayMemories;
 use crate::ch_picks::Remembered;
 use crate::ch_purchases::{DonePurchases, FirstSales, SaleCopy};
 use crate::clickhouse::{self as ch, ChError, OrderRow, RecentDone, RecentPurchasesDone, RefundRow};
@@ -89,9 +90,19 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub enum Source {
     Sqlite(PathBuf),
-    /// ClickHouse, and what its kept picks decided, remembered between this collector's
-    /// reports (`ch_picks::Remembered`).
-    ClickHouse(Box<clickhouse::Client>, Arc<Remembered>),
+    /// ClickHouse, and what this collector's reports read of it that stays true
+    /// ([`Memory`]).
+    ClickHouse(Box<clickhouse::Client>, Arc<Memory>),
+}
+
+/// What a collector remembers between its reports of what it read from ClickHouse:
+/// each only while what it was read under still holds.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// What kept picks decided (`ch_picks::Remembered`).
+    pub picks: Remembered,
+    /// The day counts, by their markers (`ch_day_memory`).
+    pub days: DayMemories,
 }
 
 impl Source {
@@ -280,9 +291,7 @@ pub async fn load(
             .await
             .map_err(|e| SourceError::Join(e.to_string()))?;
         }
-        Source::ClickHouse(client, remembered) => {
-            read(client, query.from, query.to, window_ms, Some(remembered)).await?
-        }
+        Source::ClickHouse(client, memory) => read(client, query.from, query.to, window_ms, Some(memory)).await?,
     };
     tokio::task::spawn_blocking(move || -> Result<Stats, SourceError> {
         let started = std::time::Instant::now();
@@ -328,15 +337,18 @@ fn bind_all<'a>(
     query
 }
 
-/// Reads every row a report on `[from, to)` can touch (see the module's list); the
-/// joins kept picks decided are recalled from `remembered` when given, and remembered.
+/// Reads every row a report on `[from, to)` can touch (see the module's list); what
+/// `memory` holds still true (the joins kept picks decided, the day counts) is recalled
+/// from it when given, and what is read is remembered.
 pub async fn read(
     client: &clickhouse::Client,
     from: i64,
     to: i64,
     window_ms: i64,
-    remembered: Option<&Remembered>,
+    memory: Option<&Memory>,
 ) -> Result<Slice, ChError> {
+    let remembered = memory.map(|m| &m.picks);
+    let days_memory = memory.map(|m| &m.days);
     let (earliest, latest) = (from.saturating_sub(window_ms), to.saturating_add(CLOCK_SLACK_MS));
     let whole = rollup::whole_days(from, to);
     // The partial days, read raw: before and after the whole days, or the whole range.
@@ -396,11 +408,21 @@ pub async fn read(
         let (mut done, recent) = tokio::try_join!(
             took(
                 "settled days from purchase_days",
-                crate::ch_purchases::rows_of(client, &purchase_markers, confirming)
+                crate::ch_purchases::rows_of(
+                    client,
+                    &purchase_markers,
+                    confirming,
+                    days_memory.map(|m| &m.purchase_days)
+                )
             ),
             took(
                 "recent days from recent_purchases",
-                crate::ch_purchases::recent_rows_of(client, &recent_markers, confirming)
+                crate::ch_purchases::recent_rows_of(
+                    client,
+                    &recent_markers,
+                    confirming,
+                    days_memory.map(|m| &m.recent_purchases)
+                )
             )
         )?;
         done.extend(recent);
@@ -441,7 +463,7 @@ pub async fn read(
     };
     let days = async {
         match whole {
-            Some(span) => whole_days(client, span).await.map(Some),
+            Some(span) => whole_days(client, span, days_memory).await.map(Some),
             None => Ok(None),
         }
     };
@@ -772,6 +794,7 @@ pub fn kept_events(condition: &str) -> String {
 async fn whole_days(
     client: &clickhouse::Client,
     (first_day, end_day): (i64, i64),
+    memory: Option<&DayMemories>,
 ) -> Result<(crate::ch_days::DoneDays, Vec<DayGroup>), ChError> {
     use crate::ch_days::{gaps, markers, recent_markers, recent_rows_of, rows_of, spans};
     use std::collections::BTreeSet;
@@ -786,8 +809,8 @@ async fn whole_days(
     let counted: BTreeSet<i64> = marked.iter().copied().chain(recent.iter().map(|m| m.day)).collect();
     let uncounted = gaps(first_day, end_day, &counted);
     let (mut done, recent, mut groups) = tokio::try_join!(
-        took("settled days from event_days", rows_of(client, first_day, end_day, &markers)),
-        took("recent days from recent_days", recent_rows_of(client, &recent)),
+        took("settled days from event_days", rows_of(client, &markers, memory.map(|m| &m.event_days))),
+        took("recent days from recent_days", recent_rows_of(client, &recent, memory.map(|m| &m.recent_days))),
         took("day groups", day_groups(client, &uncounted, ch::REQUEST_TIMEOUT))
     )?;
     done.extend(recent);
