@@ -872,6 +872,7 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 /// "not yet rolled up".
 pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Given> {
     let joins = std::mem::take(&mut slice.kept);
+    let orders = std::mem::take(&mut slice.orders);
     // The orders stats read: those of the range (`orders_in`), and those that confirm
     // a copied event (`Confirmed`: a purchase by its transaction id, a purchase or
     // checkout by its click id). A week's report at 10^8 events read 333,000 orders
@@ -892,28 +893,36 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
     // (Those read first: a week's report reads 26,000 of a season's 333,000.)
     let read = |o: &OrderRow| slice.range.is_none() || in_range(o) || confirms(o);
     let mut seen: foldhash::HashSet<(&str, &str)> =
-        foldhash::HashSet::with_capacity_and_hasher(slice.orders.len(), Default::default());
-    let read_orders: Vec<&OrderRow> = slice
-        .orders
+        foldhash::HashSet::with_capacity_and_hasher(orders.len(), Default::default());
+    // Whether each order is read, and whether it confirms a copied event.
+    let read: Vec<Option<bool>> = orders
         .iter()
-        .filter(|o| read(o))
-        .filter(|o| seen.insert((o.provider.as_str(), o.order_id.as_str())))
+        .map(|o| (read(o) && seen.insert((o.provider.as_str(), o.order_id.as_str()))).then(|| confirms(o)))
         .collect();
-    let copied: Vec<&OrderRow> = read_orders.iter().copied().filter(|o| slice.range.is_none() || confirms(o)).collect();
+    drop(seen);
+    let copied: Vec<OrderRow> = orders
+        .iter()
+        .zip(&read)
+        .filter(|(_, read)| read.is_some_and(|confirms| slice.range.is_none() || confirms))
+        .map(|(o, _)| o.clone())
+        .collect();
+    let read_orders: Vec<(OrderRow, bool)> =
+        orders.into_iter().zip(read).filter_map(|(o, read)| read.map(|confirms| (o, confirms))).collect();
     // The orders' side (what they confirm, and the range's as rows) on a thread of its
     // own beside the copy: a 30-day report at 10^8 events hands 107,000 orders over,
     // and the other core had nothing to do while they were made.
+    let range = slice.range;
     std::thread::scope(|scope| {
-        let given = scope.spawn(|| given_orders(&read_orders, slice.range));
+        let given = scope.spawn(move || given_orders(read_orders, range));
         let rolled = copy(conn, &slice, &copied)?;
         let (given, confirmed) = given.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Ok(stats::Given { rolled, kept: joins, orders: slice.range.map(|_| (given, confirmed)) })
+        Ok(stats::Given { rolled, kept: joins, orders: range.map(|_| (given, confirmed)) })
     })
 }
 
 /// Copies `slice`'s events, the orders `orders` and the refunds into the in-memory
 /// database, and returns the rollup rows of its whole days (see [`fill`]).
-fn copy(conn: &Connection, slice: &Slice, orders: &[&OrderRow]) -> rusqlite::Result<Vec<stats::EventRow>> {
+fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Result<Vec<stats::EventRow>> {
     // Sorted by reference: a season's 662,000 rows of 18 fields each moved about while
     // sorting were a tenth of a report's time.
     // Purchases of the days `purchase_days` holds are counted there (another read, the
@@ -1037,47 +1046,58 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[&OrderRow]) -> rusqlite::Res
         collapser.add(Some(row.key), row.first_time, row.events, || row.event()).map_err(to_sql)?;
     }
     let purchases = events.iter().zip(&kept).filter(|(e, kept)| **kept && rolled_purchase(e)).map(|(e, _)| *e);
-    add_purchases(&mut collapser, purchases, &slice.orders).map_err(to_sql)?;
+    // (Any order that confirms one of them confirms a copied event, so it is in `orders`.)
+    add_purchases(&mut collapser, purchases, orders).map_err(to_sql)?;
     slice.purchases_done.add_to(&mut collapser).map_err(to_sql)?;
     Ok(collapser.rows())
 }
 
-/// What `orders` (those a report reads) confirm, and those of `range` as
-/// `stats::load` reads them, in `orders_in`'s order (ties by provider, as the copy
-/// inserted them when they were read with `FINAL`, in its key's order). Sorted by
-/// reference: a season's 333,000 rows moved about while sorting were 8 % of a report.
-fn given_orders(orders: &[&OrderRow], range: Option<(i64, i64)>) -> (Vec<stats::OrderRow>, stats::Confirmed) {
+/// What `orders` (those a report reads, each with whether it confirms a copied event)
+/// confirm, and those of `range` as `stats::load` reads them, in `orders_in`'s order
+/// (ties by provider, as the copy inserted them when they were read with `FINAL`, in
+/// its key's order). Only the events copied are checked against `Confirmed`, so only
+/// the orders that confirm one are put in it (a season's 333,000 ids copied into a set
+/// were a tenth of the sum). The orders are moved into the rows, not copied, and
+/// sorted by place: a season's 333,000 rows moved about while sorting were 8 % of a
+/// report.
+fn given_orders(
+    mut orders: Vec<(OrderRow, bool)>,
+    range: Option<(i64, i64)>,
+) -> (Vec<stats::OrderRow>, stats::Confirmed) {
     let mut confirmed = stats::Confirmed::default();
-    let mut given: Vec<&OrderRow> = Vec::new();
-    for &o in orders {
-        confirmed.transaction_ids.insert(o.order_id.clone());
-        confirmed.click_ids.extend(o.click_id.clone());
+    let mut given: Vec<usize> = Vec::new();
+    for (i, (o, confirms)) in orders.iter().enumerate() {
+        if *confirms {
+            confirmed.transaction_ids.insert(o.order_id.clone());
+            confirmed.click_ids.extend(o.click_id.clone());
+        }
         if range.is_some_and(|(from, to)| (from..to).contains(&o.created_at)) {
-            given.push(o);
+            given.push(i);
         }
     }
-    given.sort_unstable_by(|a, b| {
+    given.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&orders[a].0, &orders[b].0);
         (a.created_at, &a.order_id, &a.provider).cmp(&(b.created_at, &b.order_id, &b.provider))
     });
-    (given.into_iter().map(as_read).collect(), confirmed)
+    (given.into_iter().map(|i| into_read(std::mem::take(&mut orders[i].0))).collect(), confirmed)
 }
 
 /// An order as `stats::load` reads it from the copy (`orders_in`).
-fn as_read(o: &OrderRow) -> stats::OrderRow {
+fn into_read(o: OrderRow) -> stats::OrderRow {
     let (value, unreadable) = stats::order_value(amount(Some(o.value), o.value_unreadable));
     stats::OrderRow {
-        provider: o.provider.clone(),
-        order_id: o.order_id.clone(),
-        creator_id: o.creator_id.clone(),
+        provider: o.provider,
+        order_id: o.order_id,
+        creator_id: o.creator_id,
         created_at: o.created_at,
-        currency: o.currency.clone(),
-        payment_ref: o.payment_ref.clone(),
-        click_id: o.click_id.clone(),
-        coupon: o.coupon.clone(),
-        utm_source: o.utm_source.clone(),
-        utm_medium: o.utm_medium.clone(),
-        utm_campaign: o.utm_campaign.clone(),
-        affiliate_sent: stats::affiliate_sent(o.affiliate.clone()),
+        currency: o.currency,
+        payment_ref: o.payment_ref,
+        click_id: o.click_id,
+        coupon: o.coupon,
+        utm_source: o.utm_source,
+        utm_medium: o.utm_medium,
+        utm_campaign: o.utm_campaign,
+        affiliate_sent: stats::affiliate_sent(o.affiliate),
         value,
         unreadable,
         ..stats::OrderRow::default()
