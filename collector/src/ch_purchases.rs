@@ -453,17 +453,20 @@ impl DonePurchases {
 
     /// Adds the rows to `collapser` as the purchases they stand for, each moved one in
     /// its confirmed row (a row left with none is gone, as in the file).
+    ///
+    /// The rows in the order read (the sum does not depend on it), less the moves out
+    /// of each: a season's 310,000 rows at 10^8 events were put in order by day and key
+    /// first, for the few rows a move leaves.
     pub fn add_to(&self, collapser: &mut rollup::Collapser) -> Result<(), serde_json::Error> {
-        let mut counts: BTreeMap<(i64, [u8; 16]), (i64, u64)> =
-            self.rows.counts.iter().map(|c| ((c.day, c.key), (c.first_time, c.events))).collect();
+        let mut moved: foldhash::HashMap<(i64, [u8; 16]), u64> = Default::default();
         for m in &self.moves {
-            if let Some(c) = counts.get_mut(&(m.day, m.key)) {
-                c.1 = c.1.saturating_sub(1);
-            }
+            *moved.entry((m.day, m.key)).or_default() += 1;
         }
         let texts = &self.rows.texts;
         let missing = || serde::de::Error::custom("purchase_days: a key read without its texts");
-        for ((day, key), (first_time, events)) in counts {
+        for c in &self.rows.counts {
+            let (day, key, first_time) = (c.day, c.key, c.first_time);
+            let events = c.events.saturating_sub(moved.get(&(day, key)).copied().unwrap_or(0));
             if events == 0 {
                 continue;
             }
