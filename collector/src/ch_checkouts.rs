@@ -259,8 +259,9 @@ async fn chosen(
     Ok(kept)
 }
 
-/// The checkouts `for_orders` needs for `orders` (those created in `range`, with the
-/// attribution window around it `bounds`). A settled order's were picked once and kept
+/// The checkouts `for_orders` needs for `orders` (those of a range, with the attribution
+/// window around it `bounds`; `last_kept`, the time of the range's last order with picks
+/// kept, `ch_picks::last_kept`). A settled order's were picked once and kept
 /// (`order_picks`, `ch_picks`: read, not joined again, while the order is as it was
 /// then), and decide its join ([`Read::kept`]) rather than being copied; so do the
 /// recent picks of an order not settled (`ch_recent_picks`, when `recent` says so),
@@ -278,17 +279,16 @@ async fn chosen(
 pub async fn read(
     client: &clickhouse::Client,
     orders: &[&OrderRow],
-    range: (i64, i64),
+    last_kept: Option<i64>,
     bounds: (i64, i64),
     window_ms: i64,
     recent: Recent,
     remembered: Option<&crate::ch_picks::Remembered>,
 ) -> Result<Read, ChError> {
     let started = std::time::Instant::now();
-    // No order after the last one picked has picks kept (`ch_picks` picks settled
-    // orders, oldest first): those are decided from the recent picks, or joined, while
-    // the picks are read (a season's took 1.2–2 s), not after.
-    let last_kept = crate::ch_picks::last_kept(client, range, window_ms).await?;
+    // No order after the last one picked has picks kept (`last_kept`: `ch_picks` picks
+    // settled orders, oldest first): those are decided from the recent picks, or joined,
+    // while the picks are read (a season's took 1.2–2 s), not after.
     let (settled, unsettled): (Vec<&OrderRow>, Vec<&OrderRow>) =
         orders.iter().partition(|o| last_kept.is_some_and(|t| o.created_at <= t));
     // What the picks decided for the settled orders remembered since an earlier report;
