@@ -381,20 +381,21 @@ pub async fn read(
     );
     // Whether there is any order at all: without one, no purchase counted unconfirmed
     // can have been confirmed since; and any with a click id, in any copy (without one,
-    // neither a purchase nor a checkout is any order's by its click id).
-    let confirming =
-        ch::timed(client.query("SELECT count(), countIf(click_id IS NOT NULL) FROM orders").fetch_one::<(u64, u64)>());
+    // neither a purchase nor a checkout is any order's by its click id); and what their
+    // ids add up to (the moves of the purchase days asked against the same are
+    // remembered).
+    let confirming = ch::timed(client.query(crate::ch_purchases::Confirming::SQL).fetch_one());
     // Which of them have picks kept (`ch_checkouts::read`), asked beside them: a scan of
     // the range's picks (70 ms of ClickHouse's time for a season at 10^8 events) that
     // held up the checkouts' read after them.
     let last_kept = crate::ch_picks::last_kept(client, (from, to), window_ms);
-    let (range_orders, (purchase_markers, mut recent_markers), (orders, click_ids), last_kept) = tokio::try_join!(
+    let (range_orders, (purchase_markers, mut recent_markers), confirming, last_kept) = tokio::try_join!(
         took("the range's orders", async { Ok(latest_orders(range_orders.await?)) }),
         took("purchase days' markers", purchase_markers),
         confirming,
         took("the last order with picks kept", last_kept)
     )?;
-    let confirming = crate::ch_purchases::Confirming { orders: orders > 0, click_ids: click_ids > 0 };
+    let confirming = crate::ch_purchases::Confirming::of(confirming);
     let in_range: Vec<&OrderRow> = range_orders.iter().collect();
     let (codes, sources) = crate::ch_checkouts::values_of(&in_range);
     let joinable = !(codes.is_empty() && sources.is_empty());
