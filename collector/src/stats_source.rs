@@ -912,14 +912,12 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
         .filter(|(_, read)| read.is_some_and(|confirms| slice.range.is_none() || confirms))
         .map(|(o, _)| o.clone())
         .collect();
-    let read_orders: Vec<(OrderRow, bool)> =
-        orders.into_iter().zip(read).filter_map(|(o, read)| read.map(|confirms| (o, confirms))).collect();
     // The orders' side (what they confirm, and the range's as rows) on a thread of its
     // own beside the copy: a 30-day report at 10^8 events hands 107,000 orders over,
     // and the other core had nothing to do while they were made.
     let range = slice.range;
     std::thread::scope(|scope| {
-        let given = scope.spawn(move || given_orders(read_orders, range));
+        let given = scope.spawn(move || given_orders(orders, &read, range));
         let rolled = copy(conn, &slice, &copied)?;
         let (given, confirmed) = given.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         Ok(stats::Given { rolled, kept: joins, orders: range.map(|_| (given, confirmed)) })
@@ -1058,21 +1056,23 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
     Ok(collapser.rows())
 }
 
-/// What `orders` (those a report reads, each with whether it confirms a copied event)
-/// confirm, and those of `range` as `stats::load` reads them, in `orders_in`'s order
-/// (ties by provider, as the copy inserted them when they were read with `FINAL`, in
-/// its key's order). Only the events copied are checked against `Confirmed`, so only
-/// the orders that confirm one are put in it (a season's 333,000 ids copied into a set
-/// were a tenth of the sum). The orders are moved into the rows, not copied, and
-/// sorted by place: a season's 333,000 rows moved about while sorting were 8 % of a
-/// report.
+/// What the orders a report reads (`read`: for each of `orders`, whether it is read and
+/// then whether it confirms a copied event) confirm, and those of `range` as
+/// `stats::load` reads them, in `orders_in`'s order (ties by provider, as the copy
+/// inserted them when they were read with `FINAL`, in its key's order). Only the events
+/// copied are checked against `Confirmed`, so only the orders that confirm one are put
+/// in it (a season's 333,000 ids copied into a set were a tenth of the sum). The orders
+/// are moved into the rows, not copied, and sorted by place: a season's 333,000 rows
+/// moved about while sorting were 8 % of a report.
 fn given_orders(
-    mut orders: Vec<(OrderRow, bool)>,
+    mut orders: Vec<OrderRow>,
+    read: &[Option<bool>],
     range: Option<(i64, i64)>,
 ) -> (Vec<stats::OrderRow>, stats::Confirmed) {
     let mut confirmed = stats::Confirmed::default();
     let mut given: Vec<usize> = Vec::new();
-    for (i, (o, confirms)) in orders.iter().enumerate() {
+    for (i, (o, read)) in orders.iter().zip(read).enumerate() {
+        let Some(confirms) = read else { continue };
         if *confirms {
             confirmed.transaction_ids.insert(o.order_id.clone());
             confirmed.click_ids.extend(o.click_id.clone());
@@ -1082,10 +1082,10 @@ fn given_orders(
         }
     }
     given.sort_unstable_by(|&a, &b| {
-        let (a, b) = (&orders[a].0, &orders[b].0);
+        let (a, b) = (&orders[a], &orders[b]);
         (a.created_at, &a.order_id, &a.provider).cmp(&(b.created_at, &b.order_id, &b.provider))
     });
-    (given.into_iter().map(|i| into_read(std::mem::take(&mut orders[i].0))).collect(), confirmed)
+    (given.into_iter().map(|i| into_read(std::mem::take(&mut orders[i]))).collect(), confirmed)
 }
 
 /// An order as `stats::load` reads it from the copy (`orders_in`).
