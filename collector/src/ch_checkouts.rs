@@ -329,7 +329,7 @@ pub async fn read(
                     stragglers.push(o);
                     continue;
                 };
-                let join = crate::ch_picks::join_of(picks);
+                let join = crate::ch_picks::join_of(&picks);
                 if remembered.is_some() {
                     decided_now.push((o, join.clone()));
                 }

@@ -163,9 +163,12 @@ impl From<OrderPick> for KeptClick {
 /// report). Of the checkouts kept in one role, which all share the latest time, the one
 /// with the greatest event id, as the in-memory copy's `resolve` takes it (copies go
 /// in by time and event id, and its index hands the last of a time first).
-pub fn join_of(rows: Vec<KeptClick>) -> Option<KeptJoin> {
+///
+/// Only the row chosen is copied into the click (a batch's 33,000 orders at 10^8 events
+/// had all their rows copied to decide it).
+pub fn join_of(rows: &[KeptClick]) -> Option<KeptJoin> {
     let mut join = KeptJoin::default();
-    let mut best: Option<(&'static str, KeptClick)> = None;
+    let mut best: Option<(&'static str, &KeptClick)> = None;
     for row in rows {
         let how = match row.role.as_str() {
             UNDECIDED => return None,
@@ -192,15 +195,15 @@ pub fn join_of(rows: Vec<KeptClick>) -> Option<KeptJoin> {
     join.click = best.map(|(how, c)| {
         std::sync::Arc::new(Click {
             how,
-            event_id: c.event_id,
-            creator_id: c.creator_id,
-            coupon: c.coupon,
-            utm_source: c.utm_source,
-            utm_medium: c.utm_medium,
-            utm_campaign: c.utm_campaign,
-            utm_content: c.utm_content,
-            affiliate: c.affiliate,
-            items: crate::stats::click_items(c.items),
+            event_id: c.event_id.clone(),
+            creator_id: c.creator_id.clone(),
+            coupon: c.coupon.clone(),
+            utm_source: c.utm_source.clone(),
+            utm_medium: c.utm_medium.clone(),
+            utm_campaign: c.utm_campaign.clone(),
+            utm_content: c.utm_content.clone(),
+            affiliate: c.affiliate.clone(),
+            items: crate::stats::click_items(c.items.clone()),
         })
     });
     Some(join)
@@ -358,7 +361,7 @@ pub struct Picked {
 
 impl Picked {
     pub fn of(rows: Vec<KeptClick>) -> Picked {
-        Picked { join: join_of(rows.clone()), rows }
+        Picked { join: join_of(&rows), rows }
     }
 }
 
@@ -816,17 +819,17 @@ mod tests {
         let items = r#"[{"item_id":"tee","price":1000,"quantity":1}]"#;
         let (a, b) = (checkout("co-a", 9_000, None), checkout("co-b", 9_000, Some(items)));
         // Two at the latest time: the greater event id, as the copy's `resolve` takes it.
-        let join = join_of(vec![row("code", Some(&b)), row("code", Some(&a))]).expect("decided");
+        let join = join_of(&[row("code", Some(&b)), row("code", Some(&a))]).expect("decided");
         let twice = vec![row("code", Some(&a)), row("code", Some(&b)), row("code", Some(&a)), row("code", Some(&b))];
-        assert_eq!(join_of(twice), Some(join.clone()), "rows read twice (without FINAL) decide the same");
+        assert_eq!(join_of(&twice), Some(join.clone()), "rows read twice (without FINAL) decide the same");
         let click = join.click.expect("a click");
         assert_eq!((click.how, click.event_id.as_str(), join.outside), ("code", "co-b", false));
         assert_eq!(click.items.len(), 1, "its items read");
         assert_eq!(click.affiliate.as_deref(), Some("mika"));
-        let by_source = join_of(vec![row("source", Some(&a))]).expect("decided").click.expect("a click");
+        let by_source = join_of(&[row("source", Some(&a))]).expect("decided").click.expect("a click");
         assert_eq!(by_source.how, "utm");
-        assert_eq!(join_of(vec![row("outside", Some(&a))]), Some(KeptJoin { click: None, outside: true }));
-        assert_eq!(join_of(vec![row(NONE, None)]), Some(KeptJoin::default()));
-        assert_eq!(join_of(vec![row(UNDECIDED, None)]), None, "asked again by the report");
+        assert_eq!(join_of(&[row("outside", Some(&a))]), Some(KeptJoin { click: None, outside: true }));
+        assert_eq!(join_of(&[row(NONE, None)]), Some(KeptJoin::default()));
+        assert_eq!(join_of(&[row(UNDECIDED, None)]), None, "asked again by the report");
     }
 }

@@ -600,7 +600,7 @@ mod tests {
                 let mut decided = Decided::default();
                 decided.add(refs.iter().copied().zip(batch.into_iter().map(|rows| Arc::new(Picked::of(rows)))).collect(), &arrived, window);
                 for (o, rows) in refs.iter().zip(after_all) {
-                    let now = ch_picks::join_of(rows);
+                    let now = ch_picks::join_of(&rows);
                     if let Some(join) = decided.joins.get(&o.provider, &o.order_id) {
                         prop_assert_eq!(Some(join), now.as_ref(), "{}", o.order_id);
                     } else if decided.undecided.iter().any(|u| u.order_id == o.order_id) {

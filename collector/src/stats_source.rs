@@ -1636,7 +1636,10 @@ mod tests {
                 }
                 let joins: stats::KeptJoins = by_order
                     .into_iter()
-                    .filter_map(|(k, rows)| crate::ch_picks::join_of(rows.into_iter().map(Into::into).collect()).map(|j| (k, j)))
+                    .filter_map(|(k, rows)| {
+                        let rows: Vec<_> = rows.into_iter().map(Into::into).collect();
+                        crate::ch_picks::join_of(&rows).map(|j| (k, j))
+                    })
                     .collect();
                 let mut answers = Vec::new();
                 for (events, kept) in [(events, None), (kept, None), (picked, None), (Vec::new(), Some(joins))] {
