@@ -664,16 +664,21 @@ mod tests {
         let o = order("cs_1", 1_000, Some("JUNO15"));
         let same_code = OrderRow { coupon: Some("juno15".into()), value: 99, received_at: 5, ..o.clone() };
         assert_eq!(fingerprint(&o), fingerprint(&same_code), "the code without case; the value is not the pick's");
-        for changed in [
-            OrderRow { created_at: 1_001, ..o.clone() },
+        for changed in edited_in_what_its_pick_depends_on(&o) {
+            assert_ne!(fingerprint(&o), fingerprint(&changed), "{changed:?}");
+        }
+    }
+
+    /// `o` changed in each thing its pick depends on, one at a time.
+    fn edited_in_what_its_pick_depends_on(o: &OrderRow) -> [OrderRow; 6] {
+        [
+            OrderRow { created_at: o.created_at + 1, ..o.clone() },
             OrderRow { coupon: Some("JUNO20".into()), ..o.clone() },
             OrderRow { utm_source: Some("reel".into()), ..o.clone() },
             OrderRow { utm_medium: Some("story".into()), ..o.clone() },
             OrderRow { utm_campaign: Some("spring".into()), ..o.clone() },
             OrderRow { creator_id: Some("juno".into()), ..o.clone() },
-        ] {
-            assert_ne!(fingerprint(&o), fingerprint(&changed), "{changed:?}");
-        }
+        ]
     }
 
     #[test]
@@ -729,17 +734,13 @@ mod tests {
         assert_eq!(remembered.len(), 2);
         assert_eq!(remembered.recall(&[&o, &undecided], 60_000), [Some(Some(join.clone())), Some(None)]);
         let never = order("cs_3", 1_000, None);
-        for changed in [
-            OrderRow { created_at: 1_001, ..o.clone() },
-            OrderRow { coupon: Some("JUNO20".into()), ..o.clone() },
+        // (The code in other capitals too: another pick's, though it would pick the same.)
+        let others = [
             OrderRow { coupon: Some("juno15".into()), ..o.clone() },
-            OrderRow { utm_source: Some("reel".into()), ..o.clone() },
-            OrderRow { utm_medium: Some("story".into()), ..o.clone() },
-            OrderRow { utm_campaign: Some("spring".into()), ..o.clone() },
-            OrderRow { creator_id: Some("juno".into()), ..o.clone() },
             OrderRow { provider: "shopify".into(), ..o.clone() },
             never,
-        ] {
+        ];
+        for changed in edited_in_what_its_pick_depends_on(&o).into_iter().chain(others) {
             assert_eq!(remembered.recall(&[&changed], 60_000), [None], "read again: {changed:?}");
         }
         let paid_more = OrderRow { value: 99, received_at: 5, ..o.clone() };
