@@ -40,29 +40,18 @@ pub trait DayMarker: Clone + PartialEq + Send {
     fn day(&self) -> i64;
 }
 
-impl DayMarker for DayDone {
-    fn day(&self) -> i64 {
-        self.day
-    }
+/// Every marker keeps its day in its `day` field.
+macro_rules! day_markers {
+    ($($marker:ty),*) => {
+        $(impl DayMarker for $marker {
+            fn day(&self) -> i64 {
+                self.day
+            }
+        })*
+    };
 }
 
-impl DayMarker for RecentDone {
-    fn day(&self) -> i64 {
-        self.day
-    }
-}
-
-impl DayMarker for PurchaseDayDone {
-    fn day(&self) -> i64 {
-        self.day
-    }
-}
-
-impl DayMarker for RecentPurchasesDone {
-    fn day(&self) -> i64 {
-        self.day
-    }
-}
+day_markers!(DayDone, RecentDone, PurchaseDayDone, RecentPurchasesDone);
 
 /// What a collector remembers of one table's day counts: per day, the marker and the
 /// rows read under it; per key, its texts.
