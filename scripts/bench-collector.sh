@@ -28,6 +28,8 @@
 #       # id and the checkout's code and no click id (as a shop's webhook sends them), so
 #       # reports join orders to checkouts by code.
 #   CH_BATCH_ROWS=50000 rows per ClickHouse insert (the collector's default)
+#   COLLECTOR_BIN=path  run this collector binary instead of the one just built (to
+#       # interleave runs of two builds: runs of one build differ by several points)
 #   PIN=1 CLICKHOUSE=1 scripts/bench-collector.sh [seconds] [concurrency]
 #       # both ingest runs with the collector and the load generator on CPU 0 and
 #       # ClickHouse + ZooKeeper on CPU 1 (taskset): the shipping run then measures what
@@ -64,7 +66,7 @@ now_ms() { date +%s%3N; }
 
 say "Building the collector, its load generator and fixture generator (profile: collector)"
 cargo build --quiet -p linkshelf-collector --profile collector --bins
-bin=target/collector/linkshelf-collector
+bin="${COLLECTOR_BIN:-target/collector/linkshelf-collector}"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/linkshelf-bench.XXXXXX")"
 pid=""
 cluster_started=0
@@ -172,7 +174,7 @@ cluster_cpu_s() {
 # run_load LABEL [extra load flags…]: sets $result, and prints where the CPU went while
 # the load generator ran (these 2 cores are shared by all of it).
 run_load() {
-  local label="$1" c0 k0 started_ms wall
+  local label="$1" c0 k0 started_ms wall collector_s
   shift
   say "$label: batches of 50 for ${seconds}s from $concurrency clients (durability: $durability, mix: $mix$([ "$pin" = 1 ] && echo ', collector and load on CPU 0, ClickHouse on CPU 1'))"
   c0="$(cpu_s "$pid")"
@@ -182,9 +184,12 @@ run_load() {
     --seconds "$seconds" --concurrency "$concurrency" --batch 50 --mix "$mix" "$@")"
   wall="$(awk -v a="$started_ms" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
   echo "$result"
-  printf '  CPU seconds while the load generator ran (%s s wall, %s cores): collector %s, load generator %s, ClickHouse + ZooKeeper %s\n' \
-    "$wall" "$(nproc)" \
-    "$(awk -v a="$c0" -v b="$(cpu_s "$pid")" 'BEGIN { printf "%.1f", b - a }')" \
+  collector_s="$(awk -v a="$c0" -v b="$(cpu_s "$pid")" 'BEGIN { printf "%.1f", b - a }')"
+  # The collector's CPU per event is steadier than events/s on a shared machine (where
+  # the disk's and the neighbours' pace move the rate), so runs of two builds compare.
+  printf '  CPU seconds while the load generator ran (%s s wall, %s cores): collector %s (%s µs per event), load generator %s, ClickHouse + ZooKeeper %s\n' \
+    "$wall" "$(nproc)" "$collector_s" \
+    "$(awk -v c="$collector_s" -v n="$(field events "$result")" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n; else print "-" }')" \
     "$(awk '{ printf "%.1f", $1 + $2 }' "$scratch/load.time")" \
     "$(awk -v a="$k0" -v b="$(cluster_cpu_s)" 'BEGIN { printf "%.1f", b - a }')"
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod credential;
 pub mod event;
 pub mod forward;
+pub mod fresh;
 pub mod generate;
 pub mod generate_ch;
 pub mod load;

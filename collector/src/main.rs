@@ -5,6 +5,7 @@ use clap::Parser;
 use linkshelf_collector::config::{AffiliateLink, Command, Config, LogFormat};
 use linkshelf_collector::credential;
 use linkshelf_collector::forward::{self, PostHog};
+use linkshelf_collector::fresh::Fresh;
 use linkshelf_collector::server::{router, AppState};
 use linkshelf_collector::{ch_days, retention, ship, stats, store};
 use std::net::SocketAddr;
@@ -84,7 +85,10 @@ fn init_logs(format: LogFormat) {
 
 fn run(config: Config) -> anyhow::Result<()> {
     let conn = store::open(&config.db, config.durability)?;
-    let (writer, writer_thread, writer_ended) = store::start(conn);
+    // With ClickHouse, the writer hands its committed events to the shipper in memory
+    // (bounded by a block's rows) so that it need not read them back (`fresh`).
+    let fresh = config.clickhouse().map(|_| Arc::new(Fresh::new(config.shipping().batch)));
+    let (writer, writer_thread, writer_ended) = store::start_handing(conn, fresh.clone());
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async {
@@ -98,7 +102,7 @@ fn run(config: Config) -> anyhow::Result<()> {
             let options = config.shipping();
             let status = Arc::new(ship::Status::new(options.budget_bytes));
             state = state.clone().with_shipping(status.clone());
-            tokio::spawn(ship::run(config.db.clone(), settings, options, state.writer.clone(), status))
+            tokio::spawn(ship::run(config.db.clone(), settings, options, state.writer.clone(), status, fresh))
         });
         if let Some(limiter) = state.limiter() {
             tokio::spawn(async move {

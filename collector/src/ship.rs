@@ -36,6 +36,7 @@
 
 use crate::ch_lookup::Lookups;
 use crate::clickhouse::{self as ch, ChError, EventRow, FarClockRow, OrderRow, RefundRow};
+use crate::fresh::Fresh;
 use crate::store::{self, StoreError, Write, Writer};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -574,6 +575,7 @@ async fn round(
     writer: &Writer,
     batch: usize,
     crash_after_insert: bool,
+    fresh: Option<&Fresh>,
 ) -> Result<u64, ShipError> {
     let mut shipped = 0;
     for table in Table::ALL {
@@ -584,7 +586,7 @@ async fn round(
             tracing::info!(table = table.name(), after = block.after, through = block.through, "resending a block");
         }
         let rows = match table {
-            Table::Events => send_events(reader, client, block).await?,
+            Table::Events => send_events(reader, client, block, fresh).await?,
             Table::Orders => {
                 let rows = reader.read(move |conn| Ok(read_orders(conn, block)?)).await?;
                 if !rows.is_empty() {
@@ -619,15 +621,28 @@ async fn round(
 /// lookup rows (`ch_lookup`) into `event_lookup`, before the block is marked shipped: a
 /// retry sends all three again, and a report in the moment between the inserts misses
 /// at most those few events of this block.
-async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block) -> Result<usize, ShipError> {
+///
+/// The block's first rows come from `fresh` where the writer left them there (never for
+/// a resend, which reads SQLite as it must), the rest from SQLite: the same rows, so the
+/// same block either way.
+async fn send_events(
+    reader: &Reader,
+    client: &clickhouse::Client,
+    block: Block,
+    fresh: Option<&Fresh>,
+) -> Result<usize, ShipError> {
     let deadline = tokio::time::Instant::now() + ch::REQUEST_TIMEOUT;
     let timeout = || ChError::Timeout(ch::REQUEST_TIMEOUT.as_secs());
     let mut insert = client.insert::<EventRow<'static>>("events").await.map_err(ChError::from)?;
     let runtime = tokio::runtime::Handle::current();
+    let kept = match fresh {
+        Some(fresh) if !block.resend => fresh.take(block.after, block.through),
+        _ => Vec::new(),
+    };
     let (insert, rows, far, lookups) = reader
         .read(move |conn| {
             let (mut far, mut lookups) = (Vec::new(), Lookups::default());
-            let rows = each_event(conn, block, |row| -> Result<(), ShipError> {
+            let mut send = |row: &EventRow<'_>| -> Result<(), ShipError> {
                 lookups.add(row);
                 if ch::far_clock(row.event_time, row.occurred_at) {
                     far.push(FarClockRow {
@@ -645,8 +660,13 @@ async fn send_events(reader: &Reader, client: &clickhouse::Client, block: Block)
                     .map_err(|_| timeout())?
                     .map_err(ChError::from)?;
                 Ok(())
-            })?;
-            Ok((insert, rows, far, lookups.into_rows()))
+            };
+            for event in &kept {
+                send(&event.row())?;
+            }
+            let rest = Block { after: kept.last().map_or(block.after, |event| event.id), ..block };
+            let read = if rest.after < rest.through { each_event(conn, rest, &mut send)? } else { 0 };
+            Ok((insert, kept.len() + read, far, lookups.into_rows()))
         })
         .await?;
     if rows > 0 {
@@ -678,7 +698,16 @@ async fn send_rows<T: for<'a> clickhouse::Row<Value<'a> = T> + serde::Serialize>
 
 /// Ships until the task is dropped (the collector aborts it at shutdown; what was not
 /// marked shipped goes again next time, as the same block).
-pub async fn run(db: PathBuf, settings: ch::Settings, options: Options, writer: Writer, status: Arc<Status>) {
+///
+/// `fresh` is where the writer hands its committed events (`store::start_handing`).
+pub async fn run(
+    db: PathBuf,
+    settings: ch::Settings,
+    options: Options,
+    writer: Writer,
+    status: Arc<Status>,
+    fresh: Option<Arc<Fresh>>,
+) {
     let crash_after_insert = std::env::var(CRASH_AFTER_INSERT).is_ok_and(|v| v == "1");
     let mut client: Option<clickhouse::Client> = None;
     let mut backoff = options.interval;
@@ -689,7 +718,7 @@ pub async fn run(db: PathBuf, settings: ch::Settings, options: Options, writer: 
             Err(e) => tracing::warn!(error = %e, "measuring the ClickHouse backlog failed"),
         }
         let attempt = match &client {
-            Some(c) => round(&reader, c, &writer, options.batch, crash_after_insert).await,
+            Some(c) => round(&reader, c, &writer, options.batch, crash_after_insert, fresh.as_deref()).await,
             None => match ch::prepare(&settings).await {
                 Ok(c) => {
                     tracing::info!(url = %settings.url, database = %settings.database, "ClickHouse is ready");

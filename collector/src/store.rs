@@ -8,9 +8,11 @@
 //! own connections; WAL mode lets them read while the writer writes.
 
 use crate::event::{Event, Status};
+use crate::fresh::{Committed, Fresh};
 use crate::webhook::{Order, Refund};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Requests written in one transaction at most.
@@ -295,13 +297,22 @@ pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 /// the thread ends, normally or not: while requests are being served that means it
 /// died, and the collector should stop (and be restarted) rather than answer 503s.
 pub fn start(conn: Connection) -> (Writer, std::thread::JoinHandle<()>, oneshot::Receiver<()>) {
+    start_handing(conn, None)
+}
+
+/// [`start`], and after each commit the accepted events go to `fresh` (when given) with
+/// their rowids, for the ClickHouse shipper to take without reading them back.
+pub fn start_handing(
+    conn: Connection,
+    fresh: Option<Arc<Fresh>>,
+) -> (Writer, std::thread::JoinHandle<()>, oneshot::Receiver<()>) {
     let (tx, rx) = mpsc::channel(QUEUE);
     let (ended, stopped) = oneshot::channel();
     let handle = std::thread::Builder::new()
         .name("sqlite-writer".into())
         .spawn(move || {
             let _ended = Ended(Some(ended));
-            run(conn, rx)
+            run(conn, rx, fresh)
         })
         .expect("the OS refused to start a thread at startup");
     (Writer { tx }, handle, stopped)
@@ -318,8 +329,9 @@ impl Drop for Ended {
     }
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, fresh: Option<Arc<Fresh>>) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
+    let mut ids = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         jobs.push(first);
         while jobs.len() < MAX_GROUP {
@@ -329,10 +341,23 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let writes: Vec<&Write> = jobs.iter().map(|job| &job.write).collect();
-        let answers = write_all(&mut conn, &writes);
-        for (job, answer) in jobs.drain(..).zip(answers) {
+        ids.clear();
+        let answers = write_all(&mut conn, &writes, &mut ids);
+        let mut ids = ids.drain(..);
+        for (Job { write, reply }, answer) in jobs.drain(..).zip(answers) {
+            if let (Some(fresh), Write::Events { events, client }, Ok(Written::Events(statuses))) =
+                (&fresh, write, &answer)
+            {
+                let client: Option<Arc<str>> = client.map(Arc::from);
+                let accepted = events.into_iter().zip(statuses).filter(|(_, s)| **s == Status::Accepted);
+                fresh.add(accepted.zip(&mut ids).map(|((event, _), id)| Committed {
+                    id,
+                    client: client.clone(),
+                    event,
+                }));
+            }
             // The requester may have gone away; what was committed stays committed.
-            let _ = job.reply.send(answer);
+            let _ = reply.send(answer);
         }
     }
     // Leave a tidy single file behind on a clean stop.
@@ -342,24 +367,37 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
     tracing::info!("writer stopped; every acknowledged write is committed");
 }
 
-fn write_group(conn: &mut Connection, writes: &[&Write]) -> Result<Vec<Written>, rusqlite::Error> {
-    let tx = conn.transaction()?;
-    let mut results = Vec::with_capacity(writes.len());
-    for write in writes {
-        results.push(apply(&tx, write)?);
+/// Writes a group in one transaction; `ids` gets the rowid of each event it accepted, in
+/// order, when it commits (and nothing when it does not).
+fn write_group(conn: &mut Connection, writes: &[&Write], ids: &mut Vec<i64>) -> Result<Vec<Written>, rusqlite::Error> {
+    let before = ids.len();
+    let written = (|| {
+        let tx = conn.transaction()?;
+        let mut results = Vec::with_capacity(writes.len());
+        for write in writes {
+            results.push(apply_noting(&tx, write, Some(ids))?);
+        }
+        tx.commit()?;
+        Ok(results)
+    })();
+    if written.is_err() {
+        ids.truncate(before);
     }
-    tx.commit()?;
-    Ok(results)
+    written
 }
 
 /// Writes a group in one transaction, one answer per write. If the group fails, each
 /// write is tried in its own transaction, so one bad write fails only its own request.
-pub fn write_all(conn: &mut Connection, writes: &[&Write]) -> Vec<Result<Written, String>> {
-    match write_group(conn, writes) {
+/// `ids` gets the rowids of the events accepted, in order (see [`write_group`]).
+pub fn write_all(conn: &mut Connection, writes: &[&Write], ids: &mut Vec<i64>) -> Vec<Result<Written, String>> {
+    match write_group(conn, writes, ids) {
         Ok(results) => results.into_iter().map(Ok).collect(),
         Err(e) if writes.len() > 1 => {
             tracing::warn!(error = %e, writes = writes.len(), "group commit failed; writing one by one");
-            writes.iter().map(|w| write_group(conn, &[w]).map(|mut r| r.remove(0)).map_err(|e| e.to_string())).collect()
+            writes
+                .iter()
+                .map(|w| write_group(conn, &[w], ids).map(|mut r| r.remove(0)).map_err(|e| e.to_string()))
+                .collect()
         }
         Err(e) => vec![Err(e.to_string())],
     }
@@ -367,6 +405,11 @@ pub fn write_all(conn: &mut Connection, writes: &[&Write]) -> Vec<Result<Written
 
 /// Applies one write inside the open transaction.
 pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Error> {
+    apply_noting(conn, write, None)
+}
+
+/// [`apply`], noting in `ids` the rowid of each event accepted.
+fn apply_noting(conn: &Connection, write: &Write, mut ids: Option<&mut Vec<i64>>) -> Result<Written, rusqlite::Error> {
     match write {
         Write::Events { events, client } => {
             let mut insert = conn.prepare_cached(
@@ -414,7 +457,14 @@ pub fn apply(conn: &Connection, write: &Write) -> Result<Written, rusqlite::Erro
                     e.destination_host,
                     e.affiliate
                 ])?;
-                statuses.push(if changed == 1 { Status::Accepted } else { Status::Duplicate });
+                statuses.push(if changed == 1 {
+                    if let Some(ids) = ids.as_mut() {
+                        ids.push(conn.last_insert_rowid());
+                    }
+                    Status::Accepted
+                } else {
+                    Status::Duplicate
+                });
             }
             Ok(Written::Events(statuses))
         }
@@ -560,7 +610,9 @@ mod tests {
         .expect("trigger");
         let batch = |id: &str| Write::Events { events: vec![event(id, "page_view", None)], client: None };
         let (a, bad, b) = (batch("a"), batch("poison"), batch("b"));
-        let answers = write_all(&mut conn, &[&a, &bad, &b]);
+        let mut ids = Vec::new();
+        let answers = write_all(&mut conn, &[&a, &bad, &b], &mut ids);
+        assert_eq!(ids, [1, 2], "only the rowids of what committed, though the failed group had given 'a' one");
         assert_eq!(answers[0], Ok(Written::Events(vec![Status::Accepted])));
         assert!(answers[1].as_ref().is_err_and(|e| e.contains("poisoned")), "{answers:?}");
         assert_eq!(answers[2], Ok(Written::Events(vec![Status::Accepted])));

@@ -394,7 +394,9 @@ async fn two_collectors_share_one_cluster_and_answer_what_sqlite_answers() {
 /// (b) kill -9 between insert and mark-shipped: the collector aborts right after
 /// ClickHouse acknowledged a block (the test-only hook), then restarts on the same file:
 /// the same block goes again, the replicated table drops it, and every event is there
-/// exactly once, counted without FINAL.
+/// exactly once, counted without FINAL. The first attempt's rows came from the writer's
+/// hand-over in memory (`fresh`) and the resend's from SQLite, so this also holds the two
+/// to the same bytes (a field changed in one of them leaves a duplicate here).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_insert_and_mark_shipped_neither_loses_nor_duplicates() {
     let Some(cluster) = cluster("a_crash_between_insert_and_mark_shipped") else { return };
