@@ -97,6 +97,7 @@ start_collector() {
 
 # A clean stop checkpoints the WAL into the one file, so its size is the whole database.
 stop_collector() {
+  awk '/^VmHWM:/ { printf "  collector peak memory (VmHWM): %.0f MB\n", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || true
   kill -TERM "$pid"
   wait "$pid" || true
   pid=""

@@ -74,6 +74,11 @@ impl<M, T> Default for DayMemory<M, T> {
 }
 
 impl<M: DayMarker, T: Texts + Clone> DayMemory<M, T> {
+    /// How many days it holds.
+    pub fn days_held(&self) -> usize {
+        lock(&self.held).days.len()
+    }
+
     /// The rows of the days of `markers` remembered under that very marker, as
     /// `ch_days::counted_rows` read them, and the markers of the other days (to read).
     pub fn recall(&self, markers: &[M]) -> (DoneDays<T>, Vec<M>) {

@@ -7,7 +7,7 @@ use linkshelf_collector::credential;
 use linkshelf_collector::forward::{self, PostHog};
 use linkshelf_collector::fresh::Fresh;
 use linkshelf_collector::server::{router, AppState};
-use linkshelf_collector::{ch_days, retention, ship, stats, store};
+use linkshelf_collector::{ch_days, retention, ship, stats, stats_source, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +104,10 @@ fn run(config: Config) -> anyhow::Result<()> {
             state = state.clone().with_shipping(status.clone());
             tokio::spawn(ship::run(config.db.clone(), settings, options, state.writer.clone(), status, fresh))
         });
+        // Only a collector that serves reports reads for them ahead of the first.
+        let serves_reports = config.read_token.is_some() || config.report_secret.is_some();
+        let warm = (config.clickhouse().is_some() && serves_reports)
+            .then(|| tokio::spawn(stats_source::warm(state.source().clone(), config.window_ms())));
         if let Some(limiter) = state.limiter() {
             tokio::spawn(async move {
                 loop {
@@ -137,7 +141,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         // The forwarder holds a handle to the writer; what it did not mark as sent goes
         // next time (PostHog drops repeats).
         // The shipper too: a block sent but not yet marked goes again as the same block.
-        for task in forwarder.into_iter().chain(shipper).chain(retention).chain(roller).chain(days) {
+        for task in forwarder.into_iter().chain(shipper).chain(retention).chain(roller).chain(days).chain(warm) {
             task.abort();
             let _ = task.await;
         }

@@ -90,6 +90,11 @@ impl AppState {
     }
 
     /// Forgets idle clients of the rate limiter, so its memory stays bounded.
+    /// Where stats and the report read from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
     pub fn limiter(&self) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {
         self.limiter.clone()
     }
@@ -625,12 +630,12 @@ async fn stats_as(
     // By default the last 30 UTC days, today included (the report's "Last 30 days"):
     // whole days, which stats read from their daily rollup.
     let to = match p.to.as_deref().map(|t| parse_time(t, true)) {
-        None => (now.div_euclid(DAY_MS) + 1).saturating_mul(DAY_MS),
+        None => end_of_utc_day(now),
         Some(Some(t)) => t,
         Some(None) => return refuse("to: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds"),
     };
     let from = match p.from.as_deref().map(|t| parse_time(t, false)) {
-        None => to.saturating_sub(30 * DAY_MS),
+        None => to.saturating_sub(DEFAULT_REPORT_DAYS * DAY_MS),
         Some(Some(t)) => t,
         Some(None) => return refuse("from: use YYYY-MM-DD, an RFC 3339 time or Unix milliseconds"),
     };
@@ -669,6 +674,14 @@ async fn stats_as(
         Format::Html => ([no_store, (header::CONTENT_TYPE, "text/html; charset=utf-8")], stats::to_page(&stats, &page))
             .into_response(),
     }
+}
+
+/// The days a report covers when it is not given `from`: the report's "Last 30 days".
+pub const DEFAULT_REPORT_DAYS: i64 = 30;
+
+/// The end of `now`'s UTC day (Unix ms): a report's `to` when it is not given one.
+pub fn end_of_utc_day(now: i64) -> i64 {
+    (now.div_euclid(DAY_MS) + 1).saturating_mul(DAY_MS)
 }
 
 /// `YYYY-MM-DD` (UTC; as `to`, the end of that day), an RFC 3339 time, or Unix ms.

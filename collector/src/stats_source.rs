@@ -337,6 +337,46 @@ fn bind_all<'a>(
     query
 }
 
+/// Tries this many times to warm the memory at start ([`warm`]), a second apart, then
+/// twice as long each time (31 s in all: the shipper creates the tables on its first
+/// round, and ClickHouse may be starting beside the collector).
+const WARM_ATTEMPTS: u32 = 5;
+
+/// Reads the default report's range once (the last [`server::DEFAULT_REPORT_DAYS`] UTC
+/// days, today included), for what a read remembers: the first report after a start
+/// read every pick and day count of its range (30 days at 10^8 events: 1.2 s, against
+/// 0.4 s for the next), and a collector starts at every deploy. The copy itself is
+/// dropped. A memory is nothing to a SQLite source, and what cannot be read now is read
+/// by the first report instead, so this never fails: it logs.
+///
+/// [`server::DEFAULT_REPORT_DAYS`]: crate::server::DEFAULT_REPORT_DAYS
+pub async fn warm(source: Source, window_ms: i64) {
+    let Source::ClickHouse(client, memory) = &source else { return };
+    let mut wait = std::time::Duration::from_secs(1);
+    for attempt in 1..=WARM_ATTEMPTS {
+        let to = crate::server::end_of_utc_day(crate::server::now_ms());
+        let from = to.saturating_sub(crate::server::DEFAULT_REPORT_DAYS * DAY_MS);
+        let started = std::time::Instant::now();
+        match read(client, from, to, window_ms, Some(memory)).await {
+            Ok(slice) => {
+                tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    orders = slice.orders.len(),
+                    days = crate::server::DEFAULT_REPORT_DAYS,
+                    "stats: the default report's days read once, so that the first report answers as fast as the next"
+                );
+                return;
+            }
+            Err(e) if attempt < WARM_ATTEMPTS => {
+                tracing::debug!(error = %e, attempt, "stats: warming the memory failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => tracing::info!(error = %e, "stats: the memory was not warmed; the first report reads it all"),
+        }
+    }
+}
+
 /// Reads every row a report on `[from, to)` can touch (see the module's list); what
 /// `memory` holds still true (the joins kept picks decided, the day counts) is recalled
 /// from it when given, and what is read is remembered.

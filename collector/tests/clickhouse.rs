@@ -975,8 +975,8 @@ async fn orders_joined_by_code_or_source_get_the_checkout_sqlite_picks() {
 /// as a second collector would, changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
-    use linkshelf_collector::ch_days;
     use linkshelf_collector::clickhouse as store_ch;
+    use linkshelf_collector::{ch_days, stats_source};
     let Some(cluster) = cluster("settled_days_from_clickhouse_event_days") else { return };
     let _shared = OUTAGE.read().await;
     let url = &cluster.urls[0];
@@ -1039,6 +1039,12 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     let mut done: Vec<i64> = read.days.into_iter().collect();
     done.sort_unstable();
     assert_eq!(done, [day - 4, day - 3, day - 2], "the settled days are done, the others not");
+    // A collector that serves reports reads the default range once at start
+    // (`stats_source::warm`): its memory then holds those days for the first report.
+    let memory = std::sync::Arc::new(stats_source::Memory::default());
+    let source = stats_source::Source::ClickHouse(Box::new(client.clone()), memory.clone());
+    stats_source::warm(source, 7 * DAY).await;
+    assert_eq!(memory.days.event_days.days_held(), 3, "the settled days of the last 30");
     assert!(rows.iter().all(|r| read.texts.contains_key(&r.key)), "every key's texts");
     assert!(rows.len() > 30, "{} rows", rows.len());
     // Ranges mixing rolled days (2, 3 ago), a day grouped from the events (yesterday),
