@@ -637,7 +637,7 @@ async fn send_events(
     let runtime = tokio::runtime::Handle::current();
     let kept = match fresh {
         Some(fresh) if !block.resend => fresh.take(block.after, block.through),
-        _ => Vec::new(),
+        _ => Default::default(),
     };
     let (insert, rows, far, lookups) = reader
         .read(move |conn| {
@@ -664,7 +664,7 @@ async fn send_events(
             for event in &kept {
                 send(&event.row())?;
             }
-            let rest = Block { after: kept.last().map_or(block.after, |event| event.id), ..block };
+            let rest = Block { after: kept.back().map_or(block.after, |event| event.id), ..block };
             let read = if rest.after < rest.through { each_event(conn, rest, &mut send)? } else { 0 };
             Ok((insert, kept.len() + read, far, lookups.into_rows()))
         })
