@@ -36,7 +36,7 @@
 
 use crate::ch_lookup::Lookups;
 use crate::clickhouse::{self as ch, ChError, EventRow, FarClockRow, OrderRow, RefundRow};
-use crate::fresh::Fresh;
+use crate::fresh::{Committed, Fresh};
 use crate::store::{self, StoreError, Write, Writer};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -661,12 +661,14 @@ async fn send_events(
                     .map_err(ChError::from)?;
                 Ok(())
             };
-            for event in &kept {
-                send(&event.row())?;
+            let mut rows = 0;
+            for (_, row) in kept.iter().flat_map(Committed::rows) {
+                send(&row)?;
+                rows += 1;
             }
-            let rest = Block { after: kept.back().map_or(block.after, |event| event.id), ..block };
+            let rest = Block { after: kept.last().map_or(block.after, Committed::last), ..block };
             let read = if rest.after < rest.through { each_event(conn, rest, &mut send)? } else { 0 };
-            Ok((insert, kept.len() + read, far, lookups.into_rows()))
+            Ok((insert, rows + read, far, lookups.into_rows()))
         })
         .await?;
     if rows > 0 {

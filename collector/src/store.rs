@@ -8,7 +8,7 @@
 //! own connections; WAL mode lets them read while the writer writes.
 
 use crate::event::{Event, Status};
-use crate::fresh::{Committed, Fresh};
+use crate::fresh::Fresh;
 use crate::webhook::{Order, Refund};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -348,13 +348,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, fresh: Option<Arc<Fres
             if let (Some(fresh), Write::Events { events, client }, Ok(Written::Events(statuses))) =
                 (&fresh, write, &answer)
             {
-                let client: Option<Arc<str>> = client.map(Arc::from);
-                let accepted = events.into_iter().zip(statuses).filter(|(_, s)| **s == Status::Accepted);
-                fresh.add(accepted.zip(&mut ids).map(|((event, _), id)| Committed {
-                    id,
-                    client: client.clone(),
-                    event,
-                }));
+                fresh.add_accepted(events, client, statuses, &mut ids);
             }
             // The requester may have gone away; what was committed stays committed.
             let _ = reply.send(answer);
