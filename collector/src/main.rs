@@ -106,8 +106,8 @@ fn run(config: Config) -> anyhow::Result<()> {
         });
         // Only a collector that serves reports reads for them ahead of the first.
         let serves_reports = config.read_token.is_some() || config.report_secret.is_some();
-        let warm = (config.clickhouse().is_some() && serves_reports)
-            .then(|| tokio::spawn(stats_source::warm(state.source().clone(), config.window_ms())));
+        let warm = (config.clickhouse().is_some() && serves_reports && config.warm_days > 0)
+            .then(|| tokio::spawn(stats_source::warm(state.source().clone(), config.window_ms(), config.warm_days)));
         if let Some(limiter) = state.limiter() {
             tokio::spawn(async move {
                 loop {

@@ -1039,12 +1039,16 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
     let mut done: Vec<i64> = read.days.into_iter().collect();
     done.sort_unstable();
     assert_eq!(done, [day - 4, day - 3, day - 2], "the settled days are done, the others not");
-    // A collector that serves reports reads the default range once at start
-    // (`stats_source::warm`): its memory then holds those days for the first report.
-    let memory = std::sync::Arc::new(stats_source::Memory::default());
-    let source = stats_source::Source::ClickHouse(Box::new(client.clone()), memory.clone());
-    stats_source::warm(source, 7 * DAY).await;
-    assert_eq!(memory.days.event_days.days_held(), 3, "the settled days of the last 30");
+    // A collector that serves reports reads the last --warm-days days once at start
+    // (`stats_source::warm`): its memory then holds their settled days for the first
+    // report. The last 3 days hold one of them (2 days ago); 40, read as the default 30
+    // and then 40, all three; 0 reads nothing.
+    for (days, held) in [(0, 0), (3, 1), (40, 3)] {
+        let memory = std::sync::Arc::new(stats_source::Memory::default());
+        let source = stats_source::Source::ClickHouse(Box::new(client.clone()), memory.clone());
+        stats_source::warm(source, 7 * DAY, days).await;
+        assert_eq!(memory.days.event_days.days_held(), held, "the settled days of the last {days}");
+    }
     assert!(rows.iter().all(|r| read.texts.contains_key(&r.key)), "every key's texts");
     assert!(rows.len() > 30, "{} rows", rows.len());
     // Ranges mixing rolled days (2, 3 ago), a day grouped from the events (yesterday),
