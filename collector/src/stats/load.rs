@@ -142,9 +142,9 @@ pub struct Given {
     pub rolled: Vec<EventRow>,
     /// Joins decided before the copy.
     pub kept: KeptJoins,
-    /// The query's orders (as [`orders_in`] reads them, in its order), and what every
-    /// order confirms, when they are handed over rather than read from the copy: a
-    /// season's 333,000 at 10^8 events took a second to copy in and read back.
+    /// The query's orders (as [`orders_in`] reads them, in any order: see `Place`), and
+    /// what every order confirms, when they are handed over rather than read from the
+    /// copy: a season's 333,000 at 10^8 events took a second to copy in and read back.
     pub orders: Option<(Vec<OrderRow>, Confirmed)>,
 }
 

@@ -810,7 +810,9 @@ pub fn aggregate(
     for (k, g) in counted.sold {
         sold.entry(k).or_default().absorb(g);
     }
-    let (order_spellings, click_titles) = (counted.spellings, counted.titles);
+    let text = |(k, (_, text)): (String, (Place, String))| (k, text);
+    let order_spellings: BTreeMap<String, String> = counted.spellings.into_iter().map(text).collect();
+    let click_titles = counted.titles.into_iter().map(text);
     let spelling = |k: String| event_spellings.get(&k).or_else(|| order_spellings.get(&k)).cloned().unwrap_or(k);
     let codes = by.of(Dim::Code);
     *codes = std::mem::take(codes).into_iter().map(|(k, g)| (spelling(k), g)).collect();
@@ -862,8 +864,15 @@ pub fn aggregate(
     // Best first; a stable sort keeps the keys' order among equals.
     what_sold.sort_by_key(|s| std::cmp::Reverse((s.purchases, s.purchases_verified)));
     let excluded = Excluded::from_counts(excluded);
-    // Listed: the latest (they come in time order); every one is counted above.
-    orders.drain(..orders.len().saturating_sub(MAX_LISTED_ORDERS));
+    // Listed: the latest, in order (by place; they come in any order); every one is
+    // counted above.
+    let by_place = |a: &OrderRow, b: &OrderRow| place(a).cmp(&place(b));
+    let earlier = orders.len().saturating_sub(MAX_LISTED_ORDERS);
+    if earlier > 0 {
+        orders.select_nth_unstable_by(earlier, by_place);
+        orders.drain(..earlier);
+    }
+    orders.sort_unstable_by(by_place);
     let mut stats = Stats {
         from: query.from,
         to: query.to,
@@ -890,10 +899,37 @@ struct OrderCounts {
     totals: Group,
     by: ByDimension,
     sold: BTreeMap<(String, String, String), Group>,
-    /// A code's spelling (by its key) as the first order carrying it spelled it.
-    spellings: BTreeMap<String, String>,
-    /// A product's title as the first order's click named it.
-    titles: BTreeMap<String, String>,
+    /// A code's spelling (by its key) as the first order carrying it spelled it, with
+    /// that order's [`Place`].
+    spellings: BTreeMap<String, (Place, String)>,
+    /// A product's title as the first order's click named it, with that order's place.
+    titles: BTreeMap<String, (Place, String)>,
+}
+
+/// Where an order stands among a report's: by its time, then its id, then its shop
+/// (`provider`). The first order carrying a code or naming a product is the first by
+/// place, and the orders listed are the last by place, whatever order they are given
+/// in: putting a season's 333,000 orders at 10^8 events in order before they were
+/// counted took 3 % of a report's CPU, and then read their texts all over memory
+/// (counted in the order read, a season's report took 55–65 ms less).
+type Place = (i64, String, String);
+
+/// An order's [`Place`], borrowed.
+type PlaceRef<'a> = (i64, &'a str, &'a str);
+
+fn place(o: &OrderRow) -> PlaceRef<'_> {
+    (o.created_at, o.order_id.as_str(), o.provider.as_str())
+}
+
+/// Keeps `text` for `key` when it comes from an earlier place than the one held.
+fn keep_first(held: &mut BTreeMap<String, (Place, String)>, key: String, at: Place, text: String) {
+    match held.get_mut(&key) {
+        Some((first, _)) if *first <= at => {}
+        Some(first) => *first = (at, text),
+        None => {
+            held.insert(key, (at, text));
+        }
+    }
 }
 
 /// How many orders make it worth counting a part of them on a thread of its own (one
@@ -910,7 +946,7 @@ impl OrderCounts {
     }
 
     /// `orders` counted in `parts` runs of consecutive orders, the first on this thread,
-    /// then put together in order: the same counts as in one run (see [`absorb`]).
+    /// then put together: the same counts as in one run (see [`absorb`]).
     ///
     /// [`absorb`]: OrderCounts::absorb
     fn in_parts(orders: &[OrderRow], parts: usize) -> OrderCounts {
@@ -929,33 +965,36 @@ impl OrderCounts {
         })
     }
 
-    /// Adds the counts of the orders after this one's: sums add up, and a spelling or a
-    /// title already found stays (the earlier order's, as one run keeps it).
-    fn absorb(&mut self, later: OrderCounts) {
-        self.totals.absorb(later.totals);
-        self.by.absorb(later.by);
-        for (k, g) in later.sold {
+    /// Adds the counts of other orders: sums add up, and of two spellings or titles
+    /// the one of the earlier place stays, as one run keeps it.
+    fn absorb(&mut self, other: OrderCounts) {
+        self.totals.absorb(other.totals);
+        self.by.absorb(other.by);
+        for (k, g) in other.sold {
             self.sold.entry(k).or_default().absorb(g);
         }
-        for (k, text) in later.spellings {
-            self.spellings.entry(k).or_insert(text);
+        for (k, (at, text)) in other.spellings {
+            keep_first(&mut self.spellings, k, at, text);
         }
-        for (id, title) in later.titles {
-            self.titles.entry(id).or_insert(title);
+        for (id, (at, title)) in other.titles {
+            keep_first(&mut self.titles, id, at, title);
         }
     }
 
-    /// Counts `orders` in their order. Codes are counted as spelled, then put under
+    /// Counts `orders`, in any order. Codes are counted as spelled, then put under
     /// their key (in capitals) once per spelling; the "what sold" rows by the borrowed
     /// texts, then keyed: a key made for each of a season's 333,000 orders at 10^8
     /// events (a code in capitals, two texts copied) was most of the count's time.
     fn count(orders: &[OrderRow]) -> OrderCounts {
         let mut c = OrderCounts::default();
-        let (by, click_titles) = (&mut c.by, &mut c.titles);
-        // Per code as spelled: the first order's place that carries it, and its group.
-        let mut codes: foldhash::HashMap<Option<&str>, (usize, Group)> = Default::default();
+        let by = &mut c.by;
+        // Per code as spelled: the first place of an order that carries it, and its group.
+        let mut codes: foldhash::HashMap<Option<&str>, (PlaceRef, Group)> = Default::default();
         let mut sold: foldhash::HashMap<(&str, &str, Option<&str>), Group> = Default::default();
-        for (place, o) in orders.iter().enumerate() {
+        // Per product id: the first place of an order whose click names it, and the name.
+        let mut click_titles: foldhash::HashMap<&str, (PlaceRef, &str)> = Default::default();
+        for o in orders {
+            let at = place(o);
             let click = o.click.as_deref();
             let value = i128::from(o.value);
             let count = |g: &mut Group, value: i128, refunded: i128| {
@@ -982,7 +1021,9 @@ impl OrderCounts {
             for (dim, k) in keys {
                 count(by.group(dim, k), value, o.refunded);
             }
-            count(&mut codes.entry(spelled).or_insert_with(|| (place, Group::default())).1, value, o.refunded);
+            let (first, group) = codes.entry(spelled).or_insert_with(|| (at, Group::default()));
+            *first = (*first).min(at);
+            count(group, value, o.refunded);
             count(sold.entry((source, campaign, spelled)).or_default(), value, o.refunded);
             // A click whose items cannot be counted splits nothing: the order is `(none)`'s.
             let items = click
@@ -991,8 +1032,9 @@ impl OrderCounts {
                 .unwrap_or_default();
             for i in items {
                 if let Some(name) = i.item_name.as_ref().filter(|n| !n.trim().is_empty()) {
-                    if !click_titles.contains_key(&i.item_id) {
-                        click_titles.insert(i.item_id.clone(), name.clone());
+                    let (first, title) = click_titles.entry(i.item_id.as_str()).or_insert((at, name.as_str()));
+                    if at < *first {
+                        (*first, *title) = (at, name.as_str());
                     }
                 }
             }
@@ -1007,14 +1049,16 @@ impl OrderCounts {
             }
         }
         // A code's spelling is the first order's that carries it in any spelling.
-        let mut codes: Vec<(usize, Option<&str>, Group)> = codes.into_iter().map(|(k, (at, g))| (at, k, g)).collect();
-        codes.sort_unstable_by_key(|(at, ..)| *at);
-        for (_, spelled, g) in codes {
+        let owned = |(time, id, provider): PlaceRef| (time, id.to_owned(), provider.to_owned());
+        for (spelled, (at, g)) in codes {
             let code = code_key(spelled);
             if let Some(spelled) = spelled.filter(|_| code != NONE && code != OTHER) {
-                c.spellings.entry(code.clone()).or_insert_with(|| spelled.to_owned());
+                keep_first(&mut c.spellings, code.clone(), owned(at), spelled.to_owned());
             }
             c.by.of(Dim::Code).entry(code).or_default().absorb(g);
+        }
+        for (id, (at, title)) in click_titles {
+            keep_first(&mut c.titles, id.to_owned(), owned(at), title.to_owned());
         }
         for ((source, campaign, spelled), g) in sold {
             c.sold.entry((source.to_owned(), campaign.to_owned(), code_key(spelled))).or_default().absorb(g);

@@ -477,12 +477,33 @@ fn the_latest_orders_are_listed_and_every_one_counted() {
     let orders: Vec<OrderRow> = (0..MAX_LISTED_ORDERS + 5)
         .map(|i| OrderRow { created_at: i as i64, ..verified(&format!("o{i:05}"), "EUR", 100, None) })
         .collect();
-    let s = aggregate(&Query { from: 0, to: i64::MAX, ..Query::default() }, vec![], orders, &Confirmed::default());
+    let query = Query { from: 0, to: i64::MAX, ..Query::default() };
+    let s = aggregate(&query, vec![], orders.clone(), &Confirmed::default());
     assert_eq!(s.orders.len(), MAX_LISTED_ORDERS);
     assert_eq!((s.orders[0].order_id.as_str(), s.orders[MAX_LISTED_ORDERS - 1].created_at), ("o00005", 1004));
     assert_eq!(s.joins.orders, MAX_LISTED_ORDERS as u64 + 5, "every order counted");
     let all = (MAX_LISTED_ORDERS as i128 + 5) * 100;
     assert_eq!(s.totals.revenue, vec![revenue("EUR", all, all, 0, 0)]);
+    // Given in any order (a loader hands them over as read), the same latest are listed,
+    // in order: by time, then order id, then shop.
+    let mut shuffled = orders;
+    shuffled.reverse();
+    shuffled.swap(3, 700);
+    shuffled[1].created_at = 1004;
+    shuffled[1].order_id = "o00005b".into();
+    shuffled[2].created_at = 1004;
+    shuffled[2].order_id = "o00005b".into();
+    shuffled[2].provider = "lemonsqueezy".into();
+    let s = aggregate(&query, vec![], shuffled, &Confirmed::default());
+    let listed: Vec<(i64, &str, &str)> =
+        s.orders.iter().map(|o| (o.created_at, o.order_id.as_str(), o.provider.as_str())).collect();
+    assert_eq!(listed.len(), MAX_LISTED_ORDERS);
+    assert!(listed.windows(2).all(|w| w[0] < w[1]), "in order");
+    assert_eq!(listed[0], (5, "o00005", "shopify"), "the earliest five left out");
+    assert_eq!(
+        listed[MAX_LISTED_ORDERS - 3..],
+        [(1004, "o00005b", "lemonsqueezy"), (1004, "o00005b", "shopify"), (1004, "o01004", "shopify")]
+    );
 }
 
 fn own_click(click_id: &str, source: &str, campaign: &str, content: &str, code: &str, items: Vec<StoredItem>) -> Click {
@@ -1394,11 +1415,19 @@ fn orders_counted_in_parts_are_counted_as_in_one_run() {
     let orders = orders_to_count();
     let one = OrderCounts::in_parts(&orders, 1);
     assert_eq!(one.totals.funnel.purchases_verified, 9);
-    assert_eq!(one.spellings["JUNO15"], "juno15", "the first order's spelling");
-    assert_eq!(one.titles["mug"], "Blue mug", "the first click's title");
+    assert_eq!(one.spellings["JUNO15"].1, "juno15", "the first order's spelling");
+    assert_eq!(one.titles["mug"].1, "Blue mug", "the first click's title");
     assert!(one.by.0[Dim::Product as usize].contains_key("tote") && one.sold.len() > 1);
-    for parts in [2, 3, 4, 9, 20] {
+    // In any order, and in parts: the first by place still spells and names.
+    let mut reversed = orders.clone();
+    reversed.reverse();
+    let mut swapped = orders.clone();
+    swapped.swap(0, 8);
+    swapped.swap(1, 5);
+    for parts in [1, 2, 3, 4, 9, 20] {
         assert_eq!(OrderCounts::in_parts(&orders, parts), one, "{parts} parts");
+        assert_eq!(OrderCounts::in_parts(&reversed, parts), one, "{parts} parts, reversed");
+        assert_eq!(OrderCounts::in_parts(&swapped, parts), one, "{parts} parts, swapped");
     }
     assert_eq!(OrderCounts::in_parts(&[], 3), OrderCounts::default(), "no orders");
 }
