@@ -15,7 +15,7 @@
 //! checkout that arrived since may join otherwise, or without picks, are joined here.
 
 use crate::clickhouse::{self as ch, ChError, OrderRow};
-use crate::stats::{KeptJoins, CLOCK_SLACK_MS};
+use crate::stats::{KeptJoin, CLOCK_SLACK_MS};
 use crate::stats_source::{kept_events, CopiedEvent};
 use foldhash::HashMap;
 use std::collections::BTreeSet;
@@ -289,8 +289,10 @@ pub async fn read(
     // No order after the last one picked has picks kept (`last_kept`: `ch_picks` picks
     // settled orders, oldest first): those are decided from the recent picks, or joined,
     // while the picks are read (a season's took 1.2–2 s), not after.
-    let (settled, unsettled): (Vec<&OrderRow>, Vec<&OrderRow>) =
-        orders.iter().partition(|o| last_kept.is_some_and(|t| o.created_at <= t));
+    let is_settled = |o: &OrderRow| last_kept.is_some_and(|t| o.created_at <= t);
+    let (settled, unsettled): (Vec<&OrderRow>, Vec<&OrderRow>) = orders.iter().partition(|o| is_settled(o));
+    // Where each settled one is among `orders`.
+    let settled_at: Vec<usize> = (0..orders.len()).filter(|&i| is_settled(orders[i])).collect();
     // What the picks decided for the settled orders remembered since an earlier report;
     // the others' picks are read, for the time spans that hold them.
     let recalling = std::time::Instant::now();
@@ -314,14 +316,22 @@ pub async fn read(
         tokio::try_join!(crate::ch_picks::kept(client, &spans, window_ms, to_read), recent_and_live)?;
     let kept_ms = started.elapsed().as_millis() as u64;
     let mut found = Vec::new();
-    // Sized once: growing it a season's 300,000 orders at a time was 5 % of a report's CPU.
-    let mut joins = KeptJoins::with_capacity(settled.len() + decided.joins.len());
-    joins.append(decided.joins);
+    // One per order, in place: a map by order id (each id copied) took 50 ms of a
+    // season's report at 10^8 events to fill, and as long again to find them in.
+    let mut joins: Vec<Option<KeptJoin>> = vec![None; orders.len()];
+    let mut decided_joins = decided.joins;
+    if !decided_joins.is_empty() {
+        for (join, o) in joins.iter_mut().zip(orders) {
+            if !is_settled(o) {
+                *join = decided_joins.remove(&o.provider, &o.order_id);
+            }
+        }
+    }
     let mut undecided = decided.undecided;
     let mut live = decided.live;
     let mut stragglers = Vec::new();
     let mut decided_now = Vec::with_capacity(to_read);
-    for (o, recalled) in settled.into_iter().zip(recalled) {
+    for ((o, at), recalled) in settled.into_iter().zip(settled_at).zip(recalled) {
         let join = match recalled {
             Some(join) => join,
             None => {
@@ -337,9 +347,7 @@ pub async fn read(
             }
         };
         match join {
-            Some(join) => {
-                joins.insert(&o.provider, o.order_id.clone(), join);
-            }
+            Some(join) => joins[at] = Some(join),
             None => undecided.push(o),
         }
     }
@@ -354,7 +362,7 @@ pub async fn read(
         recall_ms,
         kept_ms,
         read = to_read,
-        kept = joins.len(),
+        kept = joins.iter().filter(|j| j.is_some()).count(),
         live = live.len(),
         join_ms = started.elapsed().as_millis() as u64,
         "stats: checkouts kept and joined"
@@ -402,9 +410,9 @@ pub enum Recent {
 pub struct Read {
     /// The checkouts the in-memory copy joins the orders without kept picks to.
     pub checkouts: Vec<CopiedEvent>,
-    /// The joins of the orders whose kept picks decide them (`ch_picks::join_of`):
-    /// their checkouts are not copied.
-    pub kept: KeptJoins,
+    /// For each order [`read`] was given, in its place: its join when its kept picks
+    /// decide it (`ch_picks::join_of`; its checkouts are not copied).
+    pub kept: Vec<Option<KeptJoin>>,
 }
 
 /// What [`picked`] finds for `live` (some of `orders`, those of a report's range,

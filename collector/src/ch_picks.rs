@@ -611,7 +611,7 @@ async fn pick(
         crate::stats_source::outside_bounds(client, &codes, &sources, bounds)
     )?;
     // (None of `orders` has rows kept as it is now, and recent picks are not asked for,
-    // so `read.kept` is empty: each is picked from the checkouts.)
+    // so `read.kept` holds no join: each is picked from the checkouts.)
     let mut checkouts = read.checkouts;
     checkouts.extend(outside);
     let picks = ch_checkouts::picks_of(&checkouts, orders, window_ms);

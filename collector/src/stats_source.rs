@@ -50,7 +50,7 @@
 //!   copying about 160,000 rows), found by the codes and sources of the range's orders,
 //!   which are read first (none: no read); of a settled order, none: its join was
 //!   decided once its window had settled and is read whole (`ch_picks`), and handed to
-//!   `stats::load_with` beside the copy (`stats::KeptJoins`);
+//!   `stats::load_with` beside the copy with its order (`stats::OrderRow::kept`);
 //! - every event carrying the click id of any order (a click id joins at any age, and a
 //!   checkout of the range whose order came later is one of `checkouts_ordered`);
 //! - for every code, the earliest event carrying it with an affiliate, per creator and
@@ -210,9 +210,11 @@ pub struct Slice {
     /// The purchases of the whole days ClickHouse's `purchase_days` holds complete
     /// (`ch_purchases`): those days' purchases are not among `events`.
     pub purchases_done: DonePurchases,
-    /// The joins of the range's orders that their kept picks decide
-    /// (`ch_checkouts::Read::kept`): their checkouts are not among `events`.
-    pub kept: stats::KeptJoins,
+    /// For each of `orders`, in its place (or none at all: nothing decided), its join
+    /// when its kept picks decide it (`ch_checkouts::Read::kept`): their checkouts are
+    /// not among `events`. Only with a `range`, whose orders are handed to the sum with
+    /// their joins ([`fill`]).
+    pub kept: Vec<Option<stats::KeptJoin>>,
 }
 
 /// Events of one UTC day alike in everything their rollup key is made of: the raw
@@ -598,9 +600,14 @@ pub async fn read(
     // the next report: their checkouts were not read), less any a copy outside the range
     // wins over (received earlier, shipped since), and the orders the copied events need.
     let confirming = took("orders confirming a copied event", confirming_orders(client, &events, (from, to))).await?;
-    let orders = match confirming.is_empty() {
-        true => range_orders,
-        false => latest_orders(range_orders.into_iter().chain(confirming).collect()),
+    let (orders, kept) = match confirming.is_empty() {
+        true => (range_orders, checkouts.kept),
+        false => {
+            // The joins stay beside their orders, none for those confirming.
+            let mut kept = checkouts.kept;
+            kept.resize(range_orders.len() + confirming.len(), None);
+            latest_orders_with(range_orders.into_iter().chain(confirming).collect(), kept)
+        }
     };
     Ok(Slice {
         events,
@@ -612,7 +619,7 @@ pub async fn read(
         rolled_purchases: whole,
         firsts,
         purchases_done,
-        kept: checkouts.kept,
+        kept,
     })
 }
 
@@ -729,7 +736,15 @@ pub fn latest(mut copies: Vec<CopiedEvent>) -> Vec<CopiedEvent> {
 /// start: 250 ms of every report at 10^8 events with 332,959 orders, where reading them
 /// without it takes 55–70 ms. (Nothing downstream depends on their order: the sum
 /// takes an order's place by time, order id and provider, `stats::Place`.)
-pub fn latest_orders(mut copies: Vec<OrderRow>) -> Vec<OrderRow> {
+pub fn latest_orders(copies: Vec<OrderRow>) -> Vec<OrderRow> {
+    let n = copies.len();
+    latest_orders_with(copies, vec![(); n]).0
+}
+
+/// [`latest_orders`], with a value beside each copy (`with`, one per copy), kept or
+/// dropped with it.
+pub fn latest_orders_with<T>(mut copies: Vec<OrderRow>, mut with: Vec<T>) -> (Vec<OrderRow>, Vec<T>) {
+    debug_assert_eq!(copies.len(), with.len(), "one value per copy");
     use std::collections::hash_map::Entry;
     let mut best: foldhash::HashMap<(&str, &str), usize> =
         foldhash::HashMap::with_capacity_and_hasher(copies.len(), Default::default());
@@ -751,16 +766,21 @@ pub fn latest_orders(mut copies: Vec<OrderRow>) -> Vec<OrderRow> {
     }
     drop(best);
     if beaten.is_empty() {
-        return copies;
+        return (copies, with);
     }
     beaten.sort_unstable();
+    let kept = |i: usize| beaten.binary_search(&i).is_err();
     let mut i = 0;
     copies.retain(|_| {
-        let keep = beaten.binary_search(&i).is_err();
         i += 1;
-        keep
+        kept(i - 1)
     });
-    copies
+    let mut i = 0;
+    with.retain(|_| {
+        i += 1;
+        kept(i - 1)
+    });
+    (copies, with)
 }
 
 /// The most ids [`confirming_orders`] asks for by name (a statement is at most 256 KiB):
@@ -930,8 +950,8 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 }
 
 /// Writes a slice into an in-memory database made by `store::open_memory`, and returns
-/// what `stats::load_with` is given beside it (`stats::Given`): the kept joins, the
-/// range's orders (see below), and its whole days' rollup rows, one per key
+/// what `stats::load_with` is given beside it (`stats::Given`): the range's orders (see
+/// below) with their kept joins, and its whole days' rollup rows, one per key
 /// (`rollup::Collapser`): the day groups keyed as the file's roller keys events
 /// (`rollup::row`), ClickHouse's `event_days` rows, and the whole days' purchases
 /// (`add_purchases`). Those are not written into the
@@ -940,6 +960,7 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 /// "not yet rolled up".
 pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Given> {
     let joins = std::mem::take(&mut slice.kept);
+    debug_assert!(slice.range.is_some() || joins.iter().all(Option::is_none), "joins go with the range's orders");
     let orders = std::mem::take(&mut slice.orders);
     // The orders stats read: those of the range (`orders_in`), and those that confirm
     // a copied event (`Confirmed`: a purchase by its transaction id, a purchase or
@@ -979,10 +1000,10 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
     // and the other core had nothing to do while they were made.
     let range = slice.range;
     std::thread::scope(|scope| {
-        let given = scope.spawn(move || given_orders(orders, &read, range));
+        let given = scope.spawn(move || given_orders(orders, joins, &read, range));
         let rolled = copy(conn, &slice, &copied)?;
         let (given, confirmed) = given.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Ok(stats::Given { rolled, kept: joins, orders: range.map(|_| (given, confirmed)) })
+        Ok(stats::Given { rolled, orders: range.map(|_| (given, confirmed)) })
     })
 }
 
@@ -1128,6 +1149,7 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
 /// at 10^8 events took 55–65 ms less.
 fn given_orders(
     mut orders: Vec<OrderRow>,
+    mut joins: Vec<Option<stats::KeptJoin>>,
     read: &[Option<bool>],
     range: Option<(i64, i64)>,
 ) -> (Vec<stats::OrderRow>, stats::Confirmed) {
@@ -1143,7 +1165,14 @@ fn given_orders(
             given.push(i);
         }
     }
-    (given.into_iter().map(|i| into_read(std::mem::take(&mut orders[i]))).collect(), confirmed)
+    let given = given
+        .into_iter()
+        .map(|i| stats::OrderRow {
+            kept: joins.get_mut(i).and_then(Option::take),
+            ..into_read(std::mem::take(&mut orders[i]))
+        })
+        .collect();
+    (given, confirmed)
 }
 
 /// An order as `stats::load` reads it from the copy (`orders_in`).
@@ -1707,7 +1736,9 @@ mod tests {
                         orders: orders.clone(),
                         range: Some((from, to)),
                         days: Some(Vec::new()),
-                        kept: kept.unwrap_or_default(),
+                        kept: kept.map_or_else(Vec::new, |joins: stats::KeptJoins| {
+                            orders.iter().map(|o| joins.get(&o.provider, &o.order_id).cloned()).collect()
+                        }),
                         ..Slice::default()
                     };
                     let given = fill(&conn, slice).expect("fill");
@@ -1738,14 +1769,15 @@ mod tests {
             created_at,
             ..OrderRow::default()
         };
-        let kept = latest_orders(vec![
+        let copies = vec![
             copy("shopify", "b", 1, 9),
             copy("stripe", "a", 2, 7),
             copy("stripe", "b", 1, 5),
             copy("stripe", "a", 3, 8),
             copy("stripe", "b", 1, 4),
             copy("stripe", "a", 1, 1),
-        ]);
+        ];
+        let kept = latest_orders(copies.clone());
         let kept: Vec<(&str, &str, u64, i64)> =
             kept.iter().map(|o| (o.provider.as_str(), o.order_id.as_str(), o.ver, o.created_at)).collect();
         assert_eq!(
@@ -1753,6 +1785,10 @@ mod tests {
             [("shopify", "b", 1, 9), ("stripe", "a", 3, 8), ("stripe", "b", 1, 4)],
             "the highest version, then the earlier; in the order read"
         );
+        // A value beside each copy (a report's kept joins) goes with it.
+        let (orders, with) = latest_orders_with(copies, vec!["b9", "a7", "b5", "a8", "b4", "a1"]);
+        assert_eq!(with, ["b9", "a8", "b4"]);
+        assert_eq!(orders.len(), 3);
     }
 
     #[test]

@@ -20,13 +20,13 @@ pub fn load(
 /// looked up first (a click joins at any age). A season at 10^8 events has 300,000 of
 /// them: copying each one's checkout into the in-memory database and finding it there
 /// again took seconds.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeptJoin {
     pub click: Option<Arc<Click>>,
     pub outside: bool,
 }
 
-/// The [`KeptJoin`]s of a report's orders, by provider and order id.
+/// [`KeptJoin`]s by provider and order id.
 pub type KeptJoins = ByOrder<KeptJoin>;
 
 /// Values by order (provider, then order id), found by the order's own `&str`s. A
@@ -140,8 +140,6 @@ pub struct Given {
     /// Rollup rows of the range's whole days, one per key (`rollup::Collapser`), for
     /// every creator and affiliate (the query's are kept).
     pub rolled: Vec<EventRow>,
-    /// Joins decided before the copy.
-    pub kept: KeptJoins,
     /// The query's orders (as [`orders_in`] reads them, in any order: see `Place`), and
     /// what every order confirms, when they are handed over rather than read from the
     /// copy: a season's 333,000 at 10^8 events took a second to copy in and read back.
@@ -156,7 +154,7 @@ pub fn load_with(
     default_creator: Option<&str>,
     given: Given,
 ) -> rusqlite::Result<Stats> {
-    let Given { rolled, mut kept, orders } = given;
+    let Given { rolled, orders } = given;
     let (mut orders, confirmed) = match orders {
         Some((orders, confirmed)) => (orders, Some(confirmed)),
         None => (orders_in(conn, query.from, query.to)?, None),
@@ -167,7 +165,7 @@ pub fn load_with(
         (o.refunded, o.refunds_excluded) = refunds.of(o);
         // Before the affiliate's view drops a click that is not theirs: how the order was
         // joined is a fact about the shop's data, and names nobody.
-        let outside = match kept.remove(&o.provider, &o.order_id) {
+        let outside = match o.kept.take() {
             Some(join) => {
                 o.click = by_click_id(conn, o)?.map(Arc::new).or(join.click);
                 o.click.is_none() && o.click_id.is_none() && join.outside

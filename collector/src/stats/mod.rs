@@ -466,6 +466,11 @@ pub struct OrderRow {
     /// Refunds of this order left out of `refunded` (their amount was unreadable).
     #[serde(skip)]
     pub refunds_excluded: u64,
+    /// Its join as decided before the copy (see [`KeptJoin`]), carried with the order:
+    /// a season's 300,000 at 10^8 events, put in a map by order id and found there
+    /// again, took 80 ms of each report.
+    #[serde(skip)]
+    pub kept: Option<KeptJoin>,
 }
 
 impl OrderRow {
