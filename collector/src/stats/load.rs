@@ -90,13 +90,6 @@ impl<V> ByOrder<V> {
         }
     }
 
-    /// Moves `other`'s values in (replacing this map's for the same orders).
-    pub fn append(&mut self, other: ByOrder<V>) {
-        for (provider, orders) in other.by_provider {
-            self.of_provider(&provider).extend(orders);
-        }
-    }
-
     /// How many orders have a value.
     pub fn len(&self) -> usize {
         self.by_provider.values().map(|m| m.len()).sum()
@@ -574,11 +567,9 @@ mod tests {
         assert_eq!(map.get("stripe", "1001"), Some(&2));
         assert_eq!(map.get("stripe", "1002"), Some(&3));
         assert_eq!(map.get("woocommerce", "1001"), None);
-        let mut other: ByOrder<u32> = [(("stripe".to_owned(), "1001".to_owned()), 5)].into_iter().collect();
-        other.insert("woocommerce", "7".into(), 6);
-        map.append(other);
+        map.extend([(("stripe".to_owned(), "1001".to_owned()), 5), (("woocommerce".to_owned(), "7".to_owned()), 6)]);
         assert_eq!(map.len(), 4);
-        assert_eq!(map.remove("stripe", "1001"), Some(5), "appended over");
+        assert_eq!(map.remove("stripe", "1001"), Some(5), "extended over");
         assert_eq!(map.remove("stripe", "1001"), None, "taken once");
         assert_eq!(map.remove("woocommerce", "7"), Some(6));
         assert_eq!(map.len(), 2);

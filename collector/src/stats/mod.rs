@@ -468,7 +468,7 @@ pub struct OrderRow {
     pub refunds_excluded: u64,
     /// Its join as decided before the copy (see [`KeptJoin`]), carried with the order:
     /// a season's 300,000 at 10^8 events, put in a map by order id and found there
-    /// again, took 80 ms of each report.
+    /// again, took about 100 ms of each report.
     #[serde(skip)]
     pub kept: Option<KeptJoin>,
 }
