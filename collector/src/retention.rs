@@ -114,7 +114,8 @@ async fn state(db: &std::path::Path, clickhouse: bool) -> Result<(i64, Option<i6
             cursor(Table::Events.shipped_cursor())?
         } else {
             use crate::stats::rollup::{CURSOR, PURCHASE_CURSOR};
-            cursor(CURSOR)?.min(cursor(PURCHASE_CURSOR)?)
+            // And only what the orders' kept joins have seen (`stats::picks`).
+            cursor(CURSOR)?.min(cursor(PURCHASE_CURSOR)?).min(cursor(crate::stats::picks::CHECKOUT_CURSOR)?)
         };
         Ok((cursor(FINAL_CURSOR)?, oldest, kept))
     })
@@ -352,6 +353,7 @@ mod tests {
         let events = vec![event("old-1", 900), event("old-2", 950), event("new-1", 999)];
         apply(&conn, &Write::Events { events, client: None }).expect("insert");
         apply(&conn, &Write::RollEvents(crate::stats::rollup::CHUNK)).expect("roll up");
+        apply(&conn, &Write::PickOrders { window_ms: DAY_MS, max_events: crate::stats::rollup::CHUNK }).expect("pick");
         // Arrived after the rollup ran: old, but not yet in stats' rollup, so it stays.
         apply(&conn, &Write::Events { events: vec![event("late-1", 901)], client: None }).expect("insert");
         let (writer, thread, _) = store::start(conn);
@@ -382,7 +384,8 @@ mod tests {
     }
 
     /// A file from before purchases were rolled up: its events are, its purchases not
-    /// yet, so nothing goes until the roller has caught up on them too.
+    /// yet, so nothing goes until the roller has caught up on them too, and until the
+    /// orders' kept joins have seen them (`stats::picks`).
     #[tokio::test]
     async fn a_purge_waits_for_the_purchases_rollup_too() {
         use crate::stats::rollup::{CHUNK, PURCHASE_CURSOR};
@@ -416,6 +419,9 @@ mod tests {
         round(&path, None, &writer, 30, now).await.expect("round");
         assert_eq!(left(), 2, "the old purchase is not in a rollup yet");
         writer.write(Write::RollEvents(CHUNK)).await.expect("the roller catches up");
+        round(&path, None, &writer, 30, now).await.expect("round");
+        assert_eq!(left(), 2, "the orders' kept joins have not seen it yet");
+        writer.write(Write::PickOrders { window_ms: DAY_MS, max_events: CHUNK }).await.expect("and picks");
         round(&path, None, &writer, 30, now).await.expect("round");
         assert_eq!(left(), 1, "then it may go");
         drop(writer);

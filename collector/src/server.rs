@@ -331,7 +331,7 @@ async fn ingest(
                     }
                 }
             }
-            Ok(Written::Recorded(_) | Written::Purged(_) | Written::Rolled(_)) => {
+            Ok(Written::Recorded(_) | Written::Purged(_) | Written::Rolled(_) | Written::Picked(_)) => {
                 return unavailable(StoreError::Stopped)
             }
             Err(e) => return unavailable(e),
@@ -486,7 +486,9 @@ async fn record(s: &AppState, provider: &str, delivery: Result<Delivery, webhook
             tracing::info!(provider, new, "webhook recorded");
             Json(serde_json::json!({ "status": if new { "recorded" } else { "duplicate" } })).into_response()
         }
-        Ok(Written::Events(_) | Written::Purged(_) | Written::Rolled(_)) => unavailable(StoreError::Stopped),
+        Ok(Written::Events(_) | Written::Purged(_) | Written::Rolled(_) | Written::Picked(_)) => {
+            unavailable(StoreError::Stopped)
+        }
         Err(e) => unavailable(e),
     }
 }

@@ -65,6 +65,12 @@ pub enum Write {
     },
     /// Rolls up to this many events into stats' daily rollup (`stats::rollup`).
     RollEvents(i64),
+    /// Brings the orders' kept joins up to date for this attribution window
+    /// (`stats::picks::step`), seeing up to `max_events` new events.
+    PickOrders {
+        window_ms: i64,
+        max_events: i64,
+    },
     /// Deletes up to [`PURGE_CHUNK`] raw events older than `before` with an id of at
     /// most `through_id`, never the newest row (so SQLite never reuses its id).
     Purge {
@@ -87,6 +93,8 @@ pub enum Written {
     Purged(usize),
     /// Raw events rolled up (fewer than asked: caught up).
     Rolled(usize),
+    /// Whether the orders' kept joins caught up with the events and orders stored.
+    Picked(bool),
 }
 
 struct Job {
@@ -230,6 +238,23 @@ CREATE INDEX IF NOT EXISTS events_affiliate_codes ON events (affiliate, coupon)
 -- Who owns a discount code: the earliest event that carried it together with an affiliate.
 CREATE INDEX IF NOT EXISTS events_code_owner ON events (coupon COLLATE NOCASE, event_time)
   WHERE coupon IS NOT NULL AND affiliate IS NOT NULL;
+-- Each order's join to its click by code or UTM, kept (`stats::picks`): the checkout
+-- (`how` 'code' or 'utm', its columns as a report reads them) or none, and whether one
+-- lies outside the window; an order nothing joins and none lies outside the window of
+-- keeps its code and source in `undecided_*`, so any new checkout with them finds it.
+CREATE TABLE IF NOT EXISTS order_picks (
+  provider TEXT NOT NULL, order_id TEXT NOT NULL, how TEXT, outside INTEGER NOT NULL,
+  event_id TEXT, creator_id TEXT, coupon TEXT, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT,
+  utm_content TEXT, affiliate TEXT, items TEXT, undecided_coupon TEXT, undecided_source TEXT,
+  PRIMARY KEY (provider, order_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS order_picks_undecided_code ON order_picks (undecided_coupon COLLATE NOCASE)
+  WHERE undecided_coupon IS NOT NULL;
+CREATE INDEX IF NOT EXISTS order_picks_undecided_source ON order_picks (undecided_source)
+  WHERE undecided_source IS NOT NULL;
+-- The orders a new checkout may join: by code or source and time.
+CREATE INDEX IF NOT EXISTS orders_by_code ON orders (coupon COLLATE NOCASE, created_at) WHERE coupon IS NOT NULL;
+CREATE INDEX IF NOT EXISTS orders_by_source ON orders (utm_source, created_at) WHERE utm_source IS NOT NULL;
 ";
 
 /// Opens (creating if needed) the database for writing and checks its schema.
@@ -515,6 +540,9 @@ fn apply_noting(conn: &Connection, write: &Write, mut ids: Option<&mut Vec<i64>>
             Ok(Written::Recorded(true))
         }
         Write::RollEvents(max_rows) => Ok(Written::Rolled(crate::stats::rollup::roll(conn, *max_rows)?)),
+        Write::PickOrders { window_ms, max_events } => {
+            Ok(Written::Picked(crate::stats::picks::step(conn, *window_ms, *max_events)?))
+        }
         Write::Purge { before, through_id } => {
             let deleted = conn
                 .prepare_cached(

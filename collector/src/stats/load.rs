@@ -150,7 +150,7 @@ pub fn load_with(
     let Given { rolled, orders } = given;
     let (mut orders, confirmed) = match orders {
         Some((orders, confirmed)) => (orders, Some(confirmed)),
-        None => (orders_in(conn, query.from, query.to)?, None),
+        None => (orders_in(conn, query.from, query.to, window_ms)?, None),
     };
     let refunds = Refunds::read(conn)?;
     let mut owners = Owners::default();
@@ -395,15 +395,25 @@ impl Refunds {
     }
 }
 
-fn orders_in(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<OrderRow>> {
+/// The orders of `[from, to)`, each with its kept pick for `window_ms` when that still
+/// holds (`picks`), in no particular order (see `Place`).
+pub(super) fn orders_in(conn: &Connection, from: i64, to: i64, window_ms: i64) -> rusqlite::Result<Vec<OrderRow>> {
+    let unapplied = picks::Unapplied::read(conn, window_ms)?;
     let mut statement = conn.prepare(
         "SELECT o.provider, o.order_id, o.creator_id, o.created_at, o.currency, o.value, o.payment_ref,
-           o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.affiliate
-         FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 ORDER BY o.created_at, o.order_id",
+           o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.affiliate,
+           p.outside, p.how, p.event_id, p.creator_id, p.coupon, p.utm_source, p.utm_medium, p.utm_campaign,
+           p.utm_content, p.affiliate, p.items
+         FROM orders o LEFT JOIN order_picks p ON p.provider = o.provider AND p.order_id = o.order_id
+         WHERE o.created_at >= ?1 AND o.created_at < ?2",
     )?;
-    let rows = statement.query_map(params![from, to], |r| {
+    // A season's orders join a few thousand checkouts: each one's items read once.
+    let mut clicks: foldhash::HashMap<String, Arc<Click>> = Default::default();
+    let mut rows = statement.query(params![from, to])?;
+    let mut orders = Vec::new();
+    while let Some(r) = rows.next()? {
         let (value, unreadable) = order_value(r.get(5)?);
-        Ok(OrderRow {
+        let mut o = OrderRow {
             provider: r.get(0)?,
             order_id: r.get(1)?,
             creator_id: r.get(2)?,
@@ -419,9 +429,42 @@ fn orders_in(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Orde
             affiliate_sent: affiliate_sent(r.get(12)?),
             unreadable,
             ..OrderRow::default()
-        })
-    })?;
-    rows.collect()
+        };
+        if let Some(outside) = r.get::<_, Option<bool>>(13)? {
+            let how = match r.get_ref(14)?.as_str_or_null()? {
+                Some("code") => Some("code"),
+                Some("utm") => Some("utm"),
+                _ => None,
+            };
+            if unapplied.holds(&o, how.is_none() && !outside, window_ms) {
+                let click = match (how, r.get_ref(15)?.as_str_or_null()?) {
+                    (Some(how), Some(event_id)) => Some(match clicks.get(event_id) {
+                        Some(click) if click.how == how => click.clone(),
+                        _ => {
+                            let click = Arc::new(Click {
+                                how,
+                                event_id: event_id.to_owned(),
+                                creator_id: r.get(16)?,
+                                coupon: r.get(17)?,
+                                utm_source: r.get(18)?,
+                                utm_medium: r.get(19)?,
+                                utm_campaign: r.get(20)?,
+                                utm_content: r.get(21)?,
+                                affiliate: r.get(22)?,
+                                items: click_items(r.get(23)?),
+                            });
+                            clicks.insert(event_id.to_owned(), click.clone());
+                            click
+                        }
+                    }),
+                    _ => None,
+                };
+                o.kept = Some(KeptJoin { click, outside });
+            }
+        }
+        orders.push(o);
+    }
+    Ok(orders)
 }
 
 /// An order's stored total as stats read it: `None` beside it when it cannot be read
@@ -455,6 +498,16 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
     if let Some(click) = by_click_id(conn, o)? {
         return Ok(Some(click));
     }
+    Ok(by_code_or_source(conn, o, window_ms)?.map(|(click, _)| click))
+}
+
+/// [`resolve`]'s second and third rules, with the click's items as stored (kept beside
+/// the order: `picks`).
+pub(super) fn by_code_or_source(
+    conn: &Connection,
+    o: &OrderRow,
+    window_ms: i64,
+) -> rusqlite::Result<Option<(Click, Option<String>)>> {
     let (earliest, latest) = (o.created_at - window_ms, o.created_at + CLOCK_SLACK_MS);
     if let Some(code) = &o.coupon {
         let sql = format!(
@@ -464,7 +517,7 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
         );
         if let Some(click) = conn
             .prepare_cached(&sql)?
-            .query_row(params![code, earliest, latest, o.creator_id], click_row("code"))
+            .query_row(params![code, earliest, latest, o.creator_id], stored_click("code"))
             .optional()?
         {
             return Ok(Some(click));
@@ -479,7 +532,10 @@ pub fn resolve(conn: &Connection, o: &OrderRow, window_ms: i64) -> rusqlite::Res
         );
         let found = conn
             .prepare_cached(&sql)?
-            .query_row(params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign], click_row("utm"))
+            .query_row(
+                params![source, earliest, latest, o.creator_id, o.utm_medium, o.utm_campaign],
+                stored_click("utm"),
+            )
             .optional()?;
         return Ok(found);
     }
@@ -491,19 +547,26 @@ const CLICK_COLUMNS: &str =
     "event_id, creator_id, coupon, utm_source, utm_medium, items, affiliate, utm_campaign, utm_content";
 
 fn click_row(how: &'static str) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<Click> {
+    move |r| Ok(stored_click(how)(r)?.0)
+}
+
+/// [`click_row`], with the click's items as stored.
+fn stored_click(how: &'static str) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<(Click, Option<String>)> {
     move |r| {
-        Ok(Click {
+        let items: Option<String> = r.get(5)?;
+        let click = Click {
             how,
             event_id: r.get(0)?,
             creator_id: r.get(1)?,
             coupon: r.get(2)?,
             utm_source: r.get(3)?,
             utm_medium: r.get(4)?,
-            items: click_items(r.get(5)?),
+            items: click_items(items.clone()),
             affiliate: r.get(6)?,
             utm_campaign: r.get(7)?,
             utm_content: r.get(8)?,
-        })
+        };
+        Ok((click, items))
     }
 }
 

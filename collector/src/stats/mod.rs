@@ -1262,6 +1262,7 @@ pub(crate) fn split_ids(amount: i128, items: &[StoredItem]) -> Vec<(&str, i128)>
 pub mod chart;
 mod csv;
 mod load;
+pub mod picks;
 pub mod private;
 mod report;
 pub mod rollup;

@@ -801,13 +801,18 @@ pub const REST: std::time::Duration = std::time::Duration::from_secs(5);
 /// Rolls events up as they come, [`CHUNK`] per write, resting [`REST`] once caught up.
 /// Runs when stats read SQLite (no ClickHouse): from the first start of a file with a
 /// season of events in it, it catches up in the background while reports read raw.
-pub async fn run(writer: crate::store::Writer) {
+pub async fn run(writer: crate::store::Writer, window_ms: i64) {
     use crate::store::{Write, Written};
     loop {
-        match writer.write(Write::RollEvents(CHUNK)).await {
-            Ok(Written::Rolled(n)) if n as i64 >= CHUNK => tokio::task::yield_now().await,
-            Ok(_) => tokio::time::sleep(REST).await,
-            Err(e) => {
+        let rolled = writer.write(Write::RollEvents(CHUNK)).await;
+        // The orders' kept joins follow the same events (`picks`).
+        let picked = writer.write(Write::PickOrders { window_ms, max_events: CHUNK }).await;
+        match (rolled, picked) {
+            (Ok(Written::Rolled(n)), Ok(Written::Picked(caught_up))) if n as i64 >= CHUNK || !caught_up => {
+                tokio::task::yield_now().await
+            }
+            (Ok(_), Ok(_)) => tokio::time::sleep(REST).await,
+            (Err(e), _) | (_, Err(e)) => {
                 tracing::warn!(error = %e, "rolling up events failed; reports read them raw meanwhile");
                 tokio::time::sleep(REST).await;
             }

@@ -1,0 +1,443 @@
+//! Each order's join to its click by code or UTM, picked once and kept in the file
+//! (`order_picks`), so a report reads it beside the order instead of asking for it.
+//!
+//! - **Why**: [`resolve`] and [`outside_window`] ask the events table two or three
+//!   questions per order, about 9 µs each at 10^7 events; a season at 10^8 events has
+//!   333,000 orders, so 3 s of every report went there (ClickHouse keeps its picks for
+//!   the same reason: `ch_picks`).
+//! - **What is kept** per order ([`KeptJoin`]): the latest checkout in its window with its
+//!   code (else its source), or none and whether one lies outside the window. Its click id
+//!   is still looked up live (a click joins at any age and is one indexed lookup).
+//! - **Exact, not settled**: an order's pick depends on the order (never edited: a shop's
+//!   order is stored once), the attribution window, and the checkouts with its code or
+//!   source. The roller ([`step`], after `rollup::roll`) walks the new events in id
+//!   order behind [`CHECKOUT_CURSOR`] and picks again every kept order a new checkout
+//!   could change: one with its code or source whose window holds the checkout's time,
+//!   or that nothing joins and no checkout lies outside the window of yet ("undecided":
+//!   any checkout with its code or source may). Then it picks the orders stored since
+//!   [`ORDER_CURSOR`]. A report ([`Unapplied`]) takes a pick only when no checkout past
+//!   the cursor could change it, and joins the others live, as before: kept or not, the
+//!   figures are the same (a property test holds the two to each other).
+//! - **Another window** (a collector restarted with another `--attribution-window-hours`)
+//!   drops every pick and starts again; a report with a window other than the picks'
+//!   joins live.
+//! - **Retention** purges only events the picks have seen ([`CHECKOUT_CURSOR`]), and
+//!   leaves the picks alone, as it leaves the day rollups and as ClickHouse does: an order
+//!   picked before its click was purged keeps that click. (An order first picked after,
+//!   or picked again after because a late checkout came, finds what is left.)
+
+use super::load::by_code_or_source;
+use super::*;
+use std::collections::BTreeSet;
+
+/// The `forward_cursor` row: the last event id whose checkouts the picks have seen.
+pub const CHECKOUT_CURSOR: &str = "picks:checkouts";
+/// The `forward_cursor` row: the last `orders` rowid picked.
+pub const ORDER_CURSOR: &str = "picks:orders";
+/// The `forward_cursor` row: the attribution window the picks are for, in ms.
+pub const WINDOW: &str = "picks:window-ms";
+/// Orders picked per write: about 10 µs each, so one write holds ingest 20 ms at most.
+pub const ORDERS_PER_STEP: i64 = 2_000;
+
+fn cursor(conn: &Connection, target: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT last_id FROM forward_cursor WHERE target = ?1")?
+        .query_row([target], |r| r.get(0))
+        .optional()
+}
+
+fn set(conn: &Connection, target: &str, value: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
+         ON CONFLICT (target) DO UPDATE SET last_id = excluded.last_id",
+    )?
+    .execute(params![target, value])?;
+    Ok(())
+}
+
+/// The last event id the picks have seen (0: none): retention purges no event past it.
+pub fn checkout_cursor(conn: &Connection) -> rusqlite::Result<i64> {
+    Ok(cursor(conn, CHECKOUT_CURSOR)?.unwrap_or(0))
+}
+
+/// Brings the picks up to date for `window_ms`, inside the caller's transaction: the
+/// checkouts of up to `max_events` new events first (picking again the orders they may
+/// change), then up to [`ORDERS_PER_STEP`] orders never picked. Returns whether it
+/// caught up.
+pub fn step(conn: &Connection, window_ms: i64, max_events: i64) -> rusqlite::Result<bool> {
+    let started = std::time::Instant::now();
+    let last_event: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
+    if cursor(conn, WINDOW)? != Some(window_ms) {
+        // Picks made from now on see every event stored so far.
+        conn.execute("DELETE FROM order_picks", [])?;
+        set(conn, WINDOW, window_ms)?;
+        set(conn, ORDER_CURSOR, 0)?;
+        set(conn, CHECKOUT_CURSOR, last_event)?;
+    }
+    let seen = checkout_cursor(conn)?;
+    let picked = cursor(conn, ORDER_CURSOR)?.unwrap_or(0);
+    let upto = last_event.min(seen.saturating_add(max_events));
+    let again = changed_by_checkouts(conn, seen, upto, picked, window_ms)?;
+    for rowid in &again {
+        pick_order(conn, *rowid, window_ms)?;
+    }
+    set(conn, CHECKOUT_CURSOR, upto)?;
+    let mut new = conn.prepare_cached("SELECT rowid FROM orders WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")?;
+    let rowids: Vec<i64> = new.query_map(params![picked, ORDERS_PER_STEP], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for rowid in &rowids {
+        pick_order(conn, *rowid, window_ms)?;
+    }
+    if let Some(last) = rowids.last() {
+        set(conn, ORDER_CURSOR, *last)?;
+    }
+    if !again.is_empty() || !rowids.is_empty() {
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(again = again.len(), new = rowids.len(), ms, "picks: orders joined and kept");
+    }
+    Ok(upto == last_event && (rowids.len() as i64) < ORDERS_PER_STEP)
+}
+
+/// The rowids of the picked orders (up to `picked`) that a checkout among events
+/// `(after, upto]` may join differently: see the module's doc.
+fn changed_by_checkouts(
+    conn: &Connection,
+    after: i64,
+    upto: i64,
+    picked: i64,
+    window_ms: i64,
+) -> rusqlite::Result<BTreeSet<i64>> {
+    let mut again = BTreeSet::new();
+    if upto <= after {
+        return Ok(again);
+    }
+    let mut checkouts = conn.prepare_cached(
+        "SELECT coupon, utm_source, event_time FROM events
+         WHERE id > ?1 AND id <= ?2 AND name = 'begin_checkout' AND (coupon IS NOT NULL OR utm_source IS NOT NULL)",
+    )?;
+    let found: Vec<(Option<String>, Option<String>, i64)> = checkouts
+        .query_map(params![after, upto], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    // Orders whose window [created_at - window, created_at + slack] holds the time.
+    let mut by_code = conn.prepare_cached(
+        "SELECT rowid FROM orders WHERE coupon = ?1 COLLATE NOCASE AND created_at >= ?2 AND created_at <= ?3
+           AND rowid <= ?4",
+    )?;
+    let mut by_source = conn.prepare_cached(
+        "SELECT rowid FROM orders WHERE utm_source = ?1 AND created_at >= ?2 AND created_at <= ?3 AND rowid <= ?4",
+    )?;
+    // Orders nothing joins yet and no checkout lies outside the window of: any may.
+    let mut undecided_code = conn.prepare_cached(
+        "SELECT o.rowid FROM order_picks p JOIN orders o ON o.provider = p.provider AND o.order_id = p.order_id
+         WHERE p.undecided_coupon = ?1 COLLATE NOCASE",
+    )?;
+    let mut undecided_source = conn.prepare_cached(
+        "SELECT o.rowid FROM order_picks p JOIN orders o ON o.provider = p.provider AND o.order_id = p.order_id
+         WHERE p.undecided_source = ?1",
+    )?;
+    for (code, source, at) in &found {
+        let (from, to) = (at.saturating_sub(CLOCK_SLACK_MS), at.saturating_add(window_ms));
+        if let Some(code) = code {
+            for r in by_code.query_map(params![code, from, to, picked], |r| r.get(0))? {
+                again.insert(r?);
+            }
+            for r in undecided_code.query_map([code], |r| r.get(0))? {
+                again.insert(r?);
+            }
+        }
+        if let Some(source) = source {
+            for r in by_source.query_map(params![source, from, to, picked], |r| r.get(0))? {
+                again.insert(r?);
+            }
+            for r in undecided_source.query_map([source], |r| r.get(0))? {
+                again.insert(r?);
+            }
+        }
+    }
+    Ok(again)
+}
+
+/// Picks the order at `rowid` for `window_ms` (replacing its pick).
+fn pick_order(conn: &Connection, rowid: i64, window_ms: i64) -> rusqlite::Result<()> {
+    let o = conn
+        .prepare_cached(
+            "SELECT provider, order_id, creator_id, created_at, coupon, utm_source, utm_medium, utm_campaign
+             FROM orders WHERE rowid = ?1",
+        )?
+        .query_row([rowid], |r| {
+            Ok(OrderRow {
+                provider: r.get(0)?,
+                order_id: r.get(1)?,
+                creator_id: r.get(2)?,
+                created_at: r.get(3)?,
+                coupon: r.get(4)?,
+                utm_source: r.get(5)?,
+                utm_medium: r.get(6)?,
+                utm_campaign: r.get(7)?,
+                ..OrderRow::default()
+            })
+        })?;
+    let click = by_code_or_source(conn, &o, window_ms)?;
+    let outside = click.is_none() && outside_window(conn, &o, window_ms)?;
+    let undecided = click.is_none() && !outside;
+    let c = click.as_ref().map(|(c, _)| c);
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO order_picks (provider, order_id, how, outside, event_id, creator_id, coupon,
+           utm_source, utm_medium, utm_campaign, utm_content, affiliate, items, undecided_coupon, undecided_source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        o.provider,
+        o.order_id,
+        c.map(|c| c.how),
+        outside,
+        c.map(|c| &c.event_id),
+        c.map(|c| &c.creator_id),
+        c.and_then(|c| c.coupon.as_ref()),
+        c.and_then(|c| c.utm_source.as_ref()),
+        c.and_then(|c| c.utm_medium.as_ref()),
+        c.and_then(|c| c.utm_campaign.as_ref()),
+        c.and_then(|c| c.utm_content.as_ref()),
+        c.and_then(|c| c.affiliate.as_ref()),
+        click.as_ref().and_then(|(_, items)| items.as_ref()),
+        o.coupon.as_ref().filter(|_| undecided),
+        o.utm_source.as_ref().filter(|_| undecided),
+    ])?;
+    Ok(())
+}
+
+/// What a report needs to know to take a kept pick ([`Unapplied::holds`]): the window the
+/// picks are for, and the checkouts stored since the roller's last step, by code (ASCII
+/// lowercase, as `COLLATE NOCASE` compares) and by source, each as the earliest and
+/// latest of their times.
+#[derive(Debug, Default)]
+pub(super) struct Unapplied {
+    window_ms: Option<i64>,
+    by_code: foldhash::HashMap<String, (i64, i64)>,
+    by_source: foldhash::HashMap<String, (i64, i64)>,
+}
+
+impl Unapplied {
+    /// For a report with `window_ms`: a file whose picks are for another window (or
+    /// none yet) has none it could take, so its checkouts are not read.
+    pub fn read(conn: &Connection, window_ms: i64) -> rusqlite::Result<Unapplied> {
+        let mut unapplied = Unapplied { window_ms: cursor(conn, WINDOW)?, ..Unapplied::default() };
+        if unapplied.window_ms != Some(window_ms) {
+            return Ok(unapplied);
+        }
+        let mut checkouts = conn.prepare_cached(
+            "SELECT coupon, utm_source, event_time FROM events
+             WHERE id > ?1 AND name = 'begin_checkout' AND (coupon IS NOT NULL OR utm_source IS NOT NULL)",
+        )?;
+        let mut rows = checkouts.query([checkout_cursor(conn)?])?;
+        let widen = |range: &mut (i64, i64), at: i64| *range = (range.0.min(at), range.1.max(at));
+        while let Some(r) = rows.next()? {
+            let at: i64 = r.get(2)?;
+            if let Some(code) = r.get::<_, Option<String>>(0)? {
+                widen(unapplied.by_code.entry(code.to_ascii_lowercase()).or_insert((at, at)), at);
+            }
+            if let Some(source) = r.get::<_, Option<String>>(1)? {
+                widen(unapplied.by_source.entry(source).or_insert((at, at)), at);
+            }
+        }
+        Ok(unapplied)
+    }
+
+    /// Whether `o`'s pick for `window_ms` (`undecided`: nothing joins it and no checkout
+    /// lies outside its window) is what a live join finds now: picked for this window,
+    /// and no unseen checkout with its code or source could change it.
+    pub fn holds(&self, o: &OrderRow, undecided: bool, window_ms: i64) -> bool {
+        if self.window_ms != Some(window_ms) {
+            return false;
+        }
+        let (earliest, latest) = (o.created_at.saturating_sub(window_ms), o.created_at.saturating_add(CLOCK_SLACK_MS));
+        let changes = |range: Option<&(i64, i64)>| {
+            range.is_some_and(|&(first, last)| undecided || (last >= earliest && first <= latest))
+        };
+        let by_code = || {
+            !self.by_code.is_empty()
+                && o.coupon.as_ref().is_some_and(|c| changes(self.by_code.get(&c.to_ascii_lowercase())))
+        };
+        let by_source = || o.utm_source.as_ref().is_some_and(|s| changes(self.by_source.get(s)));
+        !(by_code() || by_source())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::orders_in;
+    use super::*;
+    use crate::event::Event;
+    use crate::store::{self, Durability, Write};
+    use proptest::prelude::*;
+
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    const WINDOW_MS: i64 = 168 * HOUR;
+    const T0: i64 = 1_795_804_200_000;
+    const CODES: [&str; 4] = ["JUNO15", "juno15", "MIKA10", "LIVE5"];
+    const SOURCES: [&str; 2] = ["tiktok", "instagram"];
+    const CREATORS: [&str; 2] = ["juno", "mika"];
+
+    /// One thing that happens to a file, in the order it happens.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// A checkout at `T0 + minutes` (late ones too: the outbox sends days later).
+        Checkout { minutes: i64, creator: usize, code: Option<usize>, source: Option<usize>, click: Option<usize> },
+        /// An order at `T0 + minutes`.
+        Order { minutes: i64, creator: Option<usize>, code: Option<usize>, source: Option<usize>, click: Option<usize> },
+        /// The roller's step, seeing up to this many new events.
+        Step(i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Steps of 14 hours, so that times meet and the week's window ends on one, some
+        // nudged a few minutes across an order's clock slack.
+        let hours = (-20i64..20, 0..5usize).prop_map(|(h, n)| h * 14 * 60 + [0, -7, -3, 3, 7][n]);
+        prop_oneof![
+            4 => (hours.clone(), 0..2usize, proptest::option::of(0..4usize), proptest::option::of(0..2usize),
+                proptest::option::weighted(0.2, 0..3usize))
+                .prop_map(|(minutes, creator, code, source, click)| Op::Checkout { minutes, creator, code, source, click }),
+            3 => (hours, proptest::option::of(0..2usize), proptest::option::of(0..4usize),
+                proptest::option::of(0..2usize), proptest::option::weighted(0.2, 0..3usize))
+                .prop_map(|(minutes, creator, code, source, click)| Op::Order { minutes, creator, code, source, click }),
+            2 => (1i64..6).prop_map(Op::Step),
+        ]
+    }
+
+    fn file() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = store::open(&dir.path().join("picks.sqlite"), Durability::Normal).expect("open");
+        (dir, conn)
+    }
+
+    fn apply(conn: &Connection, n: usize, op: &Op) {
+        let text = |options: &[&str], i: Option<usize>| i.map(|i| options[i].to_owned());
+        let click = |i: Option<usize>| i.map(|i| format!("click-{i}"));
+        let write = match op {
+            Op::Checkout { minutes, creator, code, source, click: c } => Write::Events {
+                events: vec![Event {
+                    event_id: format!("e-{n}"),
+                    name: "begin_checkout",
+                    creator_id: CREATORS[*creator].into(),
+                    event_time: T0 + minutes * MINUTE,
+                    coupon: text(&CODES, *code),
+                    utm_source: text(&SOURCES, *source),
+                    utm_medium: source.map(|_| "clip".to_owned()),
+                    click_id: click(*c),
+                    ..Event::default()
+                }],
+                client: None,
+            },
+            Op::Order { minutes, creator, code, source, click: c } => Write::Order(crate::webhook::Order {
+                provider: "stripe",
+                order_id: format!("o-{n}"),
+                creator_id: text(&CREATORS, *creator),
+                created_at: T0 + minutes * MINUTE,
+                received_at: T0,
+                currency: "EUR".into(),
+                value: 1000,
+                click_id: click(*c),
+                coupon: text(&CODES, *code),
+                utm_source: text(&SOURCES, *source),
+                utm_medium: None,
+                utm_campaign: None,
+                payment_ref: None,
+                affiliate: None,
+            }),
+            Op::Step(max_events) => Write::PickOrders { window_ms: WINDOW_MS, max_events: *max_events },
+        };
+        store::apply(conn, &write).expect("write");
+    }
+
+    fn everything() -> Query {
+        Query { from: T0 - 1000 * HOUR, to: T0 + 1000 * HOUR, ..Query::default() }
+    }
+
+    /// The report as it is, and as it is when every order is joined live.
+    fn kept_and_live(conn: &Connection) -> (Stats, Stats) {
+        let kept = load(conn, &everything(), WINDOW_MS, None).expect("stats");
+        conn.execute_batch("SAVEPOINT live; DELETE FROM order_picks;").expect("drop the picks");
+        let live = load(conn, &everything(), WINDOW_MS, None).expect("stats");
+        conn.execute_batch("ROLLBACK TO live; RELEASE live;").expect("restore the picks");
+        (kept, live)
+    }
+
+    fn kept_orders(conn: &Connection) -> usize {
+        let orders = orders_in(conn, everything().from, everything().to, WINDOW_MS).expect("orders");
+        orders.iter().filter(|o| o.kept.is_some()).count()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Whatever arrives in whatever order, late checkouts and all, and wherever the
+        /// roller is: a report with the kept picks says what joining every order live says.
+        #[test]
+        fn a_kept_pick_is_what_a_live_join_finds(ops in proptest::collection::vec(op(), 1..40)) {
+            let (_dir, conn) = file();
+            for (n, op) in ops.iter().enumerate() {
+                apply(&conn, n, op);
+                let (kept, live) = kept_and_live(&conn);
+                prop_assert_eq!(kept, live, "after {:?}", op);
+            }
+            // Caught up, every order's pick is taken.
+            while !step(&conn, WINDOW_MS, 1000).expect("step") {}
+            let orders: i64 = conn.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).expect("count");
+            prop_assert_eq!(kept_orders(&conn) as i64, orders);
+            let (kept, live) = kept_and_live(&conn);
+            prop_assert_eq!(kept, live);
+        }
+    }
+
+    /// A checkout logged a few minutes after the order (the shop's clock is behind) is in
+    /// its window: before the roller sees it and after, the order joins it.
+    #[test]
+    fn a_checkout_in_the_orders_clock_slack_is_joined_seen_or_not() {
+        let (_dir, conn) = file();
+        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
+        assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
+        apply(&conn, 2, &Op::Checkout { minutes: 3, creator: 0, code: Some(1), source: None, click: None });
+        let joined = |conn: &Connection| {
+            let (kept, live) = kept_and_live(conn);
+            assert_eq!(kept, live);
+            kept.orders[0].click.as_ref().map(|c| c.event_id.clone())
+        };
+        assert_eq!(joined(&conn).as_deref(), Some("e-2"), "not seen yet");
+        assert_eq!(kept_orders(&conn), 0, "joined live");
+        assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
+        assert_eq!(kept_orders(&conn), 1);
+        assert_eq!(joined(&conn).as_deref(), Some("e-2"), "picked again");
+    }
+
+    #[test]
+    fn picks_are_for_one_window_and_another_starts_them_again() {
+        let (_dir, conn) = file();
+        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
+        assert!(step(&conn, WINDOW_MS, 1000).expect("step"), "caught up in one step");
+        assert_eq!(kept_orders(&conn), 1);
+        // A report for another window joins live.
+        let orders = orders_in(&conn, everything().from, everything().to, HOUR).expect("orders");
+        assert!(orders[0].kept.is_none());
+        // A roller with a one-hour window picks again: the checkout is outside it.
+        assert!(step(&conn, HOUR, 1000).expect("step"));
+        let orders = orders_in(&conn, everything().from, everything().to, HOUR).expect("orders");
+        assert_eq!(orders[0].kept, Some(KeptJoin { click: None, outside: true }));
+        assert_eq!(kept_orders(&conn), 0, "none for the week's window now");
+    }
+
+    /// Retention purges only what the picks have seen, and a pick keeps its click after.
+    #[test]
+    fn a_pick_outlives_the_purge_of_its_click() {
+        let (_dir, conn) = file();
+        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
+        apply(&conn, 2, &Op::Checkout { minutes: 0, creator: 0, code: None, source: Some(0), click: None });
+        assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
+        assert_eq!(checkout_cursor(&conn).expect("cursor"), 2, "both checkouts seen");
+        store::apply(&conn, &Write::Purge { before: T0 - HOUR, through_id: 2 }).expect("purge");
+        let left: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count");
+        assert_eq!(left, 1, "the order's checkout is gone");
+        let s = load(&conn, &everything(), WINDOW_MS, None).expect("stats");
+        assert_eq!(s.orders[0].click.as_ref().map(|c| c.event_id.as_str()), Some("e-0"));
+    }
+}
