@@ -238,16 +238,19 @@ CREATE INDEX IF NOT EXISTS events_affiliate_codes ON events (affiliate, coupon)
 -- Who owns a discount code: the earliest event that carried it together with an affiliate.
 CREATE INDEX IF NOT EXISTS events_code_owner ON events (coupon COLLATE NOCASE, event_time)
   WHERE coupon IS NOT NULL AND affiliate IS NOT NULL;
--- Each order's join to its click by code or UTM, kept (`stats::picks`): the checkout
--- (`how` 'code' or 'utm', its columns as a report reads them) or none, and whether one
--- lies outside the window; an order nothing joins and none lies outside the window of
--- keeps its code and source in `undecided_*`, so any new checkout with them finds it.
+-- Each order's join to its click by code or UTM, kept (`stats::picks`), by the order's
+-- rowid (a report reads them in one scan of the orders, an integer lookup each; its
+-- provider and order id are kept too, and a row naming another order is not taken): the
+-- checkout (`how` 'code' or 'utm', its columns as a report reads them) or none, and
+-- whether one lies outside the window; an order nothing joins and none lies outside
+-- the window of keeps its code and source in `undecided_*`, so any new checkout with
+-- them finds it.
 CREATE TABLE IF NOT EXISTS order_picks (
-  provider TEXT NOT NULL, order_id TEXT NOT NULL, how TEXT, outside INTEGER NOT NULL,
+  order_rowid INTEGER PRIMARY KEY, provider TEXT NOT NULL, order_id TEXT NOT NULL,
+  how TEXT, outside INTEGER NOT NULL,
   event_id TEXT, creator_id TEXT, coupon TEXT, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT,
-  utm_content TEXT, affiliate TEXT, items TEXT, undecided_coupon TEXT, undecided_source TEXT,
-  PRIMARY KEY (provider, order_id)
-) WITHOUT ROWID;
+  utm_content TEXT, affiliate TEXT, items TEXT, undecided_coupon TEXT, undecided_source TEXT
+);
 CREATE INDEX IF NOT EXISTS order_picks_undecided_code ON order_picks (undecided_coupon COLLATE NOCASE)
   WHERE undecided_coupon IS NOT NULL;
 CREATE INDEX IF NOT EXISTS order_picks_undecided_source ON order_picks (undecided_source)

@@ -404,7 +404,8 @@ pub(super) fn orders_in(conn: &Connection, from: i64, to: i64, window_ms: i64) -
            o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.affiliate,
            p.outside, p.how, p.event_id, p.creator_id, p.coupon, p.utm_source, p.utm_medium, p.utm_campaign,
            p.utm_content, p.affiliate, p.items
-         FROM orders o LEFT JOIN order_picks p ON p.provider = o.provider AND p.order_id = o.order_id
+         FROM orders o LEFT JOIN order_picks p
+           ON p.order_rowid = o.rowid AND p.provider = o.provider AND p.order_id = o.order_id
          WHERE o.created_at >= ?1 AND o.created_at < ?2",
     )?;
     // A season's orders join a few thousand checkouts: each one's items read once.

@@ -125,14 +125,10 @@ fn changed_by_checkouts(
         "SELECT rowid FROM orders WHERE utm_source = ?1 AND created_at >= ?2 AND created_at <= ?3 AND rowid <= ?4",
     )?;
     // Orders nothing joins yet and no checkout lies outside the window of: any may.
-    let mut undecided_code = conn.prepare_cached(
-        "SELECT o.rowid FROM order_picks p JOIN orders o ON o.provider = p.provider AND o.order_id = p.order_id
-         WHERE p.undecided_coupon = ?1 COLLATE NOCASE",
-    )?;
-    let mut undecided_source = conn.prepare_cached(
-        "SELECT o.rowid FROM order_picks p JOIN orders o ON o.provider = p.provider AND o.order_id = p.order_id
-         WHERE p.undecided_source = ?1",
-    )?;
+    let mut undecided_code =
+        conn.prepare_cached("SELECT order_rowid FROM order_picks WHERE undecided_coupon = ?1 COLLATE NOCASE")?;
+    let mut undecided_source =
+        conn.prepare_cached("SELECT order_rowid FROM order_picks WHERE undecided_source = ?1")?;
     for (code, source, at) in &found {
         let (from, to) = (at.saturating_sub(CLOCK_SLACK_MS), at.saturating_add(window_ms));
         if let Some(code) = code {
@@ -180,11 +176,13 @@ fn pick_order(conn: &Connection, rowid: i64, window_ms: i64) -> rusqlite::Result
     let undecided = click.is_none() && !outside;
     let c = click.as_ref().map(|(c, _)| c);
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO order_picks (provider, order_id, how, outside, event_id, creator_id, coupon,
-           utm_source, utm_medium, utm_campaign, utm_content, affiliate, items, undecided_coupon, undecided_source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT OR REPLACE INTO order_picks (order_rowid, provider, order_id, how, outside, event_id, creator_id,
+           coupon, utm_source, utm_medium, utm_campaign, utm_content, affiliate, items, undecided_coupon,
+           undecided_source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
+        rowid,
         o.provider,
         o.order_id,
         c.map(|c| c.how),
@@ -423,6 +421,25 @@ mod tests {
         let orders = orders_in(&conn, everything().from, everything().to, HOUR).expect("orders");
         assert_eq!(orders[0].kept, Some(KeptJoin { click: None, outside: true }));
         assert_eq!(kept_orders(&conn), 0, "none for the week's window now");
+    }
+
+    /// A file's rowids are the orders' own as long as nobody runs `VACUUM` on it, which
+    /// may number them again: a pick is taken only for the order it names.
+    #[test]
+    fn a_pick_is_taken_only_for_the_order_it_names() {
+        let (_dir, conn) = file();
+        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
+        apply(&conn, 2, &Op::Order { minutes: 60, creator: None, code: None, source: Some(1), click: None });
+        assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
+        assert_eq!(kept_orders(&conn), 2);
+        conn.execute_batch(
+            "UPDATE order_picks SET order_rowid = -order_rowid; UPDATE order_picks SET order_rowid = 3 + order_rowid",
+        )
+        .expect("swap");
+        assert_eq!(kept_orders(&conn), 0);
+        let (kept, live) = kept_and_live(&conn);
+        assert_eq!(kept, live);
     }
 
     /// Retention purges only what the picks have seen, and a pick keeps its click after.
