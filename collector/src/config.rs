@@ -7,6 +7,9 @@ use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// The attribution window a collector runs with unless told otherwise: a week.
+pub const DEFAULT_WINDOW_HOURS: u32 = 168;
+
 #[derive(Clone, Debug, Parser)]
 #[command(
     name = "linkshelf-collector",
@@ -82,7 +85,7 @@ pub struct Config {
     pub trust_forwarded_for: bool,
 
     /// How far back an order looks for the click that led to it, by code or UTM, in hours.
-    #[arg(long, env = "LINKSHELF_COLLECTOR_ATTRIBUTION_WINDOW_HOURS", default_value_t = 168)]
+    #[arg(long, env = "LINKSHELF_COLLECTOR_ATTRIBUTION_WINDOW_HOURS", default_value_t = DEFAULT_WINDOW_HOURS)]
     pub attribution_window_hours: u32,
 
     /// The creator a verified order counts for when neither the shop nor its click names one.
