@@ -344,6 +344,12 @@ mod tests {
                     utm_source: text(&SOURCES, *source),
                     utm_medium: source.map(|_| "clip".to_owned()),
                     click_id: click(*c),
+                    // The order's products come from its click's lines.
+                    items: Some(format!(
+                        r#"[{{"item_id":"{}","item_name":"{}","price":1000,"quantity":1}}]"#,
+                        ["mug", "tote"][*creator],
+                        ["Mug", "Tote"][*creator]
+                    )),
                     ..Event::default()
                 }],
                 client: None,
