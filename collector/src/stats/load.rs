@@ -2,6 +2,7 @@
 //! each order to the click that led to it and crediting it to its affiliate.
 
 use super::*;
+use rusqlite::types::ValueRef;
 
 /// Reads and adds up everything in the query's range.
 /// `default_creator` is who an order counts for when neither the shop nor a click says.
@@ -336,17 +337,17 @@ pub(crate) fn value_and_items(value: SqlValue, items: SqlValue) -> (Option<i64>,
         SqlValue::Integer(v) => (Some(v), false),
         _ => (None, true),
     };
-    let items = stored_items(items);
+    let items = stored_items(ValueRef::from(&items));
     let unreadable =
         if bad_value { Some(Exclusion::EventValue) } else { items.is_none().then_some(Exclusion::EventItems) };
     (value, items.unwrap_or_default(), unreadable)
 }
 
 /// A row's stored items; `None` when they cannot be read (not JSON text of items).
-fn stored_items(json: SqlValue) -> Option<Vec<StoredItem>> {
+fn stored_items(json: ValueRef) -> Option<Vec<StoredItem>> {
     match json {
-        SqlValue::Null => Some(Vec::new()),
-        SqlValue::Text(j) => serde_json::from_str(&j).ok(),
+        ValueRef::Null => Some(Vec::new()),
+        ValueRef::Text(j) => std::str::from_utf8(j).ok().and_then(|j| serde_json::from_str(j).ok()),
         _ => None,
     }
 }
@@ -354,17 +355,12 @@ fn stored_items(json: SqlValue) -> Option<Vec<StoredItem>> {
 /// The items of the click an order is joined to; unreadable ones count as none (the
 /// order is then `(none)`'s in the product breakdown).
 /// [`click_items`] from the row's own bytes, with no copy of the JSON.
-fn borrowed_items(json: rusqlite::types::ValueRef) -> Vec<StoredItem> {
-    match json {
-        rusqlite::types::ValueRef::Text(j) => {
-            std::str::from_utf8(j).ok().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    }
+fn borrowed_items(json: ValueRef) -> Vec<StoredItem> {
+    stored_items(json).unwrap_or_default()
 }
 
 pub(crate) fn click_items(json: Option<String>) -> Vec<StoredItem> {
-    stored_items(json.map_or(SqlValue::Null, SqlValue::Text)).unwrap_or_default()
+    borrowed_items(json.as_deref().map_or(ValueRef::Null, |j| ValueRef::Text(j.as_bytes())))
 }
 
 /// Every refund's amount, by provider and the order reference it names ([`ByOrder`]):
@@ -405,19 +401,44 @@ impl Refunds {
     }
 }
 
+/// The columns of `orders o` that [`order_row`] reads, in its order.
+pub(super) const ORDER_COLUMNS: &str = "o.provider, o.order_id, o.creator_id, o.created_at, o.currency, o.value,
+  o.payment_ref, o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.affiliate";
+
+/// A stored order as stats read it, from a row starting with [`ORDER_COLUMNS`].
+pub(super) fn order_row(r: &rusqlite::Row) -> rusqlite::Result<OrderRow> {
+    let (value, unreadable) = order_value(r.get(5)?);
+    Ok(OrderRow {
+        provider: r.get(0)?,
+        order_id: r.get(1)?,
+        creator_id: r.get(2)?,
+        created_at: r.get(3)?,
+        currency: r.get(4)?,
+        value,
+        payment_ref: r.get(6)?,
+        click_id: r.get(7)?,
+        coupon: r.get(8)?,
+        utm_source: r.get(9)?,
+        utm_medium: r.get(10)?,
+        utm_campaign: r.get(11)?,
+        affiliate_sent: affiliate_sent(r.get(12)?),
+        unreadable,
+        ..OrderRow::default()
+    })
+}
+
 /// The orders of `[from, to)`, each with its kept pick for `window_ms` when that still
 /// holds (`picks`), in no particular order (see `Place`).
 pub(super) fn orders_in(conn: &Connection, from: i64, to: i64, window_ms: i64) -> rusqlite::Result<Vec<OrderRow>> {
     let unapplied = picks::Unapplied::read(conn, window_ms)?;
-    let mut statement = conn.prepare(
-        "SELECT o.provider, o.order_id, o.creator_id, o.created_at, o.currency, o.value, o.payment_ref,
-           o.click_id, o.coupon, o.utm_source, o.utm_medium, o.utm_campaign, o.affiliate,
+    let mut statement = conn.prepare(&format!(
+        "SELECT {ORDER_COLUMNS},
            p.outside, p.how, p.event_id, p.creator_id, p.coupon, p.utm_source, p.utm_medium, p.utm_campaign,
            p.utm_content, p.affiliate, p.items
          FROM orders o LEFT JOIN order_picks p
            ON p.order_rowid = o.rowid AND p.provider = o.provider AND p.order_id = o.order_id
-         WHERE o.created_at >= ?1 AND o.created_at < ?2",
-    )?;
+         WHERE o.created_at >= ?1 AND o.created_at < ?2"
+    ))?;
     // Orders stored one after another often joined the same checkout: its items are
     // read once. (Not a map of every click: at 10^8 events a season's 333,016 orders
     // joined 327,076 checkouts, and filling the map cost more than it saved.)
@@ -425,24 +446,7 @@ pub(super) fn orders_in(conn: &Connection, from: i64, to: i64, window_ms: i64) -
     let mut rows = statement.query(params![from, to])?;
     let mut orders = Vec::new();
     while let Some(r) = rows.next()? {
-        let (value, unreadable) = order_value(r.get(5)?);
-        let mut o = OrderRow {
-            provider: r.get(0)?,
-            order_id: r.get(1)?,
-            creator_id: r.get(2)?,
-            created_at: r.get(3)?,
-            currency: r.get(4)?,
-            value,
-            payment_ref: r.get(6)?,
-            click_id: r.get(7)?,
-            coupon: r.get(8)?,
-            utm_source: r.get(9)?,
-            utm_medium: r.get(10)?,
-            utm_campaign: r.get(11)?,
-            affiliate_sent: affiliate_sent(r.get(12)?),
-            unreadable,
-            ..OrderRow::default()
-        };
+        let mut o = order_row(r)?;
         if let Some(outside) = r.get::<_, Option<bool>>(13)? {
             let how = match r.get_ref(14)?.as_str_or_null()? {
                 Some("code") => Some("code"),

@@ -27,7 +27,7 @@
 //!   picked before its click was purged keeps that click. (An order first picked after,
 //!   or picked again after because a late checkout came, finds what is left.)
 
-use super::load::by_code_or_source;
+use super::load::{by_code_or_source, order_row, ORDER_COLUMNS};
 use super::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -179,23 +179,8 @@ fn spans(mut times: Vec<i64>, window_ms: i64) -> Vec<(i64, i64)> {
 /// Picks the order at `rowid` for `window_ms` (replacing its pick).
 fn pick_order(conn: &Connection, rowid: i64, window_ms: i64) -> rusqlite::Result<()> {
     let o = conn
-        .prepare_cached(
-            "SELECT provider, order_id, creator_id, created_at, coupon, utm_source, utm_medium, utm_campaign
-             FROM orders WHERE rowid = ?1",
-        )?
-        .query_row([rowid], |r| {
-            Ok(OrderRow {
-                provider: r.get(0)?,
-                order_id: r.get(1)?,
-                creator_id: r.get(2)?,
-                created_at: r.get(3)?,
-                coupon: r.get(4)?,
-                utm_source: r.get(5)?,
-                utm_medium: r.get(6)?,
-                utm_campaign: r.get(7)?,
-                ..OrderRow::default()
-            })
-        })
+        .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE o.rowid = ?1"))?
+        .query_row([rowid], order_row)
         .optional()?;
     // A pick whose order is gone from that rowid (a `VACUUM` numbered the rows again):
     // dropped, not an error that would stop every later step.
