@@ -239,6 +239,17 @@ pub fn roll_up(path: &Path) -> anyhow::Result<u64> {
             break;
         }
     }
+    // And the days over by now summed, as a collector with no `--default-creator` does.
+    let settings = crate::stats::order_days::Settings::new(window_ms, None);
+    let now_ms = crate::server::now_ms();
+    loop {
+        let tx = conn.transaction()?;
+        let caught_up = crate::stats::order_days::step(&tx, &settings, CHUNK, now_ms)?;
+        tx.commit()?;
+        if caught_up {
+            break;
+        }
+    }
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     let rows: i64 =
         conn.query_row("SELECT (SELECT count(*) FROM event_days) + (SELECT count(*) FROM purchase_days)", [], |r| {
@@ -322,6 +333,9 @@ mod tests {
         roll_up(&path).expect("roll up");
         let joined = count("SELECT count(*) FROM order_picks WHERE how = 'code'");
         assert_eq!(joined, orders, "every order's join is picked, each by its code");
+        let summed = count("SELECT coalesce(sum(orders), 0) FROM order_days");
+        assert_eq!(summed, orders, "every order's day is summed (the season ended before today)");
+        assert_eq!(count("SELECT count(*) FROM order_day_state WHERE rolled = 0"), 0);
         let without = dir.path().join("plain.sqlite");
         fill(&without, 30_000, 1_795_341_600_000, 90, false, |_| {}).expect("fill");
         let plain = store::open_reader(&without).expect("reader");

@@ -122,10 +122,10 @@ fn run(config: Config) -> anyhow::Result<()> {
                 tokio::spawn(forward::run(config.db.clone(), target, state.writer.clone()))
             });
         // With ClickHouse, stats read every collector's events there instead.
-        let roller = config
-            .clickhouse()
-            .is_none()
-            .then(|| tokio::spawn(stats::rollup::run(state.writer.clone(), config.window_ms())));
+        let roller = config.clickhouse().is_none().then(|| {
+            let default_creator = config.default_creator.clone();
+            tokio::spawn(stats::rollup::run(state.writer.clone(), config.window_ms(), default_creator))
+        });
         // With ClickHouse, settled days go into its day rollup, whatever the retention.
         let days = config.clickhouse().map(|settings| {
             let every = Duration::from_secs(config.clickhouse_days_every_secs);

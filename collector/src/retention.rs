@@ -114,8 +114,12 @@ async fn state(db: &std::path::Path, clickhouse: bool) -> Result<(i64, Option<i6
             cursor(Table::Events.shipped_cursor())?
         } else {
             use crate::stats::rollup::{CURSOR, PURCHASE_CURSOR};
-            // And only what the orders' kept joins have seen (`stats::picks`).
-            cursor(CURSOR)?.min(cursor(PURCHASE_CURSOR)?).min(cursor(crate::stats::picks::CHECKOUT_CURSOR)?)
+            // And only what the orders' kept joins and day sums have seen (`stats::picks`,
+            // `stats::order_days`).
+            cursor(CURSOR)?
+                .min(cursor(PURCHASE_CURSOR)?)
+                .min(cursor(crate::stats::picks::CHECKOUT_CURSOR)?)
+                .min(cursor(crate::stats::order_days::EVENT_CURSOR)?)
         };
         Ok((cursor(FINAL_CURSOR)?, oldest, kept))
     })
@@ -354,6 +358,13 @@ mod tests {
         apply(&conn, &Write::Events { events, client: None }).expect("insert");
         apply(&conn, &Write::RollEvents(crate::stats::rollup::CHUNK)).expect("roll up");
         apply(&conn, &Write::PickOrders { window_ms: DAY_MS, max_events: crate::stats::rollup::CHUNK }).expect("pick");
+        let sum = Write::RollOrders {
+            window_ms: DAY_MS,
+            default_creator: None,
+            max_events: crate::stats::rollup::CHUNK,
+            now_ms: now,
+        };
+        apply(&conn, &sum).expect("sum the orders' days");
         // Arrived after the rollup ran: old, but not yet in stats' rollup, so it stays.
         apply(&conn, &Write::Events { events: vec![event("late-1", 901)], client: None }).expect("insert");
         let (writer, thread, _) = store::start(conn);
@@ -385,7 +396,8 @@ mod tests {
 
     /// A file from before purchases were rolled up: its events are, its purchases not
     /// yet, so nothing goes until the roller has caught up on them too, and until the
-    /// orders' kept joins have seen them (`stats::picks`).
+    /// orders' kept joins and day sums have seen them (`stats::picks`,
+    /// `stats::order_days`).
     #[tokio::test]
     async fn a_purge_waits_for_the_purchases_rollup_too() {
         use crate::stats::rollup::{CHUNK, PURCHASE_CURSOR};
@@ -422,6 +434,10 @@ mod tests {
         round(&path, None, &writer, 30, now).await.expect("round");
         assert_eq!(left(), 2, "the orders' kept joins have not seen it yet");
         writer.write(Write::PickOrders { window_ms: DAY_MS, max_events: CHUNK }).await.expect("and picks");
+        round(&path, None, &writer, 30, now).await.expect("round");
+        assert_eq!(left(), 2, "the orders' day sums have not seen it yet");
+        let sum = Write::RollOrders { window_ms: DAY_MS, default_creator: None, max_events: CHUNK, now_ms: now };
+        writer.write(sum).await.expect("and sums the orders' days");
         round(&path, None, &writer, 30, now).await.expect("round");
         assert_eq!(left(), 1, "then it may go");
         drop(writer);

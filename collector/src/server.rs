@@ -331,9 +331,13 @@ async fn ingest(
                     }
                 }
             }
-            Ok(Written::Recorded(_) | Written::Purged(_) | Written::Rolled(_) | Written::Picked(_)) => {
-                return unavailable(StoreError::Stopped)
-            }
+            Ok(
+                Written::Recorded(_)
+                | Written::Purged(_)
+                | Written::Rolled(_)
+                | Written::Picked(_)
+                | Written::OrdersRolled(_),
+            ) => return unavailable(StoreError::Stopped),
             Err(e) => return unavailable(e),
         }
     }
@@ -486,9 +490,13 @@ async fn record(s: &AppState, provider: &str, delivery: Result<Delivery, webhook
             tracing::info!(provider, new, "webhook recorded");
             Json(serde_json::json!({ "status": if new { "recorded" } else { "duplicate" } })).into_response()
         }
-        Ok(Written::Events(_) | Written::Purged(_) | Written::Rolled(_) | Written::Picked(_)) => {
-            unavailable(StoreError::Stopped)
-        }
+        Ok(
+            Written::Events(_)
+            | Written::Purged(_)
+            | Written::Rolled(_)
+            | Written::Picked(_)
+            | Written::OrdersRolled(_),
+        ) => unavailable(StoreError::Stopped),
         Err(e) => unavailable(e),
     }
 }

@@ -71,6 +71,15 @@ pub enum Write {
         window_ms: i64,
         max_events: i64,
     },
+    /// Brings the orders' day rollup up to date (`stats::order_days::step`) for this
+    /// window and default creator, seeing up to `max_events` new events and rolling the
+    /// days over by `now_ms`.
+    RollOrders {
+        window_ms: i64,
+        default_creator: Option<String>,
+        max_events: i64,
+        now_ms: i64,
+    },
     /// Deletes up to [`PURGE_CHUNK`] raw events older than `before` with an id of at
     /// most `through_id`, never the newest row (so SQLite never reuses its id).
     Purge {
@@ -95,6 +104,8 @@ pub enum Written {
     Rolled(usize),
     /// Whether the orders' kept joins caught up with the events and orders stored.
     Picked(bool),
+    /// Whether the orders' day rollup caught up.
+    OrdersRolled(bool),
 }
 
 struct Job {
@@ -258,6 +269,24 @@ CREATE INDEX IF NOT EXISTS order_picks_undecided_source ON order_picks (undecide
 -- The orders a new checkout may join: by code or source and time.
 CREATE INDEX IF NOT EXISTS orders_by_code ON orders (coupon COLLATE NOCASE, created_at) WHERE coupon IS NOT NULL;
 CREATE INDEX IF NOT EXISTS orders_by_source ON orders (utm_source, created_at) WHERE utm_source IS NOT NULL;
+-- Each UTC day's verified orders added up (`stats::order_days`), one row per creator and
+-- affiliate of the day (`counts`: what `aggregate` adds up of them, as JSON), so a
+-- season's report reads hundreds of rows instead of joining every order.
+CREATE TABLE IF NOT EXISTS order_days (
+  day INTEGER NOT NULL, creator_id TEXT, affiliate TEXT, orders INTEGER NOT NULL, counts TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS order_days_by_day ON order_days (day);
+-- The days with orders, and whether `order_days` holds them (1) or they wait (0).
+CREATE TABLE IF NOT EXISTS order_day_state (day INTEGER PRIMARY KEY, rolled INTEGER NOT NULL);
+-- The codes (lowercased) and sources of a rolled day's orders that nothing joins and no
+-- checkout lies outside the window of: any new checkout with them may change the day.
+CREATE TABLE IF NOT EXISTS order_day_undecided (
+  kind TEXT NOT NULL, value TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY (kind, value, day)
+) WITHOUT ROWID;
+-- What the rolled days are for: the attribution window and the default creator.
+CREATE TABLE IF NOT EXISTS order_days_for (
+  one INTEGER PRIMARY KEY CHECK (one = 1), window_ms INTEGER NOT NULL, default_creator TEXT
+);
 ";
 
 /// Opens (creating if needed) the database for writing and checks its schema.
@@ -545,6 +574,10 @@ fn apply_noting(conn: &Connection, write: &Write, mut ids: Option<&mut Vec<i64>>
         Write::RollEvents(max_rows) => Ok(Written::Rolled(crate::stats::rollup::roll(conn, *max_rows)?)),
         Write::PickOrders { window_ms, max_events } => {
             Ok(Written::Picked(crate::stats::picks::step(conn, *window_ms, *max_events)?))
+        }
+        Write::RollOrders { window_ms, default_creator, max_events, now_ms } => {
+            let settings = crate::stats::order_days::Settings::new(*window_ms, default_creator.as_deref());
+            Ok(Written::OrdersRolled(crate::stats::order_days::step(conn, &settings, *max_events, *now_ms)?))
         }
         Write::Purge { before, through_id } => {
             let deleted = conn

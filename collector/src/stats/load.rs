@@ -149,45 +149,40 @@ pub fn load_with(
     given: Given,
 ) -> rusqlite::Result<Stats> {
     let Given { rolled, orders } = given;
+    // Whole days whose orders are added up already (`order_days`): for the brand's view
+    // of a file, not for ClickHouse's copy (whose orders are handed over) nor for an
+    // affiliate's own view (which hides parts of each order).
+    let settings = order_days::Settings::new(window_ms, default_creator);
+    let days = match (&orders, &query.scope) {
+        (None, Scope::Brand { .. }) => order_days::Days::read(conn, query, &settings)?,
+        _ => None,
+    };
     let (mut orders, confirmed) = match orders {
         Some((orders, confirmed)) => (orders, Some(confirmed)),
-        None => (orders_in(conn, query.from, query.to, window_ms)?, None),
+        None => {
+            let mut orders = Vec::new();
+            for (from, to) in order_days::not_rolled(query, days.as_ref()) {
+                orders.extend(orders_in(conn, from, to, window_ms)?);
+            }
+            (orders, None)
+        }
     };
     let refunds = Refunds::read(conn)?;
-    let mut owners = Owners::default();
-    for o in &mut orders {
-        (o.refunded, o.refunds_excluded) = refunds.of(o);
-        // Before the affiliate's view drops a click that is not theirs: how the order was
-        // joined is a fact about the shop's data, and names nobody.
-        let outside = match o.kept.take() {
-            Some(join) => {
-                o.click = by_click_id(conn, o)?.map(Arc::new).or(join.click);
-                o.click.is_none() && o.click_id.is_none() && join.outside
-            }
-            None => {
-                o.click = resolve(conn, o, window_ms)?.map(Arc::new);
-                o.click.is_none() && o.click_id.is_none() && outside_window(conn, o, window_ms)?
-            }
-        };
-        o.join = Some(Join::of(o, outside));
-        if o.creator().is_none() {
-            o.creator_id = default_creator.map(str::to_owned);
-        }
-        let own_click = o.click.as_deref().filter(|c| c.is_the_orders_own());
-        let code = o.coupon.as_deref().or_else(|| own_click.and_then(|c| c.coupon.as_deref()));
-        // The code's owner among the order's own storefront's affiliates (the creator the
-        // shop sent, else its own click's; a click found by code is a guess and says
-        // nothing): another storefront's sale with the same code text is no affiliate's
-        // of this one.
-        let creator = o.creator_id.as_deref().or_else(|| own_click.map(|c| c.creator_id.as_str()));
-        let owner = || code.map_or(Ok(None), |code| owners.of(conn, code, creator));
-        let credited = credit(o.affiliate_sent.as_deref(), o.click.as_deref(), owner)?;
-        (o.affiliate, o.credited_by) = credited.unzip();
-    }
-    orders.retain(|o| {
+    join_orders(conn, &mut orders, &settings, &refunds)?;
+    let wanted = |o: &OrderRow| {
         query.creator.as_deref().is_none_or(|c| o.creator() == Some(c))
             && query.scope.affiliate().is_none_or(|a| o.affiliate.as_deref() == Some(a))
-    });
+    };
+    orders.retain(wanted);
+    let rolled_orders = match days {
+        Some(days) => days.finish(&orders, |day| {
+            let mut listed = orders_in(conn, day * rollup::DAY_MS, (day + 1) * rollup::DAY_MS, window_ms)?;
+            join_orders(conn, &mut listed, &settings, &refunds)?;
+            listed.retain(wanted);
+            Ok(listed)
+        })?,
+        None => RolledOrders::default(),
+    };
     // An affiliate's own view: nothing in their orders or events may name anyone else.
     let mut codes = match &query.scope {
         Scope::Affiliate(me) => Some(private::Codes::new(conn, me)),
@@ -252,11 +247,54 @@ pub fn load_with(
             }
             Some(event)
         });
-    let stats = aggregate(query, events, orders, &confirmed);
+    let stats = aggregate_with(query, events, orders, rolled_orders, &confirmed);
     match failed.into_inner() {
         Some(e) => Err(e),
         None => Ok(stats),
     }
+}
+
+/// Joins each order to its click and credits it to its affiliate, as every report and
+/// the orders' day rollup (`order_days`) do: its refunds, its click (kept or live), how
+/// it met it, its creator (else `default_creator`'s) and its affiliate.
+pub(super) fn join_orders(
+    conn: &Connection,
+    orders: &mut [OrderRow],
+    settings: &order_days::Settings,
+    refunds: &Refunds,
+) -> rusqlite::Result<()> {
+    let (window_ms, default_creator) = (settings.window_ms, settings.default_creator.as_deref());
+    let mut owners = Owners::default();
+    for o in orders {
+        (o.refunded, o.refunds_excluded) = refunds.of(o);
+        // Before the affiliate's view drops a click that is not theirs: how the order was
+        // joined is a fact about the shop's data, and names nobody.
+        let outside = match o.kept.take() {
+            Some(join) => {
+                o.click = by_click_id(conn, o)?.map(Arc::new).or(join.click);
+                o.click.is_none() && o.click_id.is_none() && join.outside
+            }
+            None => {
+                o.click = resolve(conn, o, window_ms)?.map(Arc::new);
+                o.click.is_none() && o.click_id.is_none() && outside_window(conn, o, window_ms)?
+            }
+        };
+        o.join = Some(Join::of(o, outside));
+        if o.creator().is_none() {
+            o.creator_id = default_creator.map(str::to_owned);
+        }
+        let own_click = o.click.as_deref().filter(|c| c.is_the_orders_own());
+        let code = o.coupon.as_deref().or_else(|| own_click.and_then(|c| c.coupon.as_deref()));
+        // The code's owner among the order's own storefront's affiliates (the creator the
+        // shop sent, else its own click's; a click found by code is a guess and says
+        // nothing): another storefront's sale with the same code text is no affiliate's
+        // of this one.
+        let creator = o.creator_id.as_deref().or_else(|| own_click.map(|c| c.creator_id.as_str()));
+        let owner = || code.map_or(Ok(None), |code| owners.of(conn, code, creator));
+        let credited = credit(o.affiliate_sent.as_deref(), o.click.as_deref(), owner)?;
+        (o.affiliate, o.credited_by) = credited.unzip();
+    }
+    Ok(())
 }
 
 /// Who owns a code, asked once per code (without case, as [`code_owner`] compares) and
@@ -367,10 +405,10 @@ pub(crate) fn click_items(json: Option<String>) -> Vec<StoredItem> {
 /// read once per report rather than asked for order by order (a statement per order,
 /// 333,000 of them in a season at 10^8 events with an order for half the purchases),
 /// and an order's looked up by its borrowed texts (no key copied per order).
-struct Refunds(ByOrder<Vec<SqlValue>>);
+pub(super) struct Refunds(ByOrder<Vec<SqlValue>>);
 
 impl Refunds {
-    fn read(conn: &Connection) -> rusqlite::Result<Refunds> {
+    pub(super) fn read(conn: &Connection) -> rusqlite::Result<Refunds> {
         let mut by_order: ByOrder<Vec<SqlValue>> = ByOrder::default();
         let mut statement = conn.prepare("SELECT provider, order_ref, amount FROM refunds")?;
         let mut rows = statement.query([])?;

@@ -81,7 +81,7 @@ use crate::event::StoredItem;
 use linkshelf_core::limits::{self, MAX_AMOUNT_MINOR, MAX_LINES};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -201,7 +201,7 @@ impl EventRow {
 
 /// Why a stored row was left out of the figures. Rows the collector writes today always
 /// pass; these come from before the shared limits, or from edits by hand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Exclusion {
     /// An event's value is not a whole number from 0 to `MAX_AMOUNT_MINOR`.
@@ -308,7 +308,7 @@ impl Click {
 /// How a verified order met the click that led to it, or why it did not: the report's
 /// join rate is the share of [`Join::ClickId`], and the rest tell the creator what to fix
 /// (a shop that drops the click id, a tracker blocked, an attribution window too short).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Join {
     /// Joined: the order's own click id found its checkout.
@@ -477,6 +477,11 @@ impl OrderRow {
     /// The creator it counts for: the shop's own note, else its click's.
     pub fn creator(&self) -> Option<&str> {
         self.creator_id.as_deref().or(self.click.as_ref().map(|c| c.creator_id.as_str()))
+    }
+
+    /// Why this order cannot be counted, if it cannot (its refunds aside).
+    pub fn exclusion(&self) -> Option<Exclusion> {
+        self.unreadable.or((!(0..=MAX_AMOUNT_MINOR).contains(&self.value)).then_some(Exclusion::OrderValue))
     }
 }
 
@@ -667,6 +672,27 @@ pub fn aggregate(
     orders: Vec<OrderRow>,
     confirmed: &Confirmed,
 ) -> Stats {
+    aggregate_with(query, events, orders, RolledOrders::default(), confirmed)
+}
+
+/// Orders a report did not read one by one: the sums of whole days rolled up
+/// (`order_days`), and the latest of those days' orders, read only to be listed.
+#[derive(Debug, Default)]
+pub struct RolledOrders {
+    counts: DayCounts,
+    /// Listed (the latest [`MAX_LISTED_ORDERS`] of the range are among them and the
+    /// orders counted one by one), never counted: `counts` holds them.
+    listed: Vec<OrderRow>,
+}
+
+/// [`aggregate`], with orders already added up by day.
+pub fn aggregate_with(
+    query: &Query,
+    events: impl IntoIterator<Item = EventRow>,
+    orders: Vec<OrderRow>,
+    rolled: RolledOrders,
+    confirmed: &Confirmed,
+) -> Stats {
     let mut totals = Group::default();
     let mut by = ByDimension::default();
     let mut sold: BTreeMap<(String, String, String), Group> = BTreeMap::new();
@@ -789,27 +815,28 @@ pub fn aggregate(
         }
     }
     let mut orders = orders;
-    orders.retain(|o| {
-        exclude(Exclusion::RefundAmount, o.refunds_excluded);
-        let why = o.unreadable.or((!(0..=MAX_AMOUNT_MINOR).contains(&o.value)).then_some(Exclusion::OrderValue));
-        if let Some(why) = why {
-            exclude(why, 1);
-        }
-        why.is_none()
-    });
-    let mut joins: BTreeMap<Join, u64> = BTreeMap::new();
-    for o in &mut orders {
-        let join = o.join.unwrap_or_else(|| Join::of(o, false));
-        o.join = Some(join);
-        *joins.entry(join).or_default() += 1;
+    let mut counted = DayCounts::of(&mut orders);
+    for o in &orders {
         if let Some(p) = series.at(o.created_at) {
             p.purchases_verified += 1;
         }
     }
+    let RolledOrders { counts: rolled, listed } = rolled;
+    for (&day, &n) in &rolled.days {
+        // A whole day of the range: its start is in it.
+        if let Some(p) = series.at(day.saturating_mul(rollup::DAY_MS).max(query.from)) {
+            p.purchases_verified += n;
+        }
+    }
+    counted.absorb(rolled);
+    let DayCounts { counts: counted, joins, excluded: orders_excluded, days: _ } = counted;
+    for (why, n) in orders_excluded {
+        exclude(why, n);
+    }
+    orders.extend(listed.into_iter().filter(|o| o.exclusion().is_none()));
     // Events before orders: an order's spelling only names a code no event carried, and
     // its click's titles only products no event named.
     let (event_spellings, event_titles) = (spellings.done(), titles.done());
-    let counted = OrderCounts::of(&orders);
     totals.absorb(counted.totals);
     by.absorb(counted.by);
     for (k, g) in counted.sold {
@@ -896,6 +923,59 @@ pub fn aggregate(
         private::finish(&mut stats);
     }
     stats
+}
+
+/// What a run of verified orders adds up to (see [`aggregate`]): their counts and money,
+/// how they joined their clicks, those left out, and how many there are per UTC day.
+/// Sums of any runs of orders add up ([`DayCounts::absorb`]), so a day's can be kept
+/// (`order_days`).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct DayCounts {
+    counts: OrderCounts,
+    joins: BTreeMap<Join, u64>,
+    /// Orders and refunds left out.
+    excluded: BTreeMap<Exclusion, u64>,
+    /// Orders counted per UTC day (the day's number since 1970).
+    days: BTreeMap<i64, u64>,
+}
+
+impl DayCounts {
+    /// Counts `orders`, keeping only those that can be counted, each with its join set.
+    fn of(orders: &mut Vec<OrderRow>) -> DayCounts {
+        let mut c = DayCounts::default();
+        orders.retain(|o| {
+            if o.refunds_excluded > 0 {
+                *c.excluded.entry(Exclusion::RefundAmount).or_default() += o.refunds_excluded;
+            }
+            let why = o.exclusion();
+            if let Some(why) = why {
+                *c.excluded.entry(why).or_default() += 1;
+            }
+            why.is_none()
+        });
+        for o in orders.iter_mut() {
+            let join = o.join.unwrap_or_else(|| Join::of(o, false));
+            o.join = Some(join);
+            *c.joins.entry(join).or_default() += 1;
+            *c.days.entry(o.created_at.div_euclid(rollup::DAY_MS)).or_default() += 1;
+        }
+        c.counts = OrderCounts::of(orders);
+        c
+    }
+
+    fn absorb(&mut self, other: DayCounts) {
+        let DayCounts { counts, joins, excluded, days } = other;
+        self.counts.absorb(counts);
+        for (j, n) in joins {
+            *self.joins.entry(j).or_default() += n;
+        }
+        for (why, n) in excluded {
+            *self.excluded.entry(why).or_default() += n;
+        }
+        for (day, n) in days {
+            *self.days.entry(day).or_default() += n;
+        }
+    }
 }
 
 /// What the verified orders add up to, apart from the events' (see [`aggregate`]).
@@ -1262,6 +1342,7 @@ pub(crate) fn split_ids(amount: i128, items: &[StoredItem]) -> Vec<(&str, i128)>
 pub mod chart;
 mod csv;
 mod load;
+pub mod order_days;
 pub mod picks;
 pub mod private;
 mod report;

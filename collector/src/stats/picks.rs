@@ -41,13 +41,13 @@ pub const WINDOW: &str = "picks:window-ms";
 /// 10^8 events: 28 ms in the median, 81 ms at most).
 pub const ORDERS_PER_STEP: i64 = 2_000;
 
-fn cursor(conn: &Connection, target: &str) -> rusqlite::Result<Option<i64>> {
+pub(super) fn cursor(conn: &Connection, target: &str) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT last_id FROM forward_cursor WHERE target = ?1")?
         .query_row([target], |r| r.get(0))
         .optional()
 }
 
-fn set(conn: &Connection, target: &str, value: i64) -> rusqlite::Result<()> {
+pub(super) fn set(conn: &Connection, target: &str, value: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO forward_cursor (target, last_id) VALUES (?1, ?2)
          ON CONFLICT (target) DO UPDATE SET last_id = excluded.last_id",
@@ -111,26 +111,7 @@ fn changed_by_checkouts(
     if upto <= after {
         return Ok(again);
     }
-    // Each checkout's time, by code (ASCII lowercase, as `COLLATE NOCASE` compares) and
-    // by source: a step's 20,000 events hold thousands of checkouts and a handful of
-    // codes, so the orders are asked for once per code and stretch of time, not two to
-    // four times per checkout while ingest waits for the writer.
-    let mut codes: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut sources: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut checkouts = conn.prepare_cached(
-        "SELECT coupon, utm_source, event_time FROM events
-         WHERE id > ?1 AND id <= ?2 AND name = 'begin_checkout' AND (coupon IS NOT NULL OR utm_source IS NOT NULL)",
-    )?;
-    let mut rows = checkouts.query(params![after, upto])?;
-    while let Some(r) = rows.next()? {
-        let at: i64 = r.get(2)?;
-        if let Some(code) = r.get::<_, Option<String>>(0)? {
-            codes.entry(code.to_ascii_lowercase()).or_default().push(at);
-        }
-        if let Some(source) = r.get::<_, Option<String>>(1)? {
-            sources.entry(source).or_default().push(at);
-        }
-    }
+    let (codes, sources) = checkout_times(conn, after, upto)?;
     // Orders whose window [created_at - window, created_at + slack] holds one of the times.
     let by_code = conn.prepare_cached(
         "SELECT rowid FROM orders WHERE coupon = ?1 COLLATE NOCASE AND created_at >= ?2 AND created_at <= ?3
@@ -160,10 +141,35 @@ fn changed_by_checkouts(
     Ok(again)
 }
 
+/// The times of the checkouts among events `(after, upto]`, by code (ASCII lowercase,
+/// as `COLLATE NOCASE` compares) and by source: a step's 20,000 events hold thousands of
+/// checkouts and a handful of codes, so the orders are asked for once per code and
+/// stretch of time, not two to four times per checkout while ingest waits for the writer.
+pub(super) type Times = BTreeMap<String, Vec<i64>>;
+
+pub(super) fn checkout_times(conn: &Connection, after: i64, upto: i64) -> rusqlite::Result<(Times, Times)> {
+    let (mut codes, mut sources) = (Times::new(), Times::new());
+    let mut checkouts = conn.prepare_cached(
+        "SELECT coupon, utm_source, event_time FROM events
+         WHERE id > ?1 AND id <= ?2 AND name = 'begin_checkout' AND (coupon IS NOT NULL OR utm_source IS NOT NULL)",
+    )?;
+    let mut rows = checkouts.query(params![after, upto])?;
+    while let Some(r) = rows.next()? {
+        let at: i64 = r.get(2)?;
+        if let Some(code) = r.get::<_, Option<String>>(0)? {
+            codes.entry(code.to_ascii_lowercase()).or_default().push(at);
+        }
+        if let Some(source) = r.get::<_, Option<String>>(1)? {
+            sources.entry(source).or_default().push(at);
+        }
+    }
+    Ok((codes, sources))
+}
+
 /// The times orders may be created at for a checkout at one of `times` to lie in their
 /// window (`[t - slack, t + window]`), as the fewest spans: overlapping ones merged
 /// (sorted, each span ends no earlier than the one before).
-fn spans(mut times: Vec<i64>, window_ms: i64) -> Vec<(i64, i64)> {
+pub(super) fn spans(mut times: Vec<i64>, window_ms: i64) -> Vec<(i64, i64)> {
     times.sort_unstable();
     let mut spans: Vec<(i64, i64)> = Vec::new();
     for t in times {
@@ -277,30 +283,44 @@ impl Unapplied {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::load::orders_in;
     use super::*;
     use crate::event::Event;
     use crate::store::{self, Durability, Write};
     use proptest::prelude::*;
 
-    const MINUTE: i64 = 60_000;
-    const HOUR: i64 = 60 * MINUTE;
-    const WINDOW_MS: i64 = 168 * HOUR;
-    const T0: i64 = 1_795_804_200_000;
+    pub(in crate::stats) const MINUTE: i64 = 60_000;
+    pub(in crate::stats) const HOUR: i64 = 60 * MINUTE;
+    pub(in crate::stats) const WINDOW_MS: i64 = 168 * HOUR;
+    pub(in crate::stats) const T0: i64 = 1_795_804_200_000;
     const CODES: [&str; 4] = ["JUNO15", "juno15", "MIKA10", "LIVE5"];
     const SOURCES: [&str; 2] = ["tiktok", "instagram"];
     const CREATORS: [&str; 2] = ["juno", "mika"];
+    const AFFILIATES: [&str; 2] = ["ana", "bo"];
 
     /// One thing that happens to a file, in the order it happens.
     #[derive(Clone, Debug)]
-    enum Op {
-        /// A checkout at `T0 + minutes` (late ones too: the outbox sends days later).
-        Checkout { minutes: i64, creator: usize, code: Option<usize>, source: Option<usize>, click: Option<usize> },
+    pub(in crate::stats) enum Op {
+        /// A checkout at `T0 + minutes` (late ones too: the outbox sends days later),
+        /// through an affiliate's page or not (the first one with a code owns it).
+        Checkout {
+            minutes: i64,
+            creator: usize,
+            code: Option<usize>,
+            source: Option<usize>,
+            click: Option<usize>,
+            affiliate: Option<usize>,
+        },
         /// An order at `T0 + minutes`.
         Order { minutes: i64, creator: Option<usize>, code: Option<usize>, source: Option<usize>, click: Option<usize> },
+        /// A refund of the order the op at this place made (if it made one).
+        Refund { of: usize, amount: i64 },
         /// The roller's step, seeing up to this many new events.
         Step(i64),
+        /// The orders' day roller's step, seeing up to this many new events, by
+        /// `T0 + hours`.
+        Roll { max_events: i64, hours: i64 },
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -309,26 +329,30 @@ mod tests {
         let hours = (-20i64..20, 0..5usize).prop_map(|(h, n)| h * 14 * 60 + [0, -7, -3, 3, 7][n]);
         prop_oneof![
             4 => (hours.clone(), 0..2usize, proptest::option::of(0..4usize), proptest::option::of(0..2usize),
-                proptest::option::weighted(0.2, 0..3usize))
-                .prop_map(|(minutes, creator, code, source, click)| Op::Checkout { minutes, creator, code, source, click }),
+                proptest::option::weighted(0.2, 0..3usize), proptest::option::weighted(0.3, 0..2usize))
+                .prop_map(|(minutes, creator, code, source, click, affiliate)| {
+                    Op::Checkout { minutes, creator, code, source, click, affiliate }
+                }),
             3 => (hours, proptest::option::of(0..2usize), proptest::option::of(0..4usize),
                 proptest::option::of(0..2usize), proptest::option::weighted(0.2, 0..3usize))
                 .prop_map(|(minutes, creator, code, source, click)| Op::Order { minutes, creator, code, source, click }),
+            1 => (0..40usize, 1i64..800).prop_map(|(of, amount)| Op::Refund { of, amount }),
             2 => (1i64..6).prop_map(Op::Step),
+            2 => (1i64..6, -300i64..300).prop_map(|(max_events, hours)| Op::Roll { max_events, hours }),
         ]
     }
 
-    fn file() -> (tempfile::TempDir, Connection) {
+    pub(in crate::stats) fn file() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().expect("tempdir");
         let conn = store::open(&dir.path().join("picks.sqlite"), Durability::Normal).expect("open");
         (dir, conn)
     }
 
-    fn apply(conn: &Connection, n: usize, op: &Op) {
+    pub(in crate::stats) fn apply(conn: &Connection, n: usize, op: &Op) {
         let text = |options: &[&str], i: Option<usize>| i.map(|i| options[i].to_owned());
         let click = |i: Option<usize>| i.map(|i| format!("click-{i}"));
         let write = match op {
-            Op::Checkout { minutes, creator, code, source, click: c } => Write::Events {
+            Op::Checkout { minutes, creator, code, source, click: c, affiliate } => Write::Events {
                 events: vec![Event {
                     event_id: format!("e-{n}"),
                     name: "begin_checkout",
@@ -344,6 +368,7 @@ mod tests {
                         ["mug", "tote"][*creator],
                         ["Mug", "Tote"][*creator]
                     )),
+                    affiliate: text(&AFFILIATES, *affiliate),
                     ..Event::default()
                 }],
                 client: None,
@@ -364,22 +389,69 @@ mod tests {
                 payment_ref: None,
                 affiliate: None,
             }),
+            Op::Refund { of, amount } => Write::Refund(crate::webhook::Refund {
+                provider: "stripe",
+                refund_id: format!("r-{n}"),
+                order_ref: format!("o-{of}"),
+                currency: "EUR".into(),
+                amount: crate::webhook::RefundAmount::new(*amount).expect("in bounds"),
+                created_at: T0,
+                received_at: T0,
+            }),
             Op::Step(max_events) => Write::PickOrders { window_ms: WINDOW_MS, max_events: *max_events },
+            Op::Roll { max_events, hours } => Write::RollOrders {
+                window_ms: WINDOW_MS,
+                default_creator: None,
+                max_events: *max_events,
+                now_ms: T0 + hours * HOUR,
+            },
         };
         store::apply(conn, &write).expect("write");
     }
 
-    fn everything() -> Query {
+    pub(in crate::stats) fn everything() -> Query {
         Query { from: T0 - 1000 * HOUR, to: T0 + 1000 * HOUR, ..Query::default() }
     }
 
     /// The report as it is, and as it is when every order is joined live.
     fn kept_and_live(conn: &Connection) -> (Stats, Stats) {
         let kept = load(conn, &everything(), WINDOW_MS, None).expect("stats");
-        conn.execute_batch("SAVEPOINT live; DELETE FROM order_picks;").expect("drop the picks");
-        let live = load(conn, &everything(), WINDOW_MS, None).expect("stats");
-        conn.execute_batch("ROLLBACK TO live; RELEASE live;").expect("restore the picks");
+        let live = live(conn, &everything());
         (kept, live)
+    }
+
+    /// The report of `query` with nothing kept: every order read and joined one by one.
+    pub(in crate::stats) fn live(conn: &Connection, query: &Query) -> Stats {
+        conn.execute_batch("SAVEPOINT live; DELETE FROM order_picks; DELETE FROM order_days_for;").expect("drop");
+        let live = load(conn, query, WINDOW_MS, None).expect("stats");
+        conn.execute_batch("ROLLBACK TO live; RELEASE live;").expect("restore");
+        live
+    }
+
+    /// The report of `query` with the picks but no day sums.
+    fn picked(conn: &Connection, query: &Query) -> Stats {
+        conn.execute_batch("SAVEPOINT picked; DELETE FROM order_days_for;").expect("drop");
+        let picked = load(conn, query, WINDOW_MS, None).expect("stats");
+        conn.execute_batch("ROLLBACK TO picked; RELEASE picked;").expect("restore");
+        picked
+    }
+
+    /// Reports that read the day sums in different ways: every day (its partial first and
+    /// last days far from the orders), whole days around the orders, one creator's, one
+    /// affiliate's (the brand reading it).
+    fn queries() -> Vec<Query> {
+        let day = T0.div_euclid(super::super::rollup::DAY_MS);
+        let days = Query {
+            from: (day - 4) * super::super::rollup::DAY_MS,
+            to: (day + 5) * super::super::rollup::DAY_MS,
+            ..Query::default()
+        };
+        vec![
+            everything(),
+            days.clone(),
+            Query { creator: Some("mika".into()), ..everything() },
+            Query { scope: Scope::Brand { affiliate: Some("ana".into()) }, ..days },
+        ]
     }
 
     fn kept_orders(conn: &Connection) -> usize {
@@ -396,8 +468,11 @@ mod tests {
             let (_dir, conn) = file();
             for (n, op) in ops.iter().enumerate() {
                 apply(&conn, n, op);
-                let (kept, live) = kept_and_live(&conn);
-                prop_assert_eq!(kept, live, "after {:?}", op);
+                for query in queries() {
+                    let (kept, live) = (load(&conn, &query, WINDOW_MS, None).expect("stats"), live(&conn, &query));
+                    prop_assert_eq!(&kept, &live, "after {:?} for {:?}", op, query);
+                    prop_assert_eq!(picked(&conn, &query), live, "picks alone, after {:?} for {:?}", op, query);
+                }
             }
             // Caught up, every order's pick is taken.
             while !step(&conn, WINDOW_MS, 1000).expect("step") {}
@@ -413,10 +488,18 @@ mod tests {
     #[test]
     fn a_checkout_in_the_orders_clock_slack_is_joined_seen_or_not() {
         let (_dir, conn) = file();
-        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(
+            &conn,
+            0,
+            &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None, affiliate: None },
+        );
         apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
         assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
-        apply(&conn, 2, &Op::Checkout { minutes: 3, creator: 0, code: Some(1), source: None, click: None });
+        apply(
+            &conn,
+            2,
+            &Op::Checkout { minutes: 3, creator: 0, code: Some(1), source: None, click: None, affiliate: None },
+        );
         let joined = |conn: &Connection| {
             let (kept, live) = kept_and_live(conn);
             assert_eq!(kept, live);
@@ -432,7 +515,11 @@ mod tests {
     #[test]
     fn picks_are_for_one_window_and_another_starts_them_again() {
         let (_dir, conn) = file();
-        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(
+            &conn,
+            0,
+            &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None, affiliate: None },
+        );
         apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
         assert!(step(&conn, WINDOW_MS, 1000).expect("step"), "caught up in one step");
         assert_eq!(kept_orders(&conn), 1);
@@ -461,7 +548,11 @@ mod tests {
     #[test]
     fn a_pick_is_taken_only_for_the_order_it_names() {
         let (_dir, conn) = file();
-        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(
+            &conn,
+            0,
+            &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None, affiliate: None },
+        );
         apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
         apply(&conn, 2, &Op::Order { minutes: 60, creator: None, code: None, source: Some(1), click: None });
         assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
@@ -484,7 +575,11 @@ mod tests {
         assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
         conn.execute_batch("UPDATE order_picks SET order_rowid = 7").expect("move");
         // Two weeks before: outside the order's window, so only its undecided pick finds it.
-        apply(&conn, 1, &Op::Checkout { minutes: -20_000, creator: 0, code: Some(0), source: None, click: None });
+        apply(
+            &conn,
+            1,
+            &Op::Checkout { minutes: -20_000, creator: 0, code: Some(0), source: None, click: None, affiliate: None },
+        );
         assert!(step(&conn, WINDOW_MS, 1000).expect("a checkout for the undecided pick"));
         let left: i64 = conn.query_row("SELECT count(*) FROM order_picks", [], |r| r.get(0)).expect("count");
         assert_eq!(left, 0);
@@ -494,9 +589,17 @@ mod tests {
     #[test]
     fn a_pick_outlives_the_purge_of_its_click() {
         let (_dir, conn) = file();
-        apply(&conn, 0, &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None });
+        apply(
+            &conn,
+            0,
+            &Op::Checkout { minutes: -120, creator: 0, code: Some(0), source: None, click: None, affiliate: None },
+        );
         apply(&conn, 1, &Op::Order { minutes: 0, creator: None, code: Some(0), source: None, click: None });
-        apply(&conn, 2, &Op::Checkout { minutes: 0, creator: 0, code: None, source: Some(0), click: None });
+        apply(
+            &conn,
+            2,
+            &Op::Checkout { minutes: 0, creator: 0, code: None, source: Some(0), click: None, affiliate: None },
+        );
         assert!(step(&conn, WINDOW_MS, 1000).expect("step"));
         assert_eq!(checkout_cursor(&conn).expect("cursor"), 2, "both checkouts seen");
         store::apply(&conn, &Write::Purge { before: T0 - HOUR, through_id: 2 }).expect("purge");

@@ -801,18 +801,25 @@ pub const REST: std::time::Duration = std::time::Duration::from_secs(5);
 /// Rolls events up as they come, [`CHUNK`] per write, resting [`REST`] once caught up.
 /// Runs when stats read SQLite (no ClickHouse): from the first start of a file with a
 /// season of events in it, it catches up in the background while reports read raw.
-pub async fn run(writer: crate::store::Writer, window_ms: i64) {
+pub async fn run(writer: crate::store::Writer, window_ms: i64, default_creator: Option<String>) {
     use crate::store::{Write, Written};
     loop {
         let rolled = writer.write(Write::RollEvents(CHUNK)).await;
-        // The orders' kept joins follow the same events (`picks`).
+        // The orders' kept joins follow the same events (`picks`), and their day sums
+        // follow both (`order_days`).
         let picked = writer.write(Write::PickOrders { window_ms, max_events: CHUNK }).await;
-        match (rolled, picked) {
-            (Ok(Written::Rolled(n)), Ok(Written::Picked(caught_up))) if n as i64 >= CHUNK || !caught_up => {
+        let now_ms = crate::server::now_ms();
+        let days = writer
+            .write(Write::RollOrders { window_ms, default_creator: default_creator.clone(), max_events: CHUNK, now_ms })
+            .await;
+        match (rolled, picked, days) {
+            (Ok(Written::Rolled(n)), Ok(Written::Picked(picked)), Ok(Written::OrdersRolled(summed)))
+                if n as i64 >= CHUNK || !picked || !summed =>
+            {
                 tokio::task::yield_now().await
             }
-            (Ok(_), Ok(_)) => tokio::time::sleep(REST).await,
-            (Err(e), _) | (_, Err(e)) => {
+            (Ok(_), Ok(_), Ok(_)) => tokio::time::sleep(REST).await,
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 tracing::warn!(error = %e, "rolling up events failed; reports read them raw meanwhile");
                 tokio::time::sleep(REST).await;
             }
