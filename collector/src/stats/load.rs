@@ -193,20 +193,10 @@ pub fn load_with(
             private::order(o, codes)?;
         }
     }
-    let confirmed = match confirmed {
+    let read_later = OrdersConfirm { conn, read: Default::default(), failed: Default::default() };
+    let confirmed: &dyn Confirms = match &confirmed {
         Some(confirmed) => confirmed,
-        None => {
-            let mut confirmed = Confirmed::default();
-            let mut all = conn.prepare("SELECT order_id, click_id FROM orders")?;
-            let mut rows = all.query([])?;
-            while let Some(r) = rows.next()? {
-                confirmed.transaction_ids.insert(r.get(0)?);
-                if let Some(c) = r.get::<_, Option<String>>(1)? {
-                    confirmed.click_ids.insert(c);
-                }
-            }
-            confirmed
-        }
+        None => &read_later,
     };
     // Raw events, a day's rollup rows, or both (see `rollup::sources`); rollup rows one
     // per key (`rollup::collapsed`), raw events streamed.
@@ -247,10 +237,52 @@ pub fn load_with(
             }
             Some(event)
         });
-    let stats = aggregate_with(query, events, orders, rolled_orders, &confirmed);
-    match failed.into_inner() {
+    let stats = aggregate_with(query, events, orders, rolled_orders, confirmed);
+    match failed.into_inner().or(read_later.failed.into_inner()) {
         Some(e) => Err(e),
         None => Ok(stats),
+    }
+}
+
+/// What the file's orders confirm ([`Confirmed`]), read when a raw event first asks.
+struct OrdersConfirm<'c> {
+    conn: &'c Connection,
+    read: std::cell::OnceCell<Confirmed>,
+    /// Why they could not be read: the report fails with it.
+    failed: std::cell::RefCell<Option<rusqlite::Error>>,
+}
+
+impl OrdersConfirm<'_> {
+    fn sets(&self) -> &Confirmed {
+        self.read.get_or_init(|| {
+            Self::read(self.conn).unwrap_or_else(|e| {
+                *self.failed.borrow_mut() = Some(e);
+                Confirmed::default()
+            })
+        })
+    }
+
+    fn read(conn: &Connection) -> rusqlite::Result<Confirmed> {
+        let mut confirmed = Confirmed::default();
+        let mut all = conn.prepare("SELECT order_id, click_id FROM orders")?;
+        let mut rows = all.query([])?;
+        while let Some(r) = rows.next()? {
+            confirmed.transaction_ids.insert(r.get(0)?);
+            if let Some(c) = r.get::<_, Option<String>>(1)? {
+                confirmed.click_ids.insert(c);
+            }
+        }
+        Ok(confirmed)
+    }
+}
+
+impl Confirms for OrdersConfirm<'_> {
+    fn transaction(&self, id: &str) -> bool {
+        self.sets().transaction(id)
+    }
+
+    fn click(&self, id: &str) -> bool {
+        self.sets().click(id)
     }
 }
 

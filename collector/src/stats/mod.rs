@@ -665,6 +665,25 @@ pub struct Confirmed {
     pub click_ids: foldhash::HashSet<String>,
 }
 
+/// Whether a verified order confirms a browser purchase or checkout, by its transaction
+/// id or its click id: [`Confirmed`]'s sets, or a loader's that reads them only when a
+/// raw event first asks (a report whose days are all rolled up asks nothing, and reading
+/// every order's ids took 0.11 s of a season's report at 10^8 events).
+pub trait Confirms {
+    fn transaction(&self, id: &str) -> bool;
+    fn click(&self, id: &str) -> bool;
+}
+
+impl Confirms for Confirmed {
+    fn transaction(&self, id: &str) -> bool {
+        self.transaction_ids.contains(id)
+    }
+
+    fn click(&self, id: &str) -> bool {
+        self.click_ids.contains(id)
+    }
+}
+
 /// Adds up events and orders. Pure, so the math is tested without a database.
 pub fn aggregate(
     query: &Query,
@@ -685,13 +704,14 @@ pub struct RolledOrders {
     listed: Vec<OrderRow>,
 }
 
-/// [`aggregate`], with orders already added up by day.
+/// [`aggregate`], with orders already added up by day, and what orders confirm asked
+/// only when a raw event needs it ([`Confirms`]).
 pub fn aggregate_with(
     query: &Query,
     events: impl IntoIterator<Item = EventRow>,
     orders: Vec<OrderRow>,
     rolled: RolledOrders,
-    confirmed: &Confirmed,
+    confirmed: &dyn Confirms,
 ) -> Stats {
     let mut totals = Group::default();
     let mut by = ByDimension::default();
@@ -748,7 +768,7 @@ pub fn aggregate_with(
             None => on_day(e.event_time, n),
         }
         let purchase = e.name == "purchase";
-        let confirms = |c: &Option<String>| c.as_ref().is_some_and(|c| confirmed.click_ids.contains(c));
+        let confirms = |c: &Option<String>| c.as_ref().is_some_and(|c| confirmed.click(c));
         let ordered = match e.weight {
             Weight::One => u64::from(e.name == "begin_checkout" && confirms(&e.click_id)),
             Weight::Rolled(_) => 0,
@@ -756,7 +776,7 @@ pub fn aggregate_with(
         };
         let unconfirmed = purchase
             && !e.confirmed
-            && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction_ids.contains(t))
+            && !e.transaction_id.as_ref().is_some_and(|t| confirmed.transaction(t))
             && !confirms(&e.click_id);
         // Counts and money of this event for one group; `value` differs per product.
         let count = |g: &mut Group, value: Option<i128>| {
