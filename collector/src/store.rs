@@ -272,8 +272,10 @@ CREATE INDEX IF NOT EXISTS orders_by_source ON orders (utm_source, created_at) W
 -- Each UTC day's verified orders added up (`stats::order_days`), one row per creator and
 -- affiliate of the day (`counts`: what `aggregate` adds up of them, as JSON), so a
 -- season's report reads hundreds of rows instead of joining every order.
+-- `private_counts`: an affiliate's orders as their own report link shows them.
 CREATE TABLE IF NOT EXISTS order_days (
-  day INTEGER NOT NULL, creator_id TEXT, affiliate TEXT, orders INTEGER NOT NULL, counts TEXT NOT NULL
+  day INTEGER NOT NULL, creator_id TEXT, affiliate TEXT, orders INTEGER NOT NULL, counts TEXT NOT NULL,
+  private_counts TEXT
 );
 CREATE INDEX IF NOT EXISTS order_days_by_day ON order_days (day);
 -- The days with orders, and whether `order_days` holds them (1) or they wait (0).

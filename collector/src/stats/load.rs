@@ -149,13 +149,12 @@ pub fn load_with(
     given: Given,
 ) -> rusqlite::Result<Stats> {
     let Given { rolled, orders } = given;
-    // Whole days whose orders are added up already (`order_days`): for the brand's view
-    // of a file, not for ClickHouse's copy (whose orders are handed over) nor for an
-    // affiliate's own view (which hides parts of each order).
+    // Whole days whose orders are added up already (`order_days`), in a file: not in
+    // ClickHouse's copy, whose orders are handed over.
     let settings = order_days::Settings::new(window_ms, default_creator);
-    let days = match (&orders, &query.scope) {
-        (None, Scope::Brand { .. }) => order_days::Days::read(conn, query, &settings)?,
-        _ => None,
+    let days = match &orders {
+        None => order_days::Days::read(conn, query, &settings)?,
+        Some(_) => None,
     };
     let (mut orders, confirmed) = match orders {
         Some((orders, confirmed)) => (orders, Some(confirmed)),
@@ -174,15 +173,6 @@ pub fn load_with(
             && query.scope.affiliate().is_none_or(|a| o.affiliate.as_deref() == Some(a))
     };
     orders.retain(wanted);
-    let rolled_orders = match days {
-        Some(days) => days.finish(&orders, |day| {
-            let mut listed = orders_in(conn, day * rollup::DAY_MS, (day + 1) * rollup::DAY_MS, window_ms)?;
-            join_orders(conn, &mut listed, &settings, &refunds)?;
-            listed.retain(wanted);
-            Ok(listed)
-        })?,
-        None => RolledOrders::default(),
-    };
     // An affiliate's own view: nothing in their orders or events may name anyone else.
     let mut codes = match &query.scope {
         Scope::Affiliate(me) => Some(private::Codes::new(conn, me)),
@@ -193,6 +183,20 @@ pub fn load_with(
             private::order(o, codes)?;
         }
     }
+    let rolled_orders = match days {
+        Some(days) => days.finish(&orders, |day| {
+            let mut listed = orders_in(conn, day * rollup::DAY_MS, (day + 1) * rollup::DAY_MS, window_ms)?;
+            join_orders(conn, &mut listed, &settings, &refunds)?;
+            listed.retain(wanted);
+            if let Some(codes) = codes.as_mut() {
+                for o in &mut listed {
+                    private::order(o, codes)?;
+                }
+            }
+            Ok(listed)
+        })?,
+        None => RolledOrders::default(),
+    };
     let read_later = OrdersConfirm { conn, read: Default::default(), failed: Default::default() };
     let confirmed: &dyn Confirms = match &confirmed {
         Some(confirmed) => confirmed,

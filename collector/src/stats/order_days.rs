@@ -28,8 +28,10 @@
 //! - **What the sums are for**: the attribution window and the default creator
 //!   (`order_days_for`). Another of either drops every day and rolls them again; a
 //!   report with another reads every order.
-//! - **Not rolled**: the affiliate's own view (it hides parts of each order, so it joins
-//!   them one by one), reports from ClickHouse (their orders come from there), and a
+//! - **An affiliate's own view** hides parts of each order that are not theirs
+//!   (`private`): a day's orders with an affiliate are also kept summed as that
+//!   affiliate's view shows them (`private_counts`).
+//! - **Not rolled**: reports from ClickHouse (their orders come from there), and a
 //!   range's partial first and last day.
 //! - **Retention** purges only events the roller has seen ([`EVENT_CURSOR`]); a rolled day
 //!   keeps the clicks it was summed with after they are purged, as the picks and the
@@ -296,13 +298,28 @@ fn roll_day(conn: &Connection, day: i64, settings: &Settings, refunds: &Refunds)
         by.entry((o.creator().map(str::to_owned), o.affiliate.clone())).or_default().push(o);
     }
     let mut insert = conn.prepare_cached(
-        "INSERT INTO order_days (day, creator_id, affiliate, orders, counts) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO order_days (day, creator_id, affiliate, orders, counts, private_counts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    let json = |counts: &DayCounts| {
+        serde_json::to_string(&stored::Counts::from(counts))
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
     for ((creator, affiliate), mut orders) in by {
+        // An affiliate's orders also as their own view shows them (`private`).
+        let private = match &affiliate {
+            Some(me) => {
+                let mut codes = private::Codes::new(conn, me);
+                let mut seen = orders.clone();
+                for o in &mut seen {
+                    private::order(o, &mut codes)?;
+                }
+                Some(json(&DayCounts::of(&mut seen))?)
+            }
+            None => None,
+        };
         let counts = DayCounts::of(&mut orders);
-        let json = serde_json::to_string(&stored::Counts::from(&counts))
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        insert.execute(params![day, creator, affiliate, orders.len() as i64, json])?;
+        insert.execute(params![day, creator, affiliate, orders.len() as i64, json(&counts)?, private])?;
     }
     conn.prepare_cached("UPDATE order_day_state SET rolled = 1 WHERE day = ?1")?.execute([day])?;
     Ok(n)
@@ -342,10 +359,15 @@ impl Days {
             return Ok(None);
         }
         let mut days = Days { taken, counts: DayCounts::default(), listed: BTreeMap::new() };
-        let mut statement = conn.prepare_cached(
-            "SELECT day, orders, counts FROM order_days
-             WHERE day >= ?1 AND day < ?2 AND (?3 IS NULL OR creator_id = ?3) AND (?4 IS NULL OR affiliate = ?4)",
-        )?;
+        // An affiliate's own view reads their orders as it shows them.
+        let counts = match query.scope {
+            Scope::Brand { .. } => "counts",
+            Scope::Affiliate(_) => "private_counts",
+        };
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT day, orders, {counts} FROM order_days
+             WHERE day >= ?1 AND day < ?2 AND (?3 IS NULL OR creator_id = ?3) AND (?4 IS NULL OR affiliate = ?4)"
+        ))?;
         let mut rows = statement.query(params![first_day, end_day, query.creator, query.scope.affiliate()])?;
         while let Some(r) = rows.next()? {
             let day: i64 = r.get(0)?;

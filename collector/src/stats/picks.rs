@@ -438,7 +438,7 @@ pub(super) mod tests {
 
     /// Reports that read the day sums in different ways: every day (its partial first and
     /// last days far from the orders), whole days around the orders, one creator's, one
-    /// affiliate's (the brand reading it).
+    /// affiliate's (the brand reading it, and their own report link).
     fn queries() -> Vec<Query> {
         let day = T0.div_euclid(super::super::rollup::DAY_MS);
         let days = Query {
@@ -450,7 +450,8 @@ pub(super) mod tests {
             everything(),
             days.clone(),
             Query { creator: Some("mika".into()), ..everything() },
-            Query { scope: Scope::Brand { affiliate: Some("ana".into()) }, ..days },
+            Query { scope: Scope::Brand { affiliate: Some("ana".into()) }, ..days.clone() },
+            Query { scope: Scope::Affiliate("ana".into()), ..days },
         ]
     }
 
