@@ -560,6 +560,23 @@ mod tests {
         assert_eq!(s, live(&conn, &everything()));
     }
 
+    /// Sums are `i128` and stay exact as JSON past what an `i64` holds.
+    #[test]
+    fn a_days_sums_are_kept_exactly() {
+        let mut counts = DayCounts::default();
+        let money = counts.counts.totals.money("EUR");
+        money.verified = i128::from(i64::MAX) * 3 + 1;
+        money.refunded = -7;
+        counts.counts.totals.funnel.purchases_verified = 2;
+        counts.counts.totals.funnel.purchases = 2;
+        counts.joins.insert(Join::CodeOnly, 2);
+        counts.excluded.insert(Exclusion::RefundAmount, 1);
+        counts.days.insert(-3, 2);
+        let json = serde_json::to_string(&stored::Counts::from(&counts)).expect("json");
+        let back: stored::Counts = serde_json::from_str(&json).expect("read back");
+        assert_eq!(DayCounts::from(back), counts);
+    }
+
     /// Only days that are over are summed: today's orders still come.
     #[test]
     fn a_day_is_summed_once_it_is_over() {
