@@ -35,9 +35,9 @@
 //!   range's partial first and last day.
 //! - **Retention** purges only events the roller has seen ([`EVENT_CURSOR`]); a rolled day
 //!   keeps the clicks it was summed with after they are purged, as the picks and the
-//!   event rollup do. Orders and refunds are never deleted by the collector: a file whose
-//!   orders are deleted by hand should have its `order_day_state` emptied, so every day is
-//!   rolled again.
+//!   event rollup do. Orders and refunds are never deleted by the collector: in a file
+//!   whose orders are deleted by hand, empty `order_days_for`, and the roller sums every
+//!   day again.
 
 use super::load::{join_orders, orders_in, Refunds};
 use super::picks::{checkout_times, cursor, set, spans};
