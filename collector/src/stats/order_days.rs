@@ -370,15 +370,30 @@ impl Days {
              WHERE day >= ?1 AND day < ?2 AND (?3 IS NULL OR creator_id = ?3) AND (?4 IS NULL OR affiliate = ?4)"
         ))?;
         let mut rows = statement.query(params![first_day, end_day, query.creator, query.scope.affiliate()])?;
+        // A day whose sums cannot be read (a row edited by hand) is read order by order
+        // instead: one bad row must not take the report down, nor leave a day out.
+        let mut read: BTreeMap<i64, Vec<(u64, DayCounts)>> = BTreeMap::new();
+        let mut unreadable: BTreeSet<i64> = BTreeSet::new();
         while let Some(r) = rows.next()? {
             let day: i64 = r.get(0)?;
             if !days.taken.contains(&day) {
                 continue;
             }
-            *days.listed.entry(day).or_default() += r.get::<_, u64>(1)?;
-            let counts: stored::Counts = serde_json::from_str(r.get_ref(2)?.as_str()?)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
-            days.counts.absorb(counts.into());
+            let orders = r.get::<_, u64>(1).ok();
+            let counts = r.get_ref(2)?.as_str().ok().and_then(|json| serde_json::from_str::<stored::Counts>(json).ok());
+            match orders.zip(counts) {
+                Some((orders, counts)) => read.entry(day).or_default().push((orders, counts.into())),
+                None => {
+                    unreadable.insert(day);
+                }
+            }
+        }
+        days.taken.retain(|day| !unreadable.contains(day));
+        for (day, sums) in read.into_iter().filter(|(day, _)| !unreadable.contains(day)) {
+            for (orders, counts) in sums {
+                *days.listed.entry(day).or_default() += orders;
+                days.counts.absorb(counts);
+            }
         }
         Ok(Some(days))
     }
@@ -558,6 +573,23 @@ mod tests {
         let s = load(&conn, &everything(), WINDOW_MS, None).expect("stats");
         let creators: Vec<&str> = s.by["creator"].iter().map(|r| r.key.as_str()).collect();
         assert_eq!(creators, ["(none)", "juno"], "summed again: the click's creator, and none");
+        assert_eq!(s, live(&conn, &everything()));
+    }
+
+    /// A day whose sums cannot be read (edited by hand) is read order by order.
+    #[test]
+    fn a_day_whose_sums_cannot_be_read_is_read_order_by_order() {
+        let (_dir, conn) = file();
+        apply(&conn, 0, &checkout(-120, Some(0)));
+        apply(&conn, 1, &order(0, Some(0)));
+        apply(&conn, 2, &order(2 * 24 * 60, Some(1)));
+        let settings = Settings::new(WINDOW_MS, None);
+        roll(&conn, &settings, T0 + 10 * 24 * HOUR);
+        assert_eq!(days_taken(&conn, &everything(), &settings), 2);
+        conn.execute("UPDATE order_days SET counts = '{' WHERE day = ?1", [day_of(T0)]).expect("break one");
+        assert_eq!(days_taken(&conn, &everything(), &settings), 1, "the other day's sums are read");
+        let s = load(&conn, &everything(), WINDOW_MS, None).expect("stats");
+        assert_eq!(s.joins.orders, 2);
         assert_eq!(s, live(&conn, &everything()));
     }
 
