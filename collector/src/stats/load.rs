@@ -185,7 +185,8 @@ pub fn load_with(
     }
     let rolled_orders = match days {
         Some(days) => days.finish(&orders, |day| {
-            let mut listed = orders_in(conn, day * rollup::DAY_MS, (day + 1) * rollup::DAY_MS, window_ms)?;
+            let (start, end) = order_days::day_span(day);
+            let mut listed = orders_in(conn, start, end, window_ms)?;
             join_orders(conn, &mut listed, &settings, &refunds)?;
             listed.retain(wanted);
             if let Some(codes) = codes.as_mut() {

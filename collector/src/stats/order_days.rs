@@ -89,6 +89,8 @@ struct Dirty {
     all: bool,
     /// Days with new orders, or whose orders may join or count differently.
     days: BTreeSet<i64>,
+    /// Of those, the days of new orders (the roller adds them to its days).
+    ordered: BTreeSet<i64>,
 }
 
 /// Rows stored in a range of ids: after the first, up to the second.
@@ -98,10 +100,23 @@ fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
+/// The times of `day`, `[start, end)` (saturating: a day is made from a stored order's
+/// time, which a hand-edited row may put at the end of time).
+pub(super) fn day_span(day: i64) -> (i64, i64) {
+    (day.saturating_mul(DAY_MS), day.saturating_add(1).saturating_mul(DAY_MS))
+}
+
 /// The days that events `events`, refunds `refunds` and orders `orders` (each a span of
 /// ids or rowids) may change: see the module's doc.
 fn dirty(conn: &Connection, events: Span, refunds: Span, orders: Span, window_ms: i64) -> rusqlite::Result<Dirty> {
     let mut dirty = Dirty::default();
+    if orders.1 > orders.0 {
+        let mut statement = conn.prepare_cached("SELECT created_at FROM orders WHERE rowid > ?1 AND rowid <= ?2")?;
+        for at in statement.query_map(params![orders.0, orders.1], |r| r.get::<_, i64>(0))? {
+            dirty.ordered.insert(day_of(at?));
+        }
+        dirty.days.extend(&dirty.ordered);
+    }
     let mut days_of = |sql: &str, span: Span| -> rusqlite::Result<()> {
         if span.1 > span.0 {
             for at in conn.prepare_cached(sql)?.query_map(params![span.0, span.1], |r| r.get::<_, i64>(0))? {
@@ -110,7 +125,6 @@ fn dirty(conn: &Connection, events: Span, refunds: Span, orders: Span, window_ms
         }
         Ok(())
     };
-    days_of("SELECT created_at FROM orders WHERE rowid > ?1 AND rowid <= ?2", orders)?;
     // A refund names its order by id, or by payment (Stripe's PaymentIntent).
     days_of(
         "SELECT o.created_at FROM refunds r JOIN orders o ON o.provider = r.provider AND o.order_id = r.order_ref
@@ -229,10 +243,7 @@ pub fn step(conn: &Connection, settings: &Settings, max_events: i64, now_ms: i64
         )?;
     }
     // New orders' days are added; a changed day without orders has nothing to roll.
-    let mut new_orders = conn.prepare_cached("SELECT created_at FROM orders WHERE rowid > ?1 AND rowid <= ?2")?;
-    let new: BTreeSet<i64> =
-        new_orders.query_map(params![orders, last_order], |r| Ok(day_of(r.get(0)?)))?.collect::<Result<_, _>>()?;
-    for day in new {
+    for day in &dirty.ordered {
         conn.prepare_cached("INSERT OR IGNORE INTO order_day_state (day, rolled) VALUES (?1, 0)")?.execute([day])?;
     }
     for day in &dirty.days {
@@ -281,7 +292,8 @@ fn unroll(conn: &Connection, day: i64) -> rusqlite::Result<()> {
 /// Sums `day`'s orders, per creator and affiliate, as a report would; returns how many.
 fn roll_day(conn: &Connection, day: i64, settings: &Settings, refunds: &Refunds) -> rusqlite::Result<u64> {
     unroll(conn, day)?;
-    let mut orders = orders_in(conn, day * DAY_MS, (day + 1) * DAY_MS, settings.window_ms)?;
+    let (start, end) = day_span(day);
+    let mut orders = orders_in(conn, start, end, settings.window_ms)?;
     let n = orders.len() as u64;
     join_orders(conn, &mut orders, settings, refunds)?;
     let mut undecided =
