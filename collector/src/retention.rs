@@ -113,11 +113,12 @@ async fn state(db: &std::path::Path, clickhouse: bool) -> Result<(i64, Option<i6
         let kept = if clickhouse {
             cursor(Table::Events.shipped_cursor())?
         } else {
-            use crate::stats::rollup::{CURSOR, PURCHASE_CURSOR};
+            use crate::stats::rollup::{CURSOR, HOUR_CURSOR, PURCHASE_CURSOR};
             // And only what the orders' kept joins and day sums have seen (`stats::picks`,
             // `stats::order_days`).
             cursor(CURSOR)?
                 .min(cursor(PURCHASE_CURSOR)?)
+                .min(cursor(HOUR_CURSOR)?)
                 .min(cursor(crate::stats::picks::CHECKOUT_CURSOR)?)
                 .min(cursor(crate::stats::order_days::EVENT_CURSOR)?)
         };
@@ -394,13 +395,22 @@ mod tests {
         assert_eq!(cursor, 1000 - SETTLING_DAYS);
     }
 
-    /// A file from before purchases were rolled up: its events are, its purchases not
-    /// yet, so nothing goes until the roller has caught up on them too, and until the
-    /// orders' kept joins and day sums have seen them (`stats::picks`,
-    /// `stats::order_days`).
+    /// Each roller alone holds a purge back: a file from before one of them (the
+    /// purchases' rollup, the hours', the orders' kept joins or their day sums) keeps its
+    /// raw events until that roller has caught up on them.
     #[tokio::test]
-    async fn a_purge_waits_for_the_purchases_rollup_too() {
-        use crate::stats::rollup::{CHUNK, PURCHASE_CURSOR};
+    async fn a_purge_waits_for_every_roller() {
+        use crate::stats::rollup::{CURSOR, HOUR_CURSOR, PURCHASE_CURSOR};
+        use crate::stats::{order_days, picks};
+        for behind in [CURSOR, PURCHASE_CURSOR, HOUR_CURSOR, picks::CHECKOUT_CURSOR, order_days::EVENT_CURSOR] {
+            a_purge_waits_for(behind).await;
+        }
+    }
+
+    /// Rolls a file up with every roller, forgets `behind` (as a file from before that
+    /// roller), and checks that nothing is purged before it has caught up.
+    async fn a_purge_waits_for(behind: &str) {
+        use crate::stats::rollup::CHUNK;
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("upgraded.sqlite");
         let now = 1000 * DAY_MS + 5;
@@ -421,25 +431,29 @@ mod tests {
             ..old.clone()
         };
         apply(&conn, &Write::Events { events: vec![old, new], client: None }).expect("insert");
-        apply(&conn, &Write::RollEvents(CHUNK)).expect("roll up");
-        conn.execute("DELETE FROM forward_cursor WHERE target = ?1", [PURCHASE_CURSOR]).expect("as before");
+        let rollers = || {
+            [
+                Write::RollEvents(CHUNK),
+                Write::PickOrders { window_ms: DAY_MS, max_events: CHUNK },
+                Write::RollOrders { window_ms: DAY_MS, default_creator: None, max_events: CHUNK, now_ms: now },
+            ]
+        };
+        for write in rollers() {
+            apply(&conn, &write).expect("roll");
+        }
+        conn.execute("DELETE FROM forward_cursor WHERE target = ?1", [behind]).expect("as before");
         let (writer, thread, _) = store::start(conn);
         let left = || -> i64 {
             let conn = store::open_reader(&path).expect("read");
             conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count")
         };
         round(&path, None, &writer, 30, now).await.expect("round");
-        assert_eq!(left(), 2, "the old purchase is not in a rollup yet");
-        writer.write(Write::RollEvents(CHUNK)).await.expect("the roller catches up");
+        assert_eq!(left(), 2, "{behind} has not seen the old purchase yet");
+        for write in rollers() {
+            writer.write(write).await.expect("the rollers catch up");
+        }
         round(&path, None, &writer, 30, now).await.expect("round");
-        assert_eq!(left(), 2, "the orders' kept joins have not seen it yet");
-        writer.write(Write::PickOrders { window_ms: DAY_MS, max_events: CHUNK }).await.expect("and picks");
-        round(&path, None, &writer, 30, now).await.expect("round");
-        assert_eq!(left(), 2, "the orders' day sums have not seen it yet");
-        let sum = Write::RollOrders { window_ms: DAY_MS, default_creator: None, max_events: CHUNK, now_ms: now };
-        writer.write(sum).await.expect("and sums the orders' days");
-        round(&path, None, &writer, 30, now).await.expect("round");
-        assert_eq!(left(), 1, "then it may go");
+        assert_eq!(left(), 1, "then it may go ({behind})");
         drop(writer);
         thread.join().expect("writer");
     }

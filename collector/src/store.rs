@@ -232,6 +232,24 @@ CREATE TABLE IF NOT EXISTS purchase_days (
   confirmed INTEGER NOT NULL, first_time INTEGER NOT NULL, events INTEGER NOT NULL,
   PRIMARY KEY (day, key)
 ) WITHOUT ROWID;
+-- The same two rollups per UTC hour (`hour`: hours since the epoch), for the part of a
+-- range to the millisecond that is not whole days: its whole hours are read here rather
+-- than a day's raw events.
+CREATE TABLE IF NOT EXISTS event_hours (
+  hour INTEGER NOT NULL, key BLOB NOT NULL,
+  name TEXT NOT NULL, creator_id TEXT NOT NULL, affiliate TEXT,
+  utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_content TEXT, coupon TEXT, promotion_id TEXT,
+  products TEXT NOT NULL, exclusion TEXT, first_time INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (hour, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS purchase_hours (
+  hour INTEGER NOT NULL, key BLOB NOT NULL,
+  creator_id TEXT NOT NULL, affiliate TEXT,
+  utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_content TEXT, coupon TEXT,
+  products TEXT NOT NULL, exclusion TEXT, currency TEXT, value INTEGER, shares TEXT NOT NULL,
+  confirmed INTEGER NOT NULL, first_time INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (hour, key)
+) WITHOUT ROWID;
 -- Whether an order confirms a purchase, asked both ways: by the roller of each purchase,
 -- and by each new order of the purchases already rolled up.
 CREATE INDEX IF NOT EXISTS orders_by_order_id ON orders (order_id);

@@ -1,5 +1,5 @@
 //! Daily rollups, so stats over a season of 10^8 events read thousands of rows instead
-//! of every event.
+//! of every event, and hourly ones for the partial days of a range to the millisecond.
 //!
 //! - **What is rolled up**: the events that only add to counts (`page_view`,
 //!   `view_promotion`, `select_item`, `begin_checkout`: [`ROLLED`]) become one row per
@@ -13,26 +13,34 @@
 //!   rolled up (is there an order for it?) and kept true by the order that comes later
 //!   ([`confirm`], in that order's write). Every event stays raw for as long as it is
 //!   not rolled up.
+//! - **Hours too** ([`Unit`]): the same rows per UTC hour, in `event_hours` and
+//!   `purchase_hours`, behind their own cursor ([`HOUR_CURSOR`]), for a range that does
+//!   not start or end at midnight: its partial first and last days were read raw, a
+//!   million events a day at 10^8. Whole days are still read from the days' tables (a
+//!   season in hours would be 24 times the rows).
 //! - **When**: the writer rolls up events in id order, [`CHUNK`] at a time, behind a
 //!   cursor in `forward_cursor` ([`CURSOR`]), a few seconds after they are stored
 //!   (`run`). Rolling by id, not by day, means an event that arrives days late (the
 //!   storefront's outbox) is rolled into its own day like any other, and a report never
 //!   waits for a day to close.
 //! - **How stats read them** ([`sources`]): for the whole UTC days of the range, the
-//!   rollup rows plus the raw events past the cursor, the raw purchases not rolled up
-//!   (those between [`PURCHASE_CURSOR`] and [`CURSOR`]), and the rolled
+//!   days' rollup rows; for the whole hours of its partial first and last days, the
+//!   hours' (once [`HOUR_CURSOR`] has caught up with [`CURSOR`]; until then those days
+//!   are read raw); over both, the raw events past the cursor, the raw purchases not
+//!   rolled up (those between [`PURCHASE_CURSOR`] and [`CURSOR`]), and the rolled
 //!   checkouts whose click id a verified order carries (the rollup has no click ids, and
-//!   "checkouts that became orders" needs them: [`Weight::Ordered`]); for a range's
-//!   partial first and last day, the raw events. The figures are the raw events' exactly
+//!   "checkouts that became orders" needs them: [`Weight::Ordered`]); for the part of an
+//!   hour at each end, the raw events. The figures are the raw events' exactly
 //!   (a property test holds the two to each other); only the time differs.
 //! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
 //!   added up there by one `GROUP BY`, keyed by [`row`] and summed through a
 //!   [`Collapser`] like a file's rollup rows, beside an in-memory copy whose cursor is
 //!   past every copied event, so [`sources`] reads none of those raw (its purchases are
-//!   read raw: the copy's purchase cursor stays at 0). Settled days are keyed once by
+//!   read raw: the copy's purchase cursor stays at 0, and it has no hours, so its
+//!   partial days are its raw copied events). Settled days are keyed once by
 //!   [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back as they are.
-//! - **Retention** purges only events already rolled up, so a day's counts and money
-//!   outlive its raw events.
+//! - **Retention** purges only events already rolled up into both units, so a day's and
+//!   an hour's counts and money outlive their raw events.
 
 use super::load::{raw_event, EVENT_COLUMNS};
 use super::*;
@@ -54,6 +62,60 @@ pub const ROLLED: [&str; 4] = ["page_view", "view_promotion", "select_item", "be
 pub const CHUNK: i64 = 20_000;
 /// A UTC day: the rollup's unit.
 pub const DAY_MS: i64 = 86_400_000;
+/// A UTC hour: the unit of the second pair of tables (`event_hours`, `purchase_hours`),
+/// read only for the part of a range that is not whole days.
+pub const HOUR_MS: i64 = 3_600_000;
+/// The `forward_cursor` row: the last event id rolled up into the hours' tables. Apart
+/// from [`CURSOR`] so that a file rolled up before the hours were catches up on them
+/// (reading its partial days raw meanwhile: [`sources`] reads hours only once their
+/// cursor is the days').
+pub const HOUR_CURSOR: &str = "rollup:event-hours";
+
+/// The rollup's two units, each with its pair of tables. Days answer a report's whole
+/// days; hours answer the whole hours of a range's partial first and last days, which
+/// were read raw (a day at 10^8 events is a million rows, over a second). Hours are not
+/// read for whole days: a season would read 24 times the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Unit {
+    Day,
+    Hour,
+}
+
+impl Unit {
+    fn ms(self) -> i64 {
+        match self {
+            Unit::Day => DAY_MS,
+            Unit::Hour => HOUR_MS,
+        }
+    }
+
+    /// The day or hour (since the epoch) that instant `t` falls in.
+    fn of(self, t: i64) -> i64 {
+        t.div_euclid(self.ms())
+    }
+
+    /// The tables' first column: the day or the hour.
+    fn column(self) -> &'static str {
+        match self {
+            Unit::Day => "day",
+            Unit::Hour => "hour",
+        }
+    }
+
+    fn events(self) -> &'static str {
+        match self {
+            Unit::Day => "event_days",
+            Unit::Hour => "event_hours",
+        }
+    }
+
+    fn purchases(self) -> &'static str {
+        match self {
+            Unit::Day => "purchase_days",
+            Unit::Hour => "purchase_hours",
+        }
+    }
+}
 
 /// Everything a rolled-up event is grouped by: the fields [`aggregate`] reads of a
 /// counting event. An event that cannot be counted keeps only what filters it and why.
@@ -152,59 +214,81 @@ fn to_sql_error(e: serde_json::Error) -> rusqlite::Error {
 
 /// The last event id rolled up (0: none yet).
 pub fn cursor(conn: &Connection) -> rusqlite::Result<i64> {
-    Ok(conn
-        .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [CURSOR], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+    cursor_of(conn, CURSOR)
 }
 
 /// The last event id whose purchases are rolled up (0: none yet).
 pub fn purchase_cursor(conn: &Connection) -> rusqlite::Result<i64> {
+    cursor_of(conn, PURCHASE_CURSOR)
+}
+
+/// The last event id rolled up into the hours' tables (0: none yet).
+pub fn hour_cursor(conn: &Connection) -> rusqlite::Result<i64> {
+    cursor_of(conn, HOUR_CURSOR)
+}
+
+fn cursor_of(conn: &Connection, target: &str) -> rusqlite::Result<i64> {
     Ok(conn
-        .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [PURCHASE_CURSOR], |r| r.get(0))
+        .query_row("SELECT last_id FROM forward_cursor WHERE target = ?1", [target], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
 }
 
-/// Rolls up to `max_rows` events past the cursors into `event_days` and
-/// `purchase_days`, inside the caller's transaction, and moves the cursors. Returns the
-/// events read (fewer than `max_rows`: caught up).
+/// Rolls up to `max_rows` events past the cursors into the days' and the hours' tables,
+/// inside the caller's transaction, and moves the cursors. Returns the events read
+/// (fewer than `max_rows`: caught up).
 pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
-    let (events_after, purchases_after) = (cursor(conn)?, purchase_cursor(conn)?);
-    let after = events_after.min(purchases_after);
+    let (events_after, purchases_after, hours_after) = (cursor(conn)?, purchase_cursor(conn)?, hour_cursor(conn)?);
+    let after = events_after.min(purchases_after).min(hours_after);
     let mut read =
         conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS}, id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
     let mut rows = read.query(params![after, max_rows])?;
-    // (day, key) → (an event of the group, its earliest event_time, events): one write
-    // per group rather than per event.
-    let mut days: HashMap<(i64, Key), (EventRow, i64, u64)> = HashMap::new();
-    let mut purchases: HashMap<(i64, PurchaseKey), (i64, u64)> = HashMap::new();
+    // (unit, day or hour, key) → (an event of the group, its earliest event_time,
+    // events): one write per group rather than per event.
+    let mut groups: HashMap<(Unit, i64, Key), (EventRow, i64, u64)> = HashMap::new();
+    let mut purchases: HashMap<(Unit, i64, PurchaseKey), (i64, u64)> = HashMap::new();
     let (mut last, mut count) = (after, 0);
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(16)?;
         (last, count) = (id, count + 1);
         let e = raw_event(r)?;
-        let (day, time) = (e.event_time.div_euclid(DAY_MS), e.event_time);
-        if ROLLED.contains(&e.name.as_str()) && id > events_after {
-            let entry = days.entry((day, Key::of(&e))).or_insert_with(|| (e, time, 0));
-            entry.1 = entry.1.min(time);
-            entry.2 += 1;
-        } else if e.name == "purchase" && id > purchases_after {
+        let time = e.event_time;
+        if ROLLED.contains(&e.name.as_str()) {
+            let key = Key::of(&e);
+            if id > hours_after {
+                let entry = groups
+                    .entry((Unit::Hour, Unit::Hour.of(time), key.clone()))
+                    .or_insert_with(|| (e.clone(), time, 0));
+                entry.1 = entry.1.min(time);
+                entry.2 += 1;
+            }
+            if id > events_after {
+                let entry = groups.entry((Unit::Day, Unit::Day.of(time), key)).or_insert_with(|| (e, time, 0));
+                entry.1 = entry.1.min(time);
+                entry.2 += 1;
+            }
+        } else if e.name == "purchase" && (id > purchases_after || id > hours_after) {
             let key = PurchaseKey::of(&e, is_confirmed(conn, &e)?);
-            let entry = purchases.entry((day, key)).or_insert((time, 0));
-            entry.0 = entry.0.min(time);
-            entry.1 += 1;
+            for unit in [(Unit::Day, id > purchases_after), (Unit::Hour, id > hours_after)]
+                .into_iter()
+                .filter_map(|(unit, new)| new.then_some(unit))
+            {
+                let entry = purchases.entry((unit, unit.of(time), key.clone())).or_insert((time, 0));
+                entry.0 = entry.0.min(time);
+                entry.1 += 1;
+            }
         }
     }
-    for (e, first, events) in days.into_values() {
-        add(conn, &e, first, events)?;
+    for ((unit, _, _), (e, first, events)) in groups {
+        add(conn, unit, &e, first, events)?;
     }
-    for ((_, key), (first, events)) in &purchases {
-        add_purchases(conn, key, *first, *events)?;
+    for ((unit, _, key), (first, events)) in &purchases {
+        add_purchases(conn, *unit, key, *first, *events)?;
     }
     if count > 0 {
         advance_cursor(conn, last)?;
         advance(conn, PURCHASE_CURSOR, last)?;
+        advance(conn, HOUR_CURSOR, last)?;
     }
     Ok(count)
 }
@@ -217,22 +301,29 @@ fn is_confirmed(conn: &Connection, e: &EventRow) -> rusqlite::Result<bool> {
     .query_row(params![e.transaction_id, e.click_id], |r| r.get(0))
 }
 
-/// Adds `events` purchases alike in `key`, the earliest at `first_time`, to
-/// `purchase_days` (or to the row already there).
-fn add_purchases(conn: &Connection, key: &PurchaseKey, first_time: i64, events: u64) -> rusqlite::Result<()> {
+/// Adds `events` purchases alike in `key`, the earliest at `first_time`, to the `unit`'s
+/// purchases table (or to the row already there).
+fn add_purchases(
+    conn: &Connection,
+    unit: Unit,
+    key: &PurchaseKey,
+    first_time: i64,
+    events: u64,
+) -> rusqlite::Result<()> {
     let k = &key.key;
     let hash = key_hash(&serde_json::to_string(key).map_err(to_sql_error)?);
     let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
     let shares = serde_json::to_string(&key.shares).map_err(to_sql_error)?;
-    conn.prepare_cached(
-        "INSERT INTO purchase_days (day, key, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
+    let (table, column) = (unit.purchases(), unit.column());
+    conn.prepare_cached(&format!(
+        "INSERT INTO {table} ({column}, key, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
            utm_content, coupon, products, exclusion, currency, value, shares, confirmed, first_time, events)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-         ON CONFLICT (day, key) DO UPDATE SET
-           events = events + excluded.events, first_time = min(first_time, excluded.first_time)",
-    )?
+         ON CONFLICT ({column}, key) DO UPDATE SET
+           events = events + excluded.events, first_time = min(first_time, excluded.first_time)"
+    ))?
     .execute(params![
-        first_time.div_euclid(DAY_MS),
+        unit.of(first_time),
         &hash[..],
         k.creator_id,
         k.affiliate,
@@ -260,7 +351,8 @@ fn add_purchases(conn: &Connection, key: &PurchaseKey, first_time: i64, events: 
 /// earliest time: another of its events or this one, now in the confirmed row, has
 /// that time and the same texts, so titles and spellings come out the same.)
 pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Result<()> {
-    let rolled = purchase_cursor(conn)?;
+    let (days_rolled, hours_rolled) = (purchase_cursor(conn)?, hour_cursor(conn)?);
+    let rolled = days_rolled.max(hours_rolled);
     if rolled == 0 {
         return Ok(());
     }
@@ -268,13 +360,14 @@ pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Re
         "SELECT {EVENT_COLUMNS}, id FROM events WHERE name = 'purchase' AND id <= ?1 AND transaction_id = ?2
          UNION SELECT {EVENT_COLUMNS}, id FROM events WHERE name = 'purchase' AND id <= ?1 AND click_id = ?3"
     ))?;
-    let purchases = find.query_map(params![rolled, order.order_id, order.click_id], raw_event)?;
+    let purchases =
+        find.query_map(params![rolled, order.order_id, order.click_id], |r| Ok((raw_event(r)?, r.get::<_, i64>(16)?)))?;
     let mut earlier = conn.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = ?1 AND NOT (provider = ?3 AND order_id = ?4))
            OR EXISTS (SELECT 1 FROM orders WHERE click_id = ?2 AND NOT (provider = ?3 AND order_id = ?4))",
     )?;
     for p in purchases {
-        let p = p?;
+        let (p, id) = p?;
         if p.exclusion().is_some()
             || earlier.query_row(params![p.transaction_id, p.click_id, order.provider, order.order_id], |r| {
                 r.get::<_, bool>(0)
@@ -283,13 +376,18 @@ pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Re
             continue;
         }
         let (from, to) = (PurchaseKey::of(&p, false), PurchaseKey::of(&p, true));
-        let day = p.event_time.div_euclid(DAY_MS);
         let hash = key_hash(&serde_json::to_string(&from).map_err(to_sql_error)?);
-        conn.prepare_cached("UPDATE purchase_days SET events = events - 1 WHERE day = ?1 AND key = ?2")?
-            .execute(params![day, &hash[..]])?;
-        conn.prepare_cached("DELETE FROM purchase_days WHERE day = ?1 AND key = ?2 AND events <= 0")?
-            .execute(params![day, &hash[..]])?;
-        add_purchases(conn, &to, p.event_time, 1)?;
+        for unit in [(Unit::Day, id <= days_rolled), (Unit::Hour, id <= hours_rolled)]
+            .into_iter()
+            .filter_map(|(unit, rolled)| rolled.then_some(unit))
+        {
+            let (table, column, at) = (unit.purchases(), unit.column(), unit.of(p.event_time));
+            conn.prepare_cached(&format!("UPDATE {table} SET events = events - 1 WHERE {column} = ?1 AND key = ?2"))?
+                .execute(params![at, &hash[..]])?;
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1 AND key = ?2 AND events <= 0"))?
+                .execute(params![at, &hash[..]])?;
+            add_purchases(conn, unit, &to, p.event_time, 1)?;
+        }
     }
     Ok(())
 }
@@ -384,24 +482,26 @@ pub fn row(e: &EventRow, first_time: i64, events: u64) -> Result<DayRow, serde_j
     })
 }
 
-/// Adds `events` events like `e`, the earliest at `first_time`, to SQLite's
-/// `event_days` ([`row`], then [`insert`]).
-fn add(conn: &Connection, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
-    insert(conn, &row(e, first_time, events).map_err(to_sql_error)?)
+/// Adds `events` events like `e`, the earliest at `first_time`, to SQLite's table of
+/// `unit` ([`row`], then [`insert`]).
+fn add(conn: &Connection, unit: Unit, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
+    insert(conn, unit, &row(e, first_time, events).map_err(to_sql_error)?)
 }
 
-/// Adds a row to SQLite's `event_days`, or its events to the row already there with its
-/// day and key (the earliest time kept).
-fn insert(conn: &Connection, r: &DayRow) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO event_days (day, key, name, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
+/// Adds a row to SQLite's `event_days` or `event_hours`, or its events to the row
+/// already there with its day (hour) and key (the earliest time kept). The row's day or
+/// hour is its earliest time's.
+fn insert(conn: &Connection, unit: Unit, r: &DayRow) -> rusqlite::Result<()> {
+    let (table, column) = (unit.events(), unit.column());
+    conn.prepare_cached(&format!(
+        "INSERT INTO {table} ({column}, key, name, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
            utm_content, coupon, promotion_id, products, exclusion, first_time, events)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-         ON CONFLICT (day, key) DO UPDATE SET
-           events = events + excluded.events, first_time = min(first_time, excluded.first_time)",
-    )?
+         ON CONFLICT ({column}, key) DO UPDATE SET
+           events = events + excluded.events, first_time = min(first_time, excluded.first_time)"
+    ))?
     .execute(params![
-        r.day,
+        unit.of(r.first_time),
         &r.key[..],
         r.name,
         r.creator_id,
@@ -424,9 +524,14 @@ fn insert(conn: &Connection, r: &DayRow) -> rusqlite::Result<()> {
 /// exclusive), or `None` when it holds none: what [`sources`] reads from the rollup,
 /// and so what `stats_source` rolls up from ClickHouse.
 pub fn whole_days(from: i64, to: i64) -> Option<(i64, i64)> {
-    let first_day = from.div_euclid(DAY_MS) + i64::from(from.rem_euclid(DAY_MS) != 0);
-    let end_day = to.div_euclid(DAY_MS);
-    (first_day < end_day).then_some((first_day, end_day))
+    whole(Unit::Day, from, to)
+}
+
+/// The whole days or hours of `[from, to)`, as `(first, end)` numbers (end exclusive).
+fn whole(unit: Unit, from: i64, to: i64) -> Option<(i64, i64)> {
+    let first = unit.of(from) + i64::from(from.rem_euclid(unit.ms()) != 0);
+    let end = unit.of(to);
+    (first < end).then_some((first, end))
 }
 
 /// Moves the cursor up to `last_id` (never back): the events up to it count as rolled
@@ -721,10 +826,31 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         collapse: None,
     };
     let rolled = cursor(conn)?;
-    let Some((first_day, end_day)) = whole_days(query.from, query.to).filter(|_| rolled > 0) else {
+    if rolled == 0 {
+        return Ok(vec![raw(query.from, query.to)]);
+    }
+    // The hours hold what the days hold once their cursor is the days' (a file rolled
+    // up before they were catches up first; ClickHouse's in-memory copy has none).
+    let hours = hour_cursor(conn)? == rolled;
+    let days = whole(Unit::Day, query.from, query.to);
+    // The part read from the rollup, `[start, end)`: whole hours where the hours are
+    // rolled up, else whole days. What lies outside it (less than an hour, or a day, at
+    // each end) is read raw.
+    let unit = if hours { Unit::Hour } else { Unit::Day };
+    let Some((first, last)) = whole(unit, query.from, query.to) else {
         return Ok(vec![raw(query.from, query.to)]);
     };
-    let (start, end) = (first_day * DAY_MS, end_day * DAY_MS);
+    let (start, end) = (first * unit.ms(), last * unit.ms());
+    // The rollup tables read: the days' for whole days, the hours' for the rest.
+    let mut tables = Vec::new();
+    if let Some((first_day, end_day)) = days {
+        tables.push((Unit::Day, first_day, end_day));
+    }
+    if hours {
+        let (day_start, day_end) = days.map_or((last, last), |(a, b)| (a * 24, b * 24));
+        tables.extend([(Unit::Hour, first, day_start), (Unit::Hour, day_end, last)]);
+    }
+    tables.retain(|(_, a, b)| a < b);
     let mut sources = Vec::new();
     if query.from < start {
         sources.push(raw(query.from, start));
@@ -745,21 +871,25 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         read: raw_event,
         collapse: None,
     });
-    sources.push(Source {
-        sql: format!(
-            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_purchase_by_time
-             WHERE name = 'purchase' AND event_time >= :from AND event_time < :to
-               AND id > :purchases_rolled AND id <= :rolled AND {filter}"
-        ),
-        params: with(&[
-            (":from", start),
-            (":to", end),
-            (":rolled", rolled),
-            (":purchases_rolled", purchase_cursor(conn)?.min(rolled)),
-        ]),
-        read: raw_event,
-        collapse: None,
-    });
+    // Purchases rolled up into the hours but not yet into the days (a file from before
+    // purchases were rolled up): only the days' tables can lack them.
+    if let Some((first_day, end_day)) = days {
+        sources.push(Source {
+            sql: format!(
+                "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_purchase_by_time
+                 WHERE name = 'purchase' AND event_time >= :from AND event_time < :to
+                   AND id > :purchases_rolled AND id <= :rolled AND {filter}"
+            ),
+            params: with(&[
+                (":from", first_day * DAY_MS),
+                (":to", end_day * DAY_MS),
+                (":rolled", rolled),
+                (":purchases_rolled", purchase_cursor(conn)?.min(rolled)),
+            ]),
+            read: raw_event,
+            collapse: None,
+        });
+    }
     sources.push(Source {
         sql: format!(
             "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_by_click
@@ -771,26 +901,29 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         read: ordered_event,
         collapse: None,
     });
-    sources.push(Source {
-        sql: format!(
-            "SELECT name, creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon,
-               promotion_id, products, exclusion, first_time, events, key
-             FROM event_days WHERE day >= :first_day AND day < :end_day AND {filter}"
-        ),
-        params: with(&[(":first_day", first_day), (":end_day", end_day)]),
-        read: rolled_event,
-        collapse: Some(Collapse { time: 11, events: 12, key: 13 }),
-    });
-    sources.push(Source {
-        sql: format!(
-            "SELECT creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, products,
-               exclusion, currency, value, shares, confirmed, first_time, events, key
-             FROM purchase_days WHERE day >= :first_day AND day < :end_day AND {filter}"
-        ),
-        params: with(&[(":first_day", first_day), (":end_day", end_day)]),
-        read: rolled_purchase,
-        collapse: Some(Collapse { time: 13, events: 14, key: 15 }),
-    });
+    for (unit, first, end) in tables {
+        let (column, events, purchases) = (unit.column(), unit.events(), unit.purchases());
+        sources.push(Source {
+            sql: format!(
+                "SELECT name, creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon,
+                   promotion_id, products, exclusion, first_time, events, key
+                 FROM {events} WHERE {column} >= :first AND {column} < :end AND {filter}"
+            ),
+            params: with(&[(":first", first), (":end", end)]),
+            read: rolled_event,
+            collapse: Some(Collapse { time: 11, events: 12, key: 13 }),
+        });
+        sources.push(Source {
+            sql: format!(
+                "SELECT creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, products,
+                   exclusion, currency, value, shares, confirmed, first_time, events, key
+                 FROM {purchases} WHERE {column} >= :first AND {column} < :end AND {filter}"
+            ),
+            params: with(&[(":first", first), (":end", end)]),
+            read: rolled_purchase,
+            collapse: Some(Collapse { time: 13, events: 14, key: 15 }),
+        });
+    }
     Ok(sources)
 }
 
@@ -1008,6 +1141,65 @@ mod tests {
         assert_eq!(stats.series.points.iter().map(|p| p.checkouts_started).collect::<Vec<_>>(), [3, 1]);
     }
 
+    /// A range to the millisecond reads its partial days' whole hours from the hours'
+    /// rollup, and only the part of an hour at each end raw: with the raw events gone
+    /// (as retention purges them), the whole hours still count and the partial ones do
+    /// not; and the hours hold each event in its own hour, late ones too.
+    #[test]
+    fn a_partial_day_reads_its_whole_hours_from_the_hours() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = store::open(&dir.path().join("h.sqlite"), Durability::Normal).expect("open");
+        let hour = |h: i64, ms: i64| h * HOUR_MS + ms;
+        let checkouts = [
+            // Before the range, in its first hour, in whole hours of day 0, in the whole
+            // day 1, in whole hours of day 2, in its last hour, after it.
+            checkout("a", "JUNO15", hour(1, 0)),
+            checkout("b", "JUNO15", hour(2, 10)),
+            checkout("c", "JUNO15", hour(2, 40 * 60_000)),
+            checkout("d", "JUNO15", hour(3, 0)),
+            checkout("e", "JUNO15", hour(23, HOUR_MS - 1)),
+            checkout("f", "JUNO15", hour(30, 0)),
+            checkout("g", "JUNO15", hour(48, 0)),
+            checkout("h", "JUNO15", hour(50, 5)),
+            checkout("i", "JUNO15", hour(51, 0)),
+        ];
+        store::apply(&conn, &Write::Events { events: checkouts.to_vec(), client: None }).expect("insert");
+        assert_eq!(roll(&conn, 3).expect("roll"), 3);
+        while roll(&conn, 3).expect("roll") == 3 {}
+        let rows: Vec<(i64, i64, i64)> = conn
+            .prepare("SELECT hour, first_time, events FROM event_hours ORDER BY hour")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let h0 = DAY0 / HOUR_MS;
+        assert_eq!(
+            rows,
+            [
+                (h0 + 1, DAY0 + hour(1, 0), 1),
+                (h0 + 2, DAY0 + hour(2, 10), 2),
+                (h0 + 3, DAY0 + hour(3, 0), 1),
+                (h0 + 23, DAY0 + hour(23, HOUR_MS - 1), 1),
+                (h0 + 30, DAY0 + hour(30, 0), 1),
+                (h0 + 48, DAY0 + hour(48, 0), 1),
+                (h0 + 50, DAY0 + hour(50, 5), 1),
+                (h0 + 51, DAY0 + hour(51, 0), 1),
+            ]
+        );
+        let query = Query { from: DAY0 + hour(2, 20 * 60_000), to: DAY0 + hour(50, 60_000), ..Query::default() };
+        let started =
+            |conn: &Connection| load(conn, &query, DAY_MS, None).expect("stats").totals.funnel.checkouts_started;
+        // c to h (c in the partial first hour, h in the partial last one).
+        assert_eq!(started(&conn), 6);
+        conn.execute("DELETE FROM events", []).expect("purge");
+        // c and h were read raw: gone with the raw events.
+        assert_eq!(started(&conn), 4);
+        // Without the hours, the partial days were read raw: d, e and g gone too.
+        conn.execute("DELETE FROM forward_cursor WHERE target = ?1", [HOUR_CURSOR]).expect("forget");
+        assert_eq!(started(&conn), 1);
+    }
+
     fn purchase(id: &str, tx: &str, at: i64) -> Event {
         let lines = [
             StoredItem { item_id: "mug".into(), item_name: Some("Mug".into()), price: 2000, quantity: 1 },
@@ -1115,7 +1307,7 @@ mod tests {
                 ..EventRow::default()
             };
             let conn = store::open_memory().expect("memory");
-            add_purchases(&conn, &PurchaseKey::of(&row, confirmed), row.event_time, 3).expect("add");
+            add_purchases(&conn, Unit::Day, &PurchaseKey::of(&row, confirmed), row.event_time, 3).expect("add");
             let (key, filed) = conn
                 .query_row(
                     "SELECT creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, products,
@@ -1139,6 +1331,7 @@ mod tests {
             late_orders in proptest::collection::vec(order(), 0..4),
             chunk in 1i64..50,
             query in query(),
+            forget_hours in any::<bool>(),
         ) {
             let dir = tempfile::tempdir().expect("tempdir");
             let conn = store::open(&dir.path().join("r.sqlite"), Durability::Normal).expect("open");
@@ -1168,6 +1361,19 @@ mod tests {
             prop_assert_eq!(&load(&conn, &query, window, None).expect("part"), &raw);
             while roll(&conn, chunk).expect("roll") as i64 == chunk {}
             prop_assert_eq!(&load(&conn, &query, window, None).expect("all"), &raw);
+            if forget_hours {
+                // A file rolled up before the hours were: it catches up on them alone.
+                conn.execute_batch(
+                    "DELETE FROM event_hours; DELETE FROM purchase_hours;
+                     DELETE FROM forward_cursor WHERE target = 'rollup:event-hours'",
+                )
+                .expect("forget the hours");
+                prop_assert_eq!(&load(&conn, &query, window, None).expect("no hours"), &raw);
+                roll(&conn, chunk).expect("roll");
+                prop_assert_eq!(&load(&conn, &query, window, None).expect("some hours"), &raw);
+                while roll(&conn, chunk).expect("roll") as i64 == chunk {}
+                prop_assert_eq!(&load(&conn, &query, window, None).expect("hours again"), &raw);
+            }
             // Orders that confirm purchases already rolled up as unconfirmed.
             add_orders(late_orders);
             let confirmed_late = raw_now();
