@@ -847,7 +847,8 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         tables.push((Unit::Day, first_day, end_day));
     }
     if hours {
-        let (day_start, day_end) = days.map_or((last, last), |(a, b)| (a * 24, b * 24));
+        const HOURS: i64 = DAY_MS / HOUR_MS;
+        let (day_start, day_end) = days.map_or((last, last), |(a, b)| (a * HOURS, b * HOURS));
         tables.extend([(Unit::Hour, first, day_start), (Unit::Hour, day_end, last)]);
     }
     tables.retain(|(_, a, b)| a < b);
