@@ -87,7 +87,14 @@ pub fn spans(days: impl IntoIterator<Item = i64>) -> Vec<(i64, i64)> {
 /// SQL for "`event_time` in one of the day spans `spans`" (`(first_day, end_day)` each),
 /// through `clickhouse::event_time_within`, which `events`' sorting key answers.
 pub fn within_days(spans: &[(i64, i64)]) -> String {
-    let each = spans.iter().map(|&(first_day, end_day)| ch::event_time_within(first_day * DAY_MS, end_day * DAY_MS));
+    let spans: Vec<(i64, i64)> =
+        spans.iter().map(|&(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS)).collect();
+    within(&spans)
+}
+
+/// SQL for "`event_time` in one of the time spans `spans`" (`[from, to)` each, in ms).
+pub fn within(spans: &[(i64, i64)]) -> String {
+    let each = spans.iter().map(|&(from, to)| ch::event_time_within(from, to));
     each.collect::<Vec<_>>().join(" OR ")
 }
 

@@ -75,7 +75,7 @@ use crate::ch_day_memory::DayMemories;
 use crate::ch_picks::Remembered;
 use crate::ch_purchases::{DonePurchases, FirstSales, SaleCopy};
 use crate::clickhouse::{self as ch, ChError, OrderRow, RecentDone, RecentPurchasesDone, RefundRow};
-use crate::stats::rollup::{self, DayRow, DAY_MS};
+use crate::stats::rollup::{self, DayRow, DAY_MS, HOUR_MS};
 use crate::stats::{self, Query, Stats, Weight, CLOCK_SLACK_MS};
 use crate::store::{self, StoreError};
 use clickhouse::Row;
@@ -194,16 +194,18 @@ pub struct Slice {
     /// copies every order.
     pub range: Option<(i64, i64)>,
     pub refunds: Vec<RefundRow>,
-    /// The counting events of the range's whole UTC days (`rollup::whole_days`), added
-    /// up in ClickHouse; `None` when the range holds no whole day (its events are all
-    /// copied).
-    pub days: Option<Vec<DayGroup>>,
+    /// The span `[start, end)` (ms: the range's whole UTC hours, `rollup::whole_hours`)
+    /// whose counting events are added up in ClickHouse (`groups`, `done`) and whose
+    /// purchases [`fill`] adds up into rollup rows rather than copies; `None` when the
+    /// range holds no whole hour (every event is copied). The copy's rollup cursors go
+    /// past every copied event, so that its own reads take this span as rolled up.
+    pub rolled: Option<(i64, i64)>,
+    /// The counting events of `rolled`, added up in ClickHouse: per day for its whole
+    /// UTC days, per hour for the whole hours of its partial first and last days.
+    pub groups: Vec<DayGroup>,
     /// The rollup rows of the whole days ClickHouse's `event_days` holds complete
-    /// (`ch_days`): those days are not in `days`.
+    /// (`ch_days`): those days are not in `groups`.
     pub done: crate::ch_days::DoneDays,
-    /// The whole days `[first_day, end_day)` whose purchases [`fill`] adds up into
-    /// rollup rows rather than copies (`None`: every purchase is copied).
-    pub rolled_purchases: Option<(i64, i64)>,
     /// The purchase that counts of each creator and transaction id the raw purchases
     /// have, among those from `ch_purchases::LOOKBACK_MS` before them on (see `kept`).
     pub firsts: FirstSales,
@@ -217,7 +219,7 @@ pub struct Slice {
     pub kept: Vec<Option<stats::KeptJoin>>,
 }
 
-/// Events of one UTC day alike in everything their rollup key is made of: the raw
+/// Events of one UTC day (or hour) alike in everything their rollup key is made of: the raw
 /// columns it is derived from, read as `stats::load` reads an event (see
 /// [`DayGroup::event`]).
 #[derive(Clone, Debug, Default, PartialEq, Row, Deserialize)]
@@ -401,6 +403,39 @@ async fn warm_range(client: &clickhouse::Client, memory: &Memory, window_ms: i64
     false
 }
 
+/// How [`read`] reads a report's range `[from, to)`: as a file whose hours are rolled up
+/// reads it (`rollup::sources`), so that the copy's own reads agree with it.
+#[derive(Clone, Debug, PartialEq)]
+struct Split {
+    /// The whole UTC days (`(first_day, end_day)`): from ClickHouse's day rollup, or
+    /// grouped per day.
+    whole: Option<(i64, i64)>,
+    /// Counted from groups and rollup rows, `[start, end)` in ms: the whole UTC hours.
+    rolled: Option<(i64, i64)>,
+    /// The whole hours of the partial first and last days, grouped per hour (in ms): a
+    /// partial day at 10^8 events is a million events, which copied raw took seconds.
+    hours: Vec<(i64, i64)>,
+    /// Copied raw (in ms): less than an hour at each end, or the whole range when it
+    /// holds no whole hour.
+    raw: Vec<(i64, i64)>,
+}
+
+impl Split {
+    fn of(from: i64, to: i64) -> Split {
+        let whole = rollup::whole_days(from, to);
+        let rolled = rollup::whole_hours(from, to).map(|(first, end)| (first * HOUR_MS, end * HOUR_MS));
+        let spans = |spans: [(i64, i64); 2]| spans.into_iter().filter(|(a, b)| a < b).collect();
+        let (hours, raw) = match (rolled, whole) {
+            (Some((start, end)), Some((first_day, end_day))) => {
+                (spans([(start, first_day * DAY_MS), (end_day * DAY_MS, end)]), spans([(from, start), (end, to)]))
+            }
+            (Some((start, end)), None) => (vec![(start, end)], spans([(from, start), (end, to)])),
+            (None, _) => (Vec::new(), (from < to).then_some((from, to)).into_iter().collect()),
+        };
+        Split { whole, rolled, hours, raw }
+    }
+}
+
 /// Reads every row a report on `[from, to)` can touch (see the module's list); what
 /// `memory` holds still true (the joins kept picks decided, the day counts) is recalled
 /// from it when given, and what is read is remembered.
@@ -414,12 +449,7 @@ pub async fn read(
     let remembered = memory.map(|m| &m.picks);
     let days_memory = memory.map(|m| &m.days);
     let (earliest, latest) = (from.saturating_sub(window_ms), to.saturating_add(CLOCK_SLACK_MS));
-    let whole = rollup::whole_days(from, to);
-    // The partial days, read raw: before and after the whole days, or the whole range.
-    let ((a_from, a_to), (b_from, b_to)) = match whole {
-        Some((first_day, end_day)) => ((from, first_day * DAY_MS), (end_day * DAY_MS, to)),
-        None => ((from, to), (0, 0)),
-    };
+    let split @ Split { whole, rolled, .. } = Split::of(from, to);
     // The orders first (a few rows, read in milliseconds): which checkouts to read
     // depends on their codes and sources; and which whole days `purchase_days` holds,
     // or a provisional count in `recent_purchases` that still holds (a few bytes a
@@ -525,17 +555,23 @@ pub async fn read(
         Ok::<_, ChError>(crate::ch_checkouts::Read { checkouts, kept: read.kept })
     };
     let partial = async {
-        if a_from >= a_to && b_from >= b_to {
+        if split.raw.is_empty() {
             return none().await;
         }
-        let condition = format!("{} OR {}", ch::event_time_within(a_from, a_to), ch::event_time_within(b_from, b_to));
+        let condition = crate::ch_days::within(&split.raw);
         ch::timed(client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>()).await
     };
     let days = async {
-        match whole {
-            Some(span) => whole_days(client, span, days_memory).await.map(Some),
-            None => Ok(None),
-        }
+        let days = async {
+            match whole {
+                Some(span) => whole_days(client, span, days_memory).await,
+                None => Ok(Default::default()),
+            }
+        };
+        let hours = took("hour groups", groups(client, HOUR_MS, &split.hours, ch::REQUEST_TIMEOUT));
+        let ((done, mut groups), hours) = tokio::try_join!(days, hours)?;
+        groups.extend(hours);
+        Ok::<_, ChError>((done, groups))
     };
     // Any order's, not only the range's: a checkout of the range whose order came after
     // it still counts in `checkouts_ordered`.
@@ -591,10 +627,7 @@ pub async fn read(
     events.extend(late);
     copies.extend(late_copies);
     events.extend(checkouts.checkouts.into_iter().chain(partial).chain(clicks).chain(owners).chain(outside));
-    let (done, days) = match days {
-        Some((done, groups)) => (done, Some(groups)),
-        None => (Default::default(), None),
-    };
+    let (done, groups) = days;
     let firsts = crate::ch_purchases::first_sales(&copies);
     // The range's orders as its first read gave them (those arrived since are left for
     // the next report: their checkouts were not read), less any a copy outside the range
@@ -609,18 +642,7 @@ pub async fn read(
             latest_orders_with(range_orders.into_iter().chain(confirming).collect(), kept)
         }
     };
-    Ok(Slice {
-        events,
-        orders,
-        range: Some((from, to)),
-        refunds,
-        days,
-        done,
-        rolled_purchases: whole,
-        firsts,
-        purchases_done,
-        kept,
-    })
+    Ok(Slice { events, orders, range: Some((from, to)), refunds, rolled, groups, done, firsts, purchases_done, kept })
 }
 
 /// Per code (without case) of `codes` or source of `sources` and creator, one checkout
@@ -918,13 +940,27 @@ pub async fn day_groups(
     spans: &[(i64, i64)],
     timeout: std::time::Duration,
 ) -> Result<Vec<DayGroup>, ChError> {
-    let Some(start) = spans.iter().map(|(first_day, _)| first_day * DAY_MS).min() else {
+    let spans: Vec<(i64, i64)> =
+        spans.iter().map(|&(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS)).collect();
+    groups(client, DAY_MS, &spans, timeout).await
+}
+
+/// [`day_groups`] per `unit` (a day's or an hour's ms) over the time spans `spans`
+/// (`[from, to)` each, in ms, each a whole number of units).
+async fn groups(
+    client: &clickhouse::Client,
+    unit: i64,
+    spans: &[(i64, i64)],
+    timeout: std::time::Duration,
+) -> Result<Vec<DayGroup>, ChError> {
+    debug_assert!(spans.iter().all(|(from, to)| from % unit == 0 && to % unit == 0), "whole units");
+    let Some(start) = spans.iter().map(|&(from, _)| from).min() else {
         return Ok(Vec::new());
     };
     let names = rollup::ROLLED.map(|n| format!("'{n}'")).join(", ");
-    let within = crate::ch_days::within_days(spans);
+    let within = crate::ch_days::within(spans);
     // `event_time - start` is never negative here, so `intDiv` (which rounds toward
-    // zero) numbers the days as `div_euclid` does.
+    // zero) numbers the units as `div_euclid` does.
     let sql = format!(
         "SELECT name, creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, promotion_id,
            items, path, value_unreadable,
@@ -933,7 +969,7 @@ pub async fn day_groups(
            min(event_time) AS first_time, count() AS events
          FROM events FINAL
          WHERE name IN ({names}) AND ({within})
-         GROUP BY intDiv(event_time - {start}, {DAY_MS}), name, creator_id, affiliate, utm_source, utm_medium,
+         GROUP BY intDiv(event_time - {start}, {unit}), name, creator_id, affiliate, utm_source, utm_medium,
            utm_campaign, utm_content, coupon, promotion_id, items, path, value_unreadable, odd_value"
     );
     ch::timed_within(timeout, client.query(&sql).fetch_all()).await
@@ -1020,7 +1056,7 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
     let mut events: Vec<&CopiedEvent> = slice.events.iter().filter(|e| !done_purchase(e)).collect();
     events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
     let kept = kept(&events, &slice.firsts);
-    let whole = slice.rolled_purchases.map(|(first_day, end_day)| first_day * DAY_MS..end_day * DAY_MS);
+    let whole = slice.rolled.map(|(start, end)| start..end);
     let rolled_purchase =
         |e: &CopiedEvent| e.name == "purchase" && whole.as_ref().is_some_and(|w| w.contains(&e.event_time));
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
@@ -1108,10 +1144,11 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
         for (_, sql) in &indexes {
             tx.execute_batch(sql)?;
         }
-        if slice.days.is_some() {
-            // Stats read a rollup only behind a cursor above 0, even an empty one.
+        if slice.rolled.is_some() {
+            // Stats read a rollup only behind a cursor above 0, even an empty one; and
+            // the hours only behind one equal to the days'.
             let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
-            rollup::advance_cursor(&tx, last.max(1))?;
+            rollup::advance_event_cursors(&tx, last.max(1))?;
         }
     }
     tx.commit()?;
@@ -1128,7 +1165,7 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
             None => Err(rusqlite::Error::ToSqlConversionFailure("event_days: a key read without its texts".into())),
         })?;
     }
-    for g in slice.days.iter().flatten() {
+    for g in &slice.groups {
         let row = rollup::row(&g.event(), g.first_time, g.events).map_err(to_sql)?;
         collapser.add(Some(row.key), row.first_time, row.events, || row.event()).map_err(to_sql)?;
     }
@@ -1294,13 +1331,14 @@ mod tests {
         }
     }
 
-    /// What `day_groups` asks ClickHouse, done here on the same rows: per UTC day of
-    /// `[start, end)` and raw key columns, the count and earliest time.
-    fn grouped(events: &[CopiedEvent], (first_day, end_day): (i64, i64)) -> Vec<DayGroup> {
+    /// What `groups` asks ClickHouse, done here on the same rows: per `unit` (a day's or
+    /// an hour's ms) of the spans `spans` (`[from, to)` in ms) and raw key columns, the
+    /// count and earliest time.
+    fn grouped(events: &[CopiedEvent], unit: i64, spans: &[(i64, i64)]) -> Vec<DayGroup> {
         let mut groups: Vec<DayGroup> = Vec::new();
         for e in events.iter().filter(|e| rollup::ROLLED.contains(&e.name.as_str())) {
-            let day = e.event_time.div_euclid(DAY_MS);
-            if day < first_day || day >= end_day {
+            let day = e.event_time.div_euclid(unit);
+            if !spans.iter().any(|(from, to)| (from..to).contains(&&e.event_time)) {
                 continue;
             }
             let odd_value = e.value.filter(|v| !(0..=MAX_AMOUNT_MINOR).contains(v)).unwrap_or(0);
@@ -1322,7 +1360,7 @@ mod tests {
                 events: 1,
             };
             let same = |o: &DayGroup| {
-                o.first_time.div_euclid(DAY_MS) == day
+                o.first_time.div_euclid(unit) == day
                     && DayGroup { first_time: 0, events: 0, ..o.clone() }
                         == DayGroup { first_time: 0, events: 0, ..g.clone() }
             };
@@ -1484,6 +1522,23 @@ mod tests {
                 >= 2
         );
         events.extend(again);
+        // Every name again every 150 s over two and a half hours (from 5:00 on the first
+        // day, from 1:00 on the last), so that a range to the millisecond has events in
+        // the hours' margins it copies raw and in the whole hours grouped.
+        let turns: Vec<CopiedEvent> = (0..120i64)
+            .map(|i| {
+                let e = &events[(i % 60) as usize];
+                let base = if i < 60 { day0 + 5 * HOUR_MS } else { day0 + 3 * DAY_MS + HOUR_MS };
+                CopiedEvent {
+                    event_id: format!("turn{i:03}"),
+                    event_time: base + (i % 60) * 150_000,
+                    transaction_id: e.transaction_id.as_ref().map(|t| format!("{t}-turn")),
+                    click_id: None,
+                    ..e.clone()
+                }
+            })
+            .collect();
+        events.extend(turns);
         let order = |id: &str, click: &str, at: i64| OrderRow {
             provider: "stripe".into(),
             order_id: id.into(),
@@ -1520,23 +1575,29 @@ mod tests {
             .collect();
         let firsts = crate::ch_purchases::first_sales(&copies);
         let window = 3_600_000;
+        let minute = 60_000;
         for (from, to) in [
-            (day0 + 5 * 3_600_000, day0 + 3 * DAY_MS + 2 * 3_600_000),
+            (day0 + 5 * HOUR_MS, day0 + 3 * DAY_MS + 2 * HOUR_MS),
             (day0, day0 + 4 * DAY_MS),
             (day0 + DAY_MS - 1, day0 + 3 * DAY_MS),
+            // To the millisecond: whole days, the partial days' whole hours, and a
+            // margin of less than an hour at each end.
+            (day0 + 5 * HOUR_MS + 17 * minute + 3, day0 + 3 * DAY_MS + 2 * HOUR_MS + 41 * minute + 7),
+            // No whole day: whole hours (6:00 to 7:00) and their margins.
+            (day0 + 5 * HOUR_MS + 17 * minute, day0 + 7 * HOUR_MS + 12 * minute + 1),
+            // No whole hour: all raw.
+            (day0 + 5 * HOUR_MS + 3 * minute, day0 + 5 * HOUR_MS + 50 * minute),
         ] {
-            let span = rollup::whole_days(from, to).expect("whole days");
-            let (start, end) = (span.0 * DAY_MS, span.1 * DAY_MS);
+            let split = Split::of(from, to);
             // As `read` reads them: the range's purchases, the window's checkouts, the
-            // partial days, and who sold what in the window before the range.
+            // margins, and who sold what in the window before the range.
             let copied: Vec<CopiedEvent> = events
                 .iter()
                 .filter(|e| {
                     let t = e.event_time;
                     (e.name == "purchase" && (from..to).contains(&t))
                         || (e.name == "begin_checkout" && t >= from - window && t <= to + CLOCK_SLACK_MS)
-                        || (from..start).contains(&t)
-                        || (end..to).contains(&t)
+                        || split.raw.iter().any(|(a, b)| (a..b).contains(&&t))
                 })
                 .cloned()
                 .collect();
@@ -1544,31 +1605,48 @@ mod tests {
             let raw = store::open_memory().expect("memory");
             fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
             let rolled = store::open_memory().expect("memory");
-            let days = Some(grouped(&events, span));
-            // The whole days' purchases added up, not copied.
-            let rolled_purchases = Some(span);
+            let days: Vec<(i64, i64)> = split.whole.iter().map(|&(a, b)| (a * DAY_MS, b * DAY_MS)).collect();
+            let (day_groups, hour_groups) = (grouped(&events, DAY_MS, &days), grouped(&events, HOUR_MS, &split.hours));
             let slice = Slice {
                 events: copied.clone(),
                 orders: orders.clone(),
                 range: Some((from, to)),
-                days,
-                rolled_purchases,
+                rolled: split.rolled,
+                groups: day_groups.iter().chain(&hour_groups).cloned().collect(),
                 firsts: firsts.clone(),
                 ..Slice::default()
             };
             let given = fill(&rolled, slice).expect("fill");
             let rows = &given.rolled;
-            assert!(rollup::cursor(&rolled).expect("cursor") > 0);
-            assert!(!rows.is_empty() && rows.len() < events.len() / 4, "one row per key: {}", rows.len());
+            let cursor = rollup::cursor(&rolled).expect("cursor");
+            assert_eq!(cursor > 0, split.rolled.is_some());
+            assert_eq!(rollup::hour_cursor(&rolled).expect("hours"), cursor, "the copy's hours read as rolled up");
+            assert_eq!(rows.is_empty(), split.rolled.is_none(), "{rows:?}");
+            assert!(rows.len() < events.len() / 4, "one row per key: {}", rows.len());
             let copies = |c: &Connection, name: &str| -> i64 {
                 c.query_row("SELECT count(*) FROM events WHERE name = ?1", [name], |r| r.get(0)).expect("count")
+            };
+            let queries = [
+                Query { from, to, ..Query::default() },
+                Query { from, to, creator: Some("juno".into()), scope: stats::Scope::Affiliate("ana".into()) },
+            ];
+            let Some(span) = split.whole else {
+                // Without whole days, only the groups and the copy.
+                let want = stats::load(&raw, &queries[0], window, None).expect("raw");
+                assert!(want.totals.funnel.page_views > 0 && want.totals.funnel.purchases > 0, "{want:?}");
+                for query in queries {
+                    let want = stats::load(&raw, &query, window, None).expect("raw");
+                    let from_rows = stats::load_with(&rolled, &query, window, None, given.clone()).expect("rolled");
+                    assert_eq!(from_rows, want, "{query:?}");
+                }
+                continue;
             };
             assert!(rows.iter().any(|r| r.name == "purchase" && r.confirmed), "confirmed purchases among the rows");
             assert!(rows.iter().any(|r| r.name == "purchase" && !r.confirmed));
             assert!(copies(&rolled, "purchase") < copies(&raw, "purchase") / 2, "the whole days' purchases not copied");
             assert!(copies(&raw, "purchase") > 20);
             // The same days as ClickHouse's `event_days` gives them when all are done.
-            let done = done_days(&grouped(&events, span));
+            let done = done_days(&day_groups);
             assert!(done.counts.len() > done.texts.len(), "some keys on several days");
             // And the whole days' purchases as `purchase_days` gives them: counted
             // when the order by click id `c1` and the one by transaction id `t70` had
@@ -1596,9 +1674,9 @@ mod tests {
                     events: copied.clone(),
                     orders: orders.clone(),
                     range: Some((from, to)),
-                    days: Some(Vec::new()),
+                    rolled: split.rolled,
+                    groups: hour_groups.clone(),
                     done: done.clone(),
-                    rolled_purchases,
                     firsts: firsts.clone(),
                     purchases_done,
                     ..Slice::default()
@@ -1607,10 +1685,7 @@ mod tests {
                 let rows = fill(&copy, slice).expect("fill");
                 done_rows.push((copy, rows));
             }
-            for query in [
-                Query { from, to, ..Query::default() },
-                Query { from, to, creator: Some("juno".into()), scope: stats::Scope::Affiliate("ana".into()) },
-            ] {
+            for query in queries {
                 let want = stats::load(&raw, &query, window, None).expect("raw");
                 assert!(want.totals.funnel.page_views > 0 && want.excluded.count > 0, "{want:?}");
                 let from_rows = stats::load_with(&rolled, &query, window, None, given.clone()).expect("rolled");
@@ -1735,7 +1810,7 @@ mod tests {
                         events,
                         orders: orders.clone(),
                         range: Some((from, to)),
-                        days: Some(Vec::new()),
+                        rolled: Some((from, to)),
                         kept: kept.map_or_else(Vec::new, |joins: stats::KeptJoins| {
                             orders.iter().map(|o| joins.get(&o.provider, &o.order_id).cloned()).collect()
                         }),

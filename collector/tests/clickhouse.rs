@@ -722,6 +722,17 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
     let to = today + DAY - 60_000;
     // Also whole days only, from the late checkout's day and from the next one's.
     same_figures(&http, &a, &reference, &[(from, to), (today - 3 * DAY, today), (today - 2 * DAY, today)]).await;
+    // And to the millisecond (the days' events lie from 10:00 to 10:20): the partial
+    // days' whole hours grouped per hour, the margins of less than an hour copied raw,
+    // a margin cutting a day's events (10:00 to 10:09:00.005); and a range with no
+    // whole day whose one whole hour holds its events.
+    const MINUTE: i64 = 60_000;
+    let ms = [
+        (today - 4 * DAY + 9 * HOUR + 30 * MINUTE + 3, today - DAY + 10 * HOUR + 9 * MINUTE + 5),
+        (today - 4 * DAY + 10 * HOUR + 5 * MINUTE + 1, today - 2 * DAY + 11 * HOUR + 1),
+        (today - 3 * DAY + 9 * HOUR + 59 * MINUTE, today - 3 * DAY + 11 * HOUR + 30_000),
+    ];
+    same_figures(&http, &a, &reference, &ms).await;
     // The range holds every event: the comparison above compared all of them.
     let s = stats(&http, &a, "/v1/stats", from, to).await.json();
     let totals = &s["totals"];
@@ -1121,7 +1132,8 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
                 days.sort_unstable();
                 let mut purchase_days: Vec<i64> = read.purchases_done.rows.days.into_iter().collect();
                 purchase_days.sort_unstable();
-                if read.days.as_ref().is_some_and(Vec::is_empty) && purchase_days == days {
+                // (Whole days only: no group at all means every day was counted.)
+                if read.rolled.is_some() && read.groups.is_empty() && purchase_days == days {
                     return days;
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1549,13 +1561,14 @@ async fn re_key(url: &str, db: &str, old: &dyn Fn(&str) -> String) {
         1,
         "the old table is gone"
     );
-    let slice = linkshelf_collector::stats_source::read(&shipper, now - 3_600_000, now + 3_600_000, 3_600_000, None)
+    // Forty minutes: no whole hour, so every event of the range is copied, not grouped.
+    let slice = linkshelf_collector::stats_source::read(&shipper, now - 1_200_000, now + 1_200_000, 3_600_000, None)
         .await
         .expect("a report's read");
     let mut ids: Vec<&str> = slice.events.iter().map(|e| e.event_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup(); // a code owner's event is also one of the range's: the copy keeps one
-    assert_eq!(ids, ["behind", "near-1", "near-2"], "the last two hours, the phone days behind included");
+    assert_eq!(ids, ["behind", "near-1", "near-2"], "the last minutes, the phone days behind included");
 }
 
 /// Each row of a table, as text (every column, `\N` for NULL), with its sort key:

@@ -286,9 +286,8 @@ pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
         add_purchases(conn, *unit, key, *first, *events)?;
     }
     if count > 0 {
-        advance_cursor(conn, last)?;
+        advance_event_cursors(conn, last)?;
         advance(conn, PURCHASE_CURSOR, last)?;
-        advance(conn, HOUR_CURSOR, last)?;
     }
     Ok(count)
 }
@@ -534,10 +533,19 @@ fn whole(unit: Unit, from: i64, to: i64) -> Option<(i64, i64)> {
     (first < end).then_some((first, end))
 }
 
-/// Moves the cursor up to `last_id` (never back): the events up to it count as rolled
-/// up, and [`sources`] reads only those past it raw.
-pub fn advance_cursor(conn: &Connection, last_id: i64) -> rusqlite::Result<()> {
-    advance(conn, CURSOR, last_id)
+/// The whole UTC hours of `[from, to)`, as `(first_hour, end_hour)` hour numbers (end
+/// exclusive), or `None` when it holds none: with the hours rolled up, what [`sources`]
+/// reads from the rollup, and so what `stats_source` groups in ClickHouse.
+pub fn whole_hours(from: i64, to: i64) -> Option<(i64, i64)> {
+    whole(Unit::Hour, from, to)
+}
+
+/// Moves the events' cursors, the days' and the hours', up to `last_id` (never back):
+/// the events up to it count as rolled up in both units, and [`sources`] reads only
+/// those past it raw.
+pub fn advance_event_cursors(conn: &Connection, last_id: i64) -> rusqlite::Result<()> {
+    advance(conn, CURSOR, last_id)?;
+    advance(conn, HOUR_CURSOR, last_id)
 }
 
 fn advance(conn: &Connection, target: &str, last_id: i64) -> rusqlite::Result<()> {
