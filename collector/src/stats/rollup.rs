@@ -45,6 +45,7 @@
 use super::load::{raw_event, EVENT_COLUMNS};
 use super::*;
 use rusqlite::types::ToSql;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// The `forward_cursor` row: the last event id rolled up.
@@ -279,11 +280,23 @@ pub fn roll(conn: &Connection, max_rows: i64) -> rusqlite::Result<usize> {
             }
         }
     }
-    for ((unit, _, _), (e, first, events)) in groups {
-        add(conn, unit, &e, first, events)?;
+    // A key lands in a day's group and an hour's: its row (JSON, hash) is made once.
+    let mut rows: HashMap<&Key, DayRow> = HashMap::new();
+    for ((unit, _, key), (e, first_time, events)) in &groups {
+        let row = match rows.entry(key) {
+            Entry::Occupied(made) => made.into_mut(),
+            Entry::Vacant(new) => new.insert(row(e, *first_time, *events).map_err(to_sql_error)?),
+        };
+        let day = first_time.div_euclid(DAY_MS);
+        insert(conn, *unit, &DayRow { day, first_time: *first_time, events: *events, ..row.clone() })?;
     }
+    let mut made: HashMap<&PurchaseKey, PurchaseTexts> = HashMap::new();
     for ((unit, _, key), (first, events)) in &purchases {
-        add_purchases(conn, *unit, key, *first, *events)?;
+        let texts = match made.entry(key) {
+            Entry::Occupied(made) => made.into_mut(),
+            Entry::Vacant(new) => new.insert(PurchaseTexts::of(key).map_err(to_sql_error)?),
+        };
+        add_purchases(conn, *unit, key, texts, *first, *events)?;
     }
     if count > 0 {
         advance_event_cursors(conn, last)?;
@@ -300,19 +313,36 @@ fn is_confirmed(conn: &Connection, e: &EventRow) -> rusqlite::Result<bool> {
     .query_row(params![e.transaction_id, e.click_id], |r| r.get(0))
 }
 
-/// Adds `events` purchases alike in `key`, the earliest at `first_time`, to the `unit`'s
-/// purchases table (or to the row already there).
+/// What a purchase row stores of its key as text: its hash, its products and shares as
+/// JSON. Made once per key, for its day's row and its hour's.
+struct PurchaseTexts {
+    hash: [u8; 16],
+    products: String,
+    shares: String,
+}
+
+impl PurchaseTexts {
+    fn of(key: &PurchaseKey) -> Result<PurchaseTexts, serde_json::Error> {
+        Ok(PurchaseTexts {
+            hash: key_hash(&serde_json::to_string(key)?),
+            products: serde_json::to_string(&key.key.products)?,
+            shares: serde_json::to_string(&key.shares)?,
+        })
+    }
+}
+
+/// Adds `events` purchases alike in `key` (`texts`: what it stores of it), the earliest
+/// at `first_time`, to the `unit`'s purchases table (or to the row already there).
 fn add_purchases(
     conn: &Connection,
     unit: Unit,
     key: &PurchaseKey,
+    texts: &PurchaseTexts,
     first_time: i64,
     events: u64,
 ) -> rusqlite::Result<()> {
     let k = &key.key;
-    let hash = key_hash(&serde_json::to_string(key).map_err(to_sql_error)?);
-    let products = serde_json::to_string(&k.products).map_err(to_sql_error)?;
-    let shares = serde_json::to_string(&key.shares).map_err(to_sql_error)?;
+    let PurchaseTexts { hash, products, shares } = texts;
     let (table, column) = (unit.purchases(), unit.column());
     conn.prepare_cached(&format!(
         "INSERT INTO {table} ({column}, key, creator_id, affiliate, utm_source, utm_medium, utm_campaign,
@@ -376,6 +406,7 @@ pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Re
         }
         let (from, to) = (PurchaseKey::of(&p, false), PurchaseKey::of(&p, true));
         let hash = key_hash(&serde_json::to_string(&from).map_err(to_sql_error)?);
+        let texts = PurchaseTexts::of(&to).map_err(to_sql_error)?;
         for unit in [(Unit::Day, id <= days_rolled), (Unit::Hour, id <= hours_rolled)]
             .into_iter()
             .filter_map(|(unit, rolled)| rolled.then_some(unit))
@@ -385,7 +416,7 @@ pub fn confirm(conn: &Connection, order: &crate::webhook::Order) -> rusqlite::Re
                 .execute(params![at, &hash[..]])?;
             conn.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1 AND key = ?2 AND events <= 0"))?
                 .execute(params![at, &hash[..]])?;
-            add_purchases(conn, unit, &to, p.event_time, 1)?;
+            add_purchases(conn, unit, &to, &texts, p.event_time, 1)?;
         }
     }
     Ok(())
@@ -454,7 +485,7 @@ impl DayRow {
 
 /// `events` events like `e`, the earliest at `first_time`, as the `event_days` row of
 /// `first_time`'s UTC day and `e`'s key. The one place an event becomes a rollup row:
-/// [`roll`] (through `add`) uses it for the file's events, and ClickHouse's day
+/// [`roll`] uses it (once per key) for the file's events, and ClickHouse's day
 /// rollup (`ch_days`) and `stats_source` for the day groups they read there, so every
 /// store keys events alike (and a ClickHouse group that differs only in what the key
 /// leaves out, a path or a price, belongs to the same row).
@@ -479,12 +510,6 @@ pub fn row(e: &EventRow, first_time: i64, events: u64) -> Result<DayRow, serde_j
         first_time,
         events,
     })
-}
-
-/// Adds `events` events like `e`, the earliest at `first_time`, to SQLite's table of
-/// `unit` ([`row`], then [`insert`]).
-fn add(conn: &Connection, unit: Unit, e: &EventRow, first_time: i64, events: u64) -> rusqlite::Result<()> {
-    insert(conn, unit, &row(e, first_time, events).map_err(to_sql_error)?)
 }
 
 /// Adds a row to SQLite's `event_days` or `event_hours`, or its events to the row
@@ -1316,7 +1341,9 @@ mod tests {
                 ..EventRow::default()
             };
             let conn = store::open_memory().expect("memory");
-            add_purchases(&conn, Unit::Day, &PurchaseKey::of(&row, confirmed), row.event_time, 3).expect("add");
+            let key = PurchaseKey::of(&row, confirmed);
+            let texts = PurchaseTexts::of(&key).expect("texts");
+            add_purchases(&conn, Unit::Day, &key, &texts, row.event_time, 3).expect("add");
             let (key, filed) = conn
                 .query_row(
                     "SELECT creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, products,
