@@ -12,41 +12,42 @@
 //! `stats::load` on it. The figures are then the same from either store by
 //! construction, and the test that compares them checks the copy. What a season at
 //! 10^8 events made too slow to copy is handed to `stats::load_with` beside it
-//! (`stats::Given`), each held to the copy's answer by a test: the whole days' rollup
+//! (`stats::Given`), each held to the copy's answer by a test: the range's rollup
 //! rows, the range's orders as rows, and the settled orders' joins, decided from the
 //! checkouts kept for them (`ch_picks::join_of`, against `resolve` in the property test
 //! `the_checkouts_kept_for_orders_join_them_as_all_do`).
 //!
 //! The rows a report can touch, for orders and events in `[from, to)`:
-//! - for the range's whole UTC days, the events stats only count (`rollup::ROLLED`), not
-//!   copied but added up in ClickHouse: one `GROUP BY` row per day and everything that
+//! - of the events stats only count (`rollup::ROLLED`), none copied: all of `[from, to)`
+//!   is added up in ClickHouse, one `GROUP BY` row per UTC day and everything that
 //!   decides their rollup key (`rollup::Key`: the tags, code, code id, items, path, and
 //!   whether the value can be counted), with how many events it stands for and the
 //!   earliest one's time. Each is keyed by the function the file's roller uses
 //!   (`rollup::row`) and goes straight into the sum, one row per key across the days
 //!   (`rollup::Collapser`, then `stats::load_with`), as a rolled-up file's rows do; the
-//!   copy's rollup cursor is set past every copied event, so `stats::load` reads none
-//!   of those as "not yet rolled up" (the benchmark's 10^6 events over 90 days: about
-//!   270,000 groups, read in one query rather than copied one event at a time). Whole
-//!   days that ClickHouse's own day rollup holds complete (`ch_days`: settled days) are
-//!   not grouped again: their `event_days` rows join the same sum (read as counts per
-//!   row, and the texts once per key, `ch_days::DoneDays`);
-//! - every event of the range's partial first and last day (`[from, to)` outside its
-//!   whole days; the whole range when it holds no whole day): stats read those raw;
+//!   rows cover the range to the millisecond (`stats::Given::covers_range`), so
+//!   `stats::load` counts none of the copy's events, which are there only to join
+//!   orders (the benchmark's 10^6 events over 90 days: about 270,000 groups, read in one
+//!   query rather than copied one event at a time). A partial first or last day is
+//!   grouped over exactly its part of the range (a range to the millisecond copied them
+//!   raw until session 32: a million events a day at 10^8, seconds). Whole days that
+//!   ClickHouse's own day rollup holds complete (`ch_days`: settled days) are not
+//!   grouped again: their `event_days` rows join the same sum (read as counts per row,
+//!   and the texts once per key, `ch_days::DoneDays`);
 //! - the purchases in `[from, to)`: those of the whole days ClickHouse's purchase
 //!   rollup holds complete (`ch_purchases`: settled days) or counted provisionally in a
 //!   count that still holds (`recent_purchases`: days not yet settled) as their rows,
-//!   with the moves to confirmed rows that the orders make; the other whole days' read raw and keyed
-//!   in Rust into the rows the file's roller would make of them (`rollup::purchase`,
-//!   confirmed by the orders read) and added to the same sum, not copied; those of the
-//!   partial days copied (the copy's purchase cursor stays 0, so stats read them raw).
+//!   with the moves to confirmed rows that the orders make; the others (other whole
+//!   days, and the partial days' part of the range) read raw and keyed in Rust into the
+//!   rows the file's roller would make of them (`rollup::purchase`, confirmed by the
+//!   orders read) and added to the same sum, not copied.
 //!   With the raw ones, who sold what from ten days before them (creator, transaction
 //!   id, event id, time: `ch_purchases::SaleCopy`): of a creator's purchases with one
 //!   transaction id only the first counts, as the copy's unique rule keeps it (`kept`);
 //! - every `begin_checkout` in `[from − attribution window, to + 5 min]` whose code
 //!   (without case) or source is an order's of
 //!   the range: what an order is joined to by code or UTM (the others are counted from
-//!   the day groups and the partial days; at 10^6 events with no orders this skipped
+//!   the day groups; at 10^6 events with no orders this skipped
 //!   copying about 160,000 rows), found by the codes and sources of the range's orders,
 //!   which are read first (none: no read); of a settled order, none: its join was
 //!   decided once its window had settled and is read whole (`ch_picks`), and handed to
@@ -75,7 +76,7 @@ use crate::ch_day_memory::DayMemories;
 use crate::ch_picks::Remembered;
 use crate::ch_purchases::{DonePurchases, FirstSales, SaleCopy};
 use crate::clickhouse::{self as ch, ChError, OrderRow, RecentDone, RecentPurchasesDone, RefundRow};
-use crate::stats::rollup::{self, DayRow, DAY_MS, HOUR_MS};
+use crate::stats::rollup::{self, DayRow, DAY_MS};
 use crate::stats::{self, Query, Stats, Weight, CLOCK_SLACK_MS};
 use crate::store::{self, StoreError};
 use clickhouse::Row;
@@ -190,18 +191,15 @@ pub struct Slice {
     /// The orders of the range and those that may confirm one of `events` (the purchases
     /// added up in ClickHouse's rows are confirmed by any order there).
     pub orders: Vec<OrderRow>,
-    /// The report's range: only the orders it can read are copied ([`fill`]); `None`
-    /// copies every order.
+    /// The report's range: only the orders it can read are copied ([`fill`]), and its
+    /// counting events and purchases are handed over as rollup rows, never copied
+    /// (`groups`, `done`, `purchases_done`, and the range's purchases among `events`
+    /// added up: see [`fill`]). `None` copies every order and event.
     pub range: Option<(i64, i64)>,
     pub refunds: Vec<RefundRow>,
-    /// The span `[start, end)` (ms: the range's whole UTC hours, `rollup::whole_hours`)
-    /// whose counting events are added up in ClickHouse (`groups`, `done`) and whose
-    /// purchases [`fill`] adds up into rollup rows rather than copies; `None` when the
-    /// range holds no whole hour (every event is copied). The copy's rollup cursors go
-    /// past every copied event, so that its own reads take this span as rolled up.
-    pub rolled: Option<(i64, i64)>,
-    /// The counting events of `rolled`, added up in ClickHouse: per day for its whole
-    /// UTC days, per hour for the whole hours of its partial first and last days.
+    /// The range's counting events added up in ClickHouse, per UTC day (the whole days
+    /// `done` does not hold, and the part of the partial first and last days inside the
+    /// range).
     pub groups: Vec<DayGroup>,
     /// The rollup rows of the whole days ClickHouse's `event_days` holds complete
     /// (`ch_days`): those days are not in `groups`.
@@ -219,7 +217,7 @@ pub struct Slice {
     pub kept: Vec<Option<stats::KeptJoin>>,
 }
 
-/// Events of one UTC day (or hour) alike in everything their rollup key is made of: the raw
+/// Events of one UTC day alike in everything their rollup key is made of: the raw
 /// columns it is derived from, read as `stats::load` reads an event (see
 /// [`DayGroup::event`]).
 #[derive(Clone, Debug, Default, PartialEq, Row, Deserialize)]
@@ -403,37 +401,15 @@ async fn warm_range(client: &clickhouse::Client, memory: &Memory, window_ms: i64
     false
 }
 
-/// How [`read`] reads a report's range `[from, to)`: as a file whose hours are rolled up
-/// reads it (`rollup::sources`), so that the copy's own reads agree with it.
-#[derive(Clone, Debug, PartialEq)]
-struct Split {
-    /// The whole UTC days (`(first_day, end_day)`): from ClickHouse's day rollup, or
-    /// grouped per day.
-    whole: Option<(i64, i64)>,
-    /// Counted from groups and rollup rows, `[start, end)` in ms: the whole UTC hours.
-    rolled: Option<(i64, i64)>,
-    /// The whole hours of the partial first and last days, grouped per hour (in ms): a
-    /// partial day at 10^8 events is a million events, which copied raw took seconds.
-    hours: Vec<(i64, i64)>,
-    /// Copied raw (in ms): less than an hour at each end, or the whole range when it
-    /// holds no whole hour.
-    raw: Vec<(i64, i64)>,
-}
-
-impl Split {
-    fn of(from: i64, to: i64) -> Split {
-        let whole = rollup::whole_days(from, to);
-        let rolled = rollup::whole_hours(from, to).map(|(first, end)| (first * HOUR_MS, end * HOUR_MS));
-        let spans = |spans: [(i64, i64); 2]| spans.into_iter().filter(|(a, b)| a < b).collect();
-        let (hours, raw) = match (rolled, whole) {
-            (Some((start, end)), Some((first_day, end_day))) => {
-                (spans([(start, first_day * DAY_MS), (end_day * DAY_MS, end)]), spans([(from, start), (end, to)]))
-            }
-            (Some((start, end)), None) => (vec![(start, end)], spans([(from, start), (end, to)])),
-            (None, _) => (Vec::new(), (from < to).then_some((from, to)).into_iter().collect()),
-        };
-        Split { whole, rolled, hours, raw }
-    }
+/// The part of `[from, to)` outside its whole UTC days (`whole`, as
+/// `rollup::whole_days` gives them), in ms: its partial first and last days, or all of
+/// it when it holds no whole day.
+fn partial_days(from: i64, to: i64, whole: Option<(i64, i64)>) -> Vec<(i64, i64)> {
+    let spans = match whole {
+        Some((first_day, end_day)) => vec![(from, first_day * DAY_MS), (end_day * DAY_MS, to)],
+        None => vec![(from, to)],
+    };
+    spans.into_iter().filter(|(a, b)| a < b).collect()
 }
 
 /// Reads every row a report on `[from, to)` can touch (see the module's list); what
@@ -449,7 +425,11 @@ pub async fn read(
     let remembered = memory.map(|m| &m.picks);
     let days_memory = memory.map(|m| &m.days);
     let (earliest, latest) = (from.saturating_sub(window_ms), to.saturating_add(CLOCK_SLACK_MS));
-    let split @ Split { whole, rolled, .. } = Split::of(from, to);
+    let whole = rollup::whole_days(from, to);
+    // The partial days are grouped per day over exactly their part of the range, as the
+    // whole days are: nothing of the range is copied raw (a partial day at 10^8 events
+    // is a million events, which copied raw took seconds).
+    let partial = partial_days(from, to, whole);
     // The orders first (a few rows, read in milliseconds): which checkouts to read
     // depends on their codes and sources; and which whole days `purchase_days` holds,
     // or a provisional count in `recent_purchases` that still holds (a few bytes a
@@ -493,7 +473,6 @@ pub async fn read(
     let in_range: Vec<&OrderRow> = range_orders.iter().collect();
     let (codes, sources) = crate::ch_checkouts::values_of(&in_range);
     let joinable = !(codes.is_empty() && sources.is_empty());
-    let none = || async { Ok::<Vec<CopiedEvent>, ChError>(Vec::new()) };
     // Then independent queries, sent together: each mostly waits on a scan of its own.
     // Each time range through `ch::event_time_within`, which the sorting key answers;
     // with the event's name first in that key, each kind of event is its own range.
@@ -531,8 +510,8 @@ pub async fn read(
     let raw_spans = without_days(from, to, &marked);
     let purchases = took("purchases", raw_purchases(client, &raw_spans));
     // Checkouts only where an order of the range could be joined to them by its code or
-    // its source (`stats::load::resolve`): the rest are counted from the day groups and
-    // the partial days, and a season has far more checkouts than orders (1.6 million
+    // its source (`stats::load::resolve`): the rest are counted from the day groups, and
+    // a season has far more checkouts than orders (1.6 million
     // against none in the benchmark's: reading them cost 1.3 s of a season's report at
     // 10^7 events when they were asked for whatever the orders).
     // Of those, only the ones an order's join can pick (`ch_checkouts`): a season with
@@ -554,13 +533,6 @@ pub async fn read(
         let checkouts = crate::ch_checkouts::for_orders(read.checkouts, &in_range, window_ms);
         Ok::<_, ChError>(crate::ch_checkouts::Read { checkouts, kept: read.kept })
     };
-    let partial = async {
-        if split.raw.is_empty() {
-            return none().await;
-        }
-        let condition = crate::ch_days::within(&split.raw);
-        ch::timed(client.query(&kept_events(&condition)).fetch_all::<CopiedEvent>()).await
-    };
     let days = async {
         let days = async {
             match whole {
@@ -568,9 +540,9 @@ pub async fn read(
                 None => Ok(Default::default()),
             }
         };
-        let hours = took("hour groups", groups(client, HOUR_MS, &split.hours, ch::REQUEST_TIMEOUT));
-        let ((done, mut groups), hours) = tokio::try_join!(days, hours)?;
-        groups.extend(hours);
+        let partial_groups = took("partial days' groups", groups(client, &partial, ch::REQUEST_TIMEOUT));
+        let ((done, mut groups), partial_groups) = tokio::try_join!(days, partial_groups)?;
+        groups.extend(partial_groups);
         Ok::<_, ChError>((done, groups))
     };
     // Any order's, not only the range's: a checkout of the range whose order came after
@@ -602,13 +574,12 @@ pub async fn read(
     let refunds = ch::timed(client.query("SELECT ?fields FROM refunds FINAL").fetch_all::<RefundRow>());
     // Boxed: held inline, these reads made a report's future too big for a 2 MiB stack
     // in a debug build.
-    let ((mut events, mut copies), purchases_done, checkouts, partial, days, clicks, owners, outside, refunds) =
+    let ((mut events, mut copies), purchases_done, checkouts, days, clicks, owners, outside, refunds) =
         Box::pin(async {
             tokio::try_join!(
                 purchases,
                 purchases_done,
                 took("checkouts with an order's code or source", checkouts),
-                took("partial days", partial),
                 days,
                 took("clicks of orders", clicks),
                 took("code owners", owners),
@@ -626,7 +597,7 @@ pub async fn read(
     let (late, late_copies) = took("purchases of days behind their marker", raw_purchases(client, &behind)).await?;
     events.extend(late);
     copies.extend(late_copies);
-    events.extend(checkouts.checkouts.into_iter().chain(partial).chain(clicks).chain(owners).chain(outside));
+    events.extend(checkouts.checkouts.into_iter().chain(clicks).chain(owners).chain(outside));
     let (done, groups) = days;
     let firsts = crate::ch_purchases::first_sales(&copies);
     // The range's orders as its first read gave them (those arrived since are left for
@@ -642,7 +613,7 @@ pub async fn read(
             latest_orders_with(range_orders.into_iter().chain(confirming).collect(), kept)
         }
     };
-    Ok(Slice { events, orders, range: Some((from, to)), refunds, rolled, groups, done, firsts, purchases_done, kept })
+    Ok(Slice { events, orders, range: Some((from, to)), refunds, groups, done, firsts, purchases_done, kept })
 }
 
 /// Per code (without case) of `codes` or source of `sources` and creator, one checkout
@@ -942,25 +913,24 @@ pub async fn day_groups(
 ) -> Result<Vec<DayGroup>, ChError> {
     let spans: Vec<(i64, i64)> =
         spans.iter().map(|&(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS)).collect();
-    groups(client, DAY_MS, &spans, timeout).await
+    groups(client, &spans, timeout).await
 }
 
-/// [`day_groups`] per `unit` (a day's or an hour's ms) over the time spans `spans`
-/// (`[from, to)` each, in ms, each a whole number of units).
+/// [`day_groups`] over the time spans `spans` (`[from, to)` each, in ms, whole days or
+/// not): per UTC day, of the events in them.
 async fn groups(
     client: &clickhouse::Client,
-    unit: i64,
     spans: &[(i64, i64)],
     timeout: std::time::Duration,
 ) -> Result<Vec<DayGroup>, ChError> {
-    debug_assert!(spans.iter().all(|(from, to)| from % unit == 0 && to % unit == 0), "whole units");
-    let Some(start) = spans.iter().map(|&(from, _)| from).min() else {
+    // The start of the first span's UTC day: the groups' days are UTC days.
+    let Some(start) = spans.iter().map(|&(from, _)| from.div_euclid(DAY_MS) * DAY_MS).min() else {
         return Ok(Vec::new());
     };
     let names = rollup::ROLLED.map(|n| format!("'{n}'")).join(", ");
     let within = crate::ch_days::within(spans);
     // `event_time - start` is never negative here, so `intDiv` (which rounds toward
-    // zero) numbers the units as `div_euclid` does.
+    // zero) numbers the days as `div_euclid` does.
     let sql = format!(
         "SELECT name, creator_id, affiliate, utm_source, utm_medium, utm_campaign, utm_content, coupon, promotion_id,
            items, path, value_unreadable,
@@ -969,7 +939,7 @@ async fn groups(
            min(event_time) AS first_time, count() AS events
          FROM events FINAL
          WHERE name IN ({names}) AND ({within})
-         GROUP BY intDiv(event_time - {start}, {unit}), name, creator_id, affiliate, utm_source, utm_medium,
+         GROUP BY intDiv(event_time - {start}, {DAY_MS}), name, creator_id, affiliate, utm_source, utm_medium,
            utm_campaign, utm_content, coupon, promotion_id, items, path, value_unreadable, odd_value"
     );
     ch::timed_within(timeout, client.query(&sql).fetch_all()).await
@@ -987,16 +957,16 @@ fn amount(value: Option<i64>, unreadable: u8) -> SqlValue {
 
 /// Writes a slice into an in-memory database made by `store::open_memory`, and returns
 /// what `stats::load_with` is given beside it (`stats::Given`): the range's orders (see
-/// below) with their kept joins, and its whole days' rollup rows, one per key
+/// below) with their kept joins, and with a range, its rollup rows, one per key
 /// (`rollup::Collapser`): the day groups keyed as the file's roller keys events
-/// (`rollup::row`), ClickHouse's `event_days` rows, and the whole days' purchases
-/// (`add_purchases`). Those are not written into the
-/// copy (a season's 240,000 rows cost seconds to insert and read back); its rollup
-/// cursor goes past every copied event all the same, so none of those is read again as
-/// "not yet rolled up".
+/// (`rollup::row`), ClickHouse's `event_days` rows, and the range's purchases
+/// (`add_purchases`). Those are not written into the copy (a season's 240,000 rows cost
+/// seconds to insert and read back), and they cover the range (`Given::covers_range`):
+/// the copy's events are read only to join orders.
 pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Given> {
     let joins = std::mem::take(&mut slice.kept);
     debug_assert!(slice.range.is_some() || joins.iter().all(Option::is_none), "joins go with the range's orders");
+    debug_assert!(slice.range.is_some() || slice.groups.is_empty(), "groups stand for the range's events");
     let orders = std::mem::take(&mut slice.orders);
     // The orders stats read: those of the range (`orders_in`), and those that confirm
     // a copied event (`Confirmed`: a purchase by its transaction id, a purchase or
@@ -1039,12 +1009,13 @@ pub fn fill(conn: &Connection, mut slice: Slice) -> rusqlite::Result<stats::Give
         let given = scope.spawn(move || given_orders(orders, joins, &read, range));
         let rolled = copy(conn, &slice, &copied)?;
         let (given, confirmed) = given.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Ok(stats::Given { rolled, orders: range.map(|_| (given, confirmed)) })
+        let covers_range = range.is_some();
+        Ok(stats::Given { rolled, orders: range.map(|_| (given, confirmed)), covers_range })
     })
 }
 
 /// Copies `slice`'s events, the orders `orders` and the refunds into the in-memory
-/// database, and returns the rollup rows of its whole days (see [`fill`]).
+/// database, and returns the rollup rows of its range (see [`fill`]).
 fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Result<Vec<stats::EventRow>> {
     // Sorted by reference: a season's 662,000 rows of 18 fields each moved about while
     // sorting were a tenth of a report's time.
@@ -1056,7 +1027,7 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
     let mut events: Vec<&CopiedEvent> = slice.events.iter().filter(|e| !done_purchase(e)).collect();
     events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
     let kept = kept(&events, &slice.firsts);
-    let whole = slice.rolled.map(|(start, end)| start..end);
+    let whole = slice.range.map(|(from, to)| from..to);
     let rolled_purchase =
         |e: &CopiedEvent| e.name == "purchase" && whole.as_ref().is_some_and(|w| w.contains(&e.event_time));
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
@@ -1143,12 +1114,6 @@ fn copy(conn: &Connection, slice: &Slice, orders: &[OrderRow]) -> rusqlite::Resu
         }
         for (_, sql) in &indexes {
             tx.execute_batch(sql)?;
-        }
-        if slice.rolled.is_some() {
-            // Stats read a rollup only behind a cursor above 0, even an empty one; and
-            // the hours only behind one equal to the days'.
-            let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
-            rollup::advance_event_cursors(&tx, last.max(1))?;
         }
     }
     tx.commit()?;
@@ -1262,7 +1227,7 @@ fn kept(events: &[&CopiedEvent], first: &FirstSales) -> Vec<bool> {
         .collect()
 }
 
-/// Adds `purchases` (of whole days) to `collapser` as the rollup rows a file's roller
+/// Adds `purchases` (of the range) to `collapser` as the rollup rows a file's roller
 /// would make of them (`rollup::purchase`), each confirmed as stats decide it for a raw
 /// purchase: an order (any) has its transaction id or its click id. Copying a season's
 /// purchases into the in-memory database cost seconds at 10^8 events (666,862), and
@@ -1319,6 +1284,7 @@ fn add_purchases<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::rollup::HOUR_MS;
 
     fn event(id: &str, time: i64, name: &str, tx: Option<&str>) -> CopiedEvent {
         CopiedEvent {
@@ -1331,13 +1297,13 @@ mod tests {
         }
     }
 
-    /// What `groups` asks ClickHouse, done here on the same rows: per `unit` (a day's or
-    /// an hour's ms) of the spans `spans` (`[from, to)` in ms) and raw key columns, the
-    /// count and earliest time.
-    fn grouped(events: &[CopiedEvent], unit: i64, spans: &[(i64, i64)]) -> Vec<DayGroup> {
+    /// What `groups` asks ClickHouse, done here on the same rows: per UTC day of the
+    /// spans `spans` (`[from, to)` in ms) and raw key columns, the count and earliest
+    /// time.
+    fn grouped(events: &[CopiedEvent], spans: &[(i64, i64)]) -> Vec<DayGroup> {
         let mut groups: Vec<DayGroup> = Vec::new();
         for e in events.iter().filter(|e| rollup::ROLLED.contains(&e.name.as_str())) {
-            let day = e.event_time.div_euclid(unit);
+            let day = e.event_time.div_euclid(DAY_MS);
             if !spans.iter().any(|(from, to)| (from..to).contains(&&e.event_time)) {
                 continue;
             }
@@ -1360,7 +1326,7 @@ mod tests {
                 events: 1,
             };
             let same = |o: &DayGroup| {
-                o.first_time.div_euclid(unit) == day
+                o.first_time.div_euclid(DAY_MS) == day
                     && DayGroup { first_time: 0, events: 0, ..o.clone() }
                         == DayGroup { first_time: 0, events: 0, ..g.clone() }
             };
@@ -1486,8 +1452,9 @@ mod tests {
             .collect()
     }
 
-    /// The Rust half of the rollup path: a range's whole days given as day groups (and
-    /// only the events `read` still copies raw) give the figures of every event copied.
+    /// The Rust half of the rollup path: a range given as day groups (its whole days and
+    /// its partial days' part, to the millisecond) and the events `read` copies to join
+    /// orders give the figures of every event copied.
     #[test]
     fn day_groups_give_the_figures_of_the_events_they_stand_for() {
         let day0 = 20_400 * DAY_MS;
@@ -1580,24 +1547,24 @@ mod tests {
             (day0 + 5 * HOUR_MS, day0 + 3 * DAY_MS + 2 * HOUR_MS),
             (day0, day0 + 4 * DAY_MS),
             (day0 + DAY_MS - 1, day0 + 3 * DAY_MS),
-            // To the millisecond: whole days, the partial days' whole hours, and a
-            // margin of less than an hour at each end.
+            // To the millisecond: whole days, and partial days that start and end in
+            // the middle of an hour.
             (day0 + 5 * HOUR_MS + 17 * minute + 3, day0 + 3 * DAY_MS + 2 * HOUR_MS + 41 * minute + 7),
-            // No whole day: whole hours (6:00 to 7:00) and their margins.
+            // No whole day: a partial day only.
             (day0 + 5 * HOUR_MS + 17 * minute, day0 + 7 * HOUR_MS + 12 * minute + 1),
-            // No whole hour: all raw.
+            // Not even a whole hour.
             (day0 + 5 * HOUR_MS + 3 * minute, day0 + 5 * HOUR_MS + 50 * minute),
         ] {
-            let split = Split::of(from, to);
-            // As `read` reads them: the range's purchases, the window's checkouts, the
-            // margins, and who sold what in the window before the range.
+            let whole = rollup::whole_days(from, to);
+            let partial = partial_days(from, to, whole);
+            // As `read` reads them: the range's purchases, the window's checkouts (no
+            // other event of the range), and who sold what in the window before it.
             let copied: Vec<CopiedEvent> = events
                 .iter()
                 .filter(|e| {
                     let t = e.event_time;
                     (e.name == "purchase" && (from..to).contains(&t))
                         || (e.name == "begin_checkout" && t >= from - window && t <= to + CLOCK_SLACK_MS)
-                        || split.raw.iter().any(|(a, b)| (a..b).contains(&&t))
                 })
                 .cloned()
                 .collect();
@@ -1605,24 +1572,20 @@ mod tests {
             let raw = store::open_memory().expect("memory");
             fill(&raw, Slice { events: events.clone(), orders: orders.clone(), ..Slice::default() }).expect("fill");
             let rolled = store::open_memory().expect("memory");
-            let days: Vec<(i64, i64)> = split.whole.iter().map(|&(a, b)| (a * DAY_MS, b * DAY_MS)).collect();
-            let (day_groups, hour_groups) = (grouped(&events, DAY_MS, &days), grouped(&events, HOUR_MS, &split.hours));
+            let days: Vec<(i64, i64)> = whole.iter().map(|&(a, b)| (a * DAY_MS, b * DAY_MS)).collect();
+            let (day_groups, partial_groups) = (grouped(&events, &days), grouped(&events, &partial));
             let slice = Slice {
                 events: copied.clone(),
                 orders: orders.clone(),
                 range: Some((from, to)),
-                rolled: split.rolled,
-                groups: day_groups.iter().chain(&hour_groups).cloned().collect(),
+                groups: day_groups.iter().chain(&partial_groups).cloned().collect(),
                 firsts: firsts.clone(),
                 ..Slice::default()
             };
             let given = fill(&rolled, slice).expect("fill");
             let rows = &given.rolled;
-            let cursor = rollup::cursor(&rolled).expect("cursor");
-            assert_eq!(cursor > 0, split.rolled.is_some());
-            assert_eq!(rollup::hour_cursor(&rolled).expect("hours"), cursor, "the copy's hours read as rolled up");
-            assert_eq!(rows.is_empty(), split.rolled.is_none(), "{rows:?}");
-            assert!(rows.len() < events.len() / 4, "one row per key: {}", rows.len());
+            assert!(given.covers_range, "no event of the range counted from the copy");
+            assert!(!rows.is_empty() && rows.len() < events.len() / 4, "one row per key: {}", rows.len());
             let copies = |c: &Connection, name: &str| -> i64 {
                 c.query_row("SELECT count(*) FROM events WHERE name = ?1", [name], |r| r.get(0)).expect("count")
             };
@@ -1630,7 +1593,7 @@ mod tests {
                 Query { from, to, ..Query::default() },
                 Query { from, to, creator: Some("juno".into()), scope: stats::Scope::Affiliate("ana".into()) },
             ];
-            let Some(span) = split.whole else {
+            let Some(span) = whole else {
                 // Without whole days, only the groups and the copy.
                 let want = stats::load(&raw, &queries[0], window, None).expect("raw");
                 assert!(want.totals.funnel.page_views > 0 && want.totals.funnel.purchases > 0, "{want:?}");
@@ -1674,8 +1637,7 @@ mod tests {
                     events: copied.clone(),
                     orders: orders.clone(),
                     range: Some((from, to)),
-                    rolled: split.rolled,
-                    groups: hour_groups.clone(),
+                    groups: partial_groups.clone(),
                     done: done.clone(),
                     firsts: firsts.clone(),
                     purchases_done,
@@ -1810,7 +1772,6 @@ mod tests {
                         events,
                         orders: orders.clone(),
                         range: Some((from, to)),
-                        rolled: Some((from, to)),
                         kept: kept.map_or_else(Vec::new, |joins: stats::KeptJoins| {
                             orders.iter().map(|o| joins.get(&o.provider, &o.order_id).cloned()).collect()
                         }),
@@ -1919,7 +1880,9 @@ mod tests {
         let mut answers = Vec::new();
         for range in [None, Some((from, to))] {
             let conn = store::open_memory().expect("memory");
-            let slice = Slice { events: events.clone(), orders: orders.clone(), range, ..Slice::default() };
+            // With the range, its checkout counted in ClickHouse, as `read` gives it.
+            let groups = range.map_or_else(Vec::new, |range| grouped(&events, &[range]));
+            let slice = Slice { events: events.clone(), orders: orders.clone(), range, groups, ..Slice::default() };
             let given = fill(&conn, slice).expect("fill");
             let copied = texts(&conn, "SELECT order_id FROM orders ORDER BY order_id");
             if range.is_some() {

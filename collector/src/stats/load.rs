@@ -131,9 +131,13 @@ impl<V> FromIterator<((String, String), V)> for ByOrder<V> {
 /// (`stats_source`): what it already added up or decided, so the copy need not hold it.
 #[derive(Clone, Debug, Default)]
 pub struct Given {
-    /// Rollup rows of the range's whole days, one per key (`rollup::Collapser`), for
-    /// every creator and affiliate (the query's are kept).
+    /// Rollup rows, one per key (`rollup::Collapser`), for every creator and affiliate
+    /// (the query's are kept).
     pub rolled: Vec<EventRow>,
+    /// Whether `rolled` holds every counting event and purchase of the range, to the
+    /// millisecond (ClickHouse's: see `rollup::sources`), so that the copy's events are
+    /// never counted raw.
+    pub covers_range: bool,
     /// The query's orders (as [`orders_in`] reads them, in any order: see `Place`), and
     /// what every order confirms, when they are handed over rather than read from the
     /// copy: a season's 333,000 at 10^8 events took a second to copy in and read back.
@@ -148,7 +152,7 @@ pub fn load_with(
     default_creator: Option<&str>,
     given: Given,
 ) -> rusqlite::Result<Stats> {
-    let Given { rolled, orders } = given;
+    let Given { rolled, orders, covers_range } = given;
     // Whole days whose orders are added up already (`order_days`), in a file: not in
     // ClickHouse's copy, whose orders are handed over.
     let settings = order_days::Settings::new(window_ms, default_creator);
@@ -205,7 +209,7 @@ pub fn load_with(
     };
     // Raw events, a day's rollup rows, or both (see `rollup::sources`); rollup rows one
     // per key (`rollup::collapsed`), raw events streamed.
-    let sources = rollup::sources(conn, query)?;
+    let sources = rollup::sources(conn, query, covers_range)?;
     let mut rolled: Vec<EventRow> = rolled
         .into_iter()
         .filter(|e| {

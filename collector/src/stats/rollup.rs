@@ -558,17 +558,10 @@ fn whole(unit: Unit, from: i64, to: i64) -> Option<(i64, i64)> {
     (first < end).then_some((first, end))
 }
 
-/// The whole UTC hours of `[from, to)`, as `(first_hour, end_hour)` hour numbers (end
-/// exclusive), or `None` when it holds none: with the hours rolled up, what [`sources`]
-/// reads from the rollup, and so what `stats_source` groups in ClickHouse.
-pub fn whole_hours(from: i64, to: i64) -> Option<(i64, i64)> {
-    whole(Unit::Hour, from, to)
-}
-
 /// Moves the events' cursors, the days' and the hours', up to `last_id` (never back):
 /// the events up to it count as rolled up in both units, and [`sources`] reads only
 /// those past it raw.
-pub fn advance_event_cursors(conn: &Connection, last_id: i64) -> rusqlite::Result<()> {
+fn advance_event_cursors(conn: &Connection, last_id: i64) -> rusqlite::Result<()> {
     advance(conn, CURSOR, last_id)?;
     advance(conn, HOUR_CURSOR, last_id)
 }
@@ -833,8 +826,12 @@ impl Source {
 
 /// The queries that give a report's events: raw ones where nothing is rolled up (or the
 /// range holds no whole UTC day), else rollup rows for the whole days and raw events
-/// for the rest (see the module's rules).
-pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>> {
+/// for the rest (see the module's rules). `covered`: the rows handed to the sum beside
+/// them stand for every counting event and purchase of the range, to the millisecond
+/// (ClickHouse's report, `stats_source`, whose copy holds events only to join orders):
+/// then only the checkouts that became orders are read, as "ordered", as they are read
+/// for rolled-up days.
+pub fn sources(conn: &Connection, query: &Query, covered: bool) -> rusqlite::Result<Vec<Source>> {
     const NAMES: &str = "name IN ('page_view', 'view_promotion', 'select_item', 'begin_checkout', 'purchase')";
     let mut filter = String::from("(:creator IS NULL OR creator_id = :creator)");
     let mut common: Vec<(&'static str, SqlValue)> =
@@ -858,6 +855,22 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
         read: raw_event,
         collapse: None,
     };
+    // Rolled-up checkouts (ids up to `rolled`) in `[from, to)` read again because a
+    // verified order carries their click id.
+    let ordered = |from: i64, to: i64, rolled: i64| Source {
+        sql: format!(
+            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_by_click
+             WHERE click_id IS NOT NULL AND click_id IN (SELECT click_id FROM orders WHERE click_id IS NOT NULL)
+               AND name = 'begin_checkout'
+               AND event_time >= :from AND event_time < :to AND id <= :rolled AND {filter}"
+        ),
+        params: with(&[(":from", from), (":to", to), (":rolled", rolled)]),
+        read: ordered_event,
+        collapse: None,
+    };
+    if covered {
+        return Ok(vec![ordered(query.from, query.to, i64::MAX)]);
+    }
     let rolled = cursor(conn)?;
     if rolled == 0 {
         return Ok(vec![raw(query.from, query.to)]);
@@ -924,17 +937,7 @@ pub fn sources(conn: &Connection, query: &Query) -> rusqlite::Result<Vec<Source>
             collapse: None,
         });
     }
-    sources.push(Source {
-        sql: format!(
-            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_by_click
-             WHERE click_id IS NOT NULL AND click_id IN (SELECT click_id FROM orders WHERE click_id IS NOT NULL)
-               AND name = 'begin_checkout'
-               AND event_time >= :from AND event_time < :to AND id <= :rolled AND {filter}"
-        ),
-        params: with(&whole),
-        read: ordered_event,
-        collapse: None,
-    });
+    sources.push(ordered(start, end, rolled));
     for (unit, first, end) in tables {
         let (column, events, purchases) = (unit.column(), unit.events(), unit.purchases());
         sources.push(Source {
