@@ -272,7 +272,8 @@ rolled_stats() {
   time_stats "ClickHouse + day rollup, 90 days$label:" "$season_from" "$to_day"
   time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"
   time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
-  # Its partial first and last days are copied raw into the report's in-memory file.
+  # Its partial first and last days are grouped over their part of the range, as the
+  # days not yet counted are (no event of the range is copied raw).
   time_stats "ClickHouse + day rollup, 90 days to the ms:" "$((end_ms - 90 * 86400000))" "$end_ms"
   stop_collector
 }
