@@ -700,8 +700,8 @@ async fn one_server_without_a_cluster_keeps_plain_tables_and_counts_once() {
     assert!(matches!(refused, store_ch::ChError::OldEventsKey(_)), "{refused}");
 }
 
-/// Stats over whole UTC days read ClickHouse through day groups (one `GROUP BY`, see
-/// `stats_source`), and the partial first and last day raw: a collector on ClickHouse
+/// Stats read ClickHouse through day groups (one `GROUP BY`, see `stats_source`), the
+/// partial first and last days grouped over their part of the range: a collector on ClickHouse
 /// answers what one on SQLite alone answers (itself reading its own rollup) for the same
 /// events spread over five days, to the last field, in JSON, CSV and HTML. The events
 /// vary in everything a rollup row is keyed by (tags, both spellings of a code, code
@@ -723,9 +723,8 @@ async fn whole_days_read_from_clickhouse_day_groups_answer_what_sqlite_answers()
     // Also whole days only, from the late checkout's day and from the next one's.
     same_figures(&http, &a, &reference, &[(from, to), (today - 3 * DAY, today), (today - 2 * DAY, today)]).await;
     // And to the millisecond (the days' events lie from 10:00 to 10:20): the partial
-    // days' whole hours grouped per hour, the margins of less than an hour copied raw,
-    // a margin cutting a day's events (10:00 to 10:09:00.005); and a range with no
-    // whole day whose one whole hour holds its events.
+    // days grouped over exactly their part of the range, one end cutting a day's events
+    // (10:00 to 10:09:00.005); and a range with no whole day.
     const MINUTE: i64 = 60_000;
     let ms = [
         (today - 4 * DAY + 9 * HOUR + 30 * MINUTE + 3, today - DAY + 10 * HOUR + 9 * MINUTE + 5),

@@ -32,13 +32,13 @@
 //!   "checkouts that became orders" needs them: [`Weight::Ordered`]); for the part of an
 //!   hour at each end, the raw events. The figures are the raw events' exactly
 //!   (a property test holds the two to each other); only the time differs.
-//! - **From ClickHouse** (`stats_source`) no roller runs: a report's whole days are
-//!   added up there by one `GROUP BY`, keyed by [`row`] and summed through a
-//!   [`Collapser`] like a file's rollup rows, beside an in-memory copy whose cursor is
-//!   past every copied event, so [`sources`] reads none of those raw (its purchases are
-//!   read raw: the copy's purchase cursor stays at 0, and it has no hours, so its
-//!   partial days are its raw copied events). Settled days are keyed once by
-//!   [`row`] into ClickHouse's own `event_days` (`ch_days`) and read back as they are.
+//! - **From ClickHouse** (`stats_source`) no roller runs: a report's range, to the
+//!   millisecond, is added up there per day by one `GROUP BY`, keyed by [`row`] and
+//!   summed through a [`Collapser`] like a file's rollup rows, its purchases keyed in
+//!   Rust likewise ([`purchase`]); beside them an in-memory copy holds only what joins
+//!   orders, and [`sources`] is told the rows cover the range, so it counts none of the
+//!   copy's events. Settled days are keyed once by [`row`] into ClickHouse's own
+//!   `event_days` (`ch_days`) and read back as they are.
 //! - **Retention** purges only events already rolled up into both units, so a day's and
 //!   an hour's counts and money outlive their raw events.
 
@@ -52,9 +52,7 @@ use std::collections::HashMap;
 pub const CURSOR: &str = "rollup:event-days";
 /// The `forward_cursor` row: the last event id whose purchases are rolled up (into
 /// `purchase_days`). Apart from [`CURSOR`] so that a file from before purchases were
-/// rolled up catches up on them, and so that ClickHouse's in-memory copy, which rolls
-/// none, reads them raw (`stats_source`): [`sources`] reads raw the purchases between
-/// the two.
+/// rolled up catches up on them: [`sources`] reads raw the purchases between the two.
 pub const PURCHASE_CURSOR: &str = "rollup:purchase-days";
 /// The events rolled up: those stats only count.
 pub const ROLLED: [&str; 4] = ["page_view", "view_promotion", "select_item", "begin_checkout"];
@@ -545,8 +543,9 @@ fn insert(conn: &Connection, unit: Unit, r: &DayRow) -> rusqlite::Result<()> {
 }
 
 /// The whole UTC days of `[from, to)`, as `(first_day, end_day)` day numbers (end
-/// exclusive), or `None` when it holds none: what [`sources`] reads from the rollup,
-/// and so what `stats_source` rolls up from ClickHouse.
+/// exclusive), or `None` when it holds none: what [`sources`] reads from the days'
+/// rollup, and what `stats_source` reads from ClickHouse's (the rest of a range is
+/// grouped from its events there).
 pub fn whole_days(from: i64, to: i64) -> Option<(i64, i64)> {
     whole(Unit::Day, from, to)
 }
@@ -876,7 +875,7 @@ pub fn sources(conn: &Connection, query: &Query, covered: bool) -> rusqlite::Res
         return Ok(vec![raw(query.from, query.to)]);
     }
     // The hours hold what the days hold once their cursor is the days' (a file rolled
-    // up before they were catches up first; ClickHouse's in-memory copy has none).
+    // up before they were catches up first).
     let hours = hour_cursor(conn)? == rolled;
     let days = whole(Unit::Day, query.from, query.to);
     // The part read from the rollup, `[start, end)`: whole hours where the hours are
