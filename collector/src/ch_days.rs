@@ -25,7 +25,7 @@
 //!   day is settled and done ([`drop_settled`]).
 
 use crate::ch_day_memory::{recall, DayMarker, DayMemory};
-use crate::clickhouse::{self as ch, ChError, DayDone, RecentDone};
+use crate::clickhouse::{self as ch, ChError, DayDone, RecentDone, RecentHoursDone};
 use crate::retention::SETTLING_DAYS;
 use crate::stats::rollup::{self, DayRow, PurchaseRow, DAY_MS};
 use clickhouse::Row;
@@ -61,6 +61,8 @@ pub struct Rolled {
     pub days: usize,
     pub rows: usize,
     pub events: u64,
+    /// `event_hours` rows written (`recent_hours` for a recount).
+    pub hour_rows: usize,
     /// `purchase_days` rows written, and the purchases they count.
     pub purchase_rows: usize,
     pub purchases: u64,
@@ -116,14 +118,16 @@ pub fn gaps(first_day: i64, end_day: i64, days: &std::collections::BTreeSet<i64>
 }
 
 /// The settled days (before [`settled_before`]) that have events and are not marked
-/// done in both `event_days_done` and `purchase_days_done`, oldest first. Days before
-/// 1970 are left alone (no collector stores them).
+/// done in all of `event_days_done`, `event_hours_done` and `purchase_days_done`,
+/// oldest first: retention purges a day's events only once every rollup holds them.
+/// Days before 1970 are left alone (no collector stores them).
 pub async fn pending(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<i64>, ChError> {
-    let (events, purchases) = tokio::try_join!(
+    let (events, hours, purchases) = tokio::try_join!(
         pending_in(client, "event_days_done", now_ms),
+        pending_in(client, "event_hours_done", now_ms),
         pending_in(client, "purchase_days_done", now_ms)
     )?;
-    let mut days: Vec<i64> = events.into_iter().chain(purchases).collect();
+    let mut days: Vec<i64> = events.into_iter().chain(hours).chain(purchases).collect();
     days.sort_unstable();
     days.dedup();
     Ok(days)
@@ -152,49 +156,105 @@ async fn pending_in(client: &clickhouse::Client, markers: &str, now_ms: i64) -> 
     })
 }
 
-/// Counts `days` from the events (each a settled day) into `event_days`, then marks
-/// them done, [`DAYS_PER_QUERY`] at a time; `ver` is the time of the count.
-pub async fn roll_days(client: &clickhouse::Client, days: &[i64], ver: u64) -> Result<Rolled, DaysError> {
+/// Counts settled days from the events: `days` into `event_days` and `hours` into
+/// `event_hours` (a day in both, as a rule; in one only while a collector catches up
+/// on a rollup it did not write before), each marked done after its rows,
+/// [`DAYS_PER_QUERY`] days at a time; `ver` is the time of the count. One query per
+/// chunk groups the events per hour: the hours' rows are those groups keyed, and the
+/// days' are the hours' merged ([`per_day`]), so both count the same events alike.
+pub async fn roll_days(
+    client: &clickhouse::Client,
+    days: &[i64],
+    hours: &[i64],
+    ver: u64,
+) -> Result<Rolled, DaysError> {
+    let (days, hours): (HashSet<i64>, HashSet<i64>) = (days.iter().copied().collect(), hours.iter().copied().collect());
+    let all: std::collections::BTreeSet<i64> = days.union(&hours).copied().collect();
+    let all: Vec<i64> = all.into_iter().collect();
     let mut rolled = Rolled::default();
-    for chunk in days.chunks(DAYS_PER_QUERY) {
-        let groups = crate::stats_source::day_groups(client, &spans(chunk.iter().copied()), QUERY_TIMEOUT).await?;
-        let rows = keyed(&groups)?;
-        let mut done: BTreeMap<i64, DayDone> =
-            chunk.iter().map(|&day| (day, DayDone { day, groups: 0, events: 0, ver })).collect();
-        for r in &rows {
-            if let Some(d) = done.get_mut(&r.day) {
-                d.groups += 1;
-                d.events += r.events;
-            }
-        }
-        // The rows first: a marker promises they are all there.
-        if !rows.is_empty() {
-            crate::ship::insert(client, "event_days", &rows).await?;
-        }
-        let done: Vec<DayDone> = done.into_values().collect();
-        crate::ship::insert(client, "event_days_done", &done).await?;
-        rolled.days += done.len();
-        rolled.rows += rows.len();
-        rolled.events += rows.iter().map(|r| r.events).sum::<u64>();
+    for chunk in all.chunks(DAYS_PER_QUERY) {
+        let groups = crate::stats_source::hour_groups(client, &spans(chunk.iter().copied()), QUERY_TIMEOUT).await?;
+        let hourly = keyed(&groups)?;
+        let with_hours: Vec<i64> = chunk.iter().copied().filter(|d| hours.contains(d)).collect();
+        let hour_rows: Vec<DayRow> = hourly.iter().filter(|r| hours.contains(&r.day)).cloned().collect();
+        write(client, ("event_hours", "event_hours_done"), &hour_rows, &with_hours, ver).await?;
+        rolled.hour_rows += hour_rows.len();
+        let with_days: Vec<i64> = chunk.iter().copied().filter(|d| days.contains(d)).collect();
+        let day_rows: Vec<DayRow> = per_day(hourly).into_iter().filter(|r| days.contains(&r.day)).collect();
+        write(client, ("event_days", "event_days_done"), &day_rows, &with_days, ver).await?;
+        rolled.days += with_days.len();
+        rolled.rows += day_rows.len();
+        rolled.events += day_rows.iter().map(|r| r.events).sum::<u64>();
     }
     Ok(rolled)
 }
 
-/// Day groups keyed into rollup rows by `rollup::row`, one row per (day, key): groups
-/// alike but for what the key leaves out fold into one, as SQLite's upsert folds them
-/// (a table keyed by `(day, key)` would keep only one of them).
+/// Writes `rows` into `table` (`event_days` or `event_hours`), then marks each of
+/// `days` done in `markers`, with its number of rows and events (none for a day
+/// without events: "done, nothing there").
+async fn write(
+    client: &clickhouse::Client,
+    (table, markers): (&str, &str),
+    rows: &[DayRow],
+    days: &[i64],
+    ver: u64,
+) -> Result<(), ChError> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    // The rows first: a marker promises they are all there.
+    if !rows.is_empty() {
+        crate::ship::insert(client, table, rows).await?;
+    }
+    crate::ship::insert(client, markers, &done_markers(rows, days, ver)).await
+}
+
+/// The markers of `days` for `rows` (each of one of them): per day, its rows and
+/// events.
+fn done_markers(rows: &[DayRow], days: &[i64], ver: u64) -> Vec<DayDone> {
+    let mut done: BTreeMap<i64, DayDone> =
+        days.iter().map(|&day| (day, DayDone { day, groups: 0, events: 0, ver })).collect();
+    for r in rows {
+        if let Some(d) = done.get_mut(&r.day) {
+            d.groups += 1;
+            d.events += r.events;
+        }
+    }
+    done.into_values().collect()
+}
+
+/// Hour groups keyed into rollup rows by `rollup::row`, one row per hour (its earliest
+/// event's) and key: groups alike but for what the key leaves out fold into one, as
+/// SQLite's upsert folds them (a table keyed by `(hour, key)` would keep only one of
+/// them).
 fn keyed(groups: &[crate::stats_source::DayGroup]) -> Result<Vec<DayRow>, serde_json::Error> {
     let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
     for g in groups {
         let row = rollup::row(&g.event(), g.first_time, g.events)?;
-        match rows.get_mut(&(row.day, row.key)) {
-            Some(r) => r.merge(&row),
-            None => {
-                rows.insert((row.day, row.key), row);
+        match rows.entry((row.first_time.div_euclid(rollup::HOUR_MS), row.key)) {
+            std::collections::btree_map::Entry::Occupied(mut r) => r.get_mut().merge(&row),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(row);
             }
         }
     }
     Ok(rows.into_values().collect())
+}
+
+/// Hour rows (of [`keyed`]) merged into one row per day and key: what keying the same
+/// events grouped per day gives (a row's key does not depend on its time, its day is
+/// its earliest event's, and its events add up).
+fn per_day(hourly: Vec<DayRow>) -> Vec<DayRow> {
+    let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
+    for row in hourly {
+        match rows.entry((row.day, row.key)) {
+            std::collections::btree_map::Entry::Occupied(mut r) => r.get_mut().merge(&row),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(row);
+            }
+        }
+    }
+    rows.into_values().collect()
 }
 
 /// One step: every settled day at `now_ms` that has events and is not done yet (its
@@ -203,18 +263,20 @@ fn keyed(groups: &[crate::stats_source::DayGroup]) -> Result<Vec<DayRow>, serde_
 /// [`oldest_unshipped`]): a file with a season of events shipped for the first time
 /// must not have its old days counted half-way.
 pub async fn step(client: &clickhouse::Client, now_ms: i64, unshipped_from: Option<i64>) -> Result<Rolled, DaysError> {
-    let (mut events, mut purchases) = tokio::try_join!(
+    let (mut events, mut hours, mut purchases) = tokio::try_join!(
         pending_in(client, "event_days_done", now_ms),
+        pending_in(client, "event_hours_done", now_ms),
         pending_in(client, "purchase_days_done", now_ms)
     )?;
     if let Some(t) = unshipped_from {
-        events.retain(|&day| day < t.div_euclid(DAY_MS));
-        purchases.retain(|&day| day < t.div_euclid(DAY_MS));
+        for days in [&mut events, &mut hours, &mut purchases] {
+            days.retain(|&day| day < t.div_euclid(DAY_MS));
+        }
     }
     let ver = now_ms.max(0) as u64;
-    let mut rolled = roll_days(client, &events, ver).await?;
+    let mut rolled = roll_days(client, &events, &hours, ver).await?;
     let bought = crate::ch_purchases::roll_purchase_days(client, &purchases, ver).await?;
-    let mut days: Vec<i64> = events.into_iter().chain(purchases).collect();
+    let mut days: Vec<i64> = events.into_iter().chain(hours).chain(purchases).collect();
     days.sort_unstable();
     days.dedup();
     rolled.days = days.len();
@@ -310,14 +372,52 @@ pub async fn done_rows(client: &clickhouse::Client, first_day: i64, end_day: i64
 /// The days in `[first_day, end_day)` marked done in `event_days_done`: a few bytes per
 /// day, so a report knows which days to group from the events before their rows come.
 pub async fn markers(client: &clickhouse::Client, first_day: i64, end_day: i64) -> Result<Vec<DayDone>, ChError> {
+    markers_in(client, "event_days_done", first_day, end_day).await
+}
+
+/// The days in `[first_day, end_day)` whose hours are marked done in
+/// `event_hours_done` (as [`markers`]).
+pub async fn hour_markers(client: &clickhouse::Client, first_day: i64, end_day: i64) -> Result<Vec<DayDone>, ChError> {
+    markers_in(client, "event_hours_done", first_day, end_day).await
+}
+
+async fn markers_in(
+    client: &clickhouse::Client,
+    table: &str,
+    first_day: i64,
+    end_day: i64,
+) -> Result<Vec<DayDone>, ChError> {
     ch::timed(
         client
-            .query("SELECT ?fields FROM event_days_done FINAL WHERE day >= ? AND day < ?")
+            .query(&format!("SELECT ?fields FROM {table} FINAL WHERE day >= ? AND day < ?"))
             .bind(first_day)
             .bind(end_day)
             .fetch_all::<DayDone>(),
     )
     .await
+}
+
+/// The `event_hours` rows of the days `markers` mark done (see [`counted_rows`]: a day
+/// counts only when all its hours' rows came), every hour of them: each count's
+/// `first_time` tells its hour.
+pub async fn hour_rows_of(client: &clickhouse::Client, markers: &[DayDone]) -> Result<DoneDays, ChError> {
+    if markers.is_empty() {
+        return Ok(DoneDays::default());
+    }
+    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
+    counted_rows(client, "event_hours", &days_in(markers.iter().map(|m| m.day)), &expected).await
+}
+
+/// The `recent_hours` rows of the provisional counts `markers` (as [`hour_rows_of`]).
+pub async fn recent_hour_rows_of(
+    client: &clickhouse::Client,
+    markers: &[RecentHoursDone],
+) -> Result<DoneDays, ChError> {
+    if markers.is_empty() {
+        return Ok(DoneDays::default());
+    }
+    let expected = markers.iter().map(|m| (m.day, (m.groups, m.events))).collect();
+    counted_rows(client, "recent_hours", &parts_in(markers.iter().map(|m| (m.day, m.parts))), &expected).await
 }
 
 /// The rows of the days `markers` mark done (see [`counted_rows`]): those `memory`
@@ -548,6 +648,17 @@ impl RecentMarker for RecentDone {
     }
 }
 
+impl RecentMarker for RecentHoursDone {
+    const TABLE: &'static str = "recent_hours_done";
+    const REACH: i64 = 0;
+    fn day(&self) -> i64 {
+        self.day
+    }
+    fn parts(&self) -> u64 {
+        self.parts
+    }
+}
+
 /// The provisional counts of days in `[first_day, end_day)` that still hold at `now_ms`:
 /// their fingerprint is that of the parts there now. Only days from two before the
 /// settling ones are looked at (a day that has just settled keeps its count until the
@@ -669,43 +780,58 @@ impl RecentRow {
 }
 
 /// Counts each day not yet settled at `now_ms` ([`settling`]) whose parts changed since
-/// its last count, into `recent_days` under the fingerprint of its parts, and marks it
-/// in `recent_days_done`. A count is kept only if the fingerprint after it is the one
+/// its last count (of its days' or its hours' rows), into `recent_days` and
+/// `recent_hours` under the fingerprint of its parts, and marks it in
+/// `recent_days_done` and `recent_hours_done`: one query grouping the day's events per
+/// hour, as [`roll_days`]. A count is kept only if the fingerprint after it is the one
 /// before (no row arrived while counting; otherwise the next step counts again). Every
 /// count is written, even of a day without events (its marker says "none", which a
 /// report then need not look for). `ver` is the time of the count.
 pub async fn recount(client: &clickhouse::Client, now_ms: i64) -> Result<Rolled, DaysError> {
     let ver = now_ms.max(0) as u64;
     let mut rolled = Rolled::default();
-    for (day, parts) in stale::<RecentDone>(client, now_ms).await? {
-        let groups = crate::stats_source::day_groups(client, &[(day, day + 1)], QUERY_TIMEOUT).await?;
+    let (days, hours) =
+        tokio::try_join!(stale::<RecentDone>(client, now_ms), stale::<RecentHoursDone>(client, now_ms))?;
+    // (Both fingerprint the same parts of a day: a day stale in one is stale now.)
+    let stale: BTreeMap<i64, u64> = days.into_iter().chain(hours).collect();
+    for (day, parts) in stale {
+        let groups = crate::stats_source::hour_groups(client, &[(day, day + 1)], QUERY_TIMEOUT).await?;
         if !unchanged::<RecentDone>(client, day, parts).await? {
             tracing::debug!(day, "day rollup: rows arrived while counting a recent day; counting it next time");
             continue;
         }
-        let rows: Vec<RecentRow> = keyed(&groups)?.into_iter().map(|r| RecentRow::new(r, parts, ver)).collect();
-        let marker =
-            RecentDone { day, parts, groups: rows.len() as u64, events: rows.iter().map(|r| r.events).sum(), ver };
+        let hourly = keyed(&groups)?;
+        let hour_rows: Vec<RecentRow> = hourly.iter().map(|r| RecentRow::new(r.clone(), parts, ver)).collect();
+        let rows: Vec<RecentRow> = per_day(hourly).into_iter().map(|r| RecentRow::new(r, parts, ver)).collect();
+        let (groups, events) = (hour_rows.len() as u64, hour_rows.iter().map(|r| r.events).sum());
+        let hours_marker = RecentHoursDone { day, parts, groups, events, ver };
+        let marker = RecentDone { day, parts, groups: rows.len() as u64, events, ver };
         // The rows first: a marker promises they are all there.
-        if !rows.is_empty() {
-            crate::ship::insert(client, "recent_days", &rows).await?;
+        for (table, rows) in [("recent_hours", &hour_rows), ("recent_days", &rows)] {
+            if !rows.is_empty() {
+                crate::ship::insert(client, table, rows).await?;
+            }
         }
+        crate::ship::insert(client, "recent_hours_done", std::slice::from_ref(&hours_marker)).await?;
         crate::ship::insert(client, "recent_days_done", std::slice::from_ref(&marker)).await?;
         rolled.days += 1;
         rolled.rows += rows.len();
+        rolled.hour_rows += hour_rows.len();
         rolled.events += marker.events;
     }
     Ok(rolled)
 }
 
 /// Drops the provisional counts of days now settled and rolled up (`event_days_done`
-/// marks them; `purchase_days_done` for the purchases' counts), and of days before
+/// marks them; `event_hours_done` for the hours' counts, `purchase_days_done` for the
+/// purchases'), and of days before
 /// those a report still looks at (`recent_markers`: a day without events is never
 /// marked done): a day's counts are a partition of their own. Returns the days dropped.
 pub async fn drop_settled(client: &clickhouse::Client, now_ms: i64) -> Result<Vec<i64>, ChError> {
     let mut days = Vec::new();
     for (tables, done) in [
         ("'recent_days', 'recent_days_done'", "event_days_done"),
+        ("'recent_hours', 'recent_hours_done'", "event_hours_done"),
         ("'recent_purchases', 'recent_unconfirmed', 'recent_purchases_done'", "purchase_days_done"),
     ] {
         let parts: Vec<(String, i64)> = ch::timed(
@@ -798,6 +924,43 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hour_groups_key_into_hour_rows_whose_days_are_the_days_rows() {
+        use crate::stats_source::DayGroup;
+        let h = rollup::HOUR_MS;
+        let day0 = 20_000 * DAY_MS;
+        let view = |path: &str, time: i64, events: u64| DayGroup {
+            name: "page_view".into(),
+            creator_id: "juno".into(),
+            utm_source: Some("tiktok".into()),
+            path: Some(path.into()),
+            first_time: time,
+            events,
+            ..DayGroup::default()
+        };
+        // Alike but for the path (which the key leaves out) in one hour: one row.
+        let groups = [
+            view("/", day0 + 10 * h + 300_000, 3),
+            view("/about/", day0 + 10 * h + 60_000, 2),
+            view("/", day0 + 13 * h, 4),
+            view("/", day0 + DAY_MS, 1),
+        ];
+        let hourly = keyed(&groups).expect("keyed");
+        let summary = |rows: &[DayRow]| rows.iter().map(|r| (r.day, r.first_time, r.events)).collect::<Vec<_>>();
+        let want = [(20_000, day0 + 10 * h + 60_000, 5), (20_000, day0 + 13 * h, 4), (20_001, day0 + DAY_MS, 1)];
+        assert_eq!(summary(&hourly), want);
+        assert!(hourly.iter().all(|r| r.key == hourly[0].key), "one key");
+        let daily = per_day(hourly.clone());
+        assert_eq!(summary(&daily), [(20_000, day0 + 10 * h + 60_000, 9), (20_001, day0 + DAY_MS, 1)]);
+        // As the same events grouped per day key.
+        let whole = rollup::row(&groups[0].event(), day0 + 10 * h + 60_000, 9).expect("row");
+        assert_eq!(daily[0], whole);
+        // Markers: each day's rows and events, and a day without any marked "none".
+        let markers = done_markers(&hourly, &[20_000, 20_001, 20_002], 7);
+        let summary: Vec<(i64, u64, u64)> = markers.iter().map(|m| (m.day, m.groups, m.events)).collect();
+        assert_eq!(summary, [(20_000, 2, 9), (20_001, 1, 1), (20_002, 0, 0)]);
+    }
 
     #[test]
     fn consecutive_days_make_one_span() {

@@ -190,6 +190,15 @@ fn engine(settings: &Settings, path: &str) -> String {
 pub fn ddl(settings: &Settings) -> Vec<(&'static str, String)> {
     let (db, on) = (&settings.database, on_cluster(settings));
     let s = "Nullable(String)";
+    // A stats rollup row's key and texts, and its earliest time and count
+    // (`stats::rollup::DayRow` but its day), in `event_days`, `event_hours`,
+    // `recent_days` and `recent_hours`.
+    let row_columns = format!(
+        "key FixedString(16), name String, creator_id String, affiliate {s},
+  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
+  coupon {s}, promotion_id {s}, products String, exclusion {s},
+  first_time Int64, events UInt64"
+    );
     // An order and a checkout picked for it (`ch_picks::OrderPick`), in `order_picks` and
     // `recent_picks`.
     let pick_columns = format!(
@@ -308,10 +317,7 @@ ORDER BY (day, creator_id, name, utm_source, affiliate, currency)",
             "event_days",
             format!(
                 "CREATE TABLE IF NOT EXISTS {db}.event_days{on} (
-  day Int64, key FixedString(16), name String, creator_id String, affiliate {s},
-  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
-  coupon {s}, promotion_id {s}, products String, exclusion {s},
-  first_time Int64, events UInt64,
+  day Int64, {row_columns},
   ver UInt64 DEFAULT toUInt64(now())
 ) ENGINE = {}
 PARTITION BY tuple()
@@ -393,10 +399,7 @@ ORDER BY day",
             "recent_days",
             format!(
                 "CREATE TABLE IF NOT EXISTS {db}.recent_days{on} (
-  day Int64, parts UInt64, key FixedString(16), name String, creator_id String, affiliate {s},
-  utm_source {s}, utm_medium {s}, utm_campaign {s}, utm_content {s},
-  coupon {s}, promotion_id {s}, products String, exclusion {s},
-  first_time Int64, events UInt64,
+  day Int64, parts UInt64, {row_columns},
   ver UInt64
 ) ENGINE = {}
 PARTITION BY day
@@ -414,6 +417,65 @@ ORDER BY (day, parts, key)",
 PARTITION BY day
 ORDER BY (day, parts)",
                 engine(settings, "recent_days_done")
+            ),
+        ),
+        // The same rows per UTC hour, for the part of a range to the millisecond that
+        // is not whole days: its whole hours are read here rather than grouped from
+        // the events (a partial day at 10^8 events is a million events, 0.7-0.8 s of a
+        // season's report). Written from the same groups as a day's rows
+        // (`ch_days::roll_days`), marked done per day in `event_hours_done` (as
+        // `event_days_done`). `hour` (hours since the epoch) is its earliest event's,
+        // as `day` is, so the rows are written as `event_days`' are (`DayRow`, one per
+        // hour and key). Sorted by day first: a reader asks for a day's hours as it
+        // asks for a day.
+        (
+            "event_hours",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.event_hours{on} (
+  day Int64, hour Int64 DEFAULT intDiv(first_time, 3600000), {row_columns},
+  ver UInt64 DEFAULT toUInt64(now())
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY (day, hour, key)",
+                engine(settings, "event_hours")
+            ),
+        ),
+        (
+            "event_hours_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.event_hours_done{on} (
+  day Int64, groups UInt64, events UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY tuple()
+ORDER BY day",
+                engine(settings, "event_hours_done")
+            ),
+        ),
+        // Provisional counts of the hours of the days not yet settled, as `recent_days`
+        // (under the same fingerprint, from the same groups: `ch_days::recount`).
+        (
+            "recent_hours",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_hours{on} (
+  day Int64, parts UInt64, hour Int64 DEFAULT intDiv(first_time, 3600000), {row_columns},
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts, hour, key)",
+                engine(settings, "recent_hours")
+            ),
+        ),
+        (
+            "recent_hours_done",
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.recent_hours_done{on} (
+  day Int64, parts UInt64, groups UInt64, events UInt64,
+  ver UInt64
+) ENGINE = {}
+PARTITION BY day
+ORDER BY (day, parts)",
+                engine(settings, "recent_hours_done")
             ),
         ),
         // Provisional counts of the purchases of the days not yet settled
@@ -698,6 +760,17 @@ pub struct PurchaseDayDone {
 /// and the fingerprint of the parts it was counted from (`ch_days::fingerprints`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
 pub struct RecentDone {
+    pub day: i64,
+    pub parts: u64,
+    pub groups: u64,
+    pub events: u64,
+    pub ver: u64,
+}
+
+/// A provisional count of a day's hours not yet settled (`recent_hours_done`): as
+/// [`RecentDone`], whose count it is taken with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct RecentHoursDone {
     pub day: i64,
     pub parts: u64,
     pub groups: u64,

@@ -524,8 +524,19 @@ async fn retention_counts_old_days_then_purges_them() {
         ver: 1,
         ..EventRow::default()
     };
+    // A page view of the old day at 10:20, which its hour's rollup row outlives.
+    const HOUR: i64 = 3_600_000;
+    let viewed = (today - 40) * DAY_MS + 10 * HOUR + 20 * 60_000;
+    let view = EventRow {
+        name: "page_view".into(),
+        event_time: viewed,
+        occurred_at: viewed,
+        currency: None,
+        value: None,
+        ..row("old-view", today - 40, 0)
+    };
     let mut insert = client.insert::<EventRow>("events").await.expect("insert");
-    for r in [row("old-1", today - 40, 500), row("old-2", today - 40, 700), row("new-1", today - 1, 300)] {
+    for r in [row("old-1", today - 40, 500), row("old-2", today - 40, 700), row("new-1", today - 1, 300), view] {
         insert.write(&r).await.expect("write");
     }
     insert.end().await.expect("end");
@@ -559,7 +570,7 @@ async fn retention_counts_old_days_then_purges_them() {
     assert_eq!(number(url, &db, &mutations).await, 0, "no mutation");
 
     let daily = |day: i64| format!("SELECT sum(events) FROM daily FINAL WHERE day = {day}");
-    assert_eq!(number(&settings.url, &db, &daily(today - 40)).await, 2, "the old day is counted");
+    assert_eq!(number(&settings.url, &db, &daily(today - 40)).await, 3, "the old day is counted");
     assert_eq!(number(&settings.url, &db, &daily(today - 1)).await, 1, "and the recent one");
     let value: String = ch(&settings.url, &db)
         .query(&format!("SELECT toString(sum(value)) FROM daily FINAL WHERE day = {}", today - 40))
@@ -567,10 +578,18 @@ async fn retention_counts_old_days_then_purges_them() {
         .await
         .expect("value");
     assert_eq!(value, "1200");
-    // Stats' day rollup holds the old day (it has no counting events: no rows) before
-    // its raw events go.
-    let done = format!("SELECT count() FROM event_days_done FINAL WHERE day = {}", today - 40);
-    assert_eq!(number(&settings.url, &db, &done).await, 1, "the old day is in the day rollup");
+    // Stats' day rollup holds the old day, its days and its hours, before its raw
+    // events go; a range to the millisecond over it still counts its whole hours (the
+    // page view's), from the hours' rows, and nothing is left to group.
+    for table in ["event_days_done", "event_hours_done"] {
+        let done = format!("SELECT count() FROM {table} FINAL WHERE day = {}", today - 40);
+        assert_eq!(number(&settings.url, &db, &done).await, 1, "the old day is in {table}");
+    }
+    let (from, to) = (viewed - 50 * 60_000, viewed + 2 * HOUR + 25 * 60_000);
+    let read = linkshelf_collector::stats_source::read(&client, from, to, 7 * DAY_MS, None).await.expect("read");
+    let counts: Vec<(i64, u64)> = read.done.counts.iter().map(|c| (c.first_time, c.events)).collect();
+    assert_eq!(counts, [(viewed, 1)], "the page view's hour");
+    assert!(read.groups.is_empty(), "{:?}", read.groups);
     // An old event again, beside an event of yesterday from a phone whose clock said 39
     // days ago (listed in `far_clock`): their partition stays, and the old event goes by
     // a mutation, in the background.
@@ -1068,13 +1087,36 @@ async fn settled_days_from_clickhouse_event_days_answer_what_sqlite_answers() {
         (today - 3 * DAY, today),
         (today - 4 * DAY, today - 2 * DAY),
         (today - 3 * DAY + HOUR, today - DAY + HOUR),
+        // Both partial days settled: from 09:30 (its 10:00 events in its hours' rows)
+        // to 10:07:30 (its first events grouped from the events, under an hour).
+        (today - 4 * DAY + 9 * HOUR + 30 * 60_000, today - 2 * DAY + 10 * HOUR + 450_000),
     ];
+    // That range's partial days: their whole hours from `event_hours`, only the last
+    // margin's events grouped. (Without the provisional counts the collector's own
+    // task may have taken of these days, by the clock still recent: dropped now that
+    // they are rolled up, as that task does.)
+    ch_days::drop_settled(&client, now_ms()).await.expect("drop");
+    let (from, to) = ranges[4];
+    let hours = stats_source::read(&client, from, to, 7 * DAY, None).await.expect("read");
+    let margin = (today - 2 * DAY + 10 * HOUR)..to;
+    assert!(!hours.groups.is_empty(), "the margin's events");
+    assert!(hours.groups.iter().all(|g| margin.contains(&g.first_time)), "{:?}", hours.groups);
+    let hour_counts: Vec<&ch_days::DayCount> = hours.done.counts.iter().filter(|c| c.day == day - 4).collect();
+    assert!(!hour_counts.is_empty(), "day 4 ago's 10:00 hour");
+    assert!(hour_counts.iter().all(|c| c.first_time / HOUR == (today - 4 * DAY) / HOUR + 10), "{hour_counts:?}");
+    let hour_rows = format!("SELECT count() FROM event_hours FINAL WHERE day >= {} AND day < {}", day - 4, day - 1);
+    assert!(number(url, &db, &hour_rows).await > rows.len() as u64, "rows of more hours than days");
+    let sum =
+        |table: &str| format!("SELECT sum(events) FROM {table} FINAL WHERE day >= {} AND day < {}", day - 4, day - 1);
+    assert_eq!(number(url, &db, &sum("event_hours")).await, number(url, &db, &sum("event_days")).await);
     same_figures(&http, &a, &reference, &ranges).await;
     let (from, to) = ranges[0];
     let before = stats(&http, &a, "/v1/stats", from, to).await.json();
     // Another collector that saw the same days pending counts them once more.
-    let again = ch_days::roll_days(&client, &[day - 4, day - 3, day - 2], later as u64 + 5).await.expect("again");
+    let settled = [day - 4, day - 3, day - 2];
+    let again = ch_days::roll_days(&client, &settled, &settled, later as u64 + 5).await.expect("again");
     assert_eq!(again.rows, rows.len());
+    assert_eq!(number(url, &db, &hour_rows).await, again.hour_rows as u64, "the hours' copies collapse too");
     assert_eq!(again.events, rows.iter().map(|r| r.events).sum::<u64>(), "the same count");
     assert_eq!(stats(&http, &a, "/v1/stats", from, to).await.json(), before, "no double count");
     same_figures(&http, &a, &reference, &ranges[..1]).await;
@@ -1140,8 +1182,31 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
             panic!("the recent days' counts never held together")
         }
     };
-    let ranges = [(today - 3 * DAY, today + DAY), (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000)];
+    let ranges = [
+        (today - 3 * DAY, today + DAY),
+        (today - 4 * DAY + 6 * HOUR, today + DAY - 60_000),
+        // Partial days only, from 09:30 (its 10:00 events in the day's hours' count) to
+        // 10:07:30 (the first events grouped from the events, under an hour).
+        (today - 3 * DAY + 9 * HOUR + 30 * 60_000, today - DAY + 10 * HOUR + 450_000),
+    ];
     assert_eq!(counted(ranges[0].0, ranges[0].1).await, [day - 3, day - 2, day - 1, day], "every whole day counted");
+    // The partial days' whole hours are read from `recent_hours` (once a count of each
+    // holds: a merge may rename parts meanwhile), only the last margin grouped.
+    let (from, to) = ranges[2];
+    let margin = (today - DAY + 10 * HOUR)..to;
+    let mut hours_read = false;
+    for _ in 0..20 {
+        ch_days::recount(&client, now_ms()).await.expect("recount");
+        let read = stats_source::read(&client, from, to, 7 * DAY, None).await.expect("read");
+        let from_hours = read.done.counts.iter().any(|c| c.day == day - 3 && c.first_time / HOUR == from / HOUR + 1);
+        if from_hours && read.groups.iter().all(|g| margin.contains(&g.first_time)) {
+            assert!(!read.groups.is_empty(), "the margin's events");
+            hours_read = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(hours_read, "the recent days' hours never held");
     let settling = ch_days::settling(now_ms());
     assert_eq!(settling, day - 9..day + 1, "the 9 settling days and today");
     let markers =
@@ -1216,8 +1281,10 @@ async fn recent_days_counted_in_the_background_answer_what_sqlite_answers() {
     assert_eq!(rolled.days, 5, "{rolled:?}");
     let dropped = ch_days::drop_settled(&client, now_ms()).await.expect("drop");
     assert_eq!(dropped, (day - 4..=day).collect::<Vec<_>>(), "the days rolled up");
-    let left = format!("SELECT count() FROM recent_days_done WHERE day >= {} AND day <= {day}", day - 4);
-    assert_eq!(number(url, &db, &left).await, 0, "the settled days' counts are gone");
+    for table in ["recent_days_done", "recent_hours_done", "recent_hours"] {
+        let left = format!("SELECT count() FROM {table} WHERE day >= {} AND day <= {day}", day - 4);
+        assert_eq!(number(url, &db, &left).await, 0, "the settled days' counts are gone from {table}");
+    }
     let others = "SELECT uniqExact(day) FROM recent_days_done WHERE events = 0";
     assert_eq!(number(url, &db, others).await, 5, "the days without events stay while a report may read them");
     let left = format!("SELECT count() FROM recent_purchases_done WHERE day >= {} AND day <= {day}", day - 4);

@@ -550,6 +550,13 @@ pub fn whole_days(from: i64, to: i64) -> Option<(i64, i64)> {
     whole(Unit::Day, from, to)
 }
 
+/// The whole UTC hours of `[from, to)`, as `(first_hour, end_hour)` hour numbers (end
+/// exclusive), or `None` when it holds none: what `stats_source` reads from
+/// ClickHouse's hour rollup of a range's partial days.
+pub fn whole_hours(from: i64, to: i64) -> Option<(i64, i64)> {
+    whole(Unit::Hour, from, to)
+}
+
 /// The whole days or hours of `[from, to)`, as `(first, end)` numbers (end exclusive).
 fn whole(unit: Unit, from: i64, to: i64) -> Option<(i64, i64)> {
     let first = unit.of(from) + i64::from(from.rem_euclid(unit.ms()) != 0);
