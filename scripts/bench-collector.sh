@@ -222,40 +222,45 @@ season_days() {
 # rolled_stats DB LOG LABEL [extra flags…]: a collector on DB and $database rolls the
 # settled days (all but the last 9 and today) into ClickHouse's day rollup (`ch_days`,
 # its step every second instead of every 10 minutes) until every settled day with events
-# is marked done, and counts the 10 days not yet settled provisionally (`recent_days`,
-# `recent_purchases`) until each has a count; then the reports are timed (a count whose
+# is marked done (its days, hours and purchases), and counts the 10 days not yet settled
+# provisionally (`recent_days`, `recent_hours`, `recent_purchases`) until each has a count; then the reports are timed (a count whose
 # parts a merge renamed since is counted again within a second, or read raw by the
 # report).
 rolled_stats() {
-  local db="$1" log="$2" label="$3" settled_ms want_days started done_days purchase_days recent_days recent_purchases
+  local db="$1" log="$2" label="$3" settled_ms want_days started done_days hour_days purchase_days recent_days recent_hours
+  local recent_purchases
   shift 3
   settled_ms="$((($(now_ms) / 86400000 - 9) * 86400000))"
   want_days="$(ch_query "SELECT uniqExact(intDiv(event_time, 86400000)) FROM $database.events WHERE event_time < $settled_ms")"
   started="$(now_ms)"
   start_collector "$db" "$log" --clickhouse-url "$ch_url" --clickhouse-database "$database" \
     --clickhouse-cluster linkshelf --clickhouse-days-every-secs 1 "$@"
-  say "Rolling $want_days settled days into ClickHouse's event_days and purchase_days"
+  say "Rolling $want_days settled days into ClickHouse's event_days, event_hours and purchase_days"
   for _ in $(seq 7200); do
     done_days="$(ch_query "SELECT count() FROM $database.event_days_done FINAL" || echo 0)"
+    hour_days="$(ch_query "SELECT count() FROM $database.event_hours_done FINAL" || echo 0)"
     purchase_days="$(ch_query "SELECT count() FROM $database.purchase_days_done FINAL" || echo 0)"
-    [ "$done_days" = "$want_days" ] && [ "$purchase_days" = "$want_days" ] && break
+    [ "$done_days" = "$want_days" ] && [ "$hour_days" = "$want_days" ] && [ "$purchase_days" = "$want_days" ] && break
     sleep 1
   done
-  printf '  %s and %s of %s settled days rolled up in %s s (%s event_days rows, %s purchase_days rows)\n' \
-    "$done_days" "$purchase_days" "$want_days" \
+  printf '  %s, %s and %s of %s settled days rolled up in %s s (%s event_days rows, %s event_hours rows, %s purchase_days rows)\n' \
+    "$done_days" "$hour_days" "$purchase_days" "$want_days" \
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
     "$(ch_query "SELECT count() FROM $database.event_days FINAL")" \
+    "$(ch_query "SELECT count() FROM $database.event_hours FINAL")" \
     "$(ch_query "SELECT count() FROM $database.purchase_days FINAL")"
   for _ in $(seq 1800); do
     recent_days="$(ch_query "SELECT uniqExact(day) FROM $database.recent_days_done" || echo 0)"
+    recent_hours="$(ch_query "SELECT uniqExact(day) FROM $database.recent_hours_done" || echo 0)"
     recent_purchases="$(ch_query "SELECT uniqExact(day) FROM $database.recent_purchases_done" || echo 0)"
-    [ "$recent_days" -ge 10 ] && [ "$recent_purchases" -ge 10 ] && break
+    [ "$recent_days" -ge 10 ] && [ "$recent_hours" -ge 10 ] && [ "$recent_purchases" -ge 10 ] && break
     sleep 1
   done
-  printf '  %s and %s of 10 days not yet settled counted after %s s (%s recent_days rows, %s recent_purchases rows)\n' \
-    "$recent_days" "$recent_purchases" \
+  printf '  %s, %s and %s of 10 days not yet settled counted after %s s (%s recent_days rows, %s recent_hours rows, %s recent_purchases rows)\n' \
+    "$recent_days" "$recent_hours" "$recent_purchases" \
     "$(awk -v a="$started" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')" \
     "$(ch_query "SELECT count() FROM $database.recent_days FINAL")" \
+    "$(ch_query "SELECT count() FROM $database.recent_hours FINAL")" \
     "$(ch_query "SELECT count() FROM $database.recent_purchases FINAL")"
   # The settled orders' checkouts, picked once (`ch_picks`; an order is settled when its
   # window, 5 minutes past it, is).
@@ -272,8 +277,9 @@ rolled_stats() {
   time_stats "ClickHouse + day rollup, 90 days$label:" "$season_from" "$to_day"
   time_stats "ClickHouse + day rollup, 30 days:" "$month_from" "$to_day"
   time_stats "ClickHouse + day rollup, 7 days:" "$week_from" "$to_day"
-  # Its partial first and last days are grouped over their part of the range, as the
-  # days not yet counted are (no event of the range is copied raw).
+  # Its partial first and last days' whole hours are read from the hours' rollup
+  # (`event_hours`, `recent_hours`), the rest grouped over its part of the range (no
+  # event of the range is copied raw).
   time_stats "ClickHouse + day rollup, 90 days to the ms:" "$((end_ms - 90 * 86400000))" "$end_ms"
   stop_collector
 }

@@ -18,7 +18,13 @@
 //! - **Reading** ([`done_rows`]): a day counts as done only when its marker's row and
 //!   event counts match the rows read (on a cluster, the replica asked may have the
 //!   marker before the rows); the other days are grouped from the events as before.
-//! - **Retention** purges a day's raw events only once it is done here (`retention`).
+//! - **Hours too**: the same rows per UTC hour (`event_hours`, `event_hours_done`),
+//!   written from the same groups (the step groups a chunk's events per hour; the day
+//!   rows are the hour rows merged, [`per_day`]), so a report to the millisecond reads
+//!   its partial days' whole hours rather than grouping them (`stats_source`). A day
+//!   done before the hours existed is pending for its hours alone.
+//! - **Retention** purges a day's raw events only once it is done here, its days and
+//!   its hours (`retention`).
 //! - **Days not yet settled** are counted too, provisionally ([`recount`]): each count
 //!   under a fingerprint of the parts it read ([`fingerprints`]), used by a report only
 //!   while the parts are the same (no row of the day arrived since), dropped once the

@@ -28,12 +28,14 @@
 //!   rows cover the range to the millisecond (`stats::Given::covers_range`), so
 //!   `stats::load` counts none of the copy's events, which are there only to join
 //!   orders (the benchmark's 10^6 events over 90 days: about 270,000 groups, read in one
-//!   query rather than copied one event at a time). A partial first or last day is
-//!   grouped over exactly its part of the range (a range to the millisecond copied them
-//!   raw until session 32: a million events a day at 10^8, seconds). Whole days that
-//!   ClickHouse's own day rollup holds complete (`ch_days`: settled days) are not
-//!   grouped again: their `event_days` rows join the same sum (read as counts per row,
-//!   and the texts once per key, `ch_days::DoneDays`);
+//!   query rather than copied one event at a time). Whole days that ClickHouse's own
+//!   day rollup holds complete (`ch_days`: settled days) are not grouped again: their
+//!   `event_days` rows join the same sum (read as counts per row, and the texts once
+//!   per key, `ch_days::DoneDays`). A partial first or last day's whole hours come
+//!   likewise from its hour rollup (`event_hours`, `recent_hours`), and the rest of it,
+//!   under an hour at each end, is grouped over exactly its part of the range (a range
+//!   to the millisecond copied partial days raw until session 32, a million events a
+//!   day at 10^8, seconds, and grouped them whole until session 33, 0.7-0.8 s);
 //! - the purchases in `[from, to)`: those of the whole days ClickHouse's purchase
 //!   rollup holds complete (`ch_purchases`: settled days) or counted provisionally in a
 //!   count that still holds (`recent_purchases`: days not yet settled) as their rows,

@@ -38,7 +38,7 @@
 //!   Rust likewise ([`purchase`]); beside them an in-memory copy holds only what joins
 //!   orders, and [`sources`] is told the rows cover the range, so it counts none of the
 //!   copy's events. Settled days are keyed once by [`row`] into ClickHouse's own
-//!   `event_days` (`ch_days`) and read back as they are.
+//!   `event_days` and `event_hours` (`ch_days`) and read back as they are.
 //! - **Retention** purges only events already rolled up into both units, so a day's and
 //!   an hour's counts and money outlive their raw events.
 
