@@ -95,9 +95,12 @@ pub fn spans(days: impl IntoIterator<Item = i64>) -> Vec<(i64, i64)> {
 /// SQL for "`event_time` in one of the day spans `spans`" (`(first_day, end_day)` each),
 /// through `clickhouse::event_time_within`, which `events`' sorting key answers.
 pub fn within_days(spans: &[(i64, i64)]) -> String {
-    let spans: Vec<(i64, i64)> =
-        spans.iter().map(|&(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS)).collect();
-    within(&spans)
+    within(&in_ms(spans))
+}
+
+/// Day spans `(first_day, end_day)` as time spans `[from, to)` in ms.
+pub fn in_ms(spans: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    spans.iter().map(|&(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS)).collect()
 }
 
 /// SQL for "`event_time` in one of the time spans `spans`" (`[from, to)` each, in ms).
@@ -234,33 +237,30 @@ fn done_markers(rows: &[DayRow], days: &[i64], ver: u64) -> Vec<DayDone> {
 /// SQLite's upsert folds them (a table keyed by `(hour, key)` would keep only one of
 /// them).
 fn keyed(groups: &[crate::stats_source::DayGroup]) -> Result<Vec<DayRow>, serde_json::Error> {
-    let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
-    for g in groups {
-        let row = rollup::row(&g.event(), g.first_time, g.events)?;
-        match rows.entry((row.first_time.div_euclid(rollup::HOUR_MS), row.key)) {
-            std::collections::btree_map::Entry::Occupied(mut r) => r.get_mut().merge(&row),
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(row);
-            }
-        }
-    }
-    Ok(rows.into_values().collect())
+    let rows = groups.iter().map(|g| rollup::row(&g.event(), g.first_time, g.events)).collect::<Result<Vec<_>, _>>()?;
+    Ok(merged(rows, |row| row.first_time.div_euclid(rollup::HOUR_MS)))
 }
 
 /// Hour rows (of [`keyed`]) merged into one row per day and key: what keying the same
 /// events grouped per day gives (a row's key does not depend on its time, its day is
 /// its earliest event's, and its events add up).
 fn per_day(hourly: Vec<DayRow>) -> Vec<DayRow> {
-    let mut rows: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
-    for row in hourly {
-        match rows.entry((row.day, row.key)) {
+    merged(hourly, |row| row.day)
+}
+
+/// `rows` merged into one per `unit` (a row's day or hour) and key (`DayRow::merge`),
+/// in that order.
+fn merged(rows: Vec<DayRow>, unit: impl Fn(&DayRow) -> i64) -> Vec<DayRow> {
+    let mut merged: BTreeMap<(i64, [u8; 16]), DayRow> = BTreeMap::new();
+    for row in rows {
+        match merged.entry((unit(&row), row.key)) {
             std::collections::btree_map::Entry::Occupied(mut r) => r.get_mut().merge(&row),
             std::collections::btree_map::Entry::Vacant(v) => {
                 v.insert(row);
             }
         }
     }
-    rows.into_values().collect()
+    merged.into_values().collect()
 }
 
 /// One step: every settled day at `now_ms` that has events and is not done yet (its
@@ -876,6 +876,7 @@ pub async fn run(db: std::path::PathBuf, settings: ch::Settings, every: Duration
                 tracing::info!(
                     days = settled.days,
                     rows = settled.rows,
+                    hour_rows = settled.hour_rows,
                     events = settled.events,
                     "day rollup: settled days written"
                 );

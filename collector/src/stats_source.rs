@@ -615,11 +615,9 @@ async fn read_rest(
     })
     .await?;
     // Marked days whose rows did not match their marker (a replica catching up): raw.
-    let behind: Vec<(i64, i64)> =
-        crate::ch_days::spans(marked.iter().copied().filter(|d| !purchases_done.rows.days.contains(d)))
-            .into_iter()
-            .map(|(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS))
-            .collect();
+    let behind = crate::ch_days::in_ms(&crate::ch_days::spans(
+        marked.iter().copied().filter(|d| !purchases_done.rows.days.contains(d)),
+    ));
     let (late, late_copies) = took("purchases of days behind their marker", raw_purchases(client, &behind)).await?;
     events.extend(late);
     copies.extend(late_copies);
@@ -1036,7 +1034,7 @@ pub async fn day_groups(
     spans: &[(i64, i64)],
     timeout: std::time::Duration,
 ) -> Result<Vec<DayGroup>, ChError> {
-    groups(client, &in_ms(spans), DAY_MS, timeout).await
+    groups(client, &crate::ch_days::in_ms(spans), DAY_MS, timeout).await
 }
 
 /// [`day_groups`] per UTC hour: what the day rollup writes, its hours' rows as they are
@@ -1046,12 +1044,7 @@ pub async fn hour_groups(
     spans: &[(i64, i64)],
     timeout: std::time::Duration,
 ) -> Result<Vec<DayGroup>, ChError> {
-    groups(client, &in_ms(spans), rollup::HOUR_MS, timeout).await
-}
-
-/// Day spans `(first_day, end_day)` as time spans in ms.
-fn in_ms(spans: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    spans.iter().map(|&(first_day, end_day)| (first_day * DAY_MS, end_day * DAY_MS)).collect()
+    groups(client, &crate::ch_days::in_ms(spans), rollup::HOUR_MS, timeout).await
 }
 
 /// [`day_groups`] over the time spans `spans` (`[from, to)` each, in ms, whole days or
